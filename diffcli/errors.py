@@ -1,0 +1,65 @@
+"""The one exception family of diffcli.
+
+Every problem the library reports is a :class:`DiffcliError` carrying a message and, where it is known,
+the line and column of the problem in the user's text.  The command line prints ``str(error)`` as its one
+line on stderr and exits 2; :meth:`DiffcliError.caret` gives the expression with a caret under the problem
+for interactive use.
+"""
+
+from __future__ import annotations
+
+
+class DiffcliError(Exception):
+    """Base class: a message, and optionally where in ``text`` the problem is (1-based line and column)."""
+
+    def __init__(self, message: str, column: int | None = None, text: str | None = None,
+                 line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.column = column
+        self.text = text
+        self.line = line
+
+    def __str__(self) -> str:
+        where = ""
+        if self.column is not None:
+            multi_line = self.text is not None and "\n" in self.text.strip("\n")
+            where = (f"line {self.line}, " if multi_line and self.line else "") + f"column {self.column}: "
+        return where + self.message
+
+    def caret(self) -> list[str]:
+        """The offending line of the expression and a caret line under the problem (empty if unknown).
+
+        >>> DiffcliError("unexpected end", column=4, text="x +").caret()
+        ['  x +', '     ^']
+        """
+        if self.column is None or self.text is None:
+            return []
+        lines = self.text.split("\n")
+        source = lines[(self.line or 1) - 1] if (self.line or 1) <= len(lines) else lines[-1]
+        if len(source) > 200:  # keep the window around the caret readable
+            start = max(0, self.column - 100)
+            source, column = source[start:start + 200], self.column - start
+        else:
+            column = self.column
+        return ["  " + source, "  " + " " * (column - 1) + "^"]
+
+
+class ParseError(DiffcliError):
+    """The text is not an expression of diffcli's language (DESIGN §3)."""
+
+
+class LimitError(ParseError):
+    """The input exceeds one of the named size limits."""
+
+
+class DomainError(DiffcliError):
+    """A function was applied outside its domain (``log(-1)``, ``1/0``) or overflowed."""
+
+
+class UsageError(DiffcliError):
+    """Options or bindings are wrong: a missing variable, an unknown method, a bad ``NAME=VALUE``."""
+
+
+class PrecisionError(DiffcliError):
+    """The high-precision reference could not be computed to the digits asked for."""

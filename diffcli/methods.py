@@ -1,0 +1,215 @@
+"""Ways to differentiate a graph at a point.  Methods return data (an :class:`Estimate`) and never print.
+
+Every method is registered in :data:`METHODS` under its stable id (DESIGN §4) with a one-line description
+that ``--help`` shows.  A method has two phases, timed separately:
+
+* ``prepare(graph)`` — the one-off work (derive, compile), reported as ``setup_seconds``;
+* the returned ``run(values) -> (gradient, evaluations)`` — one whole gradient, timed as ``seconds``.
+
+``evaluations`` counts evaluations of f: 2 per variable for central differences, 1 (the forward pass)
+for reverse mode, 0 for symbolic differentiation, which evaluates the derivative expressions instead.
+
+A method that cannot give a finite answer at the point (a stencil stepping out of the domain, a partial
+derivative dividing by zero) returns an Estimate with ``error`` set — never nan, never a crash.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .chain import FloatAlgebra, adjoints, evaluate, symbolic_gradient
+from .codegen import compile_function, compile_gradient
+from .errors import DiffcliError, DomainError, UsageError
+from .graph import Graph
+
+EPS = sys.float_info.epsilon
+
+TIMING_BUDGET = 0.02
+"""Seconds spent timing one method (median of repeated runs); ``timing=False`` runs once instead."""
+
+
+@dataclass
+class Estimate:
+    """What one method found: the gradient by variable, its cost, or why it could not run."""
+
+    method: str
+    gradient: dict = field(default_factory=dict)
+    evaluations: int = 0
+    setup_seconds: float | None = None
+    seconds: float | None = None
+    error: str | None = None
+    warnings: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Method:
+    id: str
+    summary: str
+    prepare: Callable
+
+
+METHODS: dict[str, Method] = {}
+"""Implemented methods by stable id, in the order ``compare`` shows them."""
+
+
+def method(id: str, summary: str):
+    def register(prepare):
+        METHODS[id] = Method(id, summary, prepare)
+        return prepare
+    return register
+
+
+# ---------------------------------------------------------------- finite differences
+
+def _safe(f):
+    """f on floats, turning a domain failure or non-finite value into a DomainError."""
+    def call(*values):
+        try:
+            (value,) = f(*values)
+        except (ValueError, ZeroDivisionError, OverflowError) as error:
+            raise DomainError(str(error)) from None
+        if not math.isfinite(value):
+            raise DomainError("f is not finite")
+        return value
+    return call
+
+
+def _stencil_failure(name: str, values, index, step) -> str:
+    return (f"f is undefined at a stencil point ({name} = {values[index]!r} ± {step:.3g}); "
+            "the step crosses the edge of the domain")
+
+
+@method("fd-central", "central difference (f(x+h) - f(x-h)) / 2h, h = cbrt(eps)·max(1, |x|), 2 evaluations "
+                      "per variable, error O(h²)")
+def _fd_central(graph: Graph):
+    f = _safe(compile_function(graph))
+    names = graph.variable_names
+    scale = EPS ** (1.0 / 3.0)
+
+    def run(values):
+        gradient = []
+        for i, x in enumerate(values):
+            step = scale * max(1.0, abs(x))
+            up, down = list(values), list(values)
+            up[i], down[i] = x + step, x - step
+            width = up[i] - down[i]  # the step actually taken, exactly representable
+            try:
+                gradient.append((f(*up) - f(*down)) / width)
+            except DomainError:
+                raise DomainError(_stencil_failure(names[i], values, i, step)) from None
+        return gradient, 2 * len(values)
+    return run
+
+
+# ---------------------------------------------------------------- symbolic and reverse mode
+
+@method("symbolic", "symbolic differentiation: the chain rule builds a simplified derivative expression "
+                    "(see `diffcli diff`), compiled once and evaluated")
+def _symbolic(graph: Graph):
+    derived = graph.copy()
+    outputs = symbolic_gradient(derived)
+    g = compile_function(derived, outputs)
+
+    def run(values):
+        try:
+            return list(g(*values)), 0
+        except (ValueError, ZeroDivisionError, OverflowError):
+            point = dict(zip(graph.variable_names, values))
+            for name, node in zip(graph.variable_names, outputs):
+                try:
+                    evaluate(derived, point, output=node)
+                except DomainError as error:
+                    raise DomainError(f"the derivative in {name} is undefined here: {error.message}") from None
+            raise
+    return run
+
+
+@method("reverse", "reverse-mode AD (backpropagation): one forward pass storing every intermediate, then one "
+                   "backward pass of adjoints; compiled to straight-line code")
+def _reverse(graph: Graph):
+    gradient = compile_gradient(graph)
+
+    def run(values):
+        try:
+            return list(gradient(*values)[1]), 1
+        except (ValueError, ZeroDivisionError, OverflowError):
+            tape(graph, dict(zip(graph.variable_names, values)))
+            raise
+    return run
+
+
+def tape(graph: Graph, point: dict) -> tuple[list, dict, FloatAlgebra]:
+    """Interpreted reverse mode on floats: forward values, adjoints, and every chain-rule term.
+
+    Raises DomainError naming the primitive whose partial derivative is undefined at the point.
+    """
+    values = evaluate(graph, point)
+    algebra = FloatAlgebra(record=True)
+    try:
+        adjoint = adjoints(graph, values, algebra)
+    except (ValueError, ZeroDivisionError, OverflowError) as error:
+        node = _failing_node(graph, algebra)
+        raise DomainError(f"the partial derivative of {node} is undefined here ({error})") from None
+    return values, adjoint, algebra
+
+
+def _failing_node(graph: Graph, algebra: FloatAlgebra) -> str:
+    """The primitive being differentiated when the backward pass failed (the one after the last term)."""
+    done = {n for n, *_ in algebra.terms}
+    last = min(done) if done else (graph.output + 1)
+    for node in range(last - 1, -1, -1):
+        if graph.ops[node] not in ("const", "var"):
+            return graph.ops[node]
+    return graph.ops[graph.output]
+
+
+# ---------------------------------------------------------------- running a method
+
+def run_method(method_id: str, graph: Graph, point: dict, timing: bool = True) -> Estimate:
+    """Prepare and run one method at ``point``; failures become the Estimate's ``error``."""
+    if method_id not in METHODS:
+        raise UsageError(f"unknown method {method_id!r}; choose from {', '.join(METHODS)}")
+    names = graph.variable_names
+    values = [float(point[n]) for n in names]
+    estimate = Estimate(method=method_id)
+    started = time.perf_counter()
+    try:
+        run = METHODS[method_id].prepare(graph)
+        estimate.setup_seconds = time.perf_counter() - started
+        gradient, estimate.evaluations = run(values)
+        bad = [n for n, g in zip(names, gradient) if not math.isfinite(g)]
+        if bad:
+            raise DomainError(f"the derivative in {bad[0]} is not finite here ({gradient[names.index(bad[0])]!r})")
+        estimate.gradient = dict(zip(names, gradient))
+        estimate.seconds = median_seconds(lambda: run(values)) if timing else None
+    except DiffcliError as error:
+        estimate.error = error.message
+    except (ValueError, ZeroDivisionError, OverflowError) as error:
+        estimate.error = f"undefined at this point ({error})"
+    return estimate
+
+
+def median_seconds(call: Callable, budget: float = TIMING_BUDGET) -> float:
+    """Median wall time of one call: calls are timed in batches long enough to dwarf the clock's
+    resolution (like :mod:`timeit`), over as many batches as fit in ``budget`` seconds (at least 5)."""
+    number = 1
+    while True:
+        started = time.perf_counter()
+        for _ in range(number):
+            call()
+        batch = time.perf_counter() - started
+        if batch >= budget / 20 or number >= 1 << 20:
+            break
+        number *= 2
+    samples = []
+    for _ in range(int(min(51, max(5, budget / max(batch, 1e-9))))):
+        started = time.perf_counter()
+        for _ in range(number):
+            call()
+        samples.append((time.perf_counter() - started) / number)
+    return statistics.median(samples)

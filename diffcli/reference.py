@@ -1,0 +1,90 @@
+"""The high-precision reference: value and gradient in mpmath, independent of the derivative rules.
+
+The reference never uses the primitive table's ``partials``: it evaluates f with the table's mpmath
+evaluators and differentiates numerically with ``mpmath.diff`` at raised working precision, in a private
+:class:`mpmath.MPContext` (mpmath's global precision is never touched).  The point is taken at the exact
+binary value of the doubles the methods see (``x=1.7`` is 1.6999999999999999555910790149937…), and every
+constant of the graph is the double it folded to, so the reference measures the methods, not the
+decimal-to-binary conversion.
+
+Correct digits: the whole computation runs twice, at ``digits + 15`` and ``digits + 30`` decimal digits;
+the two must agree to ``digits`` significant digits (else it is repeated with more guard digits, and
+finally refused with :class:`~diffcli.errors.PrecisionError`).  ``mpmath.diff`` on a function that
+returned Python floats would silently give 0; :func:`~diffcli.chain.evaluate_mp` refuses any value that is
+not an ``mpf`` of the private context, so that cannot happen.
+
+At a kink (``abs(x)`` at 0) the derivative does not exist; the reference is then the right derivative
+(``direction=+1``) and the caller warns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .chain import evaluate_mp
+from .errors import DiffcliError, PrecisionError
+from .graph import Graph
+
+GUARD_DIGITS = ((15, 30), (40, 80), (100, 200))
+"""Extra working digits of the two runs compared, tried in turn until they agree."""
+
+
+@dataclass
+class Reference:
+    """``value`` and ``gradient`` as mpmath numbers of a private context, good to ``digits`` digits."""
+
+    digits: int
+    value: object
+    gradient: dict
+    context: object
+
+    def text(self, number) -> str:
+        """``number`` as a decimal string of ``digits`` significant digits."""
+        return self.context.nstr(number, self.digits, min_fixed=-5, max_fixed=25) if number else "0"
+
+    def as_json(self) -> dict:
+        return {"digits": self.digits, "value": self.text(self.value),
+                "gradient": {name: self.text(v) for name, v in self.gradient.items()}}
+
+
+def reference(graph: Graph, point: dict, digits: int = 50, one_sided: bool = False) -> Reference:
+    """Value and gradient of ``graph`` at ``point`` (floats) to ``digits`` correct significant digits.
+
+    >>> from diffcli.parse import parse
+    >>> r = reference(parse("x**3"), {"x": 2.0}, digits=20)
+    >>> r.text(r.gradient["x"])
+    '12.0'
+    """
+    if not 1 <= digits <= 1000:
+        raise DiffcliError(f"--digits must be between 1 and 1000, not {digits}")
+    import mpmath
+
+    for low, high in GUARD_DIGITS:
+        first = _compute(mpmath, graph, point, digits + low, one_sided)
+        second = _compute(mpmath, graph, point, digits + high, one_sided)
+        m = second.context
+        scale = max(abs(second.value), m.one)
+        if all(_agree(m, first.gradient[n], second.gradient[n], digits, scale) for n in second.gradient) \
+                and _agree(m, first.value, second.value, digits, scale):
+            second.digits = digits
+            return second
+    raise PrecisionError(f"the reference could not reach {digits} correct digits at this point "
+                         "(f is too ill-conditioned here for mpmath.diff); try fewer --digits")
+
+
+def _agree(m, a, b, digits: int, scale) -> bool:
+    tolerance = m.mpf(10) ** (-digits)
+    return abs(a - b) <= tolerance * max(abs(b), tolerance * scale)
+
+
+def _compute(mpmath, graph: Graph, point: dict, dps: int, one_sided: bool) -> Reference:
+    m = mpmath.MPContext()
+    m.dps = dps
+    at = {name: m.mpf(float(point[name])) for name in graph.variable_names}  # exact binary values
+    value = evaluate_mp(graph, at, m)
+    gradient = {}
+    for name in graph.variable_names:
+        def f(t, name=name):
+            return evaluate_mp(graph, {**at, name: t}, m)
+        gradient[name] = m.diff(f, at[name], direction=1 if one_sided else 0)
+    return Reference(digits=dps, value=value, gradient=gradient, context=m)

@@ -1,0 +1,212 @@
+"""The only module that formats: records to table, json, jsonl, csv, markdown or latex text.
+
+Library functions return plain records (dicts); ``cli`` prints what this module returns.  JSON is strict:
+non-finite numbers become the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"`` so that ``jq`` reads it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+FORMATS = ("table", "json", "jsonl", "csv", "markdown", "latex")
+_TABULATE_STYLE = {"table": "simple", "markdown": "github", "latex": "latex_booktabs"}
+WIDE_LAYOUT_MAX_VARIABLES = 3
+"""Up to this many variables the compare table has one row per method; beyond, one row per partial."""
+
+
+# ---------------------------------------------------------------- JSON
+
+def strict(value):
+    """A copy of ``value`` with non-finite floats as strings, so ``json.dumps(allow_nan=False)`` works."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict(v) for v in value]
+    return value
+
+
+def to_json(record, indent: int | None = 2) -> str:
+    return json.dumps(strict(record), indent=indent, allow_nan=False, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- numbers
+
+def number(value, digits: int = 17) -> str:
+    """A float with ``digits`` significant digits (17 round-trips a double)."""
+    if value is None:
+        return ""
+    return f"{value:.{digits}g}"
+
+
+def error_number(value) -> str:
+    if value is None:
+        return ""
+    return "0" if value == 0 else f"{value:.1e}"
+
+
+def duration(seconds) -> str:
+    """``0.81 µs``, ``12 ms``: three significant digits in a readable unit."""
+    if seconds is None:
+        return ""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def _tabulate(headers, rows, fmt: str) -> str:
+    from tabulate import tabulate  # imported only where a table is drawn
+
+    return tabulate(rows, headers=headers, tablefmt=_TABULATE_STYLE[fmt], disable_numparse=True)
+
+
+def _csv(headers, rows) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return out.getvalue().rstrip("\n")
+
+
+# ---------------------------------------------------------------- compare
+
+def compare(record: dict, fmt: str = "table") -> str:
+    """Render a ``compare`` record (see :func:`diffcli.compare.compare`)."""
+    if fmt == "json":
+        return to_json(record)
+    if fmt == "jsonl":
+        return to_json(record, indent=None)
+    names = list(record["point"])
+    if fmt == "csv":
+        return _compare_csv(record, names)
+    headers, rows = (_compare_wide if len(names) <= WIDE_LAYOUT_MAX_VARIABLES else _compare_long)(record, names)
+    table = _tabulate(headers, rows, fmt)
+    if fmt != "table":
+        return table
+    point = ", ".join(f"{k}={v!r}" for k, v in record["point"].items())
+    lines = [f"f = {record['expression']}", f"at {point}:  f = {record['value']!r}", "", table]
+    reference = record["reference"]
+    if reference.get("error"):
+        lines.append(f"\nreference: {reference['error']}")
+    lines += [f"warning: {w}" for w in record.get("warnings", [])]
+    return "\n".join(lines)
+
+
+def _cost(row, f_seconds) -> str:
+    if row["seconds"] is None or not f_seconds:
+        return ""
+    return f"{row['seconds'] / f_seconds:.2g}"
+
+
+def _reference_label(record) -> str:
+    return f"reference (mpmath, {record['reference']['digits']} digits)"
+
+
+def _short(text) -> str:
+    """A reference value cut to 20 significant characters for the table (JSON has all the digits)."""
+    if text is None:
+        return ""
+    return text if len(text) <= 22 else text[:22] + "…"
+
+
+def _compare_wide(record, names):
+    headers = ["method"]
+    for name in names:
+        headers += [f"∂f/∂{name}", "abs error", "rel error"]
+    headers += ["f evals", "setup", "time", "× f"]
+    reference = record["reference"]
+    rows = [[_reference_label(record)]
+            + [cell for name in names
+               for cell in (_short((reference.get("gradient") or {}).get(name)), "", "")]
+            + ["", "", "", ""]]
+    notes = False
+    for row in record["methods"]:
+        cells = [row["method"]]
+        for name in names:
+            if row["error"]:
+                cells += ["", "", ""]
+            else:
+                cells += [number(row["gradient"][name]),
+                          error_number((row["abs_error"] or {}).get(name)),
+                          error_number((row["rel_error"] or {}).get(name))]
+        cells += [str(row["evaluations"]), duration(row["setup_seconds"]), duration(row["seconds"]),
+                  _cost(row, record["f_seconds"])]
+        if row["error"]:
+            cells.append(row["error"])
+            notes = True
+        rows.append(cells)
+    if notes:
+        headers.append("error")
+        for cells in rows:
+            cells += [""] * (len(headers) - len(cells))
+    return headers, rows
+
+
+def _compare_long(record, names):
+    headers = ["method", "variable", "∂f/∂variable", "abs error", "rel error", "f evals", "setup", "time", "× f",
+               "error"]
+    reference = record["reference"]
+    rows = [[_reference_label(record) if i == 0 else "", name, _short((reference.get("gradient") or {}).get(name)),
+             "", "", "", "", "", "", ""] for i, name in enumerate(names)]
+    for row in record["methods"]:
+        for i, name in enumerate(names):
+            first = i == 0
+            if row["error"]:
+                estimate = absolute = relative = ""
+            else:
+                estimate = number(row["gradient"][name])
+                absolute = error_number(row["abs_error"][name]) if row["abs_error"] else ""
+                relative = error_number(row["rel_error"][name]) if row["rel_error"] else ""
+            rows.append([row["method"] if first else "", name, estimate, absolute, relative,
+                         str(row["evaluations"]) if first else "", duration(row["setup_seconds"]) if first else "",
+                         duration(row["seconds"]) if first else "", _cost(row, record["f_seconds"]) if first else "",
+                         (row["error"] or "") if first else ""])
+    return headers, rows
+
+
+def _compare_csv(record, names) -> str:
+    headers = ["method"]
+    for name in names:
+        headers += [f"d_{name}", f"abs_error_{name}", f"rel_error_{name}"]
+    headers += ["max_rel_error", "evaluations", "setup_seconds", "seconds", "cost_in_f", "error"]
+    reference = record["reference"]
+    rows = [["reference"] + [cell for name in names
+                             for cell in ((reference.get("gradient") or {}).get(name) or "", "", "")]
+            + ["", "", "", "", "", reference.get("error") or ""]]
+    for row in record["methods"]:
+        cells = [row["method"]]
+        for name in names:
+            cells += [_raw((row["gradient"] or {}).get(name)), _raw((row["abs_error"] or {}).get(name)),
+                      _raw((row["rel_error"] or {}).get(name))]
+        cost = row["seconds"] / record["f_seconds"] if row["seconds"] and record["f_seconds"] else None
+        cells += [_raw(row["max_rel_error"]), row["evaluations"], _raw(row["setup_seconds"]), _raw(row["seconds"]),
+                  _raw(cost), row["error"] or ""]
+        rows.append(cells)
+    return _csv(headers, rows)
+
+
+def _raw(value) -> str:
+    return "" if value is None else repr(value)
+
+
+# ---------------------------------------------------------------- diff
+
+def diff(record: dict, fmt: str = "table") -> str:
+    """Render a ``diff`` record: ``{"expression", "wrt", "derivative", "latex"}``."""
+    if fmt == "json":
+        return to_json(record)
+    if fmt == "jsonl":
+        return to_json(record, indent=None)
+    if fmt == "latex":
+        return record["latex"]
+    if fmt == "csv":
+        return _csv(["expression", "wrt", "derivative"], [[record["expression"], record["wrt"],
+                                                           record["derivative"]]])
+    if fmt == "markdown":
+        return f"∂/∂{record['wrt']} `{record['expression']}` = `{record['derivative']}`"
+    return record["derivative"]
