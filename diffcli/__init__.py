@@ -19,7 +19,7 @@ __all__ = ["compare", "derivative", "gradient", "parse", "DiffcliError", "__vers
 
 def __getattr__(name):
     if name in ("compare", "gradient", "derivative"):
-        from . import compare as module
+        from . import api as module
         return getattr(module, name)
     if name == "parse":
         from .parse import parse

@@ -7,17 +7,17 @@ the problem follow it (scripts and CI get exactly one line).
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from typing import Annotated, List, Optional
 
-import click
 import typer
 
 from . import __version__
 from .errors import DiffcliError
 
-EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
 
 
 class Format(str, Enum):
@@ -75,7 +75,7 @@ def compare(expression: ExpressionArg, point: PointArg = None,
             = True,
             format: FormatOption = Format.table):
     from . import render
-    from .compare import compare as run_compare
+    from .api import compare as run_compare
     from .parse import parse_point
 
     record = run_compare(expression, parse_point(point or []), methods=methods, digits=digits, timing=timing)
@@ -89,7 +89,7 @@ def diff(expression: ExpressionArg,
                                           show_default=False)],
          format: FormatOption = Format.table):
     from . import render
-    from .compare import derivative
+    from .api import derivative
 
     typer.echo(render.diff(derivative(expression, wrt), format.value))
 
@@ -112,15 +112,28 @@ def main(argv: list[str] | None = None) -> int:
         code = app(args=argv, prog_name="diffcli", standalone_mode=False)
     except DiffcliError as error:
         return _fail(str(error), error.caret())
-    except click.exceptions.Abort:
+    except typer.Abort:
         sys.stderr.write("\n")
         return 130
-    except click.exceptions.ClickException as error:
-        return _fail(error.format_message().replace("\n", " "))
+    except typer.TyperException as error:  # click's usage errors (typer vendors click)
+        if type(error).__name__ == "NoArgsIsHelpError" and getattr(error, "ctx", None) is not None:
+            sys.stdout.write(error.ctx.get_help() + "\n")
+            return EXIT_OK
+        return _fail(" ".join(error.format_message().split()))
     except KeyboardInterrupt:
         return 130
     return code if isinstance(code, int) else EXIT_OK
 
 
 def run() -> None:
-    sys.exit(main())
+    """Console-script entry point.  An unexpected exception is a bug: one line and exit 70 (EX_SOFTWARE);
+    set DIFFCLI_DEBUG=1 to see the traceback."""
+    try:
+        code = main()
+    except Exception as error:  # noqa: BLE001 - the promise is "never a traceback"
+        if os.environ.get("DIFFCLI_DEBUG"):
+            raise
+        sys.stderr.write(f"diffcli: internal error: {type(error).__name__}: {error} "
+                         "(a bug; DIFFCLI_DEBUG=1 shows the traceback)\n")
+        code = EXIT_INTERNAL
+    sys.exit(code)

@@ -23,7 +23,7 @@ import difflib
 import re
 import unicodedata
 
-from .errors import DomainError, LimitError, ParseError, UsageError
+from .errors import DiffcliError, DomainError, LimitError, ParseError, UsageError
 from .graph import Graph
 from .primitives import CONSTANTS, FUNCTIONS
 
@@ -135,7 +135,7 @@ def parse_point(words, what: str = "point") -> dict[str, float]:
             raise UsageError(f"{word!r}: '{name}' is given twice")
         try:
             graph = parse(value)
-        except ParseError as error:
+        except DiffcliError as error:
             raise UsageError(f"{word!r}: {error}") from None
         if graph.variables:
             raise UsageError(f"{word!r}: the value must be a number or a constant expression; "
@@ -191,6 +191,9 @@ def _split(text: str) -> list[_Statement]:
             line_start = position + 1
             if depth == 0:
                 start = position + 1
+    if text[start:].strip():  # an unclosed parenthesis: let Python's parser report it
+        statements.append(_Statement(text[start:], _line_column(text, start)[0],
+                                     start - (text.rfind("\n", 0, start) + 1)))
     return statements
 
 
@@ -213,7 +216,10 @@ def _parse_statement(graph: Graph, text: str, statement: _Statement, names: dict
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as error:
         message = (error.msg or "invalid syntax").rstrip(".")
-        raise _error(f"syntax error: {message}", text, where(max((error.offset or 1) - 1, 0) + lead)) from None
+        column0 = (error.offset or 0) - 1
+        if column0 < 0 or column0 >= len(source.strip()):  # CPython's offset 0 means "at the end"
+            column0, message = len(source.strip()), "the expression ends too early"
+        raise _error(f"syntax error: {message}", text, where(column0 + lead)) from None
     except (RecursionError, MemoryError):
         raise LimitError("too deeply nested for Python's parser (about 200 parentheses or 1,000 chained "
                          "operators); write it as a program of assignments: a = ...; b = ...; a + b",

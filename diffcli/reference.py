@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .chain import evaluate_mp
-from .errors import DiffcliError, PrecisionError
+from .errors import DiffcliError, DomainError, PrecisionError
 from .graph import Graph
 
 GUARD_DIGITS = ((15, 30), (40, 80), (100, 200))
@@ -60,8 +60,12 @@ def reference(graph: Graph, point: dict, digits: int = 50, one_sided: bool = Fal
     import mpmath
 
     for low, high in GUARD_DIGITS:
-        first = _compute(mpmath, graph, point, digits + low, one_sided)
-        second = _compute(mpmath, graph, point, digits + high, one_sided)
+        try:
+            first = _compute(mpmath, graph, point, digits + low, one_sided)
+            second = _compute(mpmath, graph, point, digits + high, one_sided)
+        except DomainError as error:
+            raise PrecisionError("no reference derivative: f is undefined just beside the point, so it is not "
+                                 f"differentiable there ({error.message})") from None
         m = second.context
         scale = max(abs(second.value), m.one)
         if all(_agree(m, first.gradient[n], second.gradient[n], digits, scale) for n in second.gradient) \

@@ -36,11 +36,9 @@ def to_json(record, indent: int | None = 2) -> str:
 
 # ---------------------------------------------------------------- numbers
 
-def number(value, digits: int = 17) -> str:
-    """A float with ``digits`` significant digits (17 round-trips a double)."""
-    if value is None:
-        return ""
-    return f"{value:.{digits}g}"
+def number(value) -> str:
+    """A float as the shortest text that reads back as the same double."""
+    return "" if value is None else repr(float(value))
 
 
 def error_number(value) -> str:
@@ -76,7 +74,7 @@ def _csv(headers, rows) -> str:
 # ---------------------------------------------------------------- compare
 
 def compare(record: dict, fmt: str = "table") -> str:
-    """Render a ``compare`` record (see :func:`diffcli.compare.compare`)."""
+    """Render a ``compare`` record (see :func:`diffcli.api.compare`)."""
     if fmt == "json":
         return to_json(record)
     if fmt == "jsonl":

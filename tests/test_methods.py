@@ -1,0 +1,129 @@
+"""Methods against the mpmath reference: the lecture example, and every table entry at several points."""
+
+import mpmath
+import pytest
+
+from diffcli.api import compare, gradient
+from diffcli.methods import METHODS, run_method, tape
+from diffcli.parse import parse
+from diffcli.primitives import PRIMITIVES
+
+from conftest import LECTURE
+from test_primitives import CASES, text_of
+
+M = mpmath.MPContext()
+M.dps = 60
+LN2 = M.log(2)
+# The lecture's hand-derived gradient at x=2, z=3 (independent of diffcli).
+LECTURE_DX = 3 * M.exp(6) + 3 / LN2 - 3 / LN2 ** 2 + M.cos(LN2) / 12 - M.sin(LN2) / 12
+LECTURE_DZ = 2 * M.exp(6) + 2 / LN2 - M.sin(LN2) / 18
+
+
+def test_lecture_closed_forms_are_the_numbers_of_the_issue():
+    assert float(LECTURE_DX) == pytest.approx(1208.3812151266096, rel=1e-16)
+    assert float(LECTURE_DZ) == pytest.approx(809.70747921856408, rel=1e-16)
+
+
+@pytest.fixture(scope="module")
+def lecture():
+    return compare(LECTURE, {"x": 2, "z": 3}, timing=False)
+
+
+def test_lecture_reference_is_the_closed_form(lecture):
+    gradient = lecture["reference"]["gradient"]
+    assert abs(M.mpf(gradient["x"]) - LECTURE_DX) < M.mpf(10) ** -45 * LECTURE_DX
+    assert abs(M.mpf(gradient["z"]) - LECTURE_DZ) < M.mpf(10) ** -45 * LECTURE_DZ
+
+
+@pytest.mark.parametrize("method, tolerance", [("symbolic", 1e-14), ("reverse", 1e-14), ("fd-central", 1e-8)])
+def test_lecture_methods_within_tolerance(lecture, method, tolerance):
+    row = next(r for r in lecture["methods"] if r["method"] == method)
+    assert row["error"] is None
+    for name, truth in (("x", LECTURE_DX), ("z", LECTURE_DZ)):
+        assert abs(row["gradient"][name] - truth) / truth <= tolerance
+        assert row["rel_error"][name] == pytest.approx(float(abs(row["gradient"][name] - truth) / truth), rel=1e-6)
+    assert row["max_rel_error"] == max(row["rel_error"].values())
+
+
+def test_fd_central_is_not_exact(lecture):
+    """fd-central really is a finite difference: its error is far above rounding."""
+    row = next(r for r in lecture["methods"] if r["method"] == "fd-central")
+    assert row["max_rel_error"] > 1e-13
+    assert row["evaluations"] == 4
+
+
+@pytest.mark.parametrize("name, point", CASES)
+@pytest.mark.parametrize("method", ["symbolic", "reverse"])
+def test_every_primitive_against_the_reference(name, point, method):
+    graph = parse(text_of(PRIMITIVES[name]))
+    record = compare(graph, dict(zip(graph.variable_names, point)), methods=[method], timing=False, digits=30)
+    row = record["methods"][0]
+    assert row["error"] is None, row["error"]
+    assert row["max_rel_error"] <= 1e-13, (name, point, row["gradient"], record["reference"]["gradient"])
+
+
+@pytest.mark.parametrize("name, point", [c for c in CASES if PRIMITIVES[c[0]].kink is None])
+def test_fd_central_on_every_smooth_primitive(name, point):
+    graph = parse(text_of(PRIMITIVES[name]))
+    record = compare(graph, dict(zip(graph.variable_names, point)), methods=["fd-central"], timing=False, digits=30)
+    row = record["methods"][0]
+    assert row["error"] is None
+    assert row["max_rel_error"] <= 1e-6
+
+
+def test_reverse_is_one_sweep_for_the_whole_gradient():
+    """The backward pass visits each node once, whatever the number of variables."""
+    graph = parse(" + ".join(f"sin(x{i} * x{i + 1})" for i in range(20)))
+    values, adjoint, algebra = tape(graph, {f"x{i}": 0.1 * i for i in range(21)})
+    differentiated = {node for node, *_ in algebra.terms}
+    assert len(algebra.terms) == sum(len(graph.args(n)) for n in differentiated)
+    assert len(differentiated) == sum(1 for op in graph.ops if op not in ("const", "var"))
+
+
+def test_shared_subexpression_is_one_node():
+    graph = parse(LECTURE)
+    assert sum(1 for n in range(len(graph)) if graph.op(n) == "mul") == 1  # x*z, three times in the text
+    assert sum(1 for n in range(len(graph)) if graph.op(n) == "log") == 1
+
+
+def test_domain_problem_is_the_rows_error_not_a_crash():
+    record = compare("sqrt(x)", {"x": 1e-12}, timing=False)
+    rows = {r["method"]: r for r in record["methods"]}
+    assert "stencil" in rows["fd-central"]["error"]
+    assert rows["fd-central"]["gradient"] is None
+    assert rows["reverse"]["error"] is None and rows["reverse"]["max_rel_error"] < 1e-14
+
+
+def test_undefined_derivative_is_an_error_not_nan():
+    record = compare("sqrt(x)", {"x": 0}, timing=False)
+    for row in record["methods"]:
+        assert row["error"] and row["gradient"] is None
+    assert record["reference"]["error"]
+
+
+def test_kink_uses_the_right_derivative_and_warns():
+    record = compare("abs(x) + relu(x)", {"x": 0}, methods=["symbolic", "reverse"], timing=False)
+    assert record["warnings"]
+    for row in record["methods"]:
+        assert row["gradient"]["x"] == 2.0
+        assert row["warnings"]
+    assert M.mpf(record["reference"]["gradient"]["x"]) == 2
+
+
+def test_python_api_gradient():
+    assert gradient("x*z + sin(x)", {"x": 0.0, "z": 2.0}) == {"x": 3.0, "z": 0.0}
+    for method in METHODS:
+        g = gradient(LECTURE, {"x": 2, "z": 3}, method=method)
+        assert g["x"] == pytest.approx(float(LECTURE_DX), rel=1e-8)
+
+
+def test_method_failures_are_named():
+    estimate = run_method("reverse", parse("sqrt(x)"), {"x": 0.0}, timing=False)
+    assert "sqrt" in estimate.error
+
+
+def test_timings_are_reported(lecture):
+    timed = compare(LECTURE, {"x": 2, "z": 3}, methods=["reverse"])
+    assert timed["f_seconds"] > 0 and timed["methods"][0]["seconds"] > 0
+    assert timed["methods"][0]["setup_seconds"] > 0
+    assert lecture["f_seconds"] is None and lecture["methods"][0]["seconds"] is None

@@ -1,0 +1,161 @@
+"""The primitive table: every entry complete, evaluators consistent, derivatives right.
+
+The closed forms below are written independently of the table's rules (in mpmath, from a calculus book);
+they are the oracle for the reference, which itself never reads the rules.
+"""
+
+import cmath
+import math
+
+import mpmath
+import numpy as np
+import pytest
+
+from diffcli.parse import parse
+from diffcli.primitives import FUNCTIONS, PRIMITIVES
+from diffcli.reference import reference
+
+M = mpmath.MPContext()
+M.dps = 60
+
+CANDIDATES = (-2.5, -0.7, -0.3, 0.4, 0.9, 1.7, 3.1)
+
+
+def text_of(primitive) -> str:
+    """An expression applying the primitive to x (and y)."""
+    if primitive.symbol and primitive.arity == 2:
+        return f"x {primitive.symbol} y"
+    if primitive.symbol:
+        return f"{primitive.symbol}x"
+    return f"{primitive.name}({', '.join('xy'[:primitive.arity])})"
+
+
+def points_of(primitive, count=4):
+    """Points inside the domain and away from kinks, spread over the candidates."""
+    if primitive.arity == 1:
+        pool = [(x,) for x in CANDIDATES]
+    else:
+        pool = [(x, y) for x in CANDIDATES for y in CANDIDATES[::-1] if x != y]
+    good = [p for p in pool if primitive.inside(*p) and not (primitive.kink and primitive.kink(*p))]
+    step = max(1, len(good) // count)
+    return good[::step][:count]
+
+
+CASES = [(name, point) for name, p in PRIMITIVES.items() for point in points_of(p)]
+
+# d/d(arg) for each argument, written from calculus, not from the table.
+CLOSED_FORMS = {
+    "add": (lambda x, y: 1, lambda x, y: 1),
+    "sub": (lambda x, y: 1, lambda x, y: -1),
+    "mul": (lambda x, y: y, lambda x, y: x),
+    "div": (lambda x, y: 1 / y, lambda x, y: -x / y ** 2),
+    "neg": (lambda x: -1,),
+    "pow": (lambda x, y: y * M.power(x, y - 1), lambda x, y: M.power(x, y) * M.log(x)),
+    "exp": (lambda x: M.exp(x),),
+    "log": (lambda x: 1 / x,),
+    "log2": (lambda x: 1 / (x * M.ln2),),
+    "log10": (lambda x: 1 / (x * M.ln10),),
+    "log1p": (lambda x: 1 / (1 + x),),
+    "expm1": (lambda x: M.exp(x),),
+    "sqrt": (lambda x: 1 / (2 * M.sqrt(x)),),
+    "cbrt": (lambda x: M.power(abs(x), M.mpf(-2) / 3) / 3,),
+    "sin": (lambda x: M.cos(x),),
+    "cos": (lambda x: -M.sin(x),),
+    "tan": (lambda x: 1 / M.cos(x) ** 2,),
+    "asin": (lambda x: 1 / M.sqrt(1 - x ** 2),),
+    "acos": (lambda x: -1 / M.sqrt(1 - x ** 2),),
+    "atan": (lambda x: 1 / (1 + x ** 2),),
+    "atan2": (lambda y, x: x / (x ** 2 + y ** 2), lambda y, x: -y / (x ** 2 + y ** 2)),
+    "sinh": (lambda x: M.cosh(x),),
+    "cosh": (lambda x: M.sinh(x),),
+    "tanh": (lambda x: 1 / M.cosh(x) ** 2,),
+    "asinh": (lambda x: 1 / M.sqrt(x ** 2 + 1),),
+    "acosh": (lambda x: 1 / M.sqrt(x ** 2 - 1),),
+    "atanh": (lambda x: 1 / (1 - x ** 2),),
+    "sigmoid": (lambda x: M.exp(-x) / (1 + M.exp(-x)) ** 2,),
+    "softplus": (lambda x: 1 / (1 + M.exp(-x)),),
+    "abs": (lambda x: 1 if x > 0 else -1,),
+    "relu": (lambda x: 1 if x > 0 else 0,),
+    "min": (lambda x, y: 1 if x < y else 0, lambda x, y: 1 if y < x else 0),
+    "max": (lambda x, y: 1 if x > y else 0, lambda x, y: 1 if y > x else 0),
+    "sign": (lambda x: 0,),
+    "step": (lambda x: 0,),
+    "hypot": (lambda x, y: x / M.hypot(x, y), lambda x, y: y / M.hypot(x, y)),
+}
+
+
+@pytest.mark.parametrize("name", PRIMITIVES)
+def test_every_entry_has_every_part(name):
+    p = PRIMITIVES[name]
+    for part in ("real", "array", "complex", "mp", "inside"):
+        assert callable(getattr(p, part)), f"{name} lacks its {part} evaluator"
+    assert len(p.partials) == p.arity, f"{name} needs one partial rule per argument"
+    assert all(callable(rule) for rule in p.partials)
+    assert p.domain and isinstance(p.domain, str)
+    assert all("{%d}" % i in p.latex for i in range(p.arity)), f"{name}'s LaTeX template misses an argument"
+    assert name in CLOSED_FORMS, f"{name} has no independent closed-form derivative in this test"
+    assert len(CLOSED_FORMS[name]) == p.arity
+    assert points_of(p), f"{name} has no test point inside its domain"
+
+
+def test_language_functions_of_the_design_are_all_there():
+    listed = ("exp log ln log2 log10 log1p expm1 sqrt cbrt sin cos tan asin acos atan atan2 sinh cosh tanh "
+              "asinh acosh atanh abs sigmoid softplus relu pow hypot min max").split()
+    assert set(listed) <= set(FUNCTIONS)
+
+
+@pytest.mark.parametrize("name, point", CASES)
+def test_evaluators_agree(name, point):
+    p = PRIMITIVES[name]
+    real = p.real(*point)
+    exact = p.mp(M, *[M.mpf(v) for v in point])
+    assert isinstance(exact, M.mpf)
+    assert real == pytest.approx(float(exact), rel=1e-15, abs=1e-300)
+    assert float(np.asarray(p.array(*[np.array([v]) for v in point]))[0]) == pytest.approx(real, rel=1e-14, abs=1e-300)
+    assert p.complex(*[complex(v) for v in point]).real == pytest.approx(real, rel=1e-14, abs=1e-300)
+
+
+@pytest.mark.parametrize("name, point", [c for c in CASES if PRIMITIVES[c[0]].holomorphic])
+def test_complex_evaluator_is_the_analytic_continuation(name, point):
+    """Im f(x + ih)/h is f'(x) (to 1e-12) where f is analytic: what the complex step relies on."""
+    p = PRIMITIVES[name]
+    for k in range(p.arity):
+        z = [complex(v) for v in point]
+        z[k] += 1e-30j
+        estimate = p.complex(*z).imag / 1e-30
+        truth = float(CLOSED_FORMS[name][k](*[M.mpf(v) for v in point]))
+        assert estimate == pytest.approx(truth, rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize("name, point", CASES)
+def test_reference_matches_closed_form_to_40_digits(name, point):
+    p = PRIMITIVES[name]
+    graph = parse(text_of(p))
+    names = graph.variable_names
+    ref = reference(graph, dict(zip(names, point)), digits=50)
+    args = [M.mpf(v) for v in point]
+    for k, name_k in enumerate(names):
+        truth = M.mpf(CLOSED_FORMS[name][k](*args))
+        got = M.mpf(ref.gradient[name_k])
+        assert abs(got - truth) <= M.mpf(10) ** -40 * max(abs(truth), 1e-300) or (truth == 0 and got == 0), \
+            (name, point, name_k, got, truth)
+
+
+def test_float_evaluators_raise_outside_the_domain():
+    for name, args in (("log", (-1.0,)), ("sqrt", (-1.0,)), ("div", (1.0, 0.0)), ("asin", (2.0,)),
+                       ("acosh", (0.5,)), ("atanh", (1.0,)), ("pow", (-8.0, 1 / 3)), ("pow", (0.0, -1.0))):
+        p = PRIMITIVES[name]
+        assert not p.inside(*args)
+        with pytest.raises((ValueError, ZeroDivisionError)):
+            p.real(*args)
+
+
+def test_numerically_careful_evaluators():
+    assert PRIMITIVES["sigmoid"].real(-800.0) == pytest.approx(math.exp(-800.0), rel=1e-15) or \
+        PRIMITIVES["sigmoid"].real(-800.0) == 0.0
+    assert PRIMITIVES["sigmoid"].real(-30.0) == pytest.approx(float(1 / (1 + M.exp(30))), rel=1e-15)
+    assert PRIMITIVES["softplus"].real(800.0) == 800.0
+    assert PRIMITIVES["softplus"].real(-30.0) == pytest.approx(float(M.log1p(M.exp(-30))), rel=1e-15)
+    assert PRIMITIVES["cbrt"].real(-8.0) == -2.0
+    assert PRIMITIVES["cbrt"].complex(complex(-8.0)).real == pytest.approx(-2.0)
+    assert cmath.isclose(PRIMITIVES["log1p"].complex(1e-20 + 1e-30j), complex(1e-20, 1e-30), rel_tol=1e-15)
