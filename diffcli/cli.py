@@ -9,89 +9,17 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
-from typing import Annotated, List, Optional
 
 import typer
 
-from . import __version__
+from .app import app
 from .errors import DiffcliError
 
+# Importing a command module registers it on the app; one line per command.
+from .commands import compare as _compare  # noqa: F401,I001
+from .commands import diff as _diff  # noqa: F401
+
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
-    markdown = "markdown"
-    latex = "latex"
-
-
-def _methods_help() -> str:
-    from .methods import METHODS
-
-    return "Comma-separated method ids (default: all): " + "; ".join(
-        f"{m.id}: {m.summary}" for m in METHODS.values()) + "."
-
-
-app = typer.Typer(
-    name="diffcli", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
-    help="Differentiate an expression at a point several ways and compare each with a 50-digit reference.",
-)
-
-ExpressionArg = Annotated[str, typer.Argument(metavar="EXPR", help="Expression or ';'-separated program.",
-                                              show_default=False)]
-PointArg = Annotated[Optional[List[str]], typer.Argument(metavar="[NAME=VALUE]...",
-                                                         help="The point, e.g. x=2 z=pi/4.", show_default=False)]
-FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-
-
-def _version(value: bool):
-    if value:
-        typer.echo(f"diffcli {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                                help="Print the version and exit.")] = False):
-    """Differentiate an expression at a point several ways and compare each with a 50-digit reference.
-
-    Example: diffcli compare "exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)" x=2 z=3
-    """
-
-
-@app.command(help="All methods against the mpmath reference, one table.\n\n"
-                  "Example: diffcli compare \"exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)\" x=2 z=3")
-def compare(expression: ExpressionArg, point: PointArg = None,
-            methods: Annotated[Optional[str], typer.Option("--methods", "-m", help=_methods_help(),
-                                                           show_default=False)] = None,
-            digits: Annotated[int, typer.Option("--digits", help="Significant digits of the reference.",
-                                                min=1, max=1000)] = 50,
-            timing: Annotated[bool, typer.Option("--timing/--no-timing",
-                                                 help="Median timings (repeated runs); --no-timing runs once.")]
-            = True,
-            format: FormatOption = Format.table):
-    from . import render
-    from .api import compare as run_compare
-    from .parse import parse_point
-
-    record = run_compare(expression, parse_point(point or []), methods=methods, digits=digits, timing=timing)
-    typer.echo(render.compare(record, format.value))
-
-
-@app.command(help="The simplified symbolic derivative, as text diffcli parses back (or LaTeX).\n\n"
-                  "Example: diffcli diff \"x*sin(x)\" --wrt x")
-def diff(expression: ExpressionArg,
-         wrt: Annotated[str, typer.Option("--wrt", help="The variable to differentiate by.",
-                                          show_default=False)],
-         format: FormatOption = Format.table):
-    from . import render
-    from .api import derivative
-
-    typer.echo(render.diff(derivative(expression, wrt), format.value))
 
 
 def _stderr_is_terminal() -> bool:

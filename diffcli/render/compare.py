@@ -1,79 +1,14 @@
-"""The only module that formats: records to table, json, jsonl, csv, markdown or latex text.
-
-Library functions return plain records (dicts); ``cli`` prints what this module returns.  JSON is strict:
-non-finite numbers become the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"`` so that ``jq`` reads it.
-"""
+"""Rendering of ``compare`` records (see :func:`diffcli.api.compare`)."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import math
+from .base import csv_text, duration, error_number, number, tabulate, to_json
 
-FORMATS = ("table", "json", "jsonl", "csv", "markdown", "latex")
-_TABULATE_STYLE = {"table": "simple", "markdown": "github", "latex": "latex_booktabs"}
 WIDE_LAYOUT_MAX_VARIABLES = 3
 """Up to this many variables the compare table has one row per method; beyond, one row per partial."""
 
 
-# ---------------------------------------------------------------- JSON
-
-def strict(value):
-    """A copy of ``value`` with non-finite floats as strings, so ``json.dumps(allow_nan=False)`` works."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, dict):
-        return {k: strict(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [strict(v) for v in value]
-    return value
-
-
-def to_json(record, indent: int | None = 2) -> str:
-    return json.dumps(strict(record), indent=indent, allow_nan=False, ensure_ascii=False)
-
-
-# ---------------------------------------------------------------- numbers
-
-def number(value) -> str:
-    """A float as the shortest text that reads back as the same double."""
-    return "" if value is None else repr(float(value))
-
-
-def error_number(value) -> str:
-    if value is None:
-        return ""
-    return "0" if value == 0 else f"{value:.1e}"
-
-
-def duration(seconds) -> str:
-    """``0.81 µs``, ``12 ms``: three significant digits in a readable unit."""
-    if seconds is None:
-        return ""
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
-
-
-def _tabulate(headers, rows, fmt: str) -> str:
-    from tabulate import tabulate  # imported only where a table is drawn
-
-    return tabulate(rows, headers=headers, tablefmt=_TABULATE_STYLE[fmt], disable_numparse=True)
-
-
-def _csv(headers, rows) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return out.getvalue().rstrip("\n")
-
-
-# ---------------------------------------------------------------- compare
-
-def compare(record: dict, fmt: str = "table") -> str:
+def render(record: dict, fmt: str = "table") -> str:
     """Render a ``compare`` record (see :func:`diffcli.api.compare`)."""
     if fmt == "json":
         return to_json(record)
@@ -81,9 +16,9 @@ def compare(record: dict, fmt: str = "table") -> str:
         return to_json(record, indent=None)
     names = list(record["point"])
     if fmt == "csv":
-        return _compare_csv(record, names)
+        return _comparecsv_text(record, names)
     headers, rows = (_compare_wide if len(names) <= WIDE_LAYOUT_MAX_VARIABLES else _compare_long)(record, names)
-    table = _tabulate(headers, rows, fmt)
+    table = tabulate(headers, rows, fmt)
     if fmt != "table":
         return table
     point = ", ".join(f"{k}={v!r}" for k, v in record["point"].items())
@@ -167,7 +102,7 @@ def _compare_long(record, names):
     return headers, rows
 
 
-def _compare_csv(record, names) -> str:
+def _comparecsv_text(record, names) -> str:
     headers = ["method"]
     for name in names:
         headers += [f"d_{name}", f"abs_error_{name}", f"rel_error_{name}"]
@@ -185,26 +120,8 @@ def _compare_csv(record, names) -> str:
         cells += [_raw(row["max_rel_error"]), row["evaluations"], _raw(row["setup_seconds"]), _raw(row["seconds"]),
                   _raw(cost), row["error"] or ""]
         rows.append(cells)
-    return _csv(headers, rows)
+    return csv_text(headers, rows)
 
 
 def _raw(value) -> str:
     return "" if value is None else repr(value)
-
-
-# ---------------------------------------------------------------- diff
-
-def diff(record: dict, fmt: str = "table") -> str:
-    """Render a ``diff`` record: ``{"expression", "wrt", "derivative", "latex"}``."""
-    if fmt == "json":
-        return to_json(record)
-    if fmt == "jsonl":
-        return to_json(record, indent=None)
-    if fmt == "latex":
-        return record["latex"]
-    if fmt == "csv":
-        return _csv(["expression", "wrt", "derivative"], [[record["expression"], record["wrt"],
-                                                           record["derivative"]]])
-    if fmt == "markdown":
-        return f"∂/∂{record['wrt']} `{record['expression']}` = `{record['derivative']}`"
-    return record["derivative"]

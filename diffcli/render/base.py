@@ -1,0 +1,71 @@
+"""Shared formatting: strict JSON, numbers, durations, tables (tabulate) and CSV.
+
+JSON is strict: non-finite numbers become the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"`` so that
+``jq`` reads it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+FORMATS = ("table", "json", "jsonl", "csv", "markdown", "latex")
+_TABULATE_STYLE = {"table": "simple", "markdown": "github", "latex": "latex_booktabs"}
+
+
+# ---------------------------------------------------------------- JSON
+
+def strict(value):
+    """A copy of ``value`` with non-finite floats as strings, so ``json.dumps(allow_nan=False)`` works."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict(v) for v in value]
+    return value
+
+
+def to_json(record, indent: int | None = 2) -> str:
+    return json.dumps(strict(record), indent=indent, allow_nan=False, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- numbers
+
+def number(value) -> str:
+    """A float as the shortest text that reads back as the same double."""
+    return "" if value is None else repr(float(value))
+
+
+def error_number(value) -> str:
+    if value is None:
+        return ""
+    return "0" if value == 0 else f"{value:.1e}"
+
+
+def duration(seconds) -> str:
+    """``0.81 µs``, ``12 ms``: three significant digits in a readable unit."""
+    if seconds is None:
+        return ""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def tabulate(headers, rows, fmt: str) -> str:
+    from tabulate import tabulate  # imported only where a table is drawn
+
+    return tabulate(rows, headers=headers, tablefmt=_TABULATE_STYLE[fmt], disable_numparse=True)
+
+
+def csv_text(headers, rows) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return out.getvalue().rstrip("\n")
+
+
