@@ -44,6 +44,7 @@ class Estimate:
     seconds: float | None = None
     error: str | None = None
     warnings: list = field(default_factory=list)
+    details: dict = field(default_factory=dict)  # method-specific fields added to its JSON row
 
 
 @dataclass(frozen=True)
@@ -53,57 +54,26 @@ class Method:
     prepare: Callable
 
 
+ORDER = ("fd-forward", "fd-backward", "fd-central", "fd-5point", "complex-step", "richardson", "symbolic",
+         "reverse", "dual")
+"""The stable method ids of DESIGN §4, in the order ``compare`` shows them."""
+
 METHODS: dict[str, Method] = {}
-"""Implemented methods by stable id, in the order ``compare`` shows them."""
+"""Implemented methods by stable id, in :data:`ORDER`."""
 
 
 def method(id: str, summary: str):
+    """Register ``prepare`` as method ``id`` (one of :data:`ORDER`)."""
+    if id not in ORDER:
+        raise ValueError(f"method id {id!r} is not one of the stable ids {ORDER}")
+
     def register(prepare):
         METHODS[id] = Method(id, summary, prepare)
+        ranked = sorted(METHODS.values(), key=lambda m: ORDER.index(m.id))
+        METHODS.clear()
+        METHODS.update((m.id, m) for m in ranked)
         return prepare
     return register
-
-
-# ---------------------------------------------------------------- finite differences
-
-def _safe(f):
-    """f on floats, turning a domain failure or non-finite value into a DomainError."""
-    def call(*values):
-        try:
-            (value,) = f(*values)
-        except (ValueError, ZeroDivisionError, OverflowError) as error:
-            raise DomainError(str(error)) from None
-        if not math.isfinite(value):
-            raise DomainError("f is not finite")
-        return value
-    return call
-
-
-def _stencil_failure(name: str, values, index, step) -> str:
-    return (f"f is undefined at a stencil point ({name} = {values[index]!r} ± {step:.3g}); "
-            "the step crosses the edge of the domain")
-
-
-@method("fd-central", "central difference (f(x+h) - f(x-h)) / 2h, h = cbrt(eps)·max(1, |x|), 2 evaluations "
-                      "per variable, error O(h²)")
-def _fd_central(graph: Graph):
-    f = _safe(compile_function(graph))
-    names = graph.variable_names
-    scale = EPS ** (1.0 / 3.0)
-
-    def run(values):
-        gradient = []
-        for i, x in enumerate(values):
-            step = scale * max(1.0, abs(x))
-            up, down = list(values), list(values)
-            up[i], down[i] = x + step, x - step
-            width = up[i] - down[i]  # the step actually taken, exactly representable
-            try:
-                gradient.append((f(*up) - f(*down)) / width)
-            except DomainError:
-                raise DomainError(_stencil_failure(names[i], values, i, step)) from None
-        return gradient, 2 * len(values)
-    return run
 
 
 # ---------------------------------------------------------------- symbolic and reverse mode
@@ -213,3 +183,7 @@ def median_seconds(call: Callable, budget: float = TIMING_BUDGET) -> float:
             call()
         samples.append((time.perf_counter() - started) / number)
     return statistics.median(samples)
+
+
+# Modules that register more methods (imported last: they use ``method`` and ``Estimate`` from here).
+from . import finite  # noqa: E402,F401
