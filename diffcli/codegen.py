@@ -48,7 +48,9 @@ def _code(value) -> str:
     return str(value) if isinstance(value, Code) else _literal(value)
 
 
-def _call(primitive, args) -> Code:
+def _call(primitive, args):
+    if not any(isinstance(a, Code) for a in args):  # a constant such as log(2.0): fold it now
+        return float(primitive.real(*args))
     return Code(f"{primitive.name}({', '.join(_code(a) for a in args)})")
 
 

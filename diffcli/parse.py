@@ -19,6 +19,7 @@ to constants, in float64.
 from __future__ import annotations
 
 import ast
+import bisect
 import difflib
 import re
 import unicodedata
@@ -207,26 +208,91 @@ def _parse_statement(graph: Graph, text: str, statement: _Statement, names: dict
     source, shifts = _caret_to_power(statement.text)
 
     def where(column0: int) -> tuple[int, int]:
-        """AST column (0-based, after '^' → '**') to (line, 1-based column) in the whole text."""
-        original = column0 - sum(1 for s in shifts if s < column0)
+        """Column in ``source`` (0-based, after '^' → '**') to (line, 1-based column) in the whole text."""
+        original = column0 - bisect.bisect_left(shifts, column0)
         return statement.line, statement.start + original + 1
 
-    lead = len(source) - len(source.lstrip())
+    return _parse_piece(graph, text, source, 0, where, names, used_free)
+
+
+def _parse_piece(graph: Graph, text: str, piece: str, offset: int, where, names: dict, used_free: set) -> int:
+    """Parse ``piece`` (which starts at ``offset`` in the statement's source) into a node.
+
+    A long flat chain (``t1 + t2 + … + t100000``) overflows CPython's parser, which recurses once per operator;
+    such a piece is split at its top-level ``+``/``-`` (else ``*``/``/``) operators, each part is parsed on its
+    own and the parts are folded left to right, exactly as Python would have associated them.
+    """
+    lead = len(piece) - len(piece.lstrip())
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        tree = ast.parse(piece.strip(), mode="eval")
     except SyntaxError as error:
         message = (error.msg or "invalid syntax").rstrip(".")
         column0 = (error.offset or 0) - 1
-        if column0 < 0 or column0 >= len(source.strip()):  # CPython's offset 0 means "at the end"
-            column0, message = len(source.strip()), "the expression ends too early"
-        raise _error(f"syntax error: {message}", text, where(column0 + lead)) from None
+        if column0 < 0 or column0 >= len(piece.strip()):  # CPython's offset 0 means "at the end"
+            column0, message = len(piece.strip()), "the expression ends too early"
+        raise _error(f"syntax error: {message}", text, where(offset + column0 + lead)) from None
     except (RecursionError, MemoryError):
-        raise LimitError("too deeply nested for Python's parser (about 200 parentheses or 1,000 chained "
-                         "operators); write it as a program of assignments: a = ...; b = ...; a + b",
-                         column=statement.start + lead + 1, text=text, line=statement.line) from None
+        parts = _split_chain(piece, "+-") or _split_chain(piece, "*/")
+        if parts is None:
+            line, column = where(offset + lead)
+            raise LimitError("too deeply nested for Python's parser (about 200 parentheses, or a long chain of "
+                             "'**' or of unary signs); write it as a program of assignments: a = ...; b = ...; "
+                             "a + b", column=column, text=text, line=line) from None
+        node = None
+        for operator, start, end in parts:
+            term = _parse_piece(graph, text, piece[start:end], offset + start, where, names, used_free)
+            if node is None:
+                node = term
+            else:
+                node = graph.apply(_CHAIN_OPERATORS[operator], (node, term))
+                graph.positions.setdefault(node, where(offset + start - 1))
+        return node
     except ValueError as error:
-        raise _error(f"invalid input: {error}", text, where(lead)) from None
-    return _build(graph, tree.body, text, lambda col: where(col + lead), names, used_free)
+        raise _error(f"invalid input: {error}", text, where(offset + lead)) from None
+    return _build(graph, tree.body, text, lambda col: where(offset + col + lead), names, used_free)
+
+
+_CHAIN_OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
+_OPERATOR_CHARS = re.compile(r"[()+\-*/]")
+
+
+def _split_chain(source: str, symbols: str) -> list | None:
+    """``[(None, 0, e0), (op, s1, e1), …]``: the parts of ``source`` between its top-level binary operators
+    among ``symbols``, or None if there are fewer than two parts.  Unary signs, the sign of an exponent
+    (``1e-5``) and ``**`` are not split points."""
+    depth, cuts = 0, []
+    for match in _OPERATOR_CHARS.finditer(source):
+        char, i = match.group(), match.start()
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif depth == 0 and char in symbols:
+            if char == "*" or char == "/":
+                if source[i + 1:i + 2] == "*" or source[i - 1:i] == "*":
+                    continue
+            elif not _is_binary_sign(source, i):
+                continue
+            cuts.append(i)
+    if not cuts:
+        return None
+    bounds = [-1, *cuts, len(source)]
+    return [(None if k == 0 else source[bounds[k]], bounds[k] + 1, bounds[k + 1]) for k in range(len(bounds) - 1)]
+
+
+def _is_binary_sign(source: str, i: int) -> bool:
+    j = i - 1
+    while j >= 0 and source[j] in " \t\r\n":
+        j -= 1
+    if j < 0 or not (source[j].isalnum() or source[j] in "_.)"):
+        return False  # a unary sign
+    if source[j] in "eE":  # the exponent of a literal such as 1e-5?
+        k = j
+        while k >= 0 and (source[k].isalnum() or source[k] in "_."):
+            k -= 1
+        token = source[k + 1:j + 1]
+        return not (token[0].isdigit() or token[0] == ".")
+    return True
 
 
 def _caret_to_power(text: str) -> tuple[str, list[int]]:

@@ -7,7 +7,9 @@ Each :class:`Primitive` carries, side by side:
   (numpy), ``complex`` (complex step) and ``mp`` (mpmath, given a private context ``m``);
 * ``partials``: one rule per argument, ``rule(b, y, *args)`` giving ∂y/∂arg for ``y = f(*args)``.  A rule
   is written once and serves every method, because ``b`` and the values are whatever algebra a method uses:
-  graph nodes (symbolic differentiation), floats (the reverse-mode tape), source code (compiled gradients);
+  graph nodes (symbolic differentiation), floats (the reverse-mode tape), source code (compiled gradients),
+  mpmath numbers (the reference for many variables).  Rules write irrational constants as calls
+  (``b.log(2.0)``, not a rounded float) so that an mpmath algebra computes them at full precision;
 * its ``domain`` as text and as a predicate ``inside``, ``holomorphic`` (is complex step valid),
   ``kink`` (where it is not differentiable; the methods use the right derivative there and warn);
 * how it prints: an infix ``symbol`` and ``precedence``, or a call; a ``latex`` template;
@@ -36,7 +38,6 @@ import numpy as np
 ADD, MUL, NEG, POW, ATOM = 1, 2, 3, 4, 5
 
 LN2 = math.log(2.0)
-LN10 = math.log(10.0)
 
 
 @dataclass(frozen=True)
@@ -293,9 +294,9 @@ _TABLE = [
        (lambda b, y, x: 1.0 / x,), r"\ln\left({0}\right)", domain="x > 0", inside=lambda x: x > 0,
        aliases=("ln",)),
     _p("log2", 1, math.log2, np.log2, lambda z: cmath.log(z) / LN2, lambda m, x: m.log(x, 2),
-       (lambda b, y, x: 1.0 / (LN2 * x),), r"\log_2\left({0}\right)", domain="x > 0", inside=lambda x: x > 0),
+       (lambda b, y, x: 1.0 / (b.log(2.0) * x),), r"\log_2\left({0}\right)", domain="x > 0", inside=lambda x: x > 0),
     _p("log10", 1, math.log10, np.log10, cmath.log10, lambda m, x: m.log10(x),
-       (lambda b, y, x: 1.0 / (LN10 * x),), r"\log_{{10}}\left({0}\right)", domain="x > 0",
+       (lambda b, y, x: 1.0 / (b.log(10.0) * x),), r"\log_{{10}}\left({0}\right)", domain="x > 0",
        inside=lambda x: x > 0),
     _p("log1p", 1, math.log1p, np.log1p, _clog1p, lambda m, x: m.log1p(x),
        (lambda b, y, x: 1.0 / (1.0 + x),), r"\ln\left(1 + {0}\right)", domain="x > -1",

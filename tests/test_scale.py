@@ -1,0 +1,121 @@
+"""Big expressions and many points: flat chains past CPython's parser limit, 100,000 nodes, batches."""
+
+import math
+import random
+
+import mpmath
+import numpy as np
+import pytest
+
+from diffcli.chain import evaluate, symbolic_gradient
+from diffcli.codegen import compile_function, compile_gradient
+from diffcli.errors import LimitError
+from diffcli.parse import parse
+from diffcli.reference import reference
+
+from conftest import LECTURE
+
+
+def generated_sum(terms: int) -> str:
+    """f = Σ sin(x_i·x_{i+1}) + exp(x_i)/(1+x_i²): the flat sum generated models produce."""
+    return " + ".join(f"sin(x{i}*x{i + 1}) + exp(x{i})/(1 + x{i}**2)" for i in range(terms))
+
+
+def test_100k_node_expression_reverse_and_symbolic_match_the_reference():
+    terms = 11_200
+    graph = parse(generated_sum(terms))
+    assert len(graph) > 100_000 and len(graph.variables) == terms + 1
+    point = {f"x{i}": 0.5 + 0.0001 * i for i in range(terms + 1)}
+    values = [point[n] for n in graph.variable_names]
+    _, reverse = compile_gradient(graph)(*values)
+    derived = graph.copy()
+    symbolic = compile_function(derived, symbolic_gradient(derived))(*values)
+    sampled = ["x0", "x1", "x5000", f"x{terms - 1}", f"x{terms}"]
+    ref = reference(graph, point, digits=30, variables=sampled)
+    for name in sampled:
+        k = graph.variable_names.index(name)
+        truth = float(ref.gradient[name])
+        assert reverse[k] == pytest.approx(truth, rel=1e-13)
+        assert symbolic[k] == pytest.approx(truth, rel=1e-13)
+
+
+def test_sampled_reference_is_the_closed_form():
+    graph = parse(generated_sum(50))
+    point = {f"x{i}": 0.3 + 0.01 * i for i in range(51)}
+    ref = reference(graph, point, digits=40, variables=["x7"])
+    m = mpmath.MPContext()
+    m.dps = 60
+    x = [m.mpf(point[f"x{i}"]) for i in range(51)]
+    truth = (m.cos(x[7] * x[8]) * x[8] + m.cos(x[6] * x[7]) * x[6]
+             + m.exp(x[7]) / (1 + x[7] ** 2) - m.exp(x[7]) * 2 * x[7] / (1 + x[7] ** 2) ** 2)
+    assert abs(m.mpf(ref.gradient["x7"]) - truth) < m.mpf(10) ** -38 * abs(truth)
+
+
+def test_many_variables_use_a_cross_checked_reverse_reference():
+    graph = parse(generated_sum(30))
+    point = {f"x{i}": 0.1 * i for i in range(31)}
+    ref = reference(graph, point, digits=40)
+    assert ref.method.startswith("reverse-mode in mpmath, checked by mpmath.diff")
+    independent = reference(graph, point, digits=40, variables=["x4", "x17"])
+    for name in ("x4", "x17"):
+        assert abs(ref.gradient[name] - independent.gradient[name]) < mpmath.mpf(10) ** -38 * abs(ref.gradient[name])
+
+
+def test_batch_of_10000_points_matches_per_point_results():
+    graph = parse(LECTURE)
+    rng = np.random.default_rng(7)
+    x = rng.uniform(1.5, 3.0, 10_000)
+    z = rng.uniform(0.5, 2.0, 10_000)
+    value, (gx, gz) = compile_gradient(graph, kind="array")(x, z)
+    single = compile_gradient(graph)
+    for i in range(0, 10_000, 97):
+        v, (sx, sz) = single(float(x[i]), float(z[i]))
+        assert value[i] == pytest.approx(v, rel=1e-14)
+        assert gx[i] == pytest.approx(sx, rel=1e-13) and gz[i] == pytest.approx(sz, rel=1e-13)
+
+
+@pytest.mark.parametrize("operator, expected", [("+", 100_000.0), ("*", 1.0)])
+def test_flat_chain_of_100k_operands(operator, expected):
+    graph = parse(operator.join(["x"] * 100_000))
+    assert evaluate(graph, {"x": 1.0})[graph.output] == expected
+
+
+def test_chain_split_keeps_python_semantics():
+    """Signs, exponents and ** inside a chain too long for CPython's parser fold exactly as Python would."""
+    rng = random.Random(3)
+    pieces, expected = [], 0.0
+    for i in range(3000):
+        a, b = rng.uniform(-2, 2), rng.randint(1, 3)
+        sign = rng.choice("+-")
+        pieces.append(f"{sign} {a!r}e-1 * x**{b} / -2")
+        term = a * 0.1 * 1.5 ** b / -2
+        expected = expected + term if sign == "+" else expected - term
+    text = "0 " + " ".join(pieces)
+    graph = parse(text)
+    assert evaluate(graph, {"x": 1.5})[graph.output] == pytest.approx(expected, rel=1e-12)
+
+
+def test_genuine_deep_nesting_keeps_its_clear_error():
+    with pytest.raises(LimitError, match="program of assignments"):
+        parse("x" + "**x" * 5000)
+
+
+def test_long_unary_chain_is_right_or_a_clear_error():
+    try:
+        graph = parse("-" * 5000 + "x")
+    except LimitError as error:
+        assert "program of assignments" in error.message
+    else:
+        assert evaluate(graph, {"x": 2.0})[graph.output] == 2.0
+
+
+def test_deep_model_as_a_program():
+    depth = 2000
+    lines = ["y0 = x0"] + [f"y{i} = sin(x{i % 7} * y{i - 1} + x{i % 7})" for i in range(1, depth)] + [f"y{depth - 1}"]
+    graph = parse("\n".join(lines))
+    point = {f"x{i}": 0.1 * (i + 1) for i in range(7)}
+    values = [point[n] for n in graph.variable_names]
+    _, reverse = compile_gradient(graph)(*values)
+    derived = graph.copy()
+    symbolic = compile_function(derived, symbolic_gradient(derived))(*values)
+    assert all(math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-300) for a, b in zip(reverse, symbolic))
