@@ -211,14 +211,17 @@ def evaluate(graph: Graph, point: dict, output: int | None = None) -> list:
 
 
 def evaluate_mp(graph: Graph, point: dict, m, output: int | None = None, every: bool = False,
-                base: list | None = None, changed: list | None = None):
+                base: list | None = None, changed: list | None = None, complex_step: bool = False):
     """The output's value in the mpmath context ``m``, checking every domain (an mpc result is refused);
     with ``every``, the list of every node's value instead.
 
     ``base`` (every node's value at another point) and ``changed`` (which nodes depend on the variables
-    that differ from it) let a caller re-evaluate only the nodes a perturbed variable reaches.
+    that differ from it) let a caller re-evaluate only the nodes a perturbed variable reaches.  With
+    ``complex_step``, values may be ``mpc`` (a variable moved off the real line); domains are checked on
+    real parts.  Any other kind of value (a Python float, say) is refused.
     """
     output = graph.output if output is None else output
+    kinds = (m.mpf, m.mpc) if complex_step else m.mpf
     needed = graph.reachable([output])
     values: list = [None] * (output + 1)
     for node in range(output + 1):
@@ -235,11 +238,11 @@ def evaluate_mp(graph: Graph, point: dict, m, output: int | None = None, every: 
         else:
             primitive = PRIMITIVES[op]
             args = [values[a] for a in graph.arguments[node]]
-            if not primitive.inside(*args):
+            if not primitive.inside(*(m.re(a) for a in args) if complex_step else args):
                 raise locate(graph, node, DomainError(
                     f"{primitive.name} is undefined here (needs {primitive.domain})"))
             value = primitive.mp(m, *args)
-            if not isinstance(value, m.mpf) or not m.isfinite(value):
+            if not isinstance(value, kinds) or not m.isfinite(value):
                 raise locate(graph, node, DomainError(f"{primitive.name} has no finite real value here"))
             values[node] = value
     return values if every else values[output]

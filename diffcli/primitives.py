@@ -4,7 +4,8 @@ Each :class:`Primitive` carries, side by side:
 
 * its names (``name`` and ``aliases``) and ``arity``;
 * evaluators for every number kind the methods use: ``real`` (float, raises outside the domain), ``array``
-  (numpy), ``complex`` (complex step) and ``mp`` (mpmath, given a private context ``m``);
+  (numpy), ``complex`` (complex step) and ``mp`` (mpmath, given a private context ``m``; real or complex
+  arguments near the real line, where it is the analytic continuation of the real function);
 * ``partials``: one rule per argument, ``rule(b, y, *args)`` giving ∂y/∂arg for ``y = f(*args)``.  A rule
   is written once and serves every method, because ``b`` and the values are whatever algebra a method uses:
   graph nodes (symbolic differentiation), floats (the reverse-mode tape), source code (compiled gradients),
@@ -129,6 +130,25 @@ def _csigmoid(z: complex) -> complex:
 
 def _cpick(condition: bool, a: complex, b: complex) -> complex:
     return a if condition else b
+
+
+# ---------------------------------------------------------------- mpmath helpers
+# The mp evaluators also accept mpc arguments near the real line and then compute the analytic continuation
+# of the real function (as the complex evaluators do): the reference differentiates by a complex step.
+
+def _mp_cbrt(m, x):
+    return m.cbrt(x) if m.re(x) >= 0 else -m.cbrt(-x)
+
+
+def _mp_atan2(m, y, x):
+    if not x and not y:
+        return m.zero
+    if abs(m.re(x)) >= abs(m.re(y)):
+        base = m.atan(y / x)
+        if m.re(x) < 0:
+            base += m.pi if m.re(y) >= 0 else -m.pi
+        return base
+    return (m.pi / 2 if m.re(y) > 0 else -m.pi / 2) - m.atan(x / y)
 
 
 # ---------------------------------------------------------------- numpy helpers
@@ -305,7 +325,7 @@ _TABLE = [
        (lambda b, y, x: b.exp(x),), r"\left(e^{{{0}}} - 1\right)"),
     _p("sqrt", 1, math.sqrt, np.sqrt, cmath.sqrt, lambda m, x: m.sqrt(x),
        (lambda b, y, x: 0.5 / y,), r"\sqrt{{{0}}}", domain="x >= 0", inside=lambda x: x >= 0),
-    _p("cbrt", 1, _cbrt, _np_cbrt, _ccbrt, lambda m, x: m.sign(x) * m.cbrt(abs(x)),
+    _p("cbrt", 1, _cbrt, _np_cbrt, _ccbrt, _mp_cbrt,
        (lambda b, y, x: 1.0 / (3.0 * y ** 2.0),), r"\sqrt[3]{{{0}}}"),
     # ---- trigonometric
     _p("sin", 1, math.sin, np.sin, cmath.sin, lambda m, x: m.sin(x),
@@ -322,7 +342,7 @@ _TABLE = [
        domain="-1 <= x <= 1", inside=lambda x: -1 <= x <= 1, aliases=("arccos",)),
     _p("atan", 1, math.atan, np.arctan, cmath.atan, lambda m, x: m.atan(x),
        (lambda b, y, x: 1.0 / (1.0 + x ** 2.0),), r"\arctan\left({0}\right)", aliases=("arctan",)),
-    _p("atan2", 2, math.atan2, np.arctan2, _catan2, lambda m, y, x: m.atan2(y, x),
+    _p("atan2", 2, math.atan2, np.arctan2, _catan2, _mp_atan2,
        (lambda b, r, y, x: x / (x ** 2.0 + y ** 2.0), lambda b, r, y, x: -y / (x ** 2.0 + y ** 2.0)),
        r"\operatorname{{atan2}}\left({0}, {1}\right)", aliases=("arctan2",)),
     # ---- hyperbolic
@@ -348,27 +368,27 @@ _TABLE = [
        lambda m, x: m.log1p(m.exp(x)),
        (lambda b, y, x: b.sigmoid(x),), r"\operatorname{{softplus}}\left({0}\right)"),
     # ---- not differentiable everywhere: right derivative at the kink (module docstring)
-    _p("abs", 1, abs, np.abs, lambda z: _cpick(z.real >= 0, z, -z), lambda m, x: abs(x),
+    _p("abs", 1, abs, np.abs, lambda z: _cpick(z.real >= 0, z, -z), lambda m, x: x if m.re(x) >= 0 else -x,
        (lambda b, y, x: b.sign(x),), r"\left|{0}\right|", holomorphic=False, kink=lambda x: x == 0),
     _p("relu", 1, lambda x: x if x > 0 else 0.0, lambda x: np.maximum(x, 0.0),
-       lambda z: _cpick(z.real > 0, z, 0j), lambda m, x: x if x > 0 else m.zero,
+       lambda z: _cpick(z.real > 0, z, 0j), lambda m, x: x if m.re(x) > 0 else m.zero,
        (lambda b, y, x: b.step(x),), r"\operatorname{{relu}}\left({0}\right)",
        holomorphic=False, kink=lambda x: x == 0),
-    _p("min", 2, min, np.minimum, lambda x, y: _cpick(x.real <= y.real, x, y), lambda m, x, y: min(x, y),
+    _p("min", 2, min, np.minimum, lambda x, y: _cpick(x.real <= y.real, x, y), lambda m, x, y: x if m.re(x) <= m.re(y) else y,
        (lambda b, r, x, y: 1.0 - b.step(x - y), lambda b, r, x, y: 1.0 - b.step(y - x)),
        r"\min\left({0}, {1}\right)", holomorphic=False, kink=lambda x, y: x == y),
-    _p("max", 2, max, np.maximum, lambda x, y: _cpick(x.real >= y.real, x, y), lambda m, x, y: max(x, y),
+    _p("max", 2, max, np.maximum, lambda x, y: _cpick(x.real >= y.real, x, y), lambda m, x, y: x if m.re(x) >= m.re(y) else y,
        (lambda b, r, x, y: b.step(x - y), lambda b, r, x, y: b.step(y - x)),
        r"\max\left({0}, {1}\right)", holomorphic=False, kink=lambda x, y: x == y),
     _p("sign", 1, lambda x: 1.0 if x >= 0 else -1.0, _np_sign, lambda z: complex(1.0 if z.real >= 0 else -1.0),
-       lambda m, x: m.one if x >= 0 else -m.one,
+       lambda m, x: m.one if m.re(x) >= 0 else -m.one,
        (lambda b, y, x: 0.0,), r"\operatorname{{sign}}\left({0}\right)", holomorphic=False,
        kink=lambda x: x == 0),
     _p("step", 1, lambda x: 1.0 if x >= 0 else 0.0, _np_step, lambda z: complex(1.0 if z.real >= 0 else 0.0),
-       lambda m, x: m.one if x >= 0 else m.zero,
+       lambda m, x: m.one if m.re(x) >= 0 else m.zero,
        (lambda b, y, x: 0.0,), r"\operatorname{{step}}\left({0}\right)", holomorphic=False,
        kink=lambda x: x == 0),
-    _p("hypot", 2, math.hypot, np.hypot, lambda x, y: cmath.sqrt(x * x + y * y), lambda m, x, y: m.hypot(x, y),
+    _p("hypot", 2, math.hypot, np.hypot, lambda x, y: cmath.sqrt(x * x + y * y), lambda m, x, y: m.sqrt(x * x + y * y),
        (lambda b, r, x, y: x / r, lambda b, r, x, y: y / r), r"\sqrt{{{0}^2 + {1}^2}}"),
 ]
 

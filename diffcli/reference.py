@@ -17,8 +17,10 @@ reference measures the methods, not the decimal-to-binary conversion.  mpmath's 
 touched.
 
 Correct digits: the whole computation runs twice, at ``digits + 15`` and ``digits + 30`` decimal digits;
-the two must agree to ``digits`` significant digits (else it is repeated with more guard digits, and
-finally refused with :class:`~diffcli.errors.PrecisionError`).
+the two must agree to ``digits`` significant digits, else it is repeated with more guard digits.  If they
+still disagree, the reference keeps only the digits on which the runs agree and says so in ``note``
+("ill-conditioned here: only N … digits"); with not even one, it is refused with
+:class:`~diffcli.errors.PrecisionError`.  Digits it shows are digits it has checked.
 
 At a kink (``abs(x)`` at 0) the derivative does not exist; the reference is then the right derivative
 (``direction=+1``, always by ``mpmath.diff``) and the caller warns.
@@ -41,7 +43,7 @@ REVERSE_REFERENCE_MIN_VARIABLES = 16
 CROSS_CHECKS = 3
 """Coordinates of a reverse-mode reference checked against mpmath.diff (first, middle, last)."""
 
-DIFF, REVERSE = "mpmath.diff", "reverse-mode in mpmath"
+DIFF, REVERSE, COMPLEX_STEP = "mpmath.diff (right derivative)", "reverse-mode in mpmath", "complex step in mpmath"
 
 
 @dataclass
@@ -52,15 +54,19 @@ class Reference:
     value: object
     gradient: dict
     context: object
-    method: str = DIFF
+    method: str = COMPLEX_STEP
+    note: str | None = None
 
     def text(self, number) -> str:
         """``number`` as a decimal string of ``digits`` significant digits."""
         return self.context.nstr(number, self.digits, min_fixed=-5, max_fixed=25) if number else "0"
 
     def as_json(self) -> dict:
-        return {"digits": self.digits, "method": self.method, "value": self.text(self.value),
-                "gradient": {name: self.text(v) for name, v in self.gradient.items()}}
+        record = {"digits": self.digits, "method": self.method, "value": self.text(self.value),
+                  "gradient": {name: self.text(v) for name, v in self.gradient.items()}}
+        if self.note:
+            record["note"] = self.note
+        return record
 
 
 def reference(graph: Graph, point: dict, digits: int = 50, one_sided: bool = False,
@@ -82,22 +88,39 @@ def reference(graph: Graph, point: dict, digits: int = 50, one_sided: bool = Fal
     use_reverse = variables is None and not one_sided and len(names) >= REVERSE_REFERENCE_MIN_VARIABLES
     for low, high in GUARD_DIGITS:
         try:
-            runs = [_compute(mpmath, graph, point, digits + extra, names, one_sided, use_reverse)
-                    for extra in (low, high)]
+            first, second = [_compute(mpmath, graph, point, extra, digits, names, one_sided, use_reverse)
+                             for extra in (low, high)]
         except DomainError as error:
             raise PrecisionError("no reference derivative: f is undefined just beside the point, so it is not "
                                  f"differentiable there ({error.message})") from None
-        first, second = runs
         m = second.context
         scale = max(abs(second.value), m.one)
-        if all(_agree(m, first.gradient[n], second.gradient[n], digits, scale) for n in names) \
-                and _agree(m, first.value, second.value, digits, scale):
+        agreed = min(_agreeing_digits(m, first.gradient[n], second.gradient[n], scale) for n in names) \
+            if names else digits
+        agreed = min(agreed, _agreeing_digits(m, first.value, second.value, scale))
+        if agreed >= digits:
             second.digits = digits
             if use_reverse:
                 _cross_check(mpmath, graph, point, second, names, digits + high)
             return second
-    raise PrecisionError(f"the reference could not reach {digits} correct digits at this point "
-                         "(f is too ill-conditioned here); try fewer --digits")
+    if agreed < 1:
+        raise PrecisionError("no reference derivative: f is not differentiable at this point, or too "
+                             "ill-conditioned (two working precisions do not agree on a single digit)")
+    second.digits = agreed
+    second.note = (f"ill-conditioned here: only {agreed} of the {digits} digits asked for agree between "
+                   "two working precisions; only those are shown")
+    if use_reverse:
+        _cross_check(mpmath, graph, point, second, names, digits + high)
+    return second
+
+
+def _agreeing_digits(m, a, b, scale) -> int:
+    """How many significant decimal digits two approximations share (capped at 10,000)."""
+    difference = abs(a - b)
+    if not difference:
+        return 10_000
+    size = max(abs(b), m.mpf(10) ** -(m.dps) * scale)
+    return max(0, int(m.floor(-m.log10(difference / size))))
 
 
 def _agree(m, a, b, digits: int, scale) -> bool:
@@ -111,18 +134,37 @@ def _context(mpmath, dps: int):
     return m
 
 
-def _compute(mpmath, graph: Graph, point: dict, dps: int, names: list, one_sided: bool,
+def _compute(mpmath, graph: Graph, point: dict, guard: int, digits: int, names: list, one_sided: bool,
              use_reverse: bool) -> Reference:
-    m = _context(mpmath, dps)
+    m = _context(mpmath, digits + guard)
     at = {name: m.mpf(float(point[name])) for name in graph.variable_names}  # exact binary values
     if use_reverse:
         values = evaluate_mp(graph, at, m, every=True)
         adjoint = adjoints(graph, values, MpAlgebra(m))
         gradient = {name: adjoint.get(node, m.zero) for name, node in zip(graph.variable_names, graph.variables)}
-        return Reference(digits=dps, value=values[graph.output], gradient=gradient, context=m, method=REVERSE)
+        return Reference(digits=m.dps, value=values[graph.output], gradient=gradient, context=m, method=REVERSE)
+    if one_sided:
+        values = evaluate_mp(graph, at, m, every=True)
+        gradient = {name: _diff(m, graph, at, values, name, True) for name in names}
+        return Reference(digits=m.dps, value=values[graph.output], gradient=gradient, context=m, method=DIFF)
+    # Complex step: Im f(x + ih) / h has no subtractive cancellation, so a huge or tiny f (1e100 + x,
+    # 1 + 1e-200*x) loses nothing.  h shrinks with the guard digits, so two runs also differ in truncation
+    # error; the working precision leaves room for the imaginary parts, which are h times smaller.
+    exponent = digits // 2 + 5 + guard // 3
+    m.dps = digits + exponent + guard
+    at = {name: m.mpf(float(point[name])) for name in graph.variable_names}
     values = evaluate_mp(graph, at, m, every=True)
-    gradient = {name: _diff(m, graph, at, values, name, one_sided) for name in names}
-    return Reference(digits=dps, value=values[graph.output], gradient=gradient, context=m, method=DIFF)
+    gradient = {name: _complex_step(m, graph, at, values, name, exponent) for name in names}
+    return Reference(digits=m.dps, value=values[graph.output], gradient=gradient, context=m, method=COMPLEX_STEP)
+
+
+def _complex_step(m, graph: Graph, at: dict, values: list, name: str, exponent: int):
+    """∂f/∂name as Im f(x + ih)/h in mpmath, h = 10^-exponent·|x| (10^-exponent at x = 0)."""
+    x = at[name]
+    h = m.mpf(10) ** -exponent * (abs(x) if x else 1)
+    changed = depends_on(graph, graph.variables[graph.variable_names.index(name)])
+    value = evaluate_mp(graph, {**at, name: m.mpc(x, h)}, m, base=values, changed=changed, complex_step=True)
+    return m.im(value) / h
 
 
 def _diff(m, graph: Graph, at: dict, values: list, name: str, one_sided: bool):

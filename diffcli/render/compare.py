@@ -26,6 +26,8 @@ def render(record: dict, fmt: str = "table") -> str:
     reference = record["reference"]
     if reference.get("error"):
         lines.append(f"\nreference: {reference['error']}")
+    if reference.get("note"):
+        lines.append(f"\nreference: {reference['note']}")
     lines += [f"warning: {w}" for w in record.get("warnings", [])]
     return "\n".join(lines)
 
