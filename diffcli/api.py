@@ -11,10 +11,14 @@ from .chain import bind, evaluate
 from .codegen import compile_function
 from .errors import DiffcliError, UsageError
 from .graph import CONST, VAR, Graph
-from .methods import METHODS, median_seconds, run_method
+from .methods import METHODS, MethodTimeout, deadline, median_seconds, run_method
 from .parse import parse
 from .primitives import PRIMITIVES
 from .reference import reference
+
+
+REFERENCE_TIME_LIMIT = 300.0
+"""Seconds the reference may take before its row says it gave up."""
 
 
 def as_graph(expression) -> Graph:
@@ -70,10 +74,13 @@ def compare(expression, point: dict, methods=None, digits: int = 50, timing: boo
     record = {"expression": graph.source, "point": point, "value": value, "f_seconds": f_seconds}
     ref = None
     try:
-        ref = reference(graph, point, digits, one_sided=bool(warnings))
+        with deadline(REFERENCE_TIME_LIMIT):
+            ref = reference(graph, point, digits, one_sided=bool(warnings))
         record["reference"] = ref.as_json()
     except DiffcliError as error:
         record["reference"] = {"digits": digits, "value": None, "gradient": None, "error": error.message}
+    except MethodTimeout as error:
+        record["reference"] = {"digits": digits, "value": None, "gradient": None, "error": str(error)}
 
     record["methods"] = [_row(run_method(m, graph, point, timing), ref, warnings) for m in selected]
     if warnings:

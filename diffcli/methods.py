@@ -15,9 +15,12 @@ derivative dividing by zero) returns an Estimate with ``error`` set — never na
 
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
 import statistics
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -140,8 +143,14 @@ def _failing_node(graph: Graph, algebra: FloatAlgebra) -> str:
 
 # ---------------------------------------------------------------- running a method
 
-def run_method(method_id: str, graph: Graph, point: dict, timing: bool = True) -> Estimate:
-    """Prepare and run one method at ``point``; failures become the Estimate's ``error``."""
+def run_method(method_id: str, graph: Graph, point: dict, timing: bool = True,
+               time_limit: float | None = None) -> Estimate:
+    """Prepare and run one method at ``point``; every failure becomes the Estimate's ``error``.
+
+    A domain problem, an overflow, a method that runs past ``time_limit`` seconds (default
+    :data:`METHOD_TIME_LIMIT`) and even a bug inside a method end up in its row, so the other methods and the
+    reference still print.
+    """
     if method_id not in METHODS:
         raise UsageError(f"unknown method {method_id!r}; choose from {', '.join(METHODS)}")
     names = graph.variable_names
@@ -149,19 +158,58 @@ def run_method(method_id: str, graph: Graph, point: dict, timing: bool = True) -
     estimate = Estimate(method=method_id)
     started = time.perf_counter()
     try:
-        run = METHODS[method_id].prepare(graph)
-        estimate.setup_seconds = time.perf_counter() - started
-        gradient, estimate.evaluations = run(values)
-        bad = [n for n, g in zip(names, gradient) if not math.isfinite(g)]
-        if bad:
-            raise DomainError(f"the derivative in {bad[0]} is not finite here ({gradient[names.index(bad[0])]!r})")
-        estimate.gradient = dict(zip(names, gradient))
-        estimate.seconds = median_seconds(lambda: run(values)) if timing else None
+        with deadline(METHOD_TIME_LIMIT if time_limit is None else time_limit):
+            run = METHODS[method_id].prepare(graph)
+            estimate.setup_seconds = time.perf_counter() - started
+            gradient, estimate.evaluations = run(values)
+            bad = [n for n, g in zip(names, gradient) if not math.isfinite(g)]
+            if bad:
+                raise DomainError(f"the derivative in {bad[0]} is not finite here "
+                                  f"({gradient[names.index(bad[0])]!r})")
+            estimate.gradient = dict(zip(names, gradient))
+            estimate.seconds = median_seconds(lambda: run(values)) if timing else None
     except DiffcliError as error:
         estimate.error = error.message
     except (ValueError, ZeroDivisionError, OverflowError) as error:
         estimate.error = f"undefined at this point ({error})"
+    except MethodTimeout as error:
+        estimate.error = str(error)
+    except Exception as error:  # noqa: BLE001 - fault isolation: a bug in one method must not hide the others
+        estimate.error = f"internal error: {type(error).__name__}: {error} (a bug in diffcli; please report it)"
+    if estimate.error:
+        estimate.gradient = {}
+        estimate.seconds = None
     return estimate
+
+
+METHOD_TIME_LIMIT = 120.0
+"""Seconds one method may take at one point (setup, gradient and timing runs) before its row says so."""
+
+
+class MethodTimeout(Exception):
+    """Raised inside a method that ran past its time limit."""
+
+
+@contextlib.contextmanager
+def deadline(seconds: float):
+    """Raise MethodTimeout in the block after ``seconds`` (wall clock, via SIGALRM; a no-op off the main
+    thread or where there is no SIGALRM)."""
+    usable = seconds and seconds > 0 and hasattr(signal, "setitimer") and \
+        threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise MethodTimeout(f"gave up after {seconds:g} s (time limit)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def median_seconds(call: Callable, budget: float = TIMING_BUDGET) -> float:

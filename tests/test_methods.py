@@ -127,3 +127,42 @@ def test_timings_are_reported(lecture):
     assert timed["f_seconds"] > 0 and timed["methods"][0]["seconds"] > 0
     assert timed["methods"][0]["setup_seconds"] > 0
     assert lecture["f_seconds"] is None and lecture["methods"][0]["seconds"] is None
+
+
+def test_a_failing_method_is_isolated(monkeypatch):
+    """A bug inside one method becomes its row's error; the others and the reference still answer."""
+    from diffcli import methods
+
+    def broken(graph):
+        raise KeyError("boom")
+
+    monkeypatch.setitem(methods.METHODS, "symbolic", methods.Method("symbolic", "broken", broken))
+    record = compare("x**2", {"x": 3}, timing=False)
+    rows = {r["method"]: r for r in record["methods"]}
+    assert "internal error: KeyError" in rows["symbolic"]["error"] and rows["symbolic"]["gradient"] is None
+    assert rows["reverse"]["gradient"] == {"x": 6.0}
+    assert record["reference"]["gradient"]["x"] == "6.0"
+
+
+def test_a_slow_method_times_out_into_its_row(monkeypatch):
+    from diffcli import methods
+
+    def slow(graph):
+        def run(values):
+            while True:
+                pass
+        return run
+
+    monkeypatch.setitem(methods.METHODS, "symbolic", methods.Method("symbolic", "slow", slow))
+    monkeypatch.setattr(methods, "METHOD_TIME_LIMIT", 0.2)
+    record = compare("x**2", {"x": 3}, timing=False)
+    rows = {r["method"]: r for r in record["methods"]}
+    assert "time limit" in rows["symbolic"]["error"]
+    assert rows["reverse"]["gradient"] == {"x": 6.0}
+
+
+def test_overflow_in_a_method_is_its_rows_error():
+    record = compare("exp(x)/exp(x)", {"x": 709.78}, timing=False)  # exp overflows at 709.7827
+    rows = {r["method"]: r for r in record["methods"]}
+    assert rows["fd-central"]["error"] and "stencil" in rows["fd-central"]["error"]
+    assert rows["reverse"]["error"] is None
