@@ -375,7 +375,9 @@ def _check_node(node: ast.AST, text: str, where, names: dict) -> None:
 
 def _check_call(node: ast.Call, reject, names: dict) -> None:
     if not isinstance(node.func, ast.Name):
-        reject("only functions called by name are allowed, like sin(x)", node.func)
+        kind = type(node.func)
+        reject(_REJECTED.get(kind) or ("calls of calls are not allowed" if kind is ast.Call else
+                                       "only functions called by name are allowed, like sin(x)"), node.func)
     name = node.func.id
     if node.keywords:
         reject(f"{name}() takes no keyword arguments")
