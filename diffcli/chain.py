@@ -28,7 +28,9 @@ class _Functions:
         self._call = call
 
     def __getattr__(self, name):
-        primitive = PRIMITIVES[name]
+        primitive = PRIMITIVES.get(name)
+        if primitive is None:  # an AttributeError, so introspection (doctest, copy) works
+            raise AttributeError(f"no primitive named {name!r}")
         return lambda *args: self._call(primitive, args)
 
 
