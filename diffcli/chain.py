@@ -139,8 +139,11 @@ def adjoints(graph: Graph, values: list, algebra, output: int | None = None) -> 
     return adjoint
 
 
-def symbolic_gradient(graph: Graph) -> list[int]:
+def symbolic_gradient(graph: Graph, output: int | None = None) -> list[int]:
     """Build, inside ``graph``, one simplified derivative node per variable; returns them in variable order.
+
+    ``output`` (default: the graph's output) is the node to differentiate; a derivative node may be given,
+    which is how higher derivatives are built (the same loop, run again on the derivative graph).
 
     >>> from diffcli.parse import parse
     >>> g = parse("x*sin(x)")
@@ -150,7 +153,7 @@ def symbolic_gradient(graph: Graph) -> list[int]:
     """
     algebra = GraphAlgebra(graph)
     values = [Ref(graph, n) for n in range(len(graph))]
-    adjoint = adjoints(graph, values, algebra)
+    adjoint = adjoints(graph, values, algebra, output)
     zero = graph.const(0.0)
     return [adjoint[v].node if v in adjoint else zero for v in graph.variables]
 

@@ -1,16 +1,25 @@
-"""``diffcli diff``: the simplified symbolic derivative."""
+"""``diffcli diff``: the simplified symbolic derivative (of any order, mixed too)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from ..app import ExpressionArg, Format, FormatOption, WrtOption, app
+from ..app import ExpressionArg, Format, FormatOption, app
 
 
 @app.command(help="The simplified symbolic derivative, as text diffcli parses back (or LaTeX).\n\n"
-                  "Example: diffcli diff \"x*sin(x)\" --wrt x")
-def diff(expression: ExpressionArg, wrt: WrtOption, format: FormatOption = Format.table):
+                  "--wrt x,z gives the mixed derivative (by x, then by z); --order N repeats one variable.\n\n"
+                  "Example: diffcli diff \"x*sin(x)\" --wrt x\n\n"
+                  "Example: diffcli diff \"sin(x)\" --wrt x --order 3")
+def diff(expression: ExpressionArg,
+         wrt: Annotated[str, typer.Option("--wrt", help="The variable to differentiate by, or a comma-separated "
+                                                        "list (x,z) for a mixed derivative.", show_default=False)],
+         order: Annotated[int, typer.Option("--order", "-n", help="How many times to differentiate by the "
+                                                                  "--wrt variable.")] = 1,
+         format: FormatOption = Format.table):
     from ..api import derivative
     from ..render.diff import render
 
-    typer.echo(render(derivative(expression, wrt), format.value))
+    typer.echo(render(derivative(expression, wrt, order=order), format.value))
