@@ -156,3 +156,24 @@ def derivative(expression, wrt, order: int = 1) -> dict:
         node = symbolic_gradient(graph, node)[graph.variable_names.index(name)]
     return {"expression": graph.source, "wrt": ",".join(variables), "order": len(sequence),
             "variables": sequence, "derivative": to_program(graph, node), "latex": to_latex(graph, node)}
+
+
+def hessian(expression, point: dict, **options) -> dict:
+    """The ``hessian`` record (see :func:`diffcli.hessian.hessian`)."""
+    from .hessian import hessian as run
+
+    return run(expression, point, **options)
+
+
+def trace(expression, point: dict, **options) -> dict:
+    """The ``trace`` record (see :func:`diffcli.trace.trace`)."""
+    from .trace import trace as run
+
+    return run(expression, point, **options)
+
+
+def verify(expression, wrt: str, claim, point: dict | None = None, **options) -> dict:
+    """The ``verify`` record (see :func:`diffcli.verify.verify`)."""
+    from .verify import verify as run
+
+    return run(expression, wrt, claim, point, **options)
