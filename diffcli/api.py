@@ -135,7 +135,7 @@ def derivative(expression, wrt, order: int = 1) -> dict:
     '6 * (x * z**2)'
     """
     from .chain import symbolic_gradient
-    from .printing import to_latex, to_program
+    from .printing import to_latex, to_program, to_python
 
     graph = as_graph(expression).copy()
     variables = [w.strip() for w in wrt.split(",")] if isinstance(wrt, str) else [str(w).strip() for w in wrt]
@@ -154,8 +154,10 @@ def derivative(expression, wrt, order: int = 1) -> dict:
     node = graph.output
     for name in sequence:
         node = symbolic_gradient(graph, node)[graph.variable_names.index(name)]
+    function = "d" + (str(len(sequence)) if len(sequence) > 1 else "") + "f_d" + "_d".join(sequence)
     return {"expression": graph.source, "wrt": ",".join(variables), "order": len(sequence),
-            "variables": sequence, "derivative": to_program(graph, node), "latex": to_latex(graph, node)}
+            "variables": sequence, "derivative": to_program(graph, node), "latex": to_latex(graph, node),
+            "python": to_python(graph, node, function)}
 
 
 def hessian(expression, point: dict, **options) -> dict:

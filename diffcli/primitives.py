@@ -89,6 +89,18 @@ def _pow(x: float, y: float) -> float:
     return math.pow(x, y)
 
 
+def _relu(x: float) -> float:
+    return x if x > 0 else 0.0
+
+
+def _sign(x: float) -> float:
+    return 1.0 if x >= 0 else -1.0
+
+
+def _step(x: float) -> float:
+    return 1.0 if x >= 0 else 0.0
+
+
 def _is_integer(y) -> bool:
     return int(y) == y
 
@@ -349,7 +361,7 @@ _TABLE = [
     # ---- not differentiable everywhere: right derivative at the kink (module docstring)
     _p("abs", 1, abs, np.abs, lambda z: _cpick(z.real >= 0, z, -z), lambda m, x: abs(x),
        (lambda b, y, x: b.sign(x),), r"\left|{0}\right|", holomorphic=False, kink=lambda x: x == 0),
-    _p("relu", 1, lambda x: x if x > 0 else 0.0, lambda x: np.maximum(x, 0.0),
+    _p("relu", 1, _relu, lambda x: np.maximum(x, 0.0),
        lambda z: _cpick(z.real > 0, z, 0j), lambda m, x: x if x > 0 else m.zero,
        (lambda b, y, x: b.step(x),), r"\operatorname{{relu}}\left({0}\right)",
        holomorphic=False, kink=lambda x: x == 0),
@@ -359,11 +371,11 @@ _TABLE = [
     _p("max", 2, max, np.maximum, lambda x, y: _cpick(x.real >= y.real, x, y), lambda m, x, y: max(x, y),
        (lambda b, r, x, y: b.step(x - y), lambda b, r, x, y: b.step(y - x)),
        r"\max\left({0}, {1}\right)", holomorphic=False, kink=lambda x, y: x == y),
-    _p("sign", 1, lambda x: 1.0 if x >= 0 else -1.0, _np_sign, lambda z: complex(1.0 if z.real >= 0 else -1.0),
+    _p("sign", 1, _sign, _np_sign, lambda z: complex(1.0 if z.real >= 0 else -1.0),
        lambda m, x: m.one if x >= 0 else -m.one,
        (lambda b, y, x: 0.0,), r"\operatorname{{sign}}\left({0}\right)", holomorphic=False,
        kink=lambda x: x == 0),
-    _p("step", 1, lambda x: 1.0 if x >= 0 else 0.0, _np_step, lambda z: complex(1.0 if z.real >= 0 else 0.0),
+    _p("step", 1, _step, _np_step, lambda z: complex(1.0 if z.real >= 0 else 0.0),
        lambda m, x: m.one if x >= 0 else m.zero,
        (lambda b, y, x: 0.0,), r"\operatorname{{step}}\left({0}\right)", holomorphic=False,
        kink=lambda x: x == 0),

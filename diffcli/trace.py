@@ -17,21 +17,12 @@ node's own value, which the tape reuses) is printed as the expression it stands 
 
 from __future__ import annotations
 
-from itertools import count, product
-from string import ascii_lowercase
-
 from .chain import GraphAlgebra, Ref
 from .graph import CONST, VAR, Graph
 from .primitives import PRIMITIVES
-from .printing import format_number, to_latex, to_text
+from .printing import format_number, letters, to_latex, to_text
 
 OUTPUT_NAME = "y"
-
-
-def _letters():
-    for length in count(1):
-        for letters in product(ascii_lowercase, repeat=length):
-            yield "".join(letters)
 
 
 def node_names(graph: Graph) -> dict[int, str]:
@@ -50,10 +41,10 @@ def node_names(graph: Graph) -> dict[int, str]:
     if graph.output not in names:
         names[graph.output] = OUTPUT_NAME if OUTPUT_NAME not in taken else None
     taken.add(OUTPUT_NAME)  # never an intermediate's name: the lecture's y is the output
-    letters = (name for name in _letters() if name not in taken)
+    fresh = (name for name in letters() if name not in taken)
     for node in range(graph.output + 1):
         if needed[node] and graph.ops[node] != CONST and names.get(node) is None:
-            names[node] = next(letters)
+            names[node] = next(fresh)
     return names
 
 

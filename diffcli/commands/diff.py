@@ -6,10 +6,11 @@ from typing import Annotated
 
 import typer
 
-from ..app import ExpressionArg, Format, FormatOption, app
+from ..app import DiffFormat, ExpressionArg, app
 
 
-@app.command(help="The simplified symbolic derivative, as text diffcli parses back (or LaTeX).\n\n"
+@app.command(help="The simplified symbolic derivative, as text diffcli parses back, LaTeX, or a Python "
+                  "function.\n\n"
                   "--wrt x,z gives the mixed derivative (by x, then by z); --order N repeats one variable.\n\n"
                   "Example: diffcli diff \"x*sin(x)\" --wrt x\n\n"
                   "Example: diffcli diff \"sin(x)\" --wrt x --order 3")
@@ -18,7 +19,9 @@ def diff(expression: ExpressionArg,
                                                         "list (x,z) for a mixed derivative.", show_default=False)],
          order: Annotated[int, typer.Option("--order", "-n", help="How many times to differentiate by the "
                                                                   "--wrt variable.")] = 1,
-         format: FormatOption = Format.table):
+         format: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format: text parses back "
+                                                    "into diffcli, python is a self-contained function.")]
+         = DiffFormat.text):
     from ..api import derivative
     from ..render.diff import render
 

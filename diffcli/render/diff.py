@@ -23,13 +23,16 @@ def operator(record: dict) -> str:
 
 
 def render(record: dict, fmt: str = "table") -> str:
-    """Render a ``diff`` record: ``{"expression", "wrt", "order", "variables", "derivative", "latex"}``."""
+    """Render a ``diff`` record: ``{"expression", "wrt", "order", "variables", "derivative", "latex",
+    "python"}``; ``text`` and ``table`` print the derivative expression."""
     if fmt == "json":
         return to_json(record)
     if fmt == "jsonl":
         return to_json(record, indent=None)
     if fmt == "latex":
         return record["latex"]
+    if fmt == "python":
+        return record["python"]
     if fmt == "csv":
         return csv_text(["expression", "wrt", "order", "derivative"],
                         [[record["expression"], record["wrt"], record.get("order", 1), record["derivative"]]])
