@@ -121,11 +121,12 @@ MAX_ORDER = 20
 """Highest derivative order ``diff --order`` builds (each order differentiates the previous graph)."""
 
 
-def derivative(expression, wrt, order: int = 1) -> dict:
+def derivative(expression, wrt, order: int = 1, steps: bool = False) -> dict:
     """The simplified symbolic derivative of ``expression`` in ``wrt``, as text diffcli parses back.
 
     ``wrt`` is a variable, or several separated by commas (or a list) for a mixed derivative taken in
-    that order; ``order`` repeats a single variable (``order=3``: the third derivative).
+    that order; ``order`` repeats a single variable (``order=3``: the third derivative).  ``steps`` adds
+    the chain-rule derivation (:mod:`diffcli.steps`; first derivatives only).
 
     >>> derivative("x*sin(x)", "x")["derivative"]
     'sin(x) + x * cos(x)'
@@ -150,14 +151,21 @@ def derivative(expression, wrt, order: int = 1) -> dict:
         if name not in graph.variable_names:
             known = ", ".join(graph.variable_names) or "none"
             raise UsageError(f"'{name}' is not a variable of the expression (its variables: {known})")
+    if steps and (order != 1 or len(variables) != 1):
+        raise UsageError("--steps writes out first derivatives only (one --wrt variable, no --order)")
     sequence = variables * order
     node = graph.output
     for name in sequence:
         node = symbolic_gradient(graph, node)[graph.variable_names.index(name)]
     function = "d" + (str(len(sequence)) if len(sequence) > 1 else "") + "f_d" + "_d".join(sequence)
-    return {"expression": graph.source, "wrt": ",".join(variables), "order": len(sequence),
-            "variables": sequence, "derivative": to_program(graph, node), "latex": to_latex(graph, node),
-            "python": to_python(graph, node, function)}
+    record = {"expression": graph.source, "wrt": ",".join(variables), "order": len(sequence),
+              "variables": sequence, "derivative": to_program(graph, node), "latex": to_latex(graph, node),
+              "python": to_python(graph, node, function)}
+    if steps:
+        from .steps import derivation
+
+        record["steps"] = derivation(as_graph(expression), variables[0])
+    return record
 
 
 def hessian(expression, point: dict, **options) -> dict:

@@ -11,7 +11,8 @@ Each :class:`Primitive` carries, side by side:
 * its ``domain`` as text and as a predicate ``inside``, ``holomorphic`` (is complex step valid),
   ``kink`` (where it is not differentiable; the methods use the right derivative there and warn);
 * how it prints: an infix ``symbol`` and ``precedence``, or a call; a ``latex`` template;
-* optionally ``identities``, algebraic simplifications used when a derivative graph is built.
+* optionally ``identities``, algebraic simplifications used when a derivative graph is built, and
+  ``rule``, the textbook name of its derivative rule (``diff --steps``; functions use the chain rule).
 
 Nothing else in diffcli keeps a list of functions: the parser, the methods, the printers and the tests all
 read this table.
@@ -60,6 +61,7 @@ class Primitive:
     aliases: tuple = ()
     public: bool = True
     identities: Callable | None = field(default=None, compare=False)
+    rule: str | None = None  # the textbook name of its derivative rule, for `diff --steps` (else "chain rule")
 
 
 def _always(*args) -> bool:
@@ -279,25 +281,31 @@ _TABLE = [
     # ---- arithmetic
     _p("add", 2, operator.add, np.add, operator.add, lambda m, x, y: x + y,
        (lambda b, y, x, z: 1.0, lambda b, y, x, z: 1.0),
-       "{0} + {1}", symbol="+", precedence=ADD, public=False, identities=_add_identities),
+       "{0} + {1}", symbol="+", precedence=ADD, public=False, identities=_add_identities,
+       rule="sum rule"),
     _p("sub", 2, operator.sub, np.subtract, operator.sub, lambda m, x, y: x - y,
        (lambda b, y, x, z: 1.0, lambda b, y, x, z: -1.0),
-       "{0} - {1}", symbol="-", precedence=ADD, public=False, identities=_sub_identities),
+       "{0} - {1}", symbol="-", precedence=ADD, public=False, identities=_sub_identities,
+       rule="difference rule"),
     _p("mul", 2, operator.mul, np.multiply, operator.mul, lambda m, x, y: x * y,
        (lambda b, y, x, z: z, lambda b, y, x, z: x),
-       r"{0} \cdot {1}", symbol="*", precedence=MUL, public=False, identities=_mul_identities),
+       r"{0} \cdot {1}", symbol="*", precedence=MUL, public=False, identities=_mul_identities,
+       rule="product rule"),
     _p("div", 2, operator.truediv, np.divide, operator.truediv, lambda m, x, y: x / y,
        (lambda b, y, x, z: 1.0 / z, lambda b, y, x, z: -y / z),
        r"\frac{{{0}}}{{{1}}}", domain="y != 0", inside=lambda x, y: y != 0,
-       symbol="/", precedence=MUL, public=False, identities=_div_identities),
+       symbol="/", precedence=MUL, public=False, identities=_div_identities,
+       rule="quotient rule"),
     _p("neg", 1, operator.neg, np.negative, operator.neg, lambda m, x: -x,
        (lambda b, y, x: -1.0,),
-       "-{0}", symbol="-", precedence=NEG, public=False, identities=_neg_identities),
+       "-{0}", symbol="-", precedence=NEG, public=False, identities=_neg_identities,
+       rule="constant factor rule"),
     _p("pow", 2, _pow, np.power, operator.pow, lambda m, x, y: m.power(x, y),
        (lambda b, y, x, z: z * x ** (z - 1.0), lambda b, y, x, z: b.log(x) * y),
        "{0}^{{{1}}}", domain="x > 0, or x == 0 and y > 0, or x < 0 and y an integer",
        inside=lambda x, y: x > 0 or (x == 0 and y > 0) or (x < 0 and _is_integer(y)),
-       symbol="**", precedence=POW, identities=_pow_identities),
+       symbol="**", precedence=POW, identities=_pow_identities,
+       rule="power rule"),
     # ---- exponentials and logarithms
     _p("exp", 1, math.exp, np.exp, cmath.exp, lambda m, x: m.exp(x),
        (lambda b, y, x: y,), r"e^{{{0}}}"),

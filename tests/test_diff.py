@@ -78,3 +78,60 @@ def test_large_derivative_names_intermediates_instead_of_blowing_up():
 def test_python_format_on_the_command_line(cli):
     code, out, _ = cli("diff", "x**2*z**3", "--wrt", "x,z", "--format", "python")
     assert code == 0 and out == "def d2f_dx_dz(x, z):\n    return 6 * (x * z**2)\n"
+
+
+# ---------------------------------------------------------------- --steps
+
+def test_steps_follow_the_lecture_slide(cli):
+    code, out, _ = cli("diff", LECTURE, "--wrt", "x", "--steps")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "d/dx[exp(x * z) + x * z / log(x) + sin(log(x)) / (x * z)]    (sum rule)"
+    assert "d/dx[sin(log(x)) / (x * z)]    (quotient rule)" in lines
+    assert "d/dx[sin(log(x))]    (chain rule (sin))" in lines
+    assert sum(1 for line in lines if line.startswith("d/dx[x * z]")) == 1  # shared: derived once
+    assert lines[-2:] == ["simplified:", f"    d/dx[{LECTURE}] = {derivative(LECTURE, 'x')['derivative']}"]
+
+
+@pytest.mark.parametrize("expression", [LECTURE, "sqrt(x) * atan2(x, z) - x**z / (1 + x)", "-sinh(x*z)**2"])
+def test_every_step_is_an_equation_that_holds(expression):
+    """Each step's right side, with every d/dx[E] replaced by the mpmath reference derivative of E, equals
+    the reference derivative of the step's left side."""
+    import re
+
+    import mpmath
+    from diffcli.reference import reference
+
+    point = {"x": 0.75, "z": 1.5}
+    m = mpmath.MPContext()
+    m.dps = 30
+
+    def truth(text):
+        graph = parse(text)
+        return m.mpf(reference(graph, {n: point[n] for n in graph.variable_names}, 25).gradient.get("x", 0))
+
+    steps = derivation_of(expression)
+    assert steps
+    for step in steps:
+        stand_ins = {}
+
+        def stand_in(match):
+            name = f"D{len(stand_ins)}"
+            stand_ins[name] = truth(match.group(1))
+            return name
+        right = re.sub(r"d/dx\[([^\]]*)\]", stand_in, step["result"].replace("·", "*"))
+        graph = parse(right)
+        from diffcli.chain import evaluate_mp
+        values = {**{n: m.mpf(v) for n, v in point.items()}, **stand_ins}
+        value = evaluate_mp(graph, {n: values[n] for n in graph.variable_names}, m)
+        expected = truth(step["of"])
+        assert abs(value - expected) <= m.mpf(10) ** -20 * abs(expected), (step, value, expected)
+
+
+def derivation_of(expression):
+    return derivative(expression, "x", steps=True)["steps"]
+
+
+def test_steps_are_first_derivatives_only(cli):
+    code, _, err = cli("diff", "x*z", "--wrt", "x", "--order", "2", "--steps")
+    assert code == 2 and "--steps" in err

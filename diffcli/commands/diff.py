@@ -19,10 +19,12 @@ def diff(expression: ExpressionArg,
                                                         "list (x,z) for a mixed derivative.", show_default=False)],
          order: Annotated[int, typer.Option("--order", "-n", help="How many times to differentiate by the "
                                                                   "--wrt variable.")] = 1,
+         steps: Annotated[bool, typer.Option("--steps", help="Write out the chain-rule derivation step by "
+                                                            "step (first derivatives).")] = False,
          format: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format: text parses back "
                                                     "into diffcli, python is a self-contained function.")]
          = DiffFormat.text):
     from ..api import derivative
     from ..render.diff import render
 
-    typer.echo(render(derivative(expression, wrt, order=order), format.value))
+    typer.echo(render(derivative(expression, wrt, order=order, steps=steps), format.value))

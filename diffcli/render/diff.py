@@ -38,4 +38,16 @@ def render(record: dict, fmt: str = "table") -> str:
                         [[record["expression"], record["wrt"], record.get("order", 1), record["derivative"]]])
     if fmt == "markdown":
         return f"{operator(record)} `{record['expression']}` = `{record['derivative']}`"
+    if record.get("steps") is not None:
+        return steps_text(record)
     return record["derivative"]
+
+
+def steps_text(record: dict) -> str:
+    """The derivation, one step per line pair, then the simplified result."""
+    wrt = record["wrt"]
+    lines = []
+    for step in record["steps"]:
+        lines += [f"d/d{wrt}[{step['of']}]    ({step['rule']})", f"    = {step['result']}"]
+    lines += ["simplified:", f"    d/d{wrt}[{record['expression']}] = {record['derivative']}"]
+    return "\n".join(lines)
