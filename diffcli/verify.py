@@ -268,4 +268,9 @@ def diagnose(graph, wrt: str, checks: list) -> dict | None:
     return {"mistake": mistake, "term": text, "kind": kind, "where": where,
             "values": [values_at[p][index] for p in range(len(usable))],
             "message": f"the claim most likely {_WORDS[mistake]} "
-                       f"{text if text else ''}{' (' + where + ')' if text else where}"}
+                       f"{text + ' = ' + format(values_at[0][index], '.6g') + ' at ' + _point_text(usable[0]) if text else ''}"
+                       f"{' (' + where + ')' if text else where}"}
+
+
+def _point_text(check: dict) -> str:
+    return ", ".join(f"{name}={value!r}" for name, value in check["point"].items())
