@@ -131,7 +131,6 @@ def hessian(expression, point: dict, methods=None, digits: int = 50, timing: boo
     truth = None
     try:
         truth = _reference(graph, point, digits)
-        m = truth.context
         record["reference"] = {"digits": digits, "value": truth.text(truth.value),
                                "hessian": [[truth.text(_entry(truth, i, j)) for j in range(len(names))]
                                            for i in range(len(names))]}

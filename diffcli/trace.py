@@ -20,7 +20,7 @@ from __future__ import annotations
 from .chain import GraphAlgebra, Ref
 from .graph import CONST, VAR, Graph
 from .primitives import PRIMITIVES
-from .printing import format_number, letters, to_latex, to_text
+from .printing import letters, to_latex, to_text
 
 OUTPUT_NAME = "y"
 
@@ -181,4 +181,4 @@ def numbers(row: dict, digits: int = 6) -> str:
     return " + ".join(parts)
 
 
-__all__ = ["trace", "node_names", "numbers", "format_number"]
+__all__ = ["trace", "node_names", "numbers"]
