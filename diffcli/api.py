@@ -41,7 +41,7 @@ def select_methods(methods) -> list[str]:
 def kinks(graph: Graph, values: list) -> list[str]:
     """Warnings for every non-differentiable primitive sitting exactly at its kink."""
     found = []
-    for node, op in enumerate(graph.ops):
+    for node, op in enumerate(graph.ops[:len(values)]):
         if op in (CONST, VAR) or values[node] is None:
             continue
         primitive = PRIMITIVES[op]
@@ -124,19 +124,73 @@ def gradient(expression, point: dict, method: str = "reverse") -> dict:
     return estimate.gradient
 
 
-def derivative(expression, wrt: str) -> dict:
+MAX_ORDER = 20
+"""Highest derivative order ``diff --order`` builds (each order differentiates the previous graph)."""
+
+
+def derivative(expression, wrt, order: int = 1, steps: bool = False) -> dict:
     """The simplified symbolic derivative of ``expression`` in ``wrt``, as text diffcli parses back.
+
+    ``wrt`` is a variable, or several separated by commas (or a list) for a mixed derivative taken in
+    that order; ``order`` repeats a single variable (``order=3``: the third derivative).  ``steps`` adds
+    the chain-rule derivation (:mod:`diffcli.steps`; first derivatives only).
 
     >>> derivative("x*sin(x)", "x")["derivative"]
     'sin(x) + x * cos(x)'
+    >>> derivative("sin(x)", "x", order=3)["derivative"]
+    '-cos(x)'
+    >>> derivative("x**2 * z**3", "x,z")["derivative"]
+    '6 * (x * z**2)'
     """
     from .chain import symbolic_gradient
-    from .printing import to_latex, to_program
+    from .printing import to_latex, to_program, to_python
 
     graph = as_graph(expression).copy()
-    if wrt not in graph.variable_names:
-        known = ", ".join(graph.variable_names) or "none"
-        raise UsageError(f"'{wrt}' is not a variable of the expression (its variables: {known})")
-    node = symbolic_gradient(graph)[graph.variable_names.index(wrt)]
-    return {"expression": graph.source, "wrt": wrt, "derivative": to_program(graph, node),
-            "latex": to_latex(graph, node)}
+    variables = [w.strip() for w in wrt.split(",")] if isinstance(wrt, str) else [str(w).strip() for w in wrt]
+    if not variables or not all(variables):
+        raise UsageError(f"--wrt needs a variable name or a comma-separated list of them, not {wrt!r}")
+    if not 1 <= order <= MAX_ORDER:
+        raise UsageError(f"--order must be between 1 and {MAX_ORDER} (MAX_ORDER), not {order}")
+    if len(variables) > 1 and order != 1:
+        raise UsageError("--order repeats one variable; for a mixed derivative list each variable in turn, "
+                         "e.g. --wrt x,x,z")
+    for name in variables:
+        if name not in graph.variable_names:
+            known = ", ".join(graph.variable_names) or "none"
+            raise UsageError(f"'{name}' is not a variable of the expression (its variables: {known})")
+    if steps and (order != 1 or len(variables) != 1):
+        raise UsageError("--steps writes out first derivatives only (one --wrt variable, no --order)")
+    sequence = variables * order
+    node = graph.output
+    for name in sequence:
+        node = symbolic_gradient(graph, node)[graph.variable_names.index(name)]
+    function = "d" + (str(len(sequence)) if len(sequence) > 1 else "") + "f_d" + "_d".join(sequence)
+    record = {"expression": graph.source, "wrt": ",".join(variables), "order": len(sequence),
+              "variables": sequence, "derivative": to_program(graph, node), "latex": to_latex(graph, node),
+              "python": to_python(graph, node, function)}
+    if steps:
+        from .steps import derivation
+
+        record["steps"] = derivation(as_graph(expression), variables[0])
+    return record
+
+
+def hessian(expression, point: dict, **options) -> dict:
+    """The ``hessian`` record (see :func:`diffcli.hessian.hessian`)."""
+    from .hessian import hessian as run
+
+    return run(expression, point, **options)
+
+
+def trace(expression, point: dict, **options) -> dict:
+    """The ``trace`` record (see :func:`diffcli.trace.trace`)."""
+    from .trace import trace as run
+
+    return run(expression, point, **options)
+
+
+def verify(expression, wrt: str, claim, point: dict | None = None, **options) -> dict:
+    """The ``verify`` record (see :func:`diffcli.verify.verify`)."""
+    from .verify import verify as run
+
+    return run(expression, wrt, claim, point, **options)

@@ -24,6 +24,33 @@ class Format(str, Enum):
     latex = "latex"
 
 
+class GraphFormat(str, Enum):
+    """``graph`` draws (dot, mermaid) besides the shared formats, which list its nodes."""
+
+    dot = "dot"
+    mermaid = "mermaid"
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    markdown = "markdown"
+    latex = "latex"
+
+
+class DiffFormat(str, Enum):
+    """``diff`` prints an expression (text, the default; ``table`` is the same), LaTeX or a Python function,
+    besides the record formats."""
+
+    text = "text"
+    latex = "latex"
+    python = "python"
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    markdown = "markdown"
+
+
 app = typer.Typer(
     name="diffcli", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
     help="Differentiate an expression at a point several ways and compare each with a 50-digit reference.",

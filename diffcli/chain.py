@@ -28,7 +28,9 @@ class _Functions:
         self._call = call
 
     def __getattr__(self, name):
-        primitive = PRIMITIVES[name]
+        primitive = PRIMITIVES.get(name)
+        if primitive is None:  # an AttributeError, so introspection (doctest, copy) works
+            raise AttributeError(f"no primitive named {name!r}")
         return lambda *args: self._call(primitive, args)
 
 
@@ -158,8 +160,11 @@ def adjoints(graph: Graph, values: list, algebra, output: int | None = None) -> 
     return adjoint
 
 
-def symbolic_gradient(graph: Graph) -> list[int]:
+def symbolic_gradient(graph: Graph, output: int | None = None) -> list[int]:
     """Build, inside ``graph``, one simplified derivative node per variable; returns them in variable order.
+
+    ``output`` (default: the graph's output) is the node to differentiate; a derivative node may be given,
+    which is how higher derivatives are built (the same loop, run again on the derivative graph).
 
     >>> from diffcli.parse import parse
     >>> g = parse("x*sin(x)")
@@ -169,7 +174,7 @@ def symbolic_gradient(graph: Graph) -> list[int]:
     """
     algebra = GraphAlgebra(graph)
     values = [Ref(graph, n) for n in range(len(graph))]
-    adjoint = adjoints(graph, values, algebra)
+    adjoint = adjoints(graph, values, algebra, output)
     zero = graph.const(0.0)
     return [adjoint[v].node if v in adjoint else zero for v in graph.variables]
 

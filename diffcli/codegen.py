@@ -147,6 +147,37 @@ def gradient_source(graph: Graph, name: str = "gradient") -> str:
     return f"def {name}({params}):\n" + "".join(f"    {line}\n" for line in lines)
 
 
+def tangent_source(graph: Graph, name: str = "tangent") -> str:
+    """Source of ``def tangent(<variables>, <their tangents>): … return value, tangent`` (forward mode).
+
+    One pass computes each node's value ``v<n>`` and its tangent ``d<n> = Σ ∂n/∂a · d<a>``, the partials
+    written by the primitive table's rules (the same ones the backward loop uses).
+    """
+    params = ", ".join([f"v{v}" for v in graph.variables] + [f"d{v}" for v in graph.variables])
+    needed = graph.reachable([graph.output])
+    depends = graph.depends_on_variables()
+    algebra = CodeAlgebra()
+    lines = []
+    for node in range(graph.output + 1):
+        if not needed[node] or graph.ops[node] in (CONST, VAR):
+            continue
+        lines.append(f"v{node} = {node_expression(graph, node, lambda a: _value(graph, a))}")
+        primitive = PRIMITIVES[graph.ops[node]]
+        args = [Code(_value(graph, a)) for a in graph.arguments[node]]
+        terms = []
+        for k, a in enumerate(graph.arguments[node]):
+            if depends[a]:
+                partial = primitive.partials[k](algebra.functions, Code(f"v{node}"), *args)
+                term = algebra.times(Code(f"d{a}"), partial)
+                if isinstance(term, Code) or term != 0.0:
+                    terms.append(_code(term))
+        lines.append(f"d{node} = {' + '.join(terms) or '0.0'}")
+    output = graph.output
+    tangent = f"d{output}" if depends[output] else "0.0"
+    lines.append(f"return {_value(graph, output)}, {tangent}")
+    return f"def {name}({params}):\n" + "".join(f"    {line}\n" for line in lines)
+
+
 def compile_function(graph: Graph, outputs: list[int] | None = None, kind: str = "real"):
     """Compile the graph's outputs (default: its output) to ``f(*variables) -> tuple``.
 
@@ -167,6 +198,16 @@ def compile_gradient(graph: Graph, kind: str = "real"):
     (7.0, (3.0, 2.0))
     """
     return _build(gradient_source(graph), "gradient", kind)
+
+
+def compile_tangent(graph: Graph, kind: str = "real"):
+    """Compile forward mode to ``tangent(*variables, *seeds) -> (value, directional derivative)``.
+
+    >>> from diffcli.parse import parse
+    >>> compile_tangent(parse("x*z + 1"))(2.0, 3.0, 1.0, 0.0)
+    (7.0, 3.0)
+    """
+    return _build(tangent_source(graph), "tangent", kind)
 
 
 def all_finite(values) -> bool:

@@ -14,7 +14,8 @@ Each :class:`Primitive` carries, side by side:
 * its ``domain`` as text and as a predicate ``inside``, ``holomorphic`` (is complex step valid),
   ``kink`` (where it is not differentiable; the methods use the right derivative there and warn);
 * how it prints: an infix ``symbol`` and ``precedence``, or a call; a ``latex`` template;
-* optionally ``identities``, algebraic simplifications used when a derivative graph is built.
+* optionally ``identities``, algebraic simplifications used when a derivative graph is built, and
+  ``rule``, the textbook name of its derivative rule (``diff --steps``; functions use the chain rule).
 
 Nothing else in diffcli keeps a list of functions: the parser, the methods, the printers and the tests all
 read this table.
@@ -62,6 +63,7 @@ class Primitive:
     aliases: tuple = ()
     public: bool = True
     identities: Callable | None = field(default=None, compare=False)
+    rule: str | None = None  # the textbook name of its derivative rule, for `diff --steps` (else "chain rule")
 
 
 def _always(*args) -> bool:
@@ -89,6 +91,18 @@ def _pow(x: float, y: float) -> float:
     if x == 0.0 and y < 0:
         raise ZeroDivisionError("0 to a negative power")
     return math.pow(x, y)
+
+
+def _relu(x: float) -> float:
+    return x if x > 0 else 0.0
+
+
+def _sign(x: float) -> float:
+    return 1.0 if x >= 0 else -1.0
+
+
+def _step(x: float) -> float:
+    return 1.0 if x >= 0 else 0.0
 
 
 def _is_integer(y) -> bool:
@@ -288,25 +302,31 @@ _TABLE = [
     # ---- arithmetic
     _p("add", 2, operator.add, np.add, operator.add, lambda m, x, y: x + y,
        (lambda b, y, x, z: 1.0, lambda b, y, x, z: 1.0),
-       "{0} + {1}", symbol="+", precedence=ADD, public=False, identities=_add_identities),
+       "{0} + {1}", symbol="+", precedence=ADD, public=False, identities=_add_identities,
+       rule="sum rule"),
     _p("sub", 2, operator.sub, np.subtract, operator.sub, lambda m, x, y: x - y,
        (lambda b, y, x, z: 1.0, lambda b, y, x, z: -1.0),
-       "{0} - {1}", symbol="-", precedence=ADD, public=False, identities=_sub_identities),
+       "{0} - {1}", symbol="-", precedence=ADD, public=False, identities=_sub_identities,
+       rule="difference rule"),
     _p("mul", 2, operator.mul, np.multiply, operator.mul, lambda m, x, y: x * y,
        (lambda b, y, x, z: z, lambda b, y, x, z: x),
-       r"{0} \cdot {1}", symbol="*", precedence=MUL, public=False, identities=_mul_identities),
+       r"{0} \cdot {1}", symbol="*", precedence=MUL, public=False, identities=_mul_identities,
+       rule="product rule"),
     _p("div", 2, operator.truediv, np.divide, operator.truediv, lambda m, x, y: x / y,
        (lambda b, y, x, z: 1.0 / z, lambda b, y, x, z: -y / z),
        r"\frac{{{0}}}{{{1}}}", domain="y != 0", inside=lambda x, y: y != 0,
-       symbol="/", precedence=MUL, public=False, identities=_div_identities),
+       symbol="/", precedence=MUL, public=False, identities=_div_identities,
+       rule="quotient rule"),
     _p("neg", 1, operator.neg, np.negative, operator.neg, lambda m, x: -x,
        (lambda b, y, x: -1.0,),
-       "-{0}", symbol="-", precedence=NEG, public=False, identities=_neg_identities),
+       "-{0}", symbol="-", precedence=NEG, public=False, identities=_neg_identities,
+       rule="constant factor rule"),
     _p("pow", 2, _pow, np.power, operator.pow, lambda m, x, y: m.power(x, y),
        (lambda b, y, x, z: z * x ** (z - 1.0), lambda b, y, x, z: b.log(x) * y),
        "{0}^{{{1}}}", domain="x > 0, or x == 0 and y > 0, or x < 0 and y an integer",
        inside=lambda x, y: x > 0 or (x == 0 and y > 0) or (x < 0 and _is_integer(y)),
-       symbol="**", precedence=POW, identities=_pow_identities),
+       symbol="**", precedence=POW, identities=_pow_identities,
+       rule="power rule"),
     # ---- exponentials and logarithms
     _p("exp", 1, math.exp, np.exp, cmath.exp, lambda m, x: m.exp(x),
        (lambda b, y, x: y,), r"e^{{{0}}}"),
@@ -370,7 +390,7 @@ _TABLE = [
     # ---- not differentiable everywhere: right derivative at the kink (module docstring)
     _p("abs", 1, abs, np.abs, lambda z: _cpick(z.real >= 0, z, -z), lambda m, x: x if m.re(x) >= 0 else -x,
        (lambda b, y, x: b.sign(x),), r"\left|{0}\right|", holomorphic=False, kink=lambda x: x == 0),
-    _p("relu", 1, lambda x: x if x > 0 else 0.0, lambda x: np.maximum(x, 0.0),
+    _p("relu", 1, _relu, lambda x: np.maximum(x, 0.0),
        lambda z: _cpick(z.real > 0, z, 0j), lambda m, x: x if m.re(x) > 0 else m.zero,
        (lambda b, y, x: b.step(x),), r"\operatorname{{relu}}\left({0}\right)",
        holomorphic=False, kink=lambda x: x == 0),
@@ -380,11 +400,11 @@ _TABLE = [
     _p("max", 2, max, np.maximum, lambda x, y: _cpick(x.real >= y.real, x, y), lambda m, x, y: x if m.re(x) >= m.re(y) else y,
        (lambda b, r, x, y: b.step(x - y), lambda b, r, x, y: b.step(y - x)),
        r"\max\left({0}, {1}\right)", holomorphic=False, kink=lambda x, y: x == y),
-    _p("sign", 1, lambda x: 1.0 if x >= 0 else -1.0, _np_sign, lambda z: complex(1.0 if z.real >= 0 else -1.0),
+    _p("sign", 1, _sign, _np_sign, lambda z: complex(1.0 if z.real >= 0 else -1.0),
        lambda m, x: m.one if m.re(x) >= 0 else -m.one,
        (lambda b, y, x: 0.0,), r"\operatorname{{sign}}\left({0}\right)", holomorphic=False,
        kink=lambda x: x == 0),
-    _p("step", 1, lambda x: 1.0 if x >= 0 else 0.0, _np_step, lambda z: complex(1.0 if z.real >= 0 else 0.0),
+    _p("step", 1, _step, _np_step, lambda z: complex(1.0 if z.real >= 0 else 0.0),
        lambda m, x: m.one if m.re(x) >= 0 else m.zero,
        (lambda b, y, x: 0.0,), r"\operatorname{{step}}\left({0}\right)", holomorphic=False,
        kink=lambda x: x == 0),

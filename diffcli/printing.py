@@ -10,8 +10,15 @@ back gives the same floating-point operations and the same value.
 
 from __future__ import annotations
 
+import builtins
+import inspect
+import keyword
+import math
+from itertools import count, product
+from string import ascii_lowercase
+
 from .graph import CONST, VAR, Graph
-from .primitives import ATOM, NEG, POW, PRIMITIVES
+from .primitives import ATOM, FUNCTIONS, NEG, POW, PRIMITIVES
 
 INLINE_LIMIT = 2_000
 """Above this many characters, :func:`to_program` names shared sub-expressions instead of repeating them."""
@@ -116,6 +123,70 @@ def _inline_sizes(graph: Graph, node: int) -> list[int]:
         else:
             sizes[n] = min(cap, len(op) + 4 + sum(sizes[a] for a in graph.arguments[n]))
     return sizes
+
+
+def letters():
+    """``a, b, …, z, aa, ab, …``: names for intermediates, in order."""
+    for length in count(1):
+        for chosen in product(ascii_lowercase, repeat=length):
+            yield "".join(chosen)
+
+
+# ---------------------------------------------------------------- Python
+
+def to_python(graph: Graph, node: int, name: str = "derivative") -> str:
+    """A self-contained Python function computing ``node`` from the graph's variables: imports from
+    :mod:`math`, the source of the table's own float evaluators where ``math`` has none (``sigmoid``…),
+    then straight-line code with one assignment per sub-expression used more than once (named
+    ``a, b, c, …`` like the lecture's intermediates) and the result.
+
+    >>> from diffcli.parse import parse
+    >>> g = parse("sin(x*z) + x*z")
+    >>> print(to_python(g, g.output, "f"))
+    from math import sin
+    <BLANKLINE>
+    <BLANKLINE>
+    def f(x, z):
+        a = x * z
+        return sin(a) + a
+    """
+    needed = graph.reachable([node])
+    uses = [0] * (node + 1)
+    for n in range(node + 1):
+        if needed[n]:
+            for a in set(graph.arguments[n]):
+                uses[a] += 1
+    taken = set(graph.variable_names) | set(FUNCTIONS) | set(keyword.kwlist) | {"math"}
+    fresh = (candidate for candidate in letters() if candidate not in taken)
+    names: dict[int, str] = {}
+    body = []
+    for n in range(node):
+        if needed[n] and uses[n] > 1 and graph.ops[n] not in (CONST, VAR):
+            names[n] = next(fresh)
+            body.append(f"    {names[n]} = {to_text(graph, n, names)}")
+    body.append(f"    return {to_text(graph, node, names) if graph.ops[node] != CONST else repr(graph.data[node])}")
+    from_math, helpers = [], []
+    for op in dict.fromkeys(graph.ops[n] for n in range(node + 1) if needed[n]):
+        primitive = PRIMITIVES.get(op)
+        if primitive is None or primitive.symbol:
+            continue
+        real = primitive.real
+        if getattr(math, getattr(real, "__name__", ""), None) is real:
+            from_math.append(real.__name__ if real.__name__ == primitive.name
+                             else f"{real.__name__} as {primitive.name}")
+        elif getattr(builtins, getattr(real, "__name__", ""), None) is not real:
+            source = inspect.getsource(real)  # a module-level def of primitives.py, using only math
+            helpers.append(source.replace(f"def {real.__name__}(", f"def {primitive.name}(", 1).rstrip())
+    header = []
+    if helpers:
+        header.append("import math")
+    if from_math:
+        header.append(f"from math import {', '.join(sorted(from_math))}")
+    parts = ["\n".join(header)] if header else []
+    parts += helpers
+    params = ", ".join(graph.variable_names)
+    parts.append(f"def {name}({params}):\n" + "\n".join(body))
+    return "\n\n\n".join(parts)
 
 
 # ---------------------------------------------------------------- LaTeX

@@ -59,7 +59,7 @@ class Reference:
 
     def text(self, number) -> str:
         """``number`` as a decimal string of ``digits`` significant digits."""
-        return self.context.nstr(number, self.digits, min_fixed=-5, max_fixed=25) if number else "0"
+        return _text(self.context, number, self.digits)
 
     def as_json(self) -> dict:
         record = {"digits": self.digits, "method": self.method, "value": self.text(self.value),
@@ -190,3 +190,65 @@ def _cross_check(mpmath, graph: Graph, point: dict, result: Reference, names: li
             raise PrecisionError(f"the reverse-mode reference disagrees with mpmath.diff in {name}; "
                                  "no trustworthy reference at this point")
     result.method = f"{REVERSE}, checked by mpmath.diff on {len(picks)} coordinates"
+
+
+def _text(m, number, digits: int) -> str:
+    return m.nstr(number, digits, min_fixed=-5, max_fixed=25) if number else "0"
+
+
+@dataclass
+class Partials:
+    """Higher partial derivatives: ``derivatives[orders]`` is ∂^|orders| f / ∂x1^o1 ∂x2^o2 …, an mpmath
+    number of the private ``context``, good to ``digits`` digits."""
+
+    digits: int
+    value: object
+    derivatives: dict
+    context: object
+
+    def text(self, number) -> str:
+        return _text(self.context, number, self.digits)
+
+
+def reference_partials(graph: Graph, point: dict, orders: list, digits: int = 50) -> Partials:
+    """Partial derivatives of any orders (one tuple per wanted derivative, one entry per variable in
+    ``graph.variable_names`` order) by ``mpmath.diff`` on the table's mpmath evaluators — never the
+    derivative rules — at two precisions that must agree, as :func:`reference` does for the gradient.
+
+    >>> from diffcli.parse import parse
+    >>> r = reference_partials(parse("x**3 * z"), {"x": 2.0, "z": 5.0}, [(2, 0), (1, 1)], digits=20)
+    >>> [r.text(r.derivatives[o]) for o in [(2, 0), (1, 1)]]
+    ['60.0', '12.0']
+    """
+    if not 1 <= digits <= 1000:
+        raise DiffcliError(f"--digits must be between 1 and 1000, not {digits}")
+    import mpmath
+
+    orders = [tuple(o) for o in orders]
+    for low, high in GUARD_DIGITS:
+        try:
+            first = _compute_partials(mpmath, graph, point, orders, digits + low)
+            second = _compute_partials(mpmath, graph, point, orders, digits + high)
+        except DomainError as error:
+            raise PrecisionError("no reference derivative: f is undefined just beside the point, so it is not "
+                                 f"differentiable there ({error.message})") from None
+        m = second.context
+        scale = max(abs(second.value), m.one)
+        if all(_agree(m, first.derivatives[o], second.derivatives[o], digits, scale) for o in orders):
+            second.digits = digits
+            return second
+    raise PrecisionError(f"the reference could not reach {digits} correct digits at this point "
+                         "(f is too ill-conditioned here for mpmath.diff); try fewer --digits")
+
+
+def _compute_partials(mpmath, graph: Graph, point: dict, orders: list, dps: int) -> Partials:
+    m = mpmath.MPContext()
+    m.dps = dps
+    names = graph.variable_names
+    at = [m.mpf(float(point[name])) for name in names]  # exact binary values
+
+    def f(*values):
+        return evaluate_mp(graph, dict(zip(names, values)), m)
+
+    derivatives = {o: (m.diff(f, at, o) if any(o) else f(*at)) for o in orders}
+    return Partials(digits=dps, value=f(*at), derivatives=derivatives, context=m)

@@ -145,3 +145,16 @@ def test_caret_on_a_terminal(cli, monkeypatch):
     assert err.splitlines() == ["diffcli: error: column 10: unknown function 'foo'; did you mean 'log'?",
                                 "  sin(x) + foo(x)", "           ^"] or err.splitlines()[1:] == \
         ["  sin(x) + foo(x)", "           ^"]
+
+
+def test_readme_python_examples_run():
+    import doctest
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "README.md").read_text()
+    block = text[text.index("```python") + len("```python"):]
+    block = block[:block.index("```")]
+    test = doctest.DocTestParser().get_doctest(block, {}, "README", None, 0)
+    runner = doctest.DocTestRunner()
+    runner.run(test)
+    assert runner.summarize().failed == 0 and test.examples

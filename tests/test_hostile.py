@@ -76,3 +76,17 @@ def test_real_process_one_line_no_traceback():
         assert result.returncode == 2
         assert result.stderr.count("\n") == 1 and result.stderr.startswith("diffcli: error: ")
         assert result.stdout == ""
+
+
+@pytest.mark.parametrize("command", [
+    ("trace",), ("graph",), ("hessian",), ("verify", "--wrt", "x", "--claim", "1"), ("diff", "--wrt", "x")])
+@pytest.mark.parametrize("text", ["__import__('os').system('touch /tmp/diffcli-pwned')", "x.real", "9**9**9**9"])
+def test_bad_expression_in_every_command(cli, command, text):
+    code, out, err = cli(command[0], text, *command[1:], *(("x=1",) if command[0] != "diff" else ()))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("diffcli: error: ") and "Traceback" not in err
+
+
+def test_hostile_claim_is_rejected(cli):
+    code, out, err = cli("verify", "x", "--wrt", "x", "--claim", "open('/etc/passwd')", "x=1")
+    assert code == 2 and out == "" and "unknown function 'open'" in err

@@ -12,7 +12,8 @@ import json
 import math
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown", "latex")
-_TABULATE_STYLE = {"table": "simple", "markdown": "github", "latex": "latex_booktabs"}
+_TABULATE_STYLE = {"table": "simple", "markdown": "github", "latex": "latex_booktabs",
+                   "latex_raw": "latex_raw"}  # cells that are already LaTeX (math), not escaped
 
 
 # ---------------------------------------------------------------- JSON

@@ -4,18 +4,50 @@ from __future__ import annotations
 
 from .base import csv_text, to_json
 
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def operator(record: dict) -> str:
+    """``∂/∂x``, ``∂³/∂x³`` or ``∂²/∂x∂z`` (differentiated by x, then by z) for a ``diff`` record."""
+    variables = record.get("variables") or [record["wrt"]]
+    order = len(variables)
+    top = "∂" if order == 1 else "∂" + str(order).translate(_SUPERSCRIPT)
+    runs: list[list] = []
+    for name in variables:
+        if runs and runs[-1][0] == name:
+            runs[-1][1] += 1
+        else:
+            runs.append([name, 1])
+    bottom = "".join(f"∂{name}" + (str(k).translate(_SUPERSCRIPT) if k > 1 else "") for name, k in runs)
+    return f"{top}/{bottom}"
+
 
 def render(record: dict, fmt: str = "table") -> str:
-    """Render a ``diff`` record: ``{"expression", "wrt", "derivative", "latex"}``."""
+    """Render a ``diff`` record: ``{"expression", "wrt", "order", "variables", "derivative", "latex",
+    "python"}``; ``text`` and ``table`` print the derivative expression."""
     if fmt == "json":
         return to_json(record)
     if fmt == "jsonl":
         return to_json(record, indent=None)
     if fmt == "latex":
         return record["latex"]
+    if fmt == "python":
+        return record["python"]
     if fmt == "csv":
-        return csv_text(["expression", "wrt", "derivative"], [[record["expression"], record["wrt"],
-                                                           record["derivative"]]])
+        return csv_text(["expression", "wrt", "order", "derivative"],
+                        [[record["expression"], record["wrt"], record.get("order", 1), record["derivative"]]])
     if fmt == "markdown":
-        return f"∂/∂{record['wrt']} `{record['expression']}` = `{record['derivative']}`"
+        return f"{operator(record)} `{record['expression']}` = `{record['derivative']}`"
+    if record.get("steps") is not None:
+        return steps_text(record)
     return record["derivative"]
+
+
+def steps_text(record: dict) -> str:
+    """The derivation, one step per line pair, then the simplified result."""
+    wrt = record["wrt"]
+    lines = []
+    for step in record["steps"]:
+        lines += [f"d/d{wrt}[{step['of']}]    ({step['rule']})", f"    = {step['result']}"]
+    lines += ["simplified:", f"    d/d{wrt}[{record['expression']}] = {record['derivative']}"]
+    return "\n".join(lines)

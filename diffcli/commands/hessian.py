@@ -1,0 +1,36 @@
+"""``diffcli hessian``: the matrix of second derivatives, two ways, against the mpmath reference."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from ..app import ExpressionArg, Format, FormatOption, PointArg, app
+
+
+def _methods_help() -> str:
+    from ..hessian import HESSIAN_METHODS
+
+    return "Comma-separated Hessian methods (default: all): " + "; ".join(
+        f"{name}: {summary}" for name, (_, summary) in HESSIAN_METHODS.items()) + "."
+
+
+@app.command(help="The Hessian (second derivatives) by symbolic differentiation and by forward-over-reverse "
+                  "AD, each against an mpmath reference.\n\n"
+                  "Example: diffcli hessian \"exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)\" x=2 z=3")
+def hessian(expression: ExpressionArg, point: PointArg = None,
+            methods: Annotated[Optional[str], typer.Option("--methods", "-m", help=_methods_help(),
+                                                           show_default=False)] = None,
+            digits: Annotated[int, typer.Option("--digits", help="Significant digits of the reference.",
+                                                min=1, max=1000)] = 50,
+            timing: Annotated[bool, typer.Option("--timing/--no-timing",
+                                                 help="Median timings (repeated runs); --no-timing runs once.")]
+            = True,
+            format: FormatOption = Format.table):
+    from ..hessian import hessian as run_hessian
+    from ..parse import parse_point
+    from ..render.hessian import render
+
+    record = run_hessian(expression, parse_point(point or []), methods=methods, digits=digits, timing=timing)
+    typer.echo(render(record, format.value))

@@ -1,0 +1,141 @@
+"""Higher order: Hessians (symbolic and forward-over-reverse) against the reference; ``diff --order``."""
+
+import json
+
+import mpmath
+import pytest
+
+from diffcli.api import derivative
+from diffcli.hessian import HESSIAN_METHODS, hessian, symbolic_hessian
+from diffcli.parse import parse
+from diffcli.primitives import PRIMITIVES
+from diffcli.reference import reference_partials
+
+from conftest import LECTURE
+from test_primitives import CASES, text_of
+
+M = mpmath.MPContext()
+M.dps = 60
+
+
+def lecture_by_hand(x, z):
+    """The lecture's f written directly in mpmath (not through diffcli's table)."""
+    return M.exp(x * z) + x * z / M.log(x) + M.sin(M.log(x)) / (x * z)
+
+
+@pytest.mark.parametrize("name, point", CASES)
+def test_every_table_entry_hessian_matches_the_reference(name, point):
+    graph = parse(text_of(PRIMITIVES[name]))
+    record = hessian(graph, dict(zip(graph.variable_names, point)), timing=False, digits=30)
+    assert record["reference"].get("error") is None
+    for row in record["methods"]:
+        assert row["error"] is None, (name, point, row)
+        assert row["max_rel_error"] <= 1e-10, (name, point, row["hessian"], record["reference"]["hessian"])
+
+
+def test_lecture_hessian():
+    record = hessian(LECTURE, {"x": 2, "z": 3}, timing=False)
+    two, three = M.mpf(2), M.mpf(3)
+    truth = [[M.diff(lecture_by_hand, (two, three), (2, 0)), M.diff(lecture_by_hand, (two, three), (1, 1))],
+             [M.diff(lecture_by_hand, (two, three), (1, 1)), M.diff(lecture_by_hand, (two, three), (0, 2))]]
+    for i in range(2):
+        for j in range(2):
+            assert abs(M.mpf(record["reference"]["hessian"][i][j]) - truth[i][j]) < M.mpf(10) ** -45 * abs(truth[i][j])
+            for row in record["methods"]:
+                assert abs(row["hessian"][i][j] - truth[i][j]) / abs(truth[i][j]) < 1e-14, row["method"]
+    assert [row["method"] for row in record["methods"]] == list(HESSIAN_METHODS)
+    assert [row["passes"] for row in record["methods"]] == [0, 2]
+
+
+def test_reference_partials_against_closed_forms():
+    r = reference_partials(parse("exp(x) * sin(z)"), {"x": 0.5, "z": 1.25}, [(2, 0), (1, 1), (0, 2), (0, 0)])
+    x, z = M.mpf(0.5), M.mpf(1.25)
+    expected = {(2, 0): M.exp(x) * M.sin(z), (1, 1): M.exp(x) * M.cos(z), (0, 2): -M.exp(x) * M.sin(z),
+                (0, 0): M.exp(x) * M.sin(z)}
+    for orders, value in expected.items():
+        assert abs(r.derivatives[orders] - value) < M.mpf(10) ** -48 * abs(value)
+
+
+def test_polynomial_hessian_is_exact():
+    record = hessian("x**2 * z**3", {"x": 1.5, "z": -2.0}, timing=False, digits=20)
+    assert record["reference"]["hessian"] == [["-16.0", "36.0"], ["36.0", "-27.0"]]
+    for row in record["methods"]:
+        assert row["hessian"] == [[-16.0, 36.0], [36.0, -27.0]]
+
+
+def test_symbolic_hessian_rows_are_derivative_graphs():
+    from diffcli.printing import to_text
+    graph = parse("x*sin(x)")
+    (row,) = symbolic_hessian(graph)
+    assert to_text(graph, row[0]) == "cos(x) - x * sin(x) + cos(x)"
+
+
+def test_hessian_method_failure_is_the_rows_error():
+    record = hessian("sqrt(x)", {"x": 0.0}, timing=False)
+    assert all(row["error"] and row["hessian"] is None for row in record["methods"])
+    assert record["reference"]["error"]
+
+
+def test_hessian_cli_json(cli):
+    code, out, err = cli("hessian", "x*x*z", "x=3", "z=2", "--format", "json", "--no-timing")
+    assert code == 0 and err == ""
+    record = json.loads(out)
+    assert record["reference"]["hessian"] == [["4.0", "6.0"], ["6.0", "0"]]
+    assert record["methods"][1]["hessian"] == [[4.0, 6.0], [6.0, 0.0]]
+
+
+def test_hessian_cli_table_and_unknown_method(cli):
+    code, out, _ = cli("hessian", "x*x*z", "x=3", "z=2", "--no-timing")
+    assert code == 0 and "∂²f/∂x∂z" in out and "forward-over-reverse" in out
+    code, _, err = cli("hessian", "x", "x=1", "--methods", "magic")
+    assert code == 2 and "unknown Hessian method 'magic'" in err
+
+
+# ---------------------------------------------------------------- diff --order and mixed --wrt
+
+def test_third_derivative_of_sin_is_minus_cos(cli):
+    assert derivative("sin(x)", "x", order=3)["derivative"] == "-cos(x)"
+    code, out, _ = cli("diff", "sin(x)", "--wrt", "x", "--order", "3")
+    assert code == 0 and out == "-cos(x)\n"
+
+
+@pytest.mark.parametrize("order, expected", [(1, "cos(x)"), (2, "-sin(x)"), (4, "sin(x)"), (8, "sin(x)")])
+def test_derivatives_of_sin_cycle(order, expected):
+    assert derivative("sin(x)", "x", order=order)["derivative"] == expected
+
+
+def test_mixed_derivative_value_matches_the_reference():
+    record = derivative(LECTURE, "x,z")
+    assert record["variables"] == ["x", "z"] and record["order"] == 2
+    graph = parse(record["derivative"])
+    from diffcli.chain import evaluate
+    value = evaluate(graph, {"x": 2.0, "z": 3.0})[graph.output]
+    truth = M.diff(lecture_by_hand, (M.mpf(2), M.mpf(3)), (1, 1))
+    assert abs(value - truth) / truth < 1e-14
+
+
+def test_higher_order_value_matches_the_reference():
+    record = derivative("exp(x) * sin(x) / (1 + x**2)", "x", order=4)
+    graph = parse(record["derivative"])
+    from diffcli.chain import evaluate
+    value = evaluate(graph, {"x": 0.7})[graph.output]
+    truth = M.diff(lambda t: M.exp(t) * M.sin(t) / (1 + t ** 2), M.mpf(0.7), 4)
+    assert abs(value - truth) / abs(truth) < 1e-13
+
+
+@pytest.mark.parametrize("args, words", [
+    (("--wrt", "x,z", "--order", "2"), "--order repeats one variable"),
+    (("--wrt", "x", "--order", "0"), "--order must be between 1"),
+    (("--wrt", "x,y"), "'y' is not a variable"),
+    (("--wrt", "x,"), "--wrt needs"),
+])
+def test_diff_order_errors(cli, args, words):
+    code, out, err = cli("diff", "x*z", *args)
+    assert code == 2 and out == "" and words in err and err.count("\n") == 1
+
+
+def test_diff_markdown_names_the_operator(cli):
+    code, out, _ = cli("diff", "x**2*z**3", "--wrt", "x,z", "--format", "markdown")
+    assert out.startswith("∂²/∂x∂z ")
+    code, out, _ = cli("diff", "x**2*z**3", "--wrt", "z", "-n", "3", "--format", "markdown")
+    assert out.startswith("∂³/∂z³ ")

@@ -1,0 +1,107 @@
+"""``verify``: a right claim exits 0, a wrong one exits 1 and names the term it got wrong."""
+
+import json
+
+import mpmath
+import pytest
+
+from diffcli.verify import verify
+
+from conftest import LECTURE
+
+# The lecture's hand-derived dy/dx, term by term.
+LECTURE_DYDX_TERMS = ["z*exp(x*z)", "z/log(x)", "- z/log(x)**2", "cos(log(x))/(x**2*z)", "- sin(log(x))/(x**2*z)"]
+LECTURE_DYDX = " + ".join(LECTURE_DYDX_TERMS).replace("+ -", "-")
+DROPPED = LECTURE_DYDX.replace(" - sin(log(x))/(x**2*z)", "")
+
+M = mpmath.MPContext()
+M.dps = 40
+
+
+def test_the_lecture_claim_holds(cli):
+    code, out, err = cli("verify", LECTURE, "--wrt", "x", "--claim", LECTURE_DYDX, "x=2", "z=3")
+    assert (code, err) == (0, "")
+    assert "the claim holds at the point" in out
+
+
+def test_the_lecture_claim_without_its_last_term_fails_and_names_it(cli):
+    assert DROPPED != LECTURE_DYDX and "sin" not in DROPPED.split("+")[-1]
+    code, out, err = cli("verify", LECTURE, "--wrt", "x", "--claim", DROPPED, "x=2", "z=3")
+    assert code == 1 and err == ""
+    assert "the claim is WRONG" in out
+    assert "dropped the term -(sin(log(x)) / (x * z) / (x * z) * z)" in out
+
+
+def test_the_named_term_is_the_missing_one():
+    record = verify(LECTURE, "x", DROPPED, {"x": 2, "z": 3})
+    diagnosis = record["diagnosis"]
+    assert diagnosis["mistake"] == "dropped" and diagnosis["kind"] == "path"
+    x, z = M.mpf(2), M.mpf(3)
+    missing = -M.sin(M.log(x)) / (x ** 2 * z)  # the lecture's −sin(ln x)/(x²z)
+    assert diagnosis["values"][0] == pytest.approx(float(missing), rel=1e-14)
+    assert record["points"][0]["claim"] - float(M.mpf(record["points"][0]["derivative"])) == \
+        pytest.approx(float(-missing), rel=1e-9)
+
+
+def test_random_points_are_reproducible_and_inside_both_domains():
+    first = verify(LECTURE, "x", DROPPED, seed=7)
+    again = verify(LECTURE, "x", DROPPED, seed=7)
+    other = verify(LECTURE, "x", DROPPED, seed=8)
+    assert [p["point"] for p in first["points"]] == [p["point"] for p in again["points"]]
+    assert [p["point"] for p in first["points"]] != [p["point"] for p in other["points"]]
+    assert len(first["points"]) == 5 and all(p["point"]["x"] > 0 for p in first["points"])
+    assert not first["holds"] and first["diagnosis"]["mistake"] == "dropped"
+    assert verify(LECTURE, "x", LECTURE_DYDX, seed=7)["holds"]
+
+
+@pytest.mark.parametrize("expression, claim, mistake, term", [
+    ("x*sin(x)", "x*cos(x) - sin(x)", "sign", "sin(x)"),
+    ("x*sin(x)", "x*cos(x) + 2*sin(x)", "twice", "sin(x)"),
+])
+def test_diagnosis_kinds(expression, claim, mistake, term):
+    record = verify(expression, "x", claim)
+    assert not record["holds"]
+    assert (record["diagnosis"]["mistake"], record["diagnosis"]["term"]) == (mistake, term)
+
+
+def test_no_diagnosis_when_no_single_term_explains_it(cli):
+    """Forgetting the chain rule's inner factor (2x) is not a missing additive term."""
+    assert verify("exp(x**2)", "x", "exp(x**2)")["diagnosis"] is None
+    code, out, _ = cli("verify", "exp(x**2)", "--wrt", "x", "--claim", "exp(x**2)")
+    assert code == 1 and "no single chain-rule term explains the difference" in out
+
+
+def test_tolerance_decides(cli):
+    code, *_ = cli("verify", "sin(x)", "--wrt", "x", "--claim", "cos(x) + 1e-12", "x=1")
+    assert code == 0
+    code, *_ = cli("verify", "sin(x)", "--wrt", "x", "--claim", "cos(x) + 1e-12", "x=1", "--tolerance", "1e-14")
+    assert code == 1
+
+
+def test_zero_derivative_uses_absolute_error():
+    assert verify("x**2", "x", "2*x", {"x": 0.0})["holds"]
+    assert not verify("x**2", "x", "2*x + 1e-9", {"x": 0.0})["holds"]
+
+
+def test_claim_undefined_at_the_point_fails():
+    record = verify("sqrt(x)", "x", "1/(2*sqrt(x - 1))", {"x": 0.5})
+    assert not record["holds"] and "undefined" in record["points"][0]["error"]
+
+
+def test_json_record(cli):
+    code, out, _ = cli("verify", "x*z", "--wrt", "z", "--claim", "x", "--format", "json", "--samples", "3")
+    record = json.loads(out)
+    assert code == 0 and record["holds"] and record["seed"] == 0 and len(record["points"]) == 3
+    assert set(record["points"][0]) == {"point", "derivative", "claim", "abs_error", "rel_error", "holds", "error"}
+
+
+@pytest.mark.parametrize("args, words", [
+    (("x*z", "--wrt", "y", "--claim", "z"), "'y' is not a variable"),
+    (("x*z", "--wrt", "x", "--claim", "w"), "the claim uses 'w'"),
+    (("x*z", "--wrt", "x", "--claim", "z +"), "syntax error"),
+    (("log(x)", "--wrt", "x", "--claim", "1/x", "x=-1"), "log is undefined"),
+    (("acosh(x) + acosh(-x)", "--wrt", "x", "--claim", "1"), "found no point"),
+])
+def test_bad_input_exits_2(cli, args, words):
+    code, out, err = cli("verify", *args)
+    assert code == 2 and out == "" and words in err and err.count("\n") == 1
