@@ -252,7 +252,7 @@ class ExpressionObjective:
         try:
             evaluate(self.graph, point)
         except DiffcliError as problem:
-            return f"f is undefined here: {problem.message}"
+            return problem.message
         if isinstance(error, OverflowError):
             return f"f or its gradient overflows float64 ({error})"
         return f"the gradient is undefined here ({error})"
@@ -393,7 +393,7 @@ def run(objective, step: Callable, hyper: Hyper, stopping: Stopping, start, rng=
         if not math.isfinite(loss):
             stop, message = "diverged", f"step {t}: f is not finite ({loss!r})"
             break
-        if not np.all(np.isfinite(g)):
+        if not np.isfinite(g).all():
             stop, message = "diverged", f"step {t}: the gradient is not finite"
             break
         if check_every and t % check_every == 0:
@@ -420,7 +420,7 @@ def run(objective, step: Callable, hyper: Hyper, stopping: Stopping, start, rng=
                 break
         t += 1
         w_next, state = step(w, g, state, t, hyper)
-        if not np.all(np.isfinite(w_next)):
+        if not np.isfinite(w_next).all():
             stop, message, loss = "diverged", f"step {t}: the parameters are not finite", None
             w = w_next
             break
@@ -647,7 +647,7 @@ def _row(optimizer: str, runs: list[Run], parameters: list[str], timing: bool, r
     if best.validation:
         row["validation_loss"], row["best_step"] = best.validation_loss, best.best_step
     if restarts:
-        finals = [math.inf if r.failed else r.rank_key[1] for r in runs]
+        finals = [math.inf if r.failed or r.loss is None or math.isnan(r.loss) else r.loss for r in runs]
         row["restarts"] = {
             "runs": len(runs), "best_run": best_run, "best": min(finals), "median": statistics.median(finals), "worst": max(finals),
             "failed": sum(r.failed for r in runs),

@@ -30,7 +30,7 @@ def render(record: dict, fmt: str = "table") -> str:
 
 
 def _loss(value) -> str:
-    return "" if value is None else f"{value:.4g}"
+    return "" if value is None else f"{value:.7g}"
 
 
 def _heading(record: dict) -> list[str]:
