@@ -259,8 +259,6 @@ class ExpressionObjective:
 
 
 class _FullBatch:
-    size = None
-
     def next(self):
         return None
 
@@ -282,8 +280,6 @@ class _MiniBatches:
 
 class DataObjective:
     """The mean over training examples of a per-example loss whose non-parameter names are data columns."""
-
-    has_validation = False
 
     def __init__(self, graph: Graph, parameters: list[str], fixed: dict, columns: dict, train, validation,
                  l2: float, batch: int | None):
@@ -445,7 +441,7 @@ def run(objective, step: Callable, hyper: Hyper, stopping: Stopping, start, rng=
 def read_data(source) -> dict[str, np.ndarray]:
     """Columns of a CSV file with a header row, as float arrays by column name.
 
-    ``source`` is a path or an open text file.  Every value must be a number.
+    ``source`` is a path or an open text file.  Every value must be a finite number.
 
     >>> read_data(io.StringIO("x,y\\n1,2\\n3,4.5\\n"))
     {'x': array([1., 3.]), 'y': array([2. , 4.5])}
@@ -474,8 +470,9 @@ def read_data(source) -> dict[str, np.ndarray]:
             try:
                 values[r - 2, c] = float(cell)
             except ValueError:
-                raise UsageError(f"{name}: row {r}, column {header[c]!r}: {cell.strip()!r} is not a number") \
-                    from None
+                values[r - 2, c] = math.nan
+            if not math.isfinite(values[r - 2, c]):
+                raise UsageError(f"{name}: row {r}, column {header[c]!r}: {cell.strip()!r} is not a finite number")
     return {column: values[:, c].copy() for c, column in enumerate(header)}
 
 

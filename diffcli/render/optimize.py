@@ -67,7 +67,7 @@ def _table(record: dict):
     validation = bool(record.get("data", {}).get("validation"))
     headers = ["rank", "optimizer", "loss"]
     headers += names if wide else ["parameters"]
-    headers += ["|G|", "steps"]
+    headers += ["grad norm", "steps"]
     if validation:
         headers += ["val loss", "best step"]
     if restarts:
