@@ -17,10 +17,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from diffcli.codegen import compile_gradient  # noqa: E402
-from diffcli.methods import median_seconds  # noqa: E402
-from diffcli.optimize import DataObjective  # noqa: E402
-from diffcli.parse import parse  # noqa: E402
+from diffcli.codegen import compile_gradient
+from diffcli.methods import median_seconds
+from diffcli.optimize import DataObjective
+from diffcli.parse import parse
 
 LOSS = "softplus(-(y*(w0 + w1*x1 + w2*x2 + w3*x3))) + 0.5*(w0*x1 - w1*x2)**2"   # a logistic-ish loss
 PARAMETERS = ["w0", "w1", "w2", "w3"]
@@ -42,7 +42,7 @@ def main():
     for size in (8, 32, 256, 4096):
         batch = np.arange(size)
 
-        def per_example():
+        def per_example(batch=batch, size=size):
             total = np.zeros(len(PARAMETERS))
             for r in batch:
                 values = {"x1": columns["x1"][r], "x2": columns["x2"][r], "x3": columns["x3"][r],
@@ -53,7 +53,7 @@ def main():
 
         vectorized = objective.value_and_gradient(w, batch)[1]
         assert np.allclose(vectorized, per_example(), rtol=1e-12, atol=1e-15)
-        fast = median_seconds(lambda: objective.value_and_gradient(w, batch), budget=0.2)
+        fast = median_seconds(lambda batch=batch: objective.value_and_gradient(w, batch), budget=0.2)
         slow = median_seconds(per_example, budget=0.2)
         print(f"{size:>6} {fast * 1e6:>10.1f}µs {slow * 1e6:>10.1f}µs {slow / fast:>6.1f}×")
 

@@ -48,8 +48,8 @@ import io
 import math
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -644,13 +644,19 @@ def _row(optimizer: str, runs: list[Run], parameters: list[str], timing: bool, r
     if best.validation:
         row["validation_loss"], row["best_step"] = best.validation_loss, best.best_step
     if restarts:
-        finals = [math.inf if r.failed or r.loss is None or math.isnan(r.loss) else r.loss for r in runs]
+        # the spread is of what the runs are ranked by: the validation loss where there is one
+        measure = "validation_loss" if best.validation_loss is not None else "loss"
+        values = [getattr(r, measure) for r in runs]
+        finals = [math.inf if r.failed or v is None or math.isnan(v) else v for r, v in zip(runs, values)]
         row["restarts"] = {
-            "runs": len(runs), "best_run": best_run, "best": min(finals), "median": statistics.median(finals), "worst": max(finals),
+            "runs": len(runs), "best_run": best_run, "of": measure,
+            "best": min(finals), "median": statistics.median(finals), "worst": max(finals),
             "failed": sum(r.failed for r in runs),
             "gradient_evaluations": sum(r.evaluations for r in runs),
             "seconds": sum(r.seconds for r in runs) if timing else None,
             "starts": [dict(zip(parameters, (float(v) for v in r.start))) for r in runs],
             "losses": [r.loss for r in runs], "stops": [r.stop for r in runs]}
+        if measure == "validation_loss":
+            row["restarts"]["validation_losses"] = values
     row["_rank_key"] = best.rank_key
     return row

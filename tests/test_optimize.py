@@ -249,6 +249,18 @@ def test_restarts_report_best_and_spread():
     assert spread["failed"] == 0 and spread["runs"] == 6
 
 
+def test_restarts_with_validation_rank_and_spread_by_validation_loss(line_data):
+    path, *_ = line_data
+    record = optimize("(w*x + b - y)**2", data=str(path), params="w,b", restarts=3, box=(-5.0, 5.0), seed=2,
+                      validation=0.25, optimizers="momentum", hyper=Hyper(lr=0.01), timing=False)
+    (row,) = record["optimizers"]
+    spread = row["restarts"]
+    assert spread["of"] == "validation_loss" and len(spread["validation_losses"]) == 3
+    assert spread["best"] == min(spread["validation_losses"]) == row["validation_loss"]
+    assert spread["worst"] == max(spread["validation_losses"])
+    assert row["loss"] == spread["losses"][spread["best_run"]]
+
+
 def test_restarts_refuse_a_start_value():
     with pytest.raises(UsageError, match="drop the start value"):
         optimize("x**2", {"x": 1.0}, restarts=3)
@@ -291,7 +303,7 @@ def test_data_mode_recovers_a_line(cli, line_data):
 def test_mini_batches_recover_a_line_and_are_vectorized(line_data, monkeypatch):
     from diffcli import optimize as module
 
-    path, x, y, fit, standard_error = line_data
+    path, *_, standard_error = line_data
     shapes = []
     original = module.DataObjective.__init__
 
@@ -403,9 +415,12 @@ def test_formats(cli):
 
 
 def test_json_is_strict_when_a_run_diverges(cli):
-    code, out, _ = cli("optimize", "x**4", "x=10", "--lr", "1", "-o", "sgd", "--format", "json", "--no-timing")
+    code, out, _ = cli("optimize", "x**4", "--restarts", "2", "--box", "5:10", "--lr", "1", "-o", "sgd",
+                       "--format", "json", "--no-timing")
     record = json.loads(out, parse_constant=lambda c: pytest.fail(f"non-strict JSON constant {c}"))
-    assert record["optimizers"][0]["stop"] == "diverged"
+    (row,) = record["optimizers"]
+    assert code == 0 and row["stop"] == "diverged" and row["loss"] is None
+    assert row["restarts"]["failed"] == 2 and row["restarts"]["worst"] == "Infinity"
 
 
 def test_history_csv(cli, tmp_path):
@@ -448,7 +463,10 @@ def test_plot_file(cli, tmp_path, suffix, magic):
 def test_plot_needs_its_extra(cli, monkeypatch):
     monkeypatch.setitem(sys.modules, "plotext", None)   # import plotext now raises ImportError
     code, out, err = cli("optimize", "x**2", "x=1", "--plot", "terminal", "--max-steps", "5")
-    assert code == 2 and "pip install 'diffcli[plot]'" in err and err.count("\n") == 1
+    assert code == 2 and out == "" and "pip install 'diffcli[plot]'" in err and err.count("\n") == 1
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    code, out, err = cli("optimize", "x**2", "x=1", "--plot", "out.png", "--max-steps", "5")
+    assert code == 2 and out == "" and "writing a plot file needs matplotlib" in err
 
 
 # ---------------------------------------------------------------- bad options
@@ -483,7 +501,7 @@ def test_bad_options(cli, args, message):
 def test_bad_data_files(cli, tmp_path, content, message):
     path = tmp_path / "bad.csv"
     path.write_text(content)
-    code, out, err = cli("optimize", "(w*x - y)**2", "--data", str(path), "--params", "w")
+    code, _, err = cli("optimize", "(w*x - y)**2", "--data", str(path), "--params", "w")
     assert code == 2 and message in err, err
 
 

@@ -92,12 +92,15 @@ def optimize(
     format: FormatOption = Format.table,
 ):
     from ..errors import UsageError
-    from ..optimize import Hyper, Stopping, optimize as run_optimize, parse_box
+    from ..optimize import Hyper, Stopping, parse_box
+    from ..optimize import optimize as run_optimize
     from ..parse import parse_point
     from ..render import optimize as render
-    from ..render.plot import image_format
+    from ..render.plot import image_format, require
 
     image = image_format(plot) if plot not in (None, "terminal") else None
+    if plot:
+        require(image=bool(image))
     source = data
     if data == "-":
         source = sys.stdin

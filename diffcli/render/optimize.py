@@ -3,6 +3,8 @@ history as CSV, and the convergence plot."""
 
 from __future__ import annotations
 
+import math
+
 from . import plot
 from .base import csv_text, duration, number, tabulate, to_json
 
@@ -39,8 +41,8 @@ def _heading(record: dict) -> list[str]:
         data = record["data"]
         split = f"{data['train']} training" + (f", {data['validation']} validation" if data["validation"] else "")
         lines = [f"fit {record['expression']}  (mean over examples)",
-                 f"data {data['source']}: {data['rows']} rows ({split}); batch {data['batch']}; "
-                 f"parameters {', '.join(record['parameters'])}"]
+                 (f"data {data['source']}: {data['rows']} rows ({split}); batch {data['batch']}; "
+                  f"parameters {', '.join(record['parameters'])}")]
     else:
         lines = [f"minimize f = {record['expression']}"]
     if record["start"] is not None:
@@ -71,7 +73,8 @@ def _table(record: dict):
     if validation:
         headers += ["val loss", "best step"]
     if restarts:
-        headers += ["best", "median", "worst", "failed", "grad evals (all runs)", "time (all runs)"]
+        of = " val" if validation else ""
+        headers += [f"best{of}", f"median{of}", f"worst{of}", "failed", "grad evals (all runs)", "time (all runs)"]
     else:
         headers += ["grad evals", "time"]
     headers.append("stop")
@@ -125,7 +128,7 @@ def history_csv(record: dict) -> str:
     loss of the batch the step used."""
     rows = []
     for series in record["history"]:
-        checks = dict((int(step), loss) for step, loss in series["validation"])
+        checks = {int(step): loss for step, loss in series["validation"]}
         for step, loss in enumerate(series["loss"]):
             rows.append([series["optimizer"], series["run"], step, repr(loss), _raw(checks.get(step))])
     return csv_text(["optimizer", "run", "step", "loss", "validation_loss"], rows)
@@ -138,7 +141,7 @@ def convergence(record: dict) -> tuple[list[plot.Series], bool]:
               for s in record["history"] if s["run"] == best[s["optimizer"]]]
     order = [row["optimizer"] for row in record["optimizers"]]
     series.sort(key=lambda s: order.index(s.label))
-    finite = [y for s in series for y in s.y if y == y and abs(y) != float("inf")]
+    finite = [y for s in series for y in s.y if math.isfinite(y)]
     return series, bool(finite) and min(finite) > 0
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from ..errors import UsageError
 
@@ -41,6 +41,34 @@ def image_format(path: str) -> str:
     if extension not in IMAGE_FORMATS:
         raise UsageError(f"cannot tell the image format of {str(path)!r}: name it .png, .svg or .pdf")
     return extension
+
+
+def require(image: bool = False) -> None:
+    """Fail early, before any work, when the library a plot needs is not installed."""
+    if image:
+        _matplotlib_figure()
+    else:
+        _plotext()
+
+
+def _plotext():
+    try:
+        import plotext
+    except ImportError:
+        raise UsageError("the terminal plot needs plotext: pip install 'diffcli[plot]' "
+                         "(or plotext)") from None
+    return plotext
+
+
+def _matplotlib_figure():
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise UsageError("writing a plot file needs matplotlib: pip install 'diffcli[plot]' "
+                         "(or matplotlib)") from None
+    return Figure
 
 
 def _points(series: Series, xlog: bool, ylog: bool):
@@ -93,12 +121,7 @@ def terminal(series: list[Series], *, title: str, xlabel: str, ylabel: str, xlog
     A log axis is drawn as log10 of the data on a linear axis with ticks labelled ``1e-8``, ``1e-6``, …
     (plotext's own log scale re-applies the logarithm to explicit ticks).
     """
-    try:
-        import plotext
-    except ImportError:
-        raise UsageError("the terminal plot needs plotext: pip install 'diffcli[plot]' "
-                         "(or plotext)") from None
-    figure = plotext.figure
+    figure = _plotext().figure
     figure.clear()
     everything, legend = [], []
     for k, one in enumerate(series):
@@ -129,14 +152,7 @@ def terminal(series: list[Series], *, title: str, xlabel: str, ylabel: str, xlog
 def image(series: list[Series], fmt: str, *, title: str, xlabel: str, ylabel: str, xlog: bool = False,
           ylog: bool = False) -> bytes:
     """The plot as a PNG, SVG or PDF file's bytes (matplotlib, no display needed)."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise UsageError("writing a plot file needs matplotlib: pip install 'diffcli[plot]' "
-                         "(or matplotlib)") from None
-    figure = Figure(figsize=(8, 5), layout="constrained")
+    figure = _matplotlib_figure()(figsize=(8, 5), layout="constrained")
     axes = figure.add_subplot()
     for one in series:
         points = _points(one, xlog, ylog)
