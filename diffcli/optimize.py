@@ -1,0 +1,662 @@
+"""Optimizers that consume reverse-mode gradients, side by side (``diffcli optimize``).
+
+The update rules are the lecture's, exactly, as small pure functions ``rule(w, g, state, t, h) -> (w, state)``
+of the parameters ``w`` (a numpy vector), the gradient ``g = G_t`` at ``w``, the rule's own ``state`` (a dict,
+empty before the first step), the step number ``t`` (1, 2, …) and the hyper-parameters ``h``
+(:class:`Hyper`).  Products of vectors (``⊙``) are elementwise:
+
+* ``sgd``: W ← W − η·G_t;
+* ``momentum`` (the lecture's form): W ← W − η·(β·G_{t−1} + G_t), with G_0 = 0.  It adds β times the
+  *previous gradient* only, not a decaying sum of all earlier ones;
+* ``momentum-velocity`` (the common form, e.g. PyTorch's SGD with momentum): V_t = β·V_{t−1} + G_t,
+  W ← W − η·V_t;
+* ``rmsprop``: S_t = β·S_{t−1} + (1−β)·G_t⊙G_t, W ← W − γ/√(S_t + ε)⊙G_t (ε inside the root, as the
+  lecture writes it);
+* ``adam``: M_t = β1·M_{t−1} + (1−β1)·G_t, S_t = β2·S_{t−1} + (1−β2)·G_t⊙G_t,
+  W ← W − γ·(M_t/(1−β1^t)) / (√(S_t/(1−β2^t)) + ε).
+
+Gradients come from the compiled reverse mode (:func:`diffcli.codegen.compile_gradient`): on floats for an
+expression, on numpy arrays for a data set, where one call differentiates the per-example loss at every
+example of a batch at once and the batch gradient is the mean of the columns (no Python loop over examples).
+
+A run stops at the first of (checked after every step, in this order):
+
+* ``diverged`` — f, its gradient or the parameters are not finite (or overflow float64);
+* ``undefined`` — the parameters left the domain of f or of its gradient (``log`` of a negative number);
+* ``early-stopping`` — with a validation split, the validation loss has not improved for ``patience`` checks;
+* ``max-steps`` — ``max_steps`` updates were made;
+* ``tol`` — at least ``min_steps`` updates were made AND the loss changed by less than ``tol·max(1, |f_t|)``
+  over the last ``window`` steps: |f_{t−window} − f_t| below it (absolute for small f, relative for large).
+  A loss that went *up* over the window is not a plateau — it is a transient (momentum overshooting into
+  the valley and climbing out again) or a growing oscillation — so it does not stop the run.  ``tol`` means
+  the loss stopped moving, not that a minimum was reached (``gradient_norm`` tells: rmsprop's limit cycle
+  on Rosenbrock stops by ``tol`` with a large gradient).  With mini-batches the per-step loss is noisy, so
+  the change is that of the mean loss of the last ``window`` steps against the mean of the ``window`` steps
+  before them; that noise is usually far above ``tol``, so such runs end by early stopping or at
+  ``max_steps`` unless ``tol`` is raised.
+
+>>> record = optimize("(x - 3)**2", {"x": 0.0}, optimizers="sgd,adam", hyper=Hyper(lr=0.1), timing=False)
+>>> row = record["optimizers"][0]
+>>> row["optimizer"], row["stop"], round(row["parameters"]["x"], 6)
+('sgd', 'tol', 3.0)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .chain import evaluate
+from .codegen import compile_function, compile_gradient
+from .errors import DiffcliError, UsageError
+from .graph import Graph
+
+# ---------------------------------------------------------------- hyper-parameters and update rules
+
+
+@dataclass(frozen=True)
+class Hyper:
+    """Hyper-parameters of the update rules (one set shared by all optimizers of a comparison).
+
+    ``lr`` is η of sgd and momentum and γ of rmsprop and adam; ``momentum`` is β of both momentum forms;
+    ``decay`` is β of rmsprop; ``beta1``, ``beta2`` and ``epsilon`` are Adam's (``epsilon`` is rmsprop's ε too).
+    """
+
+    lr: float = 0.001
+    momentum: float = 0.9
+    decay: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-8
+
+    def check(self) -> None:
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise UsageError(f"--lr must be a positive number, not {self.lr!r}")
+        for name in ("momentum", "decay", "beta1", "beta2"):
+            value = getattr(self, name)
+            if not 0 <= value < 1:
+                raise UsageError(f"--{name} must be in [0, 1), not {value!r}")
+        if not (math.isfinite(self.epsilon) and self.epsilon >= 0):
+            raise UsageError(f"--epsilon must be a non-negative number, not {self.epsilon!r}")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    summary: str
+    step: Callable
+
+
+RULES: dict[str, Rule] = {}
+"""Update rules by id, in the order they are defined."""
+
+DEFAULT_OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
+"""What ``optimize`` compares unless told otherwise (the lecture's four)."""
+
+STOPS = ("tol", "max-steps", "early-stopping", "diverged", "undefined")
+"""Why a run stopped (module docstring); the last two are failures and rank below every other run."""
+FAILED = ("diverged", "undefined")
+
+
+def rule(id: str, summary: str):
+    """Register an update rule ``step(w, g, state, t, h) -> (w, state)`` under ``id``."""
+    def register(step):
+        RULES[id] = Rule(id, summary, step)
+        return step
+    return register
+
+
+@rule("sgd", "W ← W − η·G_t")
+def sgd(w, g, state, t, h):
+    """One step of plain gradient descent.
+
+    >>> sgd(np.array([1.0]), np.array([2.0]), {}, 1, Hyper(lr=0.1))[0]
+    array([0.8])
+    """
+    return w - h.lr * g, state
+
+
+@rule("momentum", "the lecture's form: W ← W − η·(β·G_{t−1} + G_t), G_0 = 0")
+def momentum(w, g, state, t, h):
+    previous = state.get("previous", 0.0)
+    return w - h.lr * (h.momentum * previous + g), {"previous": g}
+
+
+@rule("momentum-velocity", "the common velocity form: V_t = β·V_{t−1} + G_t, W ← W − η·V_t")
+def momentum_velocity(w, g, state, t, h):
+    velocity = h.momentum * state.get("velocity", 0.0) + g
+    return w - h.lr * velocity, {"velocity": velocity}
+
+
+@rule("rmsprop", "S_t = β·S_{t−1} + (1−β)·G_t⊙G_t, W ← W − γ/√(S_t + ε)⊙G_t")
+def rmsprop(w, g, state, t, h):
+    s = h.decay * state.get("s", 0.0) + (1.0 - h.decay) * g * g
+    return w - h.lr / np.sqrt(s + h.epsilon) * g, {"s": s}
+
+
+@rule("adam", "M_t = β1·M_{t−1} + (1−β1)·G_t, S_t = β2·S_{t−1} + (1−β2)·G_t⊙G_t, "
+              "W ← W − γ·(M_t/(1−β1^t)) / (√(S_t/(1−β2^t)) + ε)")
+def adam(w, g, state, t, h):
+    m = h.beta1 * state.get("m", 0.0) + (1.0 - h.beta1) * g
+    s = h.beta2 * state.get("s", 0.0) + (1.0 - h.beta2) * g * g
+    corrected_m = m / (1.0 - h.beta1 ** t)
+    corrected_s = s / (1.0 - h.beta2 ** t)
+    return w - h.lr * corrected_m / (np.sqrt(corrected_s) + h.epsilon), {"m": m, "s": s}
+
+
+def select_optimizers(optimizers) -> list[str]:
+    """Rule ids from a list or a comma-separated string; None means :data:`DEFAULT_OPTIMIZERS`."""
+    if optimizers is None:
+        return list(DEFAULT_OPTIMIZERS)
+    if isinstance(optimizers, str):
+        optimizers = [o.strip() for o in optimizers.split(",") if o.strip()]
+    unknown = [o for o in optimizers if o not in RULES]
+    if unknown or not optimizers:
+        problem = f"unknown optimizer {unknown[0]!r}" if unknown else "no optimizer given"
+        raise UsageError(f"{problem}; choose from {', '.join(RULES)}")
+    return list(dict.fromkeys(optimizers))
+
+
+# ---------------------------------------------------------------- stopping
+
+
+CHECK_EVERY_AT_LEAST = 10
+"""Fewest steps between two validation checks by default: with full batches an epoch is one step, and a
+patience of a few single steps would stop on the first wobble of the loss, not on over-fitting."""
+
+
+@dataclass(frozen=True)
+class Stopping:
+    """When a run stops (see the module docstring).  ``check_every`` None means once per epoch, at least
+    :data:`CHECK_EVERY_AT_LEAST` steps."""
+
+    max_steps: int = 20_000
+    min_steps: int = 100
+    window: int = 100
+    tol: float = 1e-10
+    patience: int = 5
+    check_every: int | None = None
+
+    def check(self) -> None:
+        for name in ("max_steps", "min_steps", "window", "patience"):
+            if getattr(self, name) < (1 if name in ("window", "patience") else 0):
+                raise UsageError(f"--{name.replace('_', '-')} must be at least "
+                                 f"{1 if name in ('window', 'patience') else 0}, not {getattr(self, name)}")
+        if self.check_every is not None and self.check_every < 1:
+            raise UsageError(f"--check-every must be at least 1, not {self.check_every}")
+        if not (self.tol >= 0):
+            raise UsageError(f"--tol must be non-negative, not {self.tol!r}")
+
+
+def improvement(losses: list, window: int, smoothed: bool) -> float | None:
+    """How much the loss went down over the last ``window`` steps (None while there are too few); with
+    ``smoothed``, the mean of the last ``window`` losses against the mean of the ``window`` before them.
+
+    >>> improvement([5.0, 4.0, 3.5, 3.25], 2, smoothed=False)
+    0.75
+    >>> improvement([4.0, 2.0, 3.0, 1.0], 2, smoothed=True)
+    1.0
+    """
+    if smoothed:
+        if len(losses) < 2 * window:
+            return None
+        return (sum(losses[-2 * window:-window]) - sum(losses[-window:])) / window
+    if len(losses) <= window:
+        return None
+    return losses[-1 - window] - losses[-1]
+
+
+# ---------------------------------------------------------------- objectives
+
+
+class ExpressionObjective:
+    """Minimize the expression itself: parameters are some of its variables, the others are fixed."""
+
+    smoothed = False
+    has_validation = False
+    exact_gradient = True  # the gradient of a step is that of the whole objective
+
+    def __init__(self, graph: Graph, parameters: list[str], fixed: dict, l2: float):
+        self.graph, self.parameters, self.l2 = graph, parameters, l2
+        self.examples = 1
+        self._gradient = compile_gradient(graph, kind="real")
+        names = graph.variable_names
+        self._index = [names.index(p) for p in parameters]
+        self._args = [float(fixed.get(n, 0.0)) for n in names]
+        self._fixed = fixed
+
+    def batches(self, rng):
+        return _FullBatch()
+
+    def value_and_gradient(self, w, rows):
+        args = self._args
+        for i, k in enumerate(self._index):
+            args[k] = float(w[i])
+        value, grads = self._gradient(*args)
+        g = np.array([grads[k] for k in self._index], dtype=float)
+        if self.l2:
+            value = value + self.l2 * float(w @ w)
+            g = g + 2.0 * self.l2 * w
+        return value, g
+
+    def failure(self, w, error) -> str:
+        """Why f or its gradient could not be computed at ``w`` (the interpreted pass names the function)."""
+        point = dict(self._fixed, **{p: float(v) for p, v in zip(self.parameters, w)})
+        try:
+            evaluate(self.graph, point)
+        except DiffcliError as problem:
+            return problem.message
+        if isinstance(error, OverflowError):
+            return f"f or its gradient overflows float64 ({error})"
+        return f"the gradient is undefined here ({error})"
+
+
+class _FullBatch:
+    def next(self):
+        return None
+
+
+class _MiniBatches:
+    """Mini-batches of ``size`` training rows: a fresh random permutation every epoch, cut in order."""
+
+    def __init__(self, count: int, size: int, rng):
+        self.count, self.size, self.rng = count, size, rng
+        self.order, self.position = rng.permutation(count), 0
+
+    def next(self):
+        if self.position >= self.count:
+            self.order, self.position = self.rng.permutation(self.count), 0
+        rows = self.order[self.position:self.position + self.size]
+        self.position += self.size
+        return rows
+
+
+class DataObjective:
+    """The mean over training examples of a per-example loss whose non-parameter names are data columns."""
+
+    def __init__(self, graph: Graph, parameters: list[str], fixed: dict, columns: dict, train, validation,
+                 l2: float, batch: int | None):
+        self.graph, self.parameters, self.l2 = graph, parameters, l2
+        names = graph.variable_names
+        self._index = [names.index(p) for p in parameters]
+        self._gradient = compile_gradient(graph, kind="array")
+        self._function = compile_function(graph, kind="array")
+        self._names = names
+        self._fixed = {n: float(v) for n, v in fixed.items()}
+        self._columns = {n: np.asarray(columns[n], dtype=float) for n in names
+                         if n not in parameters and n not in fixed}
+        self._train = {n: c[train] for n, c in self._columns.items()}
+        self._validation = {n: c[validation] for n, c in self._columns.items()} if len(validation) else None
+        self.has_validation = self._validation is not None
+        self.examples = len(train)
+        self.batch = batch if batch is not None else self.examples
+        self.smoothed = self.batch < self.examples
+        self.exact_gradient = not self.smoothed
+
+    def batches(self, rng):
+        return _MiniBatches(self.examples, self.batch, rng) if self.smoothed else _FullBatch()
+
+    def _arguments(self, w, columns):
+        values = dict(self._fixed, **columns, **{p: float(v) for p, v in zip(self.parameters, w)})
+        return [values[n] for n in self._names]
+
+    def value_and_gradient(self, w, rows):
+        columns = self._train if rows is None else {n: c[rows] for n, c in self._train.items()}
+        with np.errstate(all="ignore"):
+            value, grads = self._gradient(*self._arguments(w, columns))
+            value = float(np.mean(value))
+            g = np.array([np.mean(grads[k]) for k in self._index], dtype=float)
+        if self.l2:
+            value += self.l2 * float(w @ w)
+            g = g + 2.0 * self.l2 * w
+        return value, g
+
+    def validation_loss(self, w) -> float:
+        """The mean per-example loss over the validation examples (no L2 term)."""
+        with np.errstate(all="ignore"):
+            (value,) = self._function(*self._arguments(w, self._validation))
+            return float(np.mean(value))
+
+    def failure(self, w, error) -> str:
+        return f"f or its gradient failed ({error})"
+
+
+# ---------------------------------------------------------------- one run
+
+
+@dataclass
+class Run:
+    """One optimizer from one start: where it ended, what it cost, why it stopped, and its loss per step."""
+
+    start: np.ndarray
+    parameters: np.ndarray
+    loss: float | None
+    steps: int
+    evaluations: int
+    seconds: float
+    stop: str
+    message: str
+    losses: list = field(default_factory=list)
+    validation: list = field(default_factory=list)  # (step, validation loss) at every check
+    best_step: int | None = None
+    validation_loss: float | None = None
+    gradient_norm: float | None = None  # of the whole objective at the reported parameters
+
+    @property
+    def failed(self) -> bool:
+        return self.stop in FAILED
+
+    @property
+    def rank_key(self):
+        """Failures last; then by validation loss where there is one (what early stopping is for), else by
+        the final loss; ties by cost."""
+        loss = self.validation_loss if self.validation_loss is not None else self.loss
+        loss = loss if loss is not None and not math.isnan(loss) else math.inf
+        return (self.failed, loss, self.evaluations)
+
+
+def run(objective, step: Callable, hyper: Hyper, stopping: Stopping, start, rng=None) -> Run:
+    """Minimize ``objective`` with the update rule ``step`` from ``start``; never raises for bad numbers."""
+    w = np.array(start, dtype=float)
+    batches = objective.batches(rng)
+    check_every = None
+    if objective.has_validation:  # default: once per epoch, but at least 10 steps apart
+        check_every = stopping.check_every or max(CHECK_EVERY_AT_LEAST, -(-objective.examples // objective.batch))
+    state: dict = {}
+    losses: list = []
+    validation: list = []
+    best = (math.inf, None, w)  # (validation loss, step, parameters)
+    bad_checks, evaluations, t = 0, 0, 0
+    loss = None
+    started = time.perf_counter()
+    while True:
+        rows = batches.next()
+        try:
+            loss, g = objective.value_and_gradient(w, rows)
+        except (ArithmeticError, ValueError) as error:
+            stop = "diverged" if isinstance(error, OverflowError) else "undefined"
+            message, loss = f"step {t}: {objective.failure(w, error)}", None
+            break
+        evaluations += objective.examples if rows is None else len(rows)
+        losses.append(loss)
+        if not math.isfinite(loss):
+            stop, message = "diverged", f"step {t}: f is not finite ({loss!r})"
+            break
+        if not np.isfinite(g).all():
+            stop, message = "diverged", f"step {t}: the gradient is not finite"
+            break
+        if check_every and t % check_every == 0:
+            current = objective.validation_loss(w)
+            validation.append((t, current))
+            if current < best[0]:
+                best, bad_checks = (current, t, w), 0
+            else:
+                bad_checks += 1
+                if bad_checks >= stopping.patience:
+                    stop = "early-stopping"
+                    message = (f"the validation loss has not improved for {stopping.patience} checks "
+                               f"(every {check_every} steps); best at step {best[1]}")
+                    break
+        if t >= stopping.max_steps:
+            stop, message = "max-steps", f"reached --max-steps {stopping.max_steps}"
+            break
+        if t >= stopping.min_steps:
+            gain = improvement(losses, stopping.window, objective.smoothed)
+            if gain is not None and abs(gain) < stopping.tol * max(1.0, abs(loss)):
+                stop = "tol"
+                message = (f"the loss changed by {-gain:.3g} over the last {stopping.window} steps "
+                           f"(|change| < tol·max(1, |f|))")
+                break
+        t += 1
+        w_next, state = step(w, g, state, t, hyper)
+        if not np.isfinite(w_next).all():
+            stop, message, loss = "diverged", f"step {t}: the parameters are not finite", None
+            w = w_next
+            break
+        w = w_next
+    seconds = time.perf_counter() - started
+    result = Run(start=np.array(start, dtype=float), parameters=w, loss=loss, steps=t, evaluations=evaluations,
+                 seconds=seconds, stop=stop, message=message, losses=losses, validation=validation)
+    if objective.has_validation and best[1] is not None:
+        result.parameters, result.best_step, result.validation_loss = best[2], best[1], best[0]
+    if not result.failed or result.best_step is not None:
+        if objective.exact_gradient and result.parameters is w and not result.failed:
+            final = loss, g  # already computed at the final parameters
+        else:
+            final = objective.value_and_gradient(result.parameters, None)  # one full pass, not counted
+        result.loss, result.gradient_norm = final[0], float(np.sqrt(final[1] @ final[1]))
+    return result
+
+
+# ---------------------------------------------------------------- data files and options
+
+
+def read_data(source) -> dict[str, np.ndarray]:
+    """Columns of a CSV file with a header row, as float arrays by column name.
+
+    ``source`` is a path or an open text file.  Every value must be a finite number.
+
+    >>> read_data(io.StringIO("x,y\\n1,2\\n3,4.5\\n"))
+    {'x': array([1., 3.]), 'y': array([2. , 4.5])}
+    """
+    name = getattr(source, "name", source)
+    try:
+        if hasattr(source, "read"):
+            text = source.read()
+        else:
+            with open(source, newline="", encoding="utf-8") as handle:
+                text = handle.read()
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read the data file {name!r}: {getattr(error, 'strerror', None) or error}") \
+            from None
+    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    if len(rows) < 2:
+        raise UsageError(f"the data file {name!r} needs a header row of column names and at least one row")
+    header = [cell.strip() for cell in rows[0]]
+    if len(set(header)) != len(header):
+        raise UsageError(f"the data file {name!r} has a repeated column name")
+    values = np.empty((len(rows) - 1, len(header)))
+    for r, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise UsageError(f"{name}: row {r} has {len(row)} values, the header has {len(header)}")
+        for c, cell in enumerate(row):
+            try:
+                values[r - 2, c] = float(cell)
+            except ValueError:
+                values[r - 2, c] = math.nan
+            if not math.isfinite(values[r - 2, c]):
+                raise UsageError(f"{name}: row {r}, column {header[c]!r}: {cell.strip()!r} is not a finite number")
+    return {column: values[:, c].copy() for c, column in enumerate(header)}
+
+
+def parse_box(text: str) -> tuple[float, float]:
+    """``"LOW:HIGH"`` (each a number or constant expression) to ``(low, high)``.
+
+    >>> parse_box("-pi:pi")
+    (-3.141592653589793, 3.141592653589793)
+    """
+    from .parse import parse_point
+
+    low, sep, high = text.partition(":")
+    if not sep:
+        raise UsageError(f"--box must be LOW:HIGH, not {text!r}")
+    bounds = parse_point([f"low={low}", f"high={high}"], what="box")
+    if not bounds["low"] < bounds["high"]:
+        raise UsageError(f"--box {text}: LOW must be below HIGH")
+    return bounds["low"], bounds["high"]
+
+
+def _names(value) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    return list(dict.fromkeys(value))
+
+
+# ---------------------------------------------------------------- the comparison
+
+
+def optimize(expression, start: dict | None = None, *, optimizers=None, hyper: Hyper | None = None,
+             stopping: Stopping | None = None, l2: float = 0.0, restarts: int = 0, box=(-2.0, 2.0),
+             seed: int = 0, data=None, params=None, batch: int | None = None, validation: float = 0.0,
+             timing: bool = True, history: bool = False) -> dict:
+    """Minimize ``expression`` with each optimizer and return the comparison as a plain record (its JSON).
+
+    * ``start``: ``{name: value}``; names that are not parameters are fixed at their value.
+    * ``params``: the names optimized (default: every variable; required with ``data``).
+    * ``restarts`` K > 0: K runs from starts drawn uniformly from ``box`` (the same K starts for every
+      optimizer, reproducible with ``seed``); the best run is reported with the spread of final losses.
+    * ``data``: a CSV path, an open file or ``{column: values}``; the objective is then the mean of the
+      per-example loss over the training rows, ``batch`` rows per step (default all), with a fraction
+      ``validation`` of the rows held out for early stopping.  Parameters without a start value start at 0.
+    * ``l2``: adds ``l2·Σw²`` over the parameters to the objective.
+    * ``history``: add ``"history"``, every run's loss per step (and validation loss per check).
+
+    Raises :class:`~diffcli.errors.UsageError` for inconsistent options; a run whose numbers blow up stops
+    with ``"stop": "diverged"`` and a message instead.
+    """
+    from .api import as_graph
+
+    graph = as_graph(expression)
+    hyper = hyper or Hyper()
+    stopping = stopping or Stopping()
+    hyper.check()
+    stopping.check()
+    selected = select_optimizers(optimizers)
+    start = dict(start or {})
+    variables = graph.variable_names
+    parameters = _names(params)
+    if data is None and any(option for option in (batch, validation)):
+        raise UsageError("--batch and --validation need --data")
+    if data is not None and not parameters:
+        raise UsageError("--data needs --params, the names to fit (the other names are data columns)")
+    parameters = parameters or list(variables)
+    missing = [p for p in parameters if p not in variables]
+    if missing:
+        raise UsageError(f"parameter {missing[0]!r} is not a variable of the expression "
+                         f"(its variables: {', '.join(variables) or 'none'})")
+    stray = [n for n in start if n not in variables]
+    if stray:
+        raise UsageError(f"{stray[0]!r} is not a variable of the expression "
+                         f"(its variables: {', '.join(variables) or 'none'})")
+    if not parameters:
+        raise UsageError("the expression has no variables to optimize")
+    if not (math.isfinite(l2) and l2 >= 0):
+        raise UsageError(f"--l2 must be a non-negative number, not {l2!r}")
+    if restarts < 0:
+        raise UsageError(f"--restarts must be at least 0, not {restarts}")
+    fixed = {n: float(v) for n, v in start.items() if n not in parameters}
+
+    record = {"expression": graph.source, "mode": "data" if data is not None else "expression",
+              "parameters": parameters, "fixed": fixed}
+    split = None
+    if data is None:
+        unbound = [n for n in variables if n not in parameters and n not in fixed]
+        if unbound:
+            raise UsageError(f"no value for variable {unbound[0]!r}; give it as {unbound[0]}=VALUE, "
+                             "or optimize it too with --params")
+        objective = ExpressionObjective(graph, parameters, fixed, l2)
+    else:
+        columns, source = (data, "<columns>") if isinstance(data, dict) else \
+            (read_data(data), str(getattr(data, "name", data)))
+        needed = [n for n in variables if n not in parameters and n not in fixed]
+        absent = [n for n in needed if n not in columns]
+        if absent:
+            raise UsageError(f"{absent[0]!r} is neither a parameter nor a column of the data "
+                             f"(columns: {', '.join(columns)})")
+        both = [n for n in fixed if n in columns]
+        if both:
+            raise UsageError(f"{both[0]!r} is a column of the data and also given a value")
+        count = len(next(iter(columns.values()))) if columns else 0
+        split = _split(count, validation, seed)
+        if batch is not None and not 1 <= batch <= len(split[0]):
+            raise UsageError(f"--batch must be between 1 and the {len(split[0])} training examples, not {batch}")
+        objective = DataObjective(graph, parameters, fixed, columns, split[0], split[1], l2, batch)
+        record["data"] = {"source": source, "rows": count, "train": len(split[0]),
+                          "validation": len(split[1]), "validation_rows": [int(r) for r in split[1]],
+                          "batch": objective.batch, "columns": needed}
+
+    if restarts:
+        given = [p for p in parameters if p in start]
+        if given:
+            raise UsageError(f"--restarts draws every start from --box; drop the start value of {given[0]!r}")
+        low, high = box
+        starts = np.random.default_rng([seed, 0]).uniform(low, high, size=(restarts, len(parameters)))
+        record["start"] = None
+    else:
+        if data is None:
+            unset = [p for p in parameters if p not in start]
+            if unset:
+                raise UsageError(f"no start value for {unset[0]!r}; give it as {unset[0]}=VALUE "
+                                 "(or use --restarts K --box LOW:HIGH)")
+        starts = np.array([[float(start.get(p, 0.0)) for p in parameters]])
+        record["start"] = dict(zip(parameters, (float(v) for v in starts[0])))
+        if data is None:  # f undefined at the one start given is an input error, as in `compare`
+            evaluate(graph, {**fixed, **record["start"]})
+
+    record["settings"] = {**asdict(hyper), **asdict(stopping), "l2": l2, "restarts": restarts,
+                          "box": list(box) if restarts else None, "seed": seed}
+    rows, series = [], []
+    for optimizer in selected:
+        step = RULES[optimizer].step
+        runs = [run(objective, step, hyper, stopping, s, np.random.default_rng([seed, 1, k]))
+                for k, s in enumerate(starts)]
+        rows.append(_row(optimizer, runs, parameters, timing, restarts))
+        if history:
+            series += [{"optimizer": optimizer, "run": k, "loss": r.losses,
+                        "validation": [list(v) for v in r.validation]} for k, r in enumerate(runs)]
+    rows.sort(key=lambda row: row.pop("_rank_key"))
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
+    record["optimizers"] = rows
+    if history:
+        record["history"] = series
+    return record
+
+
+def _split(count: int, fraction: float, seed: int):
+    """Training and validation row indices (validation: a seeded random ``fraction`` of the rows)."""
+    if not 0 <= fraction < 1:
+        raise UsageError(f"--validation must be a fraction in [0, 1), not {fraction!r}")
+    held = round(fraction * count)
+    if fraction and not 1 <= held < count:
+        raise UsageError(f"--validation {fraction} of {count} rows leaves no validation or no training rows")
+    order = np.random.default_rng([seed, 2]).permutation(count)
+    return np.sort(order[held:]), np.sort(order[:held])
+
+
+def _row(optimizer: str, runs: list[Run], parameters: list[str], timing: bool, restarts: int) -> dict:
+    best_run = min(range(len(runs)), key=lambda k: runs[k].rank_key)
+    best = runs[best_run]
+    row = {"optimizer": optimizer, "rank": None, "loss": best.loss,
+           "parameters": dict(zip(parameters, (float(v) for v in best.parameters))),
+           "steps": best.steps, "gradient_evaluations": best.evaluations,
+           "gradient_norm": best.gradient_norm, "seconds": best.seconds if timing else None,
+           "stop": best.stop, "message": best.message}
+    if best.validation:
+        row["validation_loss"], row["best_step"] = best.validation_loss, best.best_step
+    if restarts:
+        # the spread is of what the runs are ranked by: the validation loss where there is one
+        measure = "validation_loss" if best.validation_loss is not None else "loss"
+        values = [getattr(r, measure) for r in runs]
+        finals = [math.inf if r.failed or v is None or math.isnan(v) else v for r, v in zip(runs, values)]
+        row["restarts"] = {
+            "runs": len(runs), "best_run": best_run, "of": measure,
+            "best": min(finals), "median": statistics.median(finals), "worst": max(finals),
+            "failed": sum(r.failed for r in runs),
+            "gradient_evaluations": sum(r.evaluations for r in runs),
+            "seconds": sum(r.seconds for r in runs) if timing else None,
+            "starts": [dict(zip(parameters, (float(v) for v in r.start))) for r in runs],
+            "losses": [r.loss for r in runs], "stops": [r.stop for r in runs]}
+        if measure == "validation_loss":
+            row["restarts"]["validation_losses"] = values
+    row["_rank_key"] = best.rank_key
+    return row
