@@ -1,6 +1,13 @@
 """Shared helpers: run the command line in-process and split what it wrote."""
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property-test profiles: "ci" (the default) and "long" (pytest --hypothesis-profile=long).
+_QUIET = [HealthCheck.filter_too_much, HealthCheck.too_slow]
+settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=_QUIET)
+settings.register_profile("long", max_examples=3000, deadline=None, suppress_health_check=_QUIET)
+settings.load_profile("ci")
 
 from diffcli.cli import main
 

@@ -1,0 +1,145 @@
+"""Property-based tests over random expressions built from the whole primitive table.
+
+Profiles: the default ("ci") runs a few hundred examples; ``pytest --hypothesis-profile=long`` runs deeper.
+"""
+
+import math
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from diffcli.api import compare
+from diffcli.chain import adjoints, evaluate
+from diffcli.errors import DiffcliError
+from diffcli.graph import CONST, VAR
+from diffcli.parse import parse
+from diffcli.primitives import FUNCTIONS, PRIMITIVES
+
+
+EPS = 2.0 ** -52
+UNARY = sorted({p.name for p in FUNCTIONS.values() if p.arity == 1})
+BINARY_FUNCTIONS = sorted({p.name for p in FUNCTIONS.values() if p.arity == 2})
+OPERATORS = ["+", "-", "*", "/", "**"]
+
+leaves = st.sampled_from(["x", "y", "x", "y", "0.5", "1.5", "2", "3"])
+
+
+def _combine(children):
+    unary = st.tuples(st.sampled_from(UNARY), children).map(lambda t: f"{t[0]}({t[1]})")
+    operator = st.tuples(children, st.sampled_from(OPERATORS), children).map(lambda t: f"({t[0]}) {t[1]} ({t[2]})")
+    binary = st.tuples(st.sampled_from(BINARY_FUNCTIONS), children, children).map(lambda t: f"{t[0]}({t[1]}, {t[2]})")
+    negation = children.map(lambda t: f"-({t})")
+    return st.one_of(unary, operator, binary, negation)
+
+
+expressions = st.recursive(leaves, _combine, max_leaves=8)
+coordinates = st.sampled_from([-1.7, -0.6, 0.3, 0.8, 1.3, 2.2])
+
+
+def _graph_or_skip(text):
+    try:
+        return parse(text)
+    except DiffcliError:
+        assume(False)
+
+
+def _absolute_gradient(graph, values):
+    """Σ over chain-rule paths of |products of partials|: how large the terms summed into each partial are,
+    the condition estimate for a double-precision gradient."""
+    from diffcli.chain import FloatAlgebra
+
+    class Absolute(FloatAlgebra):
+        def times(self, adjoint, partial):
+            return abs(adjoint) * abs(partial)
+
+    adjoint = adjoints(graph, values, Absolute())
+    return [adjoint.get(v, 0.0) for v in graph.variables]
+
+
+@given(expressions, coordinates, coordinates)
+def test_methods_agree_with_the_reference(text, x, y):
+    graph = _graph_or_skip(text)
+    assume(graph.variables)
+    point = {n: {"x": x, "y": y}[n] for n in graph.variable_names}
+    try:
+        values = evaluate(graph, point)
+    except DiffcliError:
+        assume(False)
+    for node, op in enumerate(graph.ops):  # not at a kink, and no value so large that rounding dominates
+        if op in (CONST, VAR) or values[node] is None:
+            continue
+        assume(abs(values[node]) < 1e8)
+        primitive = PRIMITIVES[op]
+        args = [values[a] for a in graph.arguments[node]]
+        assume(not (primitive.kink and primitive.kink(*args)))  # at a kink methods and reference differ by design
+    try:
+        scale = _absolute_gradient(graph, values)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        assume(False)
+    assume(all(math.isfinite(s) and s < 1e8 for s in scale))
+    record = compare(graph, point, methods=["symbolic", "reverse", "dual"], timing=False, digits=30)
+    assume("gradient" in record["reference"] and record["reference"]["gradient"])
+    nodes = len(graph)
+    for row in record["methods"]:
+        assert row["error"] is None, (text, point, row)
+        for k, name in enumerate(graph.variable_names):
+            truth = float(record["reference"]["gradient"][name])
+            tolerance = 16 * nodes * EPS * (scale[k] + abs(truth)) + 1e-300
+            assert abs(row["gradient"][name] - truth) <= tolerance, (text, point, row["method"], name,
+                                                                      row["gradient"][name], truth, tolerance)
+
+
+@given(expressions)
+def test_diff_text_parses_back_to_the_same_values(text):
+    from diffcli.api import derivative
+    from diffcli.chain import symbolic_gradient
+    from diffcli.codegen import compile_function
+
+    graph = _graph_or_skip(text)
+    assume(graph.variables)
+    derived = graph.copy()
+    try:
+        outputs = symbolic_gradient(derived)
+    except DiffcliError:  # e.g. (-0.5)**x: the rule needs log(-0.5), so there is no derivative to print
+        assume(False)
+    point = {n: {"x": 0.8, "y": 1.3}[n] for n in graph.variable_names}
+    try:
+        expected = compile_function(derived, outputs)(*point.values())
+    except (ValueError, ZeroDivisionError, OverflowError):
+        assume(False)
+    for name, value in zip(graph.variable_names, expected):
+        printed = derivative(text, name)["derivative"]
+        reparsed = parse(printed)
+        got = evaluate(reparsed, {n: point[n] for n in reparsed.variable_names})[reparsed.output] \
+            if reparsed.variables else reparsed.value(reparsed.output)
+        assert got == value or (math.isnan(got) and math.isnan(value)), (text, name, printed)
+
+
+@given(st.text(max_size=200))
+def test_parser_on_any_text_raises_only_its_own_errors(text):
+    try:
+        parse(text)
+    except DiffcliError:
+        pass
+
+
+@given(st.binary(max_size=200))
+def test_parser_on_any_bytes_raises_only_its_own_errors(data):
+    try:
+        parse(data.decode("utf-8", "surrogateescape"))
+    except DiffcliError:
+        pass
+
+
+@given(st.text(alphabet="x()+-*/^.,0123456789e ", max_size=60))
+def test_parser_on_expression_like_noise(text):
+    try:
+        parse(text)
+    except DiffcliError:
+        pass
+
+
+@pytest.mark.parametrize("text", ["x" * 10, "(" * 10])
+def test_profiles_exist(text):
+    assert settings.get_profile("long").max_examples > settings.get_profile("ci").max_examples
