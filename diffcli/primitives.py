@@ -9,7 +9,8 @@ Each :class:`Primitive` carries, side by side:
 * ``partials``: one rule per argument, ``rule(b, y, *args)`` giving ∂y/∂arg for ``y = f(*args)``.  A rule
   is written once and serves every method, because ``b`` and the values are whatever algebra a method uses:
   graph nodes (symbolic differentiation), floats (the reverse-mode tape), source code (compiled gradients),
-  mpmath numbers (the reference for many variables).  Rules write irrational constants as calls
+  mpmath numbers (the reference for many variables).  Rules avoid cancellation (``tanh' = 1/cosh²``, not
+  ``1 - tanh²``, which loses all digits where tanh ≈ 1).  Rules write irrational constants as calls
   (``b.log(2.0)``, not a rounded float) so that an mpmath algebra computes them at full precision;
 * its ``domain`` as text and as a predicate ``inside``, ``holomorphic`` (is complex step valid),
   ``kink`` (where it is not differentiable; the methods use the right derivative there and warn);
@@ -371,7 +372,7 @@ _TABLE = [
     _p("cosh", 1, math.cosh, np.cosh, cmath.cosh, lambda m, x: m.cosh(x),
        (lambda b, y, x: b.sinh(x),), r"\cosh\left({0}\right)"),
     _p("tanh", 1, math.tanh, np.tanh, cmath.tanh, lambda m, x: m.tanh(x),
-       (lambda b, y, x: 1.0 - y ** 2.0,), r"\tanh\left({0}\right)"),
+       (lambda b, y, x: 1.0 / b.cosh(x) ** 2.0,), r"\tanh\left({0}\right)"),
     _p("asinh", 1, math.asinh, np.arcsinh, cmath.asinh, lambda m, x: m.asinh(x),
        (lambda b, y, x: 1.0 / b.sqrt(x ** 2.0 + 1.0),), r"\operatorname{{arsinh}}\left({0}\right)",
        aliases=("arcsinh",)),
@@ -383,7 +384,7 @@ _TABLE = [
        domain="-1 < x < 1", inside=lambda x: -1 < x < 1, aliases=("arctanh",)),
     # ---- machine-learning favourites
     _p("sigmoid", 1, _sigmoid, _np_sigmoid, _csigmoid, lambda m, x: 1 / (1 + m.exp(-x)),
-       (lambda b, y, x: y * (1.0 - y),), r"\sigma\left({0}\right)"),
+       (lambda b, y, x: y * b.sigmoid(-x),), r"\sigma\left({0}\right)"),
     _p("softplus", 1, _softplus, lambda x: np.logaddexp(0.0, x), _csoftplus,
        lambda m, x: m.log1p(m.exp(x)),
        (lambda b, y, x: b.sigmoid(x),), r"\operatorname{{softplus}}\left({0}\right)"),
