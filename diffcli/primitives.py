@@ -40,7 +40,7 @@ class _LazyNumpy:
     reached this way (the table's ``array`` evaluators and the helpers below).  Code that needs another
     numpy attribute (``np.inf``, ``np.float64``) imports numpy inside its function.
 
-    >>> np.hypot(3.0, 4.0)
+    >>> float(np.hypot(3.0, 4.0))
     5.0
     """
 
