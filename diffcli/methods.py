@@ -16,7 +16,6 @@ derivative dividing by zero) returns an Estimate with ``error`` set — never na
 from __future__ import annotations
 
 import math
-import statistics
 import sys
 import time
 from dataclasses import dataclass, field
@@ -182,6 +181,8 @@ def median_seconds(call: Callable, budget: float = TIMING_BUDGET) -> float:
         for _ in range(number):
             call()
         samples.append((time.perf_counter() - started) / number)
+    import statistics  # only timing needs it (start-up)
+
     return statistics.median(samples)
 
 

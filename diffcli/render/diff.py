@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import csv_text, to_json
+from .base import FileOutput, csv_text, shorten, tabulate, to_json
 
 
 def render(record: dict, fmt: str = "table") -> str:
@@ -19,3 +19,29 @@ def render(record: dict, fmt: str = "table") -> str:
     if fmt == "markdown":
         return f"∂/∂{record['wrt']} `{record['expression']}` = `{record['derivative']}`"
     return record["derivative"]
+
+
+# ---------------------------------------------------------------- expression files (--file)
+
+def file_table(records: list, fmt: str) -> str:
+    """One row per line of the file: the expression and its derivative (LaTeX in ``latex``), or the error."""
+    wrt = next((r["wrt"] for r in records if "wrt" in r), "")
+    headers = ["line", "expression", f"∂/∂{wrt}", "error"]
+    rows = []
+    for record in records:
+        if "error" in record:
+            rows.append([str(record["line"]), shorten(record["expression"]), "", shorten(record["error"])])
+        else:
+            derivative = f"${record['latex']}$" if fmt == "latex" else record["derivative"]
+            rows.append([str(record["line"]), shorten(record["expression"]), derivative, ""])
+    return tabulate(headers, rows, "latex_raw" if fmt == "latex" else fmt)
+
+
+def file_csv_rows(record: dict) -> list:
+    if "error" in record:
+        return [[record["line"], record["expression"], "", "", record["error"]]]
+    return [[record["line"], record["expression"], record["wrt"], record["derivative"], ""]]
+
+
+FILE_OUTPUT = FileOutput(table=file_table, csv_header=("line", "expression", "wrt", "derivative", "error"),
+                         csv_rows=file_csv_rows)
