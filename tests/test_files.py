@@ -278,3 +278,12 @@ def test_an_interrupted_run_leaves_whole_records(tmp_path, jobs, sig, status):
     assert err == ""
     rows = _records(first + rest)
     assert 1 <= len(rows) < 1000 and [r["line"] for r in rows] == list(range(3, 3 + len(rows)))
+
+
+def test_diff_file_as_latex_escapes_the_text_cells(cli, tmp_path):
+    path = tmp_path / "l.txt"
+    path.write_text("x_1*y @ y=1\nfoo_bar(x_1)\n")
+    code, out, _ = cli("diff", "--file", str(path), "--wrt", "x_1", "--format", "latex")
+    assert code == 1
+    assert r"$\partial/\partial x_1$" in out and r"x\_1*y" in out and "$y$" in out
+    assert r"unknown function 'foo\_bar'" in out

@@ -37,8 +37,10 @@ def run_file(path: str, task: Callable, point: dict, fmt: str, jobs: int, output
     first = output.start(fmt)
     if first is not None:
         emit(first)
-    with _closing(source, path), _Progress(count_lines(path), streams) as progress:
-        for record in records(source, task, point, jobs, on_internal_error=_internal_error):
+    lines = records(source, task, point, jobs, on_internal_error=_internal_error)
+    # closing(lines): on a closed pipe or Ctrl-C the generator shuts its worker pool down at once.
+    with _closing(source, path), contextlib.closing(lines), _Progress(count_lines(path), streams) as progress:
+        for record in lines:
             if "error" in record:
                 failed_lines.append(record["line"])
             if streams:

@@ -26,15 +26,25 @@ def render(record: dict, fmt: str = "table") -> str:
 def file_table(records: list, fmt: str) -> str:
     """One row per line of the file: the expression and its derivative (LaTeX in ``latex``), or the error."""
     wrt = next((r["wrt"] for r in records if "wrt" in r), "")
-    headers = ["line", "expression", f"∂/∂{wrt}", "error"]
+    latex = fmt == "latex"
+    text = _latex_text if latex else str
+    headers = ["line", "expression", rf"$\partial/\partial {wrt}$" if latex else f"∂/∂{wrt}", "error"]
     rows = []
     for record in records:
+        row = [str(record["line"]), text(shorten(record["expression"]))]
         if "error" in record:
-            rows.append([str(record["line"]), shorten(record["expression"]), "", shorten(record["error"])])
+            rows.append(row + ["", text(shorten(record["error"]))])
         else:
-            derivative = f"${record['latex']}$" if fmt == "latex" else record["derivative"]
-            rows.append([str(record["line"]), shorten(record["expression"]), derivative, ""])
-    return tabulate(headers, rows, "latex_raw" if fmt == "latex" else fmt)
+            rows.append(row + [f"${record['latex']}$" if latex else record["derivative"], ""])
+    return tabulate(headers, rows, "latex_raw" if latex else fmt)
+
+
+_LATEX_SPECIAL = {c: "\\" + c for c in "&%$#_{}"}
+
+
+def _latex_text(text: str) -> str:
+    """Plain text for a LaTeX table cell (the derivative column is already LaTeX)."""
+    return "".join(_LATEX_SPECIAL.get(c, c) for c in text)
 
 
 def file_csv_rows(record: dict) -> list:
