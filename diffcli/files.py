@@ -60,8 +60,11 @@ from typing import BinaryIO, Callable, Iterator
 
 from .errors import DiffcliError, UsageError
 
-_BINDING = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*=")
-_SEPARATOR = re.compile(r"[\s,]+$")
+_SEPARATORS = " \t\r\f\v,"
+"""What may separate two bindings after '@'."""
+_BINDING = re.compile(r"(?:^|(?<=[ \t\r\f\v,]))([A-Za-z_][A-Za-z0-9_]*)[ \t]*=")
+"""``NAME =`` at the start or after a separator.  The look-behind keeps the scan linear on hostile lines
+(``@ aaaa…a`` would otherwise be retried from every position: quadratic)."""
 
 WINDOW_PER_JOB = 8
 """Lines handed to each worker ahead of the one being written, so workers never wait for the writer."""
@@ -103,13 +106,13 @@ def parse_line(text: str, number: int = 1) -> FileLine | None:
 def _binding_words(text: str) -> list[str]:
     """``"x = 2, z=pi / 4"`` → ``["x=2", "z=pi / 4"]``: each binding runs to the next ``NAME =``."""
     text = text.strip()
-    starts = [m for m in _BINDING.finditer(text) if m.start() == 0 or _SEPARATOR.search(text[:m.start()])]
+    starts = list(_BINDING.finditer(text))
     if not starts or starts[0].start() != 0:
-        raise UsageError(f"expected NAME=VALUE bindings, got {text!r}")
+        raise UsageError(f"expected NAME=VALUE bindings, got {text[:40]!r}{'…' if len(text) > 40 else ''}")
     words = []
     for match, following in zip(starts, starts[1:] + [None]):
         end = following.start() if following else len(text)
-        value = _SEPARATOR.sub("", text[match.end():end]).strip()
+        value = text[match.end():end].rstrip(_SEPARATORS).strip()
         words.append(f"{match.group(1)}={value}")
     return words
 

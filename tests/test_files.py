@@ -54,6 +54,17 @@ def test_a_bad_point_is_that_lines_error(text, problem):
     assert line.error.startswith("the point after '@'") and problem in line.error
 
 
+@pytest.mark.parametrize("bindings", ["a" * 1_000_000, "x=1" + " " * 1_000_000 + "+1", "x=1" + " ," * 500_000],
+                         ids=["one long name", "spaces inside a value", "separators without a binding"])
+def test_reading_a_hostile_point_is_linear(bindings):
+    # A quadratic scan would take hours on these; it runs apart so that a regression fails, not hangs.
+    code = "import sys; from diffcli.files import parse_line; print(parse_line('x @ ' + sys.stdin.read()))"
+    result = subprocess.run([sys.executable, "-c", code], input=bindings, capture_output=True, text=True,
+                            timeout=60, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-500:]
+    assert result.stdout.startswith("FileLine(number=1, expression='x'") and len(result.stdout) < 300
+
+
 def test_line_numbers_count_every_physical_line_and_bad_bytes_are_one_lines_error():
     source = io.BytesIO(b"# header\n\nx @ x=1\r\nsin(\xff)\nx*2\n")
     lines = list(read_lines(source))
