@@ -24,7 +24,7 @@ def _methods_help() -> str:
                   "with --tolerance, a gradient check: exit 1 when a method's max relative error exceeds it."
                   "\n\n"
                   "Example: diffcli compare \"exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)\" x=2 z=3\n\n"
-                  "Example: diffcli compare --file checks.txt x=1 --tolerance 1e-8 --format jsonl --no-timing")
+                  "Example: diffcli compare --file checks.txt x=1 --tolerance 1e-8 -f jsonl")
 def compare(expression: ExpressionArg = None, point: PointArg = None,
             methods: Annotated[Optional[str], typer.Option("--methods", "-m", help=_methods_help(),
                                                            show_default=False)] = None,
