@@ -17,7 +17,8 @@ are not UTF-8), ``{"line": N, "expression": "...", "error": "column 5: ..."}`` â
 Using it for a new command (``eps-sweep``, ``verify``)
 ------------------------------------------------------
 1. A *task* is ``task(expression: str, point: dict) -> dict`` returning the command's record and raising
-   :class:`~diffcli.errors.DiffcliError` for a bad line.  It must pickle for ``--jobs``: a module-level
+   :class:`~diffcli.errors.DiffcliError` for a bad line.  A record with a top-level ``"error"`` key is a
+   failed line, so a good record must not use that key (report a failed check through ``check``).  It must pickle for ``--jobs``: a module-level
    function, or ``functools.partial`` of one with the command's options::
 
        task = functools.partial(diffcli.api.compare, methods=methods, digits=digits, timing=timing)
