@@ -68,8 +68,10 @@ def compare(expression, point: dict, methods=None, digits: int = 50, timing: boo
     value = forward[graph.output]
     warnings = kinks(graph, forward)
 
-    f = compile_function(graph)
-    f_seconds = median_seconds(lambda: f(*point.values())) if timing else None
+    f_seconds = None
+    if timing:
+        f = compile_function(graph)
+        f_seconds = median_seconds(lambda: f(*point.values()))
 
     record = {"expression": graph.source, "point": point, "value": value, "f_seconds": f_seconds}
     ref = None
@@ -105,6 +107,31 @@ def _row(estimate, ref, warnings) -> dict:
         row["abs_error"], row["rel_error"] = absolute, relative
         row["max_rel_error"] = max(relative.values(), default=0.0)
     return row
+
+
+def tolerance_failures(record: dict, tolerance: float) -> list[str]:
+    """The methods of a ``compare`` record that fail a gradient check at ``tolerance``, one message each.
+
+    A method fails when its ``max_rel_error`` exceeds ``tolerance`` or when it has none (the method could
+    not run, or there is no reference to check it against): a check that could not be made is not passed.
+
+    >>> record = compare("sin(x)", {"x": 1.0}, methods=["reverse", "fd-central"], timing=False)
+    >>> tolerance_failures(record, 1e-12)
+    ['fd-central: max_rel_error 5.4e-12 > tolerance 1e-12']
+    >>> tolerance_failures(record, 1.0)
+    []
+    """
+    failures = []
+    no_reference = record["reference"].get("error")
+    for row in record["methods"]:
+        error = row["max_rel_error"]
+        if row["error"]:
+            failures.append(f"{row['method']}: no estimate ({row['error']})")
+        elif error is None:
+            failures.append(f"{row['method']}: nothing to check against ({no_reference or 'no reference'})")
+        elif not error <= tolerance:  # a NaN error fails too
+            failures.append(f"{row['method']}: max_rel_error {error:.2g} > tolerance {tolerance:g}")
+    return failures
 
 
 def gradient(expression, point: dict, method: str = "reverse") -> dict:

@@ -240,6 +240,8 @@ def median_seconds(call: Callable, budget: float = TIMING_BUDGET) -> float:
         for _ in range(number):
             call()
         samples.append((time.perf_counter() - started) / number)
+    import statistics  # only timing needs it (start-up)
+
     return statistics.median(samples)
 
 

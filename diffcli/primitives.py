@@ -35,7 +35,39 @@ import operator
 from dataclasses import dataclass, field
 from typing import Callable
 
-import numpy as np
+
+
+class _LazyNumpy:
+    """numpy's functions, imported on first call, so that start-up (a single ``diffcli compare``, which never
+    touches arrays) does not pay for importing numpy.
+
+    ``np.sin`` is a callable that imports numpy the first time it is called; only numpy *functions* are
+    reached this way (the table's ``array`` evaluators and the helpers below).  Code that needs another
+    numpy attribute (``np.inf``, ``np.float64``) imports numpy inside its function.
+
+    >>> float(np.hypot(3.0, 4.0))
+    5.0
+    """
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        function = None
+
+        def call(*args, **kwargs):
+            nonlocal function
+            if function is None:
+                import numpy
+
+                function = getattr(numpy, name)
+            return function(*args, **kwargs)
+
+        call.__name__ = call.__qualname__ = f"numpy.{name}"
+        setattr(self, name, call)  # one wrapper per name: later look-ups skip __getattr__
+        return call
+
+
+np = _LazyNumpy()
 
 # Printing precedence: higher binds tighter.
 ADD, MUL, NEG, POW, ATOM = 1, 2, 3, 4, 5

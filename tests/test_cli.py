@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -16,6 +17,7 @@ from diffcli.methods import METHODS
 from conftest import LECTURE
 
 LECTURE_POINT = ("x=2", "z=3")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_compare_table(cli):
@@ -125,9 +127,12 @@ def test_every_command_has_help_with_an_example(cli):
     import typer.main
 
     group = typer.main.get_command(app)
+    assert {"compare", "diff"} <= set(group.commands)
     for name in group.commands:
         code, out, _ = cli(name, "--help")
-        assert code == 0 and "Example" in out, name
+        assert code == 0 and "Example:" in out, name
+    code, out, _ = cli("--help")
+    assert code == 0 and "Example:" in out and "--show-completion" in out and "--debug" in out
     assert "fd-central" in cli("compare", "--help")[1] and "cbrt(eps)" in cli("compare", "--help")[1]
 
 
@@ -158,3 +163,137 @@ def test_readme_python_examples_run():
     runner = doctest.DocTestRunner()
     runner.run(test)
     assert runner.summarize().failed == 0 and test.examples
+
+
+# ---------------------------------------------------------------- gradient checks: --tolerance
+
+def test_tolerance_fails_and_names_every_row_over_it(cli):
+    code, out, err = cli("compare", LECTURE, *LECTURE_POINT, "--no-timing", "--tolerance", "1e-300")
+    assert code == 1 and "reference (mpmath, 50 digits)" in out  # the table is still written
+    lines = err.splitlines()
+    assert [line.split(":")[1].strip() for line in lines] == list(METHODS)
+    assert all(" > tolerance 1e-300" in line for line in lines)
+
+
+def test_tolerance_one_passes(cli):
+    code, out, err = cli("compare", LECTURE, *LECTURE_POINT, "--no-timing", "--tolerance", "1")
+    assert code == 0 and err == "" and "reverse" in out
+
+
+def test_tolerance_fails_a_method_that_could_not_run(cli):
+    code, _, err = cli("compare", "sqrt(x)", "x=0", "--methods", "reverse", "--no-timing", "--tolerance", "1")
+    assert code == 1 and err.startswith("diffcli: reverse: no estimate (")
+
+
+def test_quiet_keeps_only_the_records(cli):
+    code, out, err = cli("--quiet", "compare", "sin(x)", "x=1", "--methods", "fd-central", "--no-timing",
+                         "--tolerance", "0", "--format", "jsonl")
+    assert code == 1 and err == "" and json.loads(out)["methods"][0]["method"] == "fd-central"
+
+
+# ---------------------------------------------------------------- internal errors (issue 7's promise)
+
+@pytest.fixture
+def a_bug(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("something impossible happened")
+    monkeypatch.setattr("diffcli.api.compare", broken)
+
+
+def test_an_internal_error_is_one_line_saying_it_is_a_bug(cli, a_bug):
+    code, out, err = cli("compare", "x", "x=1")
+    assert code == 1 and out == ""
+    assert err == ("diffcli: internal error: RuntimeError: something impossible happened (a bug; run again "
+                   "with --debug, or DIFFCLI_DEBUG=1, to see the traceback)\n")
+
+
+def test_debug_shows_the_traceback(cli, a_bug, monkeypatch):
+    with pytest.raises(RuntimeError, match="something impossible"):
+        cli("--debug", "compare", "x", "x=1")
+    monkeypatch.setenv("DIFFCLI_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="something impossible"):
+        cli("compare", "x", "x=1")
+
+
+def test_an_internal_error_on_one_line_of_a_file_lets_the_others_go_on(cli, a_bug, tmp_path):
+    path = tmp_path / "f.txt"
+    path.write_text("x @ x=1\nx @ x=2\n")
+    code, out, err = cli("compare", "--file", str(path), "--format", "jsonl")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and [r["line"] for r in records] == [1, 2]
+    assert all(r["error"].startswith("internal error (a bug; --debug shows the traceback): RuntimeError")
+               for r in records)
+
+
+def test_the_console_script_turns_an_internal_error_into_exit_1_without_a_traceback():
+    code = ("import sys, diffcli.api, diffcli.cli\n"
+            "def broken(*a, **k): raise RuntimeError('boom')\n"
+            "diffcli.api.compare = broken\n"
+            "sys.argv = ['diffcli', 'compare', 'x', 'x=1']\n"
+            "diffcli.cli.run()\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith("diffcli: internal error: RuntimeError: boom (a bug;")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    debug = subprocess.run([sys.executable, "-c", code.replace("'compare'", "'--debug', 'compare'")],
+                           capture_output=True, text=True, timeout=60)
+    assert debug.returncode == 1 and "Traceback (most recent call last)" in debug.stderr
+
+
+# ---------------------------------------------------------------- start-up: nothing imported that is not used
+
+HEAVY = {"numpy", "mpmath", "tabulate", "rich"}
+
+
+def _imported(*args):
+    """Top-level packages of HEAVY that ``diffcli ARGS`` imports, read from ``python -X importtime``."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "diffcli", *args], capture_output=True,
+                            text=True, timeout=60)
+    names = {line.rsplit("|", 1)[1].strip().split(".")[0] for line in result.stderr.splitlines()
+             if line.startswith("import time:") and "|" in line}
+    assert "importtime" not in result.stdout and "imported package" in result.stderr  # the tool really ran
+    return names & HEAVY
+
+
+@pytest.mark.parametrize("args, needed", [
+    (["--version"], set()),
+    (["--help"], set()),
+    (["compare", "--help"], set()),
+    (["diff", "x*sin(x)", "--wrt", "x"], set()),
+    (["compare", "sin(x) + foo(x)", "x=1"], set()),  # an error: nothing computed
+    (["compare", LECTURE, *LECTURE_POINT, "--methods", "reverse", "--format", "json", "--no-timing"],
+     {"mpmath"}),
+    (["compare", "x**2", "x=3", "--methods", "reverse", "--no-timing"], {"mpmath", "tabulate"}),
+])
+def test_only_what_a_path_uses_is_imported(args, needed):
+    assert _imported(*args) == needed
+
+
+# ---------------------------------------------------------------- shell completions
+
+def test_completions_match_what_the_app_generates_now():
+    sys.path.insert(0, os.path.join(ROOT, "completions"))
+    try:
+        import generate
+    finally:
+        sys.path.pop(0)
+    for shell, name in generate.SCRIPTS.items():
+        with open(os.path.join(ROOT, "completions", name), encoding="utf-8") as script:
+            assert script.read() == generate.generate(shell), \
+                f"completions/{name} is out of date: run python3 completions/generate.py"
+
+
+def test_the_bash_completion_script_completes_commands_and_choices(tmp_path):
+    shim = tmp_path / "diffcli"  # what `pip install` puts on PATH
+    shim.write_text(f"#!/bin/sh\nexec {sys.executable} -m diffcli \"$@\"\n")
+    shim.chmod(0o755)
+    script = os.path.join(ROOT, "completions", "diffcli.bash")
+    command = (f"source {script}; "
+               "COMP_WORDS=(diffcli com); COMP_CWORD=1; _diffcli_completion diffcli; echo \"${COMPREPLY[*]}\"; "
+               "COMP_WORDS=(diffcli compare --format j); COMP_CWORD=3; _diffcli_completion diffcli; "
+               "echo \"${COMPREPLY[*]}\"")
+    environment = {**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}",
+                   "PYTHONPATH": ROOT}
+    result = subprocess.run(["bash", "--norc", "-c", command], capture_output=True, text=True, env=environment,
+                            timeout=60)
+    assert result.stdout.splitlines() == ["compare", "json jsonl"], result.stderr

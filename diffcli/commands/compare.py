@@ -1,14 +1,17 @@
-"""``diffcli compare``: all methods against the reference, one table."""
+"""``diffcli compare``: all methods against the reference, one table (or one record per line of a file)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Optional
 
 import typer
 
-from ..app import ExpressionArg, Format, FormatOption, PointArg, app
+from ..app import (ExpressionArg, FileOption, Format, FormatOption, JobsOption, PointArg, app, emit,
+                   expression_and_point, note)
 
 
+@functools.lru_cache(maxsize=None)
 def _methods_help() -> str:
     from ..methods import METHODS
 
@@ -17,8 +20,12 @@ def _methods_help() -> str:
 
 
 @app.command(help="All methods against the mpmath reference, one table.\n\n"
-                  "Example: diffcli compare \"exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)\" x=2 z=3")
-def compare(expression: ExpressionArg, point: PointArg = None,
+                  "With --file, one record per line of an expression file (use --format jsonl in scripts); "
+                  "with --tolerance, a gradient check: exit 1 when a method's max relative error exceeds it."
+                  "\n\n"
+                  "Example: diffcli compare \"exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)\" x=2 z=3\n\n"
+                  "Example: diffcli compare --file checks.txt x=1 --tolerance 1e-8 -f jsonl")
+def compare(expression: ExpressionArg = None, point: PointArg = None,
             methods: Annotated[Optional[str], typer.Option("--methods", "-m", help=_methods_help(),
                                                            show_default=False)] = None,
             digits: Annotated[int, typer.Option("--digits", help="Significant digits of the reference.",
@@ -26,10 +33,32 @@ def compare(expression: ExpressionArg, point: PointArg = None,
             timing: Annotated[bool, typer.Option("--timing/--no-timing",
                                                  help="Median timings (repeated runs); --no-timing runs once.")]
             = True,
+            tolerance: Annotated[Optional[float], typer.Option(
+                "--tolerance", metavar="TOL", min=0.0, show_default=False,
+                help="Exit 1 when any method's max_rel_error exceeds TOL (or it has none: the method or the "
+                     "reference failed); the failing rows are named on stderr.")] = None,
+            file: FileOption = None, jobs: JobsOption = 1,
             format: FormatOption = Format.table):
     from ..api import compare as run_compare
+    from ..api import select_methods, tolerance_failures
     from ..parse import parse_point
+
+    expression, words = expression_and_point(expression, point, file)
+    at = parse_point(words)
+    methods = select_methods(methods)  # a wrong id is exit 2 before any line runs
+    check = None if tolerance is None else functools.partial(tolerance_failures, tolerance=tolerance)
+    if file is not None:
+        from ..render.compare import FILE_OUTPUT
+        from .runner import run_file
+
+        task = functools.partial(run_compare, methods=methods, digits=digits, timing=timing)
+        return run_file(file, task, at, format.value, jobs, FILE_OUTPUT, check=check)
+
     from ..render.compare import render
 
-    record = run_compare(expression, parse_point(point or []), methods=methods, digits=digits, timing=timing)
-    typer.echo(render(record, format.value))
+    record = run_compare(expression, at, methods=methods, digits=digits, timing=timing)
+    emit(render(record, format.value))
+    failures = check(record) if check else []
+    for message in failures:
+        note(message)
+    return 1 if failures else 0

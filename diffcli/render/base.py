@@ -6,14 +6,13 @@ JSON is strict: non-finite numbers become the strings ``"NaN"``, ``"Infinity"``,
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
+from dataclasses import dataclass
+from typing import Callable
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown", "latex")
-_TABULATE_STYLE = {"table": "simple", "markdown": "github", "latex": "latex_booktabs",
-                   "latex_raw": "latex_raw"}  # cells that are already LaTeX (math), not escaped
+_TABULATE_STYLE = {"table": "simple", "markdown": "github", "latex": "latex_booktabs", "latex_raw": "latex_raw"}
 
 
 # ---------------------------------------------------------------- JSON
@@ -63,10 +62,58 @@ def tabulate(headers, rows, fmt: str) -> str:
 
 
 def csv_text(headers, rows) -> str:
+    """CSV with a header row (``headers`` None: the rows alone), without the final newline."""
+    import csv
+    import io
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(headers)
+    if headers is not None:
+        writer.writerow(headers)
     writer.writerows(rows)
     return out.getvalue().rstrip("\n")
+
+
+def shorten(text: str, width: int = 60) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis, for table cells."""
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+# ---------------------------------------------------------------- expression files
+
+@dataclass(frozen=True)
+class FileOutput:
+    """How a command writes the records of an expression file (``--file``, see :mod:`diffcli.files`).
+
+    ``jsonl`` and ``csv`` stream: one line (or a few CSV rows) per record, written as the record is done,
+    so an interrupted run leaves whole records.  ``json`` (an array of the records), ``table``,
+    ``markdown`` and ``latex`` are documents, written once the file is done.  A command gives the parts
+    that depend on its records: ``table(records, fmt)`` (``fmt`` is table, markdown or latex), the CSV
+    header, and ``csv_rows(record)``.
+    """
+
+    table: Callable[[list, str], str]
+    csv_header: tuple
+    csv_rows: Callable[[dict], list]
+
+    def streams(self, fmt: str) -> bool:
+        return fmt in ("jsonl", "csv")
+
+    def start(self, fmt: str) -> str | None:
+        return csv_text(self.csv_header, []) if fmt == "csv" else None
+
+    def record(self, record: dict, fmt: str) -> str | None:
+        if fmt == "jsonl":
+            return to_json(record, indent=None)
+        if fmt == "csv":
+            return csv_text(None, self.csv_rows(record))
+        return None
+
+    def end(self, records: list, fmt: str) -> str | None:
+        if fmt == "json":
+            return to_json(records)
+        if self.streams(fmt):
+            return None
+        return self.table(records, fmt)
 
 

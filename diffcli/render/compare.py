@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import csv_text, duration, error_number, number, tabulate, to_json
+from .base import FileOutput, csv_text, duration, error_number, number, shorten, tabulate, to_json
 
 WIDE_LAYOUT_MAX_VARIABLES = 3
 """Up to this many variables the compare table has one row per method; beyond, one row per partial."""
@@ -127,3 +127,58 @@ def _comparecsv_text(record, names) -> str:
 
 def _raw(value) -> str:
     return "" if value is None else repr(value)
+
+
+# ---------------------------------------------------------------- expression files (--file)
+
+def file_table(records: list, fmt: str) -> str:
+    """One row per line of the file: the point, f, and each method's max relative error."""
+    methods = list(dict.fromkeys(m["method"] for r in records if "methods" in r for m in r["methods"]))
+    headers = ["line", "expression", "point", "f", *methods, "error"]
+    rows = []
+    for record in records:
+        if "error" in record:
+            rows.append([str(record["line"]), shorten(record["expression"]), "", ""]
+                        + [""] * len(methods) + [shorten(record["error"])])
+            continue
+        errors = {row["method"]: ("error" if row["error"] else error_number(row["max_rel_error"]))
+                  for row in record["methods"]}
+        problem = shorten(record["reference"].get("error") or "")
+        rows.append([str(record["line"]), shorten(record["expression"]), _point_text(record["point"]),
+                     number(record["value"])] + [errors.get(m, "") for m in methods] + [problem])
+    table = tabulate(headers, rows, fmt)
+    if fmt == "table":
+        return "max relative error of each method against the reference (--format jsonl has every field)\n\n" \
+            + table
+    return table
+
+
+def _point_text(point: dict) -> str:
+    return " ".join(f"{name}={value!r}" for name, value in point.items())
+
+
+FILE_CSV_HEADER = ("line", "expression", "point", "value", "method", "variable", "derivative", "reference",
+                   "abs_error", "rel_error", "max_rel_error", "evaluations", "setup_seconds", "seconds", "error")
+
+
+def file_csv_rows(record: dict) -> list:
+    """The CSV rows of one line of a file: one per method and variable (the same columns for every line)."""
+    line = record["line"]
+    if "error" in record:
+        return [[line, record["expression"]] + [""] * (len(FILE_CSV_HEADER) - 3) + [record["error"]]]
+    head = [line, record["expression"], _point_text(record["point"]), _raw(record["value"])]
+    reference = record["reference"].get("gradient") or {}
+    rows = []
+    for row in record["methods"]:
+        cost = [_raw(row["max_rel_error"]), row["evaluations"], _raw(row["setup_seconds"]), _raw(row["seconds"])]
+        if row["error"]:
+            rows.append(head + [row["method"], "", "", "", "", ""] + cost + [row["error"]])
+            continue
+        for name, value in row["gradient"].items():
+            rows.append(head + [row["method"], name, _raw(value), reference.get(name) or "",
+                                _raw((row["abs_error"] or {}).get(name)), _raw((row["rel_error"] or {}).get(name))]
+                        + cost + [record["reference"].get("error") or ""])
+    return rows
+
+
+FILE_OUTPUT = FileOutput(table=file_table, csv_header=FILE_CSV_HEADER, csv_rows=file_csv_rows)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import csv_text, to_json
+from .base import FileOutput, csv_text, shorten, tabulate, to_json
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -51,3 +51,39 @@ def steps_text(record: dict) -> str:
         lines += [f"d/d{wrt}[{step['of']}]    ({step['rule']})", f"    = {step['result']}"]
     lines += ["simplified:", f"    d/d{wrt}[{record['expression']}] = {record['derivative']}"]
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- expression files (--file)
+
+def file_table(records: list, fmt: str) -> str:
+    """One row per line of the file: the expression and its derivative (LaTeX in ``latex``), or the error."""
+    wrt = next((r["wrt"] for r in records if "wrt" in r), "")
+    latex = fmt == "latex"
+    text = _latex_text if latex else str
+    headers = ["line", "expression", rf"$\partial/\partial {wrt}$" if latex else f"∂/∂{wrt}", "error"]
+    rows = []
+    for record in records:
+        row = [str(record["line"]), text(shorten(record["expression"]))]
+        if "error" in record:
+            rows.append(row + ["", text(shorten(record["error"]))])
+        else:
+            rows.append(row + [f"${record['latex']}$" if latex else record["derivative"], ""])
+    return tabulate(headers, rows, "latex_raw" if latex else fmt)
+
+
+_LATEX_SPECIAL = {c: "\\" + c for c in "&%$#_{}"}
+
+
+def _latex_text(text: str) -> str:
+    """Plain text for a LaTeX table cell (the derivative column is already LaTeX)."""
+    return "".join(_LATEX_SPECIAL.get(c, c) for c in text)
+
+
+def file_csv_rows(record: dict) -> list:
+    if "error" in record:
+        return [[record["line"], record["expression"], "", "", record["error"]]]
+    return [[record["line"], record["expression"], record["wrt"], record["derivative"], ""]]
+
+
+FILE_OUTPUT = FileOutput(table=file_table, csv_header=("line", "expression", "wrt", "derivative", "error"),
+                         csv_rows=file_csv_rows)
