@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..app import ExpressionArg, GraphFormat, PointArg, app
+from ..app import ExpressionArg, GraphFormat, PointArg, app, emit
 
 
 @app.command(help="The computation graph: one rectangle per intermediate (inside: what it computes; outside: "
@@ -29,4 +29,4 @@ def graph(expression: ExpressionArg, point: PointArg = None,
     if render_to:
         render_file(to_dot(record), render_to)
         return
-    typer.echo(render(record, format.value))
+    emit(render(record, format.value))

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..app import ExpressionArg, Format, FormatOption, PointArg, app
+from ..app import ExpressionArg, Format, FormatOption, PointArg, app, emit
 
 
 def _methods_help() -> str:
@@ -33,4 +33,4 @@ def hessian(expression: ExpressionArg, point: PointArg = None,
     from ..render.hessian import render
 
     record = run_hessian(expression, parse_point(point or []), methods=methods, digits=digits, timing=timing)
-    typer.echo(render(record, format.value))
+    emit(render(record, format.value))

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..app import ExpressionArg, Format, FormatOption, PointArg, app
+from ..app import ExpressionArg, Format, FormatOption, PointArg, app, emit
 
 _HYPER = "Hyper-parameters"
 _STOP = "Stopping"
@@ -123,7 +123,7 @@ def optimize(
         write(history, render.history_csv(record) + "\n", "w")
     if image:
         write(plot, render.plot_image(record, image), "wb")
-    typer.echo(render.render(record, format.value))
+    emit(render.render(record, format.value))
     if plot == "terminal":
         stream = sys.stdout if format == Format.table else sys.stderr
         color = stream.isatty() and not os.environ.get("NO_COLOR")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..app import ExpressionArg, Format, FormatOption, PointArg, app
+from ..app import ExpressionArg, Format, FormatOption, PointArg, app, emit
 
 
 @app.command(help="Reverse mode made visible: one row per node with its forward value, its adjoint g_· and "
@@ -21,4 +21,4 @@ def trace(expression: ExpressionArg, point: PointArg = None,
     from ..render.trace import render
     from ..trace import trace as run_trace
 
-    typer.echo(render(run_trace(expression, parse_point(point or []), digits=digits), format.value))
+    emit(render(run_trace(expression, parse_point(point or []), digits=digits), format.value))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..app import ExpressionArg, Format, FormatOption, PointArg, WrtOption, app
+from ..app import ExpressionArg, Format, FormatOption, PointArg, WrtOption, app, emit
 
 
 @app.command(help="Check a hand-derived derivative (--claim) against the mpmath reference at the point, or "
@@ -32,5 +32,5 @@ def verify(expression: ExpressionArg, wrt: WrtOption,
 
     record = run_verify(expression, wrt, claim, parse_point(point or []), tolerance=tolerance, seed=seed,
                         samples=samples, digits=digits)
-    typer.echo(render(record, format.value))
+    emit(render(record, format.value))
     return 0 if record["holds"] else 1
