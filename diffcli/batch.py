@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from .chain import bind, symbolic_gradient
-from .codegen import compile_function, compile_gradient
+from .codegen import compile_function, compile_gradient, compile_tangent
 from .errors import DiffcliError, UsageError
 from .graph import Graph
 from .methods import median_seconds
@@ -54,7 +54,17 @@ def _fd_central(graph: Graph):
     return run
 
 
-BATCHED = {"fd-central": _fd_central, "symbolic": _symbolic, "reverse": _reverse}
+def _dual(graph: Graph):
+    tangent = compile_tangent(graph, kind="array")
+    count = len(graph.variables)
+
+    def run(columns):
+        seeds = np.eye(count)
+        return [tangent(*columns, *seeds[k])[1] for k in range(count)]
+    return run
+
+
+BATCHED = {"fd-central": _fd_central, "symbolic": _symbolic, "reverse": _reverse, "dual": _dual}
 """Methods that run on arrays of points, by id: ``prepare(graph) -> run(columns) -> [∂/∂v arrays]``."""
 
 

@@ -119,3 +119,92 @@ def test_deep_model_as_a_program():
     derived = graph.copy()
     symbolic = compile_function(derived, symbolic_gradient(derived))(*values)
     assert all(math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-300) for a, b in zip(reverse, symbolic))
+
+
+# ---------------------------------------------------------------- compare --points
+
+def _points_csv(tmp_path, count=500, seed=5):
+    rng = np.random.default_rng(seed)
+    x, z = rng.uniform(1.5, 3.0, count), rng.uniform(0.5, 2.0, count)
+    path = tmp_path / "points.csv"
+    path.write_text("x,z\n" + "".join(f"{float(a)!r},{float(b)!r}\n" for a, b in zip(x, z)))
+    return path, x, z
+
+
+def test_points_file_gives_one_record_per_point_matching_single_points(cli, tmp_path):
+    import json
+
+    path, x, z = _points_csv(tmp_path)
+    code, out, err = cli("compare", LECTURE, "--points", str(path), "--format", "jsonl", "--no-timing")
+    assert code == 0, err
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["index"] for r in records] == list(range(500))
+    single = compile_gradient(parse(LECTURE))
+    for r in records[::37]:
+        value, (gx, gz) = single(r["point"]["x"], r["point"]["z"])
+        assert r["point"] == {"x": x[r["index"]], "z": z[r["index"]]}
+        assert r["value"] == pytest.approx(value, rel=1e-14)
+        for method in ("reverse", "symbolic", "dual"):
+            assert r["gradient"][method]["x"] == pytest.approx(gx, rel=1e-13)
+            assert r["gradient"][method]["z"] == pytest.approx(gz, rel=1e-13)
+        assert r["gradient"]["fd-central"]["x"] == pytest.approx(gx, rel=1e-7)
+
+
+def test_points_summary_measures_errors_on_a_sample(cli, tmp_path):
+    import json
+
+    path, _, _ = _points_csv(tmp_path)
+    code, out, _ = cli("compare", LECTURE, "--points", str(path), "--format", "json", "--reference-sample", "4",
+                       "--no-timing")
+    summary = json.loads(out)
+    assert summary["points"] == 500 and summary["reference"]["sample"] == [0, 166, 333, 499]
+    rows = {r["method"]: r for r in summary["methods"]}
+    assert rows["reverse"]["max_rel_error"] < 1e-14 and rows["reverse"]["failed_points"] == 0
+    assert 1e-13 < rows["fd-central"]["max_rel_error"] < 1e-6
+
+
+def test_points_from_npy(cli, tmp_path):
+    import json
+
+    plain = tmp_path / "plain.npy"
+    np.save(plain, np.array([[1.0, 2.0], [3.0, 4.0]]))
+    structured = tmp_path / "named.npy"
+    np.save(structured, np.array([(2.0, 1.0), (4.0, 3.0)], dtype=[("z", float), ("x", float)]))
+    for path in (plain, structured):
+        code, out, err = cli("compare", "x*z*z", "--points", str(path), "-f", "jsonl", "-m", "reverse", "--no-timing")
+        assert code == 0, err
+        first = json.loads(out.splitlines()[0])
+        assert first["point"] == {"x": 1.0, "z": 2.0} and first["gradient"]["reverse"] == {"x": 4.0, "z": 4.0}
+
+
+def test_points_mark_failed_points(cli, tmp_path):
+    import json
+
+    path = tmp_path / "p.csv"
+    path.write_text("x\n4\n-1\n9\n")
+    code, out, _ = cli("compare", "sqrt(x)", "--points", str(path), "-f", "jsonl", "-m", "reverse", "--no-timing")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert records[1]["gradient"]["reverse"] is None and records[1]["value"] is None
+    assert records[2]["gradient"]["reverse"] == {"x": pytest.approx(1 / 6)}
+
+
+@pytest.mark.parametrize("content, words", [("x\n1\nabc\n", "line 3: 'abc' is not a number"),
+                                            ("y\n1\n", "no value for variable 'x'"), ("", "empty")])
+def test_points_file_errors(cli, tmp_path, content, words):
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    code, _, err = cli("compare", "x**2", "--points", str(path))
+    assert code == 2 and words in err and err.count("\n") == 1
+
+
+def test_points_refuses_a_point_and_missing_files(cli, tmp_path):
+    path, _, _ = _points_csv(tmp_path, 3)
+    assert cli("compare", "x*z", "x=1", "--points", str(path))[0] == 2
+    assert cli("compare", "x*z", "--points", str(tmp_path / "nope.csv"))[0] == 2
+
+
+def test_points_tolerance(cli, tmp_path):
+    path, _, _ = _points_csv(tmp_path, 50)
+    assert cli("compare", LECTURE, "--points", str(path), "--tolerance", "1e-12", "-m", "reverse")[0] == 0
+    code, _, err = cli("compare", LECTURE, "--points", str(path), "--tolerance", "1e-12", "-m", "fd-central")
+    assert code == 1 and "fd-central" in err

@@ -38,6 +38,14 @@ def compare(expression: ExpressionArg = None, point: PointArg = None,
                 help="Exit 1 when any method's max_rel_error exceeds TOL (or it has none: the method or the "
                      "reference failed); the failing rows are named on stderr.")] = None,
             file: FileOption = None, jobs: JobsOption = 1,
+            points: Annotated[Optional[str], typer.Option(
+                "--points", metavar="FILE", show_default=False,
+                help="Evaluate value and gradient at every row of FILE (CSV with a header of variable names, "
+                     "or .npy) in one vectorized pass; table/json summarise, jsonl/csv give one record per "
+                     "point.")] = None,
+            reference_sample: Annotated[int, typer.Option(
+                "--reference-sample", metavar="K", min=0,
+                help="With --points: compute the mpmath reference at K points spread over the file.")] = 3,
             format: FormatOption = Format.table):
     from ..api import compare as run_compare
     from ..api import select_methods, tolerance_failures
@@ -45,6 +53,8 @@ def compare(expression: ExpressionArg = None, point: PointArg = None,
 
     expression, words = expression_and_point(expression, point, file)
     at = parse_point(words)
+    if points is not None:
+        return _points(expression, at, points, methods, reference_sample, digits, timing, tolerance, format)
     methods = select_methods(methods)  # a wrong id is exit 2 before any line runs
     check = None if tolerance is None else functools.partial(tolerance_failures, tolerance=tolerance)
     if file is not None:
@@ -61,4 +71,25 @@ def compare(expression: ExpressionArg = None, point: PointArg = None,
     failures = check(record) if check else []
     for message in failures:
         note(message)
+    return 1 if failures else 0
+
+
+def _points(expression, at, path, methods, reference_sample, digits, timing, tolerance, format) -> int:
+    """``compare --points FILE``: every row of a points file at once (see :mod:`diffcli.batch`)."""
+    from ..api import as_graph, select_methods
+    from ..batch import BATCHED, batch, read_points
+    from ..errors import UsageError
+    from ..render.batch import render
+
+    if at:
+        raise UsageError(f"with --points the point comes from {path}; drop {next(iter(at))}=…")
+    chosen = [m for m in select_methods(methods) if m in BATCHED] if methods is None else select_methods(methods)
+    record = batch(as_graph(expression), read_points(path), chosen, reference_sample=reference_sample,
+                   digits=digits, timing=timing)
+    emit(render(record, format.value))
+    failures = [row for row in record["methods"] if tolerance is not None and
+                (row["max_rel_error"] is None or row["max_rel_error"] > tolerance or row["failed_points"])]
+    for row in failures:
+        note(f"{row['method']}: max relative error {row['max_rel_error']} over the sampled points, "
+             f"{row['failed_points']} failed points; tolerance {tolerance:g}")
     return 1 if failures else 0
