@@ -77,6 +77,9 @@ ExpressionArg = Annotated[Optional[str], typer.Argument(
 PointArg = Annotated[Optional[List[str]], typer.Argument(metavar="[NAME=VALUE]...",
                                                          help="The point, e.g. x=2 z=pi/4.", show_default=False)]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+DigitsOption = Annotated[int, typer.Option("--digits", help="Significant digits of the reference.", min=1, max=1000)]
+TimingOption = Annotated[bool, typer.Option("--timing/--no-timing",
+                                            help="Median timings (repeated runs); --no-timing runs once.")]
 WrtOption = Annotated[str, typer.Option("--wrt", help="The variable to differentiate by.", show_default=False)]
 FileOption = Annotated[Optional[str], typer.Option(
     "--file", metavar="F", show_default=False,

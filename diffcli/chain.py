@@ -36,36 +36,10 @@ class _Functions:
 
 # ---------------------------------------------------------------- algebras
 
-class FloatAlgebra:
-    """Numbers.  ``record`` collects every chain-rule term, for ``trace``."""
+class NumberAlgebra:
+    """Plain arithmetic on numbers of some kind; subclasses say which functions (``functions``) and ``one``."""
 
     one = 1.0
-
-    def __init__(self, record: bool = False):
-        self.functions = _Functions(lambda primitive, args: primitive.real(*args))
-        self.terms: list | None = [] if record else None
-
-    def times(self, adjoint, partial):
-        return adjoint * partial
-
-    def first(self, term, node):
-        return term
-
-    def plus(self, total, term, node):
-        return total + term
-
-    def note(self, node, argument, partial, term):
-        if self.terms is not None:
-            self.terms.append((node, argument, partial, term))
-
-
-class MpAlgebra:
-    """mpmath numbers of a private context ``m``: reverse mode at high precision (the reference for many
-    variables, cross-checked against mpmath.diff, which does not use the rules)."""
-
-    def __init__(self, m):
-        self.one = m.one
-        self.functions = _Functions(lambda primitive, args: primitive.mp(m, *args))
 
     def times(self, adjoint, partial):
         return adjoint * partial
@@ -78,6 +52,27 @@ class MpAlgebra:
 
     def note(self, node, argument, partial, term):
         pass
+
+
+class FloatAlgebra(NumberAlgebra):
+    """Numbers.  ``record`` collects every chain-rule term, for ``trace``."""
+
+    def __init__(self, record: bool = False):
+        self.functions = _Functions(lambda primitive, args: primitive.real(*args))
+        self.terms: list | None = [] if record else None
+
+    def note(self, node, argument, partial, term):
+        if self.terms is not None:
+            self.terms.append((node, argument, partial, term))
+
+
+class MpAlgebra(NumberAlgebra):
+    """mpmath numbers of a private context ``m``: reverse mode at high precision (the reference for many
+    variables, cross-checked against mpmath.diff, which does not use the rules)."""
+
+    def __init__(self, m):
+        self.one = m.one
+        self.functions = _Functions(lambda primitive, args: primitive.mp(m, *args))
 
 
 class Ref:

@@ -19,7 +19,7 @@ evaluates ``log(x)``.
 
 from __future__ import annotations
 
-from .chain import _Functions, evaluate
+from .chain import NumberAlgebra, _Functions, evaluate
 from .codegen import compile_tangent
 from .errors import DomainError
 from .graph import CONST, VAR, Graph
@@ -71,26 +71,12 @@ def apply(primitive, args) -> Dual:
     return Dual(y, tangent)
 
 
-class DualAlgebra:
+class DualAlgebra(NumberAlgebra):
     """Dual numbers for the one backward loop of :mod:`diffcli.chain`: run on forward values that carry a
     tangent in direction ``e_i``, each adjoint's tangent is ``∂²f/∂x_i∂node`` (forward-over-reverse)."""
 
-    one = 1.0
-
     def __init__(self):
         self.functions = _Functions(apply)
-
-    def times(self, adjoint, partial):
-        return adjoint * partial
-
-    def first(self, term, node):
-        return term
-
-    def plus(self, total, term, node):
-        return total + term
-
-    def note(self, node, argument, partial, term):
-        pass
 
 
 def forward_pass(graph: Graph, point: dict, seed: dict) -> list:

@@ -7,7 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..app import (ExpressionArg, FileOption, Format, FormatOption, JobsOption, PointArg, app, emit,
+from ..app import (DigitsOption, ExpressionArg, FileOption, Format, FormatOption, JobsOption, PointArg, TimingOption,
+                   app, emit,
                    expression_and_point, note)
 
 
@@ -28,11 +29,7 @@ def _methods_help() -> str:
 def compare(expression: ExpressionArg = None, point: PointArg = None,
             methods: Annotated[Optional[str], typer.Option("--methods", "-m", help=_methods_help(),
                                                            show_default=False)] = None,
-            digits: Annotated[int, typer.Option("--digits", help="Significant digits of the reference.",
-                                                min=1, max=1000)] = 50,
-            timing: Annotated[bool, typer.Option("--timing/--no-timing",
-                                                 help="Median timings (repeated runs); --no-timing runs once.")]
-            = True,
+            digits: DigitsOption = 50, timing: TimingOption = True,
             tolerance: Annotated[Optional[float], typer.Option(
                 "--tolerance", metavar="TOL", min=0.0, show_default=False,
                 help="Exit 1 when any method's max_rel_error exceeds TOL (or it has none: the method or the "

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..app import ExpressionArg, Format, FormatOption, PointArg, app, emit
+from ..app import DigitsOption, ExpressionArg, Format, FormatOption, PointArg, TimingOption, app, emit
 
 
 def _methods_help() -> str:
@@ -22,11 +22,7 @@ def _methods_help() -> str:
 def hessian(expression: ExpressionArg, point: PointArg = None,
             methods: Annotated[Optional[str], typer.Option("--methods", "-m", help=_methods_help(),
                                                            show_default=False)] = None,
-            digits: Annotated[int, typer.Option("--digits", help="Significant digits of the reference.",
-                                                min=1, max=1000)] = 50,
-            timing: Annotated[bool, typer.Option("--timing/--no-timing",
-                                                 help="Median timings (repeated runs); --no-timing runs once.")]
-            = True,
+            digits: DigitsOption = 50, timing: TimingOption = True,
             format: FormatOption = Format.table):
     from ..hessian import hessian as run_hessian
     from ..parse import parse_point
