@@ -8,8 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..app import (DigitsOption, ExpressionArg, FileOption, Format, FormatOption, JobsOption, PointArg, TimingOption,
-                   app, emit,
-                   expression_and_point, note)
+                   app, emit, expression_and_point, note)
 
 
 @functools.lru_cache(maxsize=None)
