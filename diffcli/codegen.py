@@ -80,7 +80,9 @@ class CodeAlgebra:
         return Code(f"g{node}")
 
     def plus(self, total, term, node):
-        self.lines.append(f"g{node} += {_code(term)}")
+        # Not ``+=``: on numpy arrays that would add in place into an array another adjoint may share
+        # (``g0 = g4; g1 = g4``), corrupting both.
+        self.lines.append(f"g{node} = g{node} + {_code(term)}")
         return total
 
     def note(self, node, argument, partial, term):

@@ -6,7 +6,7 @@ Profiles: the default ("ci") runs a few hundred examples; ``pytest --hypothesis-
 import math
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from diffcli.api import compare
@@ -188,3 +188,38 @@ def test_parser_on_expression_like_noise(text):
 @pytest.mark.parametrize("text", ["x" * 10, "(" * 10])
 def test_profiles_exist(text):
     assert settings.get_profile("long").max_examples > settings.get_profile("ci").max_examples
+
+
+@settings(max_examples=max(20, settings.default.max_examples // 2))
+@given(inner=expressions, other=expressions, operator=st.sampled_from(sorted(PRIMITIVES)))
+@example(inner="sin((x) + (y)) * 2", other="(x) * (y)", operator="add")  # adjoints shared by an add's arguments
+def test_batched_gradient_equals_single_points(inner, other, operator):
+    """Compiled reverse mode on numpy arrays gives, point by point, what it gives on floats (within the
+    rounding differences of numpy's and libm's functions, amplified at most by the condition estimate)."""
+    import numpy as np
+
+    from diffcli.codegen import compile_gradient
+
+    graph = _graph_or_skip(_around(operator, inner, other))
+    assume(graph.variables)
+    xs = [0.3, 0.8, 1.3, 2.2, -0.6]
+    ys = [1.3, -1.7, 0.8, 0.3, 2.2]
+    batched = compile_gradient(graph, kind="array")
+    single = compile_gradient(graph)
+    columns = [np.array(xs if n == "x" else ys) for n in graph.variable_names]
+    with np.errstate(all="ignore"):
+        _, gradient = batched(*columns)
+    for i in range(len(xs)):
+        point = {n: (xs if n == "x" else ys)[i] for n in graph.variable_names}
+        try:
+            values = evaluate(graph, point)
+            _, expected = single(*point.values())
+            scale, forward = _absolute_gradient(graph, values), _forward_sensitivity(graph, values)
+        except (DiffcliError, ValueError, ZeroDivisionError, OverflowError):
+            continue
+        for k, g in enumerate(gradient):
+            got = float(np.broadcast_to(g, (len(xs),))[i])
+            if not (math.isfinite(expected[k]) and math.isfinite(scale[k]) and math.isfinite(forward[k])):
+                continue
+            tolerance = 4 * forward[k] + 16 * len(graph) * EPS * (scale[k] + abs(expected[k])) + 1e-300
+            assert abs(got - expected[k]) <= tolerance, (str(graph.source), point, k, got, expected[k])
