@@ -11,7 +11,7 @@ from .chain import bind, evaluate
 from .codegen import compile_function
 from .errors import DiffcliError, UsageError
 from .graph import CONST, VAR, Graph
-from .methods import METHODS, median_seconds, run_method
+from .methods import METHODS, check_step, median_seconds, run_method
 from .parse import parse
 from .primitives import PRIMITIVES
 from .reference import reference
@@ -50,14 +50,18 @@ def kinks(graph: Graph, values: list) -> list[str]:
     return found
 
 
-def compare(expression, point: dict, methods=None, digits: int = 50, timing: bool = True) -> dict:
+def compare(expression, point: dict, methods=None, digits: int = 50, timing: bool = True,
+            eps: float | None = None) -> dict:
     """All selected methods at ``point`` against the mpmath reference, as the JSON record of DESIGN §4.
 
-    Raises DiffcliError when the expression does not parse, a variable has no value, or f itself is
-    undefined at the point; a method that fails has its ``error`` set instead.
+    ``eps`` replaces the step rule of every finite-difference method by that step (the first step of
+    ``richardson``'s sequence); the other methods ignore it.  Raises DiffcliError when the expression does
+    not parse, a variable has no value, or f itself is undefined at the point; a method that fails has its
+    ``error`` set instead.
     """
     graph = as_graph(expression)
     selected = select_methods(methods)
+    eps = check_step(eps)
     values = bind(graph, point)
     point = dict(zip(graph.variable_names, (float(v) for v in values)))
     forward = evaluate(graph, point)  # f must be defined at the point: DomainError otherwise
@@ -75,7 +79,7 @@ def compare(expression, point: dict, methods=None, digits: int = 50, timing: boo
     except DiffcliError as error:
         record["reference"] = {"digits": digits, "value": None, "gradient": None, "error": error.message}
 
-    record["methods"] = [_row(run_method(m, graph, point, timing), ref, warnings) for m in selected]
+    record["methods"] = [_row(run_method(m, graph, point, timing, step=eps), ref, warnings) for m in selected]
     if warnings:
         record["warnings"] = warnings
     return record
