@@ -279,27 +279,35 @@ def not_analytic(graph: Graph) -> list[str]:
                    if needed[node] and depends[node] and op not in (CONST, VAR) and not PRIMITIVES[op].holomorphic})
 
 
-def _names(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+def complex_step_refusal(graph: Graph) -> str | None:
+    """Why the complex step cannot differentiate f at all (a non-analytic function in it), or None."""
+    refused = not_analytic(graph)
+    if not refused:
+        return None
+    names = refused[0] if len(refused) == 1 else ", ".join(refused[:-1]) + " and " + refused[-1]
+    return f"not applicable: {names} {'is' if len(refused) == 1 else 'are'} not analytic"
 
 
-def complex_step_derivative(f, values, index: int, step: float) -> tuple[float, complex, complex]:
-    """``(Im f(x + ih)/h, f(x + ih), f(x))`` in variable ``index``, ``f`` compiled with ``kind="complex"``.
+def complex_value(f, values, index: int = 0, step: float = 0.0) -> complex:
+    """f at ``values`` with ``i·step`` added to variable ``index`` (``f`` compiled with ``kind="complex"``).
 
     Raises DomainError when f has no finite complex value there.
     """
-    base = [complex(v) for v in values]
-    moved = list(base)
-    moved[index] += complex(0.0, step)
+    point = [complex(v) for v in values]
+    point[index] += complex(0.0, step)
     try:
-        (shifted,) = f(*moved)
-        (center,) = f(*base)
+        (value,) = f(*point)
     except (ValueError, ZeroDivisionError, OverflowError) as error:
         raise DomainError(f"f has no complex value near the point ({error})") from None
-    shifted, center = complex(shifted), complex(center)
-    if not (math.isfinite(shifted.real) and math.isfinite(shifted.imag)):
+    value = complex(value)
+    if not (math.isfinite(value.real) and math.isfinite(value.imag)):
         raise DomainError("f is not finite at the complex step")
-    return shifted.imag / step, shifted, center
+    return value
+
+
+def branch_point(name: str, x: float, shifted: complex, center: complex) -> str:
+    return (f"not applicable here: f is not analytic at {name} = {x!r} (Re f(x+ih) moves by "
+            f"{abs(shifted.real - center.real):.2g}, as at a branch point)")
 
 
 def analytic_here(shifted: complex, center: complex, step: float) -> bool:
@@ -312,28 +320,33 @@ def analytic_here(shifted: complex, center: complex, step: float) -> bool:
 
 
 @method("complex-step", "complex step Im f(x + ih) / h, h = 1e-20·max(1, |x|), one evaluation per variable "
-                        "plus f(x) once to check that f is analytic there; no subtraction, so exact to rounding "
-                        "where f is analytic (not applicable to abs, relu, min, max, sign, step)",
+                        "plus f(x) once to check that f is analytic there (one more per variable with --eps); no "
+                        "subtraction, so exact to rounding where f is analytic (not applicable to abs, relu, min, "
+                        "max, sign, step)",
         options=("step",))
 def _complex_step(graph: Graph, step: float | None = None):
-    refused = not_analytic(graph)
-    if refused:
-        verb = "is" if len(refused) == 1 else "are"
-        raise DiffcliError(f"not applicable: {_names(refused)} {verb} not analytic")
+    refusal = complex_step_refusal(graph)
+    if refusal:
+        raise DiffcliError(refusal)
     f = compile_function(graph, kind="complex")
     names = graph.variable_names
 
     def run(values):
-        gradient, steps = [], {}
+        center = complex_value(f, values)
+        gradient, steps, evaluations = [], {}, 1
         for i, x in enumerate(values):
-            h = step if step is not None else COMPLEX_STEP_FACTOR * max(1.0, abs(x))
-            estimate, shifted, center = complex_step_derivative(f, values, i, h)
-            if not analytic_here(shifted, center, h):
-                raise DomainError(f"not applicable here: f is not analytic at {names[i]} = {x!r} "
-                                  f"(Re f(x+ih) moves by {abs(shifted.real - center.real):.2g}, as at a branch point)")
+            rule = COMPLEX_STEP_FACTOR * max(1.0, abs(x))
+            h = rule if step is None else step
+            shifted = complex_value(f, values, i, h)
+            estimate = shifted.imag / h
+            if h != rule:  # the analyticity check needs a tiny step: one more evaluation at the rule's step
+                shifted = complex_value(f, values, i, rule)
+                evaluations += 1
+            if not analytic_here(shifted, center, rule):
+                raise DomainError(branch_point(names[i], x, shifted, center))
             gradient.append(estimate)
             steps[names[i]] = h
-        return gradient, len(values) + 1, {"step": steps}
+        return gradient, evaluations + len(values), {"step": steps}
     return run
 
 

@@ -26,10 +26,16 @@ def compare(expression: ExpressionArg, point: PointArg = None,
             timing: Annotated[bool, typer.Option("--timing/--no-timing",
                                                  help="Median timings (repeated runs); --no-timing runs once.")]
             = True,
+            eps: Annotated[Optional[float], typer.Option(
+                "--eps", metavar="H", show_default=False,
+                help="Step of every finite-difference method instead of its rule (for richardson: the first, "
+                     "largest step of its sequence); e.g. --eps 1e-10 shows a check failing by round-off.")]
+            = None,
             format: FormatOption = Format.table):
     from ..api import compare as run_compare
     from ..parse import parse_point
     from ..render.compare import render
 
-    record = run_compare(expression, parse_point(point or []), methods=methods, digits=digits, timing=timing)
+    record = run_compare(expression, parse_point(point or []), methods=methods, digits=digits, timing=timing,
+                         eps=eps)
     typer.echo(render(record, format.value))
