@@ -18,6 +18,7 @@ from .errors import DiffcliError
 # Importing a command module registers it on the app; one line per command.
 from .commands import compare as _compare  # noqa: F401,I001
 from .commands import diff as _diff  # noqa: F401
+from .commands import sweep as _sweep  # noqa: F401
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
 
