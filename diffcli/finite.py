@@ -358,7 +358,7 @@ RICHARDSON_STEPS = 40
 RICHARDSON_FIRST_STEP = 0.2
 """h_0 = 0.2·max(1, |x|); for |x| < 2^-26 a second sequence starts at 0.2·|x|, for |x| > 2^26 at 0.2."""
 
-RICHARDSON_LEVELS = 6
+RICHARDSON_LEVELS = 5
 """Extrapolation levels: a central estimate at level k has error O(h^(2k+2))."""
 
 RICHARDSON_SAFETY = 2.0
@@ -368,6 +368,9 @@ RICHARDSON_TOLERANCE = 1e-10
 """A relative error estimate above this is reported as a warning in the row: the digits are not vouched for."""
 
 _CENTRAL, _FORWARD, _BACKWARD = 0, 1, 2
+_UPPER, _LOWER = [0, 0, 2], [1, 2, 1]   # per family, which of (x + h, x − h, x) its difference goes from and to
+_HALF = np.array([0.5, 1.0, 1.0])[:, None]  # the step of a central difference is half its width
+_STOOD, _STOOD_TOO = [0, 0, 1], [1, 0, 1]   # f stood still: at x+h or x−h (central), x+h, x−h
 _HALVINGS = 2.0 ** -np.arange(RICHARDSON_STEPS)
 
 
@@ -398,7 +401,9 @@ def _tableau(D, noise, levels: int):
     X = np.full((levels + 1, 2, *D.shape), np.nan)             # by level: T and R
     X[0, 0], X[0, 1] = D, noise
     for k in range(1, levels + 1):
-        X[k, ..., 1:n + 1 - k] = _LATER[k] * X[k - 1, ..., 2:n + 2 - k] + _HERE[k] * X[k - 1, ..., 1:n + 1 - k]
+        out = X[k, ..., 1:n + 1 - k]
+        np.multiply(_LATER[k], X[k - 1, ..., 2:n + 2 - k], out=out)
+        out += _HERE[k] * X[k - 1, ..., 1:n + 1 - k]
     return X[:, 0], X[:, 1]
 
 
@@ -434,50 +439,50 @@ def _richardson_rows(Fp, Fm, f0: float, x, steps):
     """
     x = np.asarray(x, dtype=float)[:, None]
     q, n = steps.shape
-    tp, tm = x + steps, x - steps
-    width, D, big = np.ones((q, 3, n + 2)), np.full((q, 3, n + 2), np.nan), np.zeros((q, 3, n + 2))
-    same = np.zeros((q, 3, n + 2), dtype=bool)
-    width[:, 0, 1:-1], width[:, 1, 1:-1], width[:, 2, 1:-1] = tp - tm, tp - x, x - tm  # distances really stepped
-    up, down = Fp == f0, Fm == f0
-    same[:, 0, 1:-1], same[:, 1, 1:-1], same[:, 2, 1:-1] = up | down, up, down
-    with np.errstate(all="ignore"):
-        D[:, 0, 1:-1], D[:, 1, 1:-1], D[:, 2, 1:-1] = Fp - Fm, Fp - f0, f0 - Fm
-        D /= width
-        D[~np.isfinite(D)] = np.nan
-        magnitude_p, magnitude_m = np.abs(Fp), np.abs(Fm)
-        big[:, 0, 1:-1] = np.fmax(magnitude_p, magnitude_m)
-        big[:, 1, 1:-1], big[:, 2, 1:-1] = np.fmax(magnitude_p, abs(f0)), np.fmax(magnitude_m, abs(f0))
-        reach = width.copy()
-        reach[:, 0] /= 2                                          # the step h of each difference
-        slopes = np.abs(D)
-        quantum = np.max(same * reach, axis=-1, keepdims=True)    # largest step at which f stood still …
-        near = (reach >= quantum) & (reach <= 64 * quantum)
-        slope = np.fmax.reduce(near * slopes, axis=-1, keepdims=True)  # … and |f'| seen just above it
-        noise = (EPS * (big + np.abs(x)[:, None] * slopes) + 0.5 * quantum * slope) * (2.0 / width)
+    # per family (central, forward, backward): the upper and lower point of each difference, padded with a
+    # nan step at each end so that neighbours in the step direction are plain slices
+    at = np.full((q, 3, n + 2), np.nan)                          # abscissae x + h, x − h, x
+    value = np.full((q, 3, n + 2), np.nan)                       # f there
+    at[:, 0, 1:-1], at[:, 1, 1:-1], at[:, 2] = x + steps, x - steps, x
+    value[:, 0, 1:-1], value[:, 1, 1:-1], value[:, 2] = Fp, Fm, f0
+    upper, lower = _UPPER, _LOWER
+    width = at[:, upper] - at[:, lower]                          # distances really stepped
+    D = (value[:, upper] - value[:, lower]) / width
+    D[~np.isfinite(D)] = np.nan
+    magnitude = np.abs(value)
+    big = np.fmax(magnitude[:, upper], magnitude[:, lower])
+    reach = width * _HALF                                        # the step h of each difference
+    stood = value[:, :2] == f0                                   # f(x ± h) == f(x)
+    same = stood[:, _STOOD] | stood[:, _STOOD_TOO]
+    slopes = np.abs(D)
+    quantum = np.max(reach, axis=-1, keepdims=True, where=same, initial=0.0)  # largest step where f stood still …
+    near = (reach >= quantum) & (reach <= 64 * quantum)
+    slope = np.fmax.reduce(slopes, axis=-1, keepdims=True, where=near, initial=0.0)  # … and |f'| just above it
+    noise = (EPS * (big + np.abs(x)[:, None] * slopes) + 0.5 * quantum * slope) * (2.0 / width)  # in D
 
-        T, R = _tableau(D, noise, RICHARDSON_LEVELS)
-        E = np.full_like(T, np.nan)
-        t = T[1:, ..., 1:-1]
-        E[1:, ..., 1:-1] = np.fmax(np.fmax(np.abs(t - T[:-1, ..., 1:-1]), np.abs(t - T[:-1, ..., 2:])),
-                                   np.fmax(np.abs(t - T[1:, ..., 2:]), np.abs(t - T[1:, ..., :-2]))) \
-            + R[1:, ..., 1:-1] + EPS * np.abs(t)
-        middle = E[..., 1:-1]
-        worst = np.fmax(np.fmax(E[..., :-2], E[..., 2:]), middle)
-        worst[np.isnan(middle)] = np.nan
-        E[..., 1:-1] = worst
+    T, R = _tableau(D, noise, RICHARDSON_LEVELS)
+    E = np.full_like(T, np.nan)
+    t = T[1:, ..., 1:-1]
+    E[1:, ..., 1:-1] = np.fmax(np.fmax(np.abs(t - T[:-1, ..., 1:-1]), np.abs(t - T[:-1, ..., 2:])),
+                               np.fmax(np.abs(t - T[1:, ..., 2:]), np.abs(t - T[1:, ..., :-2]))) \
+        + R[1:, ..., 1:-1] + EPS * np.abs(t)
+    middle = E[..., 1:-1]
+    worst = np.fmax(np.fmax(E[..., :-2], E[..., 2:]), middle)
+    worst[np.isnan(middle)] = np.nan
+    E[..., 1:-1] = worst
 
-        unknown = np.isnan(E)
-        E[unknown] = np.inf
-        level = E.argmin(axis=0).reshape(-1)                      # each step's best level
-        Eb = E.min(axis=0)
-        Tb = T.reshape(len(T), -1)[level, np.arange(level.size)].reshape(Eb.shape)
-        E[unknown] = np.nan
-        claims = ~(Eb < np.abs(Tb))                               # row-bests that do not claim a first digit
-        low, high = Tb - Eb, Tb + Eb
-        low[claims], high[claims] = -np.inf, np.inf
-        low = low.max(axis=-1, keepdims=True)                     # the row-bests' error intervals
-        high = high.min(axis=-1, keepdims=True)                   # meet in [low, high]
-        E = np.maximum(E, np.fmax(T - high, low - T))
+    unknown = np.isnan(E)
+    E[unknown] = np.inf
+    level = E.argmin(axis=0).reshape(-1)                      # each step's best level
+    Eb = E.min(axis=0)
+    Tb = T.reshape(len(T), -1)[level, np.arange(level.size)].reshape(Eb.shape)
+    E[unknown] = np.nan
+    claims = ~(Eb < np.abs(Tb))                               # row-bests that do not claim a first digit
+    low, high = Tb - Eb, Tb + Eb
+    low[claims], high[claims] = -np.inf, np.inf
+    low = low.max(axis=-1, keepdims=True)                     # the row-bests' error intervals
+    high = high.min(axis=-1, keepdims=True)                   # meet in [low, high]
+    E = np.maximum(E, np.fmax(T - high, low - T))
     return T, E
 
 
@@ -487,9 +492,8 @@ def _best(T, E):
     levels, q, families, n = T.shape
     T = T.transpose(1, 2, 0, 3).reshape(q * families, -1)
     E = E.transpose(1, 2, 0, 3).reshape(T.shape)
-    with np.errstate(all="ignore"):
-        absolute = np.where(np.isnan(E), np.inf, E)
-        relative = absolute / np.abs(T)
+    absolute = np.where(np.isnan(E), np.inf, E)
+    relative = absolute / np.abs(T)
     relative[np.isnan(relative)] = np.inf
     every = np.arange(len(T))
     r, a = relative.argmin(axis=-1), absolute.argmin(axis=-1)
@@ -520,11 +524,12 @@ def richardson_derivatives(evaluate: Evaluator, values, step: float | None = Non
     x = values[rows]
     points = np.concatenate([x[:, None] + steps, x[:, None] - steps], axis=1)
     F, f0 = evaluate(values, rows.tolist(), points, center=True)
-    T, E = _richardson_rows(F[:, :RICHARDSON_STEPS], F[:, RICHARDSON_STEPS:], f0, x, steps)
-    if one_sided:
-        T, E = T[:, :, _FORWARD:_FORWARD + 1], E[:, :, _FORWARD:_FORWARD + 1]
-    (value_r, estimate_r, relative), (value_a, estimate_a) = (
-        [a.tolist() for a in group] for group in _best(T, E))
+    with np.errstate(all="ignore"):
+        T, E = _richardson_rows(F[:, :RICHARDSON_STEPS], F[:, RICHARDSON_STEPS:], f0, x, steps)
+        if one_sided:
+            T, E = T[:, :, _FORWARD:_FORWARD + 1], E[:, :, _FORWARD:_FORWARD + 1]
+        (value_r, estimate_r, relative), (value_a, estimate_a) = (
+            [a.tolist() for a in group] for group in _best(T, E))
     candidates = [[] for _ in values]                             # per variable: the best of each family
     for q, i in enumerate(rows.tolist()):
         candidates[i] += zip(value_r[q], estimate_r[q], relative[q], value_a[q], estimate_a[q])
