@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import csv_text, duration, error_number, number, tabulate, to_json
+from .base import csv_text, duration, error_number, number, short_decimal, tabulate, to_json
 
 WIDE_LAYOUT_MAX_VARIABLES = 3
 """Up to this many variables the compare table has one row per method; beyond, one row per partial."""
@@ -48,10 +48,8 @@ def _reference_label(record) -> str:
 
 
 def _short(text) -> str:
-    """A reference value cut to 20 significant characters for the table (JSON has all the digits)."""
-    if text is None:
-        return ""
-    return text if len(text) <= 22 else text[:22] + "…"
+    """A reference value cut to 22 characters for the table, exponent kept (JSON has all the digits)."""
+    return short_decimal(text, 22)
 
 
 def _compare_wide(record, names):

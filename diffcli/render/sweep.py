@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 
 from ..errors import UsageError
-from .base import csv_text, error_number, number, tabulate, to_json
+from .base import csv_text, error_number, number, short_decimal, tabulate, to_json
 
 MARKERS = {"fd-forward": "f", "fd-backward": "b", "fd-central": "c", "fd-5point": "5", "complex-step": "i"}
 """The character that marks each scheme's measured errors in the terminal plot."""
@@ -38,7 +38,7 @@ def render(record: dict, fmt: str = "table", plot: bool = True, width: int = 100
     point = ", ".join(f"{k}={v!r}" for k, v in record["point"].items())
     reference = record["reference"]
     lines = [f"f = {record['expression']}",
-             f"∂f/∂{record['wrt']} at {point}:  reference {_short(reference['derivative'])} "
+             f"∂f/∂{record['wrt']} at {point}:  reference {short_decimal(reference['derivative'], 24)} "
              f"(mpmath, {reference['digits']} digits)", "",
              tabulate(headers, rows, fmt), "",
              "—: no estimate (x + h == x in floating point, or a stencil point outside the domain)", "",
@@ -52,10 +52,6 @@ def render(record: dict, fmt: str = "table", plot: bool = True, width: int = 100
         except UsageError as error:
             lines += ["", f"(no terminal plot: {error.message})"]
     return "\n".join(lines)
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= 24 else text[:24] + "…"
 
 
 def _refusals(record):
@@ -164,7 +160,7 @@ def terminal_plot(record: dict, width: int = 100, height: int = 28) -> str:
     figure.title(_title(record))
     figure.label("step h   (" + "  ".join(f"{MARKERS[s]} {s}" for s in record["schemes"]) + "  · model)", "x")
     figure.plot_size(width, height)
-    return figure.build().string(colorless=True).rstrip()
+    return "\n".join(line.rstrip() for line in figure.build().string(colorless=True).splitlines()).strip("\n")
 
 
 def _logs(points):
