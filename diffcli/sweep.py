@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 
-from .api import as_graph
+from .api import as_graph, kinks
 from .chain import bind, evaluate, evaluate_mp
 from .codegen import compile_function
 from .errors import DiffcliError, UsageError
@@ -99,11 +99,13 @@ def sweep(expression, point: dict, wrt: str, schemes=None, h_from: float = 1e-16
         raise UsageError(f"'{wrt}' is not a variable of the expression (its variables: {', '.join(names) or 'none'})")
     values = [float(v) for v in bind(graph, point)]
     point = dict(zip(names, values))
-    value = evaluate(graph, point)[graph.output]
+    forward = evaluate(graph, point)
+    value = forward[graph.output]
     index = names.index(wrt)
     x = values[index]
 
-    ref = reference(graph, point, digits)
+    warnings = kinks(graph, forward)
+    ref = reference(graph, point, digits, one_sided=bool(warnings))  # at a kink: the right derivative
     m = ref.context
     truth = ref.gradient[wrt]
     higher = _higher_derivatives(graph, point, wrt, max(s.order for s in STENCILS.values()) + 1)
@@ -132,7 +134,8 @@ def sweep(expression, point: dict, wrt: str, schemes=None, h_from: float = 1e-16
     return {"expression": graph.source, "point": point, "wrt": wrt,
             "reference": {"digits": ref.digits, "value": ref.text(ref.value), "derivative": ref.text(truth)},
             "value": value, "schemes": chosen, "rows": rows,
-            "optimal": {s: _optimal(steps, columns[s]) for s in chosen}, "rule": rule, "model": model}
+            "optimal": {s: _optimal(steps, columns[s]) for s in chosen}, "rule": rule, "model": model,
+            **({"warnings": warnings} if warnings else {})}
 
 
 def _cell(estimate, error, relative) -> dict:

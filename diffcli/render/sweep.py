@@ -46,6 +46,7 @@ def render(record: dict, fmt: str = "table", plot: bool = True, width: int = 100
              "model: the predicted error, truncation C·h^p (C from f's derivatives, in mpmath) plus round-off "
              "R·eps·|f|/h; it is smallest at h*."]
     lines += [f"{scheme}: {row['error']}" for scheme, row in _refusals(record)]
+    lines += [f"warning: {w}" for w in record.get("warnings", [])]
     if plot:
         try:
             lines += ["", terminal_plot(record, width=width)]
