@@ -321,8 +321,8 @@ def analytic_here(shifted: complex, center: complex, step: float) -> bool:
 
 @method("complex-step", "complex step Im f(x + ih) / h, h = 1e-20·max(1, |x|), one evaluation per variable "
                         "plus f(x) once to check that f is analytic there (one more per variable with --eps); no "
-                        "subtraction, so exact to rounding where f is analytic (not applicable to abs, relu, min, "
-                        "max, sign, step)",
+                        "subtraction, so exact to rounding where f is analytic (not applicable to "
+                        + ", ".join(p.name for p in PRIMITIVES.values() if not p.holomorphic) + ")",
         options=("step",))
 def _complex_step(graph: Graph, step: float | None = None):
     refusal = complex_step_refusal(graph)
