@@ -11,7 +11,7 @@ from .chain import bind, evaluate
 from .codegen import compile_function
 from .errors import DiffcliError, UsageError
 from .graph import CONST, VAR, Graph
-from .methods import METHODS, MethodTimeout, deadline, median_seconds, run_method
+from .methods import METHODS, MethodTimeout, check_step, deadline, median_seconds, run_method
 from .parse import parse
 from .primitives import PRIMITIVES
 from .reference import reference
@@ -54,14 +54,18 @@ def kinks(graph: Graph, values: list) -> list[str]:
     return found
 
 
-def compare(expression, point: dict, methods=None, digits: int = 50, timing: bool = True) -> dict:
+def compare(expression, point: dict, methods=None, digits: int = 50, timing: bool = True,
+            eps: float | None = None) -> dict:
     """All selected methods at ``point`` against the mpmath reference, as the JSON record of DESIGN §4.
 
-    Raises DiffcliError when the expression does not parse, a variable has no value, or f itself is
-    undefined at the point; a method that fails has its ``error`` set instead.
+    ``eps`` replaces the step rule of every finite-difference method by that step (the first step of
+    ``richardson``'s sequence); the other methods ignore it.  Raises DiffcliError when the expression does
+    not parse, a variable has no value, or f itself is undefined at the point; a method that fails has its
+    ``error`` set instead.
     """
     graph = as_graph(expression)
     selected = select_methods(methods)
+    eps = check_step(eps)
     values = bind(graph, point)
     point = dict(zip(graph.variable_names, (float(v) for v in values)))
     forward = evaluate(graph, point)  # f must be defined at the point: DomainError otherwise
@@ -84,7 +88,7 @@ def compare(expression, point: dict, methods=None, digits: int = 50, timing: boo
     except MethodTimeout as error:
         record["reference"] = {"digits": digits, "value": None, "gradient": None, "error": str(error)}
 
-    record["methods"] = [_row(run_method(m, graph, point, timing), ref, warnings) for m in selected]
+    record["methods"] = [_row(run_method(m, graph, point, timing, step=eps), ref, warnings) for m in selected]
     if warnings:
         record["warnings"] = warnings
     return record
@@ -116,8 +120,8 @@ def tolerance_failures(record: dict, tolerance: float) -> list[str]:
     not run, or there is no reference to check it against): a check that could not be made is not passed.
 
     >>> record = compare("sin(x)", {"x": 1.0}, methods=["reverse", "fd-central"], timing=False)
-    >>> tolerance_failures(record, 1e-12)
-    ['fd-central: max_rel_error 5.4e-12 > tolerance 1e-12']
+    >>> [message.split(":")[0] for message in tolerance_failures(record, 1e-12)]
+    ['fd-central']
     >>> tolerance_failures(record, 1.0)
     []
     """

@@ -11,6 +11,8 @@ expression file (``--file``) is run by :func:`diffcli.commands.runner.run_file`;
 
 from __future__ import annotations
 
+import contextlib
+
 import sys
 from dataclasses import dataclass
 from enum import Enum
@@ -97,13 +99,31 @@ class OutputClosed(Exception):
 def emit(text: str) -> None:
     """Write ``text`` and a newline to stdout and flush it, so every record is whole when it is written.
 
-    A closed pipe raises :class:`OutputClosed` (not an ``OSError``, which typer would turn into exit 1).
+    Ctrl-C is held back while a record is written (and delivered right after): a KeyboardInterrupt raised
+    in the middle of a large write would leave half a record.  A closed pipe raises :class:`OutputClosed`
+    (not an ``OSError``, which typer would turn into exit 1).
     """
+    with _sigint_held():
+        try:
+            sys.stdout.write(text + "\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise OutputClosed() from None
+
+
+@contextlib.contextmanager
+def _sigint_held():
+    import signal
+    import threading
+
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        sys.stdout.write(text + "\n")
-        sys.stdout.flush()
-    except BrokenPipeError:
-        raise OutputClosed() from None
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def note(message: str) -> None:

@@ -27,6 +27,7 @@ from .commands import trace as _trace  # noqa: F401
 from .commands import graph as _graph  # noqa: F401
 from .commands import verify as _verify  # noqa: F401
 from .commands import optimize as _optimize  # noqa: F401
+from .commands import sweep as _sweep  # noqa: F401
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INTERNAL = 1

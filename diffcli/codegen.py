@@ -5,8 +5,9 @@ adjoint lines ``g3 = g7 * (1.0 / v3); …`` produced by the one backward loop of
 :class:`CodeAlgebra`.  The generated source contains only names (``v12``, ``g12``, primitive names) and
 numbers (``repr`` of finite doubles) that the graph produced, never user text.
 
-The same compiled code runs on floats (the table's ``real`` evaluators, which raise outside a domain) or
-on numpy arrays (``array`` evaluators, which give nan/inf), chosen by the globals it is run with.
+The same compiled code runs on floats (the table's ``real`` evaluators, which raise outside a domain), on
+numpy arrays (``array`` evaluators, which give nan/inf) or on Python complex numbers (``complex`` evaluators,
+the analytic continuations the complex-step method needs), chosen by the globals it is run with.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from .chain import _Functions, adjoints
 from .graph import CONST, VAR, Graph
 from .primitives import PRIMITIVES
 
-KINDS = ("real", "array")
+KINDS = ("real", "array", "complex")
 
 
 def _literal(value: float) -> str:
@@ -113,9 +114,10 @@ def forward_lines(graph: Graph, outputs) -> list[str]:
 
 
 def _globals(kind: str) -> dict:
-    if kind == "real":
-        return {p.name: p.real for p in PRIMITIVES.values()}
-    return {p.name: p.array for p in PRIMITIVES.values()}
+    """Each primitive's evaluator of that kind (a field of the table entry of the same name)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; choose from {KINDS}")
+    return {p.name: getattr(p, kind) for p in PRIMITIVES.values()}
 
 
 def _build(source: str, name: str, kind: str):

@@ -5,6 +5,11 @@ that ``--help`` shows.  A method has two phases, timed separately:
 
 * ``prepare(graph)`` — the one-off work (derive, compile), reported as ``setup_seconds``;
 * the returned ``run(values) -> (gradient, evaluations)`` — one whole gradient, timed as ``seconds``.
+  A run may return a third item, a dict of method-specific fields for the JSON row (``Estimate.details``,
+  e.g. the steps a finite difference took); its ``"warnings"`` list, if any, joins the row's warnings.
+
+Methods that take a step (the finite differences) declare ``options=("step",)`` and get
+``prepare(graph, step=…)``: ``None`` for their own rule, or the ``--eps`` the user gave.
 
 ``evaluations`` counts evaluations of f: 2 per variable for central differences, 1 (the forward pass)
 for reverse mode, 0 for symbolic differentiation, which evaluates the derivative expressions instead.
@@ -55,6 +60,7 @@ class Method:
     id: str
     summary: str
     prepare: Callable
+    options: tuple = ()  # keyword options ``prepare`` accepts, e.g. ("step",)
 
 
 ORDER = ("fd-forward", "fd-backward", "fd-central", "fd-5point", "complex-step", "richardson", "symbolic",
@@ -65,13 +71,14 @@ METHODS: dict[str, Method] = {}
 """Implemented methods by stable id, in :data:`ORDER`."""
 
 
-def method(id: str, summary: str):
-    """Register ``prepare`` as method ``id`` (one of :data:`ORDER`)."""
+def method(id: str, summary: str, options: tuple = ()):
+    """Register ``prepare`` as method ``id`` (one of :data:`ORDER`); ``options`` names the keyword options
+    it accepts (``"step"``: the ``--eps`` override of a finite difference)."""
     if id not in ORDER:
         raise ValueError(f"method id {id!r} is not one of the stable ids {ORDER}")
 
     def register(prepare):
-        METHODS[id] = Method(id, summary, prepare)
+        METHODS[id] = Method(id, summary, prepare, tuple(options))
         ranked = sorted(METHODS.values(), key=lambda m: ORDER.index(m.id))
         METHODS.clear()
         METHODS.update((m.id, m) for m in ranked)
@@ -143,25 +150,43 @@ def _failing_node(graph: Graph, algebra: FloatAlgebra) -> str:
 
 # ---------------------------------------------------------------- running a method
 
-def run_method(method_id: str, graph: Graph, point: dict, timing: bool = True,
+def check_step(step) -> float | None:
+    """The ``--eps`` step as a float, or None; a step that is not a positive finite number is a UsageError."""
+    if step is None:
+        return None
+    step = float(step)
+    if not (math.isfinite(step) and step > 0):
+        raise UsageError(f"--eps must be a positive finite step, not {step!r}")
+    return step
+
+
+def run_method(method_id: str, graph: Graph, point: dict, timing: bool = True, step: float | None = None,
                time_limit: float | None = None) -> Estimate:
     """Prepare and run one method at ``point``; every failure becomes the Estimate's ``error``.
 
+    ``step`` (``--eps``) replaces the step rule of the methods that take a step; the others ignore it.
     A domain problem, an overflow, a method that runs past ``time_limit`` seconds (default
     :data:`METHOD_TIME_LIMIT`) and even a bug inside a method end up in its row, so the other methods and the
     reference still print.
     """
     if method_id not in METHODS:
         raise UsageError(f"unknown method {method_id!r}; choose from {', '.join(METHODS)}")
+    step = check_step(step)
     names = graph.variable_names
     values = [float(point[n]) for n in names]
     estimate = Estimate(method=method_id)
+    chosen = METHODS[method_id]
+    options = {"step": step} if "step" in chosen.options else {}
     started = time.perf_counter()
     try:
         with deadline(METHOD_TIME_LIMIT if time_limit is None else time_limit):
-            run = METHODS[method_id].prepare(graph)
+            run = chosen.prepare(graph, **options)
             estimate.setup_seconds = time.perf_counter() - started
-            gradient, estimate.evaluations = run(values)
+            gradient, estimate.evaluations, *extra = run(values)
+            if extra:
+                details = dict(extra[0])
+                estimate.warnings += details.pop("warnings", [])
+                estimate.details.update(details)
             bad = [n for n, g in zip(names, gradient) if not math.isfinite(g)]
             if bad:
                 raise DomainError(f"the derivative in {bad[0]} is not finite here "

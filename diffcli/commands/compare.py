@@ -33,6 +33,11 @@ def compare(expression: ExpressionArg = None, point: PointArg = None,
                 "--tolerance", metavar="TOL", min=0.0, show_default=False,
                 help="Exit 1 when any method's max_rel_error exceeds TOL (or it has none: the method or the "
                      "reference failed); the failing rows are named on stderr.")] = None,
+            eps: Annotated[Optional[float], typer.Option(
+                "--eps", metavar="H", show_default=False,
+                help="Step of every finite-difference method instead of its rule (for richardson: the first, "
+                     "largest step of its sequence); e.g. --eps 1e-10 shows a check failing by round-off.")]
+            = None,
             file: FileOption = None, jobs: JobsOption = 1,
             points: Annotated[Optional[str], typer.Option(
                 "--points", metavar="FILE", show_default=False,
@@ -57,12 +62,12 @@ def compare(expression: ExpressionArg = None, point: PointArg = None,
         from ..render.compare import FILE_OUTPUT
         from .runner import run_file
 
-        task = functools.partial(run_compare, methods=methods, digits=digits, timing=timing)
+        task = functools.partial(run_compare, methods=methods, digits=digits, timing=timing, eps=eps)
         return run_file(file, task, at, format.value, jobs, FILE_OUTPUT, check=check)
 
     from ..render.compare import render
 
-    record = run_compare(expression, at, methods=methods, digits=digits, timing=timing)
+    record = run_compare(expression, at, methods=methods, digits=digits, timing=timing, eps=eps)
     emit(render(record, format.value))
     failures = check(record) if check else []
     for message in failures:

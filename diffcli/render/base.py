@@ -39,6 +39,20 @@ def number(value) -> str:
     return "" if value is None else repr(float(value))
 
 
+def short_decimal(text, width: int = 22) -> str:
+    """A long decimal string cut to ``width`` characters with "…", keeping its exponent.
+
+    >>> short_decimal("1.6993417021166355836935052e-17", 12)
+    '1.6993417021…e-17'
+    """
+    if text is None:
+        return ""
+    mantissa, e, exponent = text.partition("e")
+    if len(mantissa) <= width:
+        return text
+    return mantissa[:width] + "…" + e + exponent
+
+
 def error_number(value) -> str:
     if value is None:
         return ""

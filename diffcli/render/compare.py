@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import FileOutput, csv_text, duration, error_number, number, shorten, tabulate, to_json
+from .base import FileOutput, csv_text, duration, error_number, number, short_decimal, shorten, tabulate, to_json
 
 WIDE_LAYOUT_MAX_VARIABLES = 3
 """Up to this many variables the compare table has one row per method; beyond, one row per partial."""
@@ -28,8 +28,15 @@ def render(record: dict, fmt: str = "table") -> str:
         lines.append(f"\nreference: {reference['error']}")
     if reference.get("note"):
         lines.append(f"\nreference: {reference['note']}")
-    lines += [f"warning: {w}" for w in record.get("warnings", [])]
+    shared = record.get("warnings", [])
+    lines += [f"warning: {w}" for w in shared]
+    lines += [f"warning: {w}" for row in record["methods"] for w in row["warnings"] if w not in shared]
     return "\n".join(lines)
+
+
+def _estimated(record) -> bool:
+    """Whether some method reports an error estimate of its own (richardson): then it gets a column."""
+    return any(row.get("error_estimate") for row in record["methods"])
 
 
 def _cost(row, f_seconds) -> str:
@@ -43,32 +50,33 @@ def _reference_label(record) -> str:
 
 
 def _short(text) -> str:
-    """A reference value cut to 20 significant characters for the table (JSON has all the digits)."""
-    if text is None:
-        return ""
-    return text if len(text) <= 22 else text[:22] + "…"
+    """A reference value cut to 22 characters for the table, exponent kept (JSON has all the digits)."""
+    return short_decimal(text, 22)
 
 
 def _compare_wide(record, names):
+    estimated = _estimated(record)
+    per_name = 4 if estimated else 3
     headers = ["method"]
     for name in names:
-        headers += [f"∂f/∂{name}", "abs error", "rel error"]
+        headers += [f"∂f/∂{name}", "abs error"] + (["est. error"] if estimated else []) + ["rel error"]
     headers += ["f evals", "setup", "time", "× f"]
     reference = record["reference"]
     rows = [[_reference_label(record)]
             + [cell for name in names
-               for cell in (_short((reference.get("gradient") or {}).get(name)), "", "")]
+               for cell in [_short((reference.get("gradient") or {}).get(name))] + [""] * (per_name - 1)]
             + ["", "", "", ""]]
     notes = False
     for row in record["methods"]:
         cells = [row["method"]]
         for name in names:
             if row["error"]:
-                cells += ["", "", ""]
+                cells += [""] * per_name
             else:
-                cells += [number(row["gradient"][name]),
-                          error_number((row["abs_error"] or {}).get(name)),
-                          error_number((row["rel_error"] or {}).get(name))]
+                cells += [number(row["gradient"][name]), error_number((row["abs_error"] or {}).get(name))]
+                if estimated:
+                    cells.append(error_number((row.get("error_estimate") or {}).get(name)))
+                cells.append(error_number((row["rel_error"] or {}).get(name)))
         cells += [str(row["evaluations"]), duration(row["setup_seconds"]), duration(row["seconds"]),
                   _cost(row, record["f_seconds"])]
         if row["error"]:
@@ -83,41 +91,48 @@ def _compare_wide(record, names):
 
 
 def _compare_long(record, names):
-    headers = ["method", "variable", "∂f/∂variable", "abs error", "rel error", "f evals", "setup", "time", "× f",
-               "error"]
+    estimated = _estimated(record)
+    headers = ["method", "variable", "∂f/∂variable", "abs error"] + (["est. error"] if estimated else []) \
+        + ["rel error", "f evals", "setup", "time", "× f", "error"]
     reference = record["reference"]
-    rows = [[_reference_label(record) if i == 0 else "", name, _short((reference.get("gradient") or {}).get(name)),
-             "", "", "", "", "", "", ""] for i, name in enumerate(names)]
+    rows = [[_reference_label(record) if i == 0 else "", name, _short((reference.get("gradient") or {}).get(name))]
+            + [""] * (len(headers) - 3) for i, name in enumerate(names)]
     for row in record["methods"]:
         for i, name in enumerate(names):
             first = i == 0
             if row["error"]:
-                estimate = absolute = relative = ""
+                estimate = absolute = relative = guess = ""
             else:
                 estimate = number(row["gradient"][name])
                 absolute = error_number(row["abs_error"][name]) if row["abs_error"] else ""
                 relative = error_number(row["rel_error"][name]) if row["rel_error"] else ""
-            rows.append([row["method"] if first else "", name, estimate, absolute, relative,
-                         str(row["evaluations"]) if first else "", duration(row["setup_seconds"]) if first else "",
-                         duration(row["seconds"]) if first else "", _cost(row, record["f_seconds"]) if first else "",
-                         (row["error"] or "") if first else ""])
+                guess = error_number((row.get("error_estimate") or {}).get(name))
+            rows.append([row["method"] if first else "", name, estimate, absolute] + ([guess] if estimated else [])
+                        + [relative, str(row["evaluations"]) if first else "",
+                           duration(row["setup_seconds"]) if first else "", duration(row["seconds"]) if first else "",
+                           _cost(row, record["f_seconds"]) if first else "", (row["error"] or "") if first else ""])
     return headers, rows
 
 
 def _comparecsv_text(record, names) -> str:
+    estimated = _estimated(record)
     headers = ["method"]
     for name in names:
-        headers += [f"d_{name}", f"abs_error_{name}", f"rel_error_{name}"]
+        headers += [f"d_{name}", f"abs_error_{name}", f"rel_error_{name}"] \
+            + ([f"error_estimate_{name}"] if estimated else [])
     headers += ["max_rel_error", "evaluations", "setup_seconds", "seconds", "cost_in_f", "error"]
     reference = record["reference"]
+    blank = ["", "", ""] if estimated else ["", ""]
     rows = [["reference"] + [cell for name in names
-                             for cell in ((reference.get("gradient") or {}).get(name) or "", "", "")]
+                             for cell in [(reference.get("gradient") or {}).get(name) or ""] + blank]
             + ["", "", "", "", "", reference.get("error") or ""]]
     for row in record["methods"]:
         cells = [row["method"]]
         for name in names:
             cells += [_raw((row["gradient"] or {}).get(name)), _raw((row["abs_error"] or {}).get(name)),
                       _raw((row["rel_error"] or {}).get(name))]
+            if estimated:
+                cells.append(_raw((row.get("error_estimate") or {}).get(name)))
         cost = row["seconds"] / record["f_seconds"] if row["seconds"] and record["f_seconds"] else None
         cells += [_raw(row["max_rel_error"]), row["evaluations"], _raw(row["setup_seconds"]), _raw(row["seconds"]),
                   _raw(cost), row["error"] or ""]

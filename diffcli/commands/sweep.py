@@ -1,0 +1,52 @@
+"""``diffcli eps-sweep``: one partial derivative by each finite-difference scheme over a range of steps."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from ..app import ExpressionArg, Format, FormatOption, PointArg, WrtOption, app
+
+
+def _schemes_help() -> str:
+    from ..finite import STENCILS
+    from ..sweep import DEFAULT_SCHEMES
+
+    rules = "; ".join(f"{s.id}: h = {s.rule}·max(1, |x|), error O(h^{s.order})" for s in STENCILS.values())
+    return (f"Comma-separated schemes (default: {','.join(DEFAULT_SCHEMES)}). Their own step rules, shown in "
+            f"the summary: {rules}; complex-step: h = 1e-20·max(1, |x|).")
+
+
+@app.command("eps-sweep", help="The step-size trade-off of finite differences: each scheme's error against the "
+                               "step h, measured against the mpmath reference and predicted (truncation C·h^p on "
+                               "one side, round-off eps·|f|/h on the other), with the best step of each scheme, "
+                               "its rule-of-thumb step, and a log-log plot of the V.\n\n"
+                               "Example: diffcli eps-sweep \"exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)\" x=2 z=3 "
+                               "--wrt x")
+def eps_sweep(expression: ExpressionArg, point: PointArg = None, wrt: WrtOption = ...,
+              schemes: Annotated[Optional[str], typer.Option("--schemes", help=_schemes_help(),
+                                                             show_default=False)] = None,
+              h_from: Annotated[float, typer.Option("--from", metavar="H", help="Smallest step.")] = 1e-16,
+              h_to: Annotated[float, typer.Option("--to", metavar="H", help="Largest step.")] = 1e-1,
+              per_decade: Annotated[int, typer.Option("--per-decade", metavar="N",
+                                                      help="Steps per factor of 10.")] = 2,
+              digits: Annotated[int, typer.Option("--digits", help="Significant digits of the reference.",
+                                                  min=1, max=1000)] = 50,
+              plot: Annotated[Optional[str], typer.Option(
+                  "--plot", metavar="FILE", show_default=False,
+                  help="Also write the plot to FILE (.png or .svg; needs matplotlib: pip install 'diffcli[plot]').")]
+              = None,
+              terminal_plot: Annotated[bool, typer.Option(
+                  "--terminal-plot/--no-terminal-plot",
+                  help="Draw the plot as text under the table (table format; needs plotext).")] = True,
+              format: FormatOption = Format.table):
+    from ..parse import parse_point
+    from ..render.sweep import render, save_plot
+    from ..sweep import sweep
+
+    record = sweep(expression, parse_point(point or []), wrt, schemes=schemes, h_from=h_from, h_to=h_to,
+                   per_decade=per_decade, digits=digits)
+    if plot:
+        save_plot(record, plot)
+    typer.echo(render(record, format.value, plot=terminal_plot))

@@ -1,0 +1,219 @@
+"""Rendering of ``eps-sweep`` records (see :func:`diffcli.sweep.sweep`): tables, the terminal plot (plotext)
+and the plot file (matplotlib).  Both plotting libraries are optional (``pip install 'diffcli[plot]'``)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from ..errors import UsageError
+from .base import csv_text, error_number, number, short_decimal, tabulate, to_json
+
+MARKERS = {"fd-forward": "f", "fd-backward": "b", "fd-central": "c", "fd-5point": "5", "complex-step": "i"}
+"""The character that marks each scheme's measured errors in the terminal plot."""
+
+DRAWN_LAST = ("complex-step", "fd-5point", "fd-backward", "fd-forward", "fd-central")
+"""Order in which the terminal plot draws the schemes' letters: where they overlap, the later one shows."""
+
+ZERO_FLOOR = 1e-17
+"""A relative error of exactly 0 is drawn here (a log scale has no 0)."""
+
+PLOT_SUFFIXES = (".png", ".svg")
+INSTALL_HINT = "pip install 'diffcli[plot]'"
+
+
+def render(record: dict, fmt: str = "table", plot: bool = True, width: int = 100) -> str:
+    """Render a sweep record; the table format ends with the summary and, with ``plot``, the terminal plot
+    (or a note on how to get it when plotext is not installed)."""
+    if fmt == "json":
+        return to_json(record)
+    if fmt == "jsonl":
+        return to_json(record, indent=None)
+    if fmt == "csv":
+        return _csv(record)
+    headers, rows = _steps_table(record)
+    summary_headers, summary_rows = _summary_table(record)
+    if fmt != "table":
+        return tabulate(headers, rows, fmt) + "\n\n" + tabulate(summary_headers, summary_rows, fmt)
+    point = ", ".join(f"{k}={v!r}" for k, v in record["point"].items())
+    reference = record["reference"]
+    lines = [f"f = {record['expression']}",
+             f"∂f/∂{record['wrt']} at {point}:  reference {short_decimal(reference['derivative'], 24)} "
+             f"(mpmath, {reference['digits']} digits)", "",
+             tabulate(headers, rows, fmt), "",
+             "—: no estimate (x + h == x in floating point, or a stencil point outside the domain)", "",
+             tabulate(summary_headers, summary_rows, fmt), "",
+             "model: the predicted error, truncation C·h^p (C from f's derivatives, in mpmath) plus round-off "
+             "R·eps·|f|/h; it is smallest at h*."]
+    lines += [f"{scheme}: {row['error']}" for scheme, row in _refusals(record)]
+    lines += [f"warning: {w}" for w in record.get("warnings", [])]
+    if plot:
+        try:
+            lines += ["", terminal_plot(record, width=width)]
+        except UsageError as error:
+            lines += ["", f"(no terminal plot: {error.message})"]
+    return "\n".join(lines)
+
+
+def _refusals(record):
+    """Schemes that could not run at any step, with the reason."""
+    for scheme in record["schemes"]:
+        cells = [row[scheme] for row in record["rows"]]
+        if cells and all(c["error"] for c in cells) and len({c["error"] for c in cells}) == 1:
+            yield scheme, cells[0]
+
+
+def _steps_table(record):
+    headers = ["h"]
+    for scheme in record["schemes"]:
+        headers += [scheme, "rel error"]
+    rows = []
+    for row in record["rows"]:
+        cells = [f"{row['h']:.3g}"]
+        for scheme in record["schemes"]:
+            cell = row[scheme]
+            if cell["estimate"] is None:
+                cells += ["", "—"]
+            else:
+                cells += [number(cell["estimate"]), error_number(cell["rel_error"])]
+        rows.append(cells)
+    return headers, rows
+
+
+def _summary_table(record):
+    headers = ["scheme", "rule step", "its error", "best step", "its error", "model", "C", "h* (model)"]
+    rows = []
+    for scheme in record["schemes"]:
+        rule, best, model = record["rule"][scheme], record["optimal"][scheme], record["model"][scheme]
+        rows.append([scheme, f"{rule['h']:.3g}", error_number(rule["rel_error"]) if rule["error"] is None else "—",
+                     f"{best['h']:.3g}" if best else "", error_number(best["rel_error"]) if best else "",
+                     model["formula"], f"{model['C']:.3g}" if model["C"] is not None else "",
+                     f"{model['h_optimal']:.3g}" if model["h_optimal"] else ""])
+    return headers, rows
+
+
+def _csv(record) -> str:
+    headers = ["h"]
+    for scheme in record["schemes"]:
+        headers += [f"{scheme}_estimate", f"{scheme}_rel_error", f"{scheme}_predicted"]
+    rows = []
+    for row in record["rows"]:
+        cells = [repr(row["h"])]
+        for scheme in record["schemes"]:
+            cell = row[scheme]
+            cells += [_raw(cell["estimate"]), _raw(cell["rel_error"]), _raw(cell["predicted"])]
+        rows.append(cells)
+    return csv_text(headers, rows)
+
+
+def _raw(value) -> str:
+    return "" if value is None else repr(value)
+
+
+# ---------------------------------------------------------------- plots
+
+def series(record: dict) -> list[dict]:
+    """Per scheme, the measured (h, rel_error) points and the model's curve; exact zeros at ZERO_FLOOR."""
+    out = []
+    for scheme in record["schemes"]:
+        measured = [(row["h"], max(row[scheme]["rel_error"], ZERO_FLOOR)) for row in record["rows"]
+                    if row[scheme]["rel_error"] is not None]
+        model = [(row["h"], max(row[scheme]["predicted"], ZERO_FLOOR)) for row in record["rows"]
+                 if row[scheme]["predicted"] is not None]
+        out.append({"scheme": scheme, "measured": measured, "model": model})
+    return out
+
+
+def _title(record) -> str:
+    return f"relative error of ∂f/∂{record['wrt']} against the step h"
+
+
+def terminal_plot(record: dict, width: int = 100, height: int = 28) -> str:
+    """The V: log-log plot of relative error against h, drawn as text with plotext (no colours).
+
+    Each scheme's measured errors are marked by its letter (f, b, c, 5, i), the model's curves by dots.
+    Raises UsageError when plotext is not installed.
+    """
+    try:
+        import plotext
+    except ImportError:
+        raise UsageError(f"the terminal plot needs plotext: {INSTALL_HINT}") from None
+    figure = plotext.figure
+    figure.clear()
+    lows, highs, drawn = [], [], series(record)
+    for line in drawn:  # the models first, so that the measured letters are drawn over them
+        if line["model"]:
+            xs, ys = _logs(line["model"])
+            figure.draw(figure.signal(xs, ys, marker="·").lines())
+    for line in sorted(drawn, key=lambda line: DRAWN_LAST.index(line["scheme"])):  # central's V on top
+        if line["measured"]:
+            xs, ys = _logs(line["measured"])
+            lows.append(min(ys))
+            highs.append(max(ys))
+            figure.draw(figure.signal(xs, ys, marker=MARKERS[line["scheme"]]))
+    steps = [math.log10(row["h"]) for row in record["rows"]]
+    low, high = math.floor(min(lows, default=-17)), math.ceil(max(highs, default=0))
+    figure.ruler("x").lim(min(steps), max(steps))
+    figure.ruler("y").lim(low, max(high, low + 1))
+    figure.ruler("x").ticks(*_decades(math.floor(min(steps)), math.ceil(max(steps))))
+    figure.ruler("y").ticks(*_decades(low, max(high, low + 1)))
+    figure.legend(False)
+    figure.title(_title(record))
+    figure.label("step h   (" + "  ".join(f"{MARKERS[s]} {s}" for s in record["schemes"]) + "  · model)", "x")
+    figure.plot_size(width, height)
+    return "\n".join(line.rstrip() for line in figure.build().string(colorless=True).splitlines()).strip("\n")
+
+
+def _logs(points):
+    return [math.log10(x) for x, _ in points], [math.log10(y) for _, y in points]
+
+
+def _decades(low: int, high: int):
+    """Tick positions (log10) and labels, about six of them, at whole decades."""
+    stride = max(1, math.ceil((high - low) / 6))
+    positions = list(range(low, high + 1, stride))
+    return positions, ["1" if p == 0 else f"1e{p}" for p in positions]
+
+
+def save_plot(record: dict, path: str) -> str:
+    """Write the log-log plot to ``path`` (.png or .svg) with matplotlib; returns the path.
+
+    Raises UsageError for another suffix, or when matplotlib is not installed.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in PLOT_SUFFIXES:
+        raise UsageError(f"--plot writes {' or '.join(PLOT_SUFFIXES)} files, not {suffix or 'a file without suffix'!r}")
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        from matplotlib import pyplot
+    except ImportError:
+        raise UsageError(f"--plot needs matplotlib: {INSTALL_HINT}") from None
+    figure, axes = pyplot.subplots(figsize=(8, 5.5))
+    for line in series(record):
+        color = None
+        if line["measured"]:
+            xs, ys = zip(*line["measured"])
+            (drawn,) = axes.loglog(xs, ys, marker="o", markersize=3, linewidth=1, label=line["scheme"])
+            color = drawn.get_color()
+        if line["model"]:
+            xs, ys = zip(*line["model"])
+            axes.loglog(xs, ys, linestyle="--", linewidth=0.8, color=color, alpha=0.7)
+        rule = record["rule"][line["scheme"]]
+        if rule["rel_error"] is not None and record["rows"][0]["h"] <= rule["h"] <= record["rows"][-1]["h"]:
+            axes.plot([rule["h"]], [max(rule["rel_error"], ZERO_FLOOR)], marker="*", markersize=11, color=color,
+                      linestyle="none")
+    axes.set_xlabel("step h")
+    axes.set_ylabel("relative error")
+    axes.set_title(f"{_title(record)}\nf = {record['expression']}   (dashed: model, ★: the rule's step)",
+                   fontsize=9)
+    axes.grid(True, which="major", alpha=0.3)
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    try:
+        figure.savefig(path)
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
+    finally:
+        pyplot.close(figure)
+    return path

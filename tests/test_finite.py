@@ -1,0 +1,319 @@
+"""Finite differences against the mpmath reference: each stencil's order and step rule, --eps, the complex
+step and where it refuses, Richardson extrapolation on a battery of hard cases, vectorized evaluation."""
+
+import json
+import math
+import statistics
+
+import mpmath
+import numpy as np
+import pytest
+
+from diffcli.api import compare
+from diffcli.errors import UsageError
+from diffcli.finite import EPS, STENCILS, Evaluator
+from diffcli.methods import METHODS, run_method
+from diffcli.parse import parse
+from diffcli.primitives import PRIMITIVES
+
+from battery import BATTERY
+from conftest import LECTURE
+from test_primitives import CASES, text_of
+
+M = mpmath.MPContext()
+M.dps = 60
+LN2 = M.log(2)
+LECTURE_DX = 3 * M.exp(6) + 3 / LN2 - 3 / LN2 ** 2 + M.cos(LN2) / 12 - M.sin(LN2) / 12  # by hand, see test_methods
+FINITE = ("fd-forward", "fd-backward", "fd-central", "fd-5point", "complex-step", "richardson")
+
+
+def row_of(record, method):
+    return next(r for r in record["methods"] if r["method"] == method)
+
+
+@pytest.fixture(scope="module")
+def lecture():
+    return compare(LECTURE, {"x": 2, "z": 3}, methods=list(FINITE), timing=False)
+
+
+def test_every_finite_method_is_registered_with_its_step_rule():
+    rules = {"fd-forward": "sqrt(eps)", "fd-backward": "sqrt(eps)", "fd-central": "cbrt(eps)",
+             "fd-5point": "eps^(1/5)", "complex-step": "1e-20", "richardson": "0.2·max(1, |x|)"}
+    for method, rule in rules.items():
+        assert rule in METHODS[method].summary, method
+        assert "step" in METHODS[method].options, method
+
+
+@pytest.mark.parametrize("method, low, high", [
+    ("fd-forward", 1e-8, 1e-7), ("fd-backward", 1e-8, 1e-7), ("fd-central", 1e-11, 1e-9),
+    ("fd-5point", 1e-12, 1e-10), ("complex-step", 0, 1e-15), ("richardson", 0, 1e-14)])
+def test_lecture_errors_are_where_theory_puts_them(lecture, method, low, high):
+    """Forward O(sqrt(eps)), central O(eps^(2/3)), five-point O(eps^(4/5)), complex step exact to rounding."""
+    row = row_of(lecture, method)
+    assert row["error"] is None
+    truth = float(LECTURE_DX)
+    rel = abs(row["gradient"]["x"] - truth) / truth
+    assert low <= rel <= high, (method, rel)
+
+
+def test_the_steps_taken_follow_the_rules(lecture):
+    for method, stencil in STENCILS.items():
+        step = row_of(lecture, method)["step"]
+        for name, x in (("x", 2.0), ("z", 3.0)):
+            h = stencil.factor * max(1.0, x)
+            assert step[name] == (x + h) - x  # the step really taken: x + h exactly representable
+            assert step[name] == pytest.approx(h, rel=1e-9)
+    assert row_of(lecture, "complex-step")["step"] == {"x": 1e-20 * 2.0, "z": 1e-20 * 3.0}
+
+
+@pytest.mark.parametrize("method, order", [("fd-forward", 1), ("fd-backward", 1), ("fd-central", 2),
+                                           ("fd-5point", 4)])
+def test_halving_the_step_shows_the_order(method, order):
+    """In the truncation regime, halving h divides the error by 2^order (--eps sets the step)."""
+    errors = []
+    for h in (0.04, 0.02):
+        row = compare("exp(x) * sin(x)", {"x": 0.7}, methods=[method], timing=False, eps=h)["methods"][0]
+        errors.append(row["abs_error"]["x"])
+    assert errors[0] / errors[1] == pytest.approx(2 ** order, rel=0.15)
+
+
+@pytest.mark.parametrize("name, point", [c for c in CASES if PRIMITIVES[c[0]].kink is None])
+@pytest.mark.parametrize("method", list(STENCILS))
+def test_every_smooth_primitive_within_its_error_model(name, point, method):
+    """Error at the rule's step <= 4·(C·h^p + R·eps·|f|/h) + a few eps, with C from mpmath derivatives."""
+    stencil = STENCILS[method]
+    graph = parse(text_of(PRIMITIVES[name]))
+    names = graph.variable_names
+    record = compare(graph, dict(zip(names, point)), methods=[method], timing=False, digits=30)
+    row = record["methods"][0]
+    if row["error"]:  # only a stencil that steps out of the domain may refuse, and it must say so
+        assert "stencil point" in row["error"], row["error"]
+        return
+    for k, variable in enumerate(names):
+        def along(t, k=k):
+            args = [M.mpf(v) for v in point]
+            args[k] = t
+            return PRIMITIVES[name].mp(M, *args)
+        h = row["step"][variable]
+        C = stencil.truncation * abs(M.diff(along, M.mpf(point[k]), stencil.order + 1))
+        bound = 4 * (float(C) * h ** stencil.order + stencil.roundoff * EPS * abs(record["value"]) / h)
+        assert row["abs_error"][variable] <= bound + 4 * EPS * abs(row["gradient"][variable]), (variable, bound)
+
+
+# ---------------------------------------------------------------- --eps
+
+def test_eps_replaces_every_step_rule():
+    record = compare("sin(x)", {"x": 1.0}, methods=list(FINITE), timing=False, eps=1e-3)
+    for method in STENCILS:
+        assert row_of(record, method)["step"]["x"] == pytest.approx(1e-3, rel=1e-12)
+    assert row_of(record, "complex-step")["step"]["x"] == 1e-3
+    # (sin(1+h) - sin(1-h))/2h = cos(1)·sin(h)/h: relative error h²/6
+    assert row_of(record, "fd-central")["rel_error"]["x"] == pytest.approx(1e-6 / 6, rel=1e-4)
+
+
+def test_eps_too_small_is_round_off_a_teacher_can_show():
+    """At h = 1e-10 a central difference has lost about 6 digits to round-off: the classic failed check."""
+    row = compare(LECTURE, {"x": 2, "z": 3}, methods=["fd-central"], timing=False, eps=1e-10)["methods"][0]
+    assert row["max_rel_error"] > 1e-8
+
+
+def test_eps_below_the_spacing_of_doubles_is_an_error_not_a_zero():
+    row = compare("x**2", {"x": 1e6}, methods=["fd-forward"], timing=False, eps=1e-12)["methods"][0]
+    assert row["gradient"] is None and "spacing of doubles" in row["error"]
+
+
+@pytest.mark.parametrize("bad", [0.0, -1e-3, math.inf, math.nan])
+def test_eps_must_be_a_positive_step(bad):
+    with pytest.raises(UsageError, match="--eps"):
+        compare("x**2", {"x": 1.0}, eps=bad, timing=False)
+
+
+def test_eps_on_the_command_line(cli):
+    code, out, err = cli("compare", "sin(x)", "x=1", "--eps", "1e-3", "-m", "fd-central", "-f", "json",
+                         "--no-timing")
+    assert code == 0 and json.loads(out)["methods"][0]["step"]["x"] == pytest.approx(1e-3)
+    code, out, err = cli("compare", "sin(x)", "x=1", "--eps", "0")
+    assert code == 2 and err.startswith("diffcli: error: --eps must be a positive") and err.count("\n") == 1
+
+
+# ---------------------------------------------------------------- domain edges
+
+def test_a_stencil_crossing_the_domain_edge_names_the_point():
+    record = compare("sqrt(x)", {"x": 1e-9}, methods=["fd-backward", "fd-central", "fd-5point", "fd-forward"],
+                     timing=False)
+    assert "x - h" in row_of(record, "fd-backward")["error"]
+    assert "x - h" in row_of(record, "fd-central")["error"]
+    assert "x - 2·h" in row_of(record, "fd-5point")["error"]
+    assert row_of(record, "fd-forward")["error"] is None  # it never steps left
+
+
+# ---------------------------------------------------------------- complex step
+
+@pytest.mark.parametrize("name, point", [c for c in CASES if PRIMITIVES[c[0]].holomorphic])
+def test_complex_step_is_exact_where_f_is_analytic(name, point):
+    graph = parse(text_of(PRIMITIVES[name]))
+    record = compare(graph, dict(zip(graph.variable_names, point)), methods=["complex-step"], timing=False,
+                     digits=30)
+    row = record["methods"][0]
+    assert row["error"] is None and row["max_rel_error"] <= 4 * EPS, (name, point, row)
+
+
+@pytest.mark.parametrize("text, culprit", [("abs(x) + x", "abs is"), ("relu(x)*x", "relu is"),
+                                           ("max(x, 1)", "max is"), ("min(x, y) + abs(y)", "abs and min are")])
+def test_complex_step_refuses_non_analytic_functions(text, culprit):
+    graph = parse(text)
+    point = {n: 2.0 for n in graph.variable_names}
+    row = compare(graph, point, methods=["complex-step"], timing=False)["methods"][0]
+    assert row["error"] == f"not applicable: {culprit} not analytic"
+    assert row["gradient"] is None
+
+
+def test_complex_step_uses_the_table_flag_not_a_list_of_names():
+    assert {p.name for p in PRIMITIVES.values() if not p.holomorphic} >= {"abs", "relu", "min", "max"}
+
+
+@pytest.mark.parametrize("text", ["sqrt(x)", "cbrt(x)", "x**0.5 + 1"])
+def test_complex_step_refuses_a_branch_point(text):
+    """Im sqrt(ih)/h = 1/sqrt(2h) = 7e9 would be a confident wrong number: refused instead."""
+    row = compare(text, {"x": 0.0}, methods=["complex-step"], timing=False)["methods"][0]
+    assert row["gradient"] is None and "not analytic at x = 0.0" in row["error"]
+
+
+def test_complex_step_at_a_harmless_zero():
+    """x**2 and sin(x) are analytic at 0: the check must not refuse them."""
+    record = compare("x**2 + sin(x)", {"x": 0.0}, methods=["complex-step"], timing=False)
+    assert record["methods"][0]["gradient"] == {"x": 1.0}
+
+
+# ---------------------------------------------------------------- Richardson
+
+@pytest.fixture(scope="module")
+def battery():
+    """richardson on the battery: (name, row) with the reference's errors filled in."""
+    results = []
+    for name, text, x in BATTERY:
+        record = compare(text, {"x": x}, methods=["richardson"], timing=False, digits=30)
+        assert record["reference"].get("error") is None, name
+        results.append((name, record["methods"][0]))
+    return results
+
+
+def test_battery_is_big_and_varied():
+    assert len(BATTERY) >= 15
+    names = " ".join(name for name, _, _ in BATTERY)
+    for kind in ("oscillatory: sin(1/x) at 0.05", "sqrt at 1e-6", "exp(100x)", "tanh at 20", "1e10 + sin(x)"):
+        assert kind in names
+
+
+def test_richardson_median_error_on_the_battery(battery):
+    errors = [row["rel_error"]["x"] for _, row in battery]
+    assert statistics.median(errors) <= 1e-12, errors
+
+
+def test_richardson_error_estimate_bounds_the_true_error_everywhere(battery):
+    """Not only where it claims success: in every case of the battery."""
+    for name, row in battery:
+        assert row["error"] is None, name
+        assert row["error_estimate"]["x"] >= row["abs_error"]["x"], (name, row)
+
+
+def test_richardson_says_so_where_it_cannot_reach_accuracy(battery):
+    rows = dict(battery)
+    for name in ("tiny derivative: tanh at 20", "large offset: 1e10 + sin(x)"):
+        assert any("richardson:" in w for w in rows[name]["warnings"]), name
+    for name, row in battery:  # and a row without a warning vouches for 10 digits
+        if not row["warnings"]:
+            assert row["rel_error"]["x"] <= 1e-10, name
+
+
+def test_richardson_near_a_domain_edge_falls_back_and_stays_finite(battery):
+    """sqrt(x) at 1e-6: central differences with h > 1e-6 step below 0 (numdifftools and scipy give nan)."""
+    row = dict(battery)["near a branch point: sqrt at 1e-6"]
+    assert math.isfinite(row["gradient"]["x"]) and row["rel_error"]["x"] <= 1e-12
+
+
+def test_richardson_at_a_domain_edge_uses_one_sided_differences():
+    """sqrt(x)**2 + sin(x) at 0 (= x + sin(x) where defined): no central difference exists at any step."""
+    row = compare("sqrt(x)**2 + sin(x)", {"x": 0.0}, methods=["richardson"], timing=False)["methods"][0]
+    assert row["error"] is None and abs(row["gradient"]["x"] - 2.0) <= row["error_estimate"]["x"] <= 1e-10
+
+
+def test_richardson_is_honest_when_its_model_does_not_fit():
+    """x*sqrt(x) + x at 0: the forward differences are 1 + sqrt(h), a series in half-integer powers that
+    Richardson's integer-power extrapolation cannot remove; the estimate must still cover the error."""
+    row = compare("x*sqrt(x) + x", {"x": 0.0}, methods=["richardson"], timing=False)["methods"][0]
+    assert abs(row["gradient"]["x"] - 1.0) <= row["error_estimate"]["x"]
+    assert row["warnings"]
+
+
+def test_richardson_at_a_kink_gives_the_right_derivative():
+    record = compare("abs(x) + relu(x)", {"x": 0.0}, methods=["richardson"], timing=False)
+    row = record["methods"][0]
+    assert row["gradient"]["x"] == pytest.approx(2.0, abs=1e-12)  # the convention of the other methods
+    assert any("one-sided" in w for w in row["warnings"])
+
+
+def test_richardson_zero_derivative_is_reported_as_zero_within_its_estimate():
+    row = compare("cos(x)", {"x": 0.0}, methods=["richardson"], timing=False)["methods"][0]
+    assert abs(row["gradient"]["x"]) <= row["error_estimate"]["x"] <= 1e-12
+    assert any("is 0 within" in w for w in row["warnings"])
+
+
+def test_richardson_column_in_the_table_and_field_in_json(cli):
+    code, out, _ = cli("compare", LECTURE, "x=2", "z=3", "--no-timing")
+    assert code == 0 and "est. error" in out
+    code, out, _ = cli("compare", LECTURE, "x=2", "z=3", "--no-timing", "-m", "reverse")
+    assert "est. error" not in out  # only when some row has an estimate
+    code, out, _ = cli("compare", LECTURE, "x=2", "z=3", "--no-timing", "-f", "json")
+    rows = {r["method"]: r for r in json.loads(out)["methods"]}
+    assert set(rows["richardson"]["error_estimate"]) == {"x", "z"}
+    assert "error_estimate" not in rows["reverse"]
+    code, out, _ = cli("compare", "tanh(x)", "x=20", "--no-timing", "-m", "richardson")
+    assert "warning: richardson: ∂f/∂x is 0 within" in out
+
+
+# ---------------------------------------------------------------- one vectorized call
+
+class Counting:
+    """Wraps a compiled f: counts calls and remembers how many points each call evaluated."""
+
+    def __init__(self, f):
+        self.f, self.sizes = f, []
+
+    def __call__(self, *args):
+        self.sizes.append(max(np.size(a) for a in args))
+        return self.f(*args)
+
+
+@pytest.mark.parametrize("method, points", [("fd-forward", 3 + 1), ("fd-central", 6), ("fd-5point", 12),
+                                            ("richardson", 3 * 80 + 1)])
+def test_all_stencil_points_go_through_f_in_one_call(monkeypatch, method, points):
+    counters = []
+
+    def counted(graph):
+        evaluator = original(graph)
+        evaluator.f = Counting(evaluator.f)
+        counters.append(evaluator.f)
+        return evaluator
+    original = Evaluator
+    monkeypatch.setattr("diffcli.finite.Evaluator", counted)
+    estimate = run_method(method, parse("x*y*z + sin(x)"), {"x": 0.5, "y": 2.0, "z": 3.0}, timing=False)
+    assert estimate.error is None and estimate.evaluations == points
+    (counter,) = counters
+    assert counter.sizes == [points]
+
+
+def test_evaluator_chunks_big_gradients():
+    evaluator = Evaluator(parse("x + 10*y + 100*z"))
+    evaluator.columns = 4  # two rows of two points per call
+    points = np.array([[1.5, 2.5], [3.5, 4.5], [5.5, 6.5]])
+    together = Evaluator(parse("x + 10*y + 100*z"))
+    for values in ([1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]):
+        assert np.array_equal(evaluator(values, [0, 1, 2], points, center=True)[0],
+                              together(values, [0, 1, 2], points, center=True)[0])
+    assert evaluator([1.0, 2.0, 3.0], [0, 1, 2], points)[2].tolist() == [571.0, 671.0]
+
+
+def test_evaluator_marks_points_outside_the_domain_nan():
+    values = Evaluator(parse("log(x)"))([1.0], [0], [[2.0, -1.0, 0.0]])
+    assert values[0, 0] == pytest.approx(math.log(2.0)) and np.isnan(values[0, 1:]).all()
