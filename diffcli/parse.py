@@ -170,31 +170,41 @@ def _line_column(text: str, position: int) -> tuple[int, int]:
     return line, position - (text.rfind("\n", 0, position) + 1) + 1
 
 
+_STRUCTURE = re.compile(r"[();\n]")
+
+
 def _split(text: str) -> list[_Statement]:
-    """Statements at parenthesis depth 0, split at ';' and newlines; checks nesting depth."""
-    statements, depth, start, line, line_start = [], 0, 0, 1, 0
-    for position, char in enumerate(text + "\n"):
+    """Statements at parenthesis depth 0, split at ';' and newlines; checks nesting depth.
+
+    Walks only the characters that matter (a regular expression finds them) and keeps line numbers as it
+    goes, so a 100,000-statement program is split in linear time.
+    """
+    statements, depth = [], 0
+    line, line_start = 1, 0                  # the line being scanned and where it starts
+    start, start_line, start_column = 0, 1, 0  # the statement being collected
+    for match in _STRUCTURE.finditer(text + "\n"):
+        char, position = match.group(), match.start()
         if char == "(":
             depth += 1
             if depth > MAX_NESTING:
                 raise LimitError(f"parentheses nest deeper than {MAX_NESTING} (MAX_NESTING); "
                                  "write deep models as programs of assignments",
                                  column=position - line_start + 1, text=text, line=line)
-        elif char == ")":
+            continue
+        if char == ")":
             depth = max(depth - 1, 0)
-        elif (char == ";" or char == "\n") and depth == 0:
+            continue
+        if depth == 0:
             piece = text[start:position]
             if piece.strip():
-                statements.append(_Statement(piece, _line_column(text, start)[0], start - line_start))
+                statements.append(_Statement(piece, start_line, start_column))
             start = position + 1
         if char == "\n":
-            line += 1
-            line_start = position + 1
-            if depth == 0:
-                start = position + 1
+            line, line_start = line + 1, position + 1
+        if depth == 0:
+            start_line, start_column = line, start - line_start
     if text[start:].strip():  # an unclosed parenthesis: let Python's parser report it
-        statements.append(_Statement(text[start:], _line_column(text, start)[0],
-                                     start - (text.rfind("\n", 0, start) + 1)))
+        statements.append(_Statement(text[start:], start_line, start_column))
     return statements
 
 
@@ -206,11 +216,18 @@ def _error(message: str, text: str, where: tuple[int, int]) -> ParseError:
 
 def _parse_statement(graph: Graph, text: str, statement: _Statement, names: dict, used_free: set) -> int:
     source, shifts = _caret_to_power(statement.text)
+    newlines = [i for i, char in enumerate(source) if char == "\n"] if "\n" in source else []
 
-    def where(column0: int) -> tuple[int, int]:
-        """Column in ``source`` (0-based, after '^' → '**') to (line, 1-based column) in the whole text."""
-        original = column0 - bisect.bisect_left(shifts, column0)
-        return statement.line, statement.start + original + 1
+    def original(position: int) -> int:
+        return position - bisect.bisect_left(shifts, position)
+
+    def where(position: int) -> tuple[int, int]:
+        """A position in ``source`` (0-based, after '^' → '**') to (line, 1-based column) in the whole text;
+        a statement may span lines inside parentheses."""
+        k = bisect.bisect_left(newlines, position)
+        if k == 0:
+            return statement.line, statement.start + original(position) + 1
+        return statement.line + k, original(position) - original(newlines[k - 1] + 1) + 1
 
     return _parse_piece(graph, text, source, 0, where, names, used_free)
 
@@ -223,14 +240,21 @@ def _parse_piece(graph: Graph, text: str, piece: str, offset: int, where, names:
     own and the parts are folded left to right, exactly as Python would have associated them.
     """
     lead = len(piece) - len(piece.lstrip())
+    stripped = piece.strip()
+    line_starts = [0] + [i + 1 for i, char in enumerate(stripped) if char == "\n"] if "\n" in stripped else [0]
+
+    def position(lineno: int, column0: int) -> int:
+        """An AST position (1-based line, 0-based column in ``stripped``) as a position in the source."""
+        return offset + lead + line_starts[min(max(lineno, 1), len(line_starts)) - 1] + column0
+
     try:
-        tree = ast.parse(piece.strip(), mode="eval")
+        tree = ast.parse(stripped, mode="eval")
     except SyntaxError as error:
         message = (error.msg or "invalid syntax").rstrip(".")
-        column0 = (error.offset or 0) - 1
-        if column0 < 0 or column0 >= len(piece.strip()):  # CPython's offset 0 means "at the end"
-            column0, message = len(piece.strip()), "the expression ends too early"
-        raise _error(f"syntax error: {message}", text, where(offset + column0 + lead)) from None
+        at = position(error.lineno or 1, (error.offset or 0) - 1)
+        if (error.offset or 0) < 1 or at >= offset + lead + len(stripped):  # offset 0 means "at the end"
+            at, message = offset + lead + len(stripped), "the expression ends too early"
+        raise _error(f"syntax error: {message}", text, where(at)) from None
     except (RecursionError, MemoryError):
         parts = _split_chain(piece, "+-") or _split_chain(piece, "*/")
         if parts is None:
@@ -249,7 +273,9 @@ def _parse_piece(graph: Graph, text: str, piece: str, offset: int, where, names:
         return node
     except ValueError as error:
         raise _error(f"invalid input: {error}", text, where(offset + lead)) from None
-    return _build(graph, tree.body, text, lambda col: where(offset + col + lead), names, used_free)
+    return _build(graph, tree.body, text, lambda node: where(position(getattr(node, "lineno", 1),
+                                                                       getattr(node, "col_offset", 0))),
+                  names, used_free)
 
 
 _CHAIN_OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
@@ -321,11 +347,11 @@ def _build(graph: Graph, root: ast.AST, text: str, where, names: dict, used_free
         if isinstance(node, ast.Name) and node.id not in names and node.id not in CONSTANTS:
             variable = graph.var(node.id)
             used_free.add(node.id)
-            graph.positions.setdefault(variable, where(node.col_offset))
+            graph.positions.setdefault(variable, where(node))
         stack.extend(reversed(_children(node)))
     built: dict[int, int] = {}
     for node in reversed(order):
-        position = where(node.col_offset)
+        position = where(node)
         try:
             result = _BUILDERS[type(node)](graph, node, built, names)
         except DomainError as error:
@@ -347,7 +373,7 @@ def _children(node: ast.AST) -> list:
 
 def _check_node(node: ast.AST, text: str, where, names: dict) -> None:
     def reject(message, at=node):
-        raise _error(message, text, where(getattr(at, "col_offset", 0)))
+        raise _error(message, text, where(at))
 
     kind = type(node)
     if kind in _REJECTED:

@@ -172,3 +172,23 @@ def test_diff_output_parses_back_to_the_same_function(text):
         symbolic = run_method("symbolic", graph, {n: point[n] for n in graph.variable_names}, timing=False)
         assert evaluate(reparsed, {n: point[n] for n in reparsed.variable_names})[reparsed.output] == \
             symbolic.gradient[wrt]
+
+
+@pytest.mark.parametrize("text, line, column", [
+    ("a = (x +\n foo(x))\na", 2, 2),           # a statement spanning lines inside parentheses
+    ("a = 1; b = (x\n+ bar(x)); b", 2, 3),
+    ("(x +\n  2 +)", 2, 6),                    # a syntax error on the second line of a statement
+])
+def test_positions_in_statements_that_span_lines(text, line, column):
+    with pytest.raises(ParseError) as error:
+        parse(text)
+    assert (error.value.line, error.value.column) == (line, column)
+    assert error.value.caret()[1].index("^") == 2 + column - 1
+
+
+def test_a_long_program_is_split_in_linear_time_and_numbered_right():
+    lines = [f"y{i} = sin(y{i - 1}) + x" for i in range(1, 20000)]
+    text = "y0 = x\n" + "\n".join(lines) + "\nfoo(y19999)"
+    with pytest.raises(ParseError) as error:
+        parse(text)
+    assert error.value.line == 20001 and error.value.column == 1
