@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import math
 import signal
-import statistics
 import sys
 import threading
 import time
@@ -240,6 +239,8 @@ def deadline(seconds: float):
 def median_seconds(call: Callable, budget: float = TIMING_BUDGET) -> float:
     """Median wall time of one call: calls are timed in batches long enough to dwarf the clock's
     resolution (like :mod:`timeit`), over as many batches as fit in ``budget`` seconds (at least 5)."""
+    import statistics  # only timing needs it (start-up)
+
     started = time.perf_counter()
     call()
     first = time.perf_counter() - started
@@ -265,8 +266,6 @@ def median_seconds(call: Callable, budget: float = TIMING_BUDGET) -> float:
         for _ in range(number):
             call()
         samples.append((time.perf_counter() - started) / number)
-    import statistics  # only timing needs it (start-up)
-
     return statistics.median(samples)
 
 

@@ -175,3 +175,14 @@ def test_overflow_in_a_method_is_its_rows_error():
     rows = {r["method"]: r for r in record["methods"]}
     assert rows["fd-central"]["error"] and "stencil" in rows["fd-central"]["error"]
     assert rows["reverse"]["error"] is None
+
+
+@pytest.mark.parametrize("pause", [0.0, 0.003])
+def test_median_seconds_for_fast_and_slow_calls(pause):
+    """Both branches: batches of fast calls, and a few samples of a call slower than a quarter of the budget."""
+    import time
+
+    from diffcli.methods import median_seconds
+
+    seconds = median_seconds(lambda: time.sleep(pause), budget=0.004)
+    assert seconds > 0  # the point is that both branches run; durations are not asserted
