@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .chain import bind, evaluate
 from .codegen import compile_function
+from .choices import choose
 from .errors import DiffcliError, UsageError
 from .graph import CONST, VAR, Graph
 from .methods import METHODS, MethodTimeout, check_step, deadline, median_seconds, run_method
@@ -27,15 +28,7 @@ def as_graph(expression) -> Graph:
 
 def select_methods(methods) -> list[str]:
     """Method ids from a list or a comma-separated string; None means all of them."""
-    if methods is None:
-        return list(METHODS)
-    if isinstance(methods, str):
-        methods = [m.strip() for m in methods.split(",") if m.strip()]
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown or not methods:
-        problem = f"unknown method {unknown[0]!r}" if unknown else "no method given"
-        raise UsageError(f"{problem}; choose from {', '.join(METHODS)}")
-    return list(dict.fromkeys(methods))
+    return choose(methods, METHODS)
 
 
 def kinks(graph: Graph, values: list) -> list[str]:

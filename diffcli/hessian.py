@@ -25,6 +25,7 @@ import time
 from .api import as_graph, kinks
 from .chain import adjoints, bind, evaluate, symbolic_gradient
 from .codegen import compile_function
+from .choices import choose
 from .errors import DiffcliError, DomainError, UsageError
 from .forward import Dual, DualAlgebra, forward_pass
 from .graph import Graph
@@ -144,15 +145,7 @@ def hessian(expression, point: dict, methods=None, digits: int = 50, timing: boo
 
 
 def _select(methods) -> list[str]:
-    if methods is None:
-        return list(HESSIAN_METHODS)
-    if isinstance(methods, str):
-        methods = [m.strip() for m in methods.split(",") if m.strip()]
-    unknown = [m for m in methods if m not in HESSIAN_METHODS]
-    if unknown or not methods:
-        problem = f"unknown Hessian method {unknown[0]!r}" if unknown else "no method given"
-        raise UsageError(f"{problem}; choose from {', '.join(HESSIAN_METHODS)}")
-    return list(dict.fromkeys(methods))
+    return choose(methods, HESSIAN_METHODS, what="Hessian method")
 
 
 def _orders(count: int, i: int, j: int) -> tuple:

@@ -55,6 +55,7 @@ import numpy as np
 
 from .chain import evaluate
 from .codegen import compile_function, compile_gradient
+from .choices import choose
 from .errors import DiffcliError, UsageError
 from .graph import Graph
 
@@ -153,15 +154,7 @@ def adam(w, g, state, t, h):
 
 def select_optimizers(optimizers) -> list[str]:
     """Rule ids from a list or a comma-separated string; None means :data:`DEFAULT_OPTIMIZERS`."""
-    if optimizers is None:
-        return list(DEFAULT_OPTIMIZERS)
-    if isinstance(optimizers, str):
-        optimizers = [o.strip() for o in optimizers.split(",") if o.strip()]
-    unknown = [o for o in optimizers if o not in RULES]
-    if unknown or not optimizers:
-        problem = f"unknown optimizer {unknown[0]!r}" if unknown else "no optimizer given"
-        raise UsageError(f"{problem}; choose from {', '.join(RULES)}")
-    return list(dict.fromkeys(optimizers))
+    return choose(optimizers, RULES, DEFAULT_OPTIMIZERS, what="optimizer")
 
 
 # ---------------------------------------------------------------- stopping
