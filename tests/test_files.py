@@ -302,3 +302,35 @@ def test_diff_file_as_latex_escapes_the_text_cells(cli, tmp_path):
     assert code == 1
     assert r"$\partial/\partial x_1$" in out and r"x\_1*y" in out and "$y$" in out
     assert r"unknown function 'foo\_bar'" in out
+
+
+# ---------------------------------------------------------------- verify and eps-sweep over a file
+
+def test_verify_file_checks_every_line(cli, tmp_path):
+    path = tmp_path / "claims.txt"
+    path.write_text("x*sin(x) => sin(x) + x*cos(x)\n"
+                    "x*sin(x) => x*cos(x) @ x=1\n"
+                    "exp(x*z) => z*exp(x*z) @ x=0.5 z=2\n"
+                    "no arrow here\n")
+    code, out, err = cli("verify", "--file", str(path), "--wrt", "x", "--format", "jsonl")
+    records = _records(out)
+    assert code == 1 and [r["line"] for r in records] == [1, 2, 3, 4]
+    assert [r.get("holds") for r in records[:3]] == [True, False, True]
+    assert records[1]["diagnosis"]["mistake"] == "dropped"
+    assert "EXPR => CLAIM" in records[3]["error"]
+    assert "line 2: the claim is WRONG" in err
+    code, _, _ = cli("verify", "--file", str(path), "--wrt", "x", "--claim", "1")
+    assert code == 2
+
+
+def test_eps_sweep_file_gives_one_sweep_per_line(cli, tmp_path):
+    path = tmp_path / "sweeps.txt"
+    path.write_text("sin(x) @ x=1\nexp(x*z) @ x=2 z=3\nlog(x) @ x=-1\n")
+    code, out, err = cli("eps-sweep", "--file", str(path), "--wrt", "x", "--per-decade", "1", "--format", "jsonl")
+    records = _records(out)
+    assert code == 1 and [r["line"] for r in records] == [1, 2, 3]
+    central = records[0]["optimal"]["fd-central"]
+    assert 1e-7 <= central["h"] <= 1e-4 and central["rel_error"] < 1e-9
+    assert "log is undefined" in records[2]["error"]
+    code, out, _ = cli("eps-sweep", "--file", str(path), "--wrt", "x", "--per-decade", "1", "--format", "csv")
+    assert out.splitlines()[0].startswith("line,expression,wrt,scheme,best_h")

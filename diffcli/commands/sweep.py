@@ -6,7 +6,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..app import ExpressionArg, Format, FormatOption, PointArg, WrtOption, app
+import functools
+
+from ..app import (ExpressionArg, FileOption, Format, FormatOption, JobsOption, PointArg, WrtOption, app, emit,
+                   expression_and_point)
 
 
 def _schemes_help() -> str:
@@ -22,9 +25,11 @@ def _schemes_help() -> str:
                                "step h, measured against the mpmath reference and predicted (truncation C·h^p on "
                                "one side, round-off eps·|f|/h on the other), with the best step of each scheme, "
                                "its rule-of-thumb step, and a log-log plot of the V.\n\n"
+                               "With --file, one sweep per line of an expression file (best steps in the table, "
+                               "every row with --format jsonl).\n\n"
                                "Example: diffcli eps-sweep \"exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)\" x=2 z=3 "
                                "--wrt x")
-def eps_sweep(expression: ExpressionArg, point: PointArg = None, wrt: WrtOption = ...,
+def eps_sweep(expression: ExpressionArg = None, point: PointArg = None, wrt: WrtOption = ...,
               schemes: Annotated[Optional[str], typer.Option("--schemes", help=_schemes_help(),
                                                              show_default=False)] = None,
               h_from: Annotated[float, typer.Option("--from", metavar="H", help="Smallest step.")] = 1e-16,
@@ -40,13 +45,27 @@ def eps_sweep(expression: ExpressionArg, point: PointArg = None, wrt: WrtOption 
               terminal_plot: Annotated[bool, typer.Option(
                   "--terminal-plot/--no-terminal-plot",
                   help="Draw the plot as text under the table (table format; needs plotext).")] = True,
+              file: FileOption = None, jobs: JobsOption = 1,
               format: FormatOption = Format.table):
     from ..parse import parse_point
-    from ..render.sweep import render, save_plot
     from ..sweep import sweep
 
-    record = sweep(expression, parse_point(point or []), wrt, schemes=schemes, h_from=h_from, h_to=h_to,
-                   per_decade=per_decade, digits=digits)
+    expression, words = expression_and_point(expression, point, file)
+    options = dict(wrt=wrt, schemes=schemes, h_from=h_from, h_to=h_to, per_decade=per_decade, digits=digits)
+    if file is not None:
+        from ..errors import UsageError
+        from ..render.sweep import FILE_OUTPUT
+        from .runner import run_file
+
+        if plot:
+            raise UsageError("--plot draws one sweep; with --file use --format jsonl and plot the records")
+        return run_file(file, functools.partial(sweep, **options), parse_point(words), format.value, jobs,
+                        FILE_OUTPUT)
+
+    from ..render.sweep import render, save_plot
+
+    record = sweep(expression, parse_point(words), **options)
     if plot:
         save_plot(record, plot)
-    typer.echo(render(record, format.value, plot=terminal_plot))
+    emit(render(record, format.value, plot=terminal_plot))
+    return 0

@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 
 from ..errors import UsageError
-from .base import csv_text, error_number, number, short_decimal, tabulate, to_json
+from .base import FileOutput, csv_text, error_number, number, short_decimal, shorten, tabulate, to_json
 
 MARKERS = {"fd-forward": "f", "fd-backward": "b", "fd-central": "c", "fd-5point": "5", "complex-step": "i"}
 """The character that marks each scheme's measured errors in the terminal plot."""
@@ -217,3 +217,40 @@ def save_plot(record: dict, path: str) -> str:
     finally:
         pyplot.close(figure)
     return path
+
+
+# ---------------------------------------------------------------- expression files (--file)
+
+def file_table(records: list, fmt: str) -> str:
+    """One row per line of the file: for each scheme, its best step and that step's relative error."""
+    schemes = list(dict.fromkeys(s for r in records if "schemes" in r for s in r["schemes"]))
+    headers = ["line", "expression", *[f"{s} best h" for s in schemes], *[f"{s} error" for s in schemes],
+               "error"]
+    rows = []
+    for record in records:
+        row = [str(record["line"]), shorten(record["expression"])]
+        if "error" in record:
+            rows.append(row + [""] * (2 * len(schemes)) + [shorten(record["error"])])
+            continue
+        best = [record["optimal"].get(s) for s in schemes]
+        rows.append(row + [f"{b['h']:.3g}" if b else "" for b in best]
+                    + [error_number(b["rel_error"]) if b else "" for b in best] + [""])
+    return tabulate(headers, rows, fmt)
+
+
+FILE_CSV_HEADER = ("line", "expression", "wrt", "scheme", "best_h", "best_rel_error", "rule_h", "rule_rel_error",
+                   "error")
+
+
+def file_csv_rows(record: dict) -> list:
+    if "error" in record:
+        return [[record["line"], record["expression"], "", "", "", "", "", "", record["error"]]]
+    rows = []
+    for scheme in record["schemes"]:
+        best, rule = record["optimal"].get(scheme) or {}, record["rule"][scheme]
+        rows.append([record["line"], record["expression"], record["wrt"], scheme, _raw(best.get("h")),
+                     _raw(best.get("rel_error")), _raw(rule["h"]), _raw(rule["rel_error"]), rule["error"] or ""])
+    return rows
+
+
+FILE_OUTPUT = FileOutput(table=file_table, csv_header=FILE_CSV_HEADER, csv_rows=file_csv_rows)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import csv_text, error_number, number, tabulate, to_json
+from .base import FileOutput, csv_text, error_number, number, shorten, tabulate, to_json
 
 
 def _short(text) -> str:
@@ -47,3 +47,37 @@ def render(record: dict, fmt: str = "table") -> str:
     elif not record["holds"]:
         lines.append("no single chain-rule term explains the difference")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- expression files (--file)
+
+def file_table(records: list, fmt: str) -> str:
+    """One row per line of the file: expression, claim, verdict, and the diagnosis where it fails."""
+    headers = ["line", "expression", "claim", "holds", "diagnosis or error"]
+    rows = []
+    for record in records:
+        if "error" in record:
+            rows.append([str(record["line"]), shorten(record["expression"]), "", "", shorten(record["error"])])
+            continue
+        diagnosis = (record["diagnosis"] or {}).get("message", "")
+        rows.append([str(record["line"]), shorten(record["expression"]), shorten(record["claim"]),
+                     "yes" if record["holds"] else "NO", shorten(diagnosis)])
+    return tabulate(headers, rows, fmt)
+
+
+FILE_CSV_HEADER = ("line", "expression", "wrt", "claim", "holds", "points", "diagnosis", "error")
+
+
+def file_csv_rows(record: dict) -> list:
+    if "error" in record:
+        return [[record["line"], record["expression"], "", "", "", "", "", record["error"]]]
+    return [[record["line"], record["expression"], record["wrt"], record["claim"], record["holds"],
+             len(record["points"]), (record["diagnosis"] or {}).get("message", ""), ""]]
+
+
+def failures(record: dict) -> list[str]:
+    """The ``check`` of a file run: a claim that does not hold is a failed check (exit 1)."""
+    return [] if record["holds"] else [verdict(record)]
+
+
+FILE_OUTPUT = FileOutput(table=file_table, csv_header=FILE_CSV_HEADER, csv_rows=file_csv_rows)
