@@ -50,7 +50,7 @@ def verify(expression: ExpressionArg = None, wrt: WrtOption = ...,
         raise UsageError("give the claimed derivative with --claim EXPR2")
     from ..render.verify import render
 
-    record = run_verify(expression, wrt, claim, parse_point(words), **options)
+    record = run_verify(expression, claim=claim, point=parse_point(words), **options)
     emit(render(record, format.value))
     return 0 if record["holds"] else 1
 
@@ -63,4 +63,4 @@ def verify_line(line: str, point: dict, **options) -> dict:
     expression, arrow, claim = line.partition("=>")
     if not arrow or not claim.strip():
         raise UsageError("a verify line is EXPR => CLAIM (the claimed derivative after '=>')")
-    return run_verify(expression.strip(), options.pop("wrt"), claim.strip(), point or None, **options)
+    return run_verify(expression.strip(), claim=claim.strip(), point=point or None, **options)
