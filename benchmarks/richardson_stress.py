@@ -19,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from diffcli.chain import evaluate  # noqa: E402
 from diffcli.errors import DiffcliError  # noqa: E402
-from diffcli.finite import RICHARDSON_TOLERANCE, Evaluator, richardson_derivatives  # noqa: E402
+from diffcli.finite import Evaluator  # noqa: E402
+from diffcli.richardson import RICHARDSON_TOLERANCE, richardson_derivatives  # noqa: E402
 from diffcli.parse import parse  # noqa: E402
 from diffcli.reference import reference  # noqa: E402
 

@@ -122,7 +122,7 @@ def _globals(kind: str) -> dict:
 
 def _build(source: str, name: str, kind: str):
     namespace = _globals(kind)
-    exec(compile(source, f"<diffcli {name}>", "exec"), namespace)  # source is generated, never user text
+    exec(compile(source, f"<diffcli {name}>", "exec"), namespace)  # generated-code: names and numbers only
     return namespace[name]
 
 

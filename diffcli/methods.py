@@ -271,4 +271,5 @@ def median_seconds(call: Callable, budget: float = TIMING_BUDGET) -> float:
 
 # Modules that register more methods (imported last: they use ``method`` and ``Estimate`` from here).
 from . import finite  # noqa: E402,F401
+from . import richardson  # noqa: E402,F401
 from . import forward  # noqa: E402,F401
