@@ -214,7 +214,7 @@ def test_missing_plotext_is_a_note_not_a_failure(cli, monkeypatch):
     monkeypatch.setitem(sys.modules, "plotext", None)  # import plotext now raises ImportError
     code, out, err = cli("eps-sweep", "sin(x)", "x=1", "--wrt", "x", "--from", "1e-8")
     assert code == 0 and err == ""
-    assert "(no terminal plot: the terminal plot needs plotext: pip install 'diffcli[plot]')" in out
+    assert "(no terminal plot: the terminal plot needs plotext: pip install 'diffcli[plot]'" in out
 
 
 @pytest.mark.skipif(not HAVE_MATPLOTLIB, reason="matplotlib is not installed (pip install 'diffcli[plot]')")
@@ -230,9 +230,10 @@ def test_plot_file_without_matplotlib_is_one_clear_line(cli, monkeypatch, tmp_pa
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     code, out, err = cli("eps-sweep", "sin(x)", "x=1", "--wrt", "x", "--plot", str(tmp_path / "v.png"))
     assert code == 2 and out == ""
-    assert err == "diffcli: error: --plot needs matplotlib: pip install 'diffcli[plot]'\n"
+    assert err.startswith("diffcli: error: writing a plot file needs matplotlib: pip install 'diffcli[plot]'")
+    assert err.count("\n") == 1
 
 
 def test_plot_file_suffix_is_checked(cli, tmp_path):
     code, _, err = cli("eps-sweep", "sin(x)", "x=1", "--wrt", "x", "--plot", str(tmp_path / "v.jpg"))
-    assert code == 2 and ".png or .svg" in err
+    assert code == 2 and "name it .png, .svg or .pdf" in err

@@ -24,11 +24,21 @@ MARKERS = ("•", "x", "+", "o", "*", "#", "=", "~")
 
 @dataclass
 class Series:
-    """One curve: a label for the legend and its points (non-finite points are left out when drawn)."""
+    """One curve: a label for the legend and its points (non-finite points are left out when drawn).
+
+    ``marker`` fixes its character in the terminal (else one of :data:`MARKERS` by position); ``joined``
+    False draws the points alone; series of one ``group`` share a colour in image files, where ``dashed``
+    draws a dashed line (a model beside its measurements, say).  A series without a label stays out of
+    the legends.
+    """
 
     label: str
     x: Sequence[float]
     y: Sequence[float]
+    marker: str | None = None
+    joined: bool = True
+    group: str | None = None
+    dashed: bool = False
 
 
 def image_format(path: str) -> str:
@@ -131,9 +141,12 @@ def terminal(series: list[Series], *, title: str, xlabel: str, ylabel: str, xlog
         points = [(math.log10(x) if xlog else x, math.log10(y) if ylog else y) for x, y in points]
         everything += points
         xs, ys = zip(*points)
-        marker = MARKERS[k % len(MARKERS)]
-        figure.draw(figure.signal(list(xs), list(ys), marker=marker).lines())
-        legend.append(f"{marker} {one.label}")
+        marker = one.marker or MARKERS[k % len(MARKERS)]
+        signal = figure.signal(list(xs), list(ys), marker=marker)
+        figure.draw(signal.lines() if one.joined else signal)
+        entry = f"{marker} {one.label}"
+        if one.label and entry not in legend:
+            legend.append(entry)
     if not everything:
         return f"{title}: nothing to plot (no finite{' positive' if ylog else ''} values)"
     xs = [x for x, _ in everything]
@@ -154,11 +167,23 @@ def image(series: list[Series], fmt: str, *, title: str, xlabel: str, ylabel: st
     """The plot as a PNG, SVG or PDF file's bytes (matplotlib, no display needed)."""
     figure = _matplotlib_figure()(figsize=(8, 5), layout="constrained")
     axes = figure.add_subplot()
+    colours: dict = {}
+    labelled: set = set()
     for one in series:
         points = _points(one, xlog, ylog)
-        if points:
-            xs, ys = zip(*points)
-            axes.plot(xs, ys, label=one.label, linewidth=1.2)
+        if not points:
+            continue
+        xs, ys = zip(*points)
+        style = {"linestyle": ("--" if one.dashed else "-") if one.joined else "none", "linewidth": 1.2}
+        if not one.joined:  # a terminal's letter is not a matplotlib marker: those become dots
+            marker = one.marker if one.marker in ("*", "o", "x", "+", "s", "^", "v", "D") else "o"
+            style.update(marker=marker, markersize=11 if marker == "*" else 4)
+        if one.group in colours:
+            style["color"] = colours[one.group]
+        label = one.label if one.label and one.label not in labelled else "_nolegend_"
+        labelled.add(one.label)
+        (line,) = axes.plot(xs, ys, label=label, **style)
+        colours.setdefault(one.group, line.get_color())
     axes.set(title=title, xlabel=xlabel, ylabel=ylabel)
     if xlog:
         axes.set_xscale("log")

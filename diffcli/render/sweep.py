@@ -3,8 +3,6 @@ and the plot file (matplotlib).  Both plotting libraries are optional (``pip ins
 
 from __future__ import annotations
 
-import math
-from pathlib import Path
 
 from ..errors import UsageError
 from .base import FileOutput, csv_text, error_number, number, short_decimal, shorten, tabulate, to_json
@@ -18,8 +16,6 @@ DRAWN_LAST = ("complex-step", "fd-5point", "fd-backward", "fd-forward", "fd-cent
 ZERO_FLOOR = 1e-17
 """A relative error of exactly 0 is drawn here (a log scale has no 0)."""
 
-PLOT_SUFFIXES = (".png", ".svg")
-INSTALL_HINT = "pip install 'diffcli[plot]'"
 
 
 def render(record: dict, fmt: str = "table", plot: bool = True, width: int = 100) -> str:
@@ -128,94 +124,50 @@ def _title(record) -> str:
     return f"relative error of ∂f/∂{record['wrt']} against the step h"
 
 
+def _series(record: dict) -> list:
+    """The plot's curves: each scheme's model (dots), then its measured errors (its letter), central's V
+    drawn last so that it shows where curves overlap, and the rule-of-thumb step of each scheme (★, files)."""
+    from .plot import Series
+
+    lines = series(record)
+    curves = [Series("model", [h for h, _ in line["model"]], [e for _, e in line["model"]], marker="·",
+                     group=line["scheme"], dashed=True) for line in lines if line["model"]]
+    for line in sorted(lines, key=lambda line: DRAWN_LAST.index(line["scheme"])):
+        if line["measured"]:
+            curves.append(Series(line["scheme"], [h for h, _ in line["measured"]], [e for _, e in line["measured"]],
+                                 marker=MARKERS[line["scheme"]], joined=False, group=line["scheme"]))
+    return curves
+
+
 def terminal_plot(record: dict, width: int = 100, height: int = 28) -> str:
-    """The V: log-log plot of relative error against h, drawn as text with plotext (no colours).
+    """The V: log-log plot of relative error against h, drawn as text (no colours) by :mod:`.plot`.
 
     Each scheme's measured errors are marked by its letter (f, b, c, 5, i), the model's curves by dots.
     Raises UsageError when plotext is not installed.
     """
-    try:
-        import plotext
-    except ImportError:
-        raise UsageError(f"the terminal plot needs plotext: {INSTALL_HINT}") from None
-    figure = plotext.figure
-    figure.clear()
-    lows, highs, drawn = [], [], series(record)
-    for line in drawn:  # the models first, so that the measured letters are drawn over them
-        if line["model"]:
-            xs, ys = _logs(line["model"])
-            figure.draw(figure.signal(xs, ys, marker="·").lines())
-    for line in sorted(drawn, key=lambda line: DRAWN_LAST.index(line["scheme"])):  # central's V on top
-        if line["measured"]:
-            xs, ys = _logs(line["measured"])
-            lows.append(min(ys))
-            highs.append(max(ys))
-            figure.draw(figure.signal(xs, ys, marker=MARKERS[line["scheme"]]))
-    steps = [math.log10(row["h"]) for row in record["rows"]]
-    low, high = math.floor(min(lows, default=-17)), math.ceil(max(highs, default=0))
-    figure.ruler("x").lim(min(steps), max(steps))
-    figure.ruler("y").lim(low, max(high, low + 1))
-    figure.ruler("x").ticks(*_decades(math.floor(min(steps)), math.ceil(max(steps))))
-    figure.ruler("y").ticks(*_decades(low, max(high, low + 1)))
-    figure.legend(False)
-    figure.title(_title(record))
-    figure.label("step h   (" + "  ".join(f"{MARKERS[s]} {s}" for s in record["schemes"]) + "  · model)", "x")
-    figure.plot_size(width, height)
-    return "\n".join(line.rstrip() for line in figure.build().string(colorless=True).splitlines()).strip("\n")
+    from .plot import terminal
 
-
-def _logs(points):
-    return [math.log10(x) for x, _ in points], [math.log10(y) for _, y in points]
-
-
-def _decades(low: int, high: int):
-    """Tick positions (log10) and labels, about six of them, at whole decades."""
-    stride = max(1, math.ceil((high - low) / 6))
-    positions = list(range(low, high + 1, stride))
-    return positions, ["1" if p == 0 else f"1e{p}" for p in positions]
+    return terminal(_series(record), title=_title(record), xlabel="step h", ylabel="relative error", xlog=True,
+                    ylog=True, width=width, height=height, color=False)
 
 
 def save_plot(record: dict, path: str) -> str:
-    """Write the log-log plot to ``path`` (.png or .svg) with matplotlib; returns the path.
+    """Write the log-log plot to ``path`` (.png, .svg or .pdf) with matplotlib, by :mod:`.plot`; returns the
+    path.  Raises UsageError for another suffix, or when matplotlib is not installed."""
+    from .plot import Series, image, image_format
 
-    Raises UsageError for another suffix, or when matplotlib is not installed.
-    """
-    suffix = Path(path).suffix.lower()
-    if suffix not in PLOT_SUFFIXES:
-        raise UsageError(f"--plot writes {' or '.join(PLOT_SUFFIXES)} files, not {suffix or 'a file without suffix'!r}")
+    fmt = image_format(path)
+    stars = [Series("", [rule["h"]], [max(rule["rel_error"], ZERO_FLOOR)], marker="*", joined=False, group=scheme)
+             for scheme, rule in record["rule"].items()
+             if rule["rel_error"] is not None and record["rows"][0]["h"] <= rule["h"] <= record["rows"][-1]["h"]]
+    picture = image(_series(record) + stars, fmt, title=f"{_title(record)}\nf = {record['expression']}   "
+                    "(dashed: model, ★: the rule's step)", xlabel="step h", ylabel="relative error",
+                    xlog=True, ylog=True)
     try:
-        import matplotlib
-        matplotlib.use("Agg")
-        from matplotlib import pyplot
-    except ImportError:
-        raise UsageError(f"--plot needs matplotlib: {INSTALL_HINT}") from None
-    figure, axes = pyplot.subplots(figsize=(8, 5.5))
-    for line in series(record):
-        color = None
-        if line["measured"]:
-            xs, ys = zip(*line["measured"])
-            (drawn,) = axes.loglog(xs, ys, marker="o", markersize=3, linewidth=1, label=line["scheme"])
-            color = drawn.get_color()
-        if line["model"]:
-            xs, ys = zip(*line["model"])
-            axes.loglog(xs, ys, linestyle="--", linewidth=0.8, color=color, alpha=0.7)
-        rule = record["rule"][line["scheme"]]
-        if rule["rel_error"] is not None and record["rows"][0]["h"] <= rule["h"] <= record["rows"][-1]["h"]:
-            axes.plot([rule["h"]], [max(rule["rel_error"], ZERO_FLOOR)], marker="*", markersize=11, color=color,
-                      linestyle="none")
-    axes.set_xlabel("step h")
-    axes.set_ylabel("relative error")
-    axes.set_title(f"{_title(record)}\nf = {record['expression']}   (dashed: model, ★: the rule's step)",
-                   fontsize=9)
-    axes.grid(True, which="major", alpha=0.3)
-    axes.legend(fontsize=8)
-    figure.tight_layout()
-    try:
-        figure.savefig(path)
+        with open(path, "wb") as handle:
+            handle.write(picture)
     except OSError as error:
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
-    finally:
-        pyplot.close(figure)
     return path
 
 
