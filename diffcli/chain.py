@@ -185,29 +185,44 @@ def bind(graph: Graph, point: dict) -> list:
     return [point[name] for name in graph.variable_names]
 
 
+def forward(graph: Graph, output: int, constant, variable, apply, base: list | None = None,
+            changed: list | None = None) -> list:
+    """The one forward walk: every node the output needs, in topological order, valued by ``constant(value)``,
+    ``variable(name)`` or ``apply(primitive, node, argument values)``; None where not needed.  With ``base``
+    and ``changed``, nodes that did not change keep their value from ``base``."""
+    needed = graph.reachable([output])
+    values: list = [None] * (output + 1)
+    ops, arguments, data = graph.ops, graph.arguments, graph.data
+    for node in range(output + 1):
+        if not needed[node]:
+            continue
+        if base is not None and not changed[node]:
+            values[node] = base[node]
+            continue
+        op = ops[node]
+        if op == CONST:
+            values[node] = constant(data[node])
+        elif op == VAR:
+            values[node] = variable(data[node])
+        else:
+            values[node] = apply(PRIMITIVES[op], node, [values[a] for a in arguments[node]])
+    return values
+
+
 def evaluate(graph: Graph, point: dict, output: int | None = None) -> list:
     """Forward pass on floats, checking every domain; returns every node's value (None where not needed).
 
     Raises DomainError naming the function, the values and where it appears in the text.
     """
-    output = graph.output if output is None else output
     bind(graph, point)
-    needed = graph.reachable([output])
-    values: list = [None] * (output + 1)
-    for node in range(output + 1):
-        if not needed[node]:
-            continue
-        op = graph.ops[node]
-        if op == CONST:
-            values[node] = graph.data[node]
-        elif op == VAR:
-            values[node] = float(point[graph.data[node]])
-        else:
-            try:
-                values[node] = fold(PRIMITIVES[op], [values[a] for a in graph.arguments[node]])
-            except DomainError as error:
-                raise locate(graph, node, error) from None
-    return values
+
+    def apply(primitive, node, args):
+        try:
+            return fold(primitive, args)
+        except DomainError as error:
+            raise locate(graph, node, error) from None
+    return forward(graph, graph.output if output is None else output, float, lambda name: float(point[name]),
+                   apply)
 
 
 def evaluate_mp(graph: Graph, point: dict, m, output: int | None = None, every: bool = False,
@@ -220,31 +235,17 @@ def evaluate_mp(graph: Graph, point: dict, m, output: int | None = None, every: 
     ``complex_step``, values may be ``mpc`` (a variable moved off the real line); domains are checked on
     real parts.  Any other kind of value (a Python float, say) is refused.
     """
-    output = graph.output if output is None else output
     kinds = (m.mpf, m.mpc) if complex_step else m.mpf
-    needed = graph.reachable([output])
-    values: list = [None] * (output + 1)
-    for node in range(output + 1):
-        if not needed[node]:
-            continue
-        if base is not None and not changed[node]:
-            values[node] = base[node]
-            continue
-        op = graph.ops[node]
-        if op == CONST:
-            values[node] = m.mpf(graph.data[node])
-        elif op == VAR:
-            values[node] = point[graph.data[node]]
-        else:
-            primitive = PRIMITIVES[op]
-            args = [values[a] for a in graph.arguments[node]]
-            if not primitive.inside(*(m.re(a) for a in args) if complex_step else args):
-                raise locate(graph, node, DomainError(
-                    f"{primitive.name} is undefined here (needs {primitive.domain})"))
-            value = primitive.mp(m, *args)
-            if not isinstance(value, kinds) or not m.isfinite(value):
-                raise locate(graph, node, DomainError(f"{primitive.name} has no finite real value here"))
-            values[node] = value
+
+    def apply(primitive, node, args):
+        if not primitive.inside(*(m.re(a) for a in args) if complex_step else args):
+            raise locate(graph, node, DomainError(f"{primitive.name} is undefined here (needs {primitive.domain})"))
+        value = primitive.mp(m, *args)
+        if not isinstance(value, kinds) or not m.isfinite(value):
+            raise locate(graph, node, DomainError(f"{primitive.name} has no finite real value here"))
+        return value
+    output = graph.output if output is None else output
+    values = forward(graph, output, m.mpf, point.__getitem__, apply, base, changed)
     return values if every else values[output]
 
 

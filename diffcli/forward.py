@@ -19,10 +19,10 @@ evaluates ``log(x)``.
 
 from __future__ import annotations
 
-from .chain import NumberAlgebra, _Functions, evaluate
+from .chain import NumberAlgebra, _Functions, evaluate, forward
 from .codegen import compile_tangent
 from .errors import DomainError
-from .graph import CONST, VAR, Graph
+from .graph import Graph
 from .methods import method
 from .primitives import PRIMITIVES
 
@@ -89,23 +89,14 @@ def forward_pass(graph: Graph, point: dict, seed: dict) -> list:
     Dual(0.0, 0.0)
     """
     evaluate(graph, point)  # f itself must be defined: a clear, located DomainError otherwise
-    needed = graph.reachable([graph.output])
-    values: list = [None] * (graph.output + 1)
-    for node in range(graph.output + 1):
-        if not needed[node]:
-            continue
-        op = graph.ops[node]
-        if op == CONST:
-            values[node] = graph.data[node]
-        elif op == VAR:
-            name = graph.data[node]
-            values[node] = Dual(float(point[name]), float(seed.get(name, 0.0)))
-        else:
-            try:
-                values[node] = apply(PRIMITIVES[op], [values[a] for a in graph.arguments[node]])
-            except (ValueError, ZeroDivisionError, OverflowError) as error:
-                raise DomainError(f"the partial derivative of {op} is undefined here ({error})") from None
-    return values
+
+    def dual_apply(primitive, node, args):
+        try:
+            return apply(primitive, args)
+        except (ValueError, ZeroDivisionError, OverflowError) as error:
+            raise DomainError(f"the partial derivative of {primitive.name} is undefined here ({error})") from None
+    return forward(graph, graph.output, float,
+                   lambda name: Dual(float(point[name]), float(seed.get(name, 0.0))), dual_apply)
 
 
 @method("dual", "forward-mode AD with dual numbers: one forward pass per variable, each carrying a value "

@@ -28,6 +28,16 @@ def strict(value):
     return value
 
 
+def as_json(record, fmt: str) -> str | None:
+    """A record as ``json`` (indented) or ``jsonl`` (one line); None for the other formats, which each
+    command renders its own way."""
+    if fmt == "json":
+        return to_json(record)
+    if fmt == "jsonl":
+        return to_json(record, indent=None)
+    return None
+
+
 def to_json(record, indent: int | None = 2) -> str:
     return json.dumps(strict(record), indent=indent, allow_nan=False, ensure_ascii=False)
 

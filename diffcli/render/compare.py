@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import FileOutput, csv_text, duration, error_number, number, short_decimal, shorten, tabulate, to_json
+from .base import FileOutput, as_json, csv_text, duration, error_number, number, short_decimal, shorten, tabulate
 
 WIDE_LAYOUT_MAX_VARIABLES = 3
 """Up to this many variables the compare table has one row per method; beyond, one row per partial."""
@@ -10,10 +10,9 @@ WIDE_LAYOUT_MAX_VARIABLES = 3
 
 def render(record: dict, fmt: str = "table") -> str:
     """Render a ``compare`` record (see :func:`diffcli.api.compare`)."""
-    if fmt == "json":
-        return to_json(record)
-    if fmt == "jsonl":
-        return to_json(record, indent=None)
+    text = as_json(record, fmt)
+    if text is not None:
+        return text
     names = list(record["point"])
     if fmt == "csv":
         return _comparecsv_text(record, names)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import FileOutput, csv_text, shorten, tabulate, to_json
+from .base import FileOutput, as_json, csv_text, shorten, tabulate
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -25,10 +25,9 @@ def operator(record: dict) -> str:
 def render(record: dict, fmt: str = "table") -> str:
     """Render a ``diff`` record: ``{"expression", "wrt", "order", "variables", "derivative", "latex",
     "python"}``; ``text`` and ``table`` print the derivative expression."""
-    if fmt == "json":
-        return to_json(record)
-    if fmt == "jsonl":
-        return to_json(record, indent=None)
+    text = as_json(record, fmt)
+    if text is not None:
+        return text
     if fmt == "latex":
         return record["latex"]
     if fmt == "python":

@@ -3,7 +3,7 @@ node list in the shared formats."""
 
 from __future__ import annotations
 
-from .base import csv_text, number, tabulate, to_json
+from .base import as_json, csv_text, number, tabulate
 
 
 def render(record: dict, fmt: str = "dot") -> str:
@@ -13,10 +13,9 @@ def render(record: dict, fmt: str = "dot") -> str:
         return to_dot(record)
     if fmt == "mermaid":
         return to_mermaid(record)
-    if fmt == "json":
-        return to_json(record)
-    if fmt == "jsonl":
-        return to_json(record, indent=None)
+    text = as_json(record, fmt)
+    if text is not None:
+        return text
     inputs: dict[str, list] = {}
     names = {n["id"]: n["name"] for n in record["nodes"]}
     for a, b in record["edges"]:

@@ -3,7 +3,7 @@ the reference and each method side by side, as ``compare`` does for the gradient
 
 from __future__ import annotations
 
-from .base import csv_text, duration, error_number, number, tabulate, to_json
+from .base import as_json, csv_text, duration, error_number, number, tabulate
 
 
 def _short(text) -> str:
@@ -20,10 +20,9 @@ def _entry_label(names, i, j) -> str:
 
 def render(record: dict, fmt: str = "table") -> str:
     """Render a ``hessian`` record."""
-    if fmt == "json":
-        return to_json(record)
-    if fmt == "jsonl":
-        return to_json(record, indent=None)
+    text = as_json(record, fmt)
+    if text is not None:
+        return text
     names = record["variables"]
     reference = record["reference"]
     cells = [(i, j) for i in range(len(names)) for j in range(len(names))]

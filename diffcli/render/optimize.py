@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from . import plot
-from .base import csv_text, duration, number, tabulate, to_json
+from .base import as_json, csv_text, duration, number, tabulate
 
 WIDE_LAYOUT_MAX_PARAMETERS = 4
 """Up to this many parameters the table has a column per parameter; beyond, one column lists them all."""
@@ -15,10 +15,9 @@ WIDE_LAYOUT_MAX_PARAMETERS = 4
 def render(record: dict, fmt: str = "table") -> str:
     """Render an ``optimize`` record (without its ``history``, which :func:`history_csv` writes)."""
     record = {k: v for k, v in record.items() if k != "history"}
-    if fmt == "json":
-        return to_json(record)
-    if fmt == "jsonl":
-        return to_json(record, indent=None)
+    text = as_json(record, fmt)
+    if text is not None:
+        return text
     if fmt == "csv":
         return _csv(record)
     headers, rows = _table(record)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 from ..errors import UsageError
-from .base import FileOutput, csv_text, error_number, number, short_decimal, shorten, tabulate, to_json
+from .base import FileOutput, as_json, csv_text, error_number, number, short_decimal, shorten, tabulate
 
 MARKERS = {"fd-forward": "f", "fd-backward": "b", "fd-central": "c", "fd-5point": "5", "complex-step": "i"}
 """The character that marks each scheme's measured errors in the terminal plot."""
@@ -21,10 +21,9 @@ ZERO_FLOOR = 1e-17
 def render(record: dict, fmt: str = "table", plot: bool = True, width: int = 100) -> str:
     """Render a sweep record; the table format ends with the summary and, with ``plot``, the terminal plot
     (or a note on how to get it when plotext is not installed)."""
-    if fmt == "json":
-        return to_json(record)
-    if fmt == "jsonl":
-        return to_json(record, indent=None)
+    text = as_json(record, fmt)
+    if text is not None:
+        return text
     if fmt == "csv":
         return _csv(record)
     headers, rows = _steps_table(record)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import csv_text, error_number, number, tabulate, to_json
+from .base import as_json, csv_text, error_number, number, tabulate
 
 HEADERS = ["node", "computes", "value", "adjoint g", "chain rule", "terms"]
 
@@ -11,10 +11,9 @@ def render(record: dict, fmt: str = "table") -> str:
     """Render a ``trace`` record: one row per node, inputs first, the output last."""
     from ..trace import numbers
 
-    if fmt == "json":
-        return to_json(record)
-    if fmt == "jsonl":
-        return to_json(record, indent=None)
+    text = as_json(record, fmt)
+    if text is not None:
+        return text
     if fmt == "csv":
         return csv_text(["node", "kind", "computes", "value", "adjoint", "equation", "terms"],
                         [[n["name"], n["kind"], n["computes"] or "", repr(n["value"]), repr(n["adjoint"]),

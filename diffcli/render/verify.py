@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import FileOutput, csv_text, error_number, number, shorten, tabulate, to_json
+from .base import FileOutput, as_json, csv_text, error_number, number, shorten, tabulate
 
 
 def _short(text) -> str:
@@ -24,10 +24,9 @@ def verdict(record: dict) -> str:
 
 def render(record: dict, fmt: str = "table") -> str:
     """Render a ``verify`` record: one row per point checked, then the verdict and any diagnosis."""
-    if fmt == "json":
-        return to_json(record)
-    if fmt == "jsonl":
-        return to_json(record, indent=None)
+    text = as_json(record, fmt)
+    if text is not None:
+        return text
     headers = ["point", "claim", f"∂f/∂{record['wrt']} (reference)", "rel error", "holds"]
     rows = [[", ".join(f"{k}={v!r}" for k, v in p["point"].items()),
              number(p["claim"]) if p["error"] is None else p["error"],
