@@ -37,7 +37,7 @@ def family(name: str, size: int) -> tuple[str, list[str]]:
     if name == "sum":
         text = " + ".join(f"sin(x{i}*x{i + 1}) + exp(x{i})/(1 + x{i}**2)" for i in range(size))
         return text, [f"x{i}" for i in range(size + 1)]
-    lines = [f"y1 = sin(x1*x0 + x1)"] + [f"y{i} = sin(x{i}*y{i - 1} + x{i})" for i in range(2, size + 1)]
+    lines = ["y1 = sin(x1*x0 + x1)"] + [f"y{i} = sin(x{i}*y{i - 1} + x{i})" for i in range(2, size + 1)]
     return "\n".join(lines + [f"y{size}"]), [f"x{i}" for i in range(size + 1)]
 
 
@@ -145,6 +145,15 @@ def _sympy(text, names, batch_points, queue):
     queue.put(("sympy (lambdify, cse)", setup, g_one, g_one / f_one, g_many, g_many / f_many if f_many else None))
 
 
+def _define_f(text: str, names: list[str], scope: dict) -> None:
+    """Define ``f(x)`` in ``scope`` from a family's text (expression or program): x is one array of the
+    variables, the way JAX and autograd differentiate."""
+    source = "def f(x):\n" + "".join(f"    {n} = x[{k}]\n" for k, n in enumerate(names))
+    *statements, last = text.split("\n")
+    source += "".join(f"    {s}\n" for s in statements) + f"    return {last}\n"
+    exec(source, scope)  # benchmark-generated text only
+
+
 def _jax(text, names, batch_points, queue):
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
     import jax
@@ -155,13 +164,7 @@ def _jax(text, names, batch_points, queue):
     rng = np.random.default_rng(0)
     point = jnp.asarray(rng.uniform(0.1, 0.9, len(names)))
     columns = jnp.asarray(rng.uniform(0.1, 0.9, (batch_points, len(names))))
-    source = "def f(x):\n" + "".join(f"    {n} = x[{k}]\n" for k, n in enumerate(names))
-    if "\n" in text:
-        *statements, last = text.split("\n")
-        source += "".join(f"    {s}\n" for s in statements) + f"    return {last}\n"
-    else:
-        source += f"    return {text}\n"
-    exec(source, scope)  # benchmark-generated text only
+    _define_f(text, names, scope)
     f = jax.jit(scope["f"])
     started = time.perf_counter()
     g = jax.jit(jax.grad(scope["f"]))
@@ -187,13 +190,7 @@ def _autograd(text, names, batch_points, queue):
     scope = {"sin": anp.sin, "exp": anp.exp}
     rng = np.random.default_rng(0)
     point = rng.uniform(0.1, 0.9, len(names))
-    source = "def f(x):\n" + "".join(f"    {n} = x[{k}]\n" for k, n in enumerate(names))
-    if "\n" in text:
-        *statements, last = text.split("\n")
-        source += "".join(f"    {s}\n" for s in statements) + f"    return {last}\n"
-    else:
-        source += f"    return {text}\n"
-    exec(source, scope)  # benchmark-generated text only
+    _define_f(text, names, scope)
     f = scope["f"]
     started = time.perf_counter()
     g = autograd.grad(f)

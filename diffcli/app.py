@@ -21,42 +21,21 @@ from typing import Annotated, List, Optional
 import typer
 
 from . import __version__
+from .render.base import FORMATS
 
 
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
-    markdown = "markdown"
-    latex = "latex"
+def _formats(name: str, first: tuple = ()) -> type:
+    """An option's choices: ``first`` (a command's own formats), then the record formats every command has."""
+    names = dict.fromkeys((*first, *FORMATS))
+    return Enum(name, {n: n for n in names}, type=str)
 
 
-class GraphFormat(str, Enum):
-    """``graph`` draws (dot, mermaid) besides the shared formats, which list its nodes."""
-
-    dot = "dot"
-    mermaid = "mermaid"
-    table = "table"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
-    markdown = "markdown"
-    latex = "latex"
-
-
-class DiffFormat(str, Enum):
-    """``diff`` prints an expression (text, the default; ``table`` is the same), LaTeX or a Python function,
-    besides the record formats."""
-
-    text = "text"
-    latex = "latex"
-    python = "python"
-    table = "table"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
-    markdown = "markdown"
+Format = _formats("Format")
+GraphFormat = _formats("GraphFormat", ("dot", "mermaid"))
+"""``graph`` draws (dot, mermaid) besides the shared formats, which list its nodes."""
+DiffFormat = _formats("DiffFormat", ("text", "latex", "python"))
+"""``diff`` prints an expression (text, the default; ``table`` is the same), LaTeX or a Python function,
+besides the record formats."""
 
 
 @dataclass

@@ -14,8 +14,6 @@ only one rule and one loop.
 
 from __future__ import annotations
 
-import math
-
 from .errors import DomainError, UsageError
 from .graph import CONST, VAR, Graph, fold
 from .primitives import PRIMITIVES
@@ -262,10 +260,3 @@ def locate(graph: Graph, node: int, error: DomainError) -> DomainError:
     """Attach the node's position in the source text (if known) to a DomainError."""
     line, column = graph.positions.get(node, (None, None))
     return DomainError(error.message, column=column, text=graph.source, line=line)
-
-
-def is_finite(value) -> bool:
-    try:
-        return math.isfinite(value)
-    except TypeError:
-        return False

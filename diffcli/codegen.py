@@ -12,8 +12,6 @@ the analytic continuations the complex-step method needs), chosen by the globals
 
 from __future__ import annotations
 
-import math
-
 from .chain import _Functions, adjoints
 from .graph import CONST, VAR, Graph
 from .primitives import PRIMITIVES
@@ -212,7 +210,3 @@ def compile_tangent(graph: Graph, kind: str = "real"):
     (7.0, 3.0)
     """
     return _build(tangent_source(graph), "tangent", kind)
-
-
-def all_finite(values) -> bool:
-    return all(math.isfinite(v) for v in values)

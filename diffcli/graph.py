@@ -138,11 +138,6 @@ class Graph:
                     needed[a] = True
         return needed
 
-    def describe(self, node: int) -> str:
-        """A short description of where a node is, for error messages."""
-        label = self.labels.get(node)
-        return f"'{label}'" if label else self.ops[node]
-
 
 def fold(primitive, values: list[float]) -> float:
     """Evaluate ``primitive`` on constant floats, turning every failure into a clear DomainError."""

@@ -4,4 +4,3 @@ Library functions return plain records (dicts); the command line prints what the
 ``base`` holds what every format shares; each command's records have a module of their own here.
 """
 
-from .base import FORMATS  # noqa: F401
