@@ -1,7 +1,7 @@
 """Optimizers that consume reverse-mode gradients, side by side (``diffcli optimize``).
 
-The update rules (in :mod:`diffcli.updates`) are the lecture's, exactly, as small pure functions ``rule(w, g, state, t, h) -> (w, state)``
-of the parameters ``w`` (a numpy vector), the gradient ``g = G_t`` at ``w``, the rule's own ``state`` (a dict,
+The update rules (in :mod:`diffcli.updates`) are the lecture's, exactly, as small pure functions
+``rule(w, g, state, t, h) -> (w, state)`` of the parameters ``w`` (a numpy vector), the gradient ``g = G_t`` at ``w``, the rule's own ``state`` (a dict,
 empty before the first step), the step number ``t`` (1, 2, …) and the hyper-parameters ``h``
 (:class:`Hyper`).  Products of vectors (``⊙``) are elementwise:
 
