@@ -15,7 +15,7 @@ only one rule and one loop.
 from __future__ import annotations
 
 from .errors import DomainError, UsageError
-from .graph import CONST, VAR, Graph, fold
+from .graph import CONST, VAR, Graph, fold, gc_paused
 from .primitives import PRIMITIVES
 
 
@@ -153,6 +153,7 @@ def adjoints(graph: Graph, values: list, algebra, output: int | None = None) -> 
     return adjoint
 
 
+@gc_paused()
 def symbolic_gradient(graph: Graph, output: int | None = None) -> list[int]:
     """Build, inside ``graph``, one simplified derivative node per variable; returns them in variable order.
 

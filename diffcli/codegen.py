@@ -12,8 +12,14 @@ the analytic continuations the complex-step method needs), chosen by the globals
 
 from __future__ import annotations
 
+import functools
+import math
+import operator
+import re
+import sys
+
 from .chain import _Functions, adjoints
-from .graph import CONST, VAR, Graph
+from .graph import CONST, VAR, Graph, gc_paused
 from .primitives import PRIMITIVES
 
 KINDS = ("real", "array", "complex")
@@ -25,64 +31,194 @@ def _literal(value: float) -> str:
 
 
 class Code(str):
-    """A fragment of Python source; arithmetic on it writes more source (fully parenthesised)."""
+    """A fragment of Python source; arithmetic on it writes more source (fully parenthesised).
 
-    def _bin(self, symbol, left, right):
-        return Code(f"({_code(left)} {symbol} {_code(right)})")
+    The arithmetic keeps the adjoint lines short, which is what a gradient costs on numpy arrays (one pass
+    over memory per operation): constants fold (``2.0 - 1.0`` is ``1.0``), ``a * 1.0`` is ``a``,
+    ``a ** 1.0`` is ``a``, ``a * (1.0 / b)`` is ``a / b``, and a negation is carried outwards (``(-a) * b``
+    is ``-(a * b)``, :attr:`negand` is ``a * b``) until a sum absorbs it as a subtraction.  Each rewrite is
+    exact in IEEE arithmetic except ``a / b``, which rounds once where ``a * (1.0 / b)`` rounded twice.
+    A constant whose folding fails or overflows (``log(-0.5)``, ``1.0 / 0.0``) is written as code, so that
+    it fails when run, as the expression does.
+    """
 
-    def __add__(self, other): return self._bin("+", self, other)
-    def __radd__(self, other): return self._bin("+", other, self)
-    def __sub__(self, other): return self._bin("-", self, other)
-    def __rsub__(self, other): return self._bin("-", other, self)
-    def __mul__(self, other): return self._bin("*", self, other)
-    def __rmul__(self, other): return self._bin("*", other, self)
-    def __truediv__(self, other): return self._bin("/", self, other)
-    def __rtruediv__(self, other): return self._bin("/", other, self)
-    def __pow__(self, other): return Code(f"pow({_code(self)}, {_code(other)})")
-    def __rpow__(self, other): return Code(f"pow({_code(other)}, {_code(self)})")
-    def __neg__(self): return Code(f"(-{_code(self)})")
+    negand = None
+    """For ``(-x)``: the fragment ``x``."""
+    reciprocal = None
+    """For ``(1.0 / x)``: the fragment ``x``."""
+    value = None
+    """For a constant of the graph: its number."""
+
+    def __add__(self, other): return _binary("+", self, other)
+    def __radd__(self, other): return _binary("+", other, self)
+    def __sub__(self, other): return _binary("-", self, other)
+    def __rsub__(self, other): return _binary("-", other, self)
+    def __mul__(self, other): return _binary("*", self, other)
+    def __rmul__(self, other): return _binary("*", other, self)
+    def __truediv__(self, other): return _binary("/", self, other)
+    def __rtruediv__(self, other): return _binary("/", other, self)
+    def __pow__(self, other): return _binary("**", self, other)
+    def __rpow__(self, other): return _binary("**", other, self)
+    def __neg__(self): return _negate(self)
+
+
+def _constant(value: float) -> Code:
+    code = Code(_literal(value))
+    code.value = float(value)
+    return code
+
+
+def _number(value) -> float | None:
+    """The number a value stands for (a float, or a constant's fragment), or None for code."""
+    return value.value if isinstance(value, Code) else float(value)
+
+
+def _fold(function, *numbers) -> float | None:
+    """``function(*numbers)`` if it is a finite float, else None (the code is written out instead)."""
+    try:
+        result = float(function(*numbers))
+    except (ArithmeticError, ValueError):
+        return None
+    return result if math.isfinite(result) else None
+
+
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+               "**": PRIMITIVES["pow"].real}
 
 
 def _code(value) -> str:
     return str(value) if isinstance(value, Code) else _literal(value)
 
 
+def _negate(value):
+    """``-value``, with the negation recorded (:attr:`Code.negand`) so that a later sum can subtract."""
+    number = _number(value)
+    if number is not None:
+        return -number
+    if value.negand is not None:
+        return value.negand
+    negated = Code(f"(-{value})")
+    negated.negand = value
+    return negated
+
+
+def _sign(value):
+    """``(negative, magnitude)``: value = -magnitude if negative else magnitude."""
+    if isinstance(value, Code) and value.negand is not None:
+        return True, value.negand
+    return False, value
+
+
+def _binary(symbol: str, left, right):
+    a, b = _number(left), _number(right)
+    if a is not None and b is not None:
+        folded = _fold(_ARITHMETIC[symbol], a, b)
+        if folded is not None:
+            return folded
+    if symbol == "**":
+        return left if b == 1.0 else Code(f"pow({_code(left)}, {_code(right)})")
+    if symbol in "*/":
+        if symbol == "*" and a == 1.0:
+            return right
+        if b == 1.0:
+            return left
+        left_negative, left = _sign(left)
+        right_negative, right = _sign(right)
+        if left_negative != right_negative:
+            return _negate(_binary(symbol, left, right))
+        if symbol == "*":
+            if isinstance(right, Code) and right.reciprocal is not None:
+                return _binary("/", left, right.reciprocal)
+            if isinstance(left, Code) and left.reciprocal is not None:
+                return _binary("/", right, left.reciprocal)
+    code = Code(f"({_code(left)} {symbol} {_code(right)})")
+    if symbol == "/" and a == 1.0:
+        code.reciprocal = right
+    return code
+
+
+def _is_name(value) -> bool:
+    """A bare name (``v3``, ``g7``): another variable's object, which must not be changed in place."""
+    return isinstance(value, Code) and value.isidentifier()
+
+
+def _read_once(graph: Graph) -> list[bool]:
+    """Per node: the backward loop reads its adjoint at most once (at most one argument depends on a variable)."""
+    depends = graph.depends_on_variables()
+    return [sum(1 for a in graph.arguments[n] if depends[a]) <= 1 for n in range(len(graph))]
+
+
 def _call(primitive, args):
-    if not any(isinstance(a, Code) for a in args):  # a constant such as log(2.0): fold it now
-        return float(primitive.real(*args))
+    numbers = [_number(a) for a in args]
+    if None not in numbers:  # a constant such as log(2.0): fold it now
+        folded = _fold(primitive.real, *numbers)
+        if folded is not None:
+            return folded
     return Code(f"{primitive.name}({', '.join(_code(a) for a in args)})")
 
 
 class CodeAlgebra:
-    """Source lines: each adjoint becomes a variable ``g<node>`` assigned in ``lines``."""
+    """Source lines: each adjoint becomes a variable ``g<node>`` assigned in ``lines``.
+
+    An adjoint that is a number (the output's, and those reached from it through partials that are
+    numbers, as in a flat sum) stays a number and writes no line; one that equals another name (``x + y``
+    passes its adjoint on unchanged) is that name.  A sum of terms accumulates in place (``g3 += …``,
+    ``g3 -= …``) only into an array the adjoint owns, one its own line created: never into a name it shares
+    (``g0 = g4; g1 = g4; g0 += …`` would change g1 too).  A negative adjoint is kept as its magnitude and a
+    sign, so that ``-(a / b)`` costs one operation where it is added.
+    """
 
     one = 1.0
 
-    def __init__(self):
+    def __init__(self, graph: Graph | None = None):
         self.functions = _Functions(_call)
         self.lines: list[str] = []
+        self._owned: set[int] = set()
+        self._read_once = _read_once(graph) if graph is not None else None
 
     def times(self, adjoint, partial):
-        if not isinstance(partial, Code):
-            if partial == 1.0:
-                return adjoint
-            if partial == -1.0:
-                return Code(f"(-{_code(adjoint)})")
-            if partial == 0.0:
-                return 0.0
-        if not isinstance(adjoint, Code) and adjoint == 1.0:
-            return partial
-        return Code(f"{_code(adjoint)} * {_code(partial)}")
+        p, g = _number(partial), _number(adjoint)
+        if p == 0.0:
+            return 0.0
+        if p == -1.0:
+            return _negate(adjoint)
+        if g == -1.0:
+            return _negate(partial)
+        return _binary("*", adjoint, partial)
 
     def first(self, term, node):
-        self.lines.append(f"g{node} = {_code(term)}")
-        return Code(f"g{node}")
+        if _number(term) is not None:
+            return term
+        negative, magnitude = _sign(term)
+        if _is_name(magnitude) or (self._read_once is not None and self._read_once[node]):
+            return term
+        self.lines.append(f"g{node} = {_code(magnitude)}")
+        self._owned.add(node)
+        name = Code(f"g{node}")
+        return _negate(name) if negative else name
 
     def plus(self, total, term, node):
-        # Not ``+=``: on numpy arrays that would add in place into an array another adjoint may share
-        # (``g0 = g4; g1 = g4``), corrupting both.
-        self.lines.append(f"g{node} = g{node} + {_code(term)}")
-        return total
+        if _number(total) is not None and _number(term) is not None:
+            return _binary("+", total, term)
+        name = Code(f"g{node}")
+        total_negative, total_magnitude = _sign(total)
+        term_negative, term_magnitude = _sign(term)
+        if node in self._owned and total_magnitude == name:
+            self.lines.append(f"g{node} {'-' if total_negative != term_negative else '+'}= {_code(term_magnitude)}")
+            return total
+        # Not ``+=``: the total may share its array with another adjoint (see the class docstring).
+        if total_negative and term_negative:
+            self.lines.append(f"g{node} = {_code(total_magnitude)} + {_code(term_magnitude)}")
+            result = _negate(name)
+        elif total_negative or term_negative:
+            plus, minus = (term_magnitude, total_magnitude) if total_negative else (total_magnitude, term_magnitude)
+            self.lines.append(f"g{node} = {_code(plus)} - {_code(minus)}")
+            result = name
+        else:
+            self.lines.append(f"g{node} = {_code(total_magnitude)} + {_code(term_magnitude)}")
+            result = name
+        self._owned.add(node)
+        return result
 
     def note(self, node, argument, partial, term):
         pass
@@ -118,7 +254,78 @@ def _globals(kind: str) -> dict:
     return {p.name: getattr(p, kind) for p in PRIMITIVES.values()}
 
 
+MALLOC_KEEP_BYTES = 256 << 20
+"""Freed heap memory the process keeps for reuse instead of returning it to the system (see
+:func:`keep_freed_memory`)."""
+
+MALLOC_HEAP_ARRAYS_BYTES = 32 << 20
+"""Arrays up to this size come from the heap, not from a fresh ``mmap`` each (glibc's largest setting)."""
+
+
+@functools.cache
+def keep_freed_memory() -> bool:
+    """Tell glibc's malloc to keep freed memory for reuse; True if it took the settings.
+
+    A batched gradient allocates one numpy array per line and frees them all when it returns.  By default
+    glibc returns the freed top of the heap to the system (above 128 kB) and serves each array above 128 kB
+    by its own ``mmap``, so the next call faults every page in again, zero-filled by the kernel: at 10,000
+    points that was 60% of the gradient's time (``benchmarks/gradient_cost.py``, sum family, D = 10 and 100).
+    Called once, when code for numpy arrays is first compiled.  The cost is that the process keeps up to
+    :data:`MALLOC_KEEP_BYTES` of freed memory.  Elsewhere than glibc it does nothing.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # not glibc (musl has no libc.so.6)
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
+    return bool(mallopt(m_trim_threshold, MALLOC_KEEP_BYTES)) and bool(mallopt(m_mmap_threshold,
+                                                                                MALLOC_HEAP_ARRAYS_BYTES))
+
+
+_NAME = re.compile(r"\b[vgd]\d+\b")
+
+
+def release_dead(source: str) -> str:
+    r"""The generated function with ``del`` after each name's last read, so that on numpy arrays each
+    intermediate's memory is reused as soon as it is dead (a smaller working set, warm in the cache),
+    rather than all of them living until the function returns.
+
+    >>> print(release_dead("def f(v0):\n    v1 = v0 * v0\n    v2 = sin(v1)\n    return (v2,)\n"), end="")
+    def f(v0):
+        v1 = v0 * v0
+        v2 = sin(v1)
+        del v1
+        return (v2,)
+    """
+    head, *body = source.rstrip("\n").split("\n")
+    parameters = set(_NAME.findall(head))
+    last = {}
+    for i, line in enumerate(body):
+        target, operator, expression = line.strip().partition(" = ")
+        if not operator:  # ``g3 += …`` reads g3 too; ``return …`` reads everything it names
+            expression = line
+        for name in _NAME.findall(expression):
+            last[name] = i
+    dead = [[] for _ in body]
+    for name, i in last.items():
+        if name not in parameters and not body[i].lstrip().startswith("return"):
+            dead[i].append(name)
+    lines = [head]
+    for line, names in zip(body, dead):
+        lines.append(line)
+        if names:
+            lines.append(f"    del {', '.join(sorted(names, key=lambda n: (n[0], int(n[1:]))))}")
+    return "\n".join(lines) + "\n"
+
+
 def _build(source: str, name: str, kind: str):
+    if kind == "array":
+        keep_freed_memory()
+        source = release_dead(source)
     namespace = _globals(kind)
     exec(compile(source, f"<diffcli {name}>", "exec"), namespace)  # generated-code: names and numbers only
     return namespace[name]
@@ -126,6 +333,12 @@ def _build(source: str, name: str, kind: str):
 
 def _value(graph: Graph, node: int) -> str:
     return _literal(graph.data[node]) if graph.ops[node] == CONST else f"v{node}"
+
+
+def _operand(graph: Graph, node: int):
+    """What the rules get for a node: its value as a number if it is a constant (so ``2.0 - 1.0`` folds),
+    else its name."""
+    return _constant(graph.data[node]) if graph.ops[node] == CONST else Code(f"v{node}")
 
 
 def function_source(graph: Graph, outputs: list[int], name: str = "f") -> str:
@@ -140,9 +353,8 @@ def gradient_source(graph: Graph, name: str = "gradient") -> str:
     """Source of ``def gradient(<variables>): … return value, (g_x, g_z, …)`` (reverse mode)."""
     params = ", ".join(f"v{v}" for v in graph.variables)
     lines = forward_lines(graph, [graph.output])
-    algebra = CodeAlgebra()
-    names = [Code(_value(graph, n)) for n in range(len(graph))]
-    adjoint = adjoints(graph, names, algebra)
+    algebra = CodeAlgebra(graph)
+    adjoint = adjoints(graph, [_operand(graph, n) for n in range(len(graph))], algebra)
     lines += algebra.lines
     grads = ", ".join(_code(adjoint[v]) if v in adjoint else "0.0" for v in graph.variables)
     lines.append(f"return {_value(graph, graph.output)}, ({grads}{',' if len(graph.variables) == 1 else ''})")
@@ -165,21 +377,33 @@ def tangent_source(graph: Graph, name: str = "tangent") -> str:
             continue
         lines.append(f"v{node} = {node_expression(graph, node, lambda a: _value(graph, a))}")
         primitive = PRIMITIVES[graph.ops[node]]
-        args = [Code(_value(graph, a)) for a in graph.arguments[node]]
+        args = [_operand(graph, a) for a in graph.arguments[node]]
         terms = []
         for k, a in enumerate(graph.arguments[node]):
             if depends[a]:
                 partial = primitive.partials[k](algebra.functions, Code(f"v{node}"), *args)
                 term = algebra.times(Code(f"d{a}"), partial)
-                if isinstance(term, Code) or term != 0.0:
-                    terms.append(_code(term))
-        lines.append(f"d{node} = {' + '.join(terms) or '0.0'}")
+                if _number(term) != 0.0:
+                    terms.append(term)
+        lines.append(f"d{node} = {_sum(terms)}")
     output = graph.output
     tangent = f"d{output}" if depends[output] else "0.0"
     lines.append(f"return {_value(graph, output)}, {tangent}")
     return f"def {name}({params}):\n" + "".join(f"    {line}\n" for line in lines)
 
 
+def _sum(terms: list) -> str:
+    """Source of the sum of terms, a negated term subtracted: ``a - b`` rather than ``a + (-b)``."""
+    if not terms:
+        return "0.0"
+    text = _code(terms[0])
+    for term in terms[1:]:
+        negative, magnitude = _sign(term)
+        text += f" {'-' if negative else '+'} {_code(magnitude)}"
+    return text
+
+
+@gc_paused()
 def compile_function(graph: Graph, outputs: list[int] | None = None, kind: str = "real"):
     """Compile the graph's outputs (default: its output) to ``f(*variables) -> tuple``.
 
@@ -192,6 +416,7 @@ def compile_function(graph: Graph, outputs: list[int] | None = None, kind: str =
     return _build(function_source(graph, outputs), "f", kind)
 
 
+@gc_paused()
 def compile_gradient(graph: Graph, kind: str = "real"):
     """Compile reverse mode to ``gradient(*variables) -> (value, (∂/∂v for v in variables))``.
 
@@ -202,6 +427,7 @@ def compile_gradient(graph: Graph, kind: str = "real"):
     return _build(gradient_source(graph), "gradient", kind)
 
 
+@gc_paused()
 def compile_tangent(graph: Graph, kind: str = "real"):
     """Compile forward mode to ``tangent(*variables, *seeds) -> (value, directional derivative)``.
 

@@ -25,7 +25,7 @@ import re
 import unicodedata
 
 from .errors import DiffcliError, DomainError, LimitError, ParseError, UsageError
-from .graph import Graph
+from .graph import Graph, gc_paused
 from .primitives import CONSTANTS, FUNCTIONS
 
 MAX_INPUT_CHARS = 10_000_000
@@ -69,6 +69,7 @@ class _Statement:
         self.text, self.line, self.start = text, line, start
 
 
+@gc_paused()
 def parse(text: str) -> Graph:
     """Parse an expression or a program into a graph whose ``output`` is the value it computes.
 

@@ -204,6 +204,12 @@ def _np_sigmoid(x):
     return np.exp(-np.logaddexp(0.0, -x))
 
 
+def _np_pow(x, y):
+    # x**2 is the commonest power in generated models; np.square is twice as fast as np.power and gives the
+    # same correctly rounded x·x
+    return np.square(x) if y.__class__ is float and y == 2.0 else np.power(x, y)
+
+
 def _np_sign(x):
     return np.where(np.asarray(x) >= 0, 1.0, -1.0)
 
@@ -354,7 +360,7 @@ _TABLE = [
        (lambda b, y, x: -1.0,),
        "-{0}", symbol="-", precedence=NEG, public=False, identities=_neg_identities,
        rule="constant factor rule"),
-    _p("pow", 2, _pow, np.power, operator.pow, lambda m, x, y: m.power(x, y),
+    _p("pow", 2, _pow, _np_pow, operator.pow, lambda m, x, y: m.power(x, y),
        (lambda b, y, x, z: z * x ** (z - 1.0), lambda b, y, x, z: b.log(x) * y),
        "{0}^{{{1}}}", domain="x > 0, or x == 0 and y > 0, or x < 0 and y an integer",
        inside=lambda x, y: x > 0 or (x == 0 and y > 0) or (x < 0 and _is_integer(y)),

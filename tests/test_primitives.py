@@ -159,3 +159,15 @@ def test_numerically_careful_evaluators():
     assert PRIMITIVES["cbrt"].real(-8.0) == -2.0
     assert PRIMITIVES["cbrt"].complex(complex(-8.0)).real == pytest.approx(-2.0)
     assert cmath.isclose(PRIMITIVES["log1p"].complex(1e-20 + 1e-30j), complex(1e-20, 1e-30), rel_tol=1e-15)
+
+
+def test_array_square_is_the_power_it_replaces():
+    """``pow(x, 2.0)`` on arrays takes numpy's faster square: the same correctly rounded x·x, bit for bit,
+    including signs, infinities and nan; other exponents stay np.power."""
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.normal(size=1000) * 10.0 ** rng.integers(-200, 200, 1000),
+                        [0.0, -0.0, np.inf, -np.inf, np.nan, 1e200, -1e-200]])
+    square = PRIMITIVES["pow"].array
+    with np.errstate(all="ignore"):
+        assert np.array_equal(square(x, 2.0), np.power(x, 2.0), equal_nan=True)
+        assert np.array_equal(square(x, 3.0), np.power(x, 3.0), equal_nan=True)

@@ -1,14 +1,17 @@
 """Big expressions and many points: flat chains past CPython's parser limit, 100,000 nodes, batches."""
 
+import gc
 import math
+import platform
 import random
+import re
 
 import mpmath
 import numpy as np
 import pytest
 
 from diffcli.chain import evaluate, symbolic_gradient
-from diffcli.codegen import compile_function, compile_gradient
+from diffcli.codegen import compile_function, compile_gradient, gradient_source, keep_freed_memory, release_dead
 from diffcli.errors import LimitError
 from diffcli.parse import parse
 from diffcli.reference import reference
@@ -73,6 +76,63 @@ def test_batch_of_10000_points_matches_per_point_results():
         assert value[i] == pytest.approx(v, rel=1e-14)
         assert gx[i] == pytest.approx(sx, rel=1e-13) and gz[i] == pytest.approx(sz, rel=1e-13)
 
+
+
+def test_compiled_gradient_writes_no_avoidable_operation():
+    """On arrays a gradient costs one pass over memory per operation, so the code has none to spare: a
+    product with a reciprocal is a division, a negation is a subtraction, a power 1 or a partial 1 writes
+    nothing, and the constant adjoints of a sum are numbers, not lines."""
+    source = gradient_source(parse("exp(x)/(1 + x**2) + sin(x*y) - y/x"))
+    assert "* (1.0 /" not in source and "(-" not in source
+    assert "1.0)" not in source and "2.0 - 1.0" not in source and "1.0 *" not in source
+    assert source.count("\n") - 1 == 10 + 5  # 10 forward lines, 5 adjoint lines (see the comment below)
+    # g0 = e/b - (v/b)·2x;  g3 = cos(xy);  g0 += g3·y;  g1 = g3·x - 1/x;  g0 += (y/x)/x
+
+
+def test_batched_gradient_with_a_scalar_argument_matches_single_points():
+    """A variable given as a number among arrays: the adjoints that accumulate in place broadcast."""
+    graph = parse("x*y + sin(x)*y**2 + y/x")
+    x = np.linspace(0.5, 2.0, 7)
+    value, (gx, gy) = compile_gradient(graph, kind="array")(x, 1.5)
+    single = compile_gradient(graph)
+    for i in range(7):
+        v, (sx, sy) = single(float(x[i]), 1.5)
+        assert (value[i], gx[i], gy[i]) == pytest.approx((v, sx, sy), rel=1e-14)
+
+
+def test_dead_intermediates_are_released_after_their_last_read():
+    source = gradient_source(parse(generated_sum(3)))
+    released = release_dead(source)
+    body = released.splitlines()[1:]
+    for k, line in enumerate(body):
+        if line.strip().startswith("del "):
+            for name in line.strip()[4:].split(", "):
+                later = "\n".join(body[k + 1:])
+                assert not re.search(rf"\b{name}\b", later), (name, later)
+    graph = parse(generated_sum(3))
+    columns = [np.linspace(0.1, 0.9, 5) + k for k in range(4)]
+    _, batched = compile_gradient(graph, kind="array")(*columns)
+    for i in range(5):
+        _, single = compile_gradient(graph)(*(float(c[i]) for c in columns))
+        assert [float(g[i]) for g in batched] == pytest.approx(single, rel=1e-14)
+
+
+def test_building_pauses_the_cyclic_collector_and_restores_it():
+    assert gc.isenabled()
+    parse(generated_sum(2))
+    compile_gradient(parse("x*y"), kind="array")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        parse("x + 1")
+        assert not gc.isenabled()  # a pause inside leaves an outer decision alone
+    finally:
+        gc.enable()
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="the malloc settings are glibc's")
+def test_batched_code_keeps_freed_memory_on_glibc():
+    assert keep_freed_memory()
 
 @pytest.mark.parametrize("operator, expected", [("+", 100_000.0), ("*", 1.0)])
 def test_flat_chain_of_100k_operands(operator, expected):
