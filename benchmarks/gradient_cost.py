@@ -246,6 +246,7 @@ def main():
     print(f"peers installed: {', '.join(peers) or 'none'}")
     print("| family | D | nodes | method | setup | grad/f (1 point) | grad/f (batch) | batch grad time | batch points |")
     print("|---|---|---|---|---|---|---|---|---|")
+    batch_times, setups = {}, {}  # (family, D) -> seconds: diffcli reverse's and JAX's batched gradient; setup
     for fam in args.families.split(","):
         for size in (int(s) for s in args.sizes.split(",")):
             text, names = family(fam, size)
@@ -255,6 +256,9 @@ def main():
                 name, nodes, setup, t_one, ratio_one, t_many, ratio_many = row
                 if name == "diffcli f":
                     continue
+                if name == "diffcli reverse":
+                    batch_times.setdefault((fam, size), {})["diffcli"] = t_many
+                    setups[(fam, size)] = setup
                 print(f"| {fam} | {size} | {nodes} | {name} | {show(setup, 's')} | {show(ratio_one)} | "
                       f"{show(ratio_many)} | {show(t_many, 's')} | {batch_points} |", flush=True)
             for peer in peers:
@@ -263,8 +267,25 @@ def main():
                     print(f"| {fam} | {size} | | {result[0]} | {result[1]} | - | - | - | |", flush=True)
                 else:
                     label, setup, _, ratio_one, t_many, ratio_many = result
+                    if peer == "jax":
+                        batch_times.setdefault((fam, size), {})["jax"] = t_many
                     print(f"| {fam} | {size} | | {label} | {show(setup, 's')} | {show(ratio_one)} | "
                           f"{show(ratio_many)} | {show(t_many, 's')} | {batch_points} |", flush=True)
+    summarize(batch_times, setups)
+
+
+def summarize(batch_times: dict, setups: dict) -> None:
+    """The targets of issue 6 that compare numbers of this run: reverse's batched gradient against JAX's
+    (<= 1.5x), and setup growth from D to 10 D (<= 12x)."""
+    print()
+    for (fam, size), times in batch_times.items():
+        if times.get("diffcli") and times.get("jax"):
+            print(f"{fam} D={size}: diffcli reverse / jax batched gradient = {times['diffcli'] / times['jax']:.2f}x "
+                  "(target <= 1.5)")
+    for (fam, size), setup in setups.items():
+        if (fam, size * 10) in setups:
+            print(f"{fam} D={size} -> {size * 10}: setup grows {setups[(fam, size * 10)] / setup:.1f}x "
+                  "(target <= 12)")
 
 
 if __name__ == "__main__":

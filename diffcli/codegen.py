@@ -48,6 +48,9 @@ class Code(str):
     """For ``(1.0 / x)``: the fragment ``x``."""
     value = None
     """For a constant of the graph: its number."""
+    known = None
+    """Source of the values already computed → their names (``"(v3 / v2)"`` → ``"v4"``), shared by every
+    fragment built from the forward values, so that a derivative reuses what f computed."""
 
     def __add__(self, other): return _binary("+", self, other)
     def __radd__(self, other): return _binary("+", other, self)
@@ -97,7 +100,9 @@ def _negate(value):
         return -number
     if value.negand is not None:
         return value.negand
-    negated = Code(f"(-{value})")
+    negated = _reuse(Code(f"(-{value})"), value)
+    if negated.isidentifier():  # f computed -value itself
+        return negated
     negated.negand = value
     return negated
 
@@ -116,7 +121,7 @@ def _binary(symbol: str, left, right):
         if folded is not None:
             return folded
     if symbol == "**":
-        return left if b == 1.0 else Code(f"pow({_code(left)}, {_code(right)})")
+        return left if b == 1.0 else _reuse(Code(f"pow({_code(left)}, {_code(right)})"), left, right)
     if symbol in "*/":
         if symbol == "*" and a == 1.0:
             return right
@@ -131,9 +136,22 @@ def _binary(symbol: str, left, right):
                 return _binary("/", left, right.reciprocal)
             if isinstance(left, Code) and left.reciprocal is not None:
                 return _binary("/", right, left.reciprocal)
-    code = Code(f"({_code(left)} {symbol} {_code(right)})")
-    if symbol == "/" and a == 1.0:
+    code = _reuse(Code(f"({_code(left)} {symbol} {_code(right)})"), left, right)
+    if symbol == "/" and a == 1.0 and not code.isidentifier():
         code.reciprocal = right
+    return code
+
+
+def _reuse(code: Code, *parts) -> Code:
+    """``code``, or the name of the forward value computed by the same source if there is one; either way
+    carrying the parts' table of :attr:`Code.known` on."""
+    known = next((p.known for p in parts if isinstance(p, Code) and p.known is not None), None)
+    if known is None:
+        return code
+    name = known.get(code)
+    if name is not None:
+        code = Code(name)
+    code.known = known
     return code
 
 
@@ -154,7 +172,7 @@ def _call(primitive, args):
         folded = _fold(primitive.real, *numbers)
         if folded is not None:
             return folded
-    return Code(f"{primitive.name}({', '.join(_code(a) for a in args)})")
+    return _reuse(Code(f"{primitive.name}({', '.join(_code(a) for a in args)})"), *args)
 
 
 class CodeAlgebra:
@@ -236,6 +254,18 @@ def node_expression(graph: Graph, node: int, names) -> str:
     if primitive.symbol and primitive.arity == 1:
         return f"{primitive.symbol}{args[0]}"
     return f"{primitive.name}({', '.join(args)})"
+
+
+def _computed(graph: Graph, outputs) -> dict[str, str]:
+    """What the forward lines compute, as :class:`Code` would write it → the name it is stored in."""
+    needed = graph.reachable(outputs)
+    names = lambda a: _literal(graph.data[a]) if graph.ops[a] == CONST else f"v{a}"  # noqa: E731
+    computed = {}
+    for n in range(max(outputs, default=-1) + 1):
+        if needed[n] and graph.ops[n] not in (CONST, VAR):
+            text = node_expression(graph, n, names)
+            computed[f"({text})" if PRIMITIVES[graph.ops[n]].symbol not in (None, "**") else text] = f"v{n}"
+    return computed
 
 
 def forward_lines(graph: Graph, outputs) -> list[str]:
@@ -354,7 +384,12 @@ def gradient_source(graph: Graph, name: str = "gradient") -> str:
     params = ", ".join(f"v{v}" for v in graph.variables)
     lines = forward_lines(graph, [graph.output])
     algebra = CodeAlgebra(graph)
-    adjoint = adjoints(graph, [_operand(graph, n) for n in range(len(graph))], algebra)
+    known = _computed(graph, [graph.output])
+    operands = [_operand(graph, n) for n in range(len(graph))]
+    for operand in operands:
+        if isinstance(operand, Code) and operand.value is None:
+            operand.known = known
+    adjoint = adjoints(graph, operands, algebra)
     lines += algebra.lines
     grads = ", ".join(_code(adjoint[v]) if v in adjoint else "0.0" for v in graph.variables)
     lines.append(f"return {_value(graph, graph.output)}, ({grads}{',' if len(graph.variables) == 1 else ''})")
