@@ -39,7 +39,7 @@ RICHARDSON_TOLERANCE = 1e-10
 """A relative error estimate above this is reported as a warning in the row: the digits are not vouched for."""
 
 _CENTRAL, _FORWARD, _BACKWARD = 0, 1, 2
-_UPPER, _LOWER = (0, 0, 2), (1, 2, 1)   # per family, which of (x + h, x − h, x) its difference goes from and to
+_UPPER, _LOWER = [0, 0, 2], [1, 2, 1]   # per family, which of (x + h, x − h, x) its difference goes from and to
 _T, _E, _RELATIVE, _R = range(4)         # the planes of a candidate: value, error estimate, estimate / |value|, R
 
 
@@ -79,43 +79,52 @@ def _layout(rows: int):
 
 
 def _differences(F, f0: float, x, points, half):
-    """Level 0 of the tableau: ``X`` shaped (levels + 1, 2, plane) (see :func:`_layout`), nan above level 0,
-    with the central, forward and backward difference at every step in ``X[0, 0]`` and a bound of its
-    round-off in ``X[0, 1]``.  ``points[q]`` are x[q] + h_j then x[q] − h_j, ``F`` f there (nan where
-    undefined), ``f0`` f at x.
+    """Level 0 of the tableau: ``X`` shaped (levels + 1, 2, plane) (see :func:`_layout`), its levels above
+    0 still to be filled, with the central, forward and backward difference at every step in ``X[0, 0]``
+    and a bound of its round-off in ``X[0, 1]``.  ``points[q]`` are x[q] + h_j then x[q] − h_j, ``F`` f
+    there (nan where undefined), ``f0`` f at x.
 
     Each value of f is taken to be off by eps·(|f| + |x·f'|) (the second term for arguments rounded inside
     f, as in ``exp(100*x)``) and, where f(x ± h) == f(x) although f' ≠ 0 (f is quantized, as in
-    ``1e10 + sin(x)``), by the quantum this reveals, |f'|·h/2: h the largest step where f stood still, |f'|
-    the largest difference at steps up to 64 times larger.
+    ``1e10 + sin(x)``), by the quantum this reveals (:func:`_quantum`).
     """
     q, n = len(points), RICHARDSON_STEPS
-    grid = np.full((4, q, 3, n + 2), np.nan)  # abscissa, f, |f|, f stood still; at x + h, x − h, x; by step
+    grid = np.empty((3, q, 3, n + 2))  # abscissa, f, |f|; at x + h, x − h, x; by step
+    grid[:2, :, :2, ::n + 1] = np.nan                                         # the padding steps
     grid[0, :, :2, 1:-1] = points.reshape(q, 2, n)
     grid[1, :, :2, 1:-1] = F.reshape(q, 2, n)
     grid[0, :, 2] = x[:, None]
     grid[1, :, 2] = f0
     np.abs(grid[1], out=grid[2])
-    np.equal(grid[1, :, :2], f0, out=grid[3, :, :2])
-    grid[3, :, 2] = 0.0
-    upper, lower = np.take(grid, _UPPER, axis=2), np.take(grid, _LOWER, axis=2)  # by family
+    upper, lower = grid.take(_UPPER, axis=2), grid.take(_LOWER, axis=2)      # by family
     width, rise = (upper[:2] - lower[:2]).reshape(2, -1)                      # width: the distance really stepped
-    X = np.full((RICHARDSON_LEVELS + 1, 2, width.size), np.nan)
+    X = np.empty((RICHARDSON_LEVELS + 1, 2, width.size))
+    X[1:, 1, -1] = np.nan                                                     # the one element _tableau leaves
     D, noise = X[0]
     np.divide(rise, width, out=D)
     D[np.isinf(D)] = np.nan
     rows = (3 * q, n + 2)                                                     # by (row, family): the steps
-    big = np.fmax(upper[2], lower[2]).reshape(rows)
-    stood = np.fmax(upper[3], lower[3]).reshape(rows)                         # f(x ± h) == f(x): 1, else 0
-    reach = (width * half).reshape(rows)                                      # the step h of each difference
     slopes = np.abs(D).reshape(rows)
-    quantum = np.fmax.reduce(reach * stood, axis=1, keepdims=True, initial=0.0)  # largest h where f stood still …
-    near = (reach >= quantum) & (reach <= 64 * quantum)
-    slope = np.fmax.reduce(slopes, axis=1, keepdims=True, where=near, initial=0.0)  # … and |f'| just above it
-    magnitude = np.repeat(np.abs(x), 3)[:, None]
-    np.multiply(EPS * (big + magnitude * slopes) + 0.5 * quantum * slope, 2.0 / width.reshape(rows),
-                out=noise.reshape(rows))
+    bound = EPS * (np.fmax(upper[2], lower[2]).reshape(rows) + np.abs(x).repeat(3)[:, None] * slopes)
+    still = F == f0
+    if still.any():
+        bound = bound + _quantum(still, (width * half).reshape(rows), slopes)
+    np.multiply(bound, 2.0 / width.reshape(rows), out=noise.reshape(rows))
     return X
+
+
+def _quantum(still, reach, slopes):
+    """The error |f'|·h/2 of each value of f that f(x ± h) == f(x) (``still``, shaped like ``F``) reveals,
+    by (row, family): h the largest step where f stood still, |f'| the largest difference at steps up to 64
+    times larger.  ``reach`` is the step h of each difference, ``slopes`` its absolute value."""
+    q, n = len(still), RICHARDSON_STEPS
+    stood = np.zeros((q, 3, n + 2))
+    stood[:, :2, 1:-1] = still.reshape(q, 2, n)
+    stood = np.fmax(stood.take(_UPPER, axis=1), stood.take(_LOWER, axis=1)).reshape(reach.shape)
+    quantum = np.fmax.reduce(reach * stood, axis=1, keepdims=True, initial=0.0)
+    near = (reach >= quantum) & (reach <= 64 * quantum)
+    slope = np.fmax.reduce(slopes, axis=1, keepdims=True, where=near, initial=0.0)
+    return 0.5 * quantum * slope
 
 
 def _tableau(X, later, here):
@@ -172,7 +181,7 @@ def _spread(Z):
     its R and eps·|T|, then the largest of that over its neighbours at the next and previous step (inf
     where there is no candidate)."""
     plane = Z.shape[-1]
-    T, E, _, R = (z.reshape(-1) for z in Z)                       # flat: next step +1, level below −plane
+    T, E, _, R = Z.reshape(len(Z), -1)                            # flat: next step +1, level below −plane
     t = T[plane + 1:-1]                                           # every candidate above level 0 (and pads)
     step = T[plane + 1:] - T[plane:-1]                            # to the next step at the same level
     np.abs(step, out=step)
@@ -201,14 +210,14 @@ def _agree(T, E):
 
 
 def _best(Z):
-    """For each sequence and family: ``(value, estimate, relative)`` of the candidate with the smallest
-    relative estimate, then of the one with the smallest absolute estimate (the first in the order of
-    levels, then steps, at a tie); a list shaped (2, rows, families, 3)."""
+    """For each sequence and family: ``(value, estimate, relative estimate)`` of the candidate with the
+    smallest absolute estimate, and of the one with the smallest relative estimate (the first in the order
+    of levels, then steps, at a tie); a list shaped (rows, families, 2, 3)."""
     _, levels, q, families, n = Z.shape
     by_family = Z[:3].transpose(2, 3, 0, 1, 4).reshape(q * families, 3, levels * n)
-    smallest = np.concatenate([by_family[:, _RELATIVE].argmin(axis=-1), by_family[:, _E].argmin(axis=-1)])
-    every = np.arange(q * families)
-    return by_family[np.concatenate([every, every]), :, smallest].reshape(2, q, families, 3).tolist()
+    smallest = by_family[:, _E:_RELATIVE + 1].argmin(axis=-1)
+    every = np.arange(q * families)[:, None]
+    return by_family[every, :, smallest].reshape(q, families, 2, 3).tolist()
 
 
 def richardson_derivatives(evaluate: finite.Evaluator, values, step: float | None = None, one_sided: bool = False):
@@ -228,16 +237,16 @@ def richardson_derivatives(evaluate: finite.Evaluator, values, step: float | Non
         for h0 in _sequences(x, step):
             rows.append(i)
             firsts.append(h0)
-    steps = np.array(firsts)[:, None] * _halvings()
     x = values[rows]
-    points = np.concatenate([x[:, None] + steps, x[:, None] - steps], axis=1)
+    points = x[:, None] + np.array(firsts)[:, None] * _signed_halvings()   # x + h_j, then x − h_j
     F, f0 = evaluate(values, rows, points, center=True)
     with np.errstate(all="ignore"):
-        by_relative, by_absolute = _best(_richardson_rows(F, f0, x, points))
+        by_row = _best(_richardson_rows(F, f0, x, points))
     families = [_FORWARD] if one_sided else [_CENTRAL, _FORWARD, _BACKWARD]
     candidates = [[] for _ in values]                             # per variable: the best of each family
-    for q, i in enumerate(rows):
-        candidates[i] += (by_relative[q][k] + by_absolute[q][k][:2] for k in families)
+    for q, i in enumerate(rows):                                  # (relative: value, estimate, relative,
+        for absolute, relative in (by_row[q][k] for k in families):      # then absolute: value, estimate)
+            candidates[i].append(relative + absolute[:2])
     gradient, estimates = [], []
     for found in candidates:
         found = [c for c in found if math.isfinite(c[4])]
@@ -259,9 +268,10 @@ def richardson_derivatives(evaluate: finite.Evaluator, values, step: float | Non
 
 
 @functools.lru_cache(maxsize=None)
-def _halvings():
-    """2^-j for j = 0 … RICHARDSON_STEPS − 1, built once on first use."""
-    return 2.0 ** -np.arange(RICHARDSON_STEPS)
+def _signed_halvings():
+    """2^-j for j = 0 … RICHARDSON_STEPS − 1, then the same negated; built once on first use."""
+    halvings = 2.0 ** -np.arange(RICHARDSON_STEPS)
+    return np.concatenate([halvings, -halvings])
 
 
 def _at_a_kink(graph: Graph):
