@@ -55,7 +55,7 @@ def _sequences(x: float, step: float | None) -> list[float]:
     return firsts
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=16)
 def _layout(rows: int):
     """Constant arrays for ``rows`` sequences, built once per number of rows.
 
@@ -137,11 +137,11 @@ def _tableau(X, later, here):
     (The steps really taken differ from halving by a few units in the last place of x: far below the error
     terms the extrapolation removes.)
     """
-    levels = X.reshape(len(X), -1)                                            # T then R, level by level
+    planes = X.reshape(len(X), -1)                                            # T then R, level by level
     for k in range(1, len(X)):
-        out = levels[k, :-1]
-        np.multiply(later[k], levels[k - 1, 1:], out=out)
-        out += here[k] * levels[k - 1, :-1]
+        out = planes[k, :-1]
+        np.multiply(later[k], planes[k - 1, 1:], out=out)
+        out += here[k] * planes[k - 1, :-1]
 
 
 def _richardson_rows(F, f0: float, x, points):
@@ -170,7 +170,7 @@ def _richardson_rows(F, f0: float, x, points):
     Z = np.empty((4, levels, plane))
     Z[_T], Z[_R] = X[:, 0], X[:, 1]
     _spread(Z)
-    _agree(Z[_T].reshape(levels, 3 * q, -1), Z[_E].reshape(levels, 3 * q, -1))
+    _agree(Z[_T], Z[_E], 3 * q)
     np.divide(Z[_E], np.abs(Z[_T]), out=Z[_RELATIVE])
     np.fmin(Z[_RELATIVE], np.inf, out=Z[_RELATIVE])                          # nan (no candidate) → inf
     return Z.reshape(4, levels, q, 3, -1)
@@ -194,18 +194,18 @@ def _spread(Z):
     np.copyto(E, np.inf, where=np.isnan(own))
 
 
-def _agree(T, E):
+def _agree(T, E, rows: int):
     """Widen E (in place) to at least each candidate's distance to the error interval of every row-best
-    candidate of its family (and sequence) that claims a first digit; T and E by (level, row, step)."""
-    levels, rows, n = T.shape
-    T, E = T.reshape(levels, -1), E.reshape(levels, -1)           # by level: the planes
+    candidate (the best level at a step) of its family and sequence that claims a first digit.  T and E
+    are by level a plane of ``rows`` (sequence, family) rows."""
+    levels, plane = T.shape
     rowbest = E.argmin(axis=0)                                    # each step's best level
-    Eb, Tb = E.min(axis=0), T[rowbest, np.arange(rows * n)]
-    claimed = np.where(Eb < np.abs(Tb), Eb, np.inf).reshape(rows, n)
-    Tb = Tb.reshape(rows, n)
+    Eb, Tb = E.min(axis=0), T[rowbest, np.arange(plane)]
+    claimed = np.where(Eb < np.abs(Tb), Eb, np.inf).reshape(rows, -1)
+    Tb = Tb.reshape(rows, -1)
     low = np.fmax.reduce(Tb - claimed, axis=-1, keepdims=True)    # the claimed intervals meet in [low, high]
     high = np.fmin.reduce(Tb + claimed, axis=-1, keepdims=True)   # (nan: no interval is claimed)
-    T, E = T.reshape(levels, rows, n), E.reshape(levels, rows, n)
+    T, E = T.reshape(levels, rows, -1), E.reshape(levels, rows, -1)
     np.fmax(E, np.fmax(T - high, low - T), out=E)
 
 
