@@ -153,7 +153,7 @@ class Evaluator:
         f0 = math.nan
         with np.errstate(all="ignore"):
             for start, stop, moved, cells, n, extra in self._layout(tuple(rows), points.shape[1], center):
-                grid = np.repeat(values[moved][:, None], n, axis=1)  # one row of arguments per moved variable
+                grid = values[moved][:, None].repeat(n, axis=1)  # one row of arguments per moved variable
                 grid.reshape(-1)[cells] = points[start:stop].reshape(-1)
                 args = values.tolist()
                 for r, v in enumerate(moved):
@@ -192,7 +192,7 @@ class Evaluator:
         result = np.asarray(result, dtype=float)
         if result.shape != (n,):  # f does not depend on the moved variables
             result = np.full(n, float(result))
-        result[~np.isfinite(result)] = np.nan
+        result[np.isinf(result)] = np.nan
         return result
 
 

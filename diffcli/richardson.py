@@ -40,7 +40,7 @@ RICHARDSON_TOLERANCE = 1e-10
 
 _CENTRAL, _FORWARD, _BACKWARD = 0, 1, 2
 _UPPER, _LOWER = [0, 0, 2], [1, 2, 1]   # per family, which of (x + h, x − h, x) its difference goes from and to
-_STOOD, _STOOD_TOO = [0, 0, 1], [1, 0, 1]   # f stood still: at x+h or x−h (central), x+h, x−h
+_T, _E, _RELATIVE, _R = range(4)         # the planes of a candidate: value, error estimate, estimate / |value|, R
 
 
 def _sequences(x: float, step: float | None) -> list[float]:
@@ -55,124 +55,169 @@ def _sequences(x: float, step: float | None) -> list[float]:
     return firsts
 
 
-def _tableau(D, noise, levels: int):
-    """Richardson's tableau for steps that halve, every sequence and family at once.
+@functools.lru_cache(maxsize=16)
+def _layout(rows: int):
+    """Constant arrays for ``rows`` sequences, built once per number of rows.
 
-    ``D`` and ``noise`` are shaped (rows, 3 families, steps + 2) with a nan column at each end.  Returns
-    ``T`` and ``R`` shaped (levels + 1, rows, 3, steps + 2): ``T[k, …, j]`` extrapolates the differences at
-    steps j … j+k to h = 0.  The central difference's error is a series in h², so level k removes the
-    h^(2k) term with ``(4^k·T[k-1, j+1] − T[k-1, j]) / (4^k − 1)``; one-sided differences have every power
-    of h, so ``2^k`` instead.  The same combination with |weights| carries ``noise`` (an error bound of each
-    difference) to ``R``.  (The steps really taken differ from halving by a few units in the last place of
-    x: far below the error terms the extrapolation removes.)
+    The candidates of one level are a flat *plane*: one element per (row, family, step), each (row, family)
+    padded with a nan step at each end, so that the next step is the next element and a neighbour across
+    two rows or families is a nan; plain slices of the flat array are the neighbours, in one numpy call.
+    Returns ``half`` (per element of a plane: the step of the difference in units of its width, 1/2 central,
+    1 one-sided) and, by level k, the weights ``later`` of T[k-1, j+1] (the smaller step) and ``here`` of
+    T[k-1, j] (−1/(r−1) in T, +1/(r−1) in the bound R) over T's plane then R's, less the last element
+    (which has no next), where r is the factor by which the error term that level k removes shrinks when
+    the step halves (4^k central, 2^k one-sided).
     """
-    n = D.shape[-1] - 2
-    _, _, later, here = _constants()
-    X = np.full((levels + 1, 2, *D.shape), np.nan)             # by level: T and R
-    X[0, 0], X[0, 1] = D, noise
-    for k in range(1, levels + 1):
-        out = X[k, ..., 1:n + 1 - k]
-        np.multiply(later[k], X[k - 1, ..., 2:n + 2 - k], out=out)
-        out += here[k] * X[k - 1, ..., 1:n + 1 - k]
-    return X[:, 0], X[:, 1]
+    per_element = lambda family: np.repeat(np.tile(family, rows), RICHARDSON_STEPS + 2)  # noqa: E731
+    half = per_element([0.5, 1.0, 1.0])
+    later, here = np.full((2, RICHARDSON_LEVELS + 1, 2 * half.size - 1), np.nan)
+    for k in range(1, RICHARDSON_LEVELS + 1):
+        r = per_element([4.0 ** k, 2.0 ** k, 2.0 ** k])
+        later[k] = np.tile(r / (r - 1), 2)[:-1]
+        here[k] = np.concatenate([-1.0 / (r - 1), 1.0 / (r - 1)])[:-1]
+    return half, later, here
 
 
-@functools.lru_cache(maxsize=None)
-def _constants():
-    """Arrays the extrapolation uses, built once on first use: ``half`` (the step of a central difference is
-    half its width), ``halvings`` (2^-j), and by level k the weights ``later`` of T[k-1, j+1] (the smaller
-    step) and ``here`` of T[k-1, j] (−1/(r−1) for T, +1/(r−1) for the bound R), where r is the factor by
-    which the error term that level k removes shrinks when the step halves (4^k central, 2^k one-sided)."""
-    ratios = np.array([[[4.0 ** k], [2.0 ** k], [2.0 ** k]] for k in range(RICHARDSON_LEVELS + 1)])
-    with np.errstate(divide="ignore"):
-        later = ratios / (ratios - 1)
-        here = np.array([-1.0, 1.0])[None, :, None, None, None] / (ratios - 1)[:, None, None]
-    return np.array([0.5, 1.0, 1.0])[:, None], 2.0 ** -np.arange(RICHARDSON_STEPS), later, here
+def _differences(F, f0: float, x, points, half):
+    """Level 0 of the tableau: ``X`` shaped (levels + 1, 2, plane) (see :func:`_layout`), its levels above
+    0 still to be filled, with the central, forward and backward difference at every step in ``X[0, 0]``
+    and a bound of its round-off in ``X[0, 1]``.  ``points[q]`` are x[q] + h_j then x[q] − h_j, ``F`` f
+    there (nan where undefined), ``f0`` f at x.
+
+    Each value of f is taken to be off by eps·(|f| + |x·f'|) (the second term for arguments rounded inside
+    f, as in ``exp(100*x)``) and, where f(x ± h) == f(x) although f' ≠ 0 (f is quantized, as in
+    ``1e10 + sin(x)``), by the quantum this reveals (:func:`_quantum`).
+    """
+    q, n = len(points), RICHARDSON_STEPS
+    grid = np.empty((3, q, 3, n + 2))  # abscissa, f, |f|; at x + h, x − h, x; by step
+    grid[:2, :, :2, ::n + 1] = np.nan                                         # the padding steps
+    grid[0, :, :2, 1:-1] = points.reshape(q, 2, n)
+    grid[1, :, :2, 1:-1] = F.reshape(q, 2, n)
+    grid[0, :, 2] = x[:, None]
+    grid[1, :, 2] = f0
+    np.abs(grid[1], out=grid[2])
+    upper, lower = grid.take(_UPPER, axis=2), grid.take(_LOWER, axis=2)      # by family
+    width, rise = (upper[:2] - lower[:2]).reshape(2, -1)                      # width: the distance really stepped
+    X = np.empty((RICHARDSON_LEVELS + 1, 2, width.size))
+    X[1:, 1, -1] = np.nan                                                     # the one element _tableau leaves
+    D, noise = X[0]
+    np.divide(rise, width, out=D)
+    D[np.isinf(D)] = np.nan
+    rows = (3 * q, n + 2)                                                     # by (row, family): the steps
+    slopes = np.abs(D).reshape(rows)
+    bound = EPS * (np.fmax(upper[2], lower[2]).reshape(rows) + np.abs(x).repeat(3)[:, None] * slopes)
+    still = F == f0
+    if still.any():
+        bound = bound + _quantum(still, (width * half).reshape(rows), slopes)
+    np.multiply(bound, 2.0 / width.reshape(rows), out=noise.reshape(rows))
+    return X
 
 
-def _richardson_rows(Fp, Fm, f0: float, x, steps):
-    """Every candidate extrapolation and its error estimate, for each row q: variable value ``x[q]``, steps
-    ``steps[q, j]`` (halving), ``Fp``/``Fm`` = f at x ± step (nan where undefined).
+def _quantum(still, reach, slopes):
+    """The error |f'|·h/2 of each value of f that f(x ± h) == f(x) (``still``, shaped like ``F``) reveals,
+    by (row, family): h the largest step where f stood still, |f'| the largest difference at steps up to 64
+    times larger.  ``reach`` is the step h of each difference, ``slopes`` its absolute value."""
+    q, n = len(still), RICHARDSON_STEPS
+    stood = np.zeros((q, 3, n + 2))
+    stood[:, :2, 1:-1] = still.reshape(q, 2, n)
+    stood = np.fmax(stood.take(_UPPER, axis=1), stood.take(_LOWER, axis=1)).reshape(reach.shape)
+    quantum = np.fmax.reduce(reach * stood, axis=1, keepdims=True, initial=0.0)
+    near = (reach >= quantum) & (reach <= 64 * quantum)
+    slope = np.fmax.reduce(slopes, axis=1, keepdims=True, where=near, initial=0.0)
+    return 0.5 * quantum * slope
 
-    Returns ``T``, ``E`` shaped (levels + 1, rows, 3 families, steps + 2) — a nan column pads each end of
-    the steps — with nan where a candidate does not exist (every level 0 entry: a plain difference is not
+
+def _tableau(X, later, here):
+    """Richardson's tableau for steps that halve, every sequence and family at once, filled in place above
+    level 0 of ``X`` (:func:`_differences`): ``X[k, 0, j]`` (T) extrapolates the differences at steps
+    j … j+k to h = 0.  The central difference's error is a series in h², so level k removes the h^(2k) term
+    with ``(4^k·T[k-1, j+1] − T[k-1, j]) / (4^k − 1)``; one-sided differences have every power of h, so
+    ``2^k`` instead.  The same combination with |weights| carries the round-off bound of each difference to
+    ``X[k, 1]`` (R).  A candidate whose steps run past the last, or that meets a nan difference, is nan.
+    (The steps really taken differ from halving by a few units in the last place of x: far below the error
+    terms the extrapolation removes.)
+    """
+    planes = X.reshape(len(X), -1)                                            # T then R, level by level
+    for k in range(1, len(X)):
+        out = planes[k, :-1]
+        np.multiply(later[k], planes[k - 1, 1:], out=out)
+        out += here[k] * planes[k - 1, :-1]
+
+
+def _richardson_rows(F, f0: float, x, points):
+    """Every candidate extrapolation and its error estimate, for each row q: variable value ``x[q]``, ``F``
+    = f at ``points[q]`` = x[q] + h_j then x[q] − h_j (halving steps; nan where f is undefined).
+
+    Returns ``Z`` shaped (4, levels + 1, rows, 3 families, steps + 2): for every candidate its value T, its
+    error estimate E, E/|T| and R (see :func:`_tableau`) — a nan step pads each end of the steps; E (and
+    E/|T|) is inf where a candidate does not exist, as at every level 0 entry (a plain difference is not
     extrapolated).  The families are central, forward and backward differences.  A candidate's estimate is
 
     * the largest difference to its neighbours in the tableau (same step at the level below, next step at
       the level below, the next and previous step at the same level) — the truncation error;
-    * plus the round-off: each value of f is taken to be off by eps·(|f| + |x·f'|) (the second term for
-      arguments rounded inside f, as in ``exp(100*x)``), carried through the extrapolation weights;
-    * plus, where f(x ± h) == f(x) although f' ≠ 0 (f is quantized, as in ``1e10 + sin(x)``), the
-      quantum this reveals, |f'|·h/2 per value of f, carried through the weights the same way;
+    * plus R, the round-off of f (see :func:`_differences`) carried through the extrapolation weights;
     * then the largest estimate of its neighbours at the next and previous step (a lucky agreement of a few
       numbers stays isolated), and at least its distance to the error interval of every row-best
       candidate of its family that claims a relative error below 1 (if that one's estimate is honest, this
       one is at least that far off; a candidate that does not even claim its first digit, like a central
       difference straddling a pole, constrains nothing).
     """
-    x = np.asarray(x, dtype=float)[:, None]
-    q, n = steps.shape
-    # per family (central, forward, backward): the upper and lower point of each difference, padded with a
-    # nan step at each end so that neighbours in the step direction are plain slices
-    at = np.full((q, 3, n + 2), np.nan)                          # abscissae x + h, x − h, x
-    value = np.full((q, 3, n + 2), np.nan)                       # f there
-    at[:, 0, 1:-1], at[:, 1, 1:-1], at[:, 2] = x + steps, x - steps, x
-    value[:, 0, 1:-1], value[:, 1, 1:-1], value[:, 2] = Fp, Fm, f0
-    upper, lower = _UPPER, _LOWER
-    width = at[:, upper] - at[:, lower]                          # distances really stepped
-    D = (value[:, upper] - value[:, lower]) / width
-    D[~np.isfinite(D)] = np.nan
-    magnitude = np.abs(value)
-    big = np.fmax(magnitude[:, upper], magnitude[:, lower])
-    reach = width * _constants()[0]                                        # the step h of each difference
-    stood = value[:, :2] == f0                                   # f(x ± h) == f(x)
-    same = stood[:, _STOOD] | stood[:, _STOOD_TOO]
-    slopes = np.abs(D)
-    quantum = np.max(reach, axis=-1, keepdims=True, where=same, initial=0.0)  # largest step where f stood still …
-    near = (reach >= quantum) & (reach <= 64 * quantum)
-    slope = np.fmax.reduce(slopes, axis=-1, keepdims=True, where=near, initial=0.0)  # … and |f'| just above it
-    noise = (EPS * (big + np.abs(x)[:, None] * slopes) + 0.5 * quantum * slope) * (2.0 / width)  # in D
-
-    T, R = _tableau(D, noise, RICHARDSON_LEVELS)
-    E = np.full_like(T, np.nan)
-    t = T[1:, ..., 1:-1]
-    E[1:, ..., 1:-1] = np.fmax(np.fmax(np.abs(t - T[:-1, ..., 1:-1]), np.abs(t - T[:-1, ..., 2:])),
-                               np.fmax(np.abs(t - T[1:, ..., 2:]), np.abs(t - T[1:, ..., :-2]))) \
-        + R[1:, ..., 1:-1] + EPS * np.abs(t)
-    middle = E[..., 1:-1]
-    worst = np.fmax(np.fmax(E[..., :-2], E[..., 2:]), middle)
-    worst[np.isnan(middle)] = np.nan
-    E[..., 1:-1] = worst
-
-    unknown = np.isnan(E)
-    E[unknown] = np.inf
-    level = E.argmin(axis=0).reshape(-1)                      # each step's best level
-    Eb = E.min(axis=0)
-    Tb = T.reshape(len(T), -1)[level, np.arange(level.size)].reshape(Eb.shape)
-    E[unknown] = np.nan
-    claims = ~(Eb < np.abs(Tb))                               # row-bests that do not claim a first digit
-    low, high = Tb - Eb, Tb + Eb
-    low[claims], high[claims] = -np.inf, np.inf
-    low = low.max(axis=-1, keepdims=True)                     # the row-bests' error intervals
-    high = high.min(axis=-1, keepdims=True)                   # meet in [low, high]
-    E = np.maximum(E, np.fmax(T - high, low - T))
-    return T, E
+    q = len(points)
+    half, later, here = _layout(q)
+    X = _differences(F, f0, np.asarray(x, dtype=float), points, half)
+    _tableau(X, later, here)
+    levels, _, plane = X.shape
+    Z = np.empty((4, levels, plane))
+    Z[_T], Z[_R] = X[:, 0], X[:, 1]
+    _spread(Z)
+    _agree(Z[_T], Z[_E], 3 * q)
+    np.divide(Z[_E], np.abs(Z[_T]), out=Z[_RELATIVE])
+    np.fmin(Z[_RELATIVE], np.inf, out=Z[_RELATIVE])                          # nan (no candidate) → inf
+    return Z.reshape(4, levels, q, 3, -1)
 
 
-def _best(T, E):
-    """For each sequence and family: ``(value, estimate, relative)`` of the candidate with the smallest
-    relative estimate, and ``(value, estimate)`` of the one with the smallest absolute estimate."""
-    levels, q, families, n = T.shape
-    T = T.transpose(1, 2, 0, 3).reshape(q * families, -1)
-    E = E.transpose(1, 2, 0, 3).reshape(T.shape)
-    absolute = np.where(np.isnan(E), np.inf, E)
-    relative = absolute / np.abs(T)
-    relative[np.isnan(relative)] = np.inf
-    every = np.arange(len(T))
-    r, a = relative.argmin(axis=-1), absolute.argmin(axis=-1)
-    shaped = lambda array: array.reshape(q, families)  # noqa: E731
-    return ((shaped(T[every, r]), shaped(E[every, r]), shaped(relative[every, r])),
-            (shaped(T[every, a]), shaped(E[every, a])))
+def _spread(Z):
+    """``Z[_E]`` from T and R: each candidate's largest difference to its neighbours in the tableau plus
+    its R and eps·|T|, then the largest of that over its neighbours at the next and previous step (inf
+    where there is no candidate)."""
+    plane = Z.shape[-1]
+    T, E, _, R = Z.reshape(len(Z), -1)                            # flat: next step +1, level below −plane
+    t = T[plane + 1:-1]                                           # every candidate above level 0 (and pads)
+    step = T[plane + 1:] - T[plane:-1]                            # to the next step at the same level
+    np.abs(step, out=step)
+    spread = np.fmax(np.fmax(np.abs(t - T[1:-plane - 1]), np.abs(t - T[2:-plane])), np.fmax(step[1:], step[:-1]))
+    spread += R[plane + 1:-1]
+    own = np.empty_like(T)                                        # each candidate's own estimate (nan: none)
+    own[:plane + 1] = own[-1] = np.nan
+    np.add(spread, EPS * np.abs(t), out=own[plane + 1:-1])
+    np.fmax(np.fmax(own[:-2], own[2:]), own[1:-1], out=E[1:-1])
+    np.copyto(E, np.inf, where=np.isnan(own))
+
+
+def _agree(T, E, rows: int):
+    """Widen E (in place) to at least each candidate's distance to the error interval of every row-best
+    candidate (the best level at a step) of its family and sequence that claims a first digit.  T and E
+    are by level a plane of ``rows`` (sequence, family) rows."""
+    levels, plane = T.shape
+    rowbest = E.argmin(axis=0)                                    # each step's best level
+    Eb, Tb = E.min(axis=0), T[rowbest, np.arange(plane)]
+    claimed = np.where(Eb < np.abs(Tb), Eb, np.inf).reshape(rows, -1)
+    Tb = Tb.reshape(rows, -1)
+    low = np.fmax.reduce(Tb - claimed, axis=-1, keepdims=True)    # the claimed intervals meet in [low, high]
+    high = np.fmin.reduce(Tb + claimed, axis=-1, keepdims=True)   # (nan: no interval is claimed)
+    T, E = T.reshape(levels, rows, -1), E.reshape(levels, rows, -1)
+    np.fmax(E, np.fmax(T - high, low - T), out=E)
+
+
+def _best(Z):
+    """For each sequence and family: ``(value, estimate, relative estimate)`` of the candidate with the
+    smallest absolute estimate, and of the one with the smallest relative estimate (the first in the order
+    of levels, then steps, at a tie); a list shaped (rows, families, 2, 3)."""
+    _, levels, q, families, n = Z.shape
+    by_family = Z[:3].transpose(2, 3, 0, 1, 4).reshape(q * families, 3, levels * n)
+    smallest = by_family[:, _E:_RELATIVE + 1].argmin(axis=-1)
+    every = np.arange(q * families)[:, None]
+    return by_family[every, :, smallest].reshape(q, families, 2, 3).tolist()
 
 
 def richardson_derivatives(evaluate: finite.Evaluator, values, step: float | None = None, one_sided: bool = False):
@@ -192,20 +237,16 @@ def richardson_derivatives(evaluate: finite.Evaluator, values, step: float | Non
         for h0 in _sequences(x, step):
             rows.append(i)
             firsts.append(h0)
-    rows = np.array(rows)
-    steps = np.array(firsts)[:, None] * _constants()[1]
     x = values[rows]
-    points = np.concatenate([x[:, None] + steps, x[:, None] - steps], axis=1)
-    F, f0 = evaluate(values, rows.tolist(), points, center=True)
+    points = x[:, None] + np.array(firsts)[:, None] * _signed_halvings()   # x + h_j, then x − h_j
+    F, f0 = evaluate(values, rows, points, center=True)
     with np.errstate(all="ignore"):
-        T, E = _richardson_rows(F[:, :RICHARDSON_STEPS], F[:, RICHARDSON_STEPS:], f0, x, steps)
-        if one_sided:
-            T, E = T[:, :, _FORWARD:_FORWARD + 1], E[:, :, _FORWARD:_FORWARD + 1]
-        (value_r, estimate_r, relative), (value_a, estimate_a) = (
-            [a.tolist() for a in group] for group in _best(T, E))
+        by_row = _best(_richardson_rows(F, f0, x, points))
+    families = [_FORWARD] if one_sided else [_CENTRAL, _FORWARD, _BACKWARD]
     candidates = [[] for _ in values]                             # per variable: the best of each family
-    for q, i in enumerate(rows.tolist()):
-        candidates[i] += zip(value_r[q], estimate_r[q], relative[q], value_a[q], estimate_a[q])
+    for q, i in enumerate(rows):                                  # (relative: value, estimate, relative,
+        for absolute, relative in (by_row[q][k] for k in families):      # then absolute: value, estimate)
+            candidates[i].append(relative + absolute[:2])
     gradient, estimates = [], []
     for found in candidates:
         found = [c for c in found if math.isfinite(c[4])]
@@ -224,6 +265,13 @@ def richardson_derivatives(evaluate: finite.Evaluator, values, step: float | Non
         gradient.append(value)
         estimates.append(RICHARDSON_SAFETY * estimate)
     return gradient, estimates, 1 + points.size
+
+
+@functools.lru_cache(maxsize=None)
+def _signed_halvings():
+    """2^-j for j = 0 … RICHARDSON_STEPS − 1, then the same negated; built once on first use."""
+    halvings = 2.0 ** -np.arange(RICHARDSON_STEPS)
+    return np.concatenate([halvings, -halvings])
 
 
 def _at_a_kink(graph: Graph):
