@@ -38,8 +38,8 @@ class Code(str):
     ``a ** 1.0`` is ``a``, ``a * (1.0 / b)`` is ``a / b``, and a negation is carried outwards (``(-a) * b``
     is ``-(a * b)``, :attr:`negand` is ``a * b``) until a sum absorbs it as a subtraction.  Each rewrite is
     exact in IEEE arithmetic except ``a / b``, which rounds once where ``a * (1.0 / b)`` rounded twice.
-    A constant whose folding fails or overflows (``log(-0.5)``, ``1.0 / 0.0``) is written as code, so that
-    it fails when run, as the expression does.
+    A constant whose folding fails or overflows (``log(-0.5)``, ``1.0 / 0.0``) is written as a call of the
+    primitive, so that it fails when run the way the kind of number it runs on fails.
     """
 
     negand = None
@@ -85,6 +85,8 @@ def _fold(function, *numbers) -> float | None:
     return result if math.isfinite(result) else None
 
 
+_PRIMITIVE_OF = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
+
 _ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
                "**": PRIMITIVES["pow"].real}
 
@@ -120,6 +122,9 @@ def _binary(symbol: str, left, right):
         folded = _fold(_ARITHMETIC[symbol], a, b)
         if folded is not None:
             return folded
+        # Written as the primitive's call, so that each kind fails its own way when run: on floats
+        # ``div(1.0, 0.0)`` raises, as the expression does; on arrays it is inf, as numpy's division is.
+        return Code(f"{_PRIMITIVE_OF[symbol]}({_literal(a)}, {_literal(b)})")
     if symbol == "**":
         return left if b == 1.0 else _reuse(Code(f"pow({_code(left)}, {_code(right)})"), left, right)
     if symbol in "*/":

@@ -193,6 +193,7 @@ def test_profiles_exist(text):
 @settings(max_examples=max(20, settings.default.max_examples // 2))
 @given(inner=expressions, other=expressions, operator=st.sampled_from(sorted(PRIMITIVES)))
 @example(inner="sin((x) + (y)) * 2", other="(x) * (y)", operator="add")  # adjoints shared by an add's arguments
+@example(inner="x", other="(0.5) - (0.5)", operator="div")  # a constant partial 1/0: inf on arrays, not a raise
 def test_batched_gradient_equals_single_points(inner, other, operator):
     """Compiled reverse mode on numpy arrays gives, point by point, what it gives on floats (within the
     rounding differences of numpy's and libm's functions, amplified at most by the condition estimate)."""
