@@ -114,6 +114,21 @@ def diffcli_rows(text: str, names: list[str], batch_points: int) -> list[tuple]:
     return rows
 
 
+def transcendental_floor(size: int, points: int) -> float:
+    """Seconds numpy takes for the calls no gradient of the sum family can avoid, at ``points`` points:
+    D sines (f), D cosines (their derivatives) and D exponentials.  numpy's float64 sin and cos take
+    several times as long per element as its exp (they are not vectorized), and XLA's fused loops take
+    about half of numpy's time for them, so this bounds how close any numpy code can come to JAX here."""
+    rng = np.random.default_rng(1)
+    arguments = [rng.uniform(0.01, 0.81, points) for _ in range(min(size, 100))]
+    repeat = size / len(arguments)
+
+    def calls():
+        for a in arguments:
+            np.sin(a), np.cos(a), np.exp(a)
+    return median_time(calls) * repeat
+
+
 # ---------------------------------------------------------------- peers (each in a child process)
 
 def _sympy(text, names, batch_points, queue):
@@ -259,6 +274,8 @@ def main():
                 if name == "diffcli reverse":
                     batch_times.setdefault((fam, size), {})["diffcli"] = t_many
                     setups[(fam, size)] = setup
+                    if fam == "sum" and batch_points:
+                        batch_times[(fam, size)]["floor"] = transcendental_floor(size, batch_points)
                 print(f"| {fam} | {size} | {nodes} | {name} | {show(setup, 's')} | {show(ratio_one)} | "
                       f"{show(ratio_many)} | {show(t_many, 's')} | {batch_points} |", flush=True)
             for peer in peers:
@@ -282,6 +299,9 @@ def summarize(batch_times: dict, setups: dict) -> None:
         if times.get("diffcli") and times.get("jax"):
             print(f"{fam} D={size}: diffcli reverse / jax batched gradient = {times['diffcli'] / times['jax']:.2f}x "
                   "(target <= 1.5)")
+            if times.get("floor"):
+                print(f"    numpy's {size} sin + {size} cos + {size} exp alone: {show(times['floor'], 's')} = "
+                      f"{times['floor'] / times['jax']:.2f}x jax's whole batched gradient (no numpy code is faster)")
     for (fam, size), setup in setups.items():
         if (fam, size * 10) in setups:
             print(f"{fam} D={size} -> {size * 10}: setup grows {setups[(fam, size * 10)] / setup:.1f}x "
