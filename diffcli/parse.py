@@ -237,9 +237,39 @@ def _parse_piece(graph: Graph, text: str, piece: str, offset: int, where, names:
     """Parse ``piece`` (which starts at ``offset`` in the statement's source) into a node.
 
     A long flat chain (``t1 + t2 + … + t100000``) overflows CPython's parser, which recurses once per operator;
-    such a piece is split at its top-level ``+``/``-`` (else ``*``/``/``) operators, each part is parsed on its
-    own and the parts are folded left to right, exactly as Python would have associated them.
+    such a piece — any piece over :data:`CHAIN_SPLIT_CHARS`, or one the parser gives up on — is split at its
+    top-level ``+``/``-`` (else ``*``/``/``) operators and parsed in runs of :data:`CHAIN_RUN` parts
+    (:func:`_parse_chain`), the parts folded left to right exactly as Python would have associated them.
     """
+    parts = None
+    if len(piece) > CHAIN_SPLIT_CHARS:
+        parts = _split_chain(piece, "+-") or _split_chain(piece, "*/")
+    if parts is None:
+        try:
+            tree, locate = _syntax_tree(text, piece, offset, where)
+        except (RecursionError, MemoryError):
+            parts = _split_chain(piece, "+-") or _split_chain(piece, "*/")
+            if parts is None:
+                line, column = where(offset + len(piece) - len(piece.lstrip()))
+                raise LimitError("too deeply nested for Python's parser (about 200 parentheses, or a long chain "
+                                 "of '**' or of unary signs); write it as a program of assignments: a = ...; "
+                                 "b = ...; a + b", column=column, text=text, line=line) from None
+        else:
+            return _build(graph, tree.body, text, locate, names, used_free)
+    return _parse_chain(graph, text, piece, offset, where, parts, names, used_free)
+
+
+CHAIN_SPLIT_CHARS = 20_000
+"""Pieces longer than this are split at their top-level operators before CPython's parser sees them (a
+flat chain of a few thousand terms would make it recurse past its limit, after doing most of the work)."""
+
+CHAIN_RUN = 200
+"""Parts of a split chain parsed in one call of CPython's parser (each call costs about as much as 40 parts)."""
+
+
+def _syntax_tree(text: str, piece: str, offset: int, where):
+    """``(tree, locate)``: ``piece`` parsed by CPython (mode "eval"), and a function from an AST node to its
+    (line, column) in the whole text.  A syntax error is a ParseError; RecursionError passes through."""
     lead = len(piece) - len(piece.lstrip())
     stripped = piece.strip()
     line_starts = [0] + [i + 1 for i, char in enumerate(stripped) if char == "\n"] if "\n" in stripped else [0]
@@ -256,27 +286,54 @@ def _parse_piece(graph: Graph, text: str, piece: str, offset: int, where, names:
         if (error.offset or 0) < 1 or at >= offset + lead + len(stripped):  # offset 0 means "at the end"
             at, message = offset + lead + len(stripped), "the expression ends too early"
         raise _error(f"syntax error: {message}", text, where(at)) from None
-    except (RecursionError, MemoryError):
-        parts = _split_chain(piece, "+-") or _split_chain(piece, "*/")
-        if parts is None:
-            line, column = where(offset + lead)
-            raise LimitError("too deeply nested for Python's parser (about 200 parentheses, or a long chain of "
-                             "'**' or of unary signs); write it as a program of assignments: a = ...; b = ...; "
-                             "a + b", column=column, text=text, line=line) from None
-        node = None
-        for operator, start, end in parts:
-            term = _parse_piece(graph, text, piece[start:end], offset + start, where, names, used_free)
+    except ValueError as error:
+        raise _error(f"invalid input: {error}", text, where(offset + lead)) from None
+    return tree, lambda node: where(position(getattr(node, "lineno", 1), getattr(node, "col_offset", 0)))
+
+
+def _parse_chain(graph: Graph, text: str, piece: str, offset: int, where, parts: list, names: dict,
+                 used_free: set) -> int:
+    """Fold the parts of a split chain (:func:`_split_chain`) left to right into one node.
+
+    Each run of :data:`CHAIN_RUN` parts is parsed in one call: its tree is the chain ``((p1 op p2) op p3) …``,
+    whose left spine gives back the parts' trees.  A run the parser gives up on (a part nested deeply
+    itself) is parsed part by part, each part as a piece of its own.
+    """
+    node = None
+    for first in range(0, len(parts), CHAIN_RUN):
+        run = parts[first:first + CHAIN_RUN]
+        start, end = run[0][1], run[-1][2]
+        try:
+            tree, locate = _syntax_tree(text, piece[start:end], offset + start, where)
+        except (RecursionError, MemoryError):
+            terms = None
+        else:
+            terms = _spine(tree.body, len(run))
+        for k, (operator, part_start, part_end) in enumerate(run):
+            if terms is None:
+                term = _parse_piece(graph, text, piece[part_start:part_end], offset + part_start, where, names,
+                                    used_free)
+            else:
+                term = _build(graph, terms[k], text, locate, names, used_free)
             if node is None:
                 node = term
             else:
                 node = graph.apply(_CHAIN_OPERATORS[operator], (node, term))
-                graph.positions.setdefault(node, where(offset + start - 1))
-        return node
-    except ValueError as error:
-        raise _error(f"invalid input: {error}", text, where(offset + lead)) from None
-    return _build(graph, tree.body, text, lambda node: where(position(getattr(node, "lineno", 1),
-                                                                       getattr(node, "col_offset", 0))),
-                  names, used_free)
+                graph.positions.setdefault(node, where(offset + part_start - 1))
+    return node
+
+
+def _spine(tree, count: int) -> list | None:
+    """The ``count`` operands of a left-associated chain ``((a op b) op c) …`` (its left spine), in order;
+    None if the tree is not such a chain (which :func:`_split_chain`'s parts always make)."""
+    operands = []
+    for _ in range(count - 1):
+        if not isinstance(tree, ast.BinOp):
+            return None
+        operands.append(tree.right)
+        tree = tree.left
+    operands.append(tree)
+    return operands[::-1]
 
 
 _CHAIN_OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "div"}

@@ -155,6 +155,33 @@ def test_chain_split_keeps_python_semantics():
     assert evaluate(graph, {"x": 1.5})[graph.output] == pytest.approx(expected, rel=1e-12)
 
 
+def test_split_chains_build_the_graph_python_would(monkeypatch):
+    """Splitting and parsing in runs changes nothing: forced on a chain CPython parses whole, it builds the
+    same graph (same nodes, same text, the same value to the bit) and reports errors at the same place."""
+    import diffcli.parse as parse_module
+    from diffcli.errors import ParseError
+    from diffcli.printing import to_text
+
+    rng = random.Random(5)
+    terms = [rng.choice(["x", "-x", "sin(x*2)", "1e-5", "x**2", "(x - 3)", "2 * x / 7", "-(x + 1)", "x^3"])
+             for _ in range(400)]
+    text = terms[0] + "".join(f" {rng.choice('+-*/')} {term}" for term in terms[1:])
+    whole = parse(text)
+    bad = text[:2000] + " + nosuch(x) " + text[2000:]
+    with pytest.raises(ParseError) as whole_error:
+        parse(bad)
+    monkeypatch.setattr(parse_module, "CHAIN_SPLIT_CHARS", 10)
+    monkeypatch.setattr(parse_module, "CHAIN_RUN", 7)
+    split = parse(text)
+    assert len(split) == len(whole)
+    assert to_text(split, split.output) == to_text(whole, whole.output)
+    assert evaluate(split, {"x": 0.7})[split.output] == evaluate(whole, {"x": 0.7})[whole.output]
+    with pytest.raises(ParseError) as split_error:
+        parse(bad)
+    assert (split_error.value.line, split_error.value.column) == (whole_error.value.line, whole_error.value.column)
+    assert str(split_error.value) == str(whole_error.value)
+
+
 def test_genuine_deep_nesting_keeps_its_clear_error():
     with pytest.raises(LimitError, match="program of assignments"):
         parse("x" + "**x" * 5000)
