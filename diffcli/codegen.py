@@ -400,8 +400,13 @@ def function_source(graph: Graph, outputs: list[int], name: str = "f") -> str:
     return f"def {name}({params}):\n" + "".join(f"    {line}\n" for line in body)
 
 
-def gradient_source(graph: Graph, name: str = "gradient") -> str:
-    """Source of ``def gradient(<variables>): … return value, (g_x, g_z, …)`` (reverse mode)."""
+def gradient_source(graph: Graph, name: str = "gradient", value: bool = True) -> str:
+    """Source of ``def gradient(<variables>): … return value, (g_x, g_z, …)`` (reverse mode).
+
+    With ``value=False`` it returns ``None`` for the value and leaves out every forward line the gradient
+    does not read (as ``jax.grad`` does): the sines of ``sin(x*y)`` are not needed for its gradient, only
+    their cosines.  A domain error of f in a line left out is then not raised.
+    """
     params = ", ".join(f"v{v}" for v in graph.variables)
     lines = forward_lines(graph, [graph.output])
     algebra = CodeAlgebra(graph)
@@ -413,8 +418,25 @@ def gradient_source(graph: Graph, name: str = "gradient") -> str:
     adjoint = adjoints(graph, operands, algebra)
     lines += algebra.lines
     grads = ", ".join(_code(adjoint[v]) if v in adjoint else "0.0" for v in graph.variables)
-    lines.append(f"return {_value(graph, graph.output)}, ({grads}{',' if len(graph.variables) == 1 else ''})")
+    result = _value(graph, graph.output) if value else "None"
+    lines.append(f"return {result}, ({grads}{',' if len(graph.variables) == 1 else ''})")
+    if not value:
+        lines = _read_lines(lines)
     return f"def {name}({params}):\n" + "".join(f"    {line}\n" for line in lines)
+
+
+def _read_lines(lines: list[str]) -> list[str]:
+    """The statements whose results the last one (the return) reads, directly or through others."""
+    read, kept = set(), []
+    for line in reversed(lines):
+        parts = _NAME_SPLIT.split(line)
+        names = parts[1::2]
+        assigns = not line.startswith("return")  # ``v3 = …`` or ``g3 += …``: its target is names[0]
+        if assigns and names[0] not in read:
+            continue
+        read.update(names)
+        kept.append(line)
+    return kept[::-1]
 
 
 def tangent_source(graph: Graph, name: str = "tangent") -> str:
@@ -473,14 +495,17 @@ def compile_function(graph: Graph, outputs: list[int] | None = None, kind: str =
 
 
 @gc_paused()
-def compile_gradient(graph: Graph, kind: str = "real"):
-    """Compile reverse mode to ``gradient(*variables) -> (value, (∂/∂v for v in variables))``.
+def compile_gradient(graph: Graph, kind: str = "real", value: bool = True):
+    """Compile reverse mode to ``gradient(*variables) -> (value, (∂/∂v for v in variables))``; the value is
+    None with ``value=False``, which leaves out the work only the value needs (:func:`gradient_source`).
 
     >>> from diffcli.parse import parse
     >>> compile_gradient(parse("x*z + 1"))(2.0, 3.0)
     (7.0, (3.0, 2.0))
+    >>> compile_gradient(parse("sin(x*z)"), value=False)(2.0, 0.0)
+    (None, (0.0, 2.0))
     """
-    return _build(gradient_source(graph), "gradient", kind)
+    return _build(gradient_source(graph, value=value), "gradient", kind)
 
 
 @gc_paused()

@@ -122,6 +122,16 @@ def test_compiled_code_reuses_a_name_only_after_its_last_reader():
         assert single(*(float(c[i]) for c in columns))[1] == pytest.approx([g[i] for g in gradient], rel=1e-14)
 
 
+def test_gradient_without_the_value_leaves_out_only_what_the_value_needs():
+    graph = parse(generated_sum(5))
+    columns = [np.linspace(0.1, 0.9, 7) + 0.01 * k for k in range(6)]
+    value, gradient = compile_gradient(graph, kind="array")(*columns)
+    none, alone = compile_gradient(graph, kind="array", value=False)(*columns)
+    assert none is None and all(np.array_equal(a, b) for a, b in zip(gradient, alone))
+    source = gradient_source(graph, value=False)
+    assert "sin(" not in source and source.count("cos(") == 5  # sin(x*y)'s gradient needs only the cosine
+
+
 def test_building_pauses_the_cyclic_collector_and_restores_it():
     assert gc.isenabled()
     parse(generated_sum(2))
