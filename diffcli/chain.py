@@ -6,7 +6,7 @@ primitive table's rule.  *What* it adds depends on the algebra it is given:
 
 * :class:`FloatAlgebra` — numbers: reverse-mode AD on a tape of floats (``trace`` shows it);
 * :class:`GraphAlgebra` — graph nodes: symbolic differentiation, the derivative as a simplified graph;
-* :class:`diffcli.codegen.CodeAlgebra` — source lines: the compiled reverse-mode gradient.
+* :class:`diffcli.fragments.CodeAlgebra` — source lines: the compiled reverse-mode gradient.
 
 So symbolic differentiation, reverse mode and compiled gradients cannot disagree about a rule: there is
 only one rule and one loop.

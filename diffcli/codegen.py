@@ -2,7 +2,7 @@
 
 One assignment per node, as in the lecture: ``v2 = v0 * v1; v3 = log(v0); …`` and, for a gradient, the
 adjoint lines ``g3 = g7 * (1.0 / v3); …`` produced by the one backward loop of :mod:`diffcli.chain` in
-:class:`CodeAlgebra`.  The generated source contains only names (``v12``, ``g12``, primitive names) and
+:class:`~diffcli.fragments.CodeAlgebra`.  The generated source contains only names (``v12``, ``g12``, primitive names) and
 numbers (``repr`` of finite doubles) that the graph produced, never user text.
 
 The same compiled code runs on floats (the table's ``real`` evaluators, which raise outside a domain), on
@@ -13,245 +13,22 @@ the analytic continuations the complex-step method needs), chosen by the globals
 from __future__ import annotations
 
 import functools
-import math
-import operator
 import re
 import sys
 
-from .chain import _Functions, adjoints
+from .chain import adjoints
+from .fragments import Code, CodeAlgebra, constant, literal, number, source_of, total
 from .graph import CONST, VAR, Graph, gc_paused
 from .primitives import PRIMITIVES
 
 KINDS = ("real", "array", "complex")
 
 
-def _literal(value: float) -> str:
-    text = repr(float(value))
-    return f"({text})" if text.startswith("-") else text
-
-
-class Code(str):
-    """A fragment of Python source; arithmetic on it writes more source (fully parenthesised).
-
-    The arithmetic keeps the adjoint lines short, which is what a gradient costs on numpy arrays (one pass
-    over memory per operation): constants fold (``2.0 - 1.0`` is ``1.0``), ``a * 1.0`` is ``a``,
-    ``a ** 1.0`` is ``a``, ``a * (1.0 / b)`` is ``a / b``, and a negation is carried outwards (``(-a) * b``
-    is ``-(a * b)``, :attr:`negand` is ``a * b``) until a sum absorbs it as a subtraction.  Each rewrite is
-    exact in IEEE arithmetic except ``a / b``, which rounds once where ``a * (1.0 / b)`` rounded twice.
-    A constant whose folding fails or overflows (``log(-0.5)``, ``1.0 / 0.0``) is written as a call of the
-    primitive, so that it fails when run the way the kind of number it runs on fails.
-    """
-
-    negand = None
-    """For ``(-x)``: the fragment ``x``."""
-    reciprocal = None
-    """For ``(1.0 / x)``: the fragment ``x``."""
-    value = None
-    """For a constant of the graph: its number."""
-    known = None
-    """Source of the values already computed → their names (``"(v3 / v2)"`` → ``"v4"``), shared by every
-    fragment built from the forward values, so that a derivative reuses what f computed."""
-
-    def __add__(self, other): return _binary("+", self, other)
-    def __radd__(self, other): return _binary("+", other, self)
-    def __sub__(self, other): return _binary("-", self, other)
-    def __rsub__(self, other): return _binary("-", other, self)
-    def __mul__(self, other): return _binary("*", self, other)
-    def __rmul__(self, other): return _binary("*", other, self)
-    def __truediv__(self, other): return _binary("/", self, other)
-    def __rtruediv__(self, other): return _binary("/", other, self)
-    def __pow__(self, other): return _binary("**", self, other)
-    def __rpow__(self, other): return _binary("**", other, self)
-    def __neg__(self): return _negate(self)
-
-
-def _constant(value: float) -> Code:
-    code = Code(_literal(value))
-    code.value = float(value)
-    return code
-
-
-def _number(value) -> float | None:
-    """The number a value stands for (a float, or a constant's fragment), or None for code."""
-    return value.value if isinstance(value, Code) else float(value)
-
-
-def _fold(function, *numbers) -> float | None:
-    """``function(*numbers)`` if it is a finite float, else None (the code is written out instead)."""
-    try:
-        result = float(function(*numbers))
-    except (ArithmeticError, ValueError):
-        return None
-    return result if math.isfinite(result) else None
-
-
-_PRIMITIVE_OF = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
-
-_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
-               "**": PRIMITIVES["pow"].real}
-
-
-def _code(value) -> str:
-    return str(value) if isinstance(value, Code) else _literal(value)
-
-
-def _negate(value):
-    """``-value``, with the negation recorded (:attr:`Code.negand`) so that a later sum can subtract."""
-    number = _number(value)
-    if number is not None:
-        return -number
-    if value.negand is not None:
-        return value.negand
-    negated = _reuse(Code(f"(-{value})"), value)
-    if negated.isidentifier():  # f computed -value itself
-        return negated
-    negated.negand = value
-    return negated
-
-
-def _sign(value):
-    """``(negative, magnitude)``: value = -magnitude if negative else magnitude."""
-    if isinstance(value, Code) and value.negand is not None:
-        return True, value.negand
-    return False, value
-
-
-def _binary(symbol: str, left, right):
-    a, b = _number(left), _number(right)
-    if a is not None and b is not None:
-        folded = _fold(_ARITHMETIC[symbol], a, b)
-        if folded is not None:
-            return folded
-        # Written as the primitive's call, so that each kind fails its own way when run: on floats
-        # ``div(1.0, 0.0)`` raises, as the expression does; on arrays it is inf, as numpy's division is.
-        return Code(f"{_PRIMITIVE_OF[symbol]}({_literal(a)}, {_literal(b)})")
-    if symbol == "**":
-        return left if b == 1.0 else _reuse(Code(f"pow({_code(left)}, {_code(right)})"), left, right)
-    if symbol in "*/":
-        if symbol == "*" and a == 1.0:
-            return right
-        if b == 1.0:
-            return left
-        left_negative, left = _sign(left)
-        right_negative, right = _sign(right)
-        if left_negative != right_negative:
-            return _negate(_binary(symbol, left, right))
-        if symbol == "*":
-            if isinstance(right, Code) and right.reciprocal is not None:
-                return _binary("/", left, right.reciprocal)
-            if isinstance(left, Code) and left.reciprocal is not None:
-                return _binary("/", right, left.reciprocal)
-    code = _reuse(Code(f"({_code(left)} {symbol} {_code(right)})"), left, right)
-    if symbol == "/" and a == 1.0 and not code.isidentifier():
-        code.reciprocal = right
-    return code
-
-
-def _reuse(code: Code, *parts) -> Code:
-    """``code``, or the name of the forward value computed by the same source if there is one; either way
-    carrying the parts' table of :attr:`Code.known` on."""
-    known = next((p.known for p in parts if isinstance(p, Code) and p.known is not None), None)
-    if known is None:
-        return code
-    name = known.get(code)
-    if name is not None:
-        code = Code(name)
-    code.known = known
-    return code
-
-
-def _is_name(value) -> bool:
-    """A bare name (``v3``, ``g7``): another variable's object, which must not be changed in place."""
-    return isinstance(value, Code) and value.isidentifier()
-
-
-def _read_once(graph: Graph) -> list[bool]:
-    """Per node: the backward loop reads its adjoint at most once (at most one argument depends on a variable)."""
-    depends = graph.depends_on_variables()
-    return [sum(1 for a in graph.arguments[n] if depends[a]) <= 1 for n in range(len(graph))]
-
-
-def _call(primitive, args):
-    numbers = [_number(a) for a in args]
-    if None not in numbers:  # a constant such as log(2.0): fold it now
-        folded = _fold(primitive.real, *numbers)
-        if folded is not None:
-            return folded
-    return _reuse(Code(f"{primitive.name}({', '.join(_code(a) for a in args)})"), *args)
-
-
-class CodeAlgebra:
-    """Source lines: each adjoint becomes a variable ``g<node>`` assigned in ``lines``.
-
-    An adjoint that is a number (the output's, and those reached from it through partials that are
-    numbers, as in a flat sum) stays a number and writes no line; one that equals another name (``x + y``
-    passes its adjoint on unchanged) is that name.  A sum of terms accumulates in place (``g3 += …``,
-    ``g3 -= …``) only into an array the adjoint owns, one its own line created: never into a name it shares
-    (``g0 = g4; g1 = g4; g0 += …`` would change g1 too).  A negative adjoint is kept as its magnitude and a
-    sign, so that ``-(a / b)`` costs one operation where it is added.
-    """
-
-    one = 1.0
-
-    def __init__(self, graph: Graph | None = None):
-        self.functions = _Functions(_call)
-        self.lines: list[str] = []
-        self._owned: set[int] = set()
-        self._read_once = _read_once(graph) if graph is not None else None
-
-    def times(self, adjoint, partial):
-        p, g = _number(partial), _number(adjoint)
-        if p == 0.0:
-            return 0.0
-        if p == -1.0:
-            return _negate(adjoint)
-        if g == -1.0:
-            return _negate(partial)
-        return _binary("*", adjoint, partial)
-
-    def first(self, term, node):
-        if _number(term) is not None:
-            return term
-        negative, magnitude = _sign(term)
-        if _is_name(magnitude) or (self._read_once is not None and self._read_once[node]):
-            return term
-        self.lines.append(f"g{node} = {_code(magnitude)}")
-        self._owned.add(node)
-        name = Code(f"g{node}")
-        return _negate(name) if negative else name
-
-    def plus(self, total, term, node):
-        if _number(total) is not None and _number(term) is not None:
-            return _binary("+", total, term)
-        name = Code(f"g{node}")
-        total_negative, total_magnitude = _sign(total)
-        term_negative, term_magnitude = _sign(term)
-        if node in self._owned and total_magnitude == name:
-            self.lines.append(f"g{node} {'-' if total_negative != term_negative else '+'}= {_code(term_magnitude)}")
-            return total
-        # Not ``+=``: the total may share its array with another adjoint (see the class docstring).
-        if total_negative and term_negative:
-            self.lines.append(f"g{node} = {_code(total_magnitude)} + {_code(term_magnitude)}")
-            result = _negate(name)
-        elif total_negative or term_negative:
-            plus, minus = (term_magnitude, total_magnitude) if total_negative else (total_magnitude, term_magnitude)
-            self.lines.append(f"g{node} = {_code(plus)} - {_code(minus)}")
-            result = name
-        else:
-            self.lines.append(f"g{node} = {_code(total_magnitude)} + {_code(term_magnitude)}")
-            result = name
-        self._owned.add(node)
-        return result
-
-    def note(self, node, argument, partial, term):
-        pass
-
-
 def node_expression(graph: Graph, node: int, names) -> str:
     """The right-hand side computing ``node`` from its arguments' names."""
     op = graph.ops[node]
     if op == CONST:
-        return _literal(graph.data[node])
+        return literal(graph.data[node])
     primitive = PRIMITIVES[op]
     args = [names(a) for a in graph.arguments[node]]
     if primitive.symbol and primitive.arity == 2 and primitive.symbol != "**":
@@ -264,7 +41,7 @@ def node_expression(graph: Graph, node: int, names) -> str:
 def _computed(graph: Graph, outputs) -> dict[str, str]:
     """What the forward lines compute, as :class:`Code` would write it → the name it is stored in."""
     needed = graph.reachable(outputs)
-    names = lambda a: _literal(graph.data[a]) if graph.ops[a] == CONST else f"v{a}"  # noqa: E731
+    names = lambda a: literal(graph.data[a]) if graph.ops[a] == CONST else f"v{a}"  # noqa: E731
     computed = {}
     for n in range(max(outputs, default=-1) + 1):
         if needed[n] and graph.ops[n] not in (CONST, VAR):
@@ -276,7 +53,7 @@ def _computed(graph: Graph, outputs) -> dict[str, str]:
 def forward_lines(graph: Graph, outputs) -> list[str]:
     """One assignment ``v<n> = …`` per node the outputs need (constants are inlined)."""
     needed = graph.reachable(outputs)
-    names = lambda a: _literal(graph.data[a]) if graph.ops[a] == CONST else f"v{a}"  # noqa: E731
+    names = lambda a: literal(graph.data[a]) if graph.ops[a] == CONST else f"v{a}"  # noqa: E731
     return [f"v{n} = {node_expression(graph, n, names)}"
             for n in range(max(outputs, default=-1) + 1)
             if needed[n] and graph.ops[n] not in (CONST, VAR)]
@@ -383,13 +160,13 @@ def _build(source: str, name: str, kind: str):
 
 
 def _value(graph: Graph, node: int) -> str:
-    return _literal(graph.data[node]) if graph.ops[node] == CONST else f"v{node}"
+    return literal(graph.data[node]) if graph.ops[node] == CONST else f"v{node}"
 
 
 def _operand(graph: Graph, node: int):
     """What the rules get for a node: its value as a number if it is a constant (so ``2.0 - 1.0`` folds),
     else its name."""
-    return _constant(graph.data[node]) if graph.ops[node] == CONST else Code(f"v{node}")
+    return constant(graph.data[node]) if graph.ops[node] == CONST else Code(f"v{node}")
 
 
 def function_source(graph: Graph, outputs: list[int], name: str = "f") -> str:
@@ -417,7 +194,7 @@ def gradient_source(graph: Graph, name: str = "gradient", value: bool = True) ->
             operand.known = known
     adjoint = adjoints(graph, operands, algebra)
     lines += algebra.lines
-    grads = ", ".join(_code(adjoint[v]) if v in adjoint else "0.0" for v in graph.variables)
+    grads = ", ".join(source_of(adjoint[v]) if v in adjoint else "0.0" for v in graph.variables)
     result = _value(graph, graph.output) if value else "None"
     lines.append(f"return {result}, ({grads}{',' if len(graph.variables) == 1 else ''})")
     if not value:
@@ -461,24 +238,13 @@ def tangent_source(graph: Graph, name: str = "tangent") -> str:
             if depends[a]:
                 partial = primitive.partials[k](algebra.functions, Code(f"v{node}"), *args)
                 term = algebra.times(Code(f"d{a}"), partial)
-                if _number(term) != 0.0:
+                if number(term) != 0.0:
                     terms.append(term)
-        lines.append(f"d{node} = {_sum(terms)}")
+        lines.append(f"d{node} = {total(terms)}")
     output = graph.output
     tangent = f"d{output}" if depends[output] else "0.0"
     lines.append(f"return {_value(graph, output)}, {tangent}")
     return f"def {name}({params}):\n" + "".join(f"    {line}\n" for line in lines)
-
-
-def _sum(terms: list) -> str:
-    """Source of the sum of terms, a negated term subtracted: ``a - b`` rather than ``a + (-b)``."""
-    if not terms:
-        return "0.0"
-    text = _code(terms[0])
-    for term in terms[1:]:
-        negative, magnitude = _sign(term)
-        text += f" {'-' if negative else '+'} {_code(magnitude)}"
-    return text
 
 
 @gc_paused()
