@@ -136,6 +136,7 @@ def test_timings_are_reported(lecture):
     assert timed["f_seconds"] > 0 and timed["methods"][0]["seconds"] > 0
     assert timed["methods"][0]["setup_seconds"] > 0
     assert lecture["f_seconds"] is None and lecture["methods"][0]["seconds"] is None
+    assert lecture["methods"][0]["setup_seconds"] is None  # --no-timing: every timing empty, output reproducible
 
 
 def test_a_failing_method_is_isolated(monkeypatch):
