@@ -1,9 +1,9 @@
 """Straight-line Python from a graph, compiled once and run on floats or numpy arrays.
 
 One assignment per node, as in the lecture: ``v2 = v0 * v1; v3 = log(v0); …`` and, for a gradient, the
-adjoint lines ``g3 = g7 * (1.0 / v3); …`` produced by the one backward loop of :mod:`diffcli.chain` in
-:class:`~diffcli.fragments.CodeAlgebra`.  The generated source contains only names (``v12``, ``g12``, primitive names) and
-numbers (``repr`` of finite doubles) that the graph produced, never user text.
+adjoint lines ``g3 = g7 / v3; …`` produced by the one backward loop of :mod:`diffcli.chain` in
+:class:`~diffcli.fragments.CodeAlgebra`.  The generated source contains only names (``v12``, ``g12``,
+primitive names) and numbers (``repr`` of finite doubles) that the graph produced, never user text.
 
 The same compiled code runs on floats (the table's ``real`` evaluators, which raise outside a domain), on
 numpy arrays (``array`` evaluators, which give nan/inf) or on Python complex numbers (``complex`` evaluators,
@@ -38,25 +38,23 @@ def node_expression(graph: Graph, node: int, names) -> str:
     return f"{primitive.name}({', '.join(args)})"
 
 
-def _computed(graph: Graph, outputs) -> dict[str, str]:
-    """What the forward lines compute, as :class:`Code` would write it → the name it is stored in."""
+def _forward(graph: Graph, outputs):
+    """``(node, right-hand side)`` of every node the outputs need, in order (constants are inlined)."""
     needed = graph.reachable(outputs)
-    names = lambda a: literal(graph.data[a]) if graph.ops[a] == CONST else f"v{a}"  # noqa: E731
-    computed = {}
     for n in range(max(outputs, default=-1) + 1):
         if needed[n] and graph.ops[n] not in (CONST, VAR):
-            text = node_expression(graph, n, names)
-            computed[f"({text})" if PRIMITIVES[graph.ops[n]].symbol not in (None, "**") else text] = f"v{n}"
-    return computed
+            yield n, node_expression(graph, n, lambda a: _value(graph, a))
+
+
+def _computed(graph: Graph, outputs) -> dict[str, str]:
+    """What the forward lines compute, as :class:`Code` would write it → the name it is stored in."""
+    infix = lambda n: PRIMITIVES[graph.ops[n]].symbol not in (None, "**")  # noqa: E731 - Code parenthesises these
+    return {f"({text})" if infix(n) else text: f"v{n}" for n, text in _forward(graph, outputs)}
 
 
 def forward_lines(graph: Graph, outputs) -> list[str]:
     """One assignment ``v<n> = …`` per node the outputs need (constants are inlined)."""
-    needed = graph.reachable(outputs)
-    names = lambda a: literal(graph.data[a]) if graph.ops[a] == CONST else f"v{a}"  # noqa: E731
-    return [f"v{n} = {node_expression(graph, n, names)}"
-            for n in range(max(outputs, default=-1) + 1)
-            if needed[n] and graph.ops[n] not in (CONST, VAR)]
+    return [f"v{n} = {text}" for n, text in _forward(graph, outputs)]
 
 
 def _globals(kind: str) -> dict:
@@ -98,8 +96,18 @@ def keep_freed_memory() -> bool:
                                                                                 MALLOC_HEAP_ARRAYS_BYTES))
 
 
-_NAME = re.compile(r"\b[vgd]\d+\b")
 _NAME_SPLIT = re.compile(r"\b([vgd]\d+)\b")
+"""The names generated code gives values (v: forward, g: adjoint, d: tangent), captured for re.split."""
+
+
+def _statement(line: str):
+    """A generated statement split around its names (the names at the odd places), the name it writes
+    (``v3 = …`` and ``g3 += …`` write names[0]; ``return …`` writes none) and whether it binds that name
+    afresh (``=``) rather than updating it (``+=``, which reads it too)."""
+    parts = _NAME_SPLIT.split(line.strip())
+    if parts[0]:  # ``return …``
+        return parts, None, False
+    return parts, parts[1], parts[2].startswith(" = ")
 
 
 def reuse_names(source: str) -> str:
@@ -119,15 +127,13 @@ def reuse_names(source: str) -> str:
         return (r1,)
     """
     head, *body = source.rstrip("\n").split("\n")
-    parameters = set(_NAME.findall(head))
+    parameters = set(_NAME_SPLIT.findall(head))
     lines = []  # per statement: its text split around its names (names at odd places), and the target
     last: dict[str, int] = {}  # the last statement that reads each name
     for i, line in enumerate(body):
-        parts = _NAME_SPLIT.split(line.strip())
-        names = parts[1::2]
-        # ``v3 = …`` assigns v3; ``g3 += …`` reads g3 too; ``return …`` reads everything it names
-        target = names[0] if len(parts) > 2 and not parts[0] and parts[2].startswith(" = ") else None
-        for name in names[1:] if target is not None else names:
+        parts, written, fresh = _statement(line)
+        target = written if fresh else None
+        for name in parts[3::2] if fresh else parts[1::2]:
             last[name] = i
         lines.append((parts, target))
     slot: dict[str, str] = {}
@@ -206,12 +212,10 @@ def _read_lines(lines: list[str]) -> list[str]:
     """The statements whose results the last one (the return) reads, directly or through others."""
     read, kept = set(), []
     for line in reversed(lines):
-        parts = _NAME_SPLIT.split(line)
-        names = parts[1::2]
-        assigns = not line.startswith("return")  # ``v3 = …`` or ``g3 += …``: its target is names[0]
-        if assigns and names[0] not in read:
+        parts, written, _ = _statement(line)
+        if written is not None and written not in read:
             continue
-        read.update(names)
+        read.update(parts[1::2])
         kept.append(line)
     return kept[::-1]
 
