@@ -9,7 +9,6 @@ to produce the adjoint lines of a compiled gradient (:mod:`diffcli.codegen`).
 from __future__ import annotations
 
 import math
-import operator
 
 from .chain import _Functions
 from .graph import Graph
@@ -78,10 +77,8 @@ def _fold(function, *numbers) -> float | None:
     return result if math.isfinite(result) else None
 
 
-_PRIMITIVE_OF = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
-
-_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
-               "**": PRIMITIVES["pow"].real}
+_INFIX = {p.symbol: p for p in PRIMITIVES.values() if p.symbol and p.arity == 2}
+"""The table's binary operators by symbol (``+ - * / **``)."""
 
 
 def source_of(value) -> str:
@@ -112,13 +109,8 @@ def _sign(value):
 
 def _binary(symbol: str, left, right):
     a, b = number(left), number(right)
-    if a is not None and b is not None:
-        folded = _fold(_ARITHMETIC[symbol], a, b)
-        if folded is not None:
-            return folded
-        # Written as the primitive's call, so that each kind fails its own way when run: on floats
-        # ``div(1.0, 0.0)`` raises, as the expression does; on arrays it is inf, as numpy's division is.
-        return Code(f"{_PRIMITIVE_OF[symbol]}({literal(a)}, {literal(b)})")
+    if a is not None and b is not None:  # folded, or (1.0 / 0.0) the primitive's call: see _call
+        return _call(_INFIX[symbol], (left, right))
     if symbol == "**":
         return left if b == 1.0 else _reuse(Code(f"pow({source_of(left)}, {source_of(right)})"), left, right)
     if symbol in "*/":
@@ -171,6 +163,8 @@ def _call(primitive, args):
         folded = _fold(primitive.real, *numbers)
         if folded is not None:
             return folded
+        # Written as the primitive's call, so that each kind fails its own way when run: on floats
+        # ``div(1.0, 0.0)`` raises, as the expression does; on arrays it is inf, as numpy's division is.
     return _reuse(Code(f"{primitive.name}({', '.join(source_of(a) for a in args)})"), *args)
 
 

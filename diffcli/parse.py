@@ -26,7 +26,7 @@ import unicodedata
 
 from .errors import DiffcliError, DomainError, LimitError, ParseError, UsageError
 from .graph import Graph, gc_paused
-from .primitives import CONSTANTS, FUNCTIONS
+from .primitives import CONSTANTS, FUNCTIONS, PRIMITIVES
 
 MAX_INPUT_CHARS = 10_000_000
 """Longest text accepted (a whole program)."""
@@ -336,7 +336,8 @@ def _spine(tree, count: int) -> list | None:
     return operands[::-1]
 
 
-_CHAIN_OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
+_CHAIN_OPERATORS = {p.symbol: p.name for p in PRIMITIVES.values()
+                     if p.symbol in ("+", "-", "*", "/") and p.arity == 2}  # the table's add, sub, mul, div
 _OPERATOR_CHARS = re.compile(r"[()+\-*/]")
 
 
