@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from battery import BATTERY  # noqa: E402
-from diffcli.codegen import compile_function  # noqa: E402
+from diffcli.core.codegen import compile_function  # noqa: E402
 from diffcli.methods import METHODS  # noqa: E402
-from diffcli.parse import parse  # noqa: E402
+from diffcli.core.parse import parse  # noqa: E402
 from diffcli.reference import reference  # noqa: E402
 
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from diffcli.methods import METHODS, median_seconds  # noqa: E402
-from diffcli.codegen import compile_function  # noqa: E402
-from diffcli.parse import parse  # noqa: E402
+from diffcli.harness import median_seconds  # noqa: E402
+from diffcli.methods import METHODS  # noqa: E402
+from diffcli.core.codegen import compile_function  # noqa: E402
+from diffcli.core.parse import parse  # noqa: E402
 
 
 def expression(d: int) -> str:

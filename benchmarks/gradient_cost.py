@@ -64,10 +64,10 @@ def median_time(call, budget: float = 0.3) -> float:
 # ---------------------------------------------------------------- diffcli
 
 def diffcli_rows(text: str, names: list[str], batch_points: int) -> list[tuple]:
-    from diffcli.chain import symbolic_gradient
-    from diffcli.codegen import compile_function, compile_gradient
+    from diffcli.core.chain import symbolic_gradient
+    from diffcli.core.codegen import compile_function, compile_gradient
     from diffcli.methods import METHODS
-    from diffcli.parse import parse
+    from diffcli.core.parse import parse
 
     rng = np.random.default_rng(0)
     point = [float(v) for v in rng.uniform(0.1, 0.9, len(names))]

@@ -17,10 +17,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from diffcli.codegen import compile_gradient
-from diffcli.methods import median_seconds
-from diffcli.objectives import DataObjective
-from diffcli.parse import parse
+from diffcli.core.codegen import compile_gradient
+from diffcli.harness import median_seconds
+from diffcli.tasks.objectives import DataObjective
+from diffcli.core.parse import parse
 
 LOSS = "softplus(-(y*(w0 + w1*x1 + w2*x2 + w3*x3))) + 0.5*(w0*x1 - w1*x2)**2"   # a logistic-ish loss
 PARAMETERS = ["w0", "w1", "w2", "w3"]

@@ -17,11 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from diffcli.chain import evaluate  # noqa: E402
-from diffcli.errors import DiffcliError  # noqa: E402
-from diffcli.finite import Evaluator  # noqa: E402
-from diffcli.richardson import RICHARDSON_TOLERANCE, richardson_derivatives  # noqa: E402
-from diffcli.parse import parse  # noqa: E402
+from diffcli.core.chain import evaluate  # noqa: E402
+from diffcli.core.errors import DiffcliError  # noqa: E402
+from diffcli.methods.finite import Evaluator  # noqa: E402
+from diffcli.methods.richardson import RICHARDSON_TOLERANCE, richardson_derivatives  # noqa: E402
+from diffcli.core.parse import parse  # noqa: E402
 from diffcli.reference import reference  # noqa: E402
 
 UNARY = ("exp log sqrt sin cos tan atan sinh cosh tanh asinh sigmoid softplus log1p expm1 cbrt asin acos atanh "

@@ -19,12 +19,12 @@ __all__ = ["compare", "derivative", "gradient", "parse", "DiffcliError", "__vers
 
 def __getattr__(name):
     if name in ("compare", "gradient", "derivative"):
-        from . import api as module
+        from diffcli import api as module
         return getattr(module, name)
     if name == "parse":
-        from .parse import parse
+        from diffcli.core.parse import parse
         return parse
     if name == "DiffcliError":
-        from .errors import DiffcliError
+        from diffcli.core.errors import DiffcliError
         return DiffcliError
     raise AttributeError(f"module 'diffcli' has no attribute {name!r}")

@@ -1,3 +1,3 @@
-from .cli import run
+from diffcli.cli import run
 
 run()

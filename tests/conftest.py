@@ -9,7 +9,7 @@ settings.register_profile("ci", max_examples=150, deadline=None, suppress_health
 settings.register_profile("long", max_examples=3000, deadline=None, suppress_health_check=_QUIET)
 settings.load_profile("ci")
 
-from diffcli.cli import main
+from diffcli.cli.program import main
 
 LECTURE = "exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)"
 

@@ -11,8 +11,8 @@ import mpmath
 import pytest
 
 from diffcli import __version__
-from diffcli.cli import app
-from diffcli.methods import METHODS
+from diffcli.cli.program import app
+from diffcli.methods.registry import ids
 
 from conftest import LECTURE
 
@@ -26,7 +26,7 @@ def test_compare_table(cli):
     assert "∂f/∂x" in out and "∂f/∂z" in out
     assert "reference (mpmath, 50 digits)" in out
     assert "1208.381215126609" in out and "809.707479218564" in out
-    for method in METHODS:
+    for method in ids("point"):
         assert method in out
 
 
@@ -40,7 +40,7 @@ def test_compare_json_follows_the_design(cli):
     assert set(record["reference"]["gradient"]) == {"x", "z"}
     assert mpmath.mpf(record["reference"]["gradient"]["x"]) > 1208
     assert len(record["reference"]["value"].replace(".", "")) >= 50
-    assert [m["method"] for m in record["methods"]] == list(METHODS)
+    assert [m["method"] for m in record["methods"]] == ids("point")
     for row in record["methods"]:
         assert set(row) >= {"method", "gradient", "abs_error", "rel_error", "max_rel_error", "evaluations",
                             "setup_seconds", "seconds", "error", "warnings"}
@@ -68,7 +68,7 @@ def test_jsonl_is_one_line(cli):
 def test_csv(cli):
     code, out, _ = cli("compare", LECTURE, *LECTURE_POINT, "--format", "csv", "--no-timing")
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert [r["method"] for r in rows] == ["reference", *METHODS]
+    assert [r["method"] for r in rows] == ["reference", *ids("point")]
     reverse = next(r for r in rows if r["method"] == "reverse")
     assert float(reverse["d_x"]) == pytest.approx(1208.3812151266096, rel=1e-15)
     assert float(reverse["rel_error_z"]) < 1e-14
@@ -147,7 +147,7 @@ def test_python_m_and_console_script():
 
 
 def test_caret_on_a_terminal(cli, monkeypatch):
-    monkeypatch.setattr("diffcli.cli._stderr_is_terminal", lambda: True)
+    monkeypatch.setattr("diffcli.cli.program._stderr_is_terminal", lambda: True)
     code, _, err = cli("compare", "sin(x) + foo(x)", "x=1")
     assert code == 2
     assert err.splitlines() == ["diffcli: error: column 10: unknown function 'foo'; did you mean 'log'?",
@@ -174,7 +174,7 @@ def test_tolerance_fails_and_names_every_row_over_it(cli):
     code, out, err = cli("compare", LECTURE, *LECTURE_POINT, "--no-timing", "--tolerance", "1e-300")
     assert code == 1 and "reference (mpmath, 50 digits)" in out  # the table is still written
     lines = err.splitlines()
-    assert [line.split(":")[1].strip() for line in lines] == list(METHODS)
+    assert [line.split(":")[1].strip() for line in lines] == ids("point")
     assert all(" > tolerance 1e-300" in line for line in lines)
 
 
@@ -200,7 +200,7 @@ def test_quiet_keeps_only_the_records(cli):
 def a_bug(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("something impossible happened")
-    monkeypatch.setattr("diffcli.api.compare", broken)
+    monkeypatch.setattr("diffcli.tasks.compare.compare", broken)
 
 
 def test_an_internal_error_is_one_line_saying_it_is_a_bug(cli, a_bug):
@@ -229,11 +229,11 @@ def test_an_internal_error_on_one_line_of_a_file_lets_the_others_go_on(cli, a_bu
 
 
 def test_the_console_script_turns_an_internal_error_into_exit_1_without_a_traceback():
-    code = ("import sys, diffcli.api, diffcli.cli\n"
+    code = ("import sys, diffcli.tasks.compare, diffcli.cli.program\n"
             "def broken(*a, **k): raise RuntimeError('boom')\n"
-            "diffcli.api.compare = broken\n"
+            "diffcli.tasks.compare.compare = broken\n"
             "sys.argv = ['diffcli', 'compare', 'x', 'x=1']\n"
-            "diffcli.cli.run()\n")
+            "diffcli.cli.program.run()\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.startswith("diffcli: internal error: RuntimeError: boom (a bug;")

@@ -43,8 +43,8 @@ def _run(entry):
 
 def _api(entry):
     from diffcli.api import compare
-    from diffcli.errors import DiffcliError
-    from diffcli.parse import parse_point
+    from diffcli.core.errors import DiffcliError
+    from diffcli.core.parse import parse_point
 
     try:
         compare(entry["text"], parse_point(entry["point"]), timing=False)

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from diffcli.files import FileLine, parse_line, read_lines, records
+from diffcli.tasks.files import FileLine, parse_line, read_lines, records
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FAST = ("--methods", "fd-central,symbolic,reverse", "--no-timing")
@@ -58,7 +58,7 @@ def test_a_bad_point_is_that_lines_error(text, problem):
                          ids=["one long name", "spaces inside a value", "separators without a binding"])
 def test_reading_a_hostile_point_is_linear(bindings):
     # A quadratic scan would take hours on these; it runs apart so that a regression fails, not hangs.
-    code = "import sys; from diffcli.files import parse_line; print(parse_line('x @ ' + sys.stdin.read()))"
+    code = "import sys; from diffcli.tasks.files import parse_line; print(parse_line('x @ ' + sys.stdin.read()))"
     result = subprocess.run([sys.executable, "-c", code], input=bindings, capture_output=True, text=True,
                             timeout=60, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-500:]
@@ -250,7 +250,7 @@ COLOR = re.compile(r"\x1b\[[0-9;]*[34]\d(;[0-9;]*)?m|\x1b\[[0-9;]*38;")
                                                        (False, False, False), (True, True, False)])
 def test_progress_only_on_a_terminal_and_without_colour_under_no_color(cli, tmp_path, monkeypatch, terminal,
                                                                         quiet, no_color):
-    monkeypatch.setattr("diffcli.commands.runner.stderr_is_terminal", lambda: terminal)
+    monkeypatch.setattr("diffcli.cli.runner.stderr_is_terminal", lambda: terminal)
     monkeypatch.setenv("NO_COLOR", "1") if no_color else monkeypatch.delenv("NO_COLOR", raising=False)
     path = tmp_path / "p.txt"
     path.write_text("x*z @ x=2 z=3\nx**2 @ x=1\n")

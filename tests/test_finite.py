@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 
 from diffcli.api import compare
-from diffcli.errors import UsageError
-from diffcli.finite import EPS, STENCILS, Evaluator
-from diffcli.methods import METHODS, run_method
-from diffcli.parse import parse
-from diffcli.primitives import PRIMITIVES
+from diffcli.core.errors import UsageError
+from diffcli.methods.finite import EPS, STENCILS, Evaluator
+from diffcli.harness import run_method
+from diffcli.methods import METHODS
+from diffcli.core.parse import parse
+from diffcli.core.primitives import PRIMITIVES
 
 from battery import BATTERY
 from conftest import LECTURE
@@ -296,7 +297,8 @@ def test_all_stencil_points_go_through_f_in_one_call(monkeypatch, method, points
         counters.append(evaluator.f)
         return evaluator
     original = Evaluator
-    monkeypatch.setattr("diffcli.finite.Evaluator", counted)
+    monkeypatch.setattr("diffcli.methods.finite.Evaluator", counted)
+    monkeypatch.setattr("diffcli.methods.richardson.Evaluator", counted)
     estimate = run_method(method, parse("x*y*z + sin(x)"), {"x": 0.5, "y": 2.0, "z": 3.0}, timing=False)
     assert estimate.error is None and estimate.evaluations == points
     (counter,) = counters

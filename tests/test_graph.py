@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from diffcli.draw import graph_record, to_dot, to_mermaid
-from diffcli.parse import parse
+from diffcli.tasks.graph import graph_record, to_dot, to_mermaid
+from diffcli.core.parse import parse
 
 from conftest import LECTURE
 
@@ -120,7 +120,7 @@ def test_render_writes_an_svg(cli, tmp_path):
 
 
 def test_render_without_dot_says_how_to_get_it(cli, tmp_path, monkeypatch):
-    monkeypatch.setattr("diffcli.draw.shutil.which", lambda name: None)
+    monkeypatch.setattr("diffcli.tasks.graph.shutil.which", lambda name: None)
     code, out, err = cli("graph", "x*z", "--render", str(tmp_path / "g.svg"))
     assert code == 2 and out == ""
     assert "apt-get install graphviz" in err and err.count("\n") == 1

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 import diffcli
-from diffcli.errors import DiffcliError
+from diffcli.core.errors import DiffcliError
 
 BAD = [
     "__import__('os')", "().__class__", "x.real", "foo(x)", "lambda: 1", "x +", "exp(x", "2x", "x = 1",

@@ -11,9 +11,9 @@ import sys
 import numpy as np
 import pytest
 
-from diffcli.cli import main
-from diffcli.errors import UsageError
-from diffcli.optimize import RULES, Hyper, Stopping, optimize
+from diffcli.cli.program import main
+from diffcli.core.errors import UsageError
+from diffcli.tasks.optimize import RULES, Hyper, Stopping, optimize
 from diffcli.render.optimize import render
 
 ROSENBROCK = "(1-x)**2 + 100*(y-x**2)**2"
@@ -140,7 +140,7 @@ def test_rosenbrock_table_ranks_the_optimizers(rosenbrock):
 def test_command_line_defaults_are_the_librarys(cli):
     import typer.main
 
-    from diffcli.cli import app
+    from diffcli.cli.program import app
 
     command = typer.main.get_command(app).commands["optimize"]
     defaults = {p.name: p.default for p in command.params}
@@ -301,7 +301,7 @@ def test_data_mode_recovers_a_line(cli, line_data):
 
 
 def test_mini_batches_recover_a_line_and_are_vectorized(line_data, monkeypatch):
-    from diffcli import optimize as module
+    from diffcli.tasks import optimize as module
 
     path, *_, standard_error = line_data
     shapes = []

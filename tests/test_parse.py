@@ -5,10 +5,10 @@ import math
 import pytest
 
 from diffcli.api import derivative
-from diffcli.chain import evaluate
-from diffcli.errors import DomainError, LimitError, ParseError, UsageError
-from diffcli.parse import MAX_NESTING, parse, parse_point
-from diffcli.primitives import FUNCTIONS
+from diffcli.core.chain import evaluate
+from diffcli.core.errors import DomainError, LimitError, ParseError, UsageError
+from diffcli.core.parse import MAX_NESTING, parse, parse_point
+from diffcli.core.primitives import FUNCTIONS
 
 from conftest import LECTURE
 
@@ -167,7 +167,7 @@ def test_diff_output_parses_back_to_the_same_function(text):
     for wrt in parse(text).variable_names:
         printed = derivative(text, wrt)["derivative"]
         reparsed = parse(printed)
-        from diffcli.methods import run_method
+        from diffcli.harness import run_method
         graph = parse(text)
         symbolic = run_method("symbolic", graph, {n: point[n] for n in graph.variable_names}, timing=False)
         assert evaluate(reparsed, {n: point[n] for n in reparsed.variable_names})[reparsed.output] == \

@@ -11,8 +11,8 @@ import mpmath
 import numpy as np
 import pytest
 
-from diffcli.parse import parse
-from diffcli.primitives import FUNCTIONS, PRIMITIVES
+from diffcli.core.parse import parse
+from diffcli.core.primitives import FUNCTIONS, PRIMITIVES
 from diffcli.reference import reference
 
 M = mpmath.MPContext()

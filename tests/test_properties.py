@@ -10,11 +10,11 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from diffcli.api import compare
-from diffcli.chain import adjoints, evaluate
-from diffcli.errors import DiffcliError
-from diffcli.graph import CONST, VAR
-from diffcli.parse import parse
-from diffcli.primitives import FUNCTIONS, PRIMITIVES
+from diffcli.core.chain import adjoints, evaluate
+from diffcli.core.errors import DiffcliError
+from diffcli.core.graph import CONST, VAR
+from diffcli.core.parse import parse
+from diffcli.core.primitives import FUNCTIONS, PRIMITIVES
 
 
 EPS = 2.0 ** -52
@@ -47,7 +47,7 @@ def _graph_or_skip(text):
 def _absolute_gradient(graph, values):
     """Σ over chain-rule paths of |products of partials|: how large the terms summed into each partial are,
     the condition estimate of the backward pass."""
-    from diffcli.chain import FloatAlgebra
+    from diffcli.core.chain import FloatAlgebra
 
     class Absolute(FloatAlgebra):
         def times(self, adjoint, partial):
@@ -58,7 +58,7 @@ def _absolute_gradient(graph, values):
 
 
 def _gradient(graph, values):
-    from diffcli.chain import FloatAlgebra
+    from diffcli.core.chain import FloatAlgebra
 
     adjoint = adjoints(graph, values, FloatAlgebra())
     return [adjoint.get(v, 0.0) for v in graph.variables]
@@ -138,8 +138,8 @@ def test_methods_agree_with_the_reference(name, inner, other, x, y):
 @given(expressions)
 def test_diff_text_parses_back_to_the_same_values(text):
     from diffcli.api import derivative
-    from diffcli.chain import symbolic_gradient
-    from diffcli.codegen import compile_function
+    from diffcli.core.chain import symbolic_gradient
+    from diffcli.core.codegen import compile_function
 
     graph = _graph_or_skip(text)
     assume(graph.variables)
@@ -199,7 +199,7 @@ def test_batched_gradient_equals_single_points(inner, other, operator):
     rounding differences of numpy's and libm's functions, amplified at most by the condition estimate)."""
     import numpy as np
 
-    from diffcli.codegen import compile_gradient
+    from diffcli.core.codegen import compile_gradient
 
     graph = _graph_or_skip(_around(operator, inner, other))
     assume(graph.variables)

@@ -4,8 +4,8 @@ import mpmath
 import pytest
 
 import diffcli.reference as reference_module
-from diffcli.errors import PrecisionError
-from diffcli.parse import parse
+from diffcli.core.errors import PrecisionError
+from diffcli.core.parse import parse
 from diffcli.reference import reference
 
 M = mpmath.MPContext()

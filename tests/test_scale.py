@@ -10,10 +10,10 @@ import mpmath
 import numpy as np
 import pytest
 
-from diffcli.chain import evaluate, symbolic_gradient
-from diffcli.codegen import compile_function, compile_gradient, gradient_source, keep_freed_memory, reuse_names
-from diffcli.errors import LimitError
-from diffcli.parse import parse
+from diffcli.core.chain import evaluate, symbolic_gradient
+from diffcli.core.codegen import compile_function, compile_gradient, gradient_source, keep_freed_memory, reuse_names
+from diffcli.core.errors import LimitError
+from diffcli.core.parse import parse
 from diffcli.reference import reference
 
 from conftest import LECTURE
@@ -109,7 +109,7 @@ def test_compiled_code_reuses_a_name_only_after_its_last_reader():
     local_names = lambda text: set(re.findall(r"\b[vgr]\d+\b", text))  # noqa: E731
     assert len(local_names(renamed)) < len(local_names(source)) / 2
     columns = [np.linspace(0.1, 0.9, 5) + 0.01 * k for k in range(31)]
-    from diffcli.codegen import _globals
+    from diffcli.core.codegen import _globals
     readable, compiled = _globals("array"), _globals("array")
     exec(compile(source, "readable", "exec"), readable)  # noqa: S102 - generated from our graph
     exec(compile(renamed, "renamed", "exec"), compiled)  # noqa: S102
@@ -173,9 +173,9 @@ def test_chain_split_keeps_python_semantics():
 def test_split_chains_build_the_graph_python_would(monkeypatch):
     """Splitting and parsing in runs changes nothing: forced on a chain CPython parses whole, it builds the
     same graph (same nodes, same text, the same value to the bit) and reports errors at the same place."""
-    import diffcli.parse as parse_module
-    from diffcli.errors import ParseError
-    from diffcli.printing import to_text
+    import diffcli.core.parse as parse_module
+    from diffcli.core.errors import ParseError
+    from diffcli.core.printing import to_text
 
     rng = random.Random(5)
     terms = [rng.choice(["x", "-x", "sin(x*2)", "1e-5", "x**2", "(x - 3)", "2 * x / 7", "-(x + 1)", "x^3"])

@@ -9,9 +9,10 @@ import sys
 
 import pytest
 
-from diffcli.errors import UsageError
+from diffcli.core.errors import UsageError
 from diffcli.render.sweep import render, terminal_plot
-from diffcli.sweep import DEFAULT_SCHEMES, step_grid, sweep
+from diffcli.methods.registry import default_sweep
+from diffcli.tasks.sweep import step_grid, sweep
 
 from conftest import LECTURE
 
@@ -91,7 +92,7 @@ def test_model_optimum_is_near_the_measured_one(lecture):
 
 def test_predicted_curve_in_every_row(lecture):
     for row in lecture["rows"]:
-        for scheme in DEFAULT_SCHEMES:
+        for scheme in default_sweep():
             assert row[scheme]["predicted"] > 0
 
 
@@ -100,7 +101,7 @@ def test_predicted_curve_in_every_row(lecture):
 def test_default_grid_is_two_per_decade_from_1e16_to_1e1(lecture):
     steps = [row["h"] for row in lecture["rows"]]
     assert len(steps) == 31 and steps[0] == 1e-16 and steps[-1] == 0.1 and 1e-8 in steps
-    assert lecture["schemes"] == list(DEFAULT_SCHEMES)
+    assert lecture["schemes"] == default_sweep()
 
 
 def test_grid():

@@ -7,8 +7,8 @@ import json
 import mpmath
 import pytest
 
-from diffcli.parse import parse
-from diffcli.trace import node_names, trace
+from diffcli.core.parse import parse
+from diffcli.tasks.trace import node_names, trace
 
 from conftest import LECTURE
 

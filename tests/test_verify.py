@@ -5,7 +5,7 @@ import json
 import mpmath
 import pytest
 
-from diffcli.verify import verify
+from diffcli.tasks.verify import verify
 
 from conftest import LECTURE
 

@@ -107,7 +107,7 @@ def shorten(text: str, width: int = 60) -> str:
 
 @dataclass(frozen=True)
 class FileOutput:
-    """How a command writes the records of an expression file (``--file``, see :mod:`diffcli.files`).
+    """How a command writes the records of an expression file (``--file``, see :mod:`diffcli.tasks.files`).
 
     ``jsonl`` and ``csv`` stream: one line (or a few CSV rows) per record, written as the record is done,
     so an interrupted run leaves whole records.  ``json`` (an array of the records), ``table``,

@@ -1,15 +1,15 @@
-"""Rendering of ``compare`` records (see :func:`diffcli.api.compare`)."""
+"""Rendering of ``compare`` records (see :func:`diffcli.tasks.compare.compare`)."""
 
 from __future__ import annotations
 
-from .base import FileOutput, as_json, csv_text, duration, error_number, number, short_decimal, shorten, tabulate
+from diffcli.render.base import FileOutput, as_json, csv_text, duration, error_number, number, short_decimal, shorten, tabulate
 
 WIDE_LAYOUT_MAX_VARIABLES = 3
 """Up to this many variables the compare table has one row per method; beyond, one row per partial."""
 
 
 def render(record: dict, fmt: str = "table") -> str:
-    """Render a ``compare`` record (see :func:`diffcli.api.compare`)."""
+    """Render a ``compare`` record (see :func:`diffcli.tasks.compare.compare`)."""
     text = as_json(record, fmt)
     if text is not None:
         return text

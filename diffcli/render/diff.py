@@ -1,8 +1,8 @@
-"""Rendering of ``diff`` records (see :func:`diffcli.api.derivative`)."""
+"""Rendering of ``diff`` records (see :func:`diffcli.tasks.compare.derivative`)."""
 
 from __future__ import annotations
 
-from .base import FileOutput, as_json, csv_text, shorten, tabulate
+from diffcli.render.base import FileOutput, as_json, csv_text, shorten, tabulate
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 

@@ -1,13 +1,13 @@
-"""Rendering of ``graph`` records (see :func:`diffcli.draw.graph_record`): dot and mermaid drawings, or the
+"""Rendering of ``graph`` records (see :func:`diffcli.tasks.graph.graph_record`): dot and mermaid drawings, or the
 node list in the shared formats."""
 
 from __future__ import annotations
 
-from .base import as_json, csv_text, number, tabulate
+from diffcli.render.base import as_json, csv_text, number, tabulate
 
 
 def render(record: dict, fmt: str = "dot") -> str:
-    from ..draw import to_dot, to_mermaid
+    from diffcli.tasks.graph import to_dot, to_mermaid
 
     if fmt == "dot":
         return to_dot(record)

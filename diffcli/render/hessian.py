@@ -1,9 +1,9 @@
-"""Rendering of ``hessian`` records (see :func:`diffcli.hessian.hessian`): one row per entry ∂²f/∂xi∂xj,
+"""Rendering of ``hessian`` records (see :func:`diffcli.tasks.hessian.hessian`): one row per entry ∂²f/∂xi∂xj,
 the reference and each method side by side, as ``compare`` does for the gradient."""
 
 from __future__ import annotations
 
-from .base import as_json, csv_text, duration, error_number, number, tabulate
+from diffcli.render.base import as_json, csv_text, duration, error_number, number, tabulate
 
 
 def _short(text) -> str:

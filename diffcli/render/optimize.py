@@ -1,12 +1,12 @@
-"""Rendering of ``optimize`` records (see :func:`diffcli.optimize.optimize`): the ranked table, the loss
+"""Rendering of ``optimize`` records (see :func:`diffcli.tasks.optimize.optimize`): the ranked table, the loss
 history as CSV, and the convergence plot."""
 
 from __future__ import annotations
 
 import math
 
-from . import plot
-from .base import as_json, csv_text, duration, number, tabulate
+from diffcli.render import plot
+from diffcli.render.base import as_json, csv_text, duration, number, tabulate
 
 WIDE_LAYOUT_MAX_PARAMETERS = 4
 """Up to this many parameters the table has a column per parameter; beyond, one column lists them all."""

@@ -2,7 +2,7 @@
 in the terminal with plotext, or as PNG, SVG or PDF bytes with matplotlib.
 
 Both libraries are the optional extra ``diffcli[plot]`` and are imported only here, only when a plot is
-asked for; a missing one is a :class:`~diffcli.errors.UsageError` saying how to install it.  Functions
+asked for; a missing one is a :class:`~diffcli.core.errors.UsageError` saying how to install it.  Functions
 return text or bytes; the command decides where they go.
 """
 
@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..errors import UsageError
+from diffcli.core.errors import UsageError
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
 TERMINAL_POINTS = 400

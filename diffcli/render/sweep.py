@@ -1,17 +1,11 @@
-"""Rendering of ``eps-sweep`` records (see :func:`diffcli.sweep.sweep`): tables, the terminal plot (plotext)
+"""Rendering of ``eps-sweep`` records (see :func:`diffcli.tasks.sweep.sweep`): tables, the terminal plot (plotext)
 and the plot file (matplotlib).  Both plotting libraries are optional (``pip install 'diffcli[plot]'``)."""
 
 from __future__ import annotations
 
 
-from ..errors import UsageError
-from .base import FileOutput, as_json, csv_text, error_number, number, short_decimal, shorten, tabulate
-
-MARKERS = {"fd-forward": "f", "fd-backward": "b", "fd-central": "c", "fd-5point": "5", "complex-step": "i"}
-"""The character that marks each scheme's measured errors in the terminal plot."""
-
-DRAWN_LAST = ("complex-step", "fd-5point", "fd-backward", "fd-forward", "fd-central")
-"""Order in which the terminal plot draws the schemes' letters: where they overlap, the later one shows."""
+from diffcli.core.errors import UsageError
+from diffcli.render.base import FileOutput, as_json, csv_text, error_number, number, short_decimal, shorten, tabulate
 
 ZERO_FLOOR = 1e-17
 """A relative error of exactly 0 is drawn here (a log scale has no 0)."""
@@ -126,15 +120,17 @@ def _title(record) -> str:
 def _series(record: dict) -> list:
     """The plot's curves: each scheme's model (dots), then its measured errors (its letter), central's V
     drawn last so that it shows where curves overlap, and the rule-of-thumb step of each scheme (★, files)."""
-    from .plot import Series
+    from diffcli.render.plot import Series
 
     lines = series(record)
     curves = [Series("model", [h for h, _ in line["model"]], [e for _, e in line["model"]], marker="·",
                      group=line["scheme"], dashed=True) for line in lines if line["model"]]
-    for line in sorted(lines, key=lambda line: DRAWN_LAST.index(line["scheme"])):
+    from diffcli.methods import METHODS  # each scheme's marker and drawing order are in its registry entry
+
+    for line in sorted(lines, key=lambda line: METHODS[line["scheme"]].draw_rank):
         if line["measured"]:
             curves.append(Series(line["scheme"], [h for h, _ in line["measured"]], [e for _, e in line["measured"]],
-                                 marker=MARKERS[line["scheme"]], joined=False, group=line["scheme"]))
+                                 marker=METHODS[line["scheme"]].marker, joined=False, group=line["scheme"]))
     return curves
 
 
@@ -144,7 +140,7 @@ def terminal_plot(record: dict, width: int = 100, height: int = 28) -> str:
     Each scheme's measured errors are marked by its letter (f, b, c, 5, i), the model's curves by dots.
     Raises UsageError when plotext is not installed.
     """
-    from .plot import terminal
+    from diffcli.render.plot import terminal
 
     return terminal(_series(record), title=_title(record), xlabel="step h", ylabel="relative error", xlog=True,
                     ylog=True, width=width, height=height, color=False)
@@ -153,7 +149,7 @@ def terminal_plot(record: dict, width: int = 100, height: int = 28) -> str:
 def save_plot(record: dict, path: str) -> str:
     """Write the log-log plot to ``path`` (.png, .svg or .pdf) with matplotlib, by :mod:`.plot`; returns the
     path.  Raises UsageError for another suffix, or when matplotlib is not installed."""
-    from .plot import Series, image, image_format
+    from diffcli.render.plot import Series, image, image_format
 
     fmt = image_format(path)
     stars = [Series("", [rule["h"]], [max(rule["rel_error"], ZERO_FLOOR)], marker="*", joined=False, group=scheme)

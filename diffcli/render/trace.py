@@ -1,15 +1,15 @@
-"""Rendering of ``trace`` records (see :func:`diffcli.trace.trace`)."""
+"""Rendering of ``trace`` records (see :func:`diffcli.tasks.trace.trace`)."""
 
 from __future__ import annotations
 
-from .base import as_json, csv_text, error_number, number, tabulate
+from diffcli.render.base import as_json, csv_text, error_number, number, tabulate
 
 HEADERS = ["node", "computes", "value", "adjoint g", "chain rule", "terms"]
 
 
 def render(record: dict, fmt: str = "table") -> str:
     """Render a ``trace`` record: one row per node, inputs first, the output last."""
-    from ..trace import numbers
+    from diffcli.tasks.trace import numbers
 
     text = as_json(record, fmt)
     if text is not None:

@@ -1,8 +1,8 @@
-"""Rendering of ``verify`` records (see :func:`diffcli.verify.verify`)."""
+"""Rendering of ``verify`` records (see :func:`diffcli.tasks.verify.verify`)."""
 
 from __future__ import annotations
 
-from .base import FileOutput, as_json, csv_text, error_number, number, shorten, tabulate
+from diffcli.render.base import FileOutput, as_json, csv_text, error_number, number, shorten, tabulate
 
 
 def _short(text) -> str:

@@ -1,0 +1,158 @@
+"""The typer application, the option types every command shares, and the one way commands write output.
+
+Each command lives in :mod:`diffcli.cli.commands` (one module each, a few lines: parse options, call the
+library, print what :mod:`diffcli.render` returns) and registers itself on :data:`app`.  Commands import
+the library inside their function so that start-up stays short.
+
+Commands write their output with :func:`emit` (stdout, flushed at once, a closed pipe becomes
+:class:`OutputClosed`) and notes for the user with :func:`note` (stderr, silenced by ``--quiet``).  An
+expression file (``--file``) is run by :func:`diffcli.cli.runner.run_file`; see :mod:`diffcli.tasks.files`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import sys
+from dataclasses import dataclass
+from enum import Enum
+from typing import Annotated, List, Optional
+
+import typer
+
+from diffcli import __version__
+from diffcli.render.base import FORMATS
+
+
+def _formats(name: str, first: tuple = ()) -> type:
+    """An option's choices: ``first`` (a command's own formats), then the record formats every command has."""
+    names = dict.fromkeys((*first, *FORMATS))
+    return Enum(name, {n: n for n in names}, type=str)
+
+
+Format = _formats("Format")
+GraphFormat = _formats("GraphFormat", ("dot", "mermaid"))
+"""``graph`` draws (dot, mermaid) besides the shared formats, which list its nodes."""
+DiffFormat = _formats("DiffFormat", ("text", "latex", "python"))
+"""``diff`` prints an expression (text, the default; ``table`` is the same), LaTeX or a Python function,
+besides the record formats."""
+
+
+@dataclass
+class Settings:
+    """The global options of one run (``diffcli --quiet --debug COMMAND …``), reset by ``cli.main``."""
+
+    quiet: bool = False
+    debug: bool = False
+
+
+settings = Settings()
+
+app = typer.Typer(
+    name="diffcli", no_args_is_help=True, add_completion=True, rich_markup_mode=None,
+    pretty_exceptions_enable=False,  # --debug shows Python's own traceback
+)  # the help text is the docstring of the callback below
+
+ExpressionArg = Annotated[Optional[str], typer.Argument(
+    metavar="EXPR", help="Expression or ';'-separated program (omit it with --file).", show_default=False)]
+PointArg = Annotated[Optional[List[str]], typer.Argument(metavar="[NAME=VALUE]...",
+                                                         help="The point, e.g. x=2 z=pi/4.", show_default=False)]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+DigitsOption = Annotated[int, typer.Option("--digits", help="Significant digits of the reference.", min=1, max=1000)]
+TimingOption = Annotated[bool, typer.Option("--timing/--no-timing",
+                                            help="Median timings (repeated runs); --no-timing runs once.")]
+WrtOption = Annotated[str, typer.Option("--wrt", help="The variable to differentiate by.", show_default=False)]
+FileOption = Annotated[Optional[str], typer.Option(
+    "--file", metavar="F", show_default=False,
+    help="Run every line of expression file F ('-' for stdin): one expression or program per line, '#' "
+         "comments, an optional point after '@' (exp(x*z) @ x=2 z=3) overriding the command line's. "
+         "Records come out in input order; a bad line becomes a record with its line number and error.")]
+JobsOption = Annotated[int, typer.Option(
+    "--jobs", "-j", min=0, help="Worker processes for --file (0: one per core); output stays in input order.")]
+
+
+class OutputClosed(Exception):
+    """Whoever reads stdout has gone (``diffcli … | head -1``): stop quietly."""
+
+
+def emit(text: str) -> None:
+    """Write ``text`` and a newline to stdout and flush it, so every record is whole when it is written.
+
+    Ctrl-C is held back while a record is written (and delivered right after): a KeyboardInterrupt raised
+    in the middle of a large write would leave half a record.  A closed pipe raises :class:`OutputClosed`
+    (not an ``OSError``, which typer would turn into exit 1).
+    """
+    with _sigint_held():
+        try:
+            sys.stdout.write(text + "\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise OutputClosed() from None
+
+
+@contextlib.contextmanager
+def _sigint_held():
+    import signal
+    import threading
+
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def note(message: str) -> None:
+    """One line for the user on stderr (``diffcli: …``), unless ``--quiet``."""
+    if not settings.quiet:
+        sys.stderr.write(f"diffcli: {message}\n")
+        sys.stderr.flush()
+
+
+def expression_and_point(expression: str | None, words: list[str] | None, file: str | None):
+    """The EXPR argument and the NAME=VALUE words, checked against ``--file``.
+
+    With ``--file`` there is no EXPR, so a first word that typer took for EXPR is part of the point.
+    Returns ``(expression or None, words)``.
+    """
+    from diffcli.core.errors import UsageError
+
+    words = list(words or [])
+    if file is None:
+        if expression is None:
+            raise UsageError("give an expression (EXPR) or an expression file (--file F)")
+        return expression, words
+    if expression is not None:
+        name, sep, _ = expression.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise UsageError(f"with --file the expressions come from the file; {expression!r} is not a "
+                             "NAME=VALUE binding")
+        words.insert(0, expression)
+    return None, words
+
+
+def _version(value: bool):
+    if value:
+        typer.echo(f"diffcli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit.")] = False,
+          quiet: Annotated[bool, typer.Option("--quiet", "-q",
+                                              help="Only the records: no progress, notes or summaries on "
+                                                   "stderr (errors that stop the run are still printed; "
+                                                   "the exit status still tells).")] = False,
+          debug: Annotated[bool, typer.Option("--debug",
+                                              help="Show the Python traceback of an internal error (a bug); "
+                                                   "DIFFCLI_DEBUG=1 does the same.")] = False):
+    """Differentiate an expression at a point several ways and compare each with a 50-digit reference.
+
+    Example: diffcli compare "exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)" x=2 z=3
+    """
+    settings.quiet = quiet
+    settings.debug = debug or settings.debug

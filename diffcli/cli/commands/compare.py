@@ -1,0 +1,98 @@
+"""``diffcli compare``: all methods against the reference, one table (or one record per line of a file)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Annotated, Optional
+
+import typer
+
+from diffcli.cli.app import (DigitsOption, ExpressionArg, FileOption, Format, FormatOption, JobsOption, PointArg, TimingOption,
+                   app, emit, expression_and_point, note)
+
+
+@functools.lru_cache(maxsize=None)
+def _methods_help() -> str:
+    from diffcli.methods import METHODS
+    from diffcli.methods.registry import ids
+
+    return "Comma-separated method ids (default: all): " + "; ".join(
+        f"{m.id}: {m.summary}" for m in METHODS.values() if m.id in ids("point")) + "."
+
+
+@app.command(help="All methods against the mpmath reference, one table.\n\n"
+                  "With --file, one record per line of an expression file (use --format jsonl in scripts); "
+                  "with --tolerance, a gradient check: exit 1 when a method's max relative error exceeds it."
+                  "\n\n"
+                  "Example: diffcli compare \"exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)\" x=2 z=3\n\n"
+                  "Example: diffcli compare --file checks.txt x=1 --tolerance 1e-8 -f jsonl")
+def compare(expression: ExpressionArg = None, point: PointArg = None,
+            methods: Annotated[Optional[str], typer.Option("--methods", "-m", help=_methods_help(),
+                                                           show_default=False)] = None,
+            digits: DigitsOption = 50, timing: TimingOption = True,
+            tolerance: Annotated[Optional[float], typer.Option(
+                "--tolerance", metavar="TOL", min=0.0, show_default=False,
+                help="Exit 1 when any method's max_rel_error exceeds TOL (or it has none: the method or the "
+                     "reference failed); the failing rows are named on stderr.")] = None,
+            eps: Annotated[Optional[float], typer.Option(
+                "--eps", metavar="H", show_default=False,
+                help="Step of every finite-difference method instead of its rule (for richardson: the first, "
+                     "largest step of its sequence); e.g. --eps 1e-10 shows a check failing by round-off.")]
+            = None,
+            file: FileOption = None, jobs: JobsOption = 1,
+            points: Annotated[Optional[str], typer.Option(
+                "--points", metavar="FILE", show_default=False,
+                help="Evaluate value and gradient at every row of FILE (CSV with a header of variable names, "
+                     "or .npy) in one vectorized pass; table/json summarise, jsonl/csv give one record per "
+                     "point.")] = None,
+            reference_sample: Annotated[int, typer.Option(
+                "--reference-sample", metavar="K", min=0,
+                help="With --points: compute the mpmath reference at K points spread over the file.")] = 3,
+            format: FormatOption = Format.table):
+    from diffcli.tasks.compare import compare as run_compare
+    from diffcli.tasks.compare import select_methods, tolerance_failures
+    from diffcli.core.parse import parse_point
+
+    expression, words = expression_and_point(expression, point, file)
+    at = parse_point(words)
+    if points is not None:
+        return _points(expression, at, points, methods, reference_sample, digits, timing, tolerance, format)
+    methods = select_methods(methods)  # a wrong id is exit 2 before any line runs
+    check = None if tolerance is None else functools.partial(tolerance_failures, tolerance=tolerance)
+    if file is not None:
+        from diffcli.render.compare import FILE_OUTPUT
+        from diffcli.cli.runner import run_file
+
+        task = functools.partial(run_compare, methods=methods, digits=digits, timing=timing, eps=eps)
+        return run_file(file, task, at, format.value, jobs, FILE_OUTPUT, check=check)
+
+    from diffcli.render.compare import render
+
+    record = run_compare(expression, at, methods=methods, digits=digits, timing=timing, eps=eps)
+    emit(render(record, format.value))
+    failures = check(record) if check else []
+    for message in failures:
+        note(message)
+    return 1 if failures else 0
+
+
+def _points(expression, at, path, methods, reference_sample, digits, timing, tolerance, format) -> int:
+    """``compare --points FILE``: every row of a points file at once (see :mod:`diffcli.tasks.points`)."""
+    from diffcli.core.parse import as_graph
+    from diffcli.tasks.compare import select_methods
+    from diffcli.tasks.points import batch, read_points
+    from diffcli.core.errors import UsageError
+    from diffcli.render.points import render
+
+    if at:
+        raise UsageError(f"with --points the point comes from {path}; drop {next(iter(at))}=…")
+    chosen = select_methods(None, form="arrays") if methods is None else select_methods(methods)
+    record = batch(as_graph(expression), read_points(path), chosen, reference_sample=reference_sample,
+                   digits=digits, timing=timing)
+    emit(render(record, format.value))
+    failures = [row for row in record["methods"] if tolerance is not None and
+                (row["max_rel_error"] is None or row["max_rel_error"] > tolerance or row["failed_points"])]
+    for row in failures:
+        note(f"{row['method']}: max relative error {row['max_rel_error']} over the sampled points, "
+             f"{row['failed_points']} failed points; tolerance {tolerance:g}")
+    return 1 if failures else 0

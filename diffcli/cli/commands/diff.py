@@ -1,0 +1,54 @@
+"""``diffcli diff``: the simplified symbolic derivative (of any order, mixed too), or one per line of a file."""
+
+from __future__ import annotations
+
+import functools
+from typing import Annotated
+
+import typer
+
+from diffcli.cli.app import DiffFormat, ExpressionArg, FileOption, JobsOption, app, emit, expression_and_point
+
+
+def derivative_task(expression: str, point: dict, wrt: str, order: int = 1) -> dict:
+    """The file task of ``diff``: a point after '@' is allowed (files are shared with compare) and unused."""
+    from diffcli.tasks.derivative import derivative
+
+    return derivative(expression, wrt, order=order)
+
+
+@app.command(help="The simplified symbolic derivative, as text diffcli parses back, LaTeX, or a Python "
+                  "function.\n\n"
+                  "--wrt x,z gives the mixed derivative (by x, then by z); --order N repeats one variable. "
+                  "With --file, one derivative per line of an expression file.\n\n"
+                  "Example: diffcli diff \"x*sin(x)\" --wrt x\n\n"
+                  "Example: diffcli diff \"sin(x)\" --wrt x --order 3")
+def diff(expression: ExpressionArg = None,
+         wrt: Annotated[str, typer.Option("--wrt", help="The variable to differentiate by, or a comma-separated "
+                                                        "list (x,z) for a mixed derivative.", show_default=False)]
+         = ...,
+         order: Annotated[int, typer.Option("--order", "-n", help="How many times to differentiate by the "
+                                                                  "--wrt variable.")] = 1,
+         steps: Annotated[bool, typer.Option("--steps", help="Write out the chain-rule derivation step by "
+                                                            "step (first derivatives).")] = False,
+         file: FileOption = None, jobs: JobsOption = 1,
+         format: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format: text parses back "
+                                                    "into diffcli, python is a self-contained function.")]
+         = DiffFormat.text):
+    from diffcli.core.errors import UsageError
+
+    expression, words = expression_and_point(expression, [], file)
+    if words:
+        raise UsageError(f"diff takes no point: {words[0]!r}")
+    if file is not None:
+        from diffcli.render.diff import FILE_OUTPUT
+        from diffcli.cli.runner import run_file
+
+        fmt = "table" if format.value in ("text", "python") else format.value
+        return run_file(file, functools.partial(derivative_task, wrt=wrt, order=order), {}, fmt, jobs, FILE_OUTPUT)
+
+    from diffcli.tasks.derivative import derivative
+    from diffcli.render.diff import render
+
+    emit(render(derivative(expression, wrt, order=order, steps=steps), format.value))
+    return 0

@@ -1,0 +1,66 @@
+"""``diffcli verify``: is a hand-derived derivative right?  Exit 0 if it holds, 1 if not."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+import functools
+
+from diffcli.cli.app import (ExpressionArg, FileOption, Format, FormatOption, JobsOption, PointArg, WrtOption, app, emit,
+                   expression_and_point)
+
+
+@app.command(help="Check a hand-derived derivative (--claim) against the mpmath reference at the point, or "
+                  "without one at random points inside both domains (--seed). Exit 0 when it holds "
+                  "everywhere, 1 when not, naming the chain-rule term it most likely dropped or got wrong. "
+                  "With --file, one check per line 'EXPR => CLAIM [@ NAME=VALUE ...]'.\n\n"
+                  "Example: diffcli verify \"x*sin(x)\" --wrt x --claim \"sin(x) + x*cos(x)\"")
+def verify(expression: ExpressionArg = None, wrt: WrtOption = ...,
+           claim: Annotated[Optional[str], typer.Option("--claim", help="The claimed derivative (an expression); "
+                                                        "with --file each line gives its own: EXPR => CLAIM.",
+                                                        show_default=False)] = None,
+           point: PointArg = None,
+           tolerance: Annotated[float, typer.Option("--tolerance", help="Largest relative error accepted "
+                                                                        "(absolute where the derivative is 0).")]
+           = 1e-10,
+           seed: Annotated[int, typer.Option("--seed", help="Seed of the random points (without a point).")] = 0,
+           samples: Annotated[int, typer.Option("--samples", help="How many random points (without a point).",
+                                                min=1, max=1000)] = 5,
+           digits: Annotated[int, typer.Option("--digits", help="Significant digits of the reference.",
+                                               min=1, max=1000)] = 30,
+           file: FileOption = None, jobs: JobsOption = 1,
+           format: FormatOption = Format.table):
+    from diffcli.core.errors import UsageError
+    from diffcli.core.parse import parse_point
+    from diffcli.tasks.verify import verify as run_verify
+
+    expression, words = expression_and_point(expression, point, file)
+    options = dict(wrt=wrt, tolerance=tolerance, seed=seed, samples=samples, digits=digits)
+    if file is not None:
+        from diffcli.render.verify import FILE_OUTPUT, failures
+        from diffcli.cli.runner import run_file
+
+        if claim is not None:
+            raise UsageError("with --file each line gives its claim (EXPR => CLAIM); drop --claim")
+        return run_file(file, functools.partial(verify_line, **options), parse_point(words), format.value, jobs,
+                        FILE_OUTPUT, check=failures)
+    if claim is None:
+        raise UsageError("give the claimed derivative with --claim EXPR2")
+    from diffcli.render.verify import render
+
+    record = run_verify(expression, claim=claim, point=parse_point(words), **options)
+    emit(render(record, format.value))
+    return 0 if record["holds"] else 1
+
+
+def verify_line(line: str, point: dict, **options) -> dict:
+    """The file task of ``verify``: a line is ``EXPR => CLAIM`` (its point after '@', as in every file)."""
+    from diffcli.core.errors import UsageError
+    from diffcli.tasks.verify import verify as run_verify
+
+    expression, arrow, claim = line.partition("=>")
+    if not arrow or not claim.strip():
+        raise UsageError("a verify line is EXPR => CLAIM (the claimed derivative after '=>')")
+    return run_verify(expression.strip(), claim=claim.strip(), point=point or None, **options)

@@ -1,0 +1,98 @@
+"""The command line: parse options, call the library, print what ``render`` returns, map errors to exit codes.
+
+Exit status: 0 all good; 1 a check failed (``--tolerance``, a failed line of an expression file) or an
+internal error (a bug); 2 the input or the options are wrong; 130 interrupted (Ctrl-C); 141 stdout was
+closed (``diffcli … | head -1``: the run stops quietly, like a Unix tool killed by SIGPIPE).
+
+An error is one line on stderr, ``diffcli: error: column N: …``; when stderr is a terminal the expression
+and a caret line under the problem follow it (scripts and CI get exactly one line).  An unexpected
+exception is a bug: one line saying so, exit 1; ``--debug`` (or ``DIFFCLI_DEBUG=1``) shows the traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from diffcli.cli.app import OutputClosed, app, settings
+from diffcli.core.errors import DiffcliError
+
+# Importing a command module registers it on the app; one line per command.
+from diffcli.cli.commands import compare as _compare  # noqa: F401,I001
+from diffcli.cli.commands import diff as _diff  # noqa: F401
+from diffcli.cli.commands import hessian as _hessian  # noqa: F401
+from diffcli.cli.commands import trace as _trace  # noqa: F401
+from diffcli.cli.commands import graph as _graph  # noqa: F401
+from diffcli.cli.commands import verify as _verify  # noqa: F401
+from diffcli.cli.commands import optimize as _optimize  # noqa: F401
+from diffcli.cli.commands import sweep as _sweep  # noqa: F401
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERNAL = 1
+"""An internal error (a bug) is a failure like any other for a script; the message says it is a bug."""
+EXIT_INTERRUPTED = 130   # 128 + SIGINT, what shells report for Ctrl-C
+EXIT_OUTPUT_CLOSED = 141  # 128 + SIGPIPE, what a Unix tool writing into a closed pipe exits with
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def _fail(message: str, extra: list[str] = ()) -> int:
+    lines = [f"diffcli: error: {message}"]
+    if _stderr_is_terminal():
+        lines += list(extra)
+    sys.stderr.write("\n".join(lines) + "\n")
+    return EXIT_BAD_INPUT
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that flushing at exit does not raise BrokenPipeError again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's capture): nothing to flush
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (the console script exits with it).
+
+    An unexpected exception (a bug) gives one line and exit 1, or, with ``--debug``/``DIFFCLI_DEBUG=1``,
+    is raised so that Python prints its traceback.
+    """
+    settings.quiet = False
+    settings.debug = bool(os.environ.get("DIFFCLI_DEBUG"))
+    try:
+        code = app(args=argv, prog_name="diffcli", standalone_mode=False)
+    except DiffcliError as error:
+        return _fail(str(error), error.caret())
+    except OutputClosed:
+        _silence_stdout()
+        return EXIT_OUTPUT_CLOSED
+    except (typer.Abort, KeyboardInterrupt):
+        sys.stderr.write("\n")
+        return EXIT_INTERRUPTED
+    except typer.TyperException as error:  # click's usage errors (typer vendors click)
+        if type(error).__name__ == "NoArgsIsHelpError" and getattr(error, "ctx", None) is not None:
+            sys.stdout.write(error.ctx.get_help() + "\n")
+            return EXIT_OK
+        return _fail(" ".join(error.format_message().split()))
+    except Exception as error:  # noqa: BLE001 - the promise is "never a traceback" unless asked for
+        if settings.debug:
+            raise
+        sys.stderr.write(f"diffcli: internal error: {type(error).__name__}: {error} "
+                         "(a bug; run again with --debug, or DIFFCLI_DEBUG=1, to see the traceback)\n")
+        return EXIT_INTERNAL
+    return code if isinstance(code, int) else EXIT_OK
+
+
+def run() -> None:
+    """Console-script entry point: exit with :func:`main`'s status; Ctrl-C during start-up exits 130 too."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        code = EXIT_INTERRUPTED
+    sys.exit(code)

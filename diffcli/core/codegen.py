@@ -1,0 +1,289 @@
+"""Straight-line Python from a graph, compiled once and run on floats or numpy arrays.
+
+One assignment per node, as in the lecture: ``v2 = v0 * v1; v3 = log(v0); …`` and, for a gradient, the
+adjoint lines ``g3 = g7 / v3; …`` produced by the one backward loop of :mod:`diffcli.core.chain` in
+:class:`~diffcli.core.fragments.CodeAlgebra`.  The generated source contains only names (``v12``, ``g12``,
+primitive names) and numbers (``repr`` of finite doubles) that the graph produced, never user text.
+
+The same compiled code runs on floats (the table's ``real`` evaluators, which raise outside a domain), on
+numpy arrays (``array`` evaluators, which give nan/inf) or on Python complex numbers (``complex`` evaluators,
+the analytic continuations the complex-step method needs), chosen by the globals it is run with.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+
+from diffcli.core.chain import adjoints
+from diffcli.core.fragments import Code, CodeAlgebra, constant, literal, number, source_of, total
+from diffcli.core.graph import CONST, VAR, Graph, gc_paused
+from diffcli.core.primitives import PRIMITIVES
+
+KINDS = ("real", "array", "complex")
+
+
+def node_expression(graph: Graph, node: int, names) -> str:
+    """The right-hand side computing ``node`` from its arguments' names."""
+    op = graph.ops[node]
+    if op == CONST:
+        return literal(graph.data[node])
+    primitive = PRIMITIVES[op]
+    args = [names(a) for a in graph.arguments[node]]
+    if primitive.symbol and primitive.arity == 2 and primitive.symbol != "**":
+        return f"{args[0]} {primitive.symbol} {args[1]}"
+    if primitive.symbol and primitive.arity == 1:
+        return f"{primitive.symbol}{args[0]}"
+    return f"{primitive.name}({', '.join(args)})"
+
+
+def _forward(graph: Graph, outputs):
+    """``(node, right-hand side)`` of every node the outputs need, in order (constants are inlined)."""
+    needed = graph.reachable(outputs)
+    for n in range(max(outputs, default=-1) + 1):
+        if needed[n] and graph.ops[n] not in (CONST, VAR):
+            yield n, node_expression(graph, n, lambda a: _value(graph, a))
+
+
+def _computed(graph: Graph, outputs) -> dict[str, str]:
+    """What the forward lines compute, as :class:`Code` would write it → the name it is stored in."""
+    infix = lambda n: PRIMITIVES[graph.ops[n]].symbol not in (None, "**")  # noqa: E731 - Code parenthesises these
+    return {f"({text})" if infix(n) else text: f"v{n}" for n, text in _forward(graph, outputs)}
+
+
+def forward_lines(graph: Graph, outputs) -> list[str]:
+    """One assignment ``v<n> = …`` per node the outputs need (constants are inlined)."""
+    return [f"v{n} = {text}" for n, text in _forward(graph, outputs)]
+
+
+def _globals(kind: str) -> dict:
+    """Each primitive's evaluator of that kind (a field of the table entry of the same name)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; choose from {KINDS}")
+    return {p.name: getattr(p, kind) for p in PRIMITIVES.values()}
+
+
+MALLOC_KEEP_BYTES = 256 << 20
+"""Freed heap memory the process keeps for reuse instead of returning it to the system (see
+:func:`keep_freed_memory`)."""
+
+MALLOC_HEAP_ARRAYS_BYTES = 32 << 20
+"""Arrays up to this size come from the heap, not from a fresh ``mmap`` each (glibc's largest setting)."""
+
+
+@functools.cache
+def keep_freed_memory() -> bool:
+    """Tell glibc's malloc to keep freed memory for reuse; True if it took the settings.
+
+    A batched gradient allocates one numpy array per line and frees them all when it returns.  By default
+    glibc returns the freed top of the heap to the system (above 128 kB) and serves each array above 128 kB
+    by its own ``mmap``, so the next call faults every page in again, zero-filled by the kernel: at 10,000
+    points that was 60% of the gradient's time (``benchmarks/gradient_cost.py``, sum family, D = 10 and 100).
+    Called once, when code for numpy arrays is first compiled.  The cost is that the process keeps up to
+    :data:`MALLOC_KEEP_BYTES` of freed memory.  Elsewhere than glibc it does nothing.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # not glibc (musl has no libc.so.6)
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
+    return bool(mallopt(m_trim_threshold, MALLOC_KEEP_BYTES)) and bool(mallopt(m_mmap_threshold,
+                                                                                MALLOC_HEAP_ARRAYS_BYTES))
+
+
+_NAME_SPLIT = re.compile(r"\b([vgd]\d+)\b")
+"""The names generated code gives values (v: forward, g: adjoint, d: tangent), captured for re.split."""
+
+
+def _statement(line: str):
+    """A generated statement split around its names (the names at the odd places), the name it writes
+    (``v3 = …`` and ``g3 += …`` write names[0]; ``return …`` writes none) and whether it binds that name
+    afresh (``=``) rather than updating it (``+=``, which reads it too)."""
+    parts = _NAME_SPLIT.split(line.strip())
+    if parts[0]:  # ``return …``
+        return parts, None, False
+    return parts, parts[1], parts[2].startswith(" = ")
+
+
+def reuse_names(source: str) -> str:
+    r"""The generated function with its names reassigned as registers are: each value gets a name ``r<k>``
+    that no live value holds, reused once its last reader has run.  A straight-line function then has as
+    many locals as values live at once (a few thousand for 100,000 nodes, not 100,000), which CPython
+    compiles faster and calls with a smaller frame, and on numpy arrays each dead intermediate is freed
+    when its name is taken over, so memory stays warm in the cache.  The parameters keep their names.
+
+    >>> print(reuse_names("def f(v0):\n    v1 = v0 * v0\n    v2 = sin(v1)\n    v3 = v2 + v0\n"
+    ...                   "    v3 += v2\n    return (v3,)\n"), end="")
+    def f(v0):
+        r0 = v0 * v0
+        r0 = sin(r0)
+        r1 = r0 + v0
+        r1 += r0
+        return (r1,)
+    """
+    head, *body = source.rstrip("\n").split("\n")
+    parameters = set(_NAME_SPLIT.findall(head))
+    lines = []  # per statement: its text split around its names (names at odd places), and the target
+    last: dict[str, int] = {}  # the last statement that reads each name
+    for i, line in enumerate(body):
+        parts, written, fresh = _statement(line)
+        target = written if fresh else None
+        for name in parts[3::2] if fresh else parts[1::2]:
+            last[name] = i
+        lines.append((parts, target))
+    slot: dict[str, str] = {}
+    free: list[str] = []
+    out = [head]
+    for i, (parts, target) in enumerate(lines):
+        names = parts[1::2]
+        renamed = [slot.get(name, name) for name in names]
+        for name in names:  # the right-hand side is evaluated before the target is bound: its slot is free
+            if last.get(name) == i and name in slot:
+                free.append(slot.pop(name))
+        if target is not None and target not in parameters:
+            if target not in slot:
+                slot[target] = free.pop() if free else f"r{len(slot) + len(free)}"
+            renamed[0] = slot[target]
+            if target not in last:  # never read (generated code has no such line, but it costs nothing)
+                free.append(slot.pop(target))
+        parts[1::2] = renamed
+        out.append("    " + "".join(parts))
+    return "\n".join(out) + "\n"
+
+
+def _build(source: str, name: str, kind: str):
+    if kind == "array":  # on floats the renaming costs more setup than it saves (a compare runs f once)
+        keep_freed_memory()
+        source = reuse_names(source)
+    namespace = _globals(kind)
+    exec(compile(source, f"<diffcli {name}>", "exec"), namespace)  # generated-code: names and numbers only
+    return namespace[name]
+
+
+def _value(graph: Graph, node: int) -> str:
+    return literal(graph.data[node]) if graph.ops[node] == CONST else f"v{node}"
+
+
+def _operand(graph: Graph, node: int):
+    """What the rules get for a node: its value as a number if it is a constant (so ``2.0 - 1.0`` folds),
+    else its name."""
+    return constant(graph.data[node]) if graph.ops[node] == CONST else Code(f"v{node}")
+
+
+def function_source(graph: Graph, outputs: list[int], name: str = "f") -> str:
+    """Source of ``def f(<variables>): … return (out0, out1, …)``."""
+    params = ", ".join(f"v{v}" for v in graph.variables)
+    body = forward_lines(graph, outputs)
+    body.append("return (" + "".join(_value(graph, o) + ", " for o in outputs) + ")")
+    return f"def {name}({params}):\n" + "".join(f"    {line}\n" for line in body)
+
+
+def gradient_source(graph: Graph, name: str = "gradient", value: bool = True) -> str:
+    """Source of ``def gradient(<variables>): … return value, (g_x, g_z, …)`` (reverse mode).
+
+    With ``value=False`` it returns ``None`` for the value and leaves out every forward line the gradient
+    does not read (as ``jax.grad`` does): the sines of ``sin(x*y)`` are not needed for its gradient, only
+    their cosines.  A domain error of f in a line left out is then not raised.
+    """
+    params = ", ".join(f"v{v}" for v in graph.variables)
+    lines = forward_lines(graph, [graph.output])
+    algebra = CodeAlgebra(graph)
+    known = _computed(graph, [graph.output])
+    operands = [_operand(graph, n) for n in range(len(graph))]
+    for operand in operands:
+        if isinstance(operand, Code) and operand.value is None:
+            operand.known = known
+    adjoint = adjoints(graph, operands, algebra)
+    lines += algebra.lines
+    grads = ", ".join(source_of(adjoint[v]) if v in adjoint else "0.0" for v in graph.variables)
+    result = _value(graph, graph.output) if value else "None"
+    lines.append(f"return {result}, ({grads}{',' if len(graph.variables) == 1 else ''})")
+    if not value:
+        lines = _read_lines(lines)
+    return f"def {name}({params}):\n" + "".join(f"    {line}\n" for line in lines)
+
+
+def _read_lines(lines: list[str]) -> list[str]:
+    """The statements whose results the last one (the return) reads, directly or through others."""
+    read, kept = set(), []
+    for line in reversed(lines):
+        parts, written, _ = _statement(line)
+        if written is not None and written not in read:
+            continue
+        read.update(parts[1::2])
+        kept.append(line)
+    return kept[::-1]
+
+
+def tangent_source(graph: Graph, name: str = "tangent") -> str:
+    """Source of ``def tangent(<variables>, <their tangents>): … return value, tangent`` (forward mode).
+
+    One pass computes each node's value ``v<n>`` and its tangent ``d<n> = Σ ∂n/∂a · d<a>``, the partials
+    written by the primitive table's rules (the same ones the backward loop uses).
+    """
+    params = ", ".join([f"v{v}" for v in graph.variables] + [f"d{v}" for v in graph.variables])
+    needed = graph.reachable([graph.output])
+    depends = graph.depends_on_variables()
+    algebra = CodeAlgebra()
+    lines = []
+    for node in range(graph.output + 1):
+        if not needed[node] or graph.ops[node] in (CONST, VAR):
+            continue
+        lines.append(f"v{node} = {node_expression(graph, node, lambda a: _value(graph, a))}")
+        primitive = PRIMITIVES[graph.ops[node]]
+        args = [_operand(graph, a) for a in graph.arguments[node]]
+        terms = []
+        for k, a in enumerate(graph.arguments[node]):
+            if depends[a]:
+                partial = primitive.partials[k](algebra.functions, Code(f"v{node}"), *args)
+                term = algebra.times(Code(f"d{a}"), partial)
+                if number(term) != 0.0:
+                    terms.append(term)
+        lines.append(f"d{node} = {total(terms)}")
+    output = graph.output
+    tangent = f"d{output}" if depends[output] else "0.0"
+    lines.append(f"return {_value(graph, output)}, {tangent}")
+    return f"def {name}({params}):\n" + "".join(f"    {line}\n" for line in lines)
+
+
+@gc_paused()
+def compile_function(graph: Graph, outputs: list[int] | None = None, kind: str = "real"):
+    """Compile the graph's outputs (default: its output) to ``f(*variables) -> tuple``.
+
+    >>> from diffcli.core.parse import parse
+    >>> f = compile_function(parse("x*z + 1"))
+    >>> f(2.0, 3.0)
+    (7.0,)
+    """
+    outputs = [graph.output] if outputs is None else list(outputs)
+    return _build(function_source(graph, outputs), "f", kind)
+
+
+@gc_paused()
+def compile_gradient(graph: Graph, kind: str = "real", value: bool = True):
+    """Compile reverse mode to ``gradient(*variables) -> (value, (∂/∂v for v in variables))``; the value is
+    None with ``value=False``, which leaves out the work only the value needs (:func:`gradient_source`).
+
+    >>> from diffcli.core.parse import parse
+    >>> compile_gradient(parse("x*z + 1"))(2.0, 3.0)
+    (7.0, (3.0, 2.0))
+    >>> compile_gradient(parse("sin(x*z)"), value=False)(2.0, 0.0)
+    (None, (0.0, 2.0))
+    """
+    return _build(gradient_source(graph, value=value), "gradient", kind)
+
+
+@gc_paused()
+def compile_tangent(graph: Graph, kind: str = "real"):
+    """Compile forward mode to ``tangent(*variables, *seeds) -> (value, directional derivative)``.
+
+    >>> from diffcli.core.parse import parse
+    >>> compile_tangent(parse("x*z + 1"))(2.0, 3.0, 1.0, 0.0)
+    (7.0, 3.0)
+    """
+    return _build(tangent_source(graph), "tangent", kind)

@@ -1,0 +1,65 @@
+"""``diff --steps``: the chain-rule derivation written out, one step per node, from the output down.
+
+Each step takes one node on a path from the output to the variable and applies its primitive's rule:
+``d/dx[u + v] = d/dx[u] + d/dx[v]`` (sum rule), ``d/dx[sin(u)] = cos(u) · d/dx[u]`` (chain rule)… The
+factors are the primitive table's partials (the same rules every method uses), printed in the
+expression's own terms — so the quotient rule reads ``1 / v · d/dx[u] + (-(u / v / v)) · d/dx[v]``, the
+form the table writes it in.  A shared sub-expression is derived once.  The derivative of the variable
+itself is 1 and is not written; other variables are constants here and drop out.  The last line is the
+simplified derivative ``diff`` prints.
+"""
+
+from __future__ import annotations
+
+from diffcli.core.chain import GraphAlgebra, Ref
+from diffcli.core.graph import CONST, VAR, Graph
+from diffcli.core.primitives import PRIMITIVES
+from diffcli.core.printing import to_text
+
+
+def _atomic(graph: Graph, node: int) -> bool:
+    op = graph.ops[node]
+    return op == VAR or (op == CONST and graph.data[node] >= 0) or (op != CONST and PRIMITIVES[op].symbol is None)
+
+
+def derivation(graph: Graph, wrt: str) -> list[dict]:
+    """The steps of d/d``wrt`` of the graph's output: ``{"rule", "of", "result"}`` each, output first.
+
+    >>> from diffcli.core.parse import parse
+    >>> [(s["rule"], s["of"], s["result"]) for s in derivation(parse("sin(x*x) + x"), "x")]
+    [('sum rule', 'sin(x * x) + x', 'd/dx[sin(x * x)] + 1'), ('chain rule (sin)', 'sin(x * x)', 'cos(x * x) · d/dx[x * x]'), ('product rule', 'x * x', 'x + x')]
+    """
+    variable = graph.variables[graph.variable_names.index(wrt)]
+    work = graph.copy()
+    algebra = GraphAlgebra(work)
+    needed = graph.reachable([graph.output])
+    leads = [False] * (graph.output + 1)
+    for node in range(graph.output + 1):
+        leads[node] = node == variable or (graph.ops[node] not in (CONST, VAR)
+                                           and any(leads[a] for a in graph.arguments[node]))
+    steps = []
+    for node in range(graph.output, -1, -1):
+        if not (needed[node] and leads[node]) or graph.ops[node] == VAR:
+            continue
+        primitive = PRIMITIVES[graph.ops[node]]
+        refs = [Ref(work, a) for a in graph.arguments[node]]
+        pieces = []
+        for k, a in enumerate(graph.arguments[node]):
+            if not leads[a]:
+                continue
+            partial = primitive.partials[k](algebra.functions, Ref(work, node), *refs)
+            partial = partial.node if isinstance(partial, Ref) else work.const(partial)
+            factor = to_text(work, partial)
+            if a == variable:
+                pieces.append(factor)
+                continue
+            inner = f"d/d{wrt}[{to_text(graph, a)}]"
+            if factor == "1":
+                pieces.append(inner)
+            elif factor == "-1":
+                pieces.append(f"-{inner}")
+            else:
+                pieces.append(f"{factor if _atomic(work, partial) else '(' + factor + ')'} · {inner}")
+        steps.append({"rule": primitive.rule or f"chain rule ({primitive.name})", "of": to_text(graph, node),
+                      "result": " + ".join(pieces).replace("+ -", "- ")})
+    return steps

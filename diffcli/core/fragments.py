@@ -1,0 +1,246 @@
+"""Fragments of Python source that do arithmetic, and the adjoint algebra that writes a gradient with them.
+
+:class:`Code` is a string of source; adding, multiplying or negating it writes more source, simplified on
+the way (constants fold, ``a * (1/b)`` becomes ``a / b``, a negation is carried out to where a sum can
+subtract it).  :class:`CodeAlgebra` is what :func:`diffcli.core.chain.adjoints`, the one backward loop, runs on
+to produce the adjoint lines of a compiled gradient (:mod:`diffcli.core.codegen`).
+"""
+
+from __future__ import annotations
+
+import math
+
+from diffcli.core.chain import Functions
+from diffcli.core.graph import Graph
+from diffcli.core.primitives import PRIMITIVES
+
+
+def literal(value: float) -> str:
+    """The source of a double: its repr, in parentheses when negative (``(-2.0)``)."""
+    text = repr(float(value))
+    return f"({text})" if text.startswith("-") else text
+
+
+class Code(str):
+    """A fragment of Python source; arithmetic on it writes more source (fully parenthesised).
+
+    The arithmetic keeps the adjoint lines short, which is what a gradient costs on numpy arrays (one pass
+    over memory per operation): constants fold (``2.0 - 1.0`` is ``1.0``), ``a * 1.0`` is ``a``,
+    ``a ** 1.0`` is ``a``, ``a * (1.0 / b)`` is ``a / b``, and a negation is carried outwards (``(-a) * b``
+    is ``-(a * b)``, :attr:`negand` is ``a * b``) until a sum absorbs it as a subtraction.  Each rewrite is
+    exact in IEEE arithmetic except ``a / b``, which rounds once where ``a * (1.0 / b)`` rounded twice.
+    A constant whose folding fails or overflows (``log(-0.5)``, ``1.0 / 0.0``) is written as a call of the
+    primitive, so that it fails when run the way the kind of number it runs on fails.
+    """
+
+    negand = None
+    """For ``(-x)``: the fragment ``x``."""
+    reciprocal = None
+    """For ``(1.0 / x)``: the fragment ``x``."""
+    value = None
+    """For a constant of the graph: its number."""
+    known = None
+    """Source of the values already computed → their names (``"(v3 / v2)"`` → ``"v4"``), shared by every
+    fragment built from the forward values, so that a derivative reuses what f computed."""
+
+    def __add__(self, other): return _binary("+", self, other)
+    def __radd__(self, other): return _binary("+", other, self)
+    def __sub__(self, other): return _binary("-", self, other)
+    def __rsub__(self, other): return _binary("-", other, self)
+    def __mul__(self, other): return _binary("*", self, other)
+    def __rmul__(self, other): return _binary("*", other, self)
+    def __truediv__(self, other): return _binary("/", self, other)
+    def __rtruediv__(self, other): return _binary("/", other, self)
+    def __pow__(self, other): return _binary("**", self, other)
+    def __rpow__(self, other): return _binary("**", other, self)
+    def __neg__(self): return _negate(self)
+
+
+def constant(value: float) -> Code:
+    """The fragment of a constant of the graph: its literal, knowing its number (so it folds)."""
+    code = Code(literal(value))
+    code.value = float(value)
+    return code
+
+
+def number(value) -> float | None:
+    """The number a value stands for (a float, or a constant's fragment), or None for code."""
+    return value.value if isinstance(value, Code) else float(value)
+
+
+def _fold(function, *numbers) -> float | None:
+    """``function(*numbers)`` if it is a finite float, else None (the code is written out instead)."""
+    try:
+        result = float(function(*numbers))
+    except (ArithmeticError, ValueError):
+        return None
+    return result if math.isfinite(result) else None
+
+
+_INFIX = {p.symbol: p for p in PRIMITIVES.values() if p.symbol and p.arity == 2}
+"""The table's binary operators by symbol (``+ - * / **``)."""
+
+
+def source_of(value) -> str:
+    """The source of a fragment or a number."""
+    return str(value) if isinstance(value, Code) else literal(value)
+
+
+def _negate(value):
+    """``-value``, with the negation recorded (:attr:`Code.negand`) so that a later sum can subtract."""
+    known_number = number(value)
+    if known_number is not None:
+        return -known_number
+    if value.negand is not None:
+        return value.negand
+    negated = _reuse(Code(f"(-{value})"), value)
+    if negated.isidentifier():  # f computed -value itself
+        return negated
+    negated.negand = value
+    return negated
+
+
+def _sign(value):
+    """``(negative, magnitude)``: value = -magnitude if negative else magnitude."""
+    if isinstance(value, Code) and value.negand is not None:
+        return True, value.negand
+    return False, value
+
+
+def _binary(symbol: str, left, right):
+    a, b = number(left), number(right)
+    if a is not None and b is not None:  # folded, or (1.0 / 0.0) the primitive's call: see _call
+        return _call(_INFIX[symbol], (left, right))
+    if symbol == "**":
+        return left if b == 1.0 else _reuse(Code(f"pow({source_of(left)}, {source_of(right)})"), left, right)
+    if symbol in "*/":
+        if symbol == "*" and a == 1.0:
+            return right
+        if b == 1.0:
+            return left
+        left_negative, left = _sign(left)
+        right_negative, right = _sign(right)
+        if left_negative != right_negative:
+            return _negate(_binary(symbol, left, right))
+        if symbol == "*":
+            if isinstance(right, Code) and right.reciprocal is not None:
+                return _binary("/", left, right.reciprocal)
+            if isinstance(left, Code) and left.reciprocal is not None:
+                return _binary("/", right, left.reciprocal)
+    code = _reuse(Code(f"({source_of(left)} {symbol} {source_of(right)})"), left, right)
+    if symbol == "/" and a == 1.0 and not code.isidentifier():
+        code.reciprocal = right
+    return code
+
+
+def _reuse(code: Code, *parts) -> Code:
+    """``code``, or the name of the forward value computed by the same source if there is one; either way
+    carrying the parts' table of :attr:`Code.known` on."""
+    known = next((p.known for p in parts if isinstance(p, Code) and p.known is not None), None)
+    if known is None:
+        return code
+    name = known.get(code)
+    if name is not None:
+        code = Code(name)
+    code.known = known
+    return code
+
+
+def _is_name(value) -> bool:
+    """A bare name (``v3``, ``g7``): another variable's object, which must not be changed in place."""
+    return isinstance(value, Code) and value.isidentifier()
+
+
+def _read_once(graph: Graph) -> list[bool]:
+    """Per node: the backward loop reads its adjoint at most once (at most one argument depends on a variable)."""
+    depends = graph.depends_on_variables()
+    return [sum(1 for a in graph.arguments[n] if depends[a]) <= 1 for n in range(len(graph))]
+
+
+def _call(primitive, args):
+    numbers = [number(a) for a in args]
+    if None not in numbers:  # a constant such as log(2.0): fold it now
+        folded = _fold(primitive.real, *numbers)
+        if folded is not None:
+            return folded
+        # Written as the primitive's call, so that each kind fails its own way when run: on floats
+        # ``div(1.0, 0.0)`` raises, as the expression does; on arrays it is inf, as numpy's division is.
+    return _reuse(Code(f"{primitive.name}({', '.join(source_of(a) for a in args)})"), *args)
+
+
+class CodeAlgebra:
+    """Source lines: each adjoint becomes a variable ``g<node>`` assigned in ``lines``.
+
+    An adjoint that is a number (the output's, and those reached from it through partials that are
+    numbers, as in a flat sum) stays a number and writes no line; one that equals another name (``x + y``
+    passes its adjoint on unchanged) is that name.  A sum of terms accumulates in place (``g3 += …``,
+    ``g3 -= …``) only into an array the adjoint owns, one its own line created: never into a name it shares
+    (``g0 = g4; g1 = g4; g0 += …`` would change g1 too).  A negative adjoint is kept as its magnitude and a
+    sign, so that ``-(a / b)`` costs one operation where it is added.
+    """
+
+    one = 1.0
+
+    def __init__(self, graph: Graph | None = None):
+        self.functions = Functions(_call)
+        self.lines: list[str] = []
+        self._owned: set[int] = set()
+        self._read_once = _read_once(graph) if graph is not None else None
+
+    def times(self, adjoint, partial):
+        p, g = number(partial), number(adjoint)
+        if p == 0.0:
+            return 0.0
+        if p == -1.0:
+            return _negate(adjoint)
+        if g == -1.0:
+            return _negate(partial)
+        return _binary("*", adjoint, partial)
+
+    def first(self, term, node):
+        if number(term) is not None:
+            return term
+        negative, magnitude = _sign(term)
+        if _is_name(magnitude) or (self._read_once is not None and self._read_once[node]):
+            return term
+        self.lines.append(f"g{node} = {source_of(magnitude)}")
+        self._owned.add(node)
+        name = Code(f"g{node}")
+        return _negate(name) if negative else name
+
+    def plus(self, total, term, node):
+        if number(total) is not None and number(term) is not None:
+            return _binary("+", total, term)
+        name = Code(f"g{node}")
+        total_negative, total_magnitude = _sign(total)
+        term_negative, term_magnitude = _sign(term)
+        if node in self._owned and total_magnitude == name:
+            self.lines.append(f"g{node} {'-' if total_negative != term_negative else '+'}= {source_of(term_magnitude)}")
+            return total
+        # Not ``+=``: the total may share its array with another adjoint (see the class docstring).
+        if total_negative and term_negative:
+            self.lines.append(f"g{node} = {source_of(total_magnitude)} + {source_of(term_magnitude)}")
+            result = _negate(name)
+        elif total_negative or term_negative:
+            plus, minus = (term_magnitude, total_magnitude) if total_negative else (total_magnitude, term_magnitude)
+            self.lines.append(f"g{node} = {source_of(plus)} - {source_of(minus)}")
+            result = name
+        else:
+            self.lines.append(f"g{node} = {source_of(total_magnitude)} + {source_of(term_magnitude)}")
+            result = name
+        self._owned.add(node)
+        return result
+
+    def note(self, node, argument, partial, term):
+        pass
+
+
+def total(terms: list) -> str:
+    """Source of the sum of terms, a negated term subtracted: ``a - b`` rather than ``a + (-b)``."""
+    if not terms:
+        return "0.0"
+    text = source_of(terms[0])
+    for term in terms[1:]:
+        negative, magnitude = _sign(term)
+        text += f" {'-' if negative else '+'} {source_of(magnitude)}"
+    return text

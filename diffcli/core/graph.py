@@ -1,0 +1,179 @@
+"""The computation graph: a hash-consed DAG of nodes stored in topological order (a tape).
+
+A node is a constant, a variable, or a primitive (see :mod:`diffcli.core.primitives`) applied to earlier nodes.
+Nodes are integers; the graph keeps parallel lists, so a 100,000-node expression costs a few lists, not
+100,000 objects.  Building the same application twice returns the same node (hash-consing), so ``x*z``
+used three times is computed once and differentiated once.  Constants fold in float64 as they are built.
+
+Walks are loops over ``range(len(graph))``: nodes are created after their arguments, so index order is a
+topological order and nothing needs recursion.
+
+>>> g = Graph()
+>>> x = g.var("x")
+>>> g.apply("mul", (x, x)) == g.apply("mul", (x, x))
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import math
+from typing import Iterable
+
+from diffcli.core.errors import DomainError, LimitError
+from diffcli.core.primitives import PRIMITIVES
+
+MAX_NODES = 2_000_000
+"""Largest graph diffcli builds (parsed expression and derivatives together)."""
+
+CONST, VAR = "const", "var"
+
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """Pause Python's cyclic garbage collector while a graph or its code is built (a decorator or a ``with``).
+
+    Building a graph of 100,000 nodes, or the straight-line code of its gradient, allocates millions of
+    objects, and every 700 allocations start a collection that, now and then, walks every live object: the
+    setup time of ``benchmarks/gradient_cost.py`` grew 12.7× for 10× the variables with it, 9× without.
+    What is built here holds no reference cycles for the collector to find, so pausing it loses nothing;
+    it is restored afterwards (a nested pause leaves it to the outer one).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+class Graph:
+    """A hash-consed expression DAG.  ``output`` is the node the expression computes."""
+
+    def __init__(self):
+        self.ops: list[str] = []          # CONST, VAR or a primitive name
+        self.arguments: list[tuple] = []  # argument nodes of each node
+        self.data: list = []              # the float of a constant, the name of a variable
+        self.labels: dict[int, str] = {}  # user names from programs (`a = x*z`) and variable names
+        self.positions: dict[int, tuple[int, int]] = {}  # (line, column) where a node first appears
+        self.variables: list[int] = []    # variable nodes in order of first appearance
+        self.output: int | None = None
+        self.source: str | None = None    # the text the graph was parsed from, for error carets
+        self._index: dict = {}
+
+    # ---------------------------------------------------------------- inspection
+    def __len__(self) -> int:
+        return len(self.ops)
+
+    def op(self, node: int) -> str:
+        return self.ops[node]
+
+    def args(self, node: int) -> tuple:
+        return self.arguments[node]
+
+    def value(self, node: int) -> float:
+        """The value of a constant node."""
+        return self.data[node]
+
+    def is_const(self, node: int, value: float | None = None) -> bool:
+        return self.ops[node] == CONST and (value is None or self.data[node] == value)
+
+    @property
+    def variable_names(self) -> list[str]:
+        return [self.data[v] for v in self.variables]
+
+    def primitive(self, node: int):
+        return PRIMITIVES[self.ops[node]]
+
+    def copy(self) -> "Graph":
+        """An independent graph with the same nodes (derivatives are then built into the copy)."""
+        other = Graph()
+        other.ops, other.arguments, other.data = list(self.ops), list(self.arguments), list(self.data)
+        other.labels, other.positions = dict(self.labels), dict(self.positions)
+        other.variables, other.output, other.source = list(self.variables), self.output, self.source
+        other._index = dict(self._index)
+        return other
+
+    # ---------------------------------------------------------------- building
+    def _add(self, key, op: str, arguments: tuple, data) -> int:
+        node = self._index.get(key)
+        if node is not None:
+            return node
+        if len(self.ops) >= MAX_NODES:
+            raise LimitError(f"the expression needs more than {MAX_NODES:,} graph nodes (MAX_NODES)")
+        node = len(self.ops)
+        self.ops.append(op)
+        self.arguments.append(arguments)
+        self.data.append(data)
+        self._index[key] = node
+        return node
+
+    def const(self, value: float) -> int:
+        value = float(value)
+        if not math.isfinite(value):
+            raise DomainError(f"the constant {value} is not a finite double")
+        return self._add((CONST, value.hex()), CONST, (), value)
+
+    def var(self, name: str) -> int:
+        before = len(self.ops)
+        node = self._add((VAR, name), VAR, (), name)
+        if len(self.ops) > before:
+            self.variables.append(node)
+            self.labels[node] = name
+        return node
+
+    def apply(self, name: str, arguments: tuple, simplify: bool = False) -> int:
+        """The node ``name(*arguments)``; folds constants in float64 and, with ``simplify``, applies the
+        primitive's algebraic identities (used when building derivatives, not when parsing)."""
+        primitive = PRIMITIVES[name]
+        arguments = tuple(arguments)
+        if all(self.ops[a] == CONST for a in arguments):
+            return self.const(fold(primitive, [self.data[a] for a in arguments]))
+        if simplify and primitive.identities is not None:
+            simpler = primitive.identities(self, *arguments)
+            if simpler is not None:
+                return simpler
+        return self._add((name, arguments), name, arguments, None)
+
+    # ---------------------------------------------------------------- analysis
+    def depends_on_variables(self) -> list[bool]:
+        """For every node, whether its value depends on some variable (constants' derivatives are 0)."""
+        depends = [False] * len(self.ops)
+        for node, op in enumerate(self.ops):
+            if op == VAR:
+                depends[node] = True
+            elif op != CONST:
+                depends[node] = any(depends[a] for a in self.arguments[node])
+        return depends
+
+    def reachable(self, outputs: Iterable[int]) -> list[bool]:
+        """Which nodes the given outputs need (walking arguments backwards in index order)."""
+        needed = [False] * len(self.ops)
+        for node in outputs:
+            needed[node] = True
+        for node in range(len(self.ops) - 1, -1, -1):
+            if needed[node]:
+                for a in self.arguments[node]:
+                    needed[a] = True
+        return needed
+
+
+def fold(primitive, values: list[float]) -> float:
+    """Evaluate ``primitive`` on constant floats, turning every failure into a clear DomainError."""
+    if not primitive.inside(*values):
+        raise DomainError(f"{primitive.name} is undefined at {_show(values)} (needs {primitive.domain})")
+    try:
+        result = primitive.real(*values)
+    except (ValueError, ZeroDivisionError) as error:
+        raise DomainError(f"{primitive.name} is undefined at {_show(values)} ({error})") from None
+    except OverflowError:
+        raise DomainError(f"{primitive.name}{_show(values)} overflows float64") from None
+    if not math.isfinite(result):
+        raise DomainError(f"{primitive.name}{_show(values)} overflows float64")
+    return result
+
+
+def _show(values) -> str:
+    return "(" + ", ".join(repr(float(v)) for v in values) + ")"

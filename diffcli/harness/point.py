@@ -1,0 +1,74 @@
+"""Preparing a point once: the graph, the bound values, f, the kink warnings, and the reference or its error.
+
+Every task starts the same way; :func:`prepare` is that opening, and :func:`reference_or_error` computes a
+reference under :data:`REFERENCE_TIME_LIMIT`, turning its refusal into the message the record shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from diffcli.core.chain import bind, evaluate, kinks
+from diffcli.core.errors import DiffcliError, PrecisionError
+from diffcli.core.graph import Graph
+from diffcli.core.parse import as_graph
+from diffcli.harness.running import MethodTimeout, deadline
+
+REFERENCE_TIME_LIMIT = 300.0
+"""Seconds a reference may take before its row says it gave up."""
+
+
+@dataclass
+class Prepared:
+    """A graph at a point where f is defined: values in variable order, every node's float value, and the
+    warnings for primitives sitting exactly at their kink."""
+
+    graph: Graph
+    point: dict
+    values: list
+    forward: list
+    warnings: list
+
+    @property
+    def names(self) -> list[str]:
+        return self.graph.variable_names
+
+    @property
+    def value(self) -> float:
+        return self.forward[self.graph.output]
+
+
+def prepare(expression, point: dict) -> Prepared:
+    """Parse (unless given a Graph), bind the point (a missing variable is a UsageError) and evaluate f
+    (a DomainError where f is undefined).
+
+    >>> p = prepare("x*z", {"x": 2, "z": 3})
+    >>> p.point, p.value, p.warnings
+    ({'x': 2.0, 'z': 3.0}, 6.0, [])
+    """
+    graph = as_graph(expression)
+    values = [float(v) for v in bind(graph, point)]
+    point = dict(zip(graph.variable_names, values))
+    forward = evaluate(graph, point)
+    return Prepared(graph, point, values, forward, kinks(graph, forward))
+
+
+def reference_within_limit(compute: Callable, time_limit: float = REFERENCE_TIME_LIMIT):
+    """``compute()`` under the time limit; running out of time is a PrecisionError saying so."""
+    try:
+        with deadline(time_limit):
+            return compute()
+    except MethodTimeout as error:
+        raise PrecisionError(f"no reference: {error}") from None
+
+
+def reference_or_error(compute: Callable, time_limit: float = REFERENCE_TIME_LIMIT):
+    """``(compute(), None)``, or ``(None, message)`` when the reference is refused or runs out of time."""
+    try:
+        with deadline(time_limit):
+            return compute(), None
+    except DiffcliError as error:
+        return None, error.message
+    except MethodTimeout as error:
+        return None, str(error)

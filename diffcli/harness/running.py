@@ -1,0 +1,196 @@
+"""Running a method: the one place that prepares, runs, times and isolates a method's failure.
+
+:func:`run_timed` is the whole protocol every task uses, whatever the method computes (a gradient at a
+point, gradients on arrays of points, a Hessian): ``prepare()`` once (``setup_seconds``), ``run(argument)``
+once for the answer, then again for the median time (``seconds``), all under a time limit.  Any failure —
+a domain problem, an overflow, the time limit, even a bug inside the method — becomes the outcome's
+``error`` so that the other methods and the reference still print.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from diffcli.core.errors import DiffcliError, DomainError, UsageError
+from diffcli.core.graph import Graph
+from diffcli.methods import METHODS
+from diffcli.methods.registry import Estimate
+
+TIMING_BUDGET = 0.02
+"""Seconds spent timing one method (median of repeated runs); ``timing=False`` runs once instead."""
+
+METHOD_TIME_LIMIT = 120.0
+"""Seconds one method may take at one point (setup, answer and timing runs) before its row says so."""
+
+
+class MethodTimeout(Exception):
+    """Raised inside a method that ran past its time limit."""
+
+
+@contextlib.contextmanager
+def deadline(seconds: float):
+    """Raise MethodTimeout in the block after ``seconds`` (wall clock, via SIGALRM; a no-op off the main
+    thread or where there is no SIGALRM)."""
+    usable = seconds and seconds > 0 and hasattr(signal, "setitimer") and \
+        threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise MethodTimeout(f"gave up after {seconds:g} s (time limit)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def median_seconds(call: Callable, budget: float = TIMING_BUDGET) -> float:
+    """Median wall time of one call: calls are timed in batches long enough to dwarf the clock's
+    resolution (like :mod:`timeit`), over as many batches as fit in ``budget`` seconds (at least 5)."""
+    import statistics  # only timing needs it (start-up)
+
+    started = time.perf_counter()
+    call()
+    first = time.perf_counter() - started
+    if first >= budget / 4:  # a slow call: a few samples are all the budget allows
+        samples = [first]
+        for _ in range(int(min(2, budget // first))):
+            started = time.perf_counter()
+            call()
+            samples.append(time.perf_counter() - started)
+        return statistics.median(samples)
+    number = 1
+    while True:
+        started = time.perf_counter()
+        for _ in range(number):
+            call()
+        batch = time.perf_counter() - started
+        if batch >= budget / 20 or number >= 1 << 20:
+            break
+        number *= 2
+    samples = []
+    for _ in range(int(min(51, max(5, budget / max(batch, 1e-9))))):
+        started = time.perf_counter()
+        for _ in range(number):
+            call()
+        samples.append((time.perf_counter() - started) / number)
+    return statistics.median(samples)
+
+
+@dataclass
+class Outcome:
+    """What :func:`run_timed` found: the run's answer and count, its extra fields, timings, or an error."""
+
+    result: Any = None
+    count: int | None = None
+    details: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+    setup_seconds: float | None = None
+    seconds: float | None = None
+    error: str | None = None
+
+
+def failure_message(error: BaseException) -> str:
+    """The row's error text for an exception raised inside a method."""
+    if isinstance(error, DiffcliError):
+        return error.message
+    if isinstance(error, (ValueError, ZeroDivisionError, OverflowError, FloatingPointError)):
+        return f"undefined at this point ({error})"
+    if isinstance(error, MethodTimeout):
+        return str(error)
+    return f"internal error: {type(error).__name__}: {error} (a bug in diffcli; please report it)"
+
+
+def run_timed(prepare: Callable[[], Callable], argument, timing: bool = True,
+              time_limit: float | None = None, check: Callable | None = None, reraise: tuple = ()) -> Outcome:
+    """``prepare()`` then ``run(argument) -> (result, count[, details])``, timed, under a time limit.
+
+    ``check(result)`` may raise (e.g. a DomainError for a non-finite entry) before the result is accepted.
+    ``time_limit`` defaults to :data:`METHOD_TIME_LIMIT`.  Every failure becomes ``Outcome.error``, except
+    exceptions of the types in ``reraise``, which the caller reports itself;
+    ``--no-timing`` (``timing=False``) leaves every timing empty, so that output is reproducible.
+
+    >>> run_timed(lambda: (lambda v: (v * 2, 1)), 21, timing=False).result
+    42
+    >>> run_timed(lambda: (lambda v: (1 / v, 1)), 0, timing=False).error
+    'undefined at this point (division by zero)'
+    """
+    outcome = Outcome()
+    started = time.perf_counter()
+    try:
+        with deadline(METHOD_TIME_LIMIT if time_limit is None else time_limit):
+            run = prepare()
+            if timing:
+                outcome.setup_seconds = time.perf_counter() - started
+            result, count, *extra = run(argument)
+            if extra:
+                details = dict(extra[0])
+                outcome.warnings += details.pop("warnings", [])
+                outcome.details.update(details)
+            outcome.count = count
+            if check is not None:
+                check(result)
+            outcome.result = result
+            outcome.seconds = median_seconds(lambda: run(argument)) if timing else None
+    except reraise:
+        raise
+    except Exception as error:  # noqa: BLE001 - fault isolation: one method's failure must not hide the others
+        outcome.error = failure_message(error)
+    if outcome.error:
+        outcome.result, outcome.seconds = None, None
+    return outcome
+
+
+def check_step(step) -> float | None:
+    """The ``--eps`` step as a float, or None; a step that is not a positive finite number is a UsageError."""
+    if step is None:
+        return None
+    step = float(step)
+    if not (math.isfinite(step) and step > 0):
+        raise UsageError(f"--eps must be a positive finite step, not {step!r}")
+    return step
+
+
+def _finite_gradient(names):
+    def check(gradient):
+        bad = [n for n, g in zip(names, gradient) if not math.isfinite(g)]
+        if bad:
+            raise DomainError(f"the derivative in {bad[0]} is not finite here "
+                              f"({gradient[names.index(bad[0])]!r})")
+    return check
+
+
+def run_method(method_id: str, graph: Graph, point: dict, timing: bool = True, step: float | None = None,
+               time_limit: float | None = None) -> Estimate:
+    """Prepare and run one method's one-point form at ``point``; every failure becomes the Estimate's ``error``.
+
+    ``step`` (``--eps``) replaces the step rule of the methods that take a step; the others ignore it.
+    """
+    chosen = METHODS.get(method_id)
+    if chosen is None or chosen.prepare is None:
+        from diffcli.methods.registry import ids
+
+        raise UsageError(f"unknown method {method_id!r}; choose from {', '.join(ids('point'))}")
+    step = check_step(step)
+    names = graph.variable_names
+    values = [float(point[n]) for n in names]
+    options = {"step": step} if "step" in chosen.options else {}
+    outcome = run_timed(lambda: chosen.prepare(graph, **options), values, timing, time_limit,
+                        check=_finite_gradient(names))
+    estimate = Estimate(method=method_id, evaluations=outcome.count or 0, setup_seconds=outcome.setup_seconds,
+                        seconds=outcome.seconds, error=outcome.error, warnings=outcome.warnings,
+                        details=outcome.details)
+    if outcome.error is None:
+        estimate.gradient = dict(zip(names, outcome.result))
+    return estimate

@@ -1,0 +1,467 @@
+"""Finite differences: derivatives from values of f alone, never from its derivative rules.
+
+Fixed stencils, each with its step rule (``--eps H`` replaces the rule by the step H for every variable):
+
+============  ============================================================  =======================  =====
+id            estimate of ∂f/∂x                                             step h                   error
+============  ============================================================  =======================  =====
+fd-forward    (f(x+h) − f(x)) / h                                           sqrt(eps)·max(1, |x|)    O(h)
+fd-backward   (f(x) − f(x−h)) / h                                           sqrt(eps)·max(1, |x|)    O(h)
+fd-central    (f(x+h) − f(x−h)) / 2h                                        cbrt(eps)·max(1, |x|)    O(h²)
+fd-5point     (f(x−2h) − 8f(x−h) + 8f(x+h) − f(x+2h)) / 12h                 eps^(1/5)·max(1, |x|)    O(h⁴)
+complex-step  Im f(x + ih) / h                                              1e-20·max(1, |x|)        O(h²)
+============  ============================================================  =======================  =====
+
+``eps`` is the machine epsilon 2.2e-16.  Each rule balances the stencil's truncation error C·h^p against
+the round-off in f, about eps·|f|/h, which is what makes the error of a finite difference against h a V
+(``diffcli eps-sweep`` draws it).  The step actually taken is ``h = (x + h) − x``, so that ``x + h`` is
+exactly representable and the division uses the distance between the points really evaluated.
+
+``richardson`` runs central and one-sided differences over a geometric sequence of steps, extrapolates
+each to h → 0 (Neville's algorithm), and returns the extrapolation with the smallest error estimate; the
+estimate (``error_estimate`` in JSON) is built to be an upper bound, and the row says so when it cannot
+vouch for the digits (see :func:`_richardson_rows`).
+
+Vectorized: the stencil points of all variables go through f compiled for numpy arrays in one call
+(chunked so that memory stays bounded), never point by point.  A point outside f's domain gives nan
+there, and the method then reports which stencil point stepped out of the domain.  Complex step
+evaluates f once per variable on Python complex numbers (the table's ``complex`` evaluators).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from functools import cached_property
+
+from diffcli.core.codegen import compile_function
+from diffcli.core.errors import DiffcliError, DomainError
+from diffcli.core.graph import CONST, VAR, Graph
+from diffcli.core.lazy import LazyNumpy
+from diffcli.methods.registry import method
+from diffcli.core.primitives import PRIMITIVES
+
+np = LazyNumpy(globals())
+
+EPS = sys.float_info.epsilon
+
+MAX_ARRAY_ELEMENTS = 1 << 22
+"""Bound on (graph nodes × stencil points) evaluated in one vectorized call; more points are chunked."""
+
+
+# ---------------------------------------------------------------- the stencils
+
+@dataclass(frozen=True)
+class Stencil:
+    """f'(x) ≈ Σ weights[k]·f(x + offsets[k]·h) / h, error O(h^order); the step rule h = factor·max(1, |x|)."""
+
+    id: str
+    offsets: tuple
+    weights: tuple
+    order: int
+    factor: float
+    rule: str
+    formula: str
+    rank: int = 1000  # the method's place in tables
+    marker: str | None = None  # its character in eps-sweep's terminal plot
+    draw_rank: int = 0  # eps-sweep draws lines in increasing draw_rank
+    sweep_default: bool = False  # run by eps-sweep when no --methods are given
+    arrays: bool = False  # offered for ``compare --points`` (arrays of points)
+
+    def step(self, x: float) -> float:
+        """The step the rule gives at x."""
+        return self.factor * max(1.0, abs(x))
+
+    @cached_property
+    def moved(self):
+        """``(offsets, weights)`` of the points other than x as arrays, and the weight of f(x) (None if 0)."""
+        pairs = [(o, w) for o, w in zip(self.offsets, self.weights) if o]
+        center = [w for o, w in zip(self.offsets, self.weights) if not o]
+        return (np.array([o for o, _ in pairs], dtype=float), np.array([w for _, w in pairs]),
+                center[0] if center else None)
+
+    @property
+    def truncation(self) -> float:
+        """c in the truncation error c·|f^(p+1)|·h^p (the first Taylor term the stencil does not cancel)."""
+        p = self.order
+        return abs(sum(w * o ** (p + 1) for o, w in zip(self.offsets, self.weights))) / math.factorial(p + 1)
+
+    @property
+    def roundoff(self) -> float:
+        """r in the round-off error r·eps·|f|/h: Σ|w|/2, each value of f being off by about eps·|f|/2."""
+        return sum(abs(w) for w in self.weights) / 2
+
+    @property
+    def summary(self) -> str:
+        points = sum(1 for o in self.offsets if o)
+        per = f"{points} evaluation{'s' if points > 1 else ''} per variable"
+        if 0 in self.offsets:
+            per += " plus f(x) once"
+        return f"{self.formula}, h = {self.rule}·max(1, |x|), {per}, error O(h{_power(self.order)})"
+
+
+def _power(p: int) -> str:
+    return "" if p == 1 else "".join("⁰¹²³⁴⁵⁶⁷⁸⁹"[int(d)] for d in str(p))
+
+
+STENCILS = {s.id: s for s in (
+    Stencil("fd-forward", (0, 1), (-1.0, 1.0), 1, EPS ** 0.5, "sqrt(eps)", "forward difference (f(x+h) - f(x)) / h",
+            rank=10, marker="f", draw_rank=3, sweep_default=True),
+    Stencil("fd-backward", (-1, 0), (-1.0, 1.0), 1, EPS ** 0.5, "sqrt(eps)",
+            "backward difference (f(x) - f(x-h)) / h", rank=20, marker="b", draw_rank=2),
+    Stencil("fd-central", (-1, 1), (-0.5, 0.5), 2, EPS ** (1 / 3), "cbrt(eps)",
+            "central difference (f(x+h) - f(x-h)) / 2h", rank=30, marker="c", draw_rank=4, sweep_default=True,
+            arrays=True),
+    Stencil("fd-5point", (-2, -1, 1, 2), (1 / 12, -8 / 12, 8 / 12, -1 / 12), 4, EPS ** 0.2, "eps^(1/5)",
+            "five-point stencil (f(x-2h) - 8f(x-h) + 8f(x+h) - f(x+2h)) / 12h", rank=40, marker="5", draw_rank=1,
+            sweep_default=True),
+)}
+"""The fixed stencils by method id, in the stable order."""
+
+COMPLEX_STEP_FACTOR = 1e-20
+"""complex-step: h = 1e-20·max(1, |x|); no subtraction, so h can be far below eps."""
+
+ANALYTIC_TOLERANCE = 1e-10
+"""complex-step checks Re f(x+ih) = f(x) + O(h²), to this relative accuracy, before trusting Im f(x+ih)/h."""
+
+
+# ---------------------------------------------------------------- evaluating f on many points at once
+
+def chunk_columns(graph: Graph) -> int:
+    """How many stencil points one vectorized call of f takes, so that memory stays bounded."""
+    return max(1, MAX_ARRAY_ELEMENTS // max(1, len(graph)))
+
+
+class Evaluator:
+    """f compiled for numpy arrays, evaluated on the stencil points of many variables in one call.
+
+    ``evaluator(values, rows, points)`` is f at the base point ``values`` with variable ``rows[q]`` moved to
+    each ``points[q, k]``: an array shaped like ``points``, nan where f is undefined or not finite.  With
+    ``center=True`` it also returns f at the base point, which rides along in the same call.  The points
+    of as many rows as fit in :func:`chunk_columns` go through f at once; the index bookkeeping for a
+    layout of rows is computed once and kept.
+
+    >>> from diffcli.core.parse import parse
+    >>> evaluate = Evaluator(parse("x*z"))
+    >>> evaluate([2.0, 3.0], [0, 1], [[1.0, 4.0], [5.0, 6.0]], center=True)
+    (array([[ 3., 12.],
+           [10., 12.]]), 6.0)
+    """
+
+    def __init__(self, graph: Graph):
+        self.f = compile_function(graph, kind="array")
+        self.columns = chunk_columns(graph)
+        self._layouts: dict = {}
+
+    def __call__(self, values, rows, points, center: bool = False):
+        values = np.asarray(values, dtype=float)
+        points = np.asarray(points, dtype=float)
+        out = np.empty(points.shape)
+        f0 = math.nan
+        with np.errstate(all="ignore"):
+            for start, stop, moved, cells, n, extra in self._layout(tuple(rows), points.shape[1], center):
+                grid = values[moved][:, None].repeat(n, axis=1)  # one row of arguments per moved variable
+                grid.reshape(-1)[cells] = points[start:stop].reshape(-1)
+                args = values.tolist()
+                for r, v in enumerate(moved):
+                    args[v] = grid[r]
+                result = self._call(args, n)
+                if extra:
+                    f0 = float(result[-1])
+                out[start:stop] = result[:n - extra].reshape(stop - start, -1)
+        return (out, f0) if center else out
+
+    def _layout(self, rows: tuple, width: int, center: bool) -> list:
+        """Chunks ``(start, stop, moved variables, flat cells of the argument grid, columns, extra)``."""
+        key = (rows, width, center)
+        if key not in self._layouts:
+            chunks = []
+            per_call = max(1, self.columns // max(1, width))
+            for start in range(0, len(rows), per_call):
+                stop = min(len(rows), start + per_call)
+                extra = 1 if (center and start == 0) else 0  # the base point, last column of the first call
+                n = (stop - start) * width + extra
+                block = rows[start:stop]
+                moved = sorted(set(block))
+                row_of = {v: r for r, v in enumerate(moved)}
+                cells = np.repeat([row_of[v] * n for v in block], width) + np.arange(n - extra)
+                chunks.append((start, stop, moved, cells, n, extra))
+            if len(self._layouts) > 64:
+                self._layouts.clear()
+            self._layouts[key] = chunks
+        return self._layouts[key]
+
+    def _call(self, args, n: int) -> np.ndarray:
+        try:
+            (result,) = self.f(*args)
+        except (ValueError, ZeroDivisionError, OverflowError, FloatingPointError, TypeError):
+            return np.full(n, np.nan)
+        result = np.asarray(result, dtype=float)
+        if result.shape != (n,):  # f does not depend on the moved variables
+            result = np.full(n, float(result))
+        result[np.isinf(result)] = np.nan
+        return result
+
+
+def effective_steps(x, h):
+    """``(x + h) − x``: the step really taken from x (0 where h is below the spacing of doubles at x)."""
+    x = np.asarray(x, dtype=float)
+    return (x + h) - x
+
+
+def stencil_derivatives(evaluate: Evaluator, values, rows, steps, stencil: Stencil):
+    """The stencil's estimate of ∂f/∂x_rows[q] with step ``steps[q]``, for every q, in one vectorized pass.
+
+    Returns ``(estimates, taken, F, f0)``: estimates (nan where a stencil point is outside the domain or the
+    step is below the spacing of doubles), the steps taken, f at every stencil point, f at the base point
+    (None for a stencil without the center).
+    """
+    values = np.asarray(values, dtype=float)
+    rows = np.asarray(rows, dtype=int)
+    x = values[rows]
+    taken = effective_steps(x, steps)
+    offsets, weights, center = stencil.moved
+    points = x[:, None] + taken[:, None] * offsets
+    if center is None:
+        F, f0 = evaluate(values, rows, points), None
+        total = F @ weights
+    else:
+        F, f0 = evaluate(values, rows, points, center=True)
+        total = F @ weights + center * f0
+    with np.errstate(all="ignore"):
+        estimates = total / taken
+    estimates[~(taken > 0)] = np.nan
+    return estimates, taken, F, f0
+
+
+def _outside(name: str, x: float, step: float, stencil: Stencil, F_row, f0) -> str:
+    """Why a stencil failed at x: the first stencil point outside the domain, or a step too small."""
+    if step == 0:
+        return (f"the step is below the spacing of doubles at {name} = {x!r} ({name} + h == {name}); "
+                "use a larger --eps")
+    if f0 is not None and math.isnan(f0):
+        return f"f is not finite at {name} = {x!r}"
+    moved = [o for o in stencil.offsets if o]
+    for o, value in zip(moved, F_row):
+        if math.isnan(value):
+            shift = f"{'+' if o > 0 else '-'} {'' if abs(o) == 1 else f'{abs(o)}·'}h"
+            return (f"f is undefined at a stencil point: {name} {shift} = {x + o * step!r} (h = {step:.3g}); "
+                    "the step crosses the edge of the domain (try richardson, or a smaller --eps)")
+    return f"the stencil gave no finite estimate at {name} = {x!r}"
+
+
+def _fixed(stencil: Stencil):
+    """The method of a fixed stencil: every variable's stencil points in one vectorized evaluation."""
+
+    def prepare(graph: Graph, step: float | None = None):
+        evaluate = Evaluator(graph)
+        names = graph.variable_names
+        everyone = list(range(len(names)))
+        moved = sum(1 for o in stencil.offsets if o)
+
+        def run(values):
+            x = np.asarray(values, dtype=float)
+            steps = step if step is not None else stencil.factor * np.maximum(1.0, np.abs(x))
+            estimates, taken, F, f0 = stencil_derivatives(evaluate, x, everyone, steps, stencil)
+            failed = np.flatnonzero(~np.isfinite(estimates))
+            if failed.size:
+                i = failed[0]
+                raise DomainError(_outside(names[i], float(x[i]), float(taken[i]), stencil, F[i], f0))
+            evaluations = moved * len(x) + (1 if 0 in stencil.offsets else 0)
+            return [float(g) for g in estimates], evaluations, {"step": dict(zip(names, map(float, taken)))}
+        return run
+    return prepare
+
+
+def _stencil_arrays(stencil: Stencil):
+    """The stencil on arrays of points (``compare --points``): one call of f per stencil point and variable."""
+
+    def prepare(graph: Graph):
+        f = compile_function(graph, kind="array")
+        moved = [(o, w) for o, w in zip(stencil.offsets, stencil.weights) if o]
+        center = [w for o, w in zip(stencil.offsets, stencil.weights) if not o]
+
+        def run(columns):
+            gradient = []
+            f0 = f(*columns)[0] if center else 0.0
+            for i, x in enumerate(columns):
+                taken = effective_steps(x, stencil.factor * np.maximum(1.0, np.abs(x)))
+                total = center[0] * f0 if center else 0.0
+                for o, w in moved:
+                    shifted = list(columns)
+                    shifted[i] = x + o * taken
+                    total = total + w * f(*shifted)[0]
+                gradient.append(total / taken)
+            return gradient, len(moved) * len(columns) + (1 if center else 0)
+        return run
+    return prepare
+
+
+def register_stencil(stencil: Stencil) -> None:
+    """Register a fixed stencil as a method: one point, eps-sweep's form, and arrays if it says so."""
+    method(stencil.id, stencil.summary, rank=stencil.rank, options=("step",), sweep=StencilSweep(stencil),
+           sweep_default=stencil.sweep_default, marker=stencil.marker, draw_rank=stencil.draw_rank,
+           arrays=_stencil_arrays(stencil) if stencil.arrays else None)(_fixed(stencil))
+
+
+# ---------------------------------------------------------------- eps-sweep's forms: many steps at once
+
+class StencilSweep:
+    """A fixed stencil at many steps for ``eps-sweep``: all stencil points in one vectorized call, and the
+    constants of its error model ``C·h^p + R·eps·|f|/h``."""
+
+    def __init__(self, stencil: Stencil):
+        self.stencil = stencil
+        self.order = stencil.order
+        self.rule = f"{stencil.rule}·max(1, |x|), error O(h^{stencil.order})"
+
+    def rule_step(self, x: float) -> float:
+        return self.stencil.step(x)
+
+    def runner(self, graph: Graph, evaluator: Evaluator, values, index: int):
+        """``run(steps) -> [(estimate, None) or (None, why)]`` at variable ``index``."""
+        stencil = self.stencil
+
+        def run(steps):
+            estimates, taken, F, f0 = stencil_derivatives(evaluator, values, [index] * len(steps), steps, stencil)
+            results = []
+            for estimate, step in zip(estimates.tolist(), taken.tolist()):
+                if math.isfinite(estimate):
+                    results.append((estimate, None))
+                elif step == 0:
+                    results.append((None, "x + h == x in floating point: the step is below the spacing of doubles"))
+                else:
+                    results.append((None, "f is undefined at a stencil point"))
+            return results
+        return run
+
+    def model(self, higher: list, value: float, truth) -> tuple:
+        """``(order, C, roundoff, formula, floor)`` from |f^(n)(x)| (``higher``) and f's value."""
+        p, R = self.stencil.order, self.stencil.roundoff
+        return p, self.stencil.truncation * higher[p + 1], R * EPS * abs(value), f"C·h^{p} + {R:g}·eps·|f|/h", 0.0
+
+
+for _stencil in STENCILS.values():
+    register_stencil(_stencil)
+
+
+# ---------------------------------------------------------------- complex step
+
+def not_analytic(graph: Graph) -> list[str]:
+    """The non-holomorphic primitives f applies to something that depends on a variable (sorted names)."""
+    depends = graph.depends_on_variables()
+    needed = graph.reachable([graph.output])
+    return sorted({op for node, op in enumerate(graph.ops)
+                   if needed[node] and depends[node] and op not in (CONST, VAR) and not PRIMITIVES[op].holomorphic})
+
+
+def complex_step_refusal(graph: Graph) -> str | None:
+    """Why the complex step cannot differentiate f at all (a non-analytic function in it), or None."""
+    refused = not_analytic(graph)
+    if not refused:
+        return None
+    names = refused[0] if len(refused) == 1 else ", ".join(refused[:-1]) + " and " + refused[-1]
+    return f"not applicable: {names} {'is' if len(refused) == 1 else 'are'} not analytic"
+
+
+def complex_value(f, values, index: int = 0, step: float = 0.0) -> complex:
+    """f at ``values`` with ``i·step`` added to variable ``index`` (``f`` compiled with ``kind="complex"``).
+
+    Raises DomainError when f has no finite complex value there.
+    """
+    point = [complex(v) for v in values]
+    point[index] += complex(0.0, step)
+    try:
+        (value,) = f(*point)
+    except (ValueError, ZeroDivisionError, OverflowError) as error:
+        raise DomainError(f"f has no complex value near the point ({error})") from None
+    value = complex(value)
+    if not (math.isfinite(value.real) and math.isfinite(value.imag)):
+        raise DomainError("f is not finite at the complex step")
+    return value
+
+
+def branch_point(name: str, x: float, shifted: complex, center: complex) -> str:
+    return (f"not applicable here: f is not analytic at {name} = {x!r} (Re f(x+ih) moves by "
+            f"{abs(shifted.real - center.real):.2g}, as at a branch point)")
+
+
+def analytic_here(shifted: complex, center: complex, step: float) -> bool:
+    """Where f is analytic, Re f(x+ih) = f(x) − h²f''(x)/2 + …, so it differs from f(x) by far less than
+    Im f(x+ih) ≈ h·f'(x).  At a branch point (sqrt at 0) both are of the same size h^α, α < 1, and
+    Im f(x+ih)/h is a large wrong number: refuse it."""
+    drift = abs(shifted.real - center.real)
+    return drift <= ANALYTIC_TOLERANCE * abs(shifted.imag) + 8 * EPS * abs(center.real) \
+        + ANALYTIC_TOLERANCE * step * max(1.0, abs(center.real))
+
+
+class ComplexSweep:
+    """The complex step at many steps for ``eps-sweep`` (one complex evaluation each), or why it cannot run:
+    a non-analytic function in f, or a branch point at x (checked once, at the rule's step).  Its error
+    model is ``C·h² + eps·|f'|``, from Im f(x + ih)/h = f'(x) − h²·f'''(x)/6 + …; nothing is subtracted."""
+
+    order, truncation = 2, 1 / 6
+    rule = "1e-20·max(1, |x|)"
+
+    def rule_step(self, x: float) -> float:
+        return COMPLEX_STEP_FACTOR * max(1.0, abs(x))
+
+    def runner(self, graph: Graph, evaluator, values, index: int):
+        rule_step = self.rule_step(values[index])
+        refusal = complex_step_refusal(graph)
+        f = None if refusal else compile_function(graph, kind="complex")
+        if f is not None:
+            try:
+                center, shifted = complex_value(f, values), complex_value(f, values, index, rule_step)
+                if not analytic_here(shifted, center, rule_step):
+                    refusal = branch_point(graph.variable_names[index], values[index], shifted, center)
+            except DiffcliError as error:
+                refusal = error.message
+
+        def run(steps):
+            if refusal:
+                return [(None, refusal)] * len(steps)
+            results = []
+            for h in steps:
+                try:
+                    results.append((complex_value(f, values, index, h).imag / h, None))
+                except DiffcliError as error:
+                    results.append((None, error.message))
+            return results
+        return run
+
+    def model(self, higher: list, value: float, truth) -> tuple:
+        return (self.order, self.truncation * higher[self.order + 1], 0.0, "C·h^2 + eps·|f'|",
+                EPS * float(abs(truth)))
+
+
+@method("complex-step", "complex step Im f(x + ih) / h, h = 1e-20·max(1, |x|), one evaluation per variable "
+                        "plus f(x) once to check that f is analytic there (one more per variable with --eps); no "
+                        "subtraction, so exact to rounding where f is analytic (not applicable to "
+                        + ", ".join(p.name for p in PRIMITIVES.values() if not p.holomorphic) + ")",
+        rank=50, options=("step",), sweep=ComplexSweep(), sweep_default=True, marker="i", draw_rank=0)
+def _complex_step(graph: Graph, step: float | None = None):
+    refusal = complex_step_refusal(graph)
+    if refusal:
+        raise DiffcliError(refusal)
+    f = compile_function(graph, kind="complex")
+    names = graph.variable_names
+
+    def run(values):
+        center = complex_value(f, values)
+        gradient, steps, evaluations = [], {}, 1
+        for i, x in enumerate(values):
+            rule = COMPLEX_STEP_FACTOR * max(1.0, abs(x))
+            h = rule if step is None else step
+            shifted = complex_value(f, values, i, h)
+            estimate = shifted.imag / h
+            if h != rule:  # the analyticity check needs a tiny step: one more evaluation at the rule's step
+                shifted = complex_value(f, values, i, rule)
+                evaluations += 1
+            if not analytic_here(shifted, center, rule):
+                raise DomainError(branch_point(names[i], x, shifted, center))
+            gradient.append(estimate)
+            steps[names[i]] = h
+        return gradient, evaluations + len(values), {"step": steps}
+    return run

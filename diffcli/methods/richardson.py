@@ -1,0 +1,319 @@
+"""Richardson extrapolation: differences at a geometric sequence of steps, extrapolated to h → 0.
+
+Central, forward and backward differences at :data:`RICHARDSON_STEPS` halving steps, all evaluated in one
+numpy call (:class:`diffcli.methods.Evaluator`), combined in a tableau (Neville); the candidate with the
+smallest error estimate is kept, and its estimate is reported (``error_estimate``).  Near a domain edge the
+one-sided differences take over; at a kink only forward differences are used (the right derivative).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import sys
+
+from diffcli.core.chain import evaluate, kinks
+from diffcli.core.errors import DomainError
+from diffcli.core.graph import CONST, VAR, Graph
+from diffcli.core.lazy import LazyNumpy
+from diffcli.methods.finite import Evaluator
+from diffcli.methods.registry import method
+from diffcli.core.primitives import PRIMITIVES
+
+np = LazyNumpy(globals())
+EPS = sys.float_info.epsilon
+
+
+RICHARDSON_STEPS = 40
+"""Steps per sequence: h_j = h_0 / 2^j, j = 0 … 39."""
+
+RICHARDSON_FIRST_STEP = 0.2
+"""h_0 = 0.2·max(1, |x|); for |x| < 2^-26 a second sequence starts at 0.2·|x|, for |x| > 2^26 at 0.2."""
+
+RICHARDSON_LEVELS = 5
+"""Extrapolation levels: a central estimate at level k has error O(h^(2k+2))."""
+
+RICHARDSON_SAFETY = 2.0
+"""The reported error estimate is this multiple of the selected candidate's estimate."""
+
+RICHARDSON_TOLERANCE = 1e-10
+"""A relative error estimate above this is reported as a warning in the row: the digits are not vouched for."""
+
+_CENTRAL, _FORWARD, _BACKWARD = 0, 1, 2
+_UPPER, _LOWER = [0, 0, 2], [1, 2, 1]   # per family, which of (x + h, x − h, x) its difference goes from and to
+_T, _E, _RELATIVE, _R = range(4)         # the planes of a candidate: value, error estimate, estimate / |value|, R
+
+
+def _sequences(x: float, step: float | None) -> list[float]:
+    """First steps h_0 of the geometric sequences tried at x (two scales when |x| is far from 1)."""
+    if step is not None:
+        return [step]
+    firsts = [RICHARDSON_FIRST_STEP * max(1.0, abs(x))]
+    if 0 < abs(x) < 2.0 ** -26:
+        firsts.append(RICHARDSON_FIRST_STEP * abs(x))
+    elif abs(x) > 2.0 ** 26:
+        firsts.append(RICHARDSON_FIRST_STEP)
+    return firsts
+
+
+@functools.lru_cache(maxsize=16)
+def _layout(rows: int):
+    """Constant arrays for ``rows`` sequences, built once per number of rows.
+
+    The candidates of one level are a flat *plane*: one element per (row, family, step), each (row, family)
+    padded with a nan step at each end, so that the next step is the next element and a neighbour across
+    two rows or families is a nan; plain slices of the flat array are the neighbours, in one numpy call.
+    Returns ``half`` (per element of a plane: the step of the difference in units of its width, 1/2 central,
+    1 one-sided) and, by level k, the weights ``later`` of T[k-1, j+1] (the smaller step) and ``here`` of
+    T[k-1, j] (−1/(r−1) in T, +1/(r−1) in the bound R) over T's plane then R's, less the last element
+    (which has no next), where r is the factor by which the error term that level k removes shrinks when
+    the step halves (4^k central, 2^k one-sided).
+    """
+    per_element = lambda family: np.repeat(np.tile(family, rows), RICHARDSON_STEPS + 2)  # noqa: E731
+    half = per_element([0.5, 1.0, 1.0])
+    later, here = np.full((2, RICHARDSON_LEVELS + 1, 2 * half.size - 1), np.nan)
+    for k in range(1, RICHARDSON_LEVELS + 1):
+        r = per_element([4.0 ** k, 2.0 ** k, 2.0 ** k])
+        later[k] = np.tile(r / (r - 1), 2)[:-1]
+        here[k] = np.concatenate([-1.0 / (r - 1), 1.0 / (r - 1)])[:-1]
+    return half, later, here
+
+
+def _differences(F, f0: float, x, points, half):
+    """Level 0 of the tableau: ``X`` shaped (levels + 1, 2, plane) (see :func:`_layout`), its levels above
+    0 still to be filled, with the central, forward and backward difference at every step in ``X[0, 0]``
+    and a bound of its round-off in ``X[0, 1]``.  ``points[q]`` are x[q] + h_j then x[q] − h_j, ``F`` f
+    there (nan where undefined), ``f0`` f at x.
+
+    Each value of f is taken to be off by eps·(|f| + |x·f'|) (the second term for arguments rounded inside
+    f, as in ``exp(100*x)``) and, where f(x ± h) == f(x) although f' ≠ 0 (f is quantized, as in
+    ``1e10 + sin(x)``), by the quantum this reveals (:func:`_quantum`).
+    """
+    q, n = len(points), RICHARDSON_STEPS
+    grid = np.empty((3, q, 3, n + 2))  # abscissa, f, |f|; at x + h, x − h, x; by step
+    grid[:2, :, :2, ::n + 1] = np.nan                                         # the padding steps
+    grid[0, :, :2, 1:-1] = points.reshape(q, 2, n)
+    grid[1, :, :2, 1:-1] = F.reshape(q, 2, n)
+    grid[0, :, 2] = x[:, None]
+    grid[1, :, 2] = f0
+    np.abs(grid[1], out=grid[2])
+    upper, lower = grid.take(_UPPER, axis=2), grid.take(_LOWER, axis=2)      # by family
+    width, rise = (upper[:2] - lower[:2]).reshape(2, -1)                      # width: the distance really stepped
+    X = np.empty((RICHARDSON_LEVELS + 1, 2, width.size))
+    X[1:, 1, -1] = np.nan                                                     # the one element _tableau leaves
+    D, noise = X[0]
+    np.divide(rise, width, out=D)
+    D[np.isinf(D)] = np.nan
+    rows = (3 * q, n + 2)                                                     # by (row, family): the steps
+    slopes = np.abs(D).reshape(rows)
+    bound = EPS * (np.fmax(upper[2], lower[2]).reshape(rows) + np.abs(x).repeat(3)[:, None] * slopes)
+    still = F == f0
+    if still.any():
+        bound = bound + _quantum(still, (width * half).reshape(rows), slopes)
+    np.multiply(bound, 2.0 / width.reshape(rows), out=noise.reshape(rows))
+    return X
+
+
+def _quantum(still, reach, slopes):
+    """The error |f'|·h/2 of each value of f that f(x ± h) == f(x) (``still``, shaped like ``F``) reveals,
+    by (row, family): h the largest step where f stood still, |f'| the largest difference at steps up to 64
+    times larger.  ``reach`` is the step h of each difference, ``slopes`` its absolute value."""
+    q, n = len(still), RICHARDSON_STEPS
+    stood = np.zeros((q, 3, n + 2))
+    stood[:, :2, 1:-1] = still.reshape(q, 2, n)
+    stood = np.fmax(stood.take(_UPPER, axis=1), stood.take(_LOWER, axis=1)).reshape(reach.shape)
+    quantum = np.fmax.reduce(reach * stood, axis=1, keepdims=True, initial=0.0)
+    near = (reach >= quantum) & (reach <= 64 * quantum)
+    slope = np.fmax.reduce(slopes, axis=1, keepdims=True, where=near, initial=0.0)
+    return 0.5 * quantum * slope
+
+
+def _tableau(X, later, here):
+    """Richardson's tableau for steps that halve, every sequence and family at once, filled in place above
+    level 0 of ``X`` (:func:`_differences`): ``X[k, 0, j]`` (T) extrapolates the differences at steps
+    j … j+k to h = 0.  The central difference's error is a series in h², so level k removes the h^(2k) term
+    with ``(4^k·T[k-1, j+1] − T[k-1, j]) / (4^k − 1)``; one-sided differences have every power of h, so
+    ``2^k`` instead.  The same combination with |weights| carries the round-off bound of each difference to
+    ``X[k, 1]`` (R).  A candidate whose steps run past the last, or that meets a nan difference, is nan.
+    (The steps really taken differ from halving by a few units in the last place of x: far below the error
+    terms the extrapolation removes.)
+    """
+    planes = X.reshape(len(X), -1)                                            # T then R, level by level
+    for k in range(1, len(X)):
+        out = planes[k, :-1]
+        np.multiply(later[k], planes[k - 1, 1:], out=out)
+        out += here[k] * planes[k - 1, :-1]
+
+
+def _richardson_rows(F, f0: float, x, points):
+    """Every candidate extrapolation and its error estimate, for each row q: variable value ``x[q]``, ``F``
+    = f at ``points[q]`` = x[q] + h_j then x[q] − h_j (halving steps; nan where f is undefined).
+
+    Returns ``Z`` shaped (4, levels + 1, rows, 3 families, steps + 2): for every candidate its value T, its
+    error estimate E, E/|T| and R (see :func:`_tableau`) — a nan step pads each end of the steps; E (and
+    E/|T|) is inf where a candidate does not exist, as at every level 0 entry (a plain difference is not
+    extrapolated).  The families are central, forward and backward differences.  A candidate's estimate is
+
+    * the largest difference to its neighbours in the tableau (same step at the level below, next step at
+      the level below, the next and previous step at the same level) — the truncation error;
+    * plus R, the round-off of f (see :func:`_differences`) carried through the extrapolation weights;
+    * then the largest estimate of its neighbours at the next and previous step (a lucky agreement of a few
+      numbers stays isolated), and at least its distance to the error interval of every row-best
+      candidate of its family that claims a relative error below 1 (if that one's estimate is honest, this
+      one is at least that far off; a candidate that does not even claim its first digit, like a central
+      difference straddling a pole, constrains nothing).
+    """
+    q = len(points)
+    half, later, here = _layout(q)
+    X = _differences(F, f0, np.asarray(x, dtype=float), points, half)
+    _tableau(X, later, here)
+    levels, _, plane = X.shape
+    Z = np.empty((4, levels, plane))
+    Z[_T], Z[_R] = X[:, 0], X[:, 1]
+    _spread(Z)
+    _agree(Z[_T], Z[_E], 3 * q)
+    np.divide(Z[_E], np.abs(Z[_T]), out=Z[_RELATIVE])
+    np.fmin(Z[_RELATIVE], np.inf, out=Z[_RELATIVE])                          # nan (no candidate) → inf
+    return Z.reshape(4, levels, q, 3, -1)
+
+
+def _spread(Z):
+    """``Z[_E]`` from T and R: each candidate's largest difference to its neighbours in the tableau plus
+    its R and eps·|T|, then the largest of that over its neighbours at the next and previous step (inf
+    where there is no candidate)."""
+    plane = Z.shape[-1]
+    T, E, _, R = Z.reshape(len(Z), -1)                            # flat: next step +1, level below −plane
+    t = T[plane + 1:-1]                                           # every candidate above level 0 (and pads)
+    step = T[plane + 1:] - T[plane:-1]                            # to the next step at the same level
+    np.abs(step, out=step)
+    spread = np.fmax(np.fmax(np.abs(t - T[1:-plane - 1]), np.abs(t - T[2:-plane])), np.fmax(step[1:], step[:-1]))
+    spread += R[plane + 1:-1]
+    own = np.empty_like(T)                                        # each candidate's own estimate (nan: none)
+    own[:plane + 1] = own[-1] = np.nan
+    np.add(spread, EPS * np.abs(t), out=own[plane + 1:-1])
+    np.fmax(np.fmax(own[:-2], own[2:]), own[1:-1], out=E[1:-1])
+    np.copyto(E, np.inf, where=np.isnan(own))
+
+
+def _agree(T, E, rows: int):
+    """Widen E (in place) to at least each candidate's distance to the error interval of every row-best
+    candidate (the best level at a step) of its family and sequence that claims a first digit.  T and E
+    are by level a plane of ``rows`` (sequence, family) rows."""
+    levels, plane = T.shape
+    rowbest = E.argmin(axis=0)                                    # each step's best level
+    Eb, Tb = E.min(axis=0), T[rowbest, np.arange(plane)]
+    claimed = np.where(Eb < np.abs(Tb), Eb, np.inf).reshape(rows, -1)
+    Tb = Tb.reshape(rows, -1)
+    low = np.fmax.reduce(Tb - claimed, axis=-1, keepdims=True)    # the claimed intervals meet in [low, high]
+    high = np.fmin.reduce(Tb + claimed, axis=-1, keepdims=True)   # (nan: no interval is claimed)
+    T, E = T.reshape(levels, rows, -1), E.reshape(levels, rows, -1)
+    np.fmax(E, np.fmax(T - high, low - T), out=E)
+
+
+def _best(Z):
+    """For each sequence and family: ``(value, estimate, relative estimate)`` of the candidate with the
+    smallest absolute estimate, and of the one with the smallest relative estimate (the first in the order
+    of levels, then steps, at a tie); a list shaped (rows, families, 2, 3)."""
+    _, levels, q, families, n = Z.shape
+    by_family = Z[:3].transpose(2, 3, 0, 1, 4).reshape(q * families, 3, levels * n)
+    smallest = by_family[:, _E:_RELATIVE + 1].argmin(axis=-1)
+    every = np.arange(q * families)[:, None]
+    return by_family[every, :, smallest].reshape(q, families, 2, 3).tolist()
+
+
+def richardson_derivatives(evaluate: Evaluator, values, step: float | None = None, one_sided: bool = False):
+    """Richardson-extrapolated ∂f/∂x_i for every variable: ``(gradient, error estimates, evaluations)``.
+
+    All steps of all variables go through ``evaluate`` in one vectorized call.  ``one_sided`` keeps only
+    forward differences (the right derivative, at a kink).  A variable with no finite candidate gets nan.
+
+    For each variable the chosen candidate is the one with the smallest relative estimate (the smallest
+    absolute one if none is below 1, as for a derivative that is 0), over both families and sequences; its
+    estimate is then widened to cover its distance to the error interval of the best of every family and
+    sequence, and multiplied by :data:`RICHARDSON_SAFETY`.
+    """
+    values = np.asarray(values, dtype=float)
+    rows, firsts = [], []
+    for i, x in enumerate(values.tolist()):
+        for h0 in _sequences(x, step):
+            rows.append(i)
+            firsts.append(h0)
+    x = values[rows]
+    points = x[:, None] + np.array(firsts)[:, None] * _signed_halvings()   # x + h_j, then x − h_j
+    F, f0 = evaluate(values, rows, points, center=True)
+    with np.errstate(all="ignore"):
+        by_row = _best(_richardson_rows(F, f0, x, points))
+    families = [_FORWARD] if one_sided else [_CENTRAL, _FORWARD, _BACKWARD]
+    candidates = [[] for _ in values]                             # per variable: the best of each family
+    for q, i in enumerate(rows):                                  # (relative: value, estimate, relative,
+        for absolute, relative in (by_row[q][k] for k in families):      # then absolute: value, estimate)
+            candidates[i].append(relative + absolute[:2])
+    gradient, estimates = [], []
+    for found in candidates:
+        found = [c for c in found if math.isfinite(c[4])]
+        if not found:
+            gradient.append(math.nan)
+            estimates.append(math.nan)
+            continue
+        best = min(found, key=lambda c: c[2])
+        if best[2] < 1:
+            value, estimate = best[0], best[1]
+        else:
+            value, estimate = min(((c[3], c[4]) for c in found), key=lambda c: c[1])
+        for v_r, e_r, rel, v_a, e_a in found:  # the best of every family and sequence must agree with it
+            other_value, other_estimate = (v_r, e_r) if rel < 1 else (v_a, e_a)
+            estimate = max(estimate, abs(value - other_value) - other_estimate)
+        gradient.append(value)
+        estimates.append(RICHARDSON_SAFETY * estimate)
+    return gradient, estimates, 1 + points.size
+
+
+@functools.lru_cache(maxsize=None)
+def _signed_halvings():
+    """2^-j for j = 0 … RICHARDSON_STEPS − 1, then the same negated; built once on first use."""
+    halvings = 2.0 ** -np.arange(RICHARDSON_STEPS)
+    return np.concatenate([halvings, -halvings])
+
+
+def _at_a_kink(graph: Graph):
+    """A function telling whether the values put some primitive exactly at its kink (None if f has none)."""
+    if not any(op not in (CONST, VAR) and PRIMITIVES[op].kink is not None for op in graph.ops):
+        return None
+    return lambda values: bool(kinks(graph, evaluate(graph, dict(zip(graph.variable_names, values)))))
+
+
+@method("richardson", "Richardson extrapolation: central and one-sided differences at 40 steps "
+                      "h = 0.2·max(1, |x|)/2^j (--eps sets the first), extrapolated to h → 0, the candidate with "
+                      "the smallest error estimate kept; 81 evaluations per variable in one vectorized call; "
+                      "reports error_estimate, and says so when it cannot vouch for 10 digits", rank=60,
+        options=("step",))
+def _richardson(graph: Graph, step: float | None = None):
+    evaluate = Evaluator(graph)
+    names = graph.variable_names
+    kink = _at_a_kink(graph)
+
+    def run(values):
+        one_sided = kink is not None and kink(values)
+        gradient, estimates, evaluations = richardson_derivatives(evaluate, values, step, one_sided)
+        warnings = []
+        for name, x, value, estimate in zip(names, values, gradient, estimates):
+            if not math.isfinite(value):
+                raise DomainError(f"no finite difference of f around {name} = {x!r} at any step tried")
+            if value == 0 or not estimate <= RICHARDSON_TOLERANCE * abs(value):
+                warnings.append(_unsure(name, value, estimate))
+        details = {"error_estimate": dict(zip(names, estimates)), "warnings": warnings}
+        if one_sided:
+            details["warnings"].append("richardson: at a kink, one-sided (forward) differences only: the right "
+                                       "derivative")
+        return gradient, evaluations, details
+    return run
+
+
+def _unsure(name: str, value: float, estimate: float) -> str:
+    if value == 0:
+        return (f"richardson: ∂f/∂{name} is 0 within ±{estimate:.2g} (estimated); how many of its digits are "
+                "right cannot be established")
+    relative = estimate / abs(value)
+    return (f"richardson: could not reach {RICHARDSON_TOLERANCE:.0e} relative accuracy in ∂f/∂{name}: estimated "
+            f"error {estimate:.2g} ({relative:.2g} relative); the values of f do not hold more (rounding in f, "
+            "or f changing faster than the steps can resolve)")

@@ -1,0 +1,78 @@
+"""Symbolic differentiation: the chain rule builds a simplified derivative graph, compiled once.
+
+The one backward loop of :mod:`diffcli.core.chain` runs on graph nodes (``GraphAlgebra``), so the derivative
+is an expression (``diffcli diff`` prints it).  It offers three forms: one point, arrays of points (the
+same compiled code run on numpy columns), and the Hessian (the symbolic gradient differentiated again by the
+same loop, one sweep per gradient entry, giving one simplified graph per row).
+"""
+
+from __future__ import annotations
+
+from diffcli.core.chain import evaluate, symbolic_gradient
+from diffcli.core.codegen import compile_function
+from diffcli.core.errors import DomainError
+from diffcli.core.graph import Graph
+from diffcli.methods.registry import method
+
+
+def symbolic_hessian(graph: Graph) -> list[list[int]]:
+    """Build, inside ``graph``, one simplified node per Hessian entry (rows in variable order).
+
+    >>> from diffcli.core.parse import parse
+    >>> from diffcli.core.printing import to_text
+    >>> g = parse("x*sin(x)")
+    >>> to_text(g, symbolic_hessian(g)[0][0])
+    'cos(x) - x * sin(x) + cos(x)'
+    """
+    return [symbolic_gradient(graph, node) for node in symbolic_gradient(graph)]
+
+
+def _explain(derived: Graph, names: list, nodes: list, point: dict, what) -> None:
+    """Raise the DomainError of the first derivative node undefined at ``point`` (``what(k)`` names it)."""
+    for k, node in enumerate(nodes):
+        try:
+            evaluate(derived, point, output=node)
+        except DomainError as error:
+            raise DomainError(f"{what(k)} is undefined here: {error.message}") from None
+
+
+def _arrays(graph: Graph):
+    derived = graph.copy()
+    gradient = compile_function(derived, symbolic_gradient(derived), kind="array")
+    return lambda columns: (gradient(*columns), 0)
+
+
+def _hessian(graph: Graph):
+    derived = graph.copy()
+    flat = [node for row in symbolic_hessian(derived) for node in row]
+    h = compile_function(derived, flat)
+    names, count = graph.variable_names, len(graph.variables)
+
+    def run(values):
+        try:
+            entries = h(*values)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            _explain(derived, names, flat, dict(zip(names, values)),
+                     lambda k: f"the second derivative in {names[k // count]}, {names[k % count]}")
+            raise
+        return [list(entries[i * count:(i + 1) * count]) for i in range(count)], 0
+    return run
+
+
+@method("symbolic", "symbolic differentiation: the chain rule builds a simplified derivative expression "
+                    "(see `diffcli diff`), compiled once and evaluated", rank=70, arrays=_arrays,
+        hessian=_hessian, hessian_summary="the symbolic gradient differentiated again by the same backward loop "
+                                          "(one sweep per row), simplified, compiled once")
+def _symbolic(graph: Graph):
+    derived = graph.copy()
+    outputs = symbolic_gradient(derived)
+    g = compile_function(derived, outputs)
+    names = graph.variable_names
+
+    def run(values):
+        try:
+            return list(g(*values)), 0
+        except (ValueError, ZeroDivisionError, OverflowError):
+            _explain(derived, names, outputs, dict(zip(names, values)), lambda k: f"the derivative in {names[k]}")
+            raise
+    return run

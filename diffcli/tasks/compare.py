@@ -1,0 +1,105 @@
+"""``compare``: every method against the reference, as one plain record (the JSON of DESIGN §4).
+
+>>> record = compare("x**2", {"x": 3.0}, methods=["reverse"], timing=False)
+>>> record["methods"][0]["gradient"]
+{'x': 6.0}
+"""
+
+from __future__ import annotations
+
+from diffcli.core.choices import choose
+from diffcli.core.codegen import compile_function
+from diffcli.core.errors import DiffcliError
+from diffcli.core.parse import as_graph
+from diffcli.harness import check_step, errors, median_seconds, prepare, reference_or_error, run_method
+from diffcli.methods.registry import ids
+from diffcli.reference import reference
+
+
+def select_methods(methods, form: str = "point") -> list[str]:
+    """Method ids (offering ``form``) from a list or a comma-separated string; None means all of them."""
+    return choose(methods, ids(form))
+
+
+def compare(expression, point: dict, methods=None, digits: int = 50, timing: bool = True,
+            eps: float | None = None) -> dict:
+    """All selected methods at ``point`` against the mpmath reference, as the JSON record of ``compare``.
+
+    ``eps`` replaces the step rule of every finite-difference method by that step (the first step of
+    ``richardson``'s sequence); the other methods ignore it.  Raises DiffcliError when the expression does
+    not parse, a variable has no value, or f itself is undefined at the point; a method that fails has its
+    ``error`` set instead.
+    """
+    graph = as_graph(expression)
+    selected = select_methods(methods)
+    eps = check_step(eps)
+    at = prepare(graph, point)  # f must be defined at the point: DomainError otherwise
+    graph, point, warnings = at.graph, at.point, at.warnings
+
+    f_seconds = None
+    if timing:
+        f = compile_function(graph)
+        f_seconds = median_seconds(lambda: f(*point.values()))
+
+    record = {"expression": graph.source, "point": point, "value": at.value, "f_seconds": f_seconds}
+    ref, problem = reference_or_error(lambda: reference(graph, point, digits, one_sided=bool(warnings)))
+    record["reference"] = ref.as_json() if ref is not None else \
+        {"digits": digits, "value": None, "gradient": None, "error": problem}
+    record["methods"] = [_row(run_method(m, graph, point, timing, step=eps), ref, warnings) for m in selected]
+    if warnings:
+        record["warnings"] = warnings
+    return record
+
+
+def _row(estimate, ref, warnings) -> dict:
+    row = {"method": estimate.method, "gradient": estimate.gradient or None,
+           "abs_error": None, "rel_error": None, "max_rel_error": None,
+           "evaluations": estimate.evaluations, "setup_seconds": estimate.setup_seconds,
+           "seconds": estimate.seconds, "error": estimate.error, "warnings": list(warnings) + estimate.warnings,
+           **estimate.details}
+    if estimate.error is None and ref is not None:
+        scored = {name: errors(ref.context, g, ref.gradient[name]) for name, g in estimate.gradient.items()}
+        row["abs_error"] = {name: pair[0] for name, pair in scored.items()}
+        row["rel_error"] = {name: pair[1] for name, pair in scored.items()}
+        row["max_rel_error"] = max(row["rel_error"].values(), default=0.0)
+    return row
+
+
+def tolerance_failures(record: dict, tolerance: float) -> list[str]:
+    """The methods of a ``compare`` record that fail a gradient check at ``tolerance``, one message each.
+
+    A method fails when its ``max_rel_error`` exceeds ``tolerance`` or when it has none (the method could
+    not run, or there is no reference to check it against): a check that could not be made is not passed.
+
+    >>> record = compare("sin(x)", {"x": 1.0}, methods=["reverse", "fd-central"], timing=False)
+    >>> [message.split(":")[0] for message in tolerance_failures(record, 1e-12)]
+    ['fd-central']
+    >>> tolerance_failures(record, 1.0)
+    []
+    """
+    failures = []
+    no_reference = record["reference"].get("error")
+    for row in record["methods"]:
+        error = row["max_rel_error"]
+        if row["error"]:
+            failures.append(f"{row['method']}: no estimate ({row['error']})")
+        elif error is None:
+            failures.append(f"{row['method']}: nothing to check against ({no_reference or 'no reference'})")
+        elif not error <= tolerance:  # a NaN error fails too
+            failures.append(f"{row['method']}: max_rel_error {error:.2g} > tolerance {tolerance:g}")
+    return failures
+
+
+def gradient(expression, point: dict, method: str = "reverse") -> dict:
+    """The gradient of ``expression`` at ``point`` by one method, as ``{variable: value}``.
+
+    >>> gradient("x*z", {"x": 2, "z": 3})
+    {'x': 3.0, 'z': 2.0}
+    """
+    graph = as_graph(expression)
+    select_methods([method])
+    at = prepare(graph, point)
+    estimate = run_method(method, at.graph, at.point, timing=False)
+    if estimate.error:
+        raise DiffcliError(f"{method}: {estimate.error}")
+    return estimate.gradient

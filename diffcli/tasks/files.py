@@ -1,0 +1,247 @@
+"""Expression files (DESIGN §4): read them, run a command's task on every line, get records in input order.
+
+The format, one line each::
+
+    # a comment; blank lines are skipped too
+    exp(x*z) + x/z @ x=2 z=3          # an expression, and a point after '@' ("at")
+    a = x*z; b = log(x); exp(a) + a/b  # a ';'-separated program; its point comes from the command line
+    sin(x) @ x = pi/4, z = 1           # bindings may have spaces and commas between them
+
+The point after ``@`` overrides the command line's bindings variable by variable.  ``#`` starts a comment
+anywhere (it can never be part of an expression).  Line numbers count every physical line, 1-based.
+
+Every line gives exactly one record, in input order: the task's record with ``"line"`` first, or, for a
+line that fails (bad syntax, a missing variable, f undefined at the point, a bad ``@`` point, bytes that
+are not UTF-8), ``{"line": N, "expression": "...", "error": "column 5: ..."}`` — and the run goes on.
+
+Using it for a new command (``eps-sweep``, ``verify``)
+------------------------------------------------------
+1. A *task* is ``task(expression: str, point: dict) -> dict`` returning the command's record and raising
+   :class:`~diffcli.core.errors.DiffcliError` for a bad line.  A record with a top-level ``"error"`` key is a
+   failed line, so a good record must not use that key (report a failed check through ``check``).  It must pickle for ``--jobs``: a module-level
+   function, or ``functools.partial`` of one with the command's options::
+
+       task = functools.partial(diffcli.tasks.compare.compare, methods=methods, digits=digits, timing=timing)
+
+2. In the command, take ``file: FileOption = None, jobs: JobsOption = 1`` from :mod:`diffcli.cli.app`, and
+   hand everything to the command-line runner, which writes the records, shows progress, and returns the
+   exit status (1 if any line failed or ``check`` found a problem)::
+
+       expression, words = expression_and_point(expression, point, file)
+       if file is not None:
+           from .runner import run_file
+           return run_file(file, task, parse_point(words), format.value, jobs, FILE_OUTPUT, check=None)
+
+3. In the command's render module, describe how its records look in each format with
+   :class:`diffcli.render.base.FileOutput` (a summary table and the CSV rows of one record; JSON and JSONL
+   are generic).  ``check(record) -> list[str]`` names what failed in a good record (``--tolerance``,
+   a wrong ``verify`` claim); each message goes to stderr and makes the exit status 1.
+
+From Python, :func:`records` is the whole thing without the printing::
+
+    >>> import functools, io
+    >>> from diffcli.api import gradient
+    >>> text = io.BytesIO(b"x*z @ x=2\\nlog(x) @ x=-1\\n# done\\n")
+    >>> def task(expression, point): return {"gradient": gradient(expression, point)}
+    >>> for record in records(text, task, {"z": 3.0}):
+    ...     print(record)
+    {'line': 1, 'gradient': {'x': 3.0, 'z': 2.0}}
+    {'line': 2, 'expression': 'log(x)', 'error': 'column 1: log is undefined at (-1.0) (needs x > 0)'}
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sys
+from collections import deque
+from dataclasses import dataclass
+from typing import BinaryIO, Callable, Iterator
+
+from diffcli.core.errors import DiffcliError, UsageError
+
+_SEPARATORS = " \t\r\f\v,"
+"""What may separate two bindings after '@'."""
+_BINDING = re.compile(r"(?:^|(?<=[ \t\r\f\v,]))([A-Za-z_][A-Za-z0-9_]*)[ \t]*=")
+"""``NAME =`` at the start or after a separator.  The look-behind keeps the scan linear on hostile lines
+(``@ aaaa…a`` would otherwise be retried from every position: quadratic)."""
+
+WINDOW_PER_JOB = 8
+"""Lines handed to each worker ahead of the one being written, so workers never wait for the writer."""
+
+
+@dataclass(frozen=True)
+class FileLine:
+    """One line of an expression file that holds an expression (comments and blank lines never do)."""
+
+    number: int                 # 1-based physical line number
+    expression: str             # the text before '@', comment removed, stripped
+    point: dict | None = None   # the bindings after '@', or None
+    error: str | None = None    # why the line cannot even be read (a bad '@' point, not UTF-8)
+
+
+def parse_line(text: str, number: int = 1) -> FileLine | None:
+    """One line of an expression file, or None for a blank or comment line.
+
+    >>> parse_line("exp(x*z) + x/z @ x=2 z=pi  # lecture")
+    FileLine(number=1, expression='exp(x*z) + x/z', point={'x': 2.0, 'z': 3.141592653589793}, error=None)
+    >>> parse_line("  # nothing") is None
+    True
+    """
+    from diffcli.core.parse import parse_point
+
+    text = text.split("#", 1)[0].strip()
+    if not text:
+        return None
+    expression, at, bindings = text.partition("@")
+    expression = expression.strip()
+    if not at:
+        return FileLine(number, expression)
+    try:
+        return FileLine(number, expression, parse_point(_binding_words(bindings), what="point after '@'"))
+    except DiffcliError as error:
+        return FileLine(number, expression, error=f"the point after '@': {error}")
+
+
+def _binding_words(text: str) -> list[str]:
+    """``"x = 2, z=pi / 4"`` → ``["x=2", "z=pi / 4"]``: each binding runs to the next ``NAME =``."""
+    text = text.strip()
+    starts = list(_BINDING.finditer(text))
+    if not starts or starts[0].start() != 0:
+        raise UsageError(f"expected NAME=VALUE bindings, got {text[:40]!r}{'…' if len(text) > 40 else ''}")
+    words = []
+    for match, following in zip(starts, starts[1:] + [None]):
+        end = following.start() if following else len(text)
+        value = text[match.end():end].rstrip(_SEPARATORS).strip()
+        words.append(f"{match.group(1)}={value}")
+    return words
+
+
+def read_lines(source: BinaryIO) -> Iterator[FileLine]:
+    """The lines of an open binary file that hold an expression, read lazily (stdin streams)."""
+    for number, raw in enumerate(source, start=1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            yield FileLine(number, raw.decode("utf-8", "replace").strip(),
+                           error=f"the line is not UTF-8 text (byte {error.start + 1})")
+            continue
+        line = parse_line(text.rstrip("\r\n"), number)
+        if line is not None:
+            yield line
+
+
+def open_file(path: str) -> BinaryIO:
+    """The expression file at ``path`` (``-`` is stdin), opened for :func:`read_lines`."""
+    if path == "-":
+        return sys.stdin.buffer
+    try:
+        return open(path, "rb")
+    except OSError as error:
+        raise UsageError(f"cannot read the expression file {path!r}: {error.strerror}") from None
+
+
+def count_lines(path: str) -> int | None:
+    """How many records a file will give (for a progress bar), or None for stdin or a pipe."""
+    if path == "-" or not os.path.isfile(path):
+        return None
+    with open(path, "rb") as source:  # the lines read_lines yields: not blank once the comment is cut
+        return sum(1 for raw in source if raw.split(b"#", 1)[0].strip())
+
+
+def run_line(task: Callable, line: FileLine, point: dict) -> dict:
+    """One line's record: ``task(expression, {**point, **line.point})`` with ``"line"`` first, or an
+    error record.  Only :class:`DiffcliError` becomes an error record; anything else is a bug and is
+    raised (the runner decides what to do with it)."""
+    if line.error is None:
+        try:
+            record = task(line.expression, {**point, **(line.point or {})})
+            return {"line": line.number, **record}
+        except DiffcliError as error:
+            message = str(error)
+    else:
+        message = line.error
+    return {"line": line.number, "expression": line.expression, "error": message}
+
+
+def internal_error_record(line: FileLine, error: BaseException) -> dict:
+    """The record of a line on which diffcli itself failed (a bug), when the run goes on."""
+    return {"line": line.number, "expression": line.expression,
+            "error": f"internal error (a bug; --debug shows the traceback): {type(error).__name__}: {error}"}
+
+
+def records(source: BinaryIO, task: Callable, point: dict, jobs: int = 1,
+            on_internal_error: Callable | None = None) -> Iterator[dict]:
+    """Run ``task`` on every expression line of ``source``; yield one record per line, in input order.
+
+    ``jobs`` > 1 runs the lines on that many worker processes (0: one per core); records still come out
+    in input order, each as soon as it and all lines before it are done.  An unexpected exception (a
+    bug) is raised, unless ``on_internal_error(line, error)`` is given, whose return value is the record.
+    """
+    lines = read_lines(source)
+    if jobs == 0:
+        jobs = os.cpu_count() or 1
+    if jobs <= 1:
+        for line in lines:
+            yield _guarded(task, line, point, on_internal_error)
+        return
+    yield from _parallel(lines, task, point, jobs, on_internal_error)
+
+
+def _guarded(task, line, point, on_internal_error) -> dict:
+    try:
+        return run_line(task, line, point)
+    except Exception as error:  # noqa: BLE001 - a bug in one line must not lose the others
+        if on_internal_error is None:
+            raise
+        return on_internal_error(line, error)
+
+
+def _parallel(lines, task, point, jobs, on_internal_error) -> Iterator[dict]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    executor = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(os.getpid(),))
+    pending: deque = deque()
+    try:
+        for line in lines:
+            pending.append((line, executor.submit(run_line, task, line, point)))
+            while len(pending) >= jobs * WINDOW_PER_JOB:
+                yield _result(*pending.popleft(), on_internal_error)
+        while pending:
+            yield _result(*pending.popleft(), on_internal_error)
+    finally:
+        # Ctrl-C, a closed pipe or the end: drop the lines not started; workers finish their current one.
+        executor.shutdown(wait=not pending, cancel_futures=True)
+
+
+def _result(line, future, on_internal_error) -> dict:
+    try:
+        return future.result()
+    except Exception as error:  # noqa: BLE001 - as in _guarded, raised in a worker
+        if on_internal_error is None:
+            raise
+        return on_internal_error(line, error)
+
+
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _start_worker(parent: int) -> None:
+    """Set up a worker process.
+
+    Ctrl-C reaches the whole process group; only the main process handles it (no worker tracebacks).
+    A worker exits soon after the main process dies, even by SIGKILL: the workers hold each other's end
+    of the task pipe open, so without this check they would wait for work forever.
+    """
+    import threading
+    import time
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="diffcli-parent-watch", daemon=True).start()

@@ -1,0 +1,185 @@
+"""``trace``: the reverse-mode tape made visible, node by node, as in the lecture.
+
+One row per node in topological order: its name, what it computes, its forward value, its adjoint
+``g_·`` and the chain-rule terms summed into that adjoint, e.g. ``g_b = g_e·(-(a / b / b)) + g_c·cos(b)``
+with the numbers.  The values are those of :func:`diffcli.methods.registry.tape` — the one backward loop of
+:mod:`diffcli.core.chain` run on floats with every term recorded — so the trace is exactly what the
+``reverse`` method computes, not a re-derivation.
+
+Names follow the lecture: inputs keep their names, names assigned in a program (``a = x*z; …``) are
+used, the output is ``y`` (when that name is free) and the other intermediates get ``a, b, c, …`` in
+topological order, skipping names already taken.  Constants are shown inline as numbers.
+
+The partial derivatives are printed by running the same table rule on symbols: the rule's ``y`` (the
+node's own value, which the tape reuses) is printed as the expression it stands for, so the partial of
+``exp(a)`` reads ``exp(a)`` rather than the node's name.
+"""
+
+from __future__ import annotations
+
+from diffcli.core.chain import GraphAlgebra, Ref
+from diffcli.core.errors import DiffcliError
+from diffcli.core.graph import CONST, VAR, Graph
+from diffcli.core.primitives import PRIMITIVES
+from diffcli.core.printing import letters, to_latex, to_text
+from diffcli.harness import prepare, reference_or_error, relative_error, run_timed
+from diffcli.methods.reverse import tape
+from diffcli.reference import reference
+
+OUTPUT_NAME = "y"
+
+
+def node_names(graph: Graph) -> dict[int, str]:
+    """A name for every non-constant node the output needs, and for every variable.
+
+    >>> from diffcli.core.parse import parse
+    >>> g = parse("exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)")
+    >>> sorted(node_names(g).values())
+    ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'x', 'y', 'z']
+    """
+    needed = graph.reachable([graph.output])
+    names = {v: graph.data[v] for v in graph.variables}
+    for node, label in graph.labels.items():
+        names.setdefault(node, label)
+    taken = set(names.values())
+    if graph.output not in names:
+        names[graph.output] = OUTPUT_NAME if OUTPUT_NAME not in taken else None
+    taken.add(OUTPUT_NAME)  # never an intermediate's name: the lecture's y is the output
+    fresh = (name for name in letters() if name not in taken)
+    for node in range(graph.output + 1):
+        if needed[node] and graph.ops[node] != CONST and names.get(node) is None:
+            names[node] = next(fresh)
+    return names
+
+
+class NodeSymbols:
+    """A scratch graph in which a node's arguments are plain names, for printing one node's formula and
+    the partial derivatives its rule gives."""
+
+    def __init__(self, graph: Graph, node: int, names: dict):
+        self.scratch = Graph()
+        self.args = []
+        for a in graph.arguments[node]:
+            if graph.ops[a] == CONST:
+                self.args.append(self.scratch.const(graph.data[a]))
+            else:
+                self.args.append(self.scratch.var(names[a]))
+        self.node = self.scratch.apply(graph.ops[node], tuple(self.args))
+        self.primitive = PRIMITIVES[graph.ops[node]]
+
+    def computes(self) -> tuple[str, str]:
+        return to_text(self.scratch, self.node), to_latex(self.scratch, self.node)
+
+    def partial(self, k: int) -> tuple[str, str, bool]:
+        """The k-th partial as (text, LaTeX, whether it needs parentheses after a product sign)."""
+        algebra = GraphAlgebra(self.scratch)
+        rule = self.primitive.partials[k]
+        value = rule(algebra.functions, Ref(self.scratch, self.node), *[Ref(self.scratch, a) for a in self.args])
+        node = value.node if isinstance(value, Ref) else self.scratch.const(value)
+        op = self.scratch.ops[node]
+        atomic = op == VAR or (op == CONST and self.scratch.data[node] >= 0) or \
+            (op != CONST and PRIMITIVES[op].symbol is None)
+        return to_text(self.scratch, node), to_latex(self.scratch, node), not atomic
+
+
+def trace(expression, point: dict, digits: int = 50) -> dict:
+    """The reverse-mode tape of ``expression`` at ``point`` as a plain record (the JSON of ``trace``).
+
+    >>> record = trace("a = x*z; sin(a)", {"x": 2.0, "z": 0.5})
+    >>> [(n["name"], n["computes"], n["equation"]) for n in record["nodes"]]
+    [('x', None, 'g_x = g_a·z'), ('z', None, 'g_z = g_a·x'), ('a', 'x * z', 'g_a = g_y·cos(a)'), ('y', 'sin(a)', 'g_y = 1')]
+    """
+    at = prepare(expression, point)
+    graph, point, warnings = at.graph, at.point, at.warnings
+    # The tape is the reverse method interpreted: a domain problem in a rule is the user's (exit 2), any other
+    # failure (a bug) becomes the record's error, as a method's failure becomes its row's error elsewhere.
+    outcome = run_timed(lambda: (lambda p: (tape(graph, p), 1)), point, timing=False, reraise=(DiffcliError,))
+    if outcome.error:
+        return {"expression": graph.source, "point": point, "value": at.value, "nodes": [], "gradient": None,
+                "reference": {"digits": digits, "value": None, "gradient": None, "error": None},
+                "rel_error": None, "error": outcome.error, **({"warnings": warnings} if warnings else {})}
+    forward, adjoint, algebra = outcome.result
+    names = node_names(graph)
+    needed = graph.reachable([graph.output])
+
+    terms_of: dict[int, list] = {}
+    for node, argument, partial, term in algebra.terms:
+        terms_of.setdefault(argument, []).append((node, partial, term))
+    symbols: dict[int, NodeSymbols] = {}
+
+    def symbols_of(node):
+        if node not in symbols:
+            symbols[node] = NodeSymbols(graph, node, names)
+        return symbols[node]
+
+    rows = []
+    for node in range(graph.output + 1):
+        op = graph.ops[node]
+        if op == CONST or not (needed[node] or op == VAR):
+            continue
+        name = names[node]
+        row = {"name": name, "kind": "input" if op == VAR else ("output" if node == graph.output else
+                                                                  "intermediate"),
+               "computes": None, "computes_latex": None, "value": forward[node] if forward[node] is not None
+               else point[graph.data[node]], "adjoint": float(adjoint.get(node, 0.0)), "terms": []}
+        if op != VAR:
+            row["computes"], row["computes_latex"] = symbols_of(node).computes()
+        pieces, latex_pieces = [], []
+        for parent, partial, term in terms_of.get(node, []):
+            k = graph.arguments[parent].index(node)
+            text, latex, wrap = symbols_of(parent).partial(k)
+            row["terms"].append({"from": names[parent], "partial": text, "partial_latex": latex,
+                                 "partial_value": partial, "from_adjoint": adjoint[parent], "value": term})
+            pieces.append(_product(f"g_{names[parent]}", text, wrap))
+            latex_pieces.append(_latex_product(names[parent], latex, wrap))
+        if node == graph.output:
+            equation, latex_equation = "1", "1"
+        else:
+            equation = " + ".join(pieces).replace("+ -", "- ") if pieces else "0"
+            latex_equation = " + ".join(latex_pieces) if latex_pieces else "0"
+        row["equation"] = f"g_{name} = {equation}"
+        row["equation_latex"] = f"g_{{{name}}} = {latex_equation}"
+        rows.append(row)
+
+    gradient = {n: float(adjoint.get(v, 0.0)) for n, v in zip(graph.variable_names, graph.variables)}
+    record = {"expression": graph.source, "point": point, "value": forward[graph.output], "nodes": rows,
+              "gradient": gradient, "error": None}
+    ref, problem = reference_or_error(lambda: reference(graph, point, digits, one_sided=bool(warnings)))
+    if ref is not None:
+        record["reference"] = ref.as_json()
+        record["rel_error"] = {n: relative_error(ref.context, g, ref.gradient[n]) for n, g in gradient.items()}
+    else:
+        record["reference"] = {"digits": digits, "value": None, "gradient": None, "error": problem}
+        record["rel_error"] = None
+    if warnings:
+        record["warnings"] = warnings
+    return record
+
+
+def _product(adjoint: str, partial: str, wrap: bool) -> str:
+    if partial == "1":
+        return adjoint
+    if partial == "-1":
+        return f"-{adjoint}"
+    return f"{adjoint}·({partial})" if wrap else f"{adjoint}·{partial}"
+
+
+def _latex_product(name: str, partial: str, wrap: bool) -> str:
+    adjoint = f"g_{{{name}}}"
+    if partial == "1":
+        return adjoint
+    if partial == "-1":
+        return f"-{adjoint}"
+    return rf"{adjoint} \cdot \left({partial}\right)" if wrap else rf"{adjoint} \cdot {partial}"
+
+
+def numbers(row: dict, digits: int = 6) -> str:
+    """The terms of a row's equation as numbers: ``1 · (-4.3) + 0.0417 · 0.769``."""
+    parts = []
+    for term in row["terms"]:
+        adjoint, partial = f"{term['from_adjoint']:.{digits}g}", f"{term['partial_value']:.{digits}g}"
+        parts.append(f"{adjoint} · {'(' + partial + ')' if partial.startswith('-') else partial}")
+    return " + ".join(parts)
+
+
+__all__ = ["trace", "node_names", "numbers"]
