@@ -5,7 +5,7 @@ Adding a method is one new module here that calls :func:`~diffcli.methods.regist
 in the import list below (see ARCHITECTURE.md).
 """
 
-from diffcli.methods import finite, forward, richardson, reverse, symbolic  # noqa: F401  (registration)
+from diffcli.methods import complex_step, finite, forward, reverse, richardson, symbolic  # noqa: F401  (registration)
 from diffcli.methods.registry import METHODS, Estimate, Method, method
 
 __all__ = ["METHODS", "Estimate", "Method", "method"]

@@ -23,8 +23,8 @@ from diffcli.core.chain import Functions, NumberAlgebra, adjoints, evaluate, for
 from diffcli.core.codegen import compile_tangent
 from diffcli.core.errors import DomainError
 from diffcli.core.graph import Graph
-from diffcli.methods.registry import Method, method, register
 from diffcli.core.primitives import PRIMITIVES
+from diffcli.methods.registry import Method, method, register
 
 _FLOATS = Functions(lambda primitive, args: primitive.real(*args))
 

@@ -16,9 +16,9 @@ from diffcli.core.chain import evaluate, kinks
 from diffcli.core.errors import DomainError
 from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.core.lazy import LazyNumpy
+from diffcli.core.primitives import PRIMITIVES
 from diffcli.methods.finite import Evaluator
 from diffcli.methods.registry import method
-from diffcli.core.primitives import PRIMITIVES
 
 np = LazyNumpy(globals())
 EPS = sys.float_info.epsilon

@@ -11,7 +11,14 @@ from diffcli.core.choices import choose
 from diffcli.core.codegen import compile_function
 from diffcli.core.errors import DiffcliError
 from diffcli.core.parse import as_graph
-from diffcli.harness import check_step, errors, median_seconds, prepare, reference_or_error, run_method
+from diffcli.harness import (
+    check_step,
+    errors,
+    median_seconds,
+    prepare,
+    reference_or_error,
+    run_method,
+)
 from diffcli.methods.registry import ids
 from diffcli.reference import reference
 

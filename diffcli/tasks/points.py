@@ -21,7 +21,12 @@ from diffcli.core.chain import bind
 from diffcli.core.codegen import compile_function
 from diffcli.core.errors import UsageError
 from diffcli.core.graph import Graph
-from diffcli.harness import median_seconds, reference_or_error, relative_error, run_timed
+from diffcli.harness import (
+    median_seconds,
+    reference_or_error,
+    relative_error,
+    run_timed,
+)
 from diffcli.methods import METHODS
 from diffcli.methods.registry import ids
 from diffcli.reference import reference

@@ -193,9 +193,9 @@ def diagnose(graph, wrt: str, checks: list) -> dict | None:
     ('dropped', 'cos(x)')
     """
     from diffcli.core.chain import GraphAlgebra, Ref, evaluate
+    from diffcli.core.printing import to_text
     from diffcli.methods.forward import forward_pass
     from diffcli.methods.reverse import tape
-    from diffcli.core.printing import to_text
     from diffcli.tasks.trace import node_names
 
     usable = [c for c in checks if c["_claim"] is not None]

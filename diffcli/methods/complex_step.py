@@ -1,0 +1,144 @@
+"""The complex step: Im f(x + ih) / h, one complex evaluation of f per variable, no subtraction.
+
+Where f is analytic, f(x + ih) = f(x) + ih·f'(x) − h²·f''(x)/2 − …, so Im f(x + ih)/h = f'(x) − h²·f'''(x)/6
++ … and, nothing being subtracted, h can be far below eps: h = 1e-20·max(1, |x|) is exact to rounding.
+f is evaluated on Python complex numbers (the table's ``complex`` evaluators).  Not applicable where f
+applies a non-holomorphic function (abs, relu, …) to something depending on a variable, nor at a branch
+point (sqrt at 0), which :func:`analytic_here` detects from the real part moving.
+"""
+
+from __future__ import annotations
+
+import math
+
+from diffcli.core.codegen import compile_function
+from diffcli.core.errors import DiffcliError, DomainError
+from diffcli.core.graph import CONST, VAR, Graph
+from diffcli.core.primitives import PRIMITIVES
+from diffcli.methods.finite import EPS
+from diffcli.methods.registry import method
+
+COMPLEX_STEP_FACTOR = 1e-20
+"""complex-step: h = 1e-20·max(1, |x|); no subtraction, so h can be far below eps."""
+
+ANALYTIC_TOLERANCE = 1e-10
+"""complex-step checks Re f(x+ih) = f(x) + O(h²), to this relative accuracy, before trusting Im f(x+ih)/h."""
+
+
+def not_analytic(graph: Graph) -> list[str]:
+    """The non-holomorphic primitives f applies to something that depends on a variable (sorted names)."""
+    depends = graph.depends_on_variables()
+    needed = graph.reachable([graph.output])
+    return sorted({op for node, op in enumerate(graph.ops)
+                   if needed[node] and depends[node] and op not in (CONST, VAR) and not PRIMITIVES[op].holomorphic})
+
+
+def complex_step_refusal(graph: Graph) -> str | None:
+    """Why the complex step cannot differentiate f at all (a non-analytic function in it), or None."""
+    refused = not_analytic(graph)
+    if not refused:
+        return None
+    names = refused[0] if len(refused) == 1 else ", ".join(refused[:-1]) + " and " + refused[-1]
+    return f"not applicable: {names} {'is' if len(refused) == 1 else 'are'} not analytic"
+
+
+def complex_value(f, values, index: int = 0, step: float = 0.0) -> complex:
+    """f at ``values`` with ``i·step`` added to variable ``index`` (``f`` compiled with ``kind="complex"``).
+
+    Raises DomainError when f has no finite complex value there.
+    """
+    point = [complex(v) for v in values]
+    point[index] += complex(0.0, step)
+    try:
+        (value,) = f(*point)
+    except (ValueError, ZeroDivisionError, OverflowError) as error:
+        raise DomainError(f"f has no complex value near the point ({error})") from None
+    value = complex(value)
+    if not (math.isfinite(value.real) and math.isfinite(value.imag)):
+        raise DomainError("f is not finite at the complex step")
+    return value
+
+
+def branch_point(name: str, x: float, shifted: complex, center: complex) -> str:
+    return (f"not applicable here: f is not analytic at {name} = {x!r} (Re f(x+ih) moves by "
+            f"{abs(shifted.real - center.real):.2g}, as at a branch point)")
+
+
+def analytic_here(shifted: complex, center: complex, step: float) -> bool:
+    """Where f is analytic, Re f(x+ih) = f(x) − h²f''(x)/2 + …, so it differs from f(x) by far less than
+    Im f(x+ih) ≈ h·f'(x).  At a branch point (sqrt at 0) both are of the same size h^α, α < 1, and
+    Im f(x+ih)/h is a large wrong number: refuse it."""
+    drift = abs(shifted.real - center.real)
+    return drift <= ANALYTIC_TOLERANCE * abs(shifted.imag) + 8 * EPS * abs(center.real) \
+        + ANALYTIC_TOLERANCE * step * max(1.0, abs(center.real))
+
+
+class ComplexSweep:
+    """The complex step at many steps for ``eps-sweep`` (one complex evaluation each), or why it cannot run:
+    a non-analytic function in f, or a branch point at x (checked once, at the rule's step).  Its error
+    model is ``C·h² + eps·|f'|``, from Im f(x + ih)/h = f'(x) − h²·f'''(x)/6 + …; nothing is subtracted."""
+
+    order, truncation = 2, 1 / 6
+    rule = "1e-20·max(1, |x|)"
+
+    def rule_step(self, x: float) -> float:
+        return COMPLEX_STEP_FACTOR * max(1.0, abs(x))
+
+    def runner(self, graph: Graph, evaluator, values, index: int):
+        rule_step = self.rule_step(values[index])
+        refusal = complex_step_refusal(graph)
+        f = None if refusal else compile_function(graph, kind="complex")
+        if f is not None:
+            try:
+                center, shifted = complex_value(f, values), complex_value(f, values, index, rule_step)
+                if not analytic_here(shifted, center, rule_step):
+                    refusal = branch_point(graph.variable_names[index], values[index], shifted, center)
+            except DiffcliError as error:
+                refusal = error.message
+
+        def run(steps):
+            if refusal:
+                return [(None, refusal)] * len(steps)
+            results = []
+            for h in steps:
+                try:
+                    results.append((complex_value(f, values, index, h).imag / h, None))
+                except DiffcliError as error:
+                    results.append((None, error.message))
+            return results
+        return run
+
+    def model(self, higher: list, value: float, truth) -> tuple:
+        return (self.order, self.truncation * higher[self.order + 1], 0.0, "C·h^2 + eps·|f'|",
+                EPS * float(abs(truth)))
+
+
+@method("complex-step", "complex step Im f(x + ih) / h, h = 1e-20·max(1, |x|), one evaluation per variable "
+                        "plus f(x) once to check that f is analytic there (one more per variable with --eps); no "
+                        "subtraction, so exact to rounding where f is analytic (not applicable to "
+                        + ", ".join(p.name for p in PRIMITIVES.values() if not p.holomorphic) + ")",
+        rank=50, options=("step",), sweep=ComplexSweep(), sweep_default=True, marker="i", draw_rank=0)
+def _complex_step(graph: Graph, step: float | None = None):
+    refusal = complex_step_refusal(graph)
+    if refusal:
+        raise DiffcliError(refusal)
+    f = compile_function(graph, kind="complex")
+    names = graph.variable_names
+
+    def run(values):
+        center = complex_value(f, values)
+        gradient, steps, evaluations = [], {}, 1
+        for i, x in enumerate(values):
+            rule = COMPLEX_STEP_FACTOR * max(1.0, abs(x))
+            h = rule if step is None else step
+            shifted = complex_value(f, values, i, h)
+            estimate = shifted.imag / h
+            if h != rule:  # the analyticity check needs a tiny step: one more evaluation at the rule's step
+                shifted = complex_value(f, values, i, rule)
+                evaluations += 1
+            if not analytic_here(shifted, center, rule):
+                raise DomainError(branch_point(names[i], x, shifted, center))
+            gradient.append(estimate)
+            steps[names[i]] = h
+        return gradient, evaluations + len(values), {"step": steps}
+    return run
