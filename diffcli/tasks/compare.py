@@ -19,13 +19,15 @@ from diffcli.harness import (
     reference_or_error,
     run_method,
 )
+from diffcli.methods import METHODS
 from diffcli.methods.registry import ids
 from diffcli.reference import reference
 
 
-def select_methods(methods, form: str = "point") -> list[str]:
-    """Method ids (offering ``form``) from a list or a comma-separated string; None means all of them."""
-    return choose(methods, ids(form))
+def select_methods(methods, form: str | None = "point") -> list[str]:
+    """Method ids (offering ``form``; any registered id for None) from a list or a comma-separated string;
+    ``methods=None`` means all of them."""
+    return choose(methods, ids(form) if form else list(METHODS))
 
 
 def compare(expression, point: dict, methods=None, digits: int = 50, timing: bool = True,

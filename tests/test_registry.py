@@ -1,0 +1,145 @@
+"""The method registry and the harness: a method is one registration away from every task, and whatever it
+raises, in any task, becomes its own row's error.
+
+A throwaway method registered here must show up in ``compare``, in ``compare --points`` (it declares
+arrays) and in ``eps-sweep`` (it declares a stencil), with no other file listing method ids.
+"""
+
+import json
+import math
+
+import pytest
+
+from diffcli.api import compare, hessian, trace, verify
+from diffcli.methods import METHODS
+from diffcli.methods.finite import EPS, Stencil, register_stencil
+from diffcli.methods.registry import Method, default_sweep, ids, register
+
+# f'(x) ≈ (3 f(x) − 4 f(x−h) + f(x−2h)) / 2h: the one-sided second-order difference, error O(h²).
+BACKWARD2 = Stencil("fd-backward2", (-2, -1, 0), (0.5, -2.0, 1.5), 2, EPS ** (1 / 3), "cbrt(eps)",
+                    "second-order backward difference (3f(x) - 4f(x-h) + f(x-2h)) / 2h", rank=45, marker="2",
+                    draw_rank=5, arrays=True)
+
+
+@pytest.fixture
+def registered():
+    """Register throwaway entries for one test, then remove them (the registry is process-wide)."""
+    added = []
+
+    def add(entry):
+        if isinstance(entry, Stencil):
+            register_stencil(entry)
+            added.append(entry.id)
+        else:
+            register(entry)
+            added.append(entry.id)
+    yield add
+    for id in added:
+        del METHODS[id]
+
+
+def test_a_new_stencil_is_one_registration_away_from_every_task(cli, registered, tmp_path):
+    registered(BACKWARD2)
+    assert "fd-backward2" in ids("point") and "fd-backward2" in ids("arrays") and "fd-backward2" in ids("sweep")
+    assert "fd-backward2" not in default_sweep()  # it did not ask to be a default of eps-sweep
+
+    code, out, _ = cli("compare", "sin(x)", "x=1", "-f", "json", "--no-timing")
+    rows = {row["method"]: row for row in json.loads(out)["methods"]}
+    assert code == 0 and list(rows).index("fd-backward2") == list(rows).index("fd-5point") + 1  # by rank
+    assert rows["fd-backward2"]["gradient"]["x"] == pytest.approx(math.cos(1.0), rel=1e-9)
+    assert rows["fd-backward2"]["evaluations"] == 3  # f(x), f(x−h), f(x−2h)
+
+    points = tmp_path / "points.csv"
+    points.write_text("x\n0.5\n1.0\n2.0\n")
+    code, out, _ = cli("compare", "sin(x)", "--points", str(points), "-m", "fd-backward2,reverse", "-f", "jsonl",
+                       "--no-timing")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [line["gradient"]["fd-backward2"]["x"] for line in lines] == \
+        pytest.approx([math.cos(0.5), math.cos(1.0), math.cos(2.0)], rel=1e-8)
+
+    code, out, _ = cli("eps-sweep", "sin(x)", "x=1", "--wrt", "x", "--schemes", "fd-backward2", "-f", "json")
+    record = json.loads(out)
+    assert code == 0 and record["schemes"] == ["fd-backward2"]
+    best = record["optimal"]["fd-backward2"]
+    assert best["rel_error"] < 1e-9  # a second-order scheme reaches ~eps^(2/3) near its best step
+    assert record["model"]["fd-backward2"]["order"] == 2
+
+
+def test_a_method_without_arrays_or_stencil_stays_out_of_those_tasks(cli, registered):
+    registered(Method("constant-zero", "always 0 (a test's throwaway)", lambda graph: lambda v: ([0.0] * len(v), 0),
+                      rank=10_000))
+    record = compare("x**2", {"x": 3.0}, timing=False)
+    assert record["methods"][-1]["method"] == "constant-zero" and record["methods"][-1]["rel_error"] == {"x": 1.0}
+    code, _, err = cli("eps-sweep", "x**2", "x=3", "--wrt", "x", "--schemes", "constant-zero")
+    assert code == 2 and "cannot run 'constant-zero'" in err
+
+
+def _raises(*_):
+    raise RuntimeError("planted bug")
+
+
+def test_a_hessian_method_that_raises_becomes_its_row_error(cli, registered):
+    registered(Method("broken-hessian", "raises", rank=10_000, hessian=lambda graph: _raises))
+    record = hessian("x**3 * z", {"x": 2.0, "z": 5.0}, timing=False, digits=20)
+    rows = {row["method"]: row for row in record["methods"]}
+    assert "internal error: RuntimeError: planted bug" in rows["broken-hessian"]["error"]
+    assert rows["broken-hessian"]["hessian"] is None
+    assert rows["symbolic"]["hessian"] == [[60.0, 12.0], [12.0, 0.0]]  # d²/dx² x³z = 6xz, d²/dxdz = 3x²
+    code, out, _ = cli("hessian", "x**3 * z", "x=2", "z=5", "--no-timing")
+    assert code == 0 and "broken-hessian" in out
+
+
+def test_an_arrays_method_that_raises_becomes_its_row_error(cli, registered, tmp_path):
+    registered(Method("broken-arrays", "raises", rank=10_000, arrays=lambda graph: _raises))
+    points = tmp_path / "points.csv"
+    points.write_text("x\n1\n2\n")
+    code, out, _ = cli("compare", "x**2", "--points", str(points), "-m", "reverse,broken-arrays", "-f", "json",
+                       "--no-timing")
+    rows = {row["method"]: row for row in json.loads(out)["methods"]}
+    assert code == 0 and "internal error: RuntimeError: planted bug" in rows["broken-arrays"]["error"]
+    assert rows["reverse"]["error"] is None and rows["reverse"]["failed_points"] == 0
+
+
+def test_a_sweep_form_that_raises_becomes_its_cells_error(registered):
+    class Broken:
+        order, rule = 1, "none"
+
+        def rule_step(self, x):
+            return 1e-8
+
+        def runner(self, *args):
+            return _raises
+
+        def model(self, higher, value, truth):
+            return 1, 1.0, 0.0, "none", 0.0
+
+    registered(Method("broken-sweep", "raises", rank=10_000, sweep=Broken()))
+    from diffcli.api import sweep
+
+    record = sweep("sin(x)", {"x": 1.0}, "x", schemes=["fd-central", "broken-sweep"], h_from=1e-4, h_to=1e-2,
+                   per_decade=1)
+    cells = [row["broken-sweep"] for row in record["rows"]]
+    assert all(cell["estimate"] is None and "planted bug" in cell["error"] for cell in cells)
+    assert all(row["fd-central"]["error"] is None for row in record["rows"])
+
+
+def test_a_trace_whose_tape_raises_becomes_the_record_error(monkeypatch):
+    monkeypatch.setattr("diffcli.tasks.trace.tape", _raises)
+    record = trace("sin(x)", {"x": 1.0})
+    assert "internal error: RuntimeError: planted bug" in record["error"]
+    assert record["nodes"] == [] and record["gradient"] is None and record["value"] == math.sin(1.0)
+
+
+def test_a_verify_claim_whose_evaluation_raises_becomes_its_point_error(monkeypatch):
+    monkeypatch.setattr("diffcli.tasks.verify.evaluate_mp", _raises)
+    record = verify("x*sin(x)", "x", "sin(x) + x*cos(x)", {"x": 1.0})
+    (point,) = record["points"]
+    assert "internal error: RuntimeError: planted bug" in point["error"]
+    assert record["holds"] is False and point["claim"] is None
+
+
+def test_hessian_and_points_choose_only_methods_offering_their_form(cli, tmp_path):
+    assert ids("hessian") == ["symbolic", "forward-over-reverse"]
+    assert ids("arrays") == ["fd-central", "symbolic", "reverse", "dual"]
+    code, _, err = cli("hessian", "x*x", "x=1", "-m", "reverse")
+    assert code == 2 and "unknown Hessian method 'reverse'" in err
