@@ -45,179 +45,16 @@ from __future__ import annotations
 
 import math
 import statistics
-import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 
 import numpy as np
 
 from diffcli.core.chain import evaluate
 from diffcli.core.errors import UsageError
+from diffcli.core.parse import as_graph
 from diffcli.tasks.objectives import DataObjective, ExpressionObjective, read_data
+from diffcli.tasks.runs import Run, Stopping, run
 from diffcli.tasks.updates import RULES, Hyper, select_optimizers
-
-# ---------------------------------------------------------------- why a run stops
-
-STOPS = ("tol", "max-steps", "early-stopping", "diverged", "undefined")
-"""Why a run stopped (module docstring); the last two are failures and rank below every other run."""
-FAILED = ("diverged", "undefined")
-
-
-# ---------------------------------------------------------------- stopping
-
-
-CHECK_EVERY_AT_LEAST = 10
-"""Fewest steps between two validation checks by default: with full batches an epoch is one step, and a
-patience of a few single steps would stop on the first wobble of the loss, not on over-fitting."""
-
-
-@dataclass(frozen=True)
-class Stopping:
-    """When a run stops (see the module docstring).  ``check_every`` None means once per epoch, at least
-    :data:`CHECK_EVERY_AT_LEAST` steps."""
-
-    max_steps: int = 20_000
-    min_steps: int = 100
-    window: int = 100
-    tol: float = 1e-10
-    patience: int = 5
-    check_every: int | None = None
-
-    def check(self) -> None:
-        for name in ("max_steps", "min_steps", "window", "patience"):
-            if getattr(self, name) < (1 if name in ("window", "patience") else 0):
-                raise UsageError(f"--{name.replace('_', '-')} must be at least "
-                                 f"{1 if name in ('window', 'patience') else 0}, not {getattr(self, name)}")
-        if self.check_every is not None and self.check_every < 1:
-            raise UsageError(f"--check-every must be at least 1, not {self.check_every}")
-        if not (self.tol >= 0):
-            raise UsageError(f"--tol must be non-negative, not {self.tol!r}")
-
-
-def improvement(losses: list, window: int, smoothed: bool) -> float | None:
-    """How much the loss went down over the last ``window`` steps (None while there are too few); with
-    ``smoothed``, the mean of the last ``window`` losses against the mean of the ``window`` before them.
-
-    >>> improvement([5.0, 4.0, 3.5, 3.25], 2, smoothed=False)
-    0.75
-    >>> improvement([4.0, 2.0, 3.0, 1.0], 2, smoothed=True)
-    1.0
-    """
-    if smoothed:
-        if len(losses) < 2 * window:
-            return None
-        return (sum(losses[-2 * window:-window]) - sum(losses[-window:])) / window
-    if len(losses) <= window:
-        return None
-    return losses[-1 - window] - losses[-1]
-
-
-# ---------------------------------------------------------------- one run
-
-
-@dataclass
-class Run:
-    """One optimizer from one start: where it ended, what it cost, why it stopped, and its loss per step."""
-
-    start: np.ndarray
-    parameters: np.ndarray
-    loss: float | None
-    steps: int
-    evaluations: int
-    seconds: float
-    stop: str
-    message: str
-    losses: list = field(default_factory=list)
-    validation: list = field(default_factory=list)  # (step, validation loss) at every check
-    best_step: int | None = None
-    validation_loss: float | None = None
-    gradient_norm: float | None = None  # of the whole objective at the reported parameters
-
-    @property
-    def failed(self) -> bool:
-        return self.stop in FAILED
-
-    @property
-    def rank_key(self):
-        """Failures last; then by validation loss where there is one (what early stopping is for), else by
-        the final loss; ties by cost."""
-        loss = self.validation_loss if self.validation_loss is not None else self.loss
-        loss = loss if loss is not None and not math.isnan(loss) else math.inf
-        return (self.failed, loss, self.evaluations)
-
-
-def run(objective, step: Callable, hyper: Hyper, stopping: Stopping, start, rng=None) -> Run:
-    """Minimize ``objective`` with the update rule ``step`` from ``start``; never raises for bad numbers."""
-    w = np.array(start, dtype=float)
-    batches = objective.batches(rng)
-    check_every = None
-    if objective.has_validation:  # default: once per epoch, but at least 10 steps apart
-        check_every = stopping.check_every or max(CHECK_EVERY_AT_LEAST, -(-objective.examples // objective.batch))
-    state: dict = {}
-    losses: list = []
-    validation: list = []
-    best = (math.inf, None, w)  # (validation loss, step, parameters)
-    bad_checks, evaluations, t = 0, 0, 0
-    loss = None
-    started = time.perf_counter()
-    while True:
-        rows = batches.next()
-        try:
-            loss, g = objective.value_and_gradient(w, rows)
-        except (ArithmeticError, ValueError) as error:
-            stop = "diverged" if isinstance(error, OverflowError) else "undefined"
-            message, loss = f"step {t}: {objective.failure(w, error)}", None
-            break
-        evaluations += objective.examples if rows is None else len(rows)
-        losses.append(loss)
-        if not math.isfinite(loss):
-            stop, message = "diverged", f"step {t}: f is not finite ({loss!r})"
-            break
-        if not np.isfinite(g).all():
-            stop, message = "diverged", f"step {t}: the gradient is not finite"
-            break
-        if check_every and t % check_every == 0:
-            current = objective.validation_loss(w)
-            validation.append((t, current))
-            if current < best[0]:
-                best, bad_checks = (current, t, w), 0
-            else:
-                bad_checks += 1
-                if bad_checks >= stopping.patience:
-                    stop = "early-stopping"
-                    message = (f"the validation loss has not improved for {stopping.patience} checks "
-                               f"(every {check_every} steps); best at step {best[1]}")
-                    break
-        if t >= stopping.max_steps:
-            stop, message = "max-steps", f"reached --max-steps {stopping.max_steps}"
-            break
-        if t >= stopping.min_steps:
-            gain = improvement(losses, stopping.window, objective.smoothed)
-            if gain is not None and abs(gain) < stopping.tol * max(1.0, abs(loss)):
-                stop = "tol"
-                message = (f"the loss changed by {-gain:.3g} over the last {stopping.window} steps "
-                           f"(|change| < tol·max(1, |f|))")
-                break
-        t += 1
-        w_next, state = step(w, g, state, t, hyper)
-        if not np.isfinite(w_next).all():
-            stop, message, loss = "diverged", f"step {t}: the parameters are not finite", None
-            w = w_next
-            break
-        w = w_next
-    seconds = time.perf_counter() - started
-    result = Run(start=np.array(start, dtype=float), parameters=w, loss=loss, steps=t, evaluations=evaluations,
-                 seconds=seconds, stop=stop, message=message, losses=losses, validation=validation)
-    if objective.has_validation and best[1] is not None:
-        result.parameters, result.best_step, result.validation_loss = best[2], best[1], best[0]
-    if not result.failed or result.best_step is not None:
-        if objective.exact_gradient and result.parameters is w and not result.failed:
-            final = loss, g  # already computed at the final parameters
-        else:
-            final = objective.value_and_gradient(result.parameters, None)  # one full pass, not counted
-        result.loss, result.gradient_norm = final[0], float(np.sqrt(final[1] @ final[1]))
-    return result
-
 
 # ---------------------------------------------------------------- options
 
@@ -269,8 +106,6 @@ def optimize(expression, start: dict | None = None, *, optimizers=None, hyper: H
     Raises :class:`~diffcli.core.errors.UsageError` for inconsistent options; a run whose numbers blow up stops
     with ``"stop": "diverged"`` and a message instead.
     """
-    from diffcli.core.parse import as_graph
-
     graph = as_graph(expression)
     hyper = hyper or Hyper()
     stopping = stopping or Stopping()
@@ -278,82 +113,18 @@ def optimize(expression, start: dict | None = None, *, optimizers=None, hyper: H
     stopping.check()
     selected = select_optimizers(optimizers)
     start = dict(start or {})
-    variables = graph.variable_names
-    parameters = _names(params)
-    if data is None and any(option for option in (batch, validation)):
-        raise UsageError("--batch and --validation need --data")
-    if data is not None and not parameters:
-        raise UsageError("--data needs --params, the names to fit (the other names are data columns)")
-    parameters = parameters or list(variables)
-    missing = [p for p in parameters if p not in variables]
-    if missing:
-        raise UsageError(f"parameter {missing[0]!r} is not a variable of the expression "
-                         f"(its variables: {', '.join(variables) or 'none'})")
-    stray = [n for n in start if n not in variables]
-    if stray:
-        raise UsageError(f"{stray[0]!r} is not a variable of the expression "
-                         f"(its variables: {', '.join(variables) or 'none'})")
-    if not parameters:
-        raise UsageError("the expression has no variables to optimize")
-    if not (math.isfinite(l2) and l2 >= 0):
-        raise UsageError(f"--l2 must be a non-negative number, not {l2!r}")
-    if restarts < 0:
-        raise UsageError(f"--restarts must be at least 0, not {restarts}")
+    parameters = _parameters(graph.variable_names, _names(params), start, data, batch, validation, l2, restarts)
     fixed = {n: float(v) for n, v in start.items() if n not in parameters}
-
     record = {"expression": graph.source, "mode": "data" if data is not None else "expression",
               "parameters": parameters, "fixed": fixed}
-    split = None
-    if data is None:
-        unbound = [n for n in variables if n not in parameters and n not in fixed]
-        if unbound:
-            raise UsageError(f"no value for variable {unbound[0]!r}; give it as {unbound[0]}=VALUE, "
-                             "or optimize it too with --params")
-        objective = ExpressionObjective(graph, parameters, fixed, l2)
-    else:
-        columns, source = (data, "<columns>") if isinstance(data, dict) else \
-            (read_data(data), str(getattr(data, "name", data)))
-        needed = [n for n in variables if n not in parameters and n not in fixed]
-        absent = [n for n in needed if n not in columns]
-        if absent:
-            raise UsageError(f"{absent[0]!r} is neither a parameter nor a column of the data "
-                             f"(columns: {', '.join(columns)})")
-        both = [n for n in fixed if n in columns]
-        if both:
-            raise UsageError(f"{both[0]!r} is a column of the data and also given a value")
-        count = len(next(iter(columns.values()))) if columns else 0
-        split = _split(count, validation, seed)
-        if batch is not None and not 1 <= batch <= len(split[0]):
-            raise UsageError(f"--batch must be between 1 and the {len(split[0])} training examples, not {batch}")
-        objective = DataObjective(graph, parameters, fixed, columns, split[0], split[1], l2, batch)
-        record["data"] = {"source": source, "rows": count, "train": len(split[0]),
-                          "validation": len(split[1]), "validation_rows": [int(r) for r in split[1]],
-                          "batch": objective.batch, "columns": needed}
-
-    if restarts:
-        given = [p for p in parameters if p in start]
-        if given:
-            raise UsageError(f"--restarts draws every start from --box; drop the start value of {given[0]!r}")
-        low, high = box
-        starts = np.random.default_rng([seed, 0]).uniform(low, high, size=(restarts, len(parameters)))
-        record["start"] = None
-    else:
-        if data is None:
-            unset = [p for p in parameters if p not in start]
-            if unset:
-                raise UsageError(f"no start value for {unset[0]!r}; give it as {unset[0]}=VALUE "
-                                 "(or use --restarts K --box LOW:HIGH)")
-        starts = np.array([[float(start.get(p, 0.0)) for p in parameters]])
-        record["start"] = dict(zip(parameters, (float(v) for v in starts[0])))
-        if data is None:  # f undefined at the one start given is an input error, as in `compare`
-            evaluate(graph, {**fixed, **record["start"]})
-
+    objective = _objective(graph, parameters, fixed, l2, data, batch, validation, seed, record)
+    starts = _starts(graph, parameters, fixed, start, restarts, box, seed, data, record)
     record["settings"] = {**asdict(hyper), **asdict(stopping), "l2": l2, "restarts": restarts,
                           "box": list(box) if restarts else None, "seed": seed}
     rows, series = [], []
     for optimizer in selected:
-        step = RULES[optimizer].step
-        runs = [run(objective, step, hyper, stopping, s, np.random.default_rng([seed, 1, k]))
+        update = RULES[optimizer].update
+        runs = [run(objective, update, hyper, stopping, s, np.random.default_rng([seed, 1, k]))
                 for k, s in enumerate(starts)]
         rows.append(_row(optimizer, runs, parameters, timing, restarts))
         if history:
@@ -366,6 +137,79 @@ def optimize(expression, start: dict | None = None, *, optimizers=None, hyper: H
     if history:
         record["history"] = series
     return record
+
+
+def _parameters(variables: list, parameters, start: dict, data, batch, validation, l2, restarts) -> list[str]:
+    """The names optimized, after every check of the options that does not need the data."""
+    if data is None and any(option for option in (batch, validation)):
+        raise UsageError("--batch and --validation need --data")
+    if data is not None and not parameters:
+        raise UsageError("--data needs --params, the names to fit (the other names are data columns)")
+    parameters = parameters or list(variables)
+    known = f"(its variables: {', '.join(variables) or 'none'})"
+    missing = [p for p in parameters if p not in variables]
+    if missing:
+        raise UsageError(f"parameter {missing[0]!r} is not a variable of the expression {known}")
+    stray = [n for n in start if n not in variables]
+    if stray:
+        raise UsageError(f"{stray[0]!r} is not a variable of the expression {known}")
+    if not parameters:
+        raise UsageError("the expression has no variables to optimize")
+    if not (math.isfinite(l2) and l2 >= 0):
+        raise UsageError(f"--l2 must be a non-negative number, not {l2!r}")
+    if restarts < 0:
+        raise UsageError(f"--restarts must be at least 0, not {restarts}")
+    return parameters
+
+
+def _objective(graph, parameters, fixed, l2, data, batch, validation, seed, record):
+    """The expression itself, or the mean per-example loss over the data (``record["data"]`` says which rows)."""
+    variables = graph.variable_names
+    if data is None:
+        unbound = [n for n in variables if n not in parameters and n not in fixed]
+        if unbound:
+            raise UsageError(f"no value for variable {unbound[0]!r}; give it as {unbound[0]}=VALUE, "
+                             "or optimize it too with --params")
+        return ExpressionObjective(graph, parameters, fixed, l2)
+    columns, source = (data, "<columns>") if isinstance(data, dict) else \
+        (read_data(data), str(getattr(data, "name", data)))
+    needed = [n for n in variables if n not in parameters and n not in fixed]
+    absent = [n for n in needed if n not in columns]
+    if absent:
+        raise UsageError(f"{absent[0]!r} is neither a parameter nor a column of the data "
+                         f"(columns: {', '.join(columns)})")
+    both = [n for n in fixed if n in columns]
+    if both:
+        raise UsageError(f"{both[0]!r} is a column of the data and also given a value")
+    count = len(next(iter(columns.values()))) if columns else 0
+    train, held = _split(count, validation, seed)
+    if batch is not None and not 1 <= batch <= len(train):
+        raise UsageError(f"--batch must be between 1 and the {len(train)} training examples, not {batch}")
+    objective = DataObjective(graph, parameters, fixed, columns, train, held, l2, batch)
+    record["data"] = {"source": source, "rows": count, "train": len(train), "validation": len(held),
+                      "validation_rows": [int(r) for r in held], "batch": objective.batch, "columns": needed}
+    return objective
+
+
+def _starts(graph, parameters, fixed, start, restarts, box, seed, data, record):
+    """One start per run: the given one, or ``restarts`` drawn uniformly from ``box`` (``record["start"]``)."""
+    if restarts:
+        given = [p for p in parameters if p in start]
+        if given:
+            raise UsageError(f"--restarts draws every start from --box; drop the start value of {given[0]!r}")
+        low, high = box
+        record["start"] = None
+        return np.random.default_rng([seed, 0]).uniform(low, high, size=(restarts, len(parameters)))
+    if data is None:
+        unset = [p for p in parameters if p not in start]
+        if unset:
+            raise UsageError(f"no start value for {unset[0]!r}; give it as {unset[0]}=VALUE "
+                             "(or use --restarts K --box LOW:HIGH)")
+    starts = np.array([[float(start.get(p, 0.0)) for p in parameters]])
+    record["start"] = dict(zip(parameters, (float(v) for v in starts[0])))
+    if data is None:  # f undefined at the one start given is an input error, as in `compare`
+        evaluate(graph, {**fixed, **record["start"]})
+    return starts
 
 
 def _split(count: int, fraction: float, seed: int):

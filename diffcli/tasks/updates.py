@@ -48,9 +48,11 @@ class Hyper:
 
 @dataclass(frozen=True)
 class Rule:
+    """An optimizer's update rule: ``update(w, g, state, t, h) -> (w, state)`` (one iteration)."""
+
     id: str
     summary: str
-    step: Callable
+    update: Callable
 
 
 RULES: dict[str, Rule] = {}
@@ -62,10 +64,10 @@ DEFAULT_OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 
 
 def rule(id: str, summary: str):
-    """Register an update rule ``step(w, g, state, t, h) -> (w, state)`` under ``id``."""
-    def register(step):
-        RULES[id] = Rule(id, summary, step)
-        return step
+    """Register an update rule ``update(w, g, state, t, h) -> (w, state)`` under ``id``."""
+    def register(update):
+        RULES[id] = Rule(id, summary, update)
+        return update
     return register
 
 
