@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import random
 
-from diffcli.core.chain import bind, evaluate, evaluate_mp, kinks
+from diffcli.core.chain import GraphAlgebra, Ref, bind, evaluate, evaluate_mp, kinks
 from diffcli.core.errors import DiffcliError, DomainError, UsageError
 from diffcli.core.parse import as_graph
+from diffcli.core.printing import to_text
 from diffcli.harness import errors, reference_within_limit, run_timed
+from diffcli.methods.forward import forward_pass
+from diffcli.methods.reverse import tape
 from diffcli.reference import reference
+from diffcli.tasks.trace import node_names
 
 DEFAULT_SAMPLES = 5
 """Random points checked when no point is given."""
@@ -192,12 +196,6 @@ def diagnose(graph, wrt: str, checks: list) -> dict | None:
     >>> c["diagnosis"]["mistake"], c["diagnosis"]["term"]
     ('dropped', 'cos(x)')
     """
-    from diffcli.core.chain import GraphAlgebra, Ref, evaluate
-    from diffcli.core.printing import to_text
-    from diffcli.methods.forward import forward_pass
-    from diffcli.methods.reverse import tape
-    from diffcli.tasks.trace import node_names
-
     usable = [c for c in checks if c["_claim"] is not None]
     if not usable:
         return None
@@ -227,51 +225,50 @@ def diagnose(graph, wrt: str, checks: list) -> dict | None:
             row.append(value)
         values_at.append(row)
         differences.append(float(check["_claim"] - check["_truth"]))
-    best = None
-    for index, (kind, item) in enumerate(candidates):
-        for mistake, factor in MISTAKES:
-            fits = True
-            for p, check in enumerate(usable):
-                term, d = values_at[p][index], differences[p]
-                truth = abs(float(check["_truth"]))
-                if term == 0.0 or abs(d - factor * term) > 1e-8 * (truth + abs(factor * term)):
-                    fits = False
-                    break
-            if fits:
-                best = (kind, item, mistake, index)
-                break
-        if best:
-            break
+    best = _fitting(candidates, usable, values_at, differences)
     if best is None:
         return None
     kind, item, mistake, index = best
-    names = node_names(graph)
-    work = graph.copy()
-    algebra = GraphAlgebra(work)
-    refs = [Ref(work, n) for n in range(len(work))]
-
-    def partial_ref(node, k):
-        args = [refs[a] for a in work.args(node)]
-        result = work.primitive(node).partials[k](algebra.functions, refs[node], *args)
-        return result if isinstance(result, Ref) else Ref(work, work.const(result))
-
-    if kind == "path":
-        term = algebra.one
-        for node, k, _ in item:
-            term = term * partial_ref(node, k)
-        text = to_text(work, term.node)
-        route = [names.get(item[0][0], "y")] + [names.get(a, "?") for _, _, a in item]
-        where = "the chain-rule path " + " → ".join(route)
-    else:
-        node, k, a = item
-        text = None
-        where = (f"everything the derivative gets through {names.get(node)} = "
-                 f"{to_text(graph, node)} from its argument {names.get(a)}")
+    text, where = _explanation(graph, kind, item)
     return {"mistake": mistake, "term": text, "kind": kind, "where": where,
             "values": [values_at[p][index] for p in range(len(usable))],
             "message": f"the claim most likely {_WORDS[mistake]} "
                        f"{text + ' = ' + format(values_at[0][index], '.6g') + ' at ' + _point_text(usable[0]) if text else ''}"
                        f"{' (' + where + ')' if text else where}"}
+
+
+def _fitting(candidates: list, usable: list, values_at: list, differences: list):
+    """The first candidate term ``t`` (most specific first) and mistake whose ``claim − derivative`` equals
+    ``factor·t`` at every point: ``(kind, item, mistake, index)``, or None."""
+    for index, (kind, item) in enumerate(candidates):
+        for mistake, factor in MISTAKES:
+            if all(_fits(values_at[p][index], differences[p], factor, abs(float(check["_truth"])))
+                   for p, check in enumerate(usable)):
+                return kind, item, mistake, index
+    return None
+
+
+def _fits(term: float, difference: float, factor: float, truth: float) -> bool:
+    return term != 0.0 and abs(difference - factor * term) <= 1e-8 * (truth + abs(factor * term))
+
+
+def _explanation(graph, kind: str, item) -> tuple[str | None, str]:
+    """The candidate as a printed term (a path's product of partials) and where it sits in the graph."""
+    names = node_names(graph)
+    if kind == "edge":
+        node, k, a = item
+        return None, (f"everything the derivative gets through {names.get(node)} = "
+                      f"{to_text(graph, node)} from its argument {names.get(a)}")
+    work = graph.copy()
+    algebra = GraphAlgebra(work)
+    refs = [Ref(work, n) for n in range(len(work))]
+    term = algebra.one
+    for node, k, _ in item:
+        args = [refs[a] for a in work.args(node)]
+        partial = work.primitive(node).partials[k](algebra.functions, refs[node], *args)
+        term = term * (partial if isinstance(partial, Ref) else Ref(work, work.const(partial)))
+    route = [names.get(item[0][0], "y")] + [names.get(a, "?") for _, _, a in item]
+    return to_text(work, term.node), "the chain-rule path " + " → ".join(route)
 
 
 def _point_text(check: dict) -> str:
