@@ -99,11 +99,29 @@ def trace(expression, point: dict, digits: int = 50) -> dict:
                 "reference": {"digits": digits, "value": None, "gradient": None, "error": None},
                 "rel_error": None, "error": outcome.error, **({"warnings": warnings} if warnings else {})}
     forward, adjoint, algebra = outcome.result
+    rows = _rows(graph, point, forward, adjoint, algebra.terms)
+    gradient = {n: float(adjoint.get(v, 0.0)) for n, v in zip(graph.variable_names, graph.variables)}
+    record = {"expression": graph.source, "point": point, "value": forward[graph.output], "nodes": rows,
+              "gradient": gradient, "error": None}
+    ref, problem = reference_or_error(lambda: reference(graph, point, digits, one_sided=bool(warnings)))
+    if ref is not None:
+        record["reference"] = ref.as_json()
+        record["rel_error"] = {n: relative_error(ref.context, g, ref.gradient[n]) for n, g in gradient.items()}
+    else:
+        record["reference"] = {"digits": digits, "value": None, "gradient": None, "error": problem}
+        record["rel_error"] = None
+    if warnings:
+        record["warnings"] = warnings
+    return record
+
+
+def _rows(graph: Graph, point: dict, forward: list, adjoint: dict, recorded: list) -> list[dict]:
+    """One row per named node in topological order: what it computes, its value, its adjoint and the
+    chain-rule terms summed into it (``recorded``: the tape's ``(node, argument, partial, term)``)."""
     names = node_names(graph)
     needed = graph.reachable([graph.output])
-
     terms_of: dict[int, list] = {}
-    for node, argument, partial, term in algebra.terms:
+    for node, argument, partial, term in recorded:
         terms_of.setdefault(argument, []).append((node, partial, term))
     symbols: dict[int, NodeSymbols] = {}
 
@@ -126,34 +144,18 @@ def trace(expression, point: dict, digits: int = 50) -> dict:
             row["computes"], row["computes_latex"] = symbols_of(node).computes()
         pieces, latex_pieces = [], []
         for parent, partial, term in terms_of.get(node, []):
-            k = graph.arguments[parent].index(node)
-            text, latex, wrap = symbols_of(parent).partial(k)
+            text, latex, wrap = symbols_of(parent).partial(graph.arguments[parent].index(node))
             row["terms"].append({"from": names[parent], "partial": text, "partial_latex": latex,
                                  "partial_value": partial, "from_adjoint": adjoint[parent], "value": term})
             pieces.append(_product(f"g_{names[parent]}", text, wrap))
             latex_pieces.append(_latex_product(names[parent], latex, wrap))
-        if node == graph.output:
-            equation, latex_equation = "1", "1"
-        else:
-            equation = " + ".join(pieces).replace("+ -", "- ") if pieces else "0"
-            latex_equation = " + ".join(latex_pieces) if latex_pieces else "0"
+        output = node == graph.output
+        equation = "1" if output else (" + ".join(pieces).replace("+ -", "- ") if pieces else "0")
+        latex_equation = "1" if output else (" + ".join(latex_pieces) if latex_pieces else "0")
         row["equation"] = f"g_{name} = {equation}"
         row["equation_latex"] = f"g_{{{name}}} = {latex_equation}"
         rows.append(row)
-
-    gradient = {n: float(adjoint.get(v, 0.0)) for n, v in zip(graph.variable_names, graph.variables)}
-    record = {"expression": graph.source, "point": point, "value": forward[graph.output], "nodes": rows,
-              "gradient": gradient, "error": None}
-    ref, problem = reference_or_error(lambda: reference(graph, point, digits, one_sided=bool(warnings)))
-    if ref is not None:
-        record["reference"] = ref.as_json()
-        record["rel_error"] = {n: relative_error(ref.context, g, ref.gradient[n]) for n, g in gradient.items()}
-    else:
-        record["reference"] = {"digits": digits, "value": None, "gradient": None, "error": problem}
-        record["rel_error"] = None
-    if warnings:
-        record["warnings"] = warnings
-    return record
+    return rows
 
 
 def _product(adjoint: str, partial: str, wrap: bool) -> str:
