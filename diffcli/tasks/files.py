@@ -1,4 +1,4 @@
-"""Expression files (DESIGN §4): read them, run a command's task on every line, get records in input order.
+"""Expression files (`--file`, described in README.md): read them, run a command's task on every line, get records in input order.
 
 The format, one line each::
 

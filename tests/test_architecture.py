@@ -1,0 +1,113 @@
+"""The structure of ARCHITECTURE.md, checked: layers only import downward (import-linter's contracts in
+pyproject.toml), no module reaches into another's private names, files and functions stay small enough to
+read, and ruff's rules hold."""
+
+import ast
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "diffcli"
+MODULES = sorted(PACKAGE.rglob("*.py"))
+
+MAX_FILE_LINES = 400
+"""A longer module must say why in its docstring, in a sentence starting with "Long by design:"."""
+
+MAX_FUNCTION_LINES = 60
+"""Statements of one function body (docstring excluded); a command's option declarations are its signature,
+so they do not count."""
+
+
+def _tool(name: str) -> str:
+    """The console script installed beside this Python (the test extra installs import-linter and ruff)."""
+    script = pathlib.Path(sys.executable).parent / name
+    assert script.exists(), f"{name} is not installed beside {sys.executable}: pip install '.[test]'"
+    return str(script)
+
+
+def _module_name(path: pathlib.Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_layers_only_import_downward():
+    result = subprocess.run([_tool("lint-imports"), "--no-cache"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "BROKEN" not in result.stdout
+
+
+def test_the_layers_contract_names_every_subpackage():
+    """A new subpackage must take its place in the layers (else import-linter would not check it)."""
+    contract = (ROOT / "pyproject.toml").read_text()
+    for package in sorted(p.parent for p in PACKAGE.glob("*/__init__.py")):
+        assert f"diffcli.{package.name}" in contract, f"diffcli.{package.name} is in no layer of pyproject.toml"
+
+
+def _private_uses(path: pathlib.Path):
+    """``from diffcli.x import _name`` and ``module._name`` where ``module`` is an imported diffcli module."""
+    tree = ast.parse(path.read_text())
+    modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("diffcli"):
+            for alias in node.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    yield node.lineno, f"from {node.module} import {alias.name}"
+                modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            modules |= {alias.asname or alias.name for alias in node.names if alias.name.startswith("diffcli")}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules \
+                and node.attr.startswith("_") and not node.attr.startswith("__"):
+            yield node.lineno, f"{node.value.id}.{node.attr}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=_module_name)
+def test_no_module_imports_a_private_name_of_another(path):
+    assert list(_private_uses(path)) == []
+
+
+def test_the_private_name_check_can_fail(tmp_path):
+    planted = tmp_path / "planted.py"
+    planted.write_text("from diffcli.core import chain\nfrom diffcli.core.graph import _hidden\nchain._inner()\n")
+    assert [line for line, _ in _private_uses(planted)] == [2, 3]
+
+
+@pytest.mark.parametrize("path", MODULES, ids=_module_name)
+def test_files_are_short_or_say_why(path):
+    lines = len(path.read_text().splitlines())
+    docstring = ast.get_docstring(ast.parse(path.read_text())) or ""
+    assert lines <= MAX_FILE_LINES or "Long by design:" in docstring, f"{lines} lines and no reason given"
+
+
+def _long_functions(path: pathlib.Path):
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and len(body) > 1:
+                body = body[1:]  # the docstring
+            length = body[-1].end_lineno - body[0].lineno + 1
+            if length > MAX_FUNCTION_LINES:
+                yield f"{node.name} ({length} lines)"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=_module_name)
+def test_functions_are_short(path):
+    assert list(_long_functions(path)) == []
+
+
+def test_ruff_passes():
+    result = subprocess.run([_tool("ruff"), "check", "--no-cache", "diffcli", "tests", "benchmarks", "completions",
+                             "tools"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
+
+
+def test_no_code_cites_a_document_outside_the_repository():
+    """Comments and docstrings may point to ARCHITECTURE.md and README.md, never to a design document that a
+    reader of the repository cannot open."""
+    for path in MODULES:
+        text = path.read_text()
+        assert "DESIGN" not in text and "STYLE.md" not in text, path
+    assert "DESIGN" not in (ROOT / "README.md").read_text()
