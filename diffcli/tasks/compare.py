@@ -1,4 +1,4 @@
-"""``compare``: every method against the reference, as one plain record (the JSON of `diffcli compare`, described in README.md).
+"""``compare``: every method against the reference, as one plain record (its JSON is described in README.md).
 
 >>> record = compare("x**2", {"x": 3.0}, methods=["reverse"], timing=False)
 >>> record["methods"][0]["gradient"]

@@ -1,4 +1,4 @@
-"""Expression files (`--file`, described in README.md): read them, run a command's task on every line, get records in input order.
+"""Expression files (`--file`, see README.md): read them, run a command's task on every line, get records in order.
 
 The format, one line each::
 
