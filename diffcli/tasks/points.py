@@ -84,7 +84,7 @@ def _columns_for(graph: Graph, table: dict) -> list[np.ndarray]:
     return [np.asarray(c, dtype=float) for c in columns]
 
 
-def batch(graph: Graph, table: dict, methods: list[str], reference_sample: int = DEFAULT_REFERENCE_SAMPLE,
+def at_points(graph: Graph, table: dict, methods: list[str], reference_sample: int = DEFAULT_REFERENCE_SAMPLE,
           digits: int = 30, timing: bool = True) -> dict:
     """Value and gradient by each method at every point; errors against the reference on a sample.
 

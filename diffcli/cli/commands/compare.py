@@ -80,15 +80,15 @@ def _points(expression, at, path, methods, reference_sample, digits, timing, tol
     """``compare --points FILE``: every row of a points file at once (see :mod:`diffcli.tasks.points`)."""
     from diffcli.core.parse import as_graph
     from diffcli.tasks.compare import select_methods
-    from diffcli.tasks.points import batch, read_points
+    from diffcli.tasks.points import at_points, read_points
     from diffcli.core.errors import UsageError
     from diffcli.render.points import render
 
     if at:
         raise UsageError(f"with --points the point comes from {path}; drop {next(iter(at))}=…")
-    # any known id passes here; batch() says which have no form for arrays of points
+    # any known id passes here; at_points() says which have no form for arrays of points
     chosen = select_methods(None, form="arrays") if methods is None else select_methods(methods, form=None)
-    record = batch(as_graph(expression), read_points(path), chosen, reference_sample=reference_sample,
+    record = at_points(as_graph(expression), read_points(path), chosen, reference_sample=reference_sample,
                    digits=digits, timing=timing)
     emit(render(record, format.value))
     failures = [row for row in record["methods"] if tolerance is not None and
