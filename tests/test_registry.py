@@ -143,3 +143,21 @@ def test_hessian_and_points_choose_only_methods_offering_their_form(cli, tmp_pat
     assert ids("arrays") == ["fd-central", "symbolic", "reverse", "dual"]
     code, _, err = cli("hessian", "x*x", "x=1", "-m", "reverse")
     assert code == 2 and "unknown Hessian method 'reverse'" in err
+
+
+@pytest.mark.parametrize("method", ["fd-central", "symbolic", "reverse", "dual"])
+def test_arrays_and_one_point_forms_agree_to_the_bit(method):
+    """One method, one answer: its form for arrays of points is the same arithmetic as its one-point form."""
+    import numpy as np
+
+    from diffcli.core.parse import parse
+    from diffcli.harness import run_method
+    from diffcli.tasks.points import at_points
+
+    graph = parse("x*y + sin(x)/y")
+    xs, ys = [-1.0, 0.3, 3.0, 1e3], [0.5, -2.0, 4.0, 7.0]
+    record = at_points(graph, {"x": np.array(xs), "y": np.array(ys)}, [method], reference_sample=0, timing=False)
+    batched = record["gradients"][method]
+    for k, (x, y) in enumerate(zip(xs, ys)):
+        single = run_method(method, graph, {"x": x, "y": y}, timing=False).gradient
+        assert [float(batched[0][k]), float(batched[1][k])] == [single["x"], single["y"]]
