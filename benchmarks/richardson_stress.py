@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from diffcli.core.chain import evaluate  # noqa: E402
+from diffcli.core.evaluate import evaluate  # noqa: E402
 from diffcli.core.errors import DiffcliError  # noqa: E402
 from diffcli.methods.finite import Evaluator  # noqa: E402
 from diffcli.methods.richardson import RICHARDSON_TOLERANCE, richardson_derivatives  # noqa: E402

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from diffcli.api import derivative
-from diffcli.core.chain import evaluate
+from diffcli.core.evaluate import evaluate
 from diffcli.harness import run_method
 from diffcli.core.parse import parse
 from diffcli.core.primitives import PRIMITIVES
@@ -121,7 +121,7 @@ def test_every_step_is_an_equation_that_holds(expression):
             return name
         right = re.sub(r"d/dx\[([^\]]*)\]", stand_in, step["result"].replace("·", "*"))
         graph = parse(right)
-        from diffcli.core.chain import evaluate_mp
+        from diffcli.core.evaluate import evaluate_mp
         values = {**{n: m.mpf(v) for n, v in point.items()}, **stand_ins}
         value = evaluate_mp(graph, {n: values[n] for n in graph.variable_names}, m)
         expected = truth(step["of"])

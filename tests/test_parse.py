@@ -5,7 +5,7 @@ import math
 import pytest
 
 from diffcli.api import derivative
-from diffcli.core.chain import evaluate
+from diffcli.core.evaluate import evaluate
 from diffcli.core.errors import DomainError, LimitError, ParseError, UsageError
 from diffcli.core.parse import MAX_NESTING, parse, parse_point
 from diffcli.core.primitives import FUNCTIONS

@@ -10,7 +10,8 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from diffcli.api import compare
-from diffcli.core.chain import adjoints, evaluate
+from diffcli.core.chain import adjoints
+from diffcli.core.evaluate import evaluate
 from diffcli.core.errors import DiffcliError
 from diffcli.core.graph import CONST, VAR
 from diffcli.core.parse import parse
@@ -47,7 +48,7 @@ def _graph_or_skip(text):
 def _absolute_gradient(graph, values):
     """Σ over chain-rule paths of |products of partials|: how large the terms summed into each partial are,
     the condition estimate of the backward pass."""
-    from diffcli.core.chain import FloatAlgebra
+    from diffcli.core.algebra import FloatAlgebra
 
     class Absolute(FloatAlgebra):
         def times(self, adjoint, partial):
@@ -58,7 +59,7 @@ def _absolute_gradient(graph, values):
 
 
 def _gradient(graph, values):
-    from diffcli.core.chain import FloatAlgebra
+    from diffcli.core.algebra import FloatAlgebra
 
     adjoint = adjoints(graph, values, FloatAlgebra())
     return [adjoint.get(v, 0.0) for v in graph.variables]

@@ -10,7 +10,8 @@ import mpmath
 import numpy as np
 import pytest
 
-from diffcli.core.chain import evaluate, symbolic_gradient
+from diffcli.core.chain import symbolic_gradient
+from diffcli.core.evaluate import evaluate
 from diffcli.core.codegen import compile_function, compile_gradient, gradient_source, keep_freed_memory, reuse_names
 from diffcli.core.errors import LimitError
 from diffcli.core.parse import parse

@@ -17,7 +17,7 @@ import re
 import sys
 
 from diffcli.core.chain import adjoints
-from diffcli.core.fragments import Code, CodeAlgebra, constant, literal, number, source_of, total
+from diffcli.core.fragments import Code, CodeAlgebra, constant, known_number, literal, source_of, total
 from diffcli.core.graph import CONST, VAR, Graph, gc_paused
 from diffcli.core.primitives import PRIMITIVES
 
@@ -242,7 +242,7 @@ def tangent_source(graph: Graph, name: str = "tangent") -> str:
             if depends[a]:
                 partial = primitive.partials[k](algebra.functions, Code(f"v{node}"), *args)
                 term = algebra.times(Code(f"d{a}"), partial)
-                if number(term) != 0.0:
+                if known_number(term) != 0.0:
                     terms.append(term)
         lines.append(f"d{node} = {total(terms)}")
     output = graph.output

@@ -11,7 +11,7 @@ simplified derivative ``diff`` prints.
 
 from __future__ import annotations
 
-from diffcli.core.chain import GraphAlgebra, Ref
+from diffcli.core.algebra import GraphAlgebra, Ref
 from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.core.primitives import PRIMITIVES
 from diffcli.core.printing import to_text

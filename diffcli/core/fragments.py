@@ -2,15 +2,16 @@
 
 :class:`Code` is a string of source; adding, multiplying or negating it writes more source, simplified on
 the way (constants fold, ``a * (1/b)`` becomes ``a / b``, a negation is carried out to where a sum can
-subtract it).  :class:`CodeAlgebra` is what :func:`diffcli.core.chain.adjoints`, the one backward loop, runs on
-to produce the adjoint lines of a compiled gradient (:mod:`diffcli.core.codegen`).
+subtract it).  :class:`CodeAlgebra` is the :class:`~diffcli.core.algebra.Algebra` that
+:func:`diffcli.core.chain.adjoints`, the one backward loop, runs on to produce the adjoint lines of a
+compiled gradient (:mod:`diffcli.core.codegen`).
 """
 
 from __future__ import annotations
 
 import math
 
-from diffcli.core.chain import Functions
+from diffcli.core.algebra import Functions
 from diffcli.core.graph import Graph
 from diffcli.core.primitives import PRIMITIVES
 
@@ -63,8 +64,8 @@ def constant(value: float) -> Code:
     return code
 
 
-def number(value) -> float | None:
-    """The number a value stands for (a float, or a constant's fragment), or None for code."""
+def known_number(value) -> float | None:
+    """The number a value is known to be (a float, or a constant's fragment), or None for code."""
     return value.value if isinstance(value, Code) else float(value)
 
 
@@ -88,9 +89,9 @@ def source_of(value) -> str:
 
 def _negate(value):
     """``-value``, with the negation recorded (:attr:`Code.negand`) so that a later sum can subtract."""
-    known_number = number(value)
-    if known_number is not None:
-        return -known_number
+    value_number = known_number(value)
+    if value_number is not None:
+        return -value_number
     if value.negand is not None:
         return value.negand
     negated = _reuse(Code(f"(-{value})"), value)
@@ -108,7 +109,7 @@ def _sign(value):
 
 
 def _binary(symbol: str, left, right):
-    a, b = number(left), number(right)
+    a, b = known_number(left), known_number(right)
     if a is not None and b is not None:  # folded, or (1.0 / 0.0) the primitive's call: see _call
         return _call(_INFIX[symbol], (left, right))
     if symbol == "**":
@@ -158,7 +159,7 @@ def _read_once(graph: Graph) -> list[bool]:
 
 
 def _call(primitive, args):
-    numbers = [number(a) for a in args]
+    numbers = [known_number(a) for a in args]
     if None not in numbers:  # a constant such as log(2.0): fold it now
         folded = _fold(primitive.real, *numbers)
         if folded is not None:
@@ -188,7 +189,7 @@ class CodeAlgebra:
         self._read_once = _read_once(graph) if graph is not None else None
 
     def times(self, adjoint, partial):
-        p, g = number(partial), number(adjoint)
+        p, g = known_number(partial), known_number(adjoint)
         if p == 0.0:
             return 0.0
         if p == -1.0:
@@ -198,7 +199,7 @@ class CodeAlgebra:
         return _binary("*", adjoint, partial)
 
     def first(self, term, node):
-        if number(term) is not None:
+        if known_number(term) is not None:
             return term
         negative, magnitude = _sign(term)
         if _is_name(magnitude) or (self._read_once is not None and self._read_once[node]):
@@ -209,7 +210,7 @@ class CodeAlgebra:
         return _negate(name) if negative else name
 
     def plus(self, total, term, node):
-        if number(total) is not None and number(term) is not None:
+        if known_number(total) is not None and known_number(term) is not None:
             return _binary("+", total, term)
         name = Code(f"g{node}")
         total_negative, total_magnitude = _sign(total)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from diffcli.core.chain import bind, evaluate, kinks
 from diffcli.core.errors import DiffcliError, PrecisionError
+from diffcli.core.evaluate import bind, evaluate, kinks
 from diffcli.core.graph import Graph
 from diffcli.core.parse import as_graph
 from diffcli.harness.running import MethodTimeout, deadline

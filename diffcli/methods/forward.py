@@ -19,9 +19,11 @@ evaluates ``log(x)``.
 
 from __future__ import annotations
 
-from diffcli.core.chain import Functions, NumberAlgebra, adjoints, evaluate, forward
+from diffcli.core.algebra import Functions, NumberAlgebra
+from diffcli.core.chain import adjoints
 from diffcli.core.codegen import compile_tangent
 from diffcli.core.errors import DomainError
+from diffcli.core.evaluate import evaluate, forward
 from diffcli.core.graph import Graph
 from diffcli.core.primitives import PRIMITIVES
 from diffcli.methods.registry import Method, method, register

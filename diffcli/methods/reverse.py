@@ -6,9 +6,11 @@ recorded, which ``trace`` shows and which names the failing rule when the compil
 
 from __future__ import annotations
 
-from diffcli.core.chain import FloatAlgebra, adjoints, evaluate
+from diffcli.core.algebra import FloatAlgebra
+from diffcli.core.chain import adjoints
 from diffcli.core.codegen import compile_gradient
 from diffcli.core.errors import DomainError
+from diffcli.core.evaluate import evaluate
 from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.methods.registry import method
 

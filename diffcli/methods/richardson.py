@@ -12,8 +12,8 @@ import functools
 import math
 import sys
 
-from diffcli.core.chain import evaluate, kinks
 from diffcli.core.errors import DomainError
+from diffcli.core.evaluate import evaluate, kinks
 from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.core.lazy import LazyNumpy
 from diffcli.core.primitives import PRIMITIVES
@@ -171,7 +171,7 @@ def _richardson_rows(F, f0: float, x, points):
     Z = np.empty((4, levels, plane))
     Z[_T], Z[_R] = X[:, 0], X[:, 1]
     _spread(Z)
-    _agree(Z[_T], Z[_E], 3 * q)
+    _widen_to_claims(Z[_T], Z[_E], 3 * q)
     np.divide(Z[_E], np.abs(Z[_T]), out=Z[_RELATIVE])
     np.fmin(Z[_RELATIVE], np.inf, out=Z[_RELATIVE])                          # nan (no candidate) → inf
     return Z.reshape(4, levels, q, 3, -1)
@@ -195,7 +195,7 @@ def _spread(Z):
     np.copyto(E, np.inf, where=np.isnan(own))
 
 
-def _agree(T, E, rows: int):
+def _widen_to_claims(T, E, rows: int):
     """Widen E (in place) to at least each candidate's distance to the error interval of every row-best
     candidate (the best level at a step) of its family and sequence that claims a first digit.  T and E
     are by level a plane of ``rows`` (sequence, family) rows."""

@@ -8,9 +8,10 @@ same loop, one sweep per gradient entry, giving one simplified graph per row).
 
 from __future__ import annotations
 
-from diffcli.core.chain import evaluate, symbolic_gradient
+from diffcli.core.chain import symbolic_gradient
 from diffcli.core.codegen import compile_function
 from diffcli.core.errors import DomainError
+from diffcli.core.evaluate import evaluate
 from diffcli.core.graph import Graph
 from diffcli.methods.registry import method
 

@@ -30,8 +30,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from diffcli.core.chain import MpAlgebra, adjoints, depends_on, evaluate_mp
+from diffcli.core.algebra import MpAlgebra
+from diffcli.core.chain import adjoints
 from diffcli.core.errors import DiffcliError, DomainError, PrecisionError
+from diffcli.core.evaluate import depends_on, evaluate_mp
 from diffcli.core.graph import Graph
 
 GUARD_DIGITS = ((15, 30), (40, 80), (100, 200))

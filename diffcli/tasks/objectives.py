@@ -17,9 +17,9 @@ import math
 
 import numpy as np
 
-from diffcli.core.chain import evaluate
 from diffcli.core.codegen import compile_function, compile_gradient
 from diffcli.core.errors import DiffcliError, UsageError
+from diffcli.core.evaluate import evaluate
 from diffcli.core.graph import Graph
 
 

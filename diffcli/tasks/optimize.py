@@ -49,8 +49,8 @@ from dataclasses import asdict
 
 import numpy as np
 
-from diffcli.core.chain import evaluate
 from diffcli.core.errors import UsageError
+from diffcli.core.evaluate import evaluate
 from diffcli.core.parse import as_graph
 from diffcli.tasks.objectives import DataObjective, ExpressionObjective, read_data
 from diffcli.tasks.runs import Run, Stopping, run

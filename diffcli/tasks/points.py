@@ -17,9 +17,9 @@ import math
 
 import numpy as np
 
-from diffcli.core.chain import bind
 from diffcli.core.codegen import compile_function
 from diffcli.core.errors import UsageError
+from diffcli.core.evaluate import bind
 from diffcli.core.graph import Graph
 from diffcli.harness import (
     median_seconds,

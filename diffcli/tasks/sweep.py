@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import math
 
-from diffcli.core.chain import evaluate_mp
 from diffcli.core.choices import choose
 from diffcli.core.errors import DiffcliError, UsageError
+from diffcli.core.evaluate import evaluate_mp
 from diffcli.core.parse import as_graph
 from diffcli.harness import prepare, reference_within_limit, relative_error, run_timed
 from diffcli.methods import METHODS

@@ -17,7 +17,7 @@ node's own value, which the tape reuses) is printed as the expression it stands 
 
 from __future__ import annotations
 
-from diffcli.core.chain import GraphAlgebra, Ref
+from diffcli.core.algebra import GraphAlgebra, Ref
 from diffcli.core.errors import DiffcliError
 from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.core.primitives import PRIMITIVES

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import random
 
-from diffcli.core.chain import GraphAlgebra, Ref, bind, evaluate, evaluate_mp, kinks
+from diffcli.core.algebra import GraphAlgebra, Ref
 from diffcli.core.errors import DiffcliError, DomainError, UsageError
+from diffcli.core.evaluate import bind, evaluate, evaluate_mp, kinks
 from diffcli.core.parse import as_graph
 from diffcli.core.printing import to_text
 from diffcli.harness import errors, reference_within_limit, run_timed
@@ -176,7 +177,7 @@ def _paths(graph, variable: int, edges: list) -> list[tuple] | None:
 
 
 def _float_partials(graph, values: list, edges: list) -> dict:
-    from diffcli.core.chain import FloatAlgebra
+    from diffcli.core.algebra import FloatAlgebra
     from diffcli.core.primitives import PRIMITIVES
 
     functions = FloatAlgebra().functions

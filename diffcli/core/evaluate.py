@@ -1,0 +1,119 @@
+"""Forward passes with clear errors: a graph's values at a point, on floats or in mpmath.
+
+:func:`forward` is the one forward walk (every other pass is it with other ``constant``, ``variable`` and
+``apply`` functions); :func:`evaluate` checks every domain on floats and :func:`evaluate_mp` in a private
+mpmath context.  A domain error names the function and, through :func:`locate`, where it is in the text.
+:func:`bind` turns a point into the variables' values in order, :func:`kinks` warns of non-differentiable
+points, :func:`depends_on` says which nodes a variable reaches.
+"""
+
+from __future__ import annotations
+
+from diffcli.core.errors import DomainError, UsageError
+from diffcli.core.graph import CONST, VAR, Graph, fold
+from diffcli.core.primitives import PRIMITIVES
+
+
+def bind(graph: Graph, point: dict) -> list:
+    """The point's value for each variable of the graph, in order; a missing variable is a UsageError."""
+    missing = [name for name in graph.variable_names if name not in point]
+    if missing:
+        raise UsageError(f"no value for variable {', '.join(repr(m) for m in missing)}; "
+                         f"give it as {missing[0]}=VALUE")
+    return [point[name] for name in graph.variable_names]
+
+
+def forward(graph: Graph, output: int, constant, variable, apply, base: list | None = None,
+            changed: list | None = None) -> list:
+    """The one forward walk: every node the output needs, in topological order, valued by ``constant(value)``,
+    ``variable(name)`` or ``apply(primitive, node, argument values)``; None where not needed.  With ``base``
+    and ``changed``, nodes that did not change keep their value from ``base``."""
+    needed = graph.reachable([output])
+    values: list = [None] * (output + 1)
+    ops, arguments, data = graph.ops, graph.arguments, graph.data
+    for node in range(output + 1):
+        if not needed[node]:
+            continue
+        if base is not None and not changed[node]:
+            values[node] = base[node]
+            continue
+        op = ops[node]
+        if op == CONST:
+            values[node] = constant(data[node])
+        elif op == VAR:
+            values[node] = variable(data[node])
+        else:
+            values[node] = apply(PRIMITIVES[op], node, [values[a] for a in arguments[node]])
+    return values
+
+
+def evaluate(graph: Graph, point: dict, output: int | None = None) -> list:
+    """Forward pass on floats, checking every domain; returns every node's value (None where not needed).
+
+    Raises DomainError naming the function, the values and where it appears in the text.
+    """
+    bind(graph, point)
+
+    def apply(primitive, node, args):
+        try:
+            return fold(primitive, args)
+        except DomainError as error:
+            raise locate(graph, node, error) from None
+    return forward(graph, graph.output if output is None else output, float, lambda name: float(point[name]),
+                   apply)
+
+
+def evaluate_mp(graph: Graph, point: dict, m, output: int | None = None, every: bool = False,
+                base: list | None = None, changed: list | None = None, complex_step: bool = False):
+    """The output's value in the mpmath context ``m``, checking every domain (an mpc result is refused);
+    with ``every``, the list of every node's value instead.
+
+    ``base`` (every node's value at another point) and ``changed`` (which nodes depend on the variables
+    that differ from it) let a caller re-evaluate only the nodes a perturbed variable reaches.  With
+    ``complex_step``, values may be ``mpc`` (a variable moved off the real line); domains are checked on
+    real parts.  Any other kind of value (a Python float, say) is refused.
+    """
+    kinds = (m.mpf, m.mpc) if complex_step else m.mpf
+
+    def apply(primitive, node, args):
+        if not primitive.inside(*(m.re(a) for a in args) if complex_step else args):
+            undefined = DomainError(f"{primitive.name} is undefined here (needs {primitive.domain})")
+            raise locate(graph, node, undefined)
+        value = primitive.mp(m, *args)
+        if not isinstance(value, kinds) or not m.isfinite(value):
+            raise locate(graph, node, DomainError(f"{primitive.name} has no finite real value here"))
+        return value
+    output = graph.output if output is None else output
+    values = forward(graph, output, m.mpf, point.__getitem__, apply, base, changed)
+    return values if every else values[output]
+
+
+def kinks(graph: Graph, values: list) -> list[str]:
+    """Warnings for every non-differentiable primitive sitting exactly at its kink."""
+    found = []
+    for node, op in enumerate(graph.ops[:len(values)]):
+        if op in (CONST, VAR) or values[node] is None:
+            continue
+        primitive = PRIMITIVES[op]
+        args = [values[a] for a in graph.arguments[node]]
+        if primitive.kink is not None and primitive.kink(*args):
+            shown = ", ".join(repr(a) for a in args)
+            found.append(f"{op}({shown}) is at its kink: not differentiable there; the methods use the "
+                         "right derivative of each function and the reference the right derivative in each "
+                         "variable")
+    return found
+
+
+def depends_on(graph: Graph, variable: int) -> list[bool]:
+    """For every node, whether it depends on the given variable node."""
+    reached = [False] * len(graph)
+    reached[variable] = True
+    for node in range(variable + 1, len(graph)):
+        reached[node] = any(reached[a] for a in graph.arguments[node])
+    return reached
+
+
+def locate(graph: Graph, node: int, error: DomainError) -> DomainError:
+    """Attach the node's position in the source text (if known) to a DomainError."""
+    line, column = graph.positions.get(node, (None, None))
+    return DomainError(error.message, column=column, text=graph.source, line=line)
