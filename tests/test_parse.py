@@ -1,16 +1,15 @@
-"""The expression language of DESIGN §3: what parses, to what, and how rejections read."""
+"""The expression language (README): what parses, to what, and how rejections read."""
 
 import math
 
 import pytest
+from conftest import LECTURE
 
 from diffcli.api import derivative
-from diffcli.core.evaluate import evaluate
 from diffcli.core.errors import DomainError, LimitError, ParseError, UsageError
+from diffcli.core.evaluate import evaluate
 from diffcli.core.parse import MAX_NESTING, parse, parse_point
 from diffcli.core.primitives import FUNCTIONS
-
-from conftest import LECTURE
 
 
 def value(text, **point):
@@ -159,9 +158,10 @@ def test_points():
             parse_point(bad)
 
 
-@pytest.mark.parametrize("text", [LECTURE, "x**y**z", "(x**y)**z", "-x**2 + x/(y*z)", "atan2(y, x) * hypot(x, z)",
-                                  "sigmoid(x) - softplus(-y) + relu(z) * abs(x - y)", "log(x, 10) + cbrt(z)",
-                                  "a = sin(x); b = a*a; b*b + a", "2**-x + x**-0.5"])
+@pytest.mark.parametrize("text", [LECTURE, "x**y**z", "(x**y)**z", "-x**2 + x/(y*z)",
+                                  "atan2(y, x) * hypot(x, z)",
+                                  "sigmoid(x) - softplus(-y) + relu(z) * abs(x - y)",
+                                  "log(x, 10) + cbrt(z)", "a = sin(x); b = a*a; b*b + a", "2**-x + x**-0.5"])
 def test_diff_output_parses_back_to_the_same_function(text):
     point = {"x": 1.3, "y": 0.7, "z": 2.1}
     for wrt in parse(text).variable_names:

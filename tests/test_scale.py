@@ -174,7 +174,7 @@ def test_chain_split_keeps_python_semantics():
 def test_split_chains_build_the_graph_python_would(monkeypatch):
     """Splitting and parsing in runs changes nothing: forced on a chain CPython parses whole, it builds the
     same graph (same nodes, same text, the same value to the bit) and reports errors at the same place."""
-    import diffcli.core.parse as parse_module
+    import diffcli.core.splitter as parse_module
     from diffcli.core.errors import ParseError
     from diffcli.core.printing import to_text
 

@@ -19,15 +19,19 @@ from diffcli.core.printing import to_text
 
 def _atomic(graph: Graph, node: int) -> bool:
     op = graph.ops[node]
-    return op == VAR or (op == CONST and graph.data[node] >= 0) or (op != CONST and PRIMITIVES[op].symbol is None)
+    return op == VAR or (op == CONST and graph.data[node] >= 0) or \
+        (op != CONST and PRIMITIVES[op].symbol is None)
 
 
 def derivation(graph: Graph, wrt: str) -> list[dict]:
     """The steps of d/d``wrt`` of the graph's output: ``{"rule", "of", "result"}`` each, output first.
 
     >>> from diffcli.core.parse import parse
-    >>> [(s["rule"], s["of"], s["result"]) for s in derivation(parse("sin(x*x) + x"), "x")]
-    [('sum rule', 'sin(x * x) + x', 'd/dx[sin(x * x)] + 1'), ('chain rule (sin)', 'sin(x * x)', 'cos(x * x) · d/dx[x * x]'), ('product rule', 'x * x', 'x + x')]
+    >>> for step in derivation(parse("sin(x*x) + x"), "x"):
+    ...     print(step["rule"], "|", step["of"], "|", step["result"])
+    sum rule | sin(x * x) + x | d/dx[sin(x * x)] + 1
+    chain rule (sin) | sin(x * x) | cos(x * x) · d/dx[x * x]
+    product rule | x * x | x + x
     """
     variable = graph.variables[graph.variable_names.index(wrt)]
     work = graph.copy()

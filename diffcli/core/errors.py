@@ -46,7 +46,12 @@ class DiffcliError(Exception):
 
 
 class ParseError(DiffcliError):
-    """The text is not an expression of diffcli's language (DESIGN §3)."""
+    """The text is not an expression of diffcli's language (README: the expression language)."""
+
+    @classmethod
+    def at(cls, message: str, text: str, where: tuple[int, int]) -> "ParseError":
+        """The error at ``where``, a (1-based line, 1-based column) pair in ``text``."""
+        return cls(message, column=where[1], text=text, line=where[0])
 
 
 class LimitError(ParseError):

@@ -153,7 +153,8 @@ def _is_name(value) -> bool:
 
 
 def _read_once(graph: Graph) -> list[bool]:
-    """Per node: the backward loop reads its adjoint at most once (at most one argument depends on a variable)."""
+    """Per node: the backward loop reads its adjoint at most once (at most one argument depends on a
+    variable)."""
     depends = graph.depends_on_variables()
     return [sum(1 for a in graph.arguments[n] if depends[a]) <= 1 for n in range(len(graph))]
 
@@ -216,14 +217,16 @@ class CodeAlgebra:
         total_negative, total_magnitude = _sign(total)
         term_negative, term_magnitude = _sign(term)
         if node in self._owned and total_magnitude == name:
-            self.lines.append(f"g{node} {'-' if total_negative != term_negative else '+'}= {source_of(term_magnitude)}")
+            operator = "-=" if total_negative != term_negative else "+="
+            self.lines.append(f"g{node} {operator} {source_of(term_magnitude)}")
             return total
         # Not ``+=``: the total may share its array with another adjoint (see the class docstring).
         if total_negative and term_negative:
             self.lines.append(f"g{node} = {source_of(total_magnitude)} + {source_of(term_magnitude)}")
             result = _negate(name)
         elif total_negative or term_negative:
-            plus, minus = (term_magnitude, total_magnitude) if total_negative else (total_magnitude, term_magnitude)
+            plus, minus = ((term_magnitude, total_magnitude) if total_negative
+                           else (total_magnitude, term_magnitude))
             self.lines.append(f"g{node} = {source_of(plus)} - {source_of(minus)}")
             result = name
         else:

@@ -1,9 +1,10 @@
 """The computation graph: a hash-consed DAG of nodes stored in topological order (a tape).
 
-A node is a constant, a variable, or a primitive (see :mod:`diffcli.core.primitives`) applied to earlier nodes.
-Nodes are integers; the graph keeps parallel lists, so a 100,000-node expression costs a few lists, not
-100,000 objects.  Building the same application twice returns the same node (hash-consing), so ``x*z``
-used three times is computed once and differentiated once.  Constants fold in float64 as they are built.
+A node is a constant, a variable, or a primitive (see :mod:`diffcli.core.primitives`) applied to earlier
+nodes.  Nodes are integers; the graph keeps parallel lists, so a 100,000-node expression costs a few
+lists, not 100,000 objects.  Building the same application twice returns the same node (hash-consing), so
+``x*z`` used three times is computed once and differentiated once.  Constants fold in float64 as they are
+built.
 
 Walks are loops over ``range(len(graph))``: nodes are created after their arguments, so index order is a
 topological order and nothing needs recursion.

@@ -164,7 +164,8 @@ def to_python(graph: Graph, node: int, name: str = "derivative") -> str:
         if needed[n] and uses[n] > 1 and graph.ops[n] not in (CONST, VAR):
             names[n] = next(fresh)
             body.append(f"    {names[n]} = {to_text(graph, n, names)}")
-    body.append(f"    return {to_text(graph, node, names) if graph.ops[node] != CONST else repr(graph.data[node])}")
+    result = to_text(graph, node, names) if graph.ops[node] != CONST else repr(graph.data[node])
+    body.append(f"    return {result}")
     from_math, helpers = [], []
     for op in dict.fromkeys(graph.ops[n] for n in range(node + 1) if needed[n]):
         primitive = PRIMITIVES.get(op)

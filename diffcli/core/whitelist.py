@@ -1,0 +1,172 @@
+"""Python syntax trees to graph nodes, through the language's whitelist.
+
+:func:`build` walks the tree CPython's parser made of one piece of a statement with an explicit stack (no
+recursion): first it checks every node against the whitelist (numbers, names, ``+ - * / **`` and unary
+signs, calls of the primitive table's functions by name; everything else is refused with a message and the
+column), then it builds graph nodes, children before parents, one builder per allowed AST node type.
+Nothing the user writes is evaluated by Python: only numbers are converted, and only the table's functions
+are applied, to constants, in float64.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+
+from diffcli.core.errors import DomainError, ParseError
+from diffcli.core.graph import Graph
+from diffcli.core.primitives import CONSTANTS, FUNCTIONS
+
+_BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
+_UNARY = {ast.UAdd: None, ast.USub: "neg"}
+_OPERATOR_TEXT = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
+                  ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^", ast.Not: "not", ast.Invert: "~"}
+_REJECTED = {
+    ast.Attribute: "attribute access is not allowed",
+    ast.Subscript: "subscripts are not allowed",
+    ast.Lambda: "lambda is not allowed",
+    ast.ListComp: "comprehensions are not allowed", ast.SetComp: "comprehensions are not allowed",
+    ast.DictComp: "comprehensions are not allowed", ast.GeneratorExp: "comprehensions are not allowed",
+    ast.Compare: "comparisons are not allowed", ast.BoolOp: "'and' and 'or' are not allowed",
+    ast.IfExp: "conditional expressions are not allowed", ast.NamedExpr: "':=' is not allowed",
+    ast.JoinedStr: "strings are not allowed", ast.FormattedValue: "strings are not allowed",
+    ast.List: "lists are not allowed", ast.Tuple: "tuples are not allowed", ast.Set: "sets are not allowed",
+    ast.Dict: "dicts are not allowed", ast.Starred: "'*' unpacking is not allowed",
+    ast.Await: "await is not allowed", ast.Yield: "yield is not allowed",
+    ast.YieldFrom: "yield is not allowed",
+    ast.Slice: "slices are not allowed",
+}
+
+def build(graph: Graph, root: ast.AST, text: str, where, names: dict, used_free: set) -> int:
+    """Whitelist walk: pre-order with an explicit stack to check nodes (and create variables in textual
+    order), then reverse pre-order to build graph nodes, children before parents."""
+    order: list[ast.AST] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        _check_node(node, text, where, names)
+        order.append(node)
+        if isinstance(node, ast.Name) and node.id not in names and node.id not in CONSTANTS:
+            variable = graph.var(node.id)
+            used_free.add(node.id)
+            graph.positions.setdefault(variable, where(node))
+        stack.extend(reversed(_children(node)))
+    built: dict[int, int] = {}
+    for node in reversed(order):
+        position = where(node)
+        try:
+            result = _BUILDERS[type(node)](graph, node, built, names)
+        except DomainError as error:
+            raise DomainError(f"{error.message}", column=position[1], text=text, line=position[0]) from None
+        graph.positions.setdefault(result, position)
+        built[id(node)] = result
+    return built[id(root)]
+
+
+def _children(node: ast.AST) -> list:
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    if isinstance(node, ast.Call):
+        return list(node.args)
+    return []
+
+
+def _check_node(node: ast.AST, text: str, where, names: dict) -> None:
+    def reject(message, at=node):
+        raise ParseError.at(message, text, where(at))
+
+    kind = type(node)
+    if kind in _REJECTED:
+        reject(_REJECTED[kind])
+    if kind is ast.BinOp and type(node.op) not in _BINARY:
+        reject(f"the operator '{_OPERATOR_TEXT.get(type(node.op), '?')}' is not supported")
+    elif kind is ast.UnaryOp and type(node.op) not in _UNARY:
+        reject(f"the operator '{_OPERATOR_TEXT.get(type(node.op), '?')}' is not supported")
+    elif kind is ast.Constant:
+        value = node.value
+        if isinstance(value, bool) or value is None or value is Ellipsis:
+            reject(f"{value!r} is not a number")
+        if isinstance(value, (str, bytes)):
+            reject("strings are not allowed")
+        if isinstance(value, complex):
+            reject("complex numbers are not allowed")
+    elif kind is ast.Name:
+        if node.id in FUNCTIONS or node.id == "log":
+            reject(f"'{node.id}' is a function; call it as {node.id}(...)")
+    elif kind is ast.Call:
+        _check_call(node, reject, names)
+    elif kind not in _BUILDERS:
+        reject(f"{kind.__name__} is not allowed")
+
+
+def _check_call(node: ast.Call, reject, names: dict) -> None:
+    if not isinstance(node.func, ast.Name):
+        kind = type(node.func)
+        reject(_REJECTED.get(kind) or ("calls of calls are not allowed" if kind is ast.Call else
+                                       "only functions called by name are allowed, like sin(x)"), node.func)
+    name = node.func.id
+    if node.keywords:
+        reject(f"{name}() takes no keyword arguments")
+    if any(isinstance(a, ast.Starred) for a in node.args):
+        reject("'*' unpacking is not allowed")
+    if name == "log":
+        if len(node.args) not in (1, 2):
+            reject(f"log takes 1 or 2 arguments (log(x) or log(x, base)), not {len(node.args)}")
+        return
+    primitive = FUNCTIONS.get(name)
+    if primitive is None:
+        if name in names or name in CONSTANTS:
+            reject(f"'{name}' is not a function")
+        close = difflib.get_close_matches(name, sorted(FUNCTIONS), n=1)
+        reject(f"unknown function '{name}'" + (f"; did you mean '{close[0]}'?" if close else ""))
+    if primitive.name in ("min", "max"):
+        if len(node.args) < 2:
+            reject(f"{name} takes two or more arguments")
+    elif len(node.args) != primitive.arity:
+        reject(f"{name} takes {primitive.arity} argument{'s' if primitive.arity > 1 else ''}, "
+               f"not {len(node.args)}")
+
+
+# ---------------------------------------------------------------- builders, one per allowed AST node type
+
+def _number(graph: Graph, node, built, names) -> int:
+    try:
+        value = float(node.value)
+    except OverflowError:
+        raise DomainError("the number is too large for float64") from None
+    return graph.const(value)
+
+
+def _name(graph: Graph, node, built, names) -> int:
+    if node.id in names:
+        return names[node.id]
+    if node.id in CONSTANTS:
+        return graph.const(CONSTANTS[node.id])
+    return graph.var(node.id)
+
+
+def _binary(graph: Graph, node, built, names) -> int:
+    return graph.apply(_BINARY[type(node.op)], (built[id(node.left)], built[id(node.right)]))
+
+
+def _unary(graph: Graph, node, built, names) -> int:
+    operand, name = built[id(node.operand)], _UNARY[type(node.op)]
+    return operand if name is None else graph.apply(name, (operand,))
+
+
+def _call(graph: Graph, node, built, names) -> int:
+    args = [built[id(a)] for a in node.args]
+    name = node.func.id
+    if name == "log":
+        value = graph.apply("log", (args[0],))
+        return value if len(args) == 1 else graph.apply("div", (value, graph.apply("log", (args[1],))))
+    primitive = FUNCTIONS[name]
+    result = graph.apply(primitive.name, tuple(args[:2]))
+    for more in args[2:]:  # min(a, b, c) = min(min(a, b), c)
+        result = graph.apply(primitive.name, (result, more))
+    return result
+
+
+_BUILDERS = {ast.Constant: _number, ast.Name: _name, ast.BinOp: _binary, ast.UnaryOp: _unary, ast.Call: _call}
