@@ -119,6 +119,25 @@ def test_caret_with_power_sign_and_programs():
     assert error.value.caret()[1].index("^") == 2 + 12
 
 
+@pytest.mark.parametrize("text, line, column", [
+    # "x *^ 2": the '^' is the 4th character (x, space, *, ^); CPython sees "x *** 2" and stops at the third
+    # '*', the second of the two written for the '^', so the error is at the '^': column 4, not 5.
+    ("x *^ 2", 1, 4),
+    # "x*^2": x, *, ^ -> column 3.
+    ("x*^2", 1, 3),
+    # "y = 1\ny *^ 3\ny": the second line is "y *^ 3", its '^' the 4th character again.
+    ("y = 1\ny *^ 3\ny", 2, 4),
+    # "a^2 + b *^ 2": a, ^, 2, space, +, space, b, space, *, ^ -> the second '^' is column 10; the first '^'
+    # before it (written as '**', one character more) must not shift it.
+    ("a^2 + b *^ 2", 1, 10),
+])
+def test_an_error_at_a_power_sign_is_at_the_caret(text, line, column):
+    with pytest.raises(ParseError) as error:
+        parse(text)
+    assert (error.value.line, error.value.column) == (line, column)
+    assert text.split("\n")[line - 1][column - 1] == "^"
+
+
 @pytest.mark.parametrize("char, hint", [("−", "'-'"), ("×", "'*'"), ("²", "'**2'"), ("ｅ", "'e'"),
                                         ("π", "'pi'"), ("÷", "'/'")])
 def test_non_ascii_with_hint(char, hint):

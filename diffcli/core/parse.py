@@ -201,7 +201,9 @@ def _parse_statement(graph: Graph, text: str, statement: _Statement, names: dict
     newlines = [i for i, char in enumerate(source) if char == "\n"] if "\n" in source else []
 
     def original(position: int) -> int:
-        return position - bisect.bisect_left(shifts, position)
+        """A position in ``source`` as a position in the statement's text: both '*' of a '**' written for
+        a '^' are that '^' (so an inserted '*' counts as inserted at its own position too)."""
+        return position - bisect.bisect_right(shifts, position)
 
     def where(position: int) -> tuple[int, int]:
         """A position in ``source`` (0-based, after '^' → '**') to (line, 1-based column) in the whole text;
@@ -215,17 +217,12 @@ def _parse_statement(graph: Graph, text: str, statement: _Statement, names: dict
 
 
 def _caret_to_power(text: str) -> tuple[str, list[int]]:
-    """Replace '^' by '**'; returns the new text and the new-text positions where one char was inserted."""
+    """Replace '^' by '**'; returns the new text and, in order, the new-text position of each inserted '*'
+    (the second of the two that stand for one '^')."""
     if "^" not in text:
         return text, []
-    out, shifts = [], []
-    for char in text:
-        if char == "^":
-            shifts.append(len("".join(out)) + 1)
-            out.append("**")
-        else:
-            out.append(char)
-    return "".join(out), shifts
+    carets = [i for i, char in enumerate(text) if char == "^"]
+    return text.replace("^", "**"), [i + k + 1 for k, i in enumerate(carets)]
 
 
 def as_graph(expression) -> Graph:
