@@ -12,7 +12,9 @@ import pytest
 
 from diffcli.core.chain import symbolic_gradient
 from diffcli.core.evaluate import evaluate
-from diffcli.core.codegen import compile_function, compile_gradient, gradient_source, keep_freed_memory, reuse_names
+from diffcli.core.codegen import compile_function, compile_gradient, gradient_source
+from diffcli.core.memory import keep_freed_memory
+from diffcli.core.statements import reuse_names
 from diffcli.core.errors import LimitError
 from diffcli.core.parse import parse
 from diffcli.reference import reference

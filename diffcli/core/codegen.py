@@ -7,19 +7,19 @@ primitive names) and numbers (``repr`` of finite doubles) that the graph produce
 
 The same compiled code runs on floats (the table's ``real`` evaluators, which raise outside a domain), on
 numpy arrays (``array`` evaluators, which give nan/inf) or on Python complex numbers (``complex`` evaluators,
-the analytic continuations the complex-step method needs), chosen by the globals it is run with.
+the analytic continuations the complex-step method needs), chosen by the globals it is run with.  Code for
+arrays has its names reassigned as registers (:func:`diffcli.core.statements.reuse_names`) and runs with
+glibc told to keep freed memory (:mod:`diffcli.core.memory`).
 """
 
 from __future__ import annotations
 
-import functools
-import re
-import sys
-
 from diffcli.core.chain import adjoints
 from diffcli.core.fragments import Code, CodeAlgebra, constant, known_number, literal, source_of, total
 from diffcli.core.graph import CONST, VAR, Graph, gc_paused
+from diffcli.core.memory import keep_freed_memory
 from diffcli.core.primitives import PRIMITIVES
+from diffcli.core.statements import needed_lines, reuse_names
 
 KINDS = ("real", "array", "complex")
 
@@ -64,98 +64,6 @@ def _globals(kind: str) -> dict:
     return {p.name: getattr(p, kind) for p in PRIMITIVES.values()}
 
 
-MALLOC_KEEP_BYTES = 256 << 20
-"""Freed heap memory the process keeps for reuse instead of returning it to the system (see
-:func:`keep_freed_memory`)."""
-
-MALLOC_HEAP_ARRAYS_BYTES = 32 << 20
-"""Arrays up to this size come from the heap, not from a fresh ``mmap`` each (glibc's largest setting)."""
-
-
-@functools.cache
-def keep_freed_memory() -> bool:
-    """Tell glibc's malloc to keep freed memory for reuse; True if it took the settings.
-
-    A batched gradient allocates one numpy array per line and frees them all when it returns.  By default
-    glibc returns the freed top of the heap to the system (above 128 kB) and serves each array above 128 kB
-    by its own ``mmap``, so the next call faults every page in again, zero-filled by the kernel: at 10,000
-    points that was 60% of the gradient's time (``benchmarks/gradient_cost.py``, sum family, D = 10 and 100).
-    Called once, when code for numpy arrays is first compiled.  The cost is that the process keeps up to
-    :data:`MALLOC_KEEP_BYTES` of freed memory.  Elsewhere than glibc it does nothing.
-    """
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-
-    try:
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):  # not glibc (musl has no libc.so.6)
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
-    return bool(mallopt(m_trim_threshold, MALLOC_KEEP_BYTES)) and bool(mallopt(m_mmap_threshold,
-                                                                                MALLOC_HEAP_ARRAYS_BYTES))
-
-
-_NAME_SPLIT = re.compile(r"\b([vgd]\d+)\b")
-"""The names generated code gives values (v: forward, g: adjoint, d: tangent), captured for re.split."""
-
-
-def _statement(line: str):
-    """A generated statement split around its names (the names at the odd places), the name it writes
-    (``v3 = …`` and ``g3 += …`` write names[0]; ``return …`` writes none) and whether it binds that name
-    afresh (``=``) rather than updating it (``+=``, which reads it too)."""
-    parts = _NAME_SPLIT.split(line.strip())
-    if parts[0]:  # ``return …``
-        return parts, None, False
-    return parts, parts[1], parts[2].startswith(" = ")
-
-
-def reuse_names(source: str) -> str:
-    r"""The generated function with its names reassigned as registers are: each value gets a name ``r<k>``
-    that no live value holds, reused once its last reader has run.  A straight-line function then has as
-    many locals as values live at once (a few thousand for 100,000 nodes, not 100,000), which CPython
-    compiles faster and calls with a smaller frame, and on numpy arrays each dead intermediate is freed
-    when its name is taken over, so memory stays warm in the cache.  The parameters keep their names.
-
-    >>> print(reuse_names("def f(v0):\n    v1 = v0 * v0\n    v2 = sin(v1)\n    v3 = v2 + v0\n"
-    ...                   "    v3 += v2\n    return (v3,)\n"), end="")
-    def f(v0):
-        r0 = v0 * v0
-        r0 = sin(r0)
-        r1 = r0 + v0
-        r1 += r0
-        return (r1,)
-    """
-    head, *body = source.rstrip("\n").split("\n")
-    parameters = set(_NAME_SPLIT.findall(head))
-    lines = []  # per statement: its text split around its names (names at odd places), and the target
-    last: dict[str, int] = {}  # the last statement that reads each name
-    for i, line in enumerate(body):
-        parts, written, fresh = _statement(line)
-        target = written if fresh else None
-        for name in parts[3::2] if fresh else parts[1::2]:
-            last[name] = i
-        lines.append((parts, target))
-    slot: dict[str, str] = {}
-    free: list[str] = []
-    out = [head]
-    for i, (parts, target) in enumerate(lines):
-        names = parts[1::2]
-        renamed = [slot.get(name, name) for name in names]
-        for name in names:  # the right-hand side is evaluated before the target is bound: its slot is free
-            if last.get(name) == i and name in slot:
-                free.append(slot.pop(name))
-        if target is not None and target not in parameters:
-            if target not in slot:
-                slot[target] = free.pop() if free else f"r{len(slot) + len(free)}"
-            renamed[0] = slot[target]
-            if target not in last:  # never read (generated code has no such line, but it costs nothing)
-                free.append(slot.pop(target))
-        parts[1::2] = renamed
-        out.append("    " + "".join(parts))
-    return "\n".join(out) + "\n"
-
-
 def _build(source: str, name: str, kind: str):
     if kind == "array":  # on floats the renaming costs more setup than it saves (a compare runs f once)
         keep_freed_memory()
@@ -187,8 +95,9 @@ def gradient_source(graph: Graph, name: str = "gradient", value: bool = True) ->
     """Source of ``def gradient(<variables>): … return value, (g_x, g_z, …)`` (reverse mode).
 
     With ``value=False`` it returns ``None`` for the value and leaves out every forward line the gradient
-    does not read (as ``jax.grad`` does): the sines of ``sin(x*y)`` are not needed for its gradient, only
-    their cosines.  A domain error of f in a line left out is then not raised.
+    does not read (as ``jax.grad`` does; :func:`~diffcli.core.statements.needed_lines`): the sines of
+    ``sin(x*y)`` are not needed for its gradient, only their cosines.  A domain error of f in a line left
+    out is then not raised.
     """
     params = ", ".join(f"v{v}" for v in graph.variables)
     lines = forward_lines(graph, [graph.output])
@@ -204,20 +113,8 @@ def gradient_source(graph: Graph, name: str = "gradient", value: bool = True) ->
     result = _value(graph, graph.output) if value else "None"
     lines.append(f"return {result}, ({grads}{',' if len(graph.variables) == 1 else ''})")
     if not value:
-        lines = _read_lines(lines)
+        lines = needed_lines(lines)
     return f"def {name}({params}):\n" + "".join(f"    {line}\n" for line in lines)
-
-
-def _read_lines(lines: list[str]) -> list[str]:
-    """The statements whose results the last one (the return) reads, directly or through others."""
-    read, kept = set(), []
-    for line in reversed(lines):
-        parts, written, _ = _statement(line)
-        if written is not None and written not in read:
-            continue
-        read.update(parts[1::2])
-        kept.append(line)
-    return kept[::-1]
 
 
 def tangent_source(graph: Graph, name: str = "tangent") -> str:
