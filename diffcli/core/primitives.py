@@ -19,7 +19,9 @@ Each :class:`Primitive` carries, side by side:
   ``rule``, the textbook name of its derivative rule (``diff --steps``; functions use the chain rule).
 
 Nothing else in diffcli keeps a list of functions: the parser, the methods, the printers and the tests all
-read this table.
+read this table.  Long by design: it is that one table, each entry with its numerically careful helpers
+(float, complex, mpmath, numpy) and its simplifications next to it; split, a function's parts would be in
+several files again.
 
 Non-differentiable points: ``abs``, ``relu``, ``sign``, ``step``, ``min`` and ``max`` use the *right*
 derivative at a kink (the slope as the variable increases): ``abs'(0) = 1``, ``relu'(0) = 1``, and at
@@ -35,39 +37,9 @@ import operator
 from dataclasses import dataclass, field
 from typing import Callable
 
+from diffcli.core.lazy import LazyNumpy
 
-
-class _LazyNumpy:
-    """numpy's functions, imported on first call, so that start-up (a single ``diffcli compare``, which never
-    touches arrays) does not pay for importing numpy.
-
-    ``np.sin`` is a callable that imports numpy the first time it is called; only numpy *functions* are
-    reached this way (the table's ``array`` evaluators and the helpers below).  Code that needs another
-    numpy attribute (``np.inf``, ``np.float64``) imports numpy inside its function.
-
-    >>> float(np.hypot(3.0, 4.0))
-    5.0
-    """
-
-    def __getattr__(self, name: str):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        function = None
-
-        def call(*args, **kwargs):
-            nonlocal function
-            if function is None:
-                import numpy
-
-                function = getattr(numpy, name)
-            return function(*args, **kwargs)
-
-        call.__name__ = call.__qualname__ = f"numpy.{name}"
-        setattr(self, name, call)  # one wrapper per name: later look-ups skip __getattr__
-        return call
-
-
-np = _LazyNumpy()
+np = LazyNumpy()  # numpy's functions for the table's array evaluators, imported when first called
 
 # Printing precedence: higher binds tighter.
 ADD, MUL, NEG, POW, ATOM = 1, 2, 3, 4, 5
@@ -96,7 +68,7 @@ class Primitive:
     aliases: tuple = ()
     public: bool = True
     identities: Callable | None = field(default=None, compare=False)
-    rule: str | None = None  # the textbook name of its derivative rule, for `diff --steps` (else "chain rule")
+    rule: str | None = None  # its derivative rule's textbook name, for `diff --steps` (else "chain rule")
 
 
 def _always(*args) -> bool:
@@ -219,7 +191,9 @@ def _np_step(x):
 
 
 def _np_cbrt(x):
-    return np.cbrt(x) if not np.iscomplexobj(x) else np.where(np.real(x) >= 0, x ** (1 / 3), -((-x) ** (1 / 3)))
+    if not np.iscomplexobj(x):
+        return np.cbrt(x)
+    return np.where(np.real(x) >= 0, x ** (1 / 3), -((-x) ** (1 / 3)))
 
 
 # ---------------------------------------------------------------- graph identities (symbolic simplification)
@@ -373,7 +347,8 @@ _TABLE = [
        (lambda b, y, x: 1.0 / x,), r"\ln\left({0}\right)", domain="x > 0", inside=lambda x: x > 0,
        aliases=("ln",)),
     _p("log2", 1, math.log2, np.log2, lambda z: cmath.log(z) / LN2, lambda m, x: m.log(x, 2),
-       (lambda b, y, x: 1.0 / (b.log(2.0) * x),), r"\log_2\left({0}\right)", domain="x > 0", inside=lambda x: x > 0),
+       (lambda b, y, x: 1.0 / (b.log(2.0) * x),), r"\log_2\left({0}\right)", domain="x > 0",
+       inside=lambda x: x > 0),
     _p("log10", 1, math.log10, np.log10, cmath.log10, lambda m, x: m.log10(x),
        (lambda b, y, x: 1.0 / (b.log(10.0) * x),), r"\log_{{10}}\left({0}\right)", domain="x > 0",
        inside=lambda x: x > 0),
@@ -433,10 +408,12 @@ _TABLE = [
        lambda z: _cpick(z.real > 0, z, 0j), lambda m, x: x if m.re(x) > 0 else m.zero,
        (lambda b, y, x: b.step(x),), r"\operatorname{{relu}}\left({0}\right)",
        holomorphic=False, kink=lambda x: x == 0),
-    _p("min", 2, min, np.minimum, lambda x, y: _cpick(x.real <= y.real, x, y), lambda m, x, y: x if m.re(x) <= m.re(y) else y,
+    _p("min", 2, min, np.minimum, lambda x, y: _cpick(x.real <= y.real, x, y),
+       lambda m, x, y: x if m.re(x) <= m.re(y) else y,
        (lambda b, r, x, y: 1.0 - b.step(x - y), lambda b, r, x, y: 1.0 - b.step(y - x)),
        r"\min\left({0}, {1}\right)", holomorphic=False, kink=lambda x, y: x == y),
-    _p("max", 2, max, np.maximum, lambda x, y: _cpick(x.real >= y.real, x, y), lambda m, x, y: x if m.re(x) >= m.re(y) else y,
+    _p("max", 2, max, np.maximum, lambda x, y: _cpick(x.real >= y.real, x, y),
+       lambda m, x, y: x if m.re(x) >= m.re(y) else y,
        (lambda b, r, x, y: b.step(x - y), lambda b, r, x, y: b.step(y - x)),
        r"\max\left({0}, {1}\right)", holomorphic=False, kink=lambda x, y: x == y),
     _p("sign", 1, _sign, _np_sign, lambda z: complex(1.0 if z.real >= 0 else -1.0),
@@ -447,7 +424,8 @@ _TABLE = [
        lambda m, x: m.one if m.re(x) >= 0 else m.zero,
        (lambda b, y, x: 0.0,), r"\operatorname{{step}}\left({0}\right)", holomorphic=False,
        kink=lambda x: x == 0),
-    _p("hypot", 2, math.hypot, np.hypot, lambda x, y: cmath.sqrt(x * x + y * y), lambda m, x, y: m.sqrt(x * x + y * y),
+    _p("hypot", 2, math.hypot, np.hypot, lambda x, y: cmath.sqrt(x * x + y * y),
+       lambda m, x, y: m.sqrt(x * x + y * y),
        (lambda b, r, x, y: x / r, lambda b, r, x, y: y / r), r"\sqrt{{{0}^2 + {1}^2}}"),
 ]
 
@@ -457,7 +435,8 @@ PRIMITIVES: dict[str, Primitive] = {p.name: p for p in _TABLE}
 FUNCTIONS: dict[str, Primitive] = {
     name: p for p in _TABLE if p.public for name in (p.name, *p.aliases)
 }
-"""What the user may call by name (``ln`` and ``arcsin`` are aliases); ``log(x, b)`` is handled by the parser."""
+"""What the user may call by name (``ln`` and ``arcsin`` are aliases); ``log(x, b)`` is handled by the
+parser."""
 
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e, "tau": math.tau}
 """Named constants of the language; they fold to the nearest double."""
