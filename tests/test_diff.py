@@ -3,15 +3,14 @@
 import math
 
 import pytest
+from conftest import LECTURE
+from test_primitives import CASES, text_of
 
 from diffcli.api import derivative
 from diffcli.core.evaluate import evaluate
-from diffcli.harness import run_method
 from diffcli.core.parse import parse
 from diffcli.core.primitives import PRIMITIVES
-
-from conftest import LECTURE
-from test_primitives import CASES, text_of
+from diffcli.harness import run_method
 
 
 def python_function(record):
@@ -100,6 +99,7 @@ def test_every_step_is_an_equation_that_holds(expression):
     import re
 
     import mpmath
+
     from diffcli.reference import reference
 
     point = {"x": 0.75, "z": 1.5}
@@ -135,3 +135,22 @@ def derivation_of(expression):
 def test_steps_are_first_derivatives_only(cli):
     code, _, err = cli("diff", "x*z", "--wrt", "x", "--order", "2", "--steps")
     assert code == 2 and "--steps" in err
+
+
+@pytest.mark.parametrize("text, point, value", [
+    # (-2)**2 + 0.5 = 4.5; printed without its parentheses, -2**y + x would be -(2**2) + 0.5 = -3.5
+    ("(-2)**y + x", {"x": 0.5, "y": 2.0}, 4.5),
+    # (-2.5)**2 * 0.5 - (-1)**2 = 3.125 - 1 = 2.125
+    ("(-2.5)**y * x - (-1)**y", {"x": 0.5, "y": 2.0}, 2.125),
+    # x**(-2) at 0.5 = 4 (a negative exponent needs no parentheses, but must keep its value)
+    ("x**(-2) + 1", {"x": 0.5}, 5.0),
+])
+def test_a_negative_constant_is_printed_so_that_it_parses_back(text, point, value):
+    """The printer writes a negative constant with the precedence of a negation, not of an atom."""
+    from diffcli.core.printing import to_program, to_text
+
+    graph = parse(text)
+    for printed in (to_text(graph, graph.output), to_program(graph, graph.output)):
+        reparsed = parse(printed)
+        assert evaluate(reparsed, point)[reparsed.output] == value, printed
+    assert to_text(graph, graph.output) == text

@@ -53,6 +53,21 @@ def test_long_chain_gives_answer_or_one_line(cli):
         assert "5000" in out
 
 
+@pytest.mark.parametrize("literal, term", [(".5e-3", 0.0005), (".25E+2", 25.0), ("1.e-3", 0.001),
+                                           ("5E-3", 0.005)])
+def test_a_long_chain_keeps_the_sign_of_an_exponent(literal, term):
+    """A chain over 20,000 characters is split at its top-level operators before CPython parses it; the
+    sign of an exponent (.5e-3, which starts with a point) is not one of them: x + … + x (7000 terms) +
+    .5e-3*x at x = 1 is 7000.0005, not 6999.0005."""
+    from diffcli.core.evaluate import evaluate
+    from diffcli.core.parse import parse
+
+    text = " + ".join(["x"] * 7000) + f" + {literal}*x"
+    assert len(text) > 20_000
+    graph = parse(text)
+    assert evaluate(graph, {"x": 1.0})[graph.output] == 7000.0 + term
+
+
 def test_nothing_is_executed(tmp_path):
     target = tmp_path / "pwned"
     for text in (f"__import__('os').system('touch {target}')", f"exec('open(\"{target}\", \"w\")')"):
