@@ -263,6 +263,23 @@ def test_progress_only_on_a_terminal_and_without_colour_under_no_color(cli, tmp_
         assert err == ""
 
 
+def test_progress_counts_records_not_comment_or_blank_lines(cli, tmp_path, monkeypatch):
+    """Two records among comments and blank lines: the bar's total is 2 (its count reads the lines as
+    read_lines does: a line is nothing once its comment is cut)."""
+    from diffcli.tasks.files import count_lines
+
+    monkeypatch.setattr("diffcli.cli.runner.stderr_is_terminal", lambda: True)
+    path = tmp_path / "commented.txt"
+    path.write_text("# header\n\nx*z @ x=2 z=3\n   # indented comment\n\t\n"
+                    "x**2 @ x=1  # trailing comment\n# end\n")
+    assert count_lines(str(path)) == 2
+    code, out, err = cli("compare", "--file", str(path), *FAST)
+    assert code == 0 and len(out.strip().splitlines()) > 2
+    totals = set(re.findall(r"\d+/(\d+)", err))  # "0/2", "1/2", "2/2" as the bar advances
+    assert totals == {"2"}, err
+    assert count_lines("-") is None
+
+
 # ---------------------------------------------------------------- the real command line, in a shell
 
 def _generated_path(tmp_path):
