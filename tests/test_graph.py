@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 
-from diffcli.tasks.graph import graph_record, to_dot, to_mermaid
+from diffcli.render.graph import to_dot, to_mermaid
+from diffcli.tasks.graph import graph_record
 from diffcli.core.parse import parse
 
 from conftest import LECTURE

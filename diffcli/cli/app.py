@@ -12,30 +12,39 @@ expression file (``--file``) is run by :func:`diffcli.cli.runner.run_file`; see 
 from __future__ import annotations
 
 import contextlib
-
 import sys
 from dataclasses import dataclass
-from enum import Enum
 from typing import Annotated, List, Optional
 
 import typer
 
 from diffcli import __version__
-from diffcli.render.base import FORMATS
+from diffcli.render import base as render_base
 
 
-def _formats(name: str, first: tuple = ()) -> type:
-    """An option's choices: ``first`` (a command's own formats), then the record formats every command has."""
-    names = dict.fromkeys((*first, *FORMATS))
-    return Enum(name, {n: n for n in names}, type=str)
+def format_choices(own: tuple = ()) -> list[str]:
+    """A command's ``--format`` choices: ``own`` (formats of that command alone), then every format of the
+    render registry (:data:`diffcli.render.base.FORMATS`), read when the command runs."""
+    return list(dict.fromkeys((*own, *render_base.FORMATS)))
 
 
-Format = _formats("Format")
-GraphFormat = _formats("GraphFormat", ("dot", "mermaid"))
-"""``graph`` draws (dot, mermaid) besides the shared formats, which list its nodes."""
-DiffFormat = _formats("DiffFormat", ("text", "latex", "python"))
-"""``diff`` prints an expression (text, the default; ``table`` is the same), LaTeX or a Python function,
-besides the record formats."""
+def format_option(own: tuple = (), help: str = "Output format."):
+    """The ``--format``/``-f`` option of a command, checked against :func:`format_choices` when the command
+    runs, so that a format added to the registry is offered by every command without a change here.
+
+    A wrong name is a usage error listing the choices (exit 2), worded as click words a wrong choice.
+    """
+    def check(value: str) -> str:
+        choices = format_choices(own)
+        if value not in choices:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(map(repr, choices))}.")
+        return value
+
+    def complete(incomplete: str) -> list[str]:
+        return [name for name in format_choices(own) if name.startswith(incomplete)]
+
+    return typer.Option("--format", "-f", help=help, callback=check, autocompletion=complete,
+                        metavar="<" + "|".join(format_choices(own)) + ">")
 
 
 @dataclass
@@ -57,7 +66,7 @@ ExpressionArg = Annotated[Optional[str], typer.Argument(
     metavar="EXPR", help="Expression or ';'-separated program (omit it with --file).", show_default=False)]
 PointArg = Annotated[Optional[List[str]], typer.Argument(metavar="[NAME=VALUE]...",
                                                          help="The point, e.g. x=2 z=pi/4.", show_default=False)]
-FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+FormatOption = Annotated[str, format_option()]
 DigitsOption = Annotated[int, typer.Option("--digits", help="Significant digits of the reference.", min=1, max=1000)]
 TimingOption = Annotated[bool, typer.Option("--timing/--no-timing",
                                             help="Median timings (repeated runs); --no-timing runs once.")]
@@ -103,6 +112,22 @@ def _sigint_held():
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def write_file(path: str, content: str | bytes) -> None:
+    """Write a file a command makes besides its output (a plot image, a history): text as UTF-8, bytes as
+    they are.  A file that cannot be written is a usage error naming it."""
+    from diffcli.core.errors import UsageError
+
+    try:
+        if isinstance(content, bytes):
+            with open(path, "wb") as handle:
+                handle.write(content)
+        else:
+            with open(path, "w", encoding="utf-8", newline="") as handle:
+                handle.write(content)
+    except OSError as error:
+        raise UsageError(f"cannot write {path!r}: {error.strerror or error}") from None
 
 
 def note(message: str) -> None:

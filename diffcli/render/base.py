@@ -1,4 +1,20 @@
-"""Shared formatting: strict JSON, numbers, durations, tables (tabulate) and CSV.
+"""The one dispatch on the output format: a command supplies a :class:`View` of its record, and this module
+alone decides what ``table``, ``json``, ``jsonl``, ``csv``, ``markdown`` and ``latex`` make of it.
+
+:data:`FORMATS` is the registry of output formats, name → :class:`Format`; every command's ``--format``
+offers what it holds, so adding a format is a change here alone (see ARCHITECTURE.md).  A view is
+formatted by :func:`render`; what a view holds:
+
+- ``record``, the JSON document (``json``; one line of ``jsonl`` unless ``records`` gives the lines);
+- ``body``: text lines, :class:`Table` s and :class:`Figure` s in reading order.  ``table`` shows it all,
+  ``markdown`` and ``latex`` the tables alone;
+- ``csv``: a table with the numbers written exactly (default: the body's first table);
+- ``latex``: tables whose cells are LaTeX already (default: the body's tables, escaped by tabulate);
+- ``documents``: the whole text of formats one command has alone (graph's ``dot``, diff's ``python``), or
+  that it writes as a document rather than a table (diff's ``markdown``).
+
+Every part but ``record`` is a function, called only by the formats that show it: a ``json`` run never
+builds a table.  Renderers return text (or bytes, for image files); the command decides where it goes.
 
 JSON is strict: non-finite numbers become the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"`` so that
 ``jq`` reads it.
@@ -8,11 +24,133 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Iterable, Mapping
 
-FORMATS = ("table", "json", "jsonl", "csv", "markdown", "latex")
-_TABULATE_STYLE = {"table": "simple", "markdown": "github", "latex": "latex_booktabs", "latex_raw": "latex_raw"}
+_TABULATE_STYLE = {"table": "simple", "markdown": "github", "latex": "latex_booktabs",
+                   "latex_raw": "latex_raw"}
+
+
+# ---------------------------------------------------------------- views
+
+@dataclass(frozen=True)
+class Table:
+    """Column headers and rows of cells (text, except in CSV tables, where numbers may stay numbers)."""
+
+    headers: list
+    rows: list
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A drawing shown in the ``table`` format's text (a terminal plot); ``draw()`` runs only when shown."""
+
+    draw: Callable[[], str]
+
+
+def _nothing() -> list:
+    return []
+
+
+@dataclass(frozen=True)
+class View:
+    """What a command's record looks like, independently of the format (see the module docstring).
+
+    >>> view = View({"f": 1.5}, body=lambda: ["f = 1.5", "", Table(["x", "g"], [["1", "2"]])])
+    >>> print(render(view, "markdown"))
+    | x   | g   |
+    |-----|-----|
+    | 1   | 2   |
+    """
+
+    record: Any
+    body: Callable[[], list] = _nothing
+    csv: Callable[[], Table] | None = None
+    latex: Callable[[], list] | None = None
+    records: Callable[[], Iterable] | None = None
+    documents: Mapping[str, Callable[[], str]] = field(default_factory=dict)
+
+    def tables(self) -> list:
+        return [item for item in self.body() if isinstance(item, Table)]
+
+
+@dataclass(frozen=True)
+class Format:
+    """An output format: ``write(view)`` is the whole output of one run; ``figures`` says whether it draws
+    the view's figures (a command may show them elsewhere when it does not, as optimize does on stderr).
+
+    A format that streams an expression file (``--file``) also gives ``record(output, record)``, the text
+    of one record, written as soon as it is done, and optionally ``start(output)``, the text before the
+    first; ``output`` is the command's :class:`FileOutput`.  The others are written once the file is done.
+    """
+
+    write: Callable[[View], str]
+    figures: bool = False
+    record: Callable[[FileOutput, dict], str] | None = None
+    start: Callable[[FileOutput], str] | None = None
+
+
+def render(view: View, fmt: str) -> str:
+    """The text of ``view`` in format ``fmt``: the view's own document for that name, else the format's."""
+    document = view.documents.get(fmt)
+    if document is not None:
+        return document()
+    return FORMATS[fmt].write(view)
+
+
+def draws_figures(fmt: str) -> bool:
+    """Whether format ``fmt`` shows the figures of a view (terminal plots)."""
+    return fmt in FORMATS and FORMATS[fmt].figures
+
+
+def _table_text(view: View) -> str:
+    parts = []
+    for item in view.body():
+        if isinstance(item, Table):
+            parts.append(tabulate(item.headers, item.rows, "table"))
+        elif isinstance(item, Figure):
+            parts.append(item.draw())
+        else:
+            parts.append(item)
+    return "\n".join(parts)
+
+
+def _markdown_text(view: View) -> str:
+    """GitHub tables; a ``|`` inside a cell is escaped so that it cannot end the cell."""
+    return "\n\n".join(tabulate(t.headers, [[_markdown_cell(c) for c in row] for row in t.rows], "markdown")
+                       for t in view.tables())
+
+
+def _markdown_cell(cell):
+    return cell.replace("|", "\\|") if isinstance(cell, str) else cell
+
+
+def _latex_text(view: View) -> str:
+    if view.latex is not None:
+        return "\n\n".join(tabulate(t.headers, t.rows, "latex_raw") for t in view.latex())
+    return "\n\n".join(tabulate(t.headers, t.rows, "latex") for t in view.tables())
+
+
+def _csv_text(view: View) -> str:
+    table = view.csv() if view.csv is not None else view.tables()[0]
+    return csv_text(table.headers, table.rows)
+
+
+def _jsonl_text(view: View) -> str:
+    records = view.records() if view.records is not None else [view.record]
+    return "\n".join(to_json(record, indent=None) for record in records)
+
+
+FORMATS: dict[str, Format] = {
+    "table": Format(_table_text, figures=True),
+    "json": Format(lambda view: to_json(view.record)),
+    "jsonl": Format(_jsonl_text, record=lambda output, record: to_json(record, indent=None)),
+    "csv": Format(_csv_text, record=lambda output, record: csv_text(None, output.csv_rows(record)),
+                  start=lambda output: csv_text(output.csv_header, [])),
+    "markdown": Format(_markdown_text),
+    "latex": Format(_latex_text),
+}
+"""The output formats, in the order ``--help`` lists them; the first is every command's default."""
 
 
 # ---------------------------------------------------------------- JSON
@@ -28,29 +166,25 @@ def strict(value):
     return value
 
 
-def as_json(record, fmt: str) -> str | None:
-    """A record as ``json`` (indented) or ``jsonl`` (one line); None for the other formats, which each
-    command renders its own way."""
-    if fmt == "json":
-        return to_json(record)
-    if fmt == "jsonl":
-        return to_json(record, indent=None)
-    return None
-
-
 def to_json(record, indent: int | None = 2) -> str:
     return json.dumps(strict(record), indent=indent, allow_nan=False, ensure_ascii=False)
 
 
-# ---------------------------------------------------------------- numbers
+# ---------------------------------------------------------------- numbers and cells
 
 def number(value) -> str:
     """A float as the shortest text that reads back as the same double."""
     return "" if value is None else repr(float(value))
 
 
+def raw(value) -> str:
+    """A value exactly (``repr``) for CSV, empty for None."""
+    return "" if value is None else repr(value)
+
+
 def short_decimal(text, width: int = 22) -> str:
-    """A long decimal string cut to ``width`` characters with "…", keeping its exponent.
+    """A long decimal string cut to ``width`` characters with "…", keeping its exponent (JSON has all the
+    digits).
 
     >>> short_decimal("1.6993417021166355836935052e-17", 12)
     '1.6993417021…e-17'
@@ -77,6 +211,21 @@ def duration(seconds) -> str:
         if seconds >= scale:
             return f"{seconds / scale:.3g} {unit}"
     return f"{seconds / 1e-9:.3g} ns"
+
+
+def point_text(point: dict, separator: str = ", ") -> str:
+    """``x=2.0, z=3.0``: a point as the command line would give it."""
+    return separator.join(f"{name}={value!r}" for name, value in point.items())
+
+
+def heading(record: dict) -> list[str]:
+    """The first lines of a table: ``f = EXPR`` and ``at POINT:  f = VALUE``, then a blank line."""
+    return [f"f = {record['expression']}", f"at {point_text(record['point'])}:  f = {record['value']!r}", ""]
+
+
+def warning_lines(record: dict) -> list[str]:
+    """``warning: …`` lines for the record's warnings (a one-sided choice at a kink, say)."""
+    return [f"warning: {w}" for w in record.get("warnings", [])]
 
 
 def tabulate(headers, rows, fmt: str) -> str:
@@ -109,35 +258,34 @@ def shorten(text: str, width: int = 60) -> str:
 class FileOutput:
     """How a command writes the records of an expression file (``--file``, see :mod:`diffcli.tasks.files`).
 
-    ``jsonl`` and ``csv`` stream: one line (or a few CSV rows) per record, written as the record is done,
-    so an interrupted run leaves whole records.  ``json`` (an array of the records), ``table``,
-    ``markdown`` and ``latex`` are documents, written once the file is done.  A command gives the parts
-    that depend on its records: ``table(records, fmt)`` (``fmt`` is table, markdown or latex), the CSV
-    header, and ``csv_rows(record)``.
+    A streaming format (``jsonl``, ``csv``: see :class:`Format`) writes each record as it is done, so an
+    interrupted run leaves whole records; the others write ``view(records)`` once the file is done (its
+    ``record`` is the list of records, the ``json`` array).  A command gives that view, the CSV header and
+    ``csv_rows(record)``, the CSV rows of one record (the same columns for every line).
     """
 
-    table: Callable[[list, str], str]
+    view: Callable[[list], View]
     csv_header: tuple
     csv_rows: Callable[[dict], list]
 
     def streams(self, fmt: str) -> bool:
-        return fmt in ("jsonl", "csv")
+        return FORMATS[fmt].record is not None
 
     def start(self, fmt: str) -> str | None:
-        return csv_text(self.csv_header, []) if fmt == "csv" else None
+        start = FORMATS[fmt].start
+        return start(self) if start is not None else None
 
     def record(self, record: dict, fmt: str) -> str | None:
-        if fmt == "jsonl":
-            return to_json(record, indent=None)
-        if fmt == "csv":
-            return csv_text(None, self.csv_rows(record))
-        return None
+        write = FORMATS[fmt].record
+        return write(self, record) if write is not None else None
 
     def end(self, records: list, fmt: str) -> str | None:
-        if fmt == "json":
-            return to_json(records)
         if self.streams(fmt):
             return None
-        return self.table(records, fmt)
+        view = self.view(records)
+        if view.csv is None:
+            view = replace(view, csv=lambda: self.csv_table(records))
+        return render(view, fmt)
 
-
+    def csv_table(self, records: list) -> Table:
+        return Table(list(self.csv_header), [row for record in records for row in self.csv_rows(record)])

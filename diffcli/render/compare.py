@@ -1,27 +1,44 @@
-"""Rendering of ``compare`` records (see :func:`diffcli.tasks.compare.compare`)."""
+"""The view of ``compare`` records (see :func:`diffcli.tasks.compare.compare`) and of their expression
+files."""
 
 from __future__ import annotations
 
-from diffcli.render.base import FileOutput, as_json, csv_text, duration, error_number, number, short_decimal, shorten, tabulate
+from functools import partial
+
+from diffcli.render.base import (
+    FileOutput,
+    Table,
+    View,
+    duration,
+    error_number,
+    heading,
+    number,
+    point_text,
+    raw,
+    short_decimal,
+    shorten,
+)
+from diffcli.render.base import render as render_view
 
 WIDE_LAYOUT_MAX_VARIABLES = 3
 """Up to this many variables the compare table has one row per method; beyond, one row per partial."""
 
 
+def view(record: dict) -> View:
+    """A ``compare`` record: the methods against the reference, one row per method (or per partial)."""
+    return View(record, body=partial(_body, record), csv=partial(_csv_table, record))
+
+
 def render(record: dict, fmt: str = "table") -> str:
-    """Render a ``compare`` record (see :func:`diffcli.tasks.compare.compare`)."""
-    text = as_json(record, fmt)
-    if text is not None:
-        return text
+    """Render a ``compare`` record (see :func:`diffcli.tasks.compare.compare`) in format ``fmt``."""
+    return render_view(view(record), fmt)
+
+
+def _body(record: dict) -> list:
     names = list(record["point"])
-    if fmt == "csv":
-        return _comparecsv_text(record, names)
-    headers, rows = (_compare_wide if len(names) <= WIDE_LAYOUT_MAX_VARIABLES else _compare_long)(record, names)
-    table = tabulate(headers, rows, fmt)
-    if fmt != "table":
-        return table
-    point = ", ".join(f"{k}={v!r}" for k, v in record["point"].items())
-    lines = [f"f = {record['expression']}", f"at {point}:  f = {record['value']!r}", "", table]
+    layout = _compare_wide if len(names) <= WIDE_LAYOUT_MAX_VARIABLES else _compare_long
+    headers, rows = layout(record, names)
+    lines = [*heading(record), Table(headers, rows)]
     reference = record["reference"]
     if reference.get("error"):
         lines.append(f"\nreference: {reference['error']}")
@@ -30,7 +47,7 @@ def render(record: dict, fmt: str = "table") -> str:
     shared = record.get("warnings", [])
     lines += [f"warning: {w}" for w in shared]
     lines += [f"warning: {w}" for row in record["methods"] for w in row["warnings"] if w not in shared]
-    return "\n".join(lines)
+    return lines
 
 
 def _estimated(record) -> bool:
@@ -48,11 +65,6 @@ def _reference_label(record) -> str:
     return f"reference (mpmath, {record['reference']['digits']} digits)"
 
 
-def _short(text) -> str:
-    """A reference value cut to 22 characters for the table, exponent kept (JSON has all the digits)."""
-    return short_decimal(text, 22)
-
-
 def _compare_wide(record, names):
     estimated = _estimated(record)
     per_name = 4 if estimated else 3
@@ -63,7 +75,7 @@ def _compare_wide(record, names):
     reference = record["reference"]
     rows = [[_reference_label(record)]
             + [cell for name in names
-               for cell in [_short((reference.get("gradient") or {}).get(name))] + [""] * (per_name - 1)]
+               for cell in [short_decimal((reference.get("gradient") or {}).get(name))] + [""] * (per_name - 1)]
             + ["", "", "", ""]]
     notes = False
     for row in record["methods"]:
@@ -94,7 +106,7 @@ def _compare_long(record, names):
     headers = ["method", "variable", "∂f/∂variable", "abs error"] + (["est. error"] if estimated else []) \
         + ["rel error", "f evals", "setup", "time", "× f", "error"]
     reference = record["reference"]
-    rows = [[_reference_label(record) if i == 0 else "", name, _short((reference.get("gradient") or {}).get(name))]
+    rows = [[_reference_label(record) if i == 0 else "", name, short_decimal((reference.get("gradient") or {}).get(name))]
             + [""] * (len(headers) - 3) for i, name in enumerate(names)]
     for row in record["methods"]:
         for i, name in enumerate(names):
@@ -113,7 +125,8 @@ def _compare_long(record, names):
     return headers, rows
 
 
-def _comparecsv_text(record, names) -> str:
+def _csv_table(record) -> Table:
+    names = list(record["point"])
     estimated = _estimated(record)
     headers = ["method"]
     for name in names:
@@ -128,25 +141,25 @@ def _comparecsv_text(record, names) -> str:
     for row in record["methods"]:
         cells = [row["method"]]
         for name in names:
-            cells += [_raw((row["gradient"] or {}).get(name)), _raw((row["abs_error"] or {}).get(name)),
-                      _raw((row["rel_error"] or {}).get(name))]
+            cells += [raw((row["gradient"] or {}).get(name)), raw((row["abs_error"] or {}).get(name)),
+                      raw((row["rel_error"] or {}).get(name))]
             if estimated:
-                cells.append(_raw((row.get("error_estimate") or {}).get(name)))
+                cells.append(raw((row.get("error_estimate") or {}).get(name)))
         cost = row["seconds"] / record["f_seconds"] if row["seconds"] and record["f_seconds"] else None
-        cells += [_raw(row["max_rel_error"]), row["evaluations"], _raw(row["setup_seconds"]), _raw(row["seconds"]),
-                  _raw(cost), row["error"] or ""]
+        cells += [raw(row["max_rel_error"]), row["evaluations"], raw(row["setup_seconds"]), raw(row["seconds"]),
+                  raw(cost), row["error"] or ""]
         rows.append(cells)
-    return csv_text(headers, rows)
-
-
-def _raw(value) -> str:
-    return "" if value is None else repr(value)
+    return Table(headers, rows)
 
 
 # ---------------------------------------------------------------- expression files (--file)
 
-def file_table(records: list, fmt: str) -> str:
-    """One row per line of the file: the point, f, and each method's max relative error."""
+def file_view(records: list) -> View:
+    """An expression file's records: one row per line, the point, f, and each method's max relative error."""
+    return View(records, body=partial(_file_body, records))
+
+
+def _file_body(records: list) -> list:
     methods = list(dict.fromkeys(m["method"] for r in records if "methods" in r for m in r["methods"]))
     headers = ["line", "expression", "point", "f", *methods, "error"]
     rows = []
@@ -158,17 +171,10 @@ def file_table(records: list, fmt: str) -> str:
         errors = {row["method"]: ("error" if row["error"] else error_number(row["max_rel_error"]))
                   for row in record["methods"]}
         problem = shorten(record["reference"].get("error") or "")
-        rows.append([str(record["line"]), shorten(record["expression"]), _point_text(record["point"]),
+        rows.append([str(record["line"]), shorten(record["expression"]), point_text(record["point"], " "),
                      number(record["value"])] + [errors.get(m, "") for m in methods] + [problem])
-    table = tabulate(headers, rows, fmt)
-    if fmt == "table":
-        return "max relative error of each method against the reference (--format jsonl has every field)\n\n" \
-            + table
-    return table
-
-
-def _point_text(point: dict) -> str:
-    return " ".join(f"{name}={value!r}" for name, value in point.items())
+    return ["max relative error of each method against the reference (--format jsonl has every field)", "",
+            Table(headers, rows)]
 
 
 FILE_CSV_HEADER = ("line", "expression", "point", "value", "method", "variable", "derivative", "reference",
@@ -180,19 +186,19 @@ def file_csv_rows(record: dict) -> list:
     line = record["line"]
     if "error" in record:
         return [[line, record["expression"]] + [""] * (len(FILE_CSV_HEADER) - 3) + [record["error"]]]
-    head = [line, record["expression"], _point_text(record["point"]), _raw(record["value"])]
+    head = [line, record["expression"], point_text(record["point"], " "), raw(record["value"])]
     reference = record["reference"].get("gradient") or {}
     rows = []
     for row in record["methods"]:
-        cost = [_raw(row["max_rel_error"]), row["evaluations"], _raw(row["setup_seconds"]), _raw(row["seconds"])]
+        cost = [raw(row["max_rel_error"]), row["evaluations"], raw(row["setup_seconds"]), raw(row["seconds"])]
         if row["error"]:
             rows.append(head + [row["method"], "", "", "", "", ""] + cost + [row["error"]])
             continue
         for name, value in row["gradient"].items():
-            rows.append(head + [row["method"], name, _raw(value), reference.get(name) or "",
-                                _raw((row["abs_error"] or {}).get(name)), _raw((row["rel_error"] or {}).get(name))]
+            rows.append(head + [row["method"], name, raw(value), reference.get(name) or "",
+                                raw((row["abs_error"] or {}).get(name)), raw((row["rel_error"] or {}).get(name))]
                         + cost + [record["reference"].get("error") or ""])
     return rows
 
 
-FILE_OUTPUT = FileOutput(table=file_table, csv_header=FILE_CSV_HEADER, csv_rows=file_csv_rows)
+FILE_OUTPUT = FileOutput(view=file_view, csv_header=FILE_CSV_HEADER, csv_rows=file_csv_rows)

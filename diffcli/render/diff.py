@@ -1,8 +1,12 @@
-"""Rendering of ``diff`` records (see :func:`diffcli.tasks.compare.derivative`)."""
+"""The view of ``diff`` records (see :func:`diffcli.tasks.derivative.derivative`) and of their expression
+files."""
 
 from __future__ import annotations
 
-from diffcli.render.base import FileOutput, as_json, csv_text, shorten, tabulate
+from functools import partial
+
+from diffcli.render.base import FileOutput, Table, View, shorten
+from diffcli.render.base import render as render_view
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -22,24 +26,32 @@ def operator(record: dict) -> str:
     return f"{top}/{bottom}"
 
 
-def render(record: dict, fmt: str = "table") -> str:
-    """Render a ``diff`` record: ``{"expression", "wrt", "order", "variables", "derivative", "latex",
-    "python"}``; ``text`` and ``table`` print the derivative expression."""
-    text = as_json(record, fmt)
-    if text is not None:
-        return text
-    if fmt == "latex":
-        return record["latex"]
-    if fmt == "python":
-        return record["python"]
-    if fmt == "csv":
-        return csv_text(["expression", "wrt", "order", "derivative"],
-                        [[record["expression"], record["wrt"], record.get("order", 1), record["derivative"]]])
-    if fmt == "markdown":
-        return f"{operator(record)} `{record['expression']}` = `{record['derivative']}`"
-    if record.get("steps") is not None:
-        return steps_text(record)
-    return record["derivative"]
+def view(record: dict) -> View:
+    """A ``diff`` record (``{"expression", "wrt", "order", "variables", "derivative", "latex", "python"}``):
+    ``table`` and ``text`` print the derivative (or, with ``steps``, the derivation), ``latex`` and
+    ``python`` are the record's own texts, ``markdown`` one line naming the operator."""
+    text = partial(_text, record)
+    return View(record, body=lambda: [text()], csv=partial(_csv_table, record),
+                documents={"text": text, "latex": lambda: record["latex"], "python": lambda: record["python"],
+                           "markdown": partial(_markdown, record)})
+
+
+def render(record: dict, fmt: str = "text") -> str:
+    """Render a ``diff`` record in format ``fmt`` (see :func:`view`)."""
+    return render_view(view(record), fmt)
+
+
+def _text(record: dict) -> str:
+    return steps_text(record) if record.get("steps") is not None else record["derivative"]
+
+
+def _markdown(record: dict) -> str:
+    return f"{operator(record)} `{record['expression']}` = `{record['derivative']}`"
+
+
+def _csv_table(record: dict) -> Table:
+    return Table(["expression", "wrt", "order", "derivative"],
+                 [[record["expression"], record["wrt"], record.get("order", 1), record["derivative"]]])
 
 
 def steps_text(record: dict) -> str:
@@ -54,10 +66,15 @@ def steps_text(record: dict) -> str:
 
 # ---------------------------------------------------------------- expression files (--file)
 
-def file_table(records: list, fmt: str) -> str:
-    """One row per line of the file: the expression and its derivative (LaTeX in ``latex``), or the error."""
+def file_view(records: list) -> View:
+    """An expression file's records: one row per line, the expression and its derivative (LaTeX in
+    ``latex``), or the error."""
+    return View(records, body=lambda: [_file_table(records, latex=False)],
+                latex=lambda: [_file_table(records, latex=True)])
+
+
+def _file_table(records: list, latex: bool) -> Table:
     wrt = next((r["wrt"] for r in records if "wrt" in r), "")
-    latex = fmt == "latex"
     text = _latex_text if latex else str
     headers = ["line", "expression", rf"$\partial/\partial {wrt}$" if latex else f"∂/∂{wrt}", "error"]
     rows = []
@@ -67,7 +84,7 @@ def file_table(records: list, fmt: str) -> str:
             rows.append(row + ["", text(shorten(record["error"]))])
         else:
             rows.append(row + [f"${record['latex']}$" if latex else record["derivative"], ""])
-    return tabulate(headers, rows, "latex_raw" if latex else fmt)
+    return Table(headers, rows)
 
 
 _LATEX_SPECIAL = {c: "\\" + c for c in "&%$#_{}"}
@@ -84,5 +101,5 @@ def file_csv_rows(record: dict) -> list:
     return [[record["line"], record["expression"], record["wrt"], record["derivative"], ""]]
 
 
-FILE_OUTPUT = FileOutput(table=file_table, csv_header=("line", "expression", "wrt", "derivative", "error"),
+FILE_OUTPUT = FileOutput(view=file_view, csv_header=("line", "expression", "wrt", "derivative", "error"),
                          csv_rows=file_csv_rows)

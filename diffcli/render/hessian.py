@@ -1,15 +1,32 @@
-"""Rendering of ``hessian`` records (see :func:`diffcli.tasks.hessian.hessian`): one row per entry ∂²f/∂xi∂xj,
-the reference and each method side by side, as ``compare`` does for the gradient."""
+"""The view of ``hessian`` records (see :func:`diffcli.tasks.hessian.hessian`): one row per entry
+∂²f/∂xi∂xj, the reference and each method side by side, as ``compare`` does for the gradient."""
 
 from __future__ import annotations
 
-from diffcli.render.base import as_json, csv_text, duration, error_number, number, tabulate
+from functools import partial
+
+from diffcli.render.base import (
+    Table,
+    View,
+    duration,
+    error_number,
+    heading,
+    number,
+    raw,
+    short_decimal,
+    warning_lines,
+)
+from diffcli.render.base import render as render_view
 
 
-def _short(text) -> str:
-    if text is None:
-        return ""
-    return text if len(text) <= 22 else text[:22] + "…"
+def view(record: dict) -> View:
+    """A ``hessian`` record: the entries against the reference, then each method's cost and status."""
+    return View(record, body=partial(_body, record), csv=partial(_csv_table, record))
+
+
+def render(record: dict, fmt: str = "table") -> str:
+    """Render a ``hessian`` record in format ``fmt`` (see :func:`view`)."""
+    return render_view(view(record), fmt)
 
 
 def _entry_label(names, i, j) -> str:
@@ -18,54 +35,59 @@ def _entry_label(names, i, j) -> str:
     return f"∂²f/∂{names[i]}∂{names[j]}"
 
 
-def render(record: dict, fmt: str = "table") -> str:
-    """Render a ``hessian`` record."""
-    text = as_json(record, fmt)
-    if text is not None:
-        return text
+def _cells(record: dict) -> list:
+    size = len(record["variables"])
+    return [(i, j) for i in range(size) for j in range(size)]
+
+
+def _body(record: dict) -> list:
     names = record["variables"]
     reference = record["reference"]
-    cells = [(i, j) for i in range(len(names)) for j in range(len(names))]
-    if fmt == "csv":
-        headers = ["entry", "i", "j", "reference"]
-        for row in record["methods"]:
-            headers += [row["method"], f"rel_error_{row['method']}"]
-        rows = []
-        for i, j in cells:
-            line = [f"d2f/d{names[i]}d{names[j]}", names[i], names[j],
-                    (reference["hessian"] or [[None] * len(names)] * len(names))[i][j] or ""]
-            for row in record["methods"]:
-                line += [_raw(row["hessian"][i][j]) if row["hessian"] else "",
-                         _raw(row["rel_error"][i][j]) if row["rel_error"] else ""]
-            rows.append(line)
-        return csv_text(headers, rows)
     headers = ["entry", f"reference (mpmath, {reference['digits']} digits)"]
     for row in record["methods"]:
         headers += [row["method"], "rel error"]
     rows = []
-    for i, j in cells:
-        line = [_entry_label(names, i, j), _short(reference["hessian"][i][j]) if reference["hessian"] else ""]
+    for i, j in _cells(record):
+        line = [_entry_label(names, i, j),
+                short_decimal(reference["hessian"][i][j]) if reference["hessian"] else ""]
         for row in record["methods"]:
             line += [number(row["hessian"][i][j]) if row["hessian"] else "",
                      error_number(row["rel_error"][i][j]) if row["rel_error"] else ""]
         rows.append(line)
-    table = tabulate(headers, rows, fmt)
-    if fmt != "table":
-        return table
-    point = ", ".join(f"{k}={v!r}" for k, v in record["point"].items())
-    lines = [f"f = {record['expression']}", f"at {point}:  f = {record['value']!r}", "", table, ""]
-    for row in record["methods"]:
-        cost = "" if row["passes"] is None else f"{row['passes']} pass{'es' if row['passes'] != 1 else ''} of f"
-        timing = f", setup {duration(row['setup_seconds'])}, time {duration(row['seconds'])}" \
-            if row["seconds"] is not None else ""
-        status = f"error: {row['error']}" if row["error"] else \
-            f"max rel error {error_number(row['max_rel_error'])}" if row["max_rel_error"] is not None else "ok"
-        lines.append(f"{row['method']}: {cost}{timing}; {status}")
+    lines = [*heading(record), Table(headers, rows), ""]
+    lines += [_method_line(row) for row in record["methods"]]
     if reference.get("error"):
         lines.append(f"reference: {reference['error']}")
-    lines += [f"warning: {w}" for w in record.get("warnings", [])]
-    return "\n".join(lines)
+    return lines + warning_lines(record)
 
 
-def _raw(value) -> str:
-    return "" if value is None else repr(value)
+def _method_line(row: dict) -> str:
+    """``symbolic: 0 passes of f, setup …, time …; max rel error …``"""
+    passes = row["passes"]
+    cost = "" if passes is None else f"{passes} pass{'es' if passes != 1 else ''} of f"
+    timing = f", setup {duration(row['setup_seconds'])}, time {duration(row['seconds'])}" \
+        if row["seconds"] is not None else ""
+    if row["error"]:
+        status = f"error: {row['error']}"
+    elif row["max_rel_error"] is not None:
+        status = f"max rel error {error_number(row['max_rel_error'])}"
+    else:
+        status = "ok"
+    return f"{row['method']}: {cost}{timing}; {status}"
+
+
+def _csv_table(record: dict) -> Table:
+    names = record["variables"]
+    reference = record["reference"]
+    headers = ["entry", "i", "j", "reference"]
+    for row in record["methods"]:
+        headers += [row["method"], f"rel_error_{row['method']}"]
+    rows = []
+    for i, j in _cells(record):
+        line = [f"d2f/d{names[i]}d{names[j]}", names[i], names[j],
+                (reference["hessian"] or [[None] * len(names)] * len(names))[i][j] or ""]
+        for row in record["methods"]:
+            line += [raw(row["hessian"][i][j]) if row["hessian"] else "",
+                     raw(row["rel_error"][i][j]) if row["rel_error"] else ""]
+        rows.append(line)
+    return Table(headers, rows)

@@ -1,33 +1,40 @@
-"""Rendering of ``optimize`` records (see :func:`diffcli.tasks.optimize.optimize`): the ranked table, the loss
-history as CSV, and the convergence plot."""
+"""The view of ``optimize`` records (see :func:`diffcli.tasks.optimize.optimize`): the ranked table, the loss
+history as CSV, and the convergence plot (terminal text, or image bytes that the command writes)."""
 
 from __future__ import annotations
 
 import math
+from functools import partial
+from typing import Callable
 
 from diffcli.render import plot
-from diffcli.render.base import as_json, csv_text, duration, number, tabulate
+from diffcli.render.base import Figure, Table, View, csv_text, duration, number, raw
+from diffcli.render.base import render as render_view
 
 WIDE_LAYOUT_MAX_PARAMETERS = 4
 """Up to this many parameters the table has a column per parameter; beyond, one column lists them all."""
 
 
-def render(record: dict, fmt: str = "table") -> str:
-    """Render an ``optimize`` record (without its ``history``, which :func:`history_csv` writes)."""
-    record = {k: v for k, v in record.items() if k != "history"}
-    text = as_json(record, fmt)
-    if text is not None:
-        return text
-    if fmt == "csv":
-        return _csv(record)
-    headers, rows = _table(record)
-    table = tabulate(headers, rows, fmt)
-    if fmt != "table":
-        return table
-    lines = [*_heading(record), "", table, ""]
+def view(record: dict, figure: Callable[[], str] | None = None) -> View:
+    """An ``optimize`` record without its ``history`` (which :func:`history_csv` writes): the settings, the
+    ranked table and why each optimizer stopped; ``figure`` draws a terminal plot that ends the text (see
+    :func:`plot_terminal`)."""
+    summary = {k: v for k, v in record.items() if k != "history"}
+    return View(summary, body=partial(_body, summary, figure), csv=partial(_csv_table, summary))
+
+
+def render(record: dict, fmt: str = "table", figure: Callable[[], str] | None = None) -> str:
+    """Render an ``optimize`` record in format ``fmt`` (see :func:`view`)."""
+    return render_view(view(record, figure), fmt)
+
+
+def _body(record: dict, figure: Callable[[], str] | None) -> list:
     width = max(len(row["optimizer"]) for row in record["optimizers"])
+    lines = [*_heading(record), "", _table(record), ""]
     lines += [f"{row['optimizer']:<{width}}  {row['stop']}: {row['message']}" for row in record["optimizers"]]
-    return "\n".join(lines)
+    if figure is not None:
+        lines += ["", Figure(figure)]
+    return lines
 
 
 def _loss(value) -> str:
@@ -61,7 +68,7 @@ def _heading(record: dict) -> list[str]:
     return lines
 
 
-def _table(record: dict):
+def _table(record: dict) -> Table:
     names = record["parameters"]
     wide = len(names) <= WIDE_LAYOUT_MAX_PARAMETERS
     restarts = bool(record["settings"]["restarts"])
@@ -95,14 +102,10 @@ def _table(record: dict):
             cells += [str(row["gradient_evaluations"]), duration(row["seconds"])]
         cells.append(row["stop"])
         rows.append(cells)
-    return headers, rows
+    return Table(headers, rows)
 
 
-def _raw(value) -> str:
-    return "" if value is None else repr(value)
-
-
-def _csv(record: dict) -> str:
+def _csv_table(record: dict) -> Table:
     names = record["parameters"]
     headers = ["rank", "optimizer", "loss", *[f"param_{n}" for n in names], "gradient_norm", "steps",
                "gradient_evaluations", "seconds", "stop", "message", "validation_loss", "best_step",
@@ -110,12 +113,12 @@ def _csv(record: dict) -> str:
     rows = []
     for row in record["optimizers"]:
         spread = row.get("restarts") or {}
-        rows.append([row["rank"], row["optimizer"], _raw(row["loss"]), *[_raw(row["parameters"][n]) for n in names],
-                     _raw(row["gradient_norm"]), row["steps"], row["gradient_evaluations"], _raw(row["seconds"]),
-                     row["stop"], row["message"], _raw(row.get("validation_loss")), _raw(row.get("best_step")),
-                     _raw(spread.get("best")), _raw(spread.get("median")), _raw(spread.get("worst")),
-                     _raw(spread.get("failed"))])
-    return csv_text(headers, rows)
+        rows.append([row["rank"], row["optimizer"], raw(row["loss"]), *[raw(row["parameters"][n]) for n in names],
+                     raw(row["gradient_norm"]), row["steps"], row["gradient_evaluations"], raw(row["seconds"]),
+                     row["stop"], row["message"], raw(row.get("validation_loss")), raw(row.get("best_step")),
+                     raw(spread.get("best")), raw(spread.get("median")), raw(spread.get("worst")),
+                     raw(spread.get("failed"))])
+    return Table(headers, rows)
 
 
 # ---------------------------------------------------------------- history and plot
@@ -129,7 +132,7 @@ def history_csv(record: dict) -> str:
     for series in record["history"]:
         checks = {int(step): loss for step, loss in series["validation"]}
         for step, loss in enumerate(series["loss"]):
-            rows.append([series["optimizer"], series["run"], step, repr(loss), _raw(checks.get(step))])
+            rows.append([series["optimizer"], series["run"], step, repr(loss), raw(checks.get(step))])
     return csv_text(["optimizer", "run", "step", "loss", "validation_loss"], rows)
 
 

@@ -1,4 +1,4 @@
-"""Rendering of ``--points`` batch records (see :func:`diffcli.tasks.points.batch`).
+"""The view of ``--points`` records (see :func:`diffcli.tasks.points.at_points`).
 
 ``table``/``markdown``/``latex`` summarise each method over all points; ``json`` is that summary;
 ``jsonl`` and ``csv`` give one record per point (value and each method's gradient; ``null``/empty where a
@@ -8,36 +8,42 @@ method failed at that point).
 from __future__ import annotations
 
 import math
+from functools import partial
 
-from diffcli.render.base import csv_text, duration, error_number, tabulate, to_json
+from diffcli.render.base import Table, View, duration, error_number, raw
+from diffcli.render.base import render as render_view
 
 _SUMMARY_KEYS = ("expression", "points", "variables", "f_seconds", "reference", "methods")
 
 
+def view(record: dict) -> View:
+    """A ``--points`` record: the summary of each method (``json`` is that summary); ``jsonl`` and ``csv``
+    give the points."""
+    return View({key: record[key] for key in _SUMMARY_KEYS}, body=partial(_body, record),
+                csv=partial(_csv_table, record), records=partial(points, record))
+
+
 def render(record: dict, fmt: str = "table") -> str:
-    if fmt == "json":
-        return to_json({key: record[key] for key in _SUMMARY_KEYS})
-    if fmt == "jsonl":
-        return "\n".join(to_json(point, indent=None) for point in points(record))
-    if fmt == "csv":
-        return _csv(record)
+    """Render a ``--points`` record in format ``fmt`` (see :func:`view`)."""
+    return render_view(view(record), fmt)
+
+
+def _body(record: dict) -> list:
     headers = ["method", "points", "failed", "max rel error (sample)", "setup", "time (all points)",
                "per point", "× f", "error"]
     rows = []
     for row in record["methods"]:
         cost = row["seconds"] / record["f_seconds"] if row["seconds"] and record["f_seconds"] else None
-        rows.append([row["method"], str(record["points"]), "" if row["failed_points"] is None else
-                     str(row["failed_points"]), error_number(row["max_rel_error"]), duration(row["setup_seconds"]),
-                     duration(row["seconds"]), duration(row["seconds_per_point"]),
-                     "" if cost is None else f"{cost:.2g}", row["error"] or ""])
-    table = tabulate(headers, rows, fmt)
-    if fmt != "table":
-        return table
+        failed = "" if row["failed_points"] is None else str(row["failed_points"])
+        rows.append([row["method"], str(record["points"]), failed, error_number(row["max_rel_error"]),
+                     duration(row["setup_seconds"]), duration(row["seconds"]),
+                     duration(row["seconds_per_point"]), "" if cost is None else f"{cost:.2g}",
+                     row["error"] or ""])
     sample = record["reference"]
-    return "\n".join([f"f = {record['expression']}",
-                      f"{record['points']} points; f on all of them: {duration(record['f_seconds']) or '-'}; "
-                      f"reference ({sample['digits']} digits) at points {', '.join(map(str, sample['computed']))}",
-                      "", table])
+    return [f"f = {record['expression']}",
+            f"{record['points']} points; f on all of them: {duration(record['f_seconds']) or '-'}; "
+            f"reference ({sample['digits']} digits) at points {', '.join(map(str, sample['computed']))}",
+            "", Table(headers, rows)]
 
 
 def _number(value):
@@ -59,16 +65,15 @@ def points(record: dict):
                "value": _number(record["values"][index]), "gradient": gradients}
 
 
-def _csv(record: dict) -> str:
+def _csv_table(record: dict) -> Table:
     names = record["variables"]
     methods = list(record["gradients"])
     headers = ["index", *names, "value", *[f"{m}:d_{n}" for m in methods for n in names]]
     rows = []
     for point in points(record):
-        cells = [point["index"], *[repr(v) for v in (point["point"] or {}).values()],
-                 "" if point["value"] is None else repr(point["value"])]
+        cells = [point["index"], *[repr(v) for v in (point["point"] or {}).values()], raw(point["value"])]
         for m in methods:
             g = point["gradient"][m]
             cells += [repr(g[n]) if g else "" for n in names]
         rows.append(cells)
-    return csv_text(headers, rows)
+    return Table(headers, rows)

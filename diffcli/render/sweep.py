@@ -1,47 +1,63 @@
-"""Rendering of ``eps-sweep`` records (see :func:`diffcli.tasks.sweep.sweep`): tables, the terminal plot (plotext)
-and the plot file (matplotlib).  Both plotting libraries are optional (``pip install 'diffcli[plot]'``)."""
+"""The view of ``eps-sweep`` records (see :func:`diffcli.tasks.sweep.sweep`): tables, the terminal plot (plotext)
+and the plot image (matplotlib).  Both plotting libraries are optional (``pip install 'diffcli[plot]'``)."""
 
 from __future__ import annotations
 
+from functools import partial
 
 from diffcli.core.errors import UsageError
-from diffcli.render.base import FileOutput, as_json, csv_text, error_number, number, short_decimal, shorten, tabulate
+from diffcli.render.base import (
+    Figure,
+    FileOutput,
+    Table,
+    View,
+    error_number,
+    number,
+    point_text,
+    raw,
+    short_decimal,
+    shorten,
+    warning_lines,
+)
+from diffcli.render.base import render as render_view
 
 ZERO_FLOOR = 1e-17
 """A relative error of exactly 0 is drawn here (a log scale has no 0)."""
 
 
+def view(record: dict, plot: bool = True, width: int = 100) -> View:
+    """A sweep record: the steps, the summary of each scheme, and with ``plot`` the terminal plot in the text
+    (or a note on how to get it when plotext is not installed)."""
+    return View(record, body=partial(_body, record, plot, width), csv=partial(_csv_table, record))
+
 
 def render(record: dict, fmt: str = "table", plot: bool = True, width: int = 100) -> str:
-    """Render a sweep record; the table format ends with the summary and, with ``plot``, the terminal plot
-    (or a note on how to get it when plotext is not installed)."""
-    text = as_json(record, fmt)
-    if text is not None:
-        return text
-    if fmt == "csv":
-        return _csv(record)
-    headers, rows = _steps_table(record)
-    summary_headers, summary_rows = _summary_table(record)
-    if fmt != "table":
-        return tabulate(headers, rows, fmt) + "\n\n" + tabulate(summary_headers, summary_rows, fmt)
-    point = ", ".join(f"{k}={v!r}" for k, v in record["point"].items())
+    """Render a sweep record in format ``fmt`` (see :func:`view`)."""
+    return render_view(view(record, plot=plot, width=width), fmt)
+
+
+def _body(record: dict, plot: bool, width: int) -> list:
     reference = record["reference"]
     lines = [f"f = {record['expression']}",
-             f"∂f/∂{record['wrt']} at {point}:  reference {short_decimal(reference['derivative'], 24)} "
-             f"(mpmath, {reference['digits']} digits)", "",
-             tabulate(headers, rows, fmt), "",
+             f"∂f/∂{record['wrt']} at {point_text(record['point'])}:  reference "
+             f"{short_decimal(reference['derivative'], 24)} (mpmath, {reference['digits']} digits)", "",
+             _steps_table(record), "",
              "—: no estimate (x + h == x in floating point, or a stencil point outside the domain)", "",
-             tabulate(summary_headers, summary_rows, fmt), "",
+             _summary_table(record), "",
              "model: the predicted error, truncation C·h^p (C from f's derivatives, in mpmath) plus round-off "
              "R·eps·|f|/h; it is smallest at h*."]
     lines += [f"{scheme}: {row['error']}" for scheme, row in _refusals(record)]
-    lines += [f"warning: {w}" for w in record.get("warnings", [])]
+    lines += warning_lines(record)
     if plot:
-        try:
-            lines += ["", terminal_plot(record, width=width)]
-        except UsageError as error:
-            lines += ["", f"(no terminal plot: {error.message})"]
-    return "\n".join(lines)
+        lines += ["", Figure(partial(_plot_or_note, record, width))]
+    return lines
+
+
+def _plot_or_note(record: dict, width: int) -> str:
+    try:
+        return terminal_plot(record, width=width)
+    except UsageError as error:
+        return f"(no terminal plot: {error.message})"
 
 
 def _refusals(record):
@@ -66,7 +82,7 @@ def _steps_table(record):
             else:
                 cells += [number(cell["estimate"]), error_number(cell["rel_error"])]
         rows.append(cells)
-    return headers, rows
+    return Table(headers, rows)
 
 
 def _summary_table(record):
@@ -78,10 +94,10 @@ def _summary_table(record):
                      f"{best['h']:.3g}" if best else "", error_number(best["rel_error"]) if best else "",
                      model["formula"], f"{model['C']:.3g}" if model["C"] is not None else "",
                      f"{model['h_optimal']:.3g}" if model["h_optimal"] else ""])
-    return headers, rows
+    return Table(headers, rows)
 
 
-def _csv(record) -> str:
+def _csv_table(record) -> Table:
     headers = ["h"]
     for scheme in record["schemes"]:
         headers += [f"{scheme}_estimate", f"{scheme}_rel_error", f"{scheme}_predicted"]
@@ -90,13 +106,9 @@ def _csv(record) -> str:
         cells = [repr(row["h"])]
         for scheme in record["schemes"]:
             cell = row[scheme]
-            cells += [_raw(cell["estimate"]), _raw(cell["rel_error"]), _raw(cell["predicted"])]
+            cells += [raw(cell["estimate"]), raw(cell["rel_error"]), raw(cell["predicted"])]
         rows.append(cells)
-    return csv_text(headers, rows)
-
-
-def _raw(value) -> str:
-    return "" if value is None else repr(value)
+    return Table(headers, rows)
 
 
 # ---------------------------------------------------------------- plots
@@ -146,30 +158,27 @@ def terminal_plot(record: dict, width: int = 100, height: int = 28) -> str:
                     ylog=True, width=width, height=height, color=False)
 
 
-def save_plot(record: dict, path: str) -> str:
-    """Write the log-log plot to ``path`` (.png, .svg or .pdf) with matplotlib, by :mod:`.plot`; returns the
-    path.  Raises UsageError for another suffix, or when matplotlib is not installed."""
-    from diffcli.render.plot import Series, image, image_format
+def plot_image(record: dict, fmt: str) -> bytes:
+    """The log-log plot as PNG, SVG or PDF bytes (matplotlib, by :mod:`.plot`), the rule-of-thumb step of each
+    scheme starred; the command writes them.  Raises UsageError when matplotlib is not installed."""
+    from diffcli.render.plot import Series, image
 
-    fmt = image_format(path)
     stars = [Series("", [rule["h"]], [max(rule["rel_error"], ZERO_FLOOR)], marker="*", joined=False, group=scheme)
              for scheme, rule in record["rule"].items()
              if rule["rel_error"] is not None and record["rows"][0]["h"] <= rule["h"] <= record["rows"][-1]["h"]]
-    picture = image(_series(record) + stars, fmt, title=f"{_title(record)}\nf = {record['expression']}   "
-                    "(dashed: model, ★: the rule's step)", xlabel="step h", ylabel="relative error",
-                    xlog=True, ylog=True)
-    try:
-        with open(path, "wb") as handle:
-            handle.write(picture)
-    except OSError as error:
-        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
-    return path
+    return image(_series(record) + stars, fmt, title=f"{_title(record)}\nf = {record['expression']}   "
+                 "(dashed: model, ★: the rule's step)", xlabel="step h", ylabel="relative error", xlog=True, ylog=True)
 
 
 # ---------------------------------------------------------------- expression files (--file)
 
-def file_table(records: list, fmt: str) -> str:
-    """One row per line of the file: for each scheme, its best step and that step's relative error."""
+def file_view(records: list) -> View:
+    """An expression file's records: one row per line, for each scheme its best step and that step's relative
+    error."""
+    return View(records, body=lambda: [_file_table(records)])
+
+
+def _file_table(records: list) -> Table:
     schemes = list(dict.fromkeys(s for r in records if "schemes" in r for s in r["schemes"]))
     headers = ["line", "expression", *[f"{s} best h" for s in schemes], *[f"{s} error" for s in schemes],
                "error"]
@@ -182,7 +191,7 @@ def file_table(records: list, fmt: str) -> str:
         best = [record["optimal"].get(s) for s in schemes]
         rows.append(row + [f"{b['h']:.3g}" if b else "" for b in best]
                     + [error_number(b["rel_error"]) if b else "" for b in best] + [""])
-    return tabulate(headers, rows, fmt)
+    return Table(headers, rows)
 
 
 FILE_CSV_HEADER = ("line", "expression", "wrt", "scheme", "best_h", "best_rel_error", "rule_h", "rule_rel_error",
@@ -195,9 +204,9 @@ def file_csv_rows(record: dict) -> list:
     rows = []
     for scheme in record["schemes"]:
         best, rule = record["optimal"].get(scheme) or {}, record["rule"][scheme]
-        rows.append([record["line"], record["expression"], record["wrt"], scheme, _raw(best.get("h")),
-                     _raw(best.get("rel_error")), _raw(rule["h"]), _raw(rule["rel_error"]), rule["error"] or ""])
+        rows.append([record["line"], record["expression"], record["wrt"], scheme, raw(best.get("h")),
+                     raw(best.get("rel_error")), raw(rule["h"]), raw(rule["rel_error"]), rule["error"] or ""])
     return rows
 
 
-FILE_OUTPUT = FileOutput(table=file_table, csv_header=FILE_CSV_HEADER, csv_rows=file_csv_rows)
+FILE_OUTPUT = FileOutput(view=file_view, csv_header=FILE_CSV_HEADER, csv_rows=file_csv_rows)

@@ -1,14 +1,30 @@
-"""Rendering of ``verify`` records (see :func:`diffcli.tasks.verify.verify`)."""
+"""The view of ``verify`` records (see :func:`diffcli.tasks.verify.verify`) and of their expression files."""
 
 from __future__ import annotations
 
-from diffcli.render.base import FileOutput, as_json, csv_text, error_number, number, shorten, tabulate
+from functools import partial
+
+from diffcli.render.base import (
+    FileOutput,
+    Table,
+    View,
+    error_number,
+    number,
+    point_text,
+    short_decimal,
+    shorten,
+)
+from diffcli.render.base import render as render_view
 
 
-def _short(text) -> str:
-    if text is None:
-        return ""
-    return text if len(text) <= 22 else text[:22] + "…"
+def view(record: dict) -> View:
+    """A ``verify`` record: one row per point checked, then the verdict and any diagnosis."""
+    return View(record, body=partial(_body, record), csv=partial(_csv_table, record))
+
+
+def render(record: dict, fmt: str = "table") -> str:
+    """Render a ``verify`` record in format ``fmt`` (see :func:`view`)."""
+    return render_view(view(record), fmt)
 
 
 def verdict(record: dict) -> str:
@@ -22,46 +38,52 @@ def verdict(record: dict) -> str:
            f"(relative tolerance {record['tolerance']:g})"
 
 
-def render(record: dict, fmt: str = "table") -> str:
-    """Render a ``verify`` record: one row per point checked, then the verdict and any diagnosis."""
-    text = as_json(record, fmt)
-    if text is not None:
-        return text
-    headers = ["point", "claim", f"∂f/∂{record['wrt']} (reference)", "rel error", "holds"]
-    rows = [[", ".join(f"{k}={v!r}" for k, v in p["point"].items()),
-             number(p["claim"]) if p["error"] is None else p["error"],
-             p["derivative"] if fmt == "csv" else _short(p["derivative"]),
-             repr(p["rel_error"]) if fmt == "csv" and p["rel_error"] is not None else error_number(p["rel_error"]),
+def _headers(record: dict) -> list:
+    return ["point", "claim", f"∂f/∂{record['wrt']} (reference)", "rel error", "holds"]
+
+
+def _claim(p: dict) -> str:
+    return number(p["claim"]) if p["error"] is None else p["error"]
+
+
+def _body(record: dict) -> list:
+    rows = [[point_text(p["point"]), _claim(p), short_decimal(p["derivative"]), error_number(p["rel_error"]),
              "yes" if p["holds"] else "NO"] for p in record["points"]]
-    if fmt == "csv":
-        return csv_text(headers, rows)
-    table = tabulate(headers, rows, fmt)
-    if fmt in ("markdown", "latex"):
-        return table
-    diagnosis = record["diagnosis"]
-    lines = [f"f = {record['expression']}", f"claim: ∂f/∂{record['wrt']} = {record['claim']}", "", table, "",
-             verdict(record)]
-    if diagnosis:
-        lines.append(diagnosis["message"])
+    lines = [f"f = {record['expression']}", f"claim: ∂f/∂{record['wrt']} = {record['claim']}", "",
+             Table(_headers(record), rows), "", verdict(record)]
+    if record["diagnosis"]:
+        lines.append(record["diagnosis"]["message"])
     elif not record["holds"]:
         lines.append("no single chain-rule term explains the difference")
-    return "\n".join(lines)
+    return lines
+
+
+def _csv_table(record: dict) -> Table:
+    rows = [[point_text(p["point"]), _claim(p), p["derivative"],
+             repr(p["rel_error"]) if p["rel_error"] is not None else "", "yes" if p["holds"] else "NO"]
+            for p in record["points"]]
+    return Table(_headers(record), rows)
 
 
 # ---------------------------------------------------------------- expression files (--file)
 
-def file_table(records: list, fmt: str) -> str:
-    """One row per line of the file: expression, claim, verdict, and the diagnosis where it fails."""
+def file_view(records: list) -> View:
+    """An expression file's records: one row per line, expression, claim, verdict, and the diagnosis where it
+    fails."""
+    return View(records, body=lambda: [_file_table(records)])
+
+
+def _file_table(records: list) -> Table:
     headers = ["line", "expression", "claim", "holds", "diagnosis or error"]
     rows = []
     for record in records:
+        head = [str(record["line"]), shorten(record["expression"])]
         if "error" in record:
-            rows.append([str(record["line"]), shorten(record["expression"]), "", "", shorten(record["error"])])
+            rows.append(head + ["", "", shorten(record["error"])])
             continue
         diagnosis = (record["diagnosis"] or {}).get("message", "")
-        rows.append([str(record["line"]), shorten(record["expression"]), shorten(record["claim"]),
-                     "yes" if record["holds"] else "NO", shorten(diagnosis)])
-    return tabulate(headers, rows, fmt)
+        rows.append(head + [shorten(record["claim"]), "yes" if record["holds"] else "NO", shorten(diagnosis)])
+    return Table(headers, rows)
 
 
 FILE_CSV_HEADER = ("line", "expression", "wrt", "claim", "holds", "points", "diagnosis", "error")
@@ -79,4 +101,4 @@ def failures(record: dict) -> list[str]:
     return [] if record["holds"] else [verdict(record)]
 
 
-FILE_OUTPUT = FileOutput(table=file_table, csv_header=FILE_CSV_HEADER, csv_rows=file_csv_rows)
+FILE_OUTPUT = FileOutput(view=file_view, csv_header=FILE_CSV_HEADER, csv_rows=file_csv_rows)

@@ -1,14 +1,10 @@
-"""``graph``: the computation graph as data, and as Graphviz dot or mermaid text.
+"""``graph``: the computation graph as data (drawn as Graphviz dot or mermaid by :mod:`diffcli.render.graph`),
+and an image of a dot text made by Graphviz's ``dot`` program.
 
-The lecture's conventions: one rectangle per intermediate variable, labelled inside with what it computes
-and outside with the variable's name (dot's ``xlabel``; mermaid has no outside labels, so there the name
-leads the inside label: ``a = x * z``), inputs as ellipses, constants as plain numbers, directed edges
-without labels from each argument to the node that uses it.  Every node of the graph the output needs
-appears once (shared sub-expressions are one node, as in the hash-consed graph), and every
-argument-to-node edge once (``x*x`` has one edge from ``x``).  With a point the forward values are shown,
-with ``adjoints=True`` the adjoints ``g`` too (from the same tape as ``trace``).
-
-Labels contain only names the graph produced, numbers and operator symbols; they are escaped anyway.
+Every node of the graph the output needs appears once (shared sub-expressions are one node, as in the
+hash-consed graph), and every argument-to-node edge once (``x*x`` has one edge from ``x``).  With a point
+the forward values are recorded, with ``adjoints=True`` the adjoints ``g`` too (from the same tape as
+``trace``).
 """
 
 from __future__ import annotations
@@ -78,57 +74,6 @@ def graph_record(expression, point: dict | None = None, adjoints: bool = False) 
         for a in dict.fromkeys(graph.arguments[node]):
             edges.append([f"n{a}", f"n{node}"])
     return {"expression": graph.source, "point": point, "nodes": nodes, "edges": edges}
-
-
-def _numbers(node: dict) -> list[str]:
-    lines = []
-    if "value" in node and node["kind"] != "const":
-        lines.append(f"= {node['value']:.6g}")
-    if "adjoint" in node:
-        lines.append(f"g = {node['adjoint']:.6g}")
-    return lines
-
-
-def _dot_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-def to_dot(record: dict) -> str:
-    """Graphviz dot text of a :func:`graph_record`."""
-    lines = ["digraph diffcli {", "  rankdir=LR;", "  forcelabels=true;",
-             '  node [shape=box, fontname="Helvetica"];', '  edge [arrowsize=0.7];']
-    for node in record["nodes"]:
-        if node["kind"] == "const":
-            attributes = f"label={_dot_string(node['name'])}, shape=plaintext"
-        elif node["kind"] == "input":
-            attributes = f"label={_dot_string(chr(10).join([node['name'], *_numbers(node)]))}, shape=ellipse"
-        else:
-            attributes = (f"label={_dot_string(chr(10).join([node['computes'], *_numbers(node)]))}, "
-                          f"xlabel={_dot_string(node['name'])}")
-        lines.append(f"  {node['id']} [{attributes}];")
-    lines += [f"  {a} -> {b};" for a, b in record["edges"]]
-    lines.append("}")
-    return "\n".join(lines)
-
-
-def _mermaid_string(text: str) -> str:
-    escaped = text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
-    return '"' + escaped.replace("\n", "<br/>") + '"'
-
-
-def to_mermaid(record: dict) -> str:
-    """Mermaid flowchart text of a :func:`graph_record` (the name leads the label: no outside labels)."""
-    lines = ["flowchart LR"]
-    for node in record["nodes"]:
-        if node["kind"] == "const":
-            lines.append(f"  {node['id']}[/{_mermaid_string(node['name'])}/]")
-        elif node["kind"] == "input":
-            lines.append(f"  {node['id']}([{_mermaid_string(chr(10).join([node['name'], *_numbers(node)]))}])")
-        else:
-            label = "\n".join([f"{node['name']} = {node['computes']}", *_numbers(node)])
-            lines.append(f"  {node['id']}[{_mermaid_string(label)}]")
-    lines += [f"  {a} --> {b}" for a, b in record["edges"]]
-    return "\n".join(lines)
 
 
 def render_file(dot_text: str, path: str) -> None:

@@ -175,13 +175,4 @@ def _latex_product(name: str, partial: str, wrap: bool) -> str:
     return rf"{adjoint} \cdot \left({partial}\right)" if wrap else rf"{adjoint} \cdot {partial}"
 
 
-def numbers(row: dict, digits: int = 6) -> str:
-    """The terms of a row's equation as numbers: ``1 · (-4.3) + 0.0417 · 0.769``."""
-    parts = []
-    for term in row["terms"]:
-        adjoint, partial = f"{term['from_adjoint']:.{digits}g}", f"{term['partial_value']:.{digits}g}"
-        parts.append(f"{adjoint} · {'(' + partial + ')' if partial.startswith('-') else partial}")
-    return " + ".join(parts)
-
-
-__all__ = ["trace", "node_names", "numbers"]
+__all__ = ["trace", "node_names"]

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from diffcli.cli.app import (DigitsOption, ExpressionArg, FileOption, Format, FormatOption, JobsOption, PointArg, TimingOption,
+from diffcli.cli.app import (DigitsOption, ExpressionArg, FileOption, FormatOption, JobsOption, PointArg, TimingOption,
                    app, emit, expression_and_point, note)
 
 
@@ -48,7 +48,7 @@ def compare(expression: ExpressionArg = None, point: PointArg = None,
             reference_sample: Annotated[int, typer.Option(
                 "--reference-sample", metavar="K", min=0,
                 help="With --points: compute the mpmath reference at K points spread over the file.")] = 3,
-            format: FormatOption = Format.table):
+            format: FormatOption = "table"):
     from diffcli.tasks.compare import compare as run_compare
     from diffcli.tasks.compare import select_methods, tolerance_failures
     from diffcli.core.parse import parse_point
@@ -64,12 +64,12 @@ def compare(expression: ExpressionArg = None, point: PointArg = None,
         from diffcli.cli.runner import run_file
 
         task = functools.partial(run_compare, methods=methods, digits=digits, timing=timing, eps=eps)
-        return run_file(file, task, at, format.value, jobs, FILE_OUTPUT, check=check)
+        return run_file(file, task, at, format, jobs, FILE_OUTPUT, check=check)
 
     from diffcli.render.compare import render
 
     record = run_compare(expression, at, methods=methods, digits=digits, timing=timing, eps=eps)
-    emit(render(record, format.value))
+    emit(render(record, format))
     failures = check(record) if check else []
     for message in failures:
         note(message)
@@ -90,7 +90,7 @@ def _points(expression, at, path, methods, reference_sample, digits, timing, tol
     chosen = select_methods(None, form="arrays") if methods is None else select_methods(methods, form=None)
     record = at_points(as_graph(expression), read_points(path), chosen, reference_sample=reference_sample,
                    digits=digits, timing=timing)
-    emit(render(record, format.value))
+    emit(render(record, format))
     failures = [row for row in record["methods"] if tolerance is not None and
                 (row["max_rel_error"] is None or row["max_rel_error"] > tolerance or row["failed_points"])]
     for row in failures:

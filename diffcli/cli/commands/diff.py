@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from diffcli.cli.app import DiffFormat, ExpressionArg, FileOption, JobsOption, app, emit, expression_and_point
+from diffcli.cli.app import ExpressionArg, FileOption, JobsOption, app, emit, expression_and_point, format_option
 
 
 def derivative_task(expression: str, point: dict, wrt: str, order: int = 1) -> dict:
@@ -32,9 +32,8 @@ def diff(expression: ExpressionArg = None,
          steps: Annotated[bool, typer.Option("--steps", help="Write out the chain-rule derivation step by "
                                                             "step (first derivatives).")] = False,
          file: FileOption = None, jobs: JobsOption = 1,
-         format: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format: text parses back "
-                                                    "into diffcli, python is a self-contained function.")]
-         = DiffFormat.text):
+         format: Annotated[str, format_option(("text", "latex", "python"), help="Output format: text parses back "
+                                              "into diffcli, python is a self-contained function.")] = "text"):
     from diffcli.core.errors import UsageError
 
     expression, words = expression_and_point(expression, [], file)
@@ -44,11 +43,11 @@ def diff(expression: ExpressionArg = None,
         from diffcli.render.diff import FILE_OUTPUT
         from diffcli.cli.runner import run_file
 
-        fmt = "table" if format.value in ("text", "python") else format.value
+        fmt = "table" if format in ("text", "python") else format  # no function per line: the table
         return run_file(file, functools.partial(derivative_task, wrt=wrt, order=order), {}, fmt, jobs, FILE_OUTPUT)
 
     from diffcli.tasks.derivative import derivative
     from diffcli.render.diff import render
 
-    emit(render(derivative(expression, wrt, order=order, steps=steps), format.value))
+    emit(render(derivative(expression, wrt, order=order, steps=steps), format))
     return 0

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from diffcli.cli.app import ExpressionArg, GraphFormat, PointArg, app, emit
+from diffcli.cli.app import ExpressionArg, PointArg, app, emit, format_option
 
 
 @app.command(help="The computation graph: one rectangle per intermediate (inside: what it computes; outside: "
@@ -20,13 +20,13 @@ def graph(expression: ExpressionArg, point: PointArg = None,
           render_to: Annotated[Optional[str], typer.Option(
               "--render", metavar="FILE", help="Write FILE (.svg, .png or .pdf) with Graphviz's dot program "
                                                "instead of printing.", show_default=False)] = None,
-          format: Annotated[GraphFormat, typer.Option("--format", "-f", help="Output format.")] = GraphFormat.dot):
-    from diffcli.tasks.graph import graph_record, render_file, to_dot
+          format: Annotated[str, format_option(("dot", "mermaid"))] = "dot"):
+    from diffcli.tasks.graph import graph_record, render_file
     from diffcli.core.parse import parse_point
-    from diffcli.render.graph import render
+    from diffcli.render.graph import render, to_dot
 
     record = graph_record(expression, parse_point(point) if point else None, adjoints=adjoints)
     if render_to:
         render_file(to_dot(record), render_to)
         return
-    emit(render(record, format.value))
+    emit(render(record, format))

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from diffcli.cli.app import DigitsOption, ExpressionArg, Format, FormatOption, PointArg, TimingOption, app, emit
+from diffcli.cli.app import DigitsOption, ExpressionArg, FormatOption, PointArg, TimingOption, app, emit
 
 
 def _methods_help() -> str:
@@ -24,10 +24,10 @@ def hessian(expression: ExpressionArg, point: PointArg = None,
             methods: Annotated[Optional[str], typer.Option("--methods", "-m", help=_methods_help(),
                                                            show_default=False)] = None,
             digits: DigitsOption = 50, timing: TimingOption = True,
-            format: FormatOption = Format.table):
+            format: FormatOption = "table"):
     from diffcli.tasks.hessian import hessian as run_hessian
     from diffcli.core.parse import parse_point
     from diffcli.render.hessian import render
 
     record = run_hessian(expression, parse_point(point or []), methods=methods, digits=digits, timing=timing)
-    emit(render(record, format.value))
+    emit(render(record, format))

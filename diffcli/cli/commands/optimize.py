@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from diffcli.cli.app import ExpressionArg, Format, FormatOption, PointArg, app, emit
+from diffcli.cli.app import ExpressionArg, FormatOption, PointArg, app, emit, write_file
 
 _HYPER = "Hyper-parameters"
 _STOP = "Stopping"
@@ -89,13 +89,13 @@ def optimize(
                                            show_default=False)] = None,
     timing: Annotated[bool, _option("--timing/--no-timing", help="Show the time of each run (--no-timing makes "
                                     "the output identical from run to run).", panel=_OUT)] = True,
-    format: FormatOption = Format.table,
+    format: FormatOption = "table",
 ):
-    from diffcli.core.errors import UsageError
     from diffcli.tasks.optimize import Hyper, Stopping, parse_box
     from diffcli.tasks.optimize import optimize as run_optimize
     from diffcli.core.parse import parse_point
     from diffcli.render import optimize as render
+    from diffcli.render.base import draws_figures
     from diffcli.render.plot import image_format, require
 
     image = image_format(plot) if plot not in (None, "terminal") else None
@@ -112,19 +112,13 @@ def optimize(
         l2=l2, restarts=restarts, box=parse_box(box), seed=seed, data=source, params=params, batch=batch,
         validation=validation, timing=timing, history=bool(history or plot))
 
-    def write(path, content, mode):
-        try:
-            with open(path, mode, **({"encoding": "utf-8", "newline": ""} if mode == "w" else {})) as handle:
-                handle.write(content)
-        except OSError as error:
-            raise UsageError(f"cannot write {path!r}: {error.strerror or error}") from None
-
     if history:
-        write(history, render.history_csv(record) + "\n", "w")
+        write_file(history, render.history_csv(record) + "\n")
     if image:
-        write(plot, render.plot_image(record, image), "wb")
-    emit(render.render(record, format.value))
-    if plot == "terminal":
-        stream = sys.stdout if format == Format.table else sys.stderr
-        color = stream.isatty() and not os.environ.get("NO_COLOR")
-        typer.echo("\n" + render.plot_terminal(record, color=color), file=stream)
+        write_file(plot, render.plot_image(record, image))
+    shown = draws_figures(format)  # a table ends with the terminal plot; the other formats leave it to stderr
+    color = (sys.stdout if shown else sys.stderr).isatty() and not os.environ.get("NO_COLOR")
+    figure = (lambda: render.plot_terminal(record, color=color)) if plot == "terminal" else None
+    emit(render.render(record, format, figure=figure if shown else None))
+    if figure is not None and not shown:
+        typer.echo("\n" + figure(), file=sys.stderr)

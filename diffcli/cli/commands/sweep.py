@@ -8,8 +8,8 @@ import typer
 
 import functools
 
-from diffcli.cli.app import (ExpressionArg, FileOption, Format, FormatOption, JobsOption, PointArg, WrtOption, app, emit,
-                   expression_and_point)
+from diffcli.cli.app import (ExpressionArg, FileOption, FormatOption, JobsOption, PointArg, WrtOption, app, emit,
+                   expression_and_point, write_file)
 
 
 def _schemes_help() -> str:
@@ -46,7 +46,7 @@ def eps_sweep(expression: ExpressionArg = None, point: PointArg = None, wrt: Wrt
                   "--terminal-plot/--no-terminal-plot",
                   help="Draw the plot as text under the table (table format; needs plotext).")] = True,
               file: FileOption = None, jobs: JobsOption = 1,
-              format: FormatOption = Format.table):
+              format: FormatOption = "table"):
     from diffcli.core.parse import parse_point
     from diffcli.tasks.sweep import sweep
 
@@ -59,13 +59,14 @@ def eps_sweep(expression: ExpressionArg = None, point: PointArg = None, wrt: Wrt
 
         if plot:
             raise UsageError("--plot draws one sweep; with --file use --format jsonl and plot the records")
-        return run_file(file, functools.partial(sweep, **options), parse_point(words), format.value, jobs,
+        return run_file(file, functools.partial(sweep, **options), parse_point(words), format, jobs,
                         FILE_OUTPUT)
 
-    from diffcli.render.sweep import render, save_plot
+    from diffcli.render.plot import image_format
+    from diffcli.render.sweep import plot_image, render
 
     record = sweep(expression, parse_point(words), **options)
     if plot:
-        save_plot(record, plot)
-    emit(render(record, format.value, plot=terminal_plot))
+        write_file(plot, plot_image(record, image_format(plot)))
+    emit(render(record, format, plot=terminal_plot))
     return 0

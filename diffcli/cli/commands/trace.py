@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from diffcli.cli.app import ExpressionArg, Format, FormatOption, PointArg, app, emit
+from diffcli.cli.app import ExpressionArg, FormatOption, PointArg, app, emit
 
 
 @app.command(help="Reverse mode made visible: one row per node with its forward value, its adjoint g_· and "
@@ -16,9 +16,9 @@ from diffcli.cli.app import ExpressionArg, Format, FormatOption, PointArg, app, 
 def trace(expression: ExpressionArg, point: PointArg = None,
           digits: Annotated[int, typer.Option("--digits", help="Significant digits of the reference.",
                                               min=1, max=1000)] = 50,
-          format: FormatOption = Format.table):
+          format: FormatOption = "table"):
     from diffcli.core.parse import parse_point
     from diffcli.render.trace import render
     from diffcli.tasks.trace import trace as run_trace
 
-    emit(render(run_trace(expression, parse_point(point or []), digits=digits), format.value))
+    emit(render(run_trace(expression, parse_point(point or []), digits=digits), format))

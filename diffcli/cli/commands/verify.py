@@ -8,7 +8,7 @@ import typer
 
 import functools
 
-from diffcli.cli.app import (ExpressionArg, FileOption, Format, FormatOption, JobsOption, PointArg, WrtOption, app, emit,
+from diffcli.cli.app import (ExpressionArg, FileOption, FormatOption, JobsOption, PointArg, WrtOption, app, emit,
                    expression_and_point)
 
 
@@ -31,7 +31,7 @@ def verify(expression: ExpressionArg = None, wrt: WrtOption = ...,
            digits: Annotated[int, typer.Option("--digits", help="Significant digits of the reference.",
                                                min=1, max=1000)] = 30,
            file: FileOption = None, jobs: JobsOption = 1,
-           format: FormatOption = Format.table):
+           format: FormatOption = "table"):
     from diffcli.core.errors import UsageError
     from diffcli.core.parse import parse_point
     from diffcli.tasks.verify import verify as run_verify
@@ -44,14 +44,14 @@ def verify(expression: ExpressionArg = None, wrt: WrtOption = ...,
 
         if claim is not None:
             raise UsageError("with --file each line gives its claim (EXPR => CLAIM); drop --claim")
-        return run_file(file, functools.partial(verify_line, **options), parse_point(words), format.value, jobs,
+        return run_file(file, functools.partial(verify_line, **options), parse_point(words), format, jobs,
                         FILE_OUTPUT, check=failures)
     if claim is None:
         raise UsageError("give the claimed derivative with --claim EXPR2")
     from diffcli.render.verify import render
 
     record = run_verify(expression, claim=claim, point=parse_point(words), **options)
-    emit(render(record, format.value))
+    emit(render(record, format))
     return 0 if record["holds"] else 1
 
 
