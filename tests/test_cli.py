@@ -9,12 +9,11 @@ import sys
 
 import mpmath
 import pytest
+from conftest import LECTURE
 
 from diffcli import __version__
 from diffcli.cli.program import app
 from diffcli.methods.registry import ids
-
-from conftest import LECTURE
 
 LECTURE_POINT = ("x=2", "z=3")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -50,13 +49,19 @@ def test_compare_json_follows_the_design(cli):
 
 
 def test_json_is_strict_for_errors(cli):
-    code, out, _ = cli("compare", "sqrt(x)", "x=0", "--format", "json", "--no-timing")
-    assert code == 0
-    record = json.loads(out, parse_constant=lambda c: pytest.fail(f"non-strict JSON constant {c}"))
-    rows = {row["method"]: row for row in record["methods"]}
-    # the forward difference (f(h) - f(0))/h exists; everything else refuses, or (richardson) says it is unsure
-    assert all(row["error"] for name, row in rows.items() if name not in ("fd-forward", "richardson"))
-    assert rows["richardson"]["warnings"]
+    """1e300*sqrt(x) at x = 1e-300: the reference derivative, 5e449, is beyond the doubles, so the absolute
+    errors are infinite and the symbolic, reverse and dual rows are errors (their derivative overflows).
+    The record is still strict JSON: infinities are the string "Infinity", never a bare constant."""
+    for fmt in ("json", "jsonl"):
+        code, out, _ = cli("compare", "1e300*sqrt(x)", "x=1e-300", "--format", fmt, "--no-timing")
+        assert code == 0
+        assert "Infinity" in out and "NaN" not in out.replace('"NaN"', "")
+        record = json.loads(out, parse_constant=lambda c: pytest.fail(f"non-strict JSON constant {c}"))
+        rows = {row["method"]: row for row in record["methods"]}
+        assert mpmath.mpf(record["reference"]["gradient"]["x"]) > mpmath.mpf("1e449")
+        assert rows["fd-forward"]["abs_error"] == {"x": "Infinity"}  # |8.2e303 - 5e449| overflows
+        for name in ("symbolic", "reverse", "dual"):
+            assert rows[name]["gradient"] is None and "not finite" in rows[name]["error"], rows[name]
 
 
 def test_jsonl_is_one_line(cli):
@@ -300,3 +305,58 @@ def test_the_bash_completion_script_completes_commands_and_choices(tmp_path):
     result = subprocess.run(["bash", "--norc", "-c", command], capture_output=True, text=True, env=environment,
                             timeout=60)
     assert result.stdout.splitlines() == ["compare", "json jsonl"], result.stderr
+
+
+# ---------------------------------------------------------------- the reference's record
+
+def test_reference_value_shows_only_digits_it_checked(cli):
+    """(1e125 + x) - 1e125 at x = 1e12 + 1: in doubles f is 0 (1e12 is below the spacing of doubles at
+    1e125); in exact arithmetic on those doubles it is x = 1000000000001.  Every digit the reference shows
+    must be right, however many it shows."""
+    code, out, _ = cli("compare", "(1e125 + x) - 1e125", "x=1000000000001", "--format", "json", "--no-timing",
+                       "-m", "reverse")
+    assert code == 0
+    reference = json.loads(out)["reference"]
+    m = mpmath.MPContext()
+    m.dps = 200  # enough for 1e125 + 1e12 exactly
+    truth = (m.mpf(1e125) + m.mpf(1e12 + 1)) - m.mpf(1e125)
+    assert truth == 1000000000001
+    shown = m.mpf(reference["value"])
+    assert abs(shown - truth) <= m.mpf(10) ** (1 - reference["digits"]) * truth, reference
+    assert m.mpf(reference["gradient"]["x"]) == 1
+
+
+@pytest.mark.parametrize("expression, point, method", [
+    ("x**2", ("x=3",), "complex step in mpmath"),
+    ("abs(x) + x", ("x=0",), "mpmath.diff (right derivative)"),  # at a kink: one-sided
+    (" + ".join(f"x{i}**2" for i in range(16)), tuple(f"x{i}=1" for i in range(16)),
+     "reverse-mode in mpmath, checked by mpmath.diff on 3 coordinates"),  # from 16 variables on
+])
+def test_reference_says_which_method_it_used(cli, expression, point, method):
+    code, out, _ = cli("compare", expression, *point, "--format", "json", "--no-timing", "-m", "reverse")
+    assert code == 0
+    assert json.loads(out)["reference"]["method"] == method
+
+
+# ---------------------------------------------------------------- durations
+
+@pytest.mark.parametrize("seconds, shown", [
+    (None, ""), (2.5, "2.5 s"),
+    (1.0, "1 s"), (0.9994, "999 ms"),          # the unit boundaries, and just below them
+    (1e-3, "1 ms"), (0.012, "12 ms"), (9.994e-4, "999 µs"),
+    (1e-6, "1 µs"), (9.994e-7, "999 ns"),
+    (1e-9, "1 ns"), (4.2e-10, "0.42 ns"),
+])
+def test_duration_uses_three_digits_in_a_readable_unit(seconds, shown):
+    from diffcli.render.base import duration
+
+    assert duration(seconds) == shown
+
+
+@pytest.mark.xfail(strict=True, reason="bug: duration rounds to 3 digits after choosing the unit, so "
+                                        "0.9999 s is shown as '1e+03 ms' instead of '1 s'")
+@pytest.mark.parametrize("seconds, shown", [(0.9999, "1 s"), (9.9999e-4, "1 ms")])
+def test_duration_rounding_up_to_the_next_unit(seconds, shown):
+    from diffcli.render.base import duration
+
+    assert duration(seconds) == shown
