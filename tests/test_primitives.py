@@ -151,13 +151,19 @@ def test_float_evaluators_raise_outside_the_domain():
 
 
 def test_numerically_careful_evaluators():
-    assert PRIMITIVES["sigmoid"].real(-800.0) == pytest.approx(math.exp(-800.0), rel=1e-15) or \
-        PRIMITIVES["sigmoid"].real(-800.0) == 0.0
-    assert PRIMITIVES["sigmoid"].real(-30.0) == pytest.approx(float(1 / (1 + M.exp(30))), rel=1e-15)
-    assert PRIMITIVES["softplus"].real(800.0) == 800.0
-    assert PRIMITIVES["softplus"].real(-30.0) == pytest.approx(float(M.log1p(M.exp(-30))), rel=1e-15)
+    """Where the textbook formula overflows or cancels, the evaluators keep every digit a double holds."""
+    sigmoid, softplus = PRIMITIVES["sigmoid"].real, PRIMITIVES["softplus"].real
+    # 1/(1 + exp(720)) would overflow: e^-720 = 2.03e-313 is a subnormal, kept to its ~11 digits
+    assert sigmoid(-720.0) == pytest.approx(float(M.exp(-720) / (1 + M.exp(-720))), rel=1e-9, abs=0.0)
+    assert sigmoid(-800.0) == 0.0  # e^-800 = 3.7e-348 is below the smallest double: 0, not an error
+    assert sigmoid(-30.0) == pytest.approx(float(1 / (1 + M.exp(30))), rel=1e-15, abs=0.0)
+    assert sigmoid(800.0) == 1.0
+    # log(1 + exp(800)) would overflow; log1p(exp(-30)) keeps the digits log(1 + 9.4e-14) loses
+    assert softplus(800.0) == 800.0
+    assert softplus(-30.0) == pytest.approx(float(M.log1p(M.exp(-30))), rel=1e-15, abs=0.0)
+    assert softplus(-700.0) == pytest.approx(float(M.log1p(M.exp(-700))), rel=1e-15, abs=0.0)
     assert PRIMITIVES["cbrt"].real(-8.0) == -2.0
-    assert PRIMITIVES["cbrt"].complex(complex(-8.0)).real == pytest.approx(-2.0)
+    assert PRIMITIVES["cbrt"].complex(complex(-8.0)).real == pytest.approx(-2.0, rel=1e-15, abs=0.0)
     assert cmath.isclose(PRIMITIVES["log1p"].complex(1e-20 + 1e-30j), complex(1e-20, 1e-30), rel_tol=1e-15)
 
 
