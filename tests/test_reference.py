@@ -1,12 +1,20 @@
 """The reference itself: right digits where naive numerical differentiation fails, honest when it cannot."""
 
+import ast
+import json
+import math
+import re
+from fractions import Fraction
+
 import mpmath
 import pytest
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
 
 import diffcli.reference as reference_module
 from diffcli.core.errors import PrecisionError
 from diffcli.core.parse import parse
-from diffcli.reference import reference
+from diffcli.reference import reference, reference_partials
 
 M = mpmath.MPContext()
 M.dps = 80
@@ -63,3 +71,208 @@ def test_mpmath_global_precision_untouched():
     before = mpmath.mp.dps
     reference(parse("sin(x)"), {"x": 1.0}, digits=200)
     assert mpmath.mp.dps == before
+
+
+# ---------------------------------------------------------------- cancellation past the working precision
+
+def _exact(text, point, digits=50):
+    """The reference at ``point``, with its value and gradient checked for a note saying digits are unknown."""
+    ref = reference(parse(text), point, digits=digits)
+    return ref, M.mpf(ref.text(ref.value)), {n: M.mpf(ref.text(g)) for n, g in ref.gradient.items()}
+
+
+@pytest.mark.parametrize("text, value, slope", [
+    # both working precisions round 1e125 + 1 to 1e125: agreeing runs are not enough
+    ("(1e125 + x) - 1e125", 1, 1),
+    ("(1e300 + x) - 1e300", 1, 1),
+    ("(x + 1e-300*x) - x", 1e-300, 1e-300),
+    # the cancellation is in the derivative only: Im parts 2e125·h + h − 2e125·h
+    ("(1e125*x*x + x) - 1e125*x*x", 1, 1),
+    # the adjoint of the absorbing sum is 2t = 0 where t was computed as 0: first order alone misses it
+    ("((1e125 + x) - 1e125)**2 + 1", 2, 2),
+    ("((1e125 + x) - 1e125 - 1)**2 + 1", 1, 0),
+    ("cos((1e125 + x) - 1e125) * 2", 2 * M.cos(1), -2 * M.sin(1)),
+    # the real part of x + ih lost, and with it the imaginary part of t**3 (found by hypothesis)
+    ("1e125 + ((1e125 + x) - 1e125) + ((1e125 + x) - 1e125)**3", 1e125 + 2, 4),
+    ("1e125 + x*((1e125 + x) - 1e125)", 1e125 + 1, 2),
+    # lost inside a function, found at the difference
+    ("(exp(1e-125*x) - 1) * 1e125", 1e125 * M.expm1(M.mpf(1e-125)), 1e125 * M.mpf(1e-125) * M.exp(M.mpf(1e-125))),
+])
+def test_cancellation_past_both_working_precisions(text, value, slope):
+    ref, got, gradient = _exact(text, {"x": 1.0})
+    assert ref.note is None and ref.digits == 50
+    for number, truth in ((got, M.mpf(value)), (gradient["x"], M.mpf(slope))):
+        assert abs(number - truth) <= M.mpf(10) ** -49 * abs(truth)
+
+
+def test_derivative_through_a_factor_absorbed_at_the_point():
+    """∂/∂x of x·((z + 1e125) − 1e125) is z: the absorbed sum does not move with x, its error still counts."""
+    ref = reference(parse("1e125 + x*((z + 1e125) - 1e125)"), {"x": 1.0, "z": 3.0}, digits=50)
+    assert ref.note is None
+    assert M.mpf(ref.text(ref.gradient["x"])) == 3 and M.mpf(ref.text(ref.gradient["z"])) == 1
+
+
+def test_absorbed_argument_of_a_sensitive_function():
+    """sin(1e125 + x): no cancellation, but sin's condition number 1e125 shows the lost x."""
+    ref, got, gradient = _exact("sin(1e125 + x)", {"x": 1.0})
+    m = mpmath.MPContext()
+    m.dps = 300
+    argument = m.mpf(1e125) + 1
+    assert abs(got - m.sin(argument)) < M.mpf(10) ** -48
+    assert abs(gradient["x"] - m.cos(argument)) < M.mpf(10) ** -48
+
+
+@pytest.mark.parametrize("text, point", [
+    ("x - x", {"x": 0.3}), ("(x + 1) - (1 + x)", {"x": 0.3}), ("cos(x) - 1", {"x": 0.0}),
+    ("exp(x) - 1", {"x": 0.0}), ("(1e125*x + 1) - 1e125*x - 1", {"x": 3.0}), ("x*z - z*x", {"x": 0.1, "z": 3.0}),
+])
+def test_exact_zeros_are_shown_as_zeros(text, point):
+    """A sum that cancels to exactly 0 from exactly computed operands is 0: no note, no refusal."""
+    ref = reference(parse(text), point, digits=50)
+    assert ref.note is None and ref.digits == 50
+    assert ref.text(ref.value) == "0"
+
+
+def test_zero_by_inexact_cancellation_is_shown_with_its_bound():
+    """sin²+cos²−1 rounds to 0 or to noise at every precision: no digit of it is known, and the record says
+    so with the bound it is 0 within, instead of showing noise with full digits."""
+    ref = reference(parse("sin(x)**2 + cos(x)**2 - 1 + 0*z"), {"x": 1.0, "z": 2.0}, digits=30)
+    assert ref.text(ref.value) == "0" and ref.text(ref.gradient["x"]) == "0"
+    assert "digits are unknown" in ref.note and "f is 0 within ±" in ref.note and "∂f/∂x is 0 within ±" in ref.note
+    assert "∂f/∂z" not in ref.note
+    bound = M.mpf(ref.note.split("f is 0 within ±")[1].split(",")[0])
+    assert 0 < bound < M.mpf(10) ** -1000
+
+
+def test_irrelevant_noise_costs_nothing():
+    """A cancellation whose noise is swamped by the rest of f needs no extra digits and loses none."""
+    ref, got, gradient = _exact("(sin(x)**2 + cos(x)**2 - 1) + x", {"x": 1.0})
+    assert ref.note is None and got == 1 and gradient["x"] == 1
+    assert ref.losses["value"].digits < 5
+
+
+def test_ordinary_expression_runs_at_the_ordinary_precision():
+    """No suspicious sum: no adjoints, no extra digits (the second run works at digits + exponent + 30)."""
+    ref = reference(parse("exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)"), {"x": 2.0, "z": 3.0}, digits=50)
+    assert ref.context.dps == 50 + (50 // 2 + 5 + 30 // 3) + 30
+    assert all(loss.digits == 0 and not loss.unresolved for loss in ref.losses.values())
+
+
+def test_cancellation_asks_for_the_digits_it_lost():
+    ref = reference(parse("(1e40 + x) - 1e40"), {"x": 1.0 / 3}, digits=50)
+    assert ref.context.dps >= 50 + 40 + 30
+    assert abs(M.mpf(ref.text(ref.value)) - M.mpf(1.0 / 3)) <= M.mpf(10) ** -49
+
+
+def test_hessian_reference_sees_the_cancellation_too():
+    r = reference_partials(parse("((1e125 + x) - 1e125)**3"), {"x": 1.0}, [(0,), (1,), (2,)], digits=30)
+    assert [r.text(r.derivatives[o]) for o in [(0,), (1,), (2,)]] == ["1.0", "3.0", "6.0"]
+
+
+def test_hessian_reference_refuses_unknown_digits():
+    with pytest.raises(PrecisionError, match="digits are unknown"):
+        reference_partials(parse("sin(x)**2 + cos(x)**2 - 1"), {"x": 1.0}, [(2,)], digits=20)
+
+
+def test_compare_prints_the_value_one(cli):
+    code, out, err = cli("compare", "(1e125 + x) - 1e125", "x=1", "--no-timing", "-f", "json")
+    record = json.loads(out)
+    assert code == 0 and record["reference"]["value"] == "1.0" and record["reference"]["gradient"] == {"x": "1.0"}
+    assert "note" not in record["reference"]
+
+
+# ---------------------------------------------------------------- printed digits against exact rationals
+
+BIG = [1e125, 1e300, 1e16, 2.0 ** 60, 1e-125, 1e-300, 3.0, 0.1, 7.0, 1 / 3]
+
+
+def _leaf():
+    return st.one_of(st.sampled_from(["x", "z"]), st.sampled_from(BIG).map(repr))
+
+
+def _tree(children):
+    ops = st.sampled_from(["+", "-", "*", "/"])
+    return st.one_of(
+        st.tuples(children, ops, children).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        # a large cancellation: E + C − C, C big or E's own sum
+        st.tuples(children, st.sampled_from(BIG[:4]).map(repr)).map(lambda t: f"(({t[0]} + {t[1]}) - {t[1]})"),
+    )
+
+
+EXPRESSIONS = st.recursive(_leaf(), _tree, max_leaves=8)
+POINTS = st.sampled_from([1.0, 3.0, -0.5, 0.1, 1e-20, 2.0 ** 70, 1 / 3, 12345.678])
+
+
+def _dual(text, point):
+    """f and ∂f/∂x, ∂f/∂z in exact rationals (dual numbers over Fraction); constant sub-expressions fold in
+    float64 first, as the parser folds them.  None where a denominator is 0 (or a fold is not finite)."""
+    tree = ast.parse(text, mode="eval").body
+    ops = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+
+    def walk(node):
+        if isinstance(node, ast.Constant):
+            return float(node.value), None
+        if isinstance(node, ast.Name):
+            return None, (Fraction(point[node.id]),
+                          {n: Fraction(int(n == node.id)) for n in ("x", "z")})
+        (fa, a), (fb, b) = walk(node.left), walk(node.right)
+        op = ops[type(node.op)]
+        if a is None and b is None:  # both constant: folded in float64
+            result = {"+": fa + fb, "-": fa - fb, "*": fa * fb, "/": fa / fb if fb else math.inf}[op]
+            if not math.isfinite(result):
+                raise ZeroDivisionError
+            return result, None
+        a = a or (Fraction(fa), {"x": Fraction(0), "z": Fraction(0)})
+        b = b or (Fraction(fb), {"x": Fraction(0), "z": Fraction(0)})
+        (u, du), (v, dv) = a, b
+        if op == "+":
+            return None, (u + v, {n: du[n] + dv[n] for n in du})
+        if op == "-":
+            return None, (u - v, {n: du[n] - dv[n] for n in du})
+        if op == "*":
+            return None, (u * v, {n: du[n] * v + u * dv[n] for n in du})
+        if not v:
+            raise ZeroDivisionError
+        return None, (u / v, {n: (du[n] * v - u * dv[n]) / (v * v) for n in du})
+    try:
+        folded, exact = walk(tree)
+    except ZeroDivisionError:
+        return None
+    return exact or (Fraction(folded), {"x": Fraction(0), "z": Fraction(0)})
+
+
+def _printed_right(text: str, truth: Fraction, digits: int) -> bool:
+    shown = Fraction(text)
+    if not truth:
+        return not shown
+    return abs(shown - truth) <= abs(truth) * Fraction(1, 10 ** (digits - 1))
+
+
+def _bounds(note):
+    """The quantities a note says are 0 within a bound: label → bound."""
+    if not note or "digits are unknown" not in note:
+        return {}
+    found = re.findall(r"(f|∂f/∂\w+) is 0 within ±([^,;]+)", note)
+    return {label: Fraction(bound) for label, bound in found}
+
+
+@given(EXPRESSIONS, POINTS, POINTS)
+@example("((x + 1e+125) - 1e+125)", 1.0, 1.0)
+@example("(((x * 1e+125) + 1e+300) - 1e+300) / 1e+125", 0.1, 1.0)
+@example("((x / 0.3333333333333333) + 1e+300) - 1e+300", 1.0 / 3, 1.0)
+def test_printed_digits_are_right_under_large_cancellation(text, x, z):
+    exact = _dual(text, {"x": x, "z": z})
+    assume(exact is not None)
+    value, gradient = exact
+    try:
+        ref = reference(parse(text), {"x": x, "z": z}, digits=30)
+    except PrecisionError as error:  # a refusal prints no digit; it must say why
+        assert "no reference" in error.message
+        return
+    bounds = _bounds(ref.note)
+    shown = [("f", ref.value, value)] + [(f"∂f/∂{n}", ref.gradient[n], gradient[n]) for n in ref.gradient]
+    for label, number, truth in shown:
+        if label in bounds:
+            assert ref.text(number) == "0" and abs(truth) <= bounds[label], (text, label)
+        else:
+            assert _printed_right(ref.text(number), truth, ref.digits), (text, label, ref.text(number), truth)

@@ -1,0 +1,220 @@
+"""How many working digits a run of the reference lost to cancellation, so that it can be run again with them.
+
+Two runs at different working precisions agree on a wrong number when both lose an input the same way:
+``(1e125 + x) - 1e125`` at 65 and at 80 digits rounds ``1e125 + 1`` to ``1e125`` both times and returns 0
+both times.  So agreement alone proves nothing where a sum absorbs or cancels; this module bounds what a run
+lost and says how many more digits it needs.
+
+Rounding is the only way a run errs before the complex step's truncation, and rounding node ``n`` to
+relative precision ``u`` moves the output by about ``u·|n|·|∂f/∂n|``.  The *loss* of a quantity ``q``
+(the value, or the imaginary part of a complex-step run, which carries one partial derivative) is
+``log10(Σ |∂f/∂n|·|n| / |q|)`` over the nodes the run rounded: the digits a run loses to cancellation,
+wherever it happens (``(1 + x) - 1``, ``log((1 + x) - 1)``, ``sin(1e125 + x)``).  The adjoints ``∂f/∂n``
+come from the one backward loop (the table's rules); they only choose the working precision, the digits
+still come from the complex step and the two runs.
+
+First order misses a loss where the adjoint is exactly 0 (``t**2`` at ``t = (1e125 + x) - 1e125``
+computed as 0), and a quantity that is 0 has no relative error at all.  So a sum or difference that came
+out exactly 0 from nonzero operands where its adjoint is 0, and a quantity that is exactly 0 while some
+node moves it to first order, count as *unresolved* unless every node they depend on was computed exactly
+(:func:`_exact_here`): then the run must be repeated at a higher precision, or, past the largest one, the
+quantity is known only to be 0 within a bound.
+
+Only runs with a suspicious sum pay for the adjoints: :func:`assess` first screens every ``add`` and
+``sub`` for a gap or a cancellation of more than :data:`SCREEN_DIGITS` digits, or an exact 0.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from diffcli.core.algebra import MpAlgebra
+from diffcli.core.chain import adjoints
+from diffcli.core.errors import DiffcliError
+from diffcli.core.graph import CONST, VAR, Graph
+from diffcli.core.primitives import PRIMITIVES
+
+SCREEN_DIGITS = 10
+"""A sum whose operands are this many digits apart (or that cancels this many) makes a run look closer."""
+
+ADDITIVE = ("add", "sub")
+SELECTIONS = ("neg", "abs", "relu", "min", "max", "sign", "step")
+"""Primitives whose value is one of their arguments (up to sign) or a fixed number: always exact."""
+
+_BITS_PER_DIGIT = math.log2(10)
+
+
+@dataclass
+class Loss:
+    """What one quantity of a run lost: ``digits`` to cancellation (first order), whether an exact 0 could
+    not be shown exact (``unresolved``), the absolute error bound ``u·Σ|∂f/∂n|·|n|`` (``bound``, in the
+    quantity's units, with at least the largest magnitude met) and the spread of the magnitudes met, in
+    digits (``spread``), which says how far the precision may have to rise."""
+
+    digits: float = 0.0
+    unresolved: bool = False
+    bound: object = None
+    spread: float = 0.0
+
+    def worse(self, other: "Loss") -> "Loss":
+        bound = self.bound if other.bound is None else other.bound if self.bound is None \
+            else max(self.bound, other.bound)
+        return Loss(max(self.digits, other.digits), self.unresolved or other.unresolved, bound,
+                    max(self.spread, other.spread))
+
+
+def sensitivities(m, graph: Graph, values: list):
+    """``∂f/∂n`` for every node the output depends on, in ``m``; None where the rules cannot be evaluated
+    at the point (a partial with a pole there): :func:`assess` then weighs every node by 1."""
+    try:
+        return adjoints(graph, values, MpAlgebra(m))
+    except (ArithmeticError, ValueError, TypeError, DiffcliError):
+        return None
+
+
+def assess(m, graph: Graph, values: list, imaginary: bool = False, weights=None, scale=None) -> Loss:
+    """The :class:`Loss` of the quantity carried by the output of one run: its real part (the value), or
+    with ``imaginary`` its imaginary part (a complex step run), whose real parts move the imaginary ones through the imaginary parts of the adjoints (``x·t``
+    with ``t`` absorbed to 0 loses ``h·t`` from ``Im``), so both components are screened and weighed.
+    ``weights`` is a callable giving the run's adjoints, asked only when a sum looks suspicious (None, or
+    one that returns None, weighs every node by 1); ``scale`` divides the bound (the complex step's h).
+    """
+    output = graph.output
+    ops, arguments = graph.ops, graph.arguments
+    nodes = [n for n in range(output + 1) if values[n] is not None]
+    part, other = (m.im, m.re) if imaginary else (m.re, m.im)
+    parts = (part, other)  # component 0 carries the quantity
+    q = part(values[output])
+    suspicious = not q
+    zeros = []  # (node, component) of sums that came out exactly 0 from nonzero operands
+    screen = int(SCREEN_DIGITS * _BITS_PER_DIGIT)
+    for node in nodes:
+        if ops[node] not in ADDITIVE:
+            continue
+        for component in (0, 1):
+            a, b = (parts[component](values[x]) for x in arguments[node])
+            big, small = max(abs(a), abs(b)), min(abs(a), abs(b))
+            if not big:
+                continue
+            r = parts[component](values[node])
+            if not r:
+                if arguments[node][0] != arguments[node][1]:
+                    zeros.append((node, component))
+                    suspicious = True
+            elif m.mag(big) - m.mag(r) > screen or (small and m.mag(big) - m.mag(small) > screen):
+                suspicious = True
+    if not suspicious:
+        return Loss()
+    adjoint = weights() if weights is not None else None
+    if adjoint is None:
+        def weight(node, component):
+            return 0 if component else 1
+    else:
+        def weight(node, component):
+            # |part(adjoint · δ)| ≤ |Re adjoint|·|part δ| + |Im adjoint|·|other δ|
+            return abs(m.im(adjoint.get(node, 0))) if component else abs(m.re(adjoint.get(node, 0)))
+    total, spread = m.zero, 0.0
+    largest = m.zero
+    for component in (0, 1):
+        sizes = [abs(parts[component](values[n])) for n in nodes]
+        nonzero = [size for size in sizes if size]
+        if nonzero:
+            spread = max(spread, float(m.log10(max(nonzero) / min(nonzero))))
+        if component == 0:
+            largest = max(sizes, default=m.zero)
+        total += sum((weight(n, component) * size for n, size in zip(nodes, sizes) if ops[n] not in (CONST, VAR)),
+                     m.zero)
+    exact = _Exactness(m, graph, values)
+    # A real part's error reaches the imaginary part only through a nonlinear function of it: a node that
+    # reaches the output only through sums and products with real factors cannot hide anything there.
+    linear = _linear_paths(m, graph, values) if imaginary and any(c for _, c in zeros) else None
+    unresolved = any(weight(node, component) == 0 and not (component and linear[node])
+                     and not exact.ancestry(node) for node, component in zeros)
+    if not q:
+        # 0 to first order (total == 0) is 0: every node is 0 or moves nothing, and the one blind spot of
+        # first order, an adjoint that is exactly 0, comes from an exact 0 that the line above checked.
+        unresolved = unresolved or (total > 0 and not exact.ancestry(output))
+        digits = 0.0
+    else:
+        digits = max(0.0, float(m.log10(total / abs(q)))) if total else 0.0
+    bound = max(total, largest) * m.mpf(10) ** (2 - m.dps)
+    return Loss(digits, unresolved, bound / scale if scale else bound, spread)
+
+
+def _linear_paths(m, graph: Graph, values: list) -> list[bool]:
+    """For every node, whether the output is an affine function of it with real coefficients (every path to
+    the output goes through ``add``, ``sub``, ``neg``, a product with a real factor or a division by a
+    real divisor): then its real part's error never reaches the output's imaginary part."""
+    output = graph.output
+    linear = [True] * (output + 1)
+    for node in range(output, -1, -1):
+        if values[node] is None or graph.ops[node] in (CONST, VAR):
+            continue
+        op, args = graph.ops[node], graph.arguments[node]
+        for k, a in enumerate(args):
+            if op in ("add", "sub", "neg"):
+                through = True
+            elif op == "mul":
+                through = not m.im(values[args[1 - k]])
+            elif op == "div":
+                through = k == 0 and not m.im(values[args[1]])
+            else:
+                through = False
+            linear[a] = linear[a] and linear[node] and through
+    return linear
+
+
+class _Exactness:
+    """Whether a node's value, and every value it was computed from, was computed without rounding."""
+
+    def __init__(self, m, graph: Graph, values: list):
+        self.m, self.graph, self.values = m, graph, values
+        self.known: dict = {}
+
+    def ancestry(self, node: int) -> bool:
+        """Every node ``node`` depends on (itself included) was computed exactly: walked with a stack."""
+        arguments, known = self.graph.arguments, self.known
+        stack = [node]
+        while stack:
+            top = stack[-1]
+            if top in known:
+                stack.pop()
+                continue
+            pending = [a for a in arguments[top] if a not in known]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            known[top] = all(known[a] for a in arguments[top]) and _exact_here(
+                self.m, self.graph.ops[top], self.values[top], [self.values[a] for a in arguments[top]])
+        return known[node]
+
+
+def _exact_here(m, op: str, value, args: list) -> bool:
+    """Whether ``op(*args)`` was computed exactly (the arguments taken as they are)."""
+    if op in (CONST, VAR) or op in SELECTIONS:
+        return True
+    if op == "add":
+        return m.fadd(args[0], args[1], exact=True) == value
+    if op == "sub":
+        return m.fsub(args[0], args[1], exact=True) == value
+    if op == "mul":
+        return m.fmul(args[0], args[1], exact=True) == value
+    if op == "div":
+        return m.fmul(value, args[1], exact=True) == args[0]
+    if op == "sqrt":
+        return m.fmul(value, value, exact=True) == args[0]
+    exponent = args[-1]
+    if op == "pow" and not m.im(exponent) and m.re(exponent) in range(65):
+        power = m.one
+        for _ in range(int(m.re(exponent))):
+            power = m.fmul(power, args[0], exact=True)
+        return power == value
+    # Transcendental functions of a nonzero rational are irrational (Lindemann–Weierstrass), so they are
+    # exact only at trivial points such as exp(0) or log(1): arguments 0 or 1, and the same value again at
+    # a far higher precision.
+    if not all(a == 0 or a == 1 for a in args):
+        return False
+    with m.workprec(2 * m.prec + 64):
+        return PRIMITIVES[op].mp(m, *args) == value
