@@ -124,7 +124,8 @@ def test_absorbed_argument_of_a_sensitive_function():
 
 @pytest.mark.parametrize("text, point", [
     ("x - x", {"x": 0.3}), ("(x + 1) - (1 + x)", {"x": 0.3}), ("cos(x) - 1", {"x": 0.0}),
-    ("exp(x) - 1", {"x": 0.0}), ("(1e125*x + 1) - 1e125*x - 1", {"x": 3.0}), ("x*z - z*x", {"x": 0.1, "z": 3.0}),
+    ("exp(x) - 1", {"x": 0.0}), ("sqrt(x) - 2", {"x": 4.0}), ("x**3 - 8", {"x": 2.0}), ("x/4 - 0.5", {"x": 2.0}),
+    ("(1e125*x + 1) - 1e125*x - 1", {"x": 3.0}), ("x*z - z*x", {"x": 0.1, "z": 3.0}),
 ])
 def test_exact_zeros_are_shown_as_zeros(text, point):
     """A sum that cancels to exactly 0 from exactly computed operands is 0: no note, no refusal."""
@@ -149,6 +150,13 @@ def test_irrelevant_noise_costs_nothing():
     ref, got, gradient = _exact("(sin(x)**2 + cos(x)**2 - 1) + x", {"x": 1.0})
     assert ref.note is None and got == 1 and gradient["x"] == 1
     assert ref.losses["value"].digits < 5
+
+
+def test_loss_is_weighed_by_how_much_each_node_moves_f():
+    """1e-200·((1e20 + x) − 1e20) loses 20 digits, not 220: the sum's size counts times its adjoint 1e-200."""
+    ref = reference(parse("1e-200 * ((1e20 + x) - 1e20)"), {"x": 1.0}, digits=50)
+    assert 19 < ref.losses["value"].digits < 21 and ref.note is None
+    assert abs(M.mpf(ref.text(ref.value)) - M.mpf(1e-200)) <= M.mpf(10) ** -49 * M.mpf(1e-200)
 
 
 def test_ordinary_expression_runs_at_the_ordinary_precision():

@@ -1,0 +1,294 @@
+"""A small mutation run over diffcli's core modules: do the tests notice when the code is wrong?
+
+Each mutant changes one thing in one module (a comparison flipped, ``+`` for ``-``, ``*`` for ``/``, ``+=``
+for ``=``, a constant ``n`` for ``n + 1``, ``abs(x)`` for ``x``, ``and`` for ``or``, a ``not`` or a unary
+minus dropped, ``return x`` for ``return None``), is written into a temporary copy of the repository (the
+working tree is never touched), and the tests that cover that module run against it (``pytest -x -q``, with
+a time limit).  A mutant the tests fail on is *killed*; one they pass is a *survivor*, printed with its
+``file:line`` and the change.  The score is killed / (mutants − listed equivalents).
+
+The core modules (the default): ``diffcli/core/*.py`` (primitive table, parser, graph, chain rule,
+evaluation, code generation, printers), ``diffcli/reference/*.py`` and ``diffcli/methods/*.py`` — the
+layers every number diffcli prints comes from.  The harness, tasks, render and command line are not core.
+
+Nearly-equivalent mutants (no test can tell, or only a timing test could) are listed in
+``tools/equivalent_mutants.txt``, one ``path:line: change  # reason`` a line; they are counted apart.
+
+Usage (by hand, not part of CI)::
+
+    python tools/mutate.py                         # 200 mutants of the core modules, seed 0
+    python tools/mutate.py diffcli/reference/*.py --max 50 --seed 3 --jobs 2
+    python tools/mutate.py --list                  # only count the mutants
+
+Bounds: ``--max`` 1–5000 mutants (sampled without replacement when the modules have more), ``--jobs``
+1–16 workers, ``--timeout`` 5–900 seconds per mutant (a mutant that runs over it counts as killed: the tests
+noticed something, a hang).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import concurrent.futures
+import copy
+import glob
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORE = ["diffcli/core/*.py", "diffcli/reference/*.py", "diffcli/methods/*.py"]
+EQUIVALENTS = ROOT / "tools" / "equivalent_mutants.txt"
+
+# The tests that cover each module (fast ones first; -x stops at the first failure).  A module not listed
+# runs DEFAULT_TESTS.
+TESTS = {
+    "diffcli/core/parse.py": ["tests/test_parse.py", "tests/test_hostile.py"],
+    "diffcli/core/whitelist.py": ["tests/test_parse.py", "tests/test_hostile.py"],
+    "diffcli/core/splitter.py": ["tests/test_parse.py", "tests/test_scale.py"],
+    "diffcli/core/graph.py": ["tests/test_graph.py", "tests/test_parse.py", "tests/test_methods.py"],
+    "diffcli/core/primitives.py": ["tests/test_primitives.py", "tests/test_domains.py", "tests/test_rules.py"],
+    "diffcli/core/chain.py": ["tests/test_algebra.py", "tests/test_methods.py", "tests/test_diff.py"],
+    "diffcli/core/algebra.py": ["tests/test_algebra.py", "tests/test_methods.py"],
+    "diffcli/core/evaluate.py": ["tests/test_methods.py", "tests/test_domains.py"],
+    "diffcli/core/derivation.py": ["tests/test_diff.py", "tests/test_methods.py"],
+    "diffcli/core/codegen.py": ["tests/test_methods.py", "tests/test_rules.py", "tests/test_scale.py"],
+    "diffcli/core/fragments.py": ["tests/test_rules.py", "tests/test_methods.py", "tests/test_scale.py"],
+    "diffcli/core/printing.py": ["tests/test_diff.py", "tests/test_graph.py"],
+    "diffcli/core/errors.py": ["tests/test_hostile.py", "tests/test_parse.py"],
+    "diffcli/core/choices.py": ["tests/test_cli.py"],
+    "diffcli/core/lazy.py": ["tests/test_architecture.py", "tests/test_cli.py"],
+    "diffcli/reference/__init__.py": ["tests/test_reference.py", "tests/test_hessian.py"],
+    "diffcli/reference/cancellation.py": ["tests/test_reference.py"],
+    "diffcli/methods/finite.py": ["tests/test_finite.py", "tests/test_methods.py"],
+    "diffcli/methods/richardson.py": ["tests/test_finite.py", "tests/test_methods.py"],
+    "diffcli/methods/forward.py": ["tests/test_forward.py", "tests/test_methods.py"],
+    "diffcli/methods/reverse.py": ["tests/test_methods.py"],
+    "diffcli/methods/symbolic.py": ["tests/test_methods.py", "tests/test_diff.py"],
+    "diffcli/methods/registry.py": ["tests/test_registry.py", "tests/test_methods.py"],
+}
+DEFAULT_TESTS = ["tests/test_methods.py"]
+
+COMPARISONS = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
+               ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In}
+ARITHMETIC = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.FloorDiv: ast.Div,
+              ast.Pow: ast.Mult, ast.Mod: ast.FloorDiv}
+SYMBOLS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=", ast.Is: "is",
+           ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in", ast.Add: "+", ast.Sub: "-", ast.Mult: "*",
+           ast.Div: "/", ast.FloorDiv: "//", ast.Pow: "**", ast.Mod: "%", ast.And: "and", ast.Or: "or"}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    path: str      # relative to the repository
+    line: int
+    index: int     # which mutation point of the module (in ast.walk order)
+    change: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.change}"
+
+
+def _docstrings(tree) -> set:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                found.add(id(body[0].value))
+    return found
+
+
+def _points(tree):
+    """Every (node, change description, apply) of a module, in a fixed order."""
+    skip = _docstrings(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            for k, op in enumerate(node.ops):
+                if type(op) in COMPARISONS:
+                    new = COMPARISONS[type(op)]
+                    yield node, f"{SYMBOLS[type(op)]} -> {SYMBOLS[new]}", ("compare", k, new)
+        elif isinstance(node, ast.BinOp) and type(node.op) in ARITHMETIC:
+            new = ARITHMETIC[type(node.op)]
+            yield node, f"{SYMBOLS[type(node.op)]} -> {SYMBOLS[new]}", ("binop", new)
+        elif isinstance(node, ast.AugAssign):
+            yield node, f"{SYMBOLS.get(type(node.op), '?')}= -> =", ("augassign",)
+        elif isinstance(node, ast.BoolOp):
+            new = ast.Or if isinstance(node.op, ast.And) else ast.And
+            yield node, f"{SYMBOLS[type(node.op)]} -> {SYMBOLS[new]}", ("boolop", new)
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.Not, ast.USub)):
+            yield node, f"drop unary {'not' if isinstance(node.op, ast.Not) else '-'}", ("unary",)
+        elif isinstance(node, ast.Constant) and id(node) not in skip and type(node.value) in (int, float):
+            yield node, f"{node.value!r} -> {node.value + 1!r}", ("constant",)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "abs" \
+                and len(node.args) == 1:
+            yield node, "abs(x) -> x", ("abs",)
+        elif isinstance(node, ast.Return) and node.value is not None \
+                and not (isinstance(node.value, ast.Constant) and node.value.value is None):
+            yield node, "return x -> return None", ("return",)
+
+
+def mutants_of(path: str) -> list[Mutant]:
+    tree = ast.parse((ROOT / path).read_text(), path)
+    return [Mutant(path, getattr(node, "lineno", 0), index, change)
+            for index, (node, change, _) in enumerate(_points(tree))]
+
+
+class _Replace(ast.NodeTransformer):
+    def __init__(self, target, action):
+        self.target, self.action = target, action
+
+    def visit(self, node):
+        if node is not self.target:
+            return self.generic_visit(node)
+        kind = self.action[0]
+        if kind == "compare":
+            node.ops[self.action[1]] = self.action[2]()
+        elif kind in ("binop", "boolop"):
+            node.op = self.action[1]()
+        elif kind == "augassign":
+            return ast.copy_location(ast.Assign(targets=[node.target], value=node.value), node)
+        elif kind == "unary":
+            return node.operand
+        elif kind == "constant":
+            return ast.copy_location(ast.Constant(node.value + 1), node)
+        elif kind == "abs":
+            return node.args[0]
+        elif kind == "return":
+            return ast.copy_location(ast.Return(value=None), node)
+        return node
+
+
+def mutated_source(mutant: Mutant) -> str:
+    tree = ast.parse((ROOT / mutant.path).read_text(), mutant.path)
+    node, _, action = list(_points(tree))[mutant.index]
+    tree = _Replace(node, action).visit(tree)
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
+def _copy_repository(into: Path) -> None:
+    ignore = shutil.ignore_patterns(".git", ".venv", "__pycache__", ".hypothesis", "*.egg-info", ".pytest_cache")
+    for name in ("diffcli", "tests"):
+        shutil.copytree(ROOT / name, into / name, ignore=ignore)
+    for name in ("pyproject.toml", "conftest.py"):
+        if (ROOT / name).exists():
+            shutil.copy2(ROOT / name, into / name)
+
+
+def _tests(path: str, tree: Path) -> tuple:
+    return tuple(t for t in TESTS.get(path, DEFAULT_TESTS) if (tree / t).exists()) or tuple(DEFAULT_TESTS)
+
+
+def _pytest(tests, tree: Path, timeout: float) -> str:
+    """'killed' (the tests failed), 'survived' (they passed) or 'timeout', in the copy at ``tree``."""
+    env = dict(os.environ, PYTHONPATH=str(tree), PYTHONDONTWRITEBYTECODE="1")
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--no-header",
+               "-o", "addopts=--import-mode=importlib", *tests]
+    try:
+        done = subprocess.run(command, cwd=tree, env=env, capture_output=True, timeout=timeout)
+        return "survived" if done.returncode == 0 else "killed"
+    except subprocess.TimeoutExpired:
+        return "timeout"
+
+
+def _run(mutant: Mutant, tree: Path, timeout: float) -> str:
+    """The verdict for one mutant, written into the copy at ``tree`` (restored afterwards)."""
+    target = tree / mutant.path
+    original = target.read_text()
+    target.write_text(mutated_source(mutant))
+    try:
+        return _pytest(_tests(mutant.path, tree), tree, timeout)
+    finally:
+        target.write_text(original)
+
+
+def _equivalents() -> set[str]:
+    if not EQUIVALENTS.exists():
+        return set()
+    listed = set()
+    for line in EQUIVALENTS.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            listed.add(line)
+    return listed
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("paths", nargs="*", help="modules to mutate (default: the core modules)")
+    parser.add_argument("--max", type=int, default=200, help="mutants to run, 1-5000 (default 200)")
+    parser.add_argument("--seed", type=int, default=0, help="which sample of mutants (default 0)")
+    parser.add_argument("--jobs", type=int, default=1, help="parallel workers, 1-16 (default 1)")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds per mutant, 5-900 (default 120)")
+    parser.add_argument("--list", action="store_true", help="only count the mutants of each module")
+    options = parser.parse_args(argv)
+    if not 1 <= options.max <= 5000 or not 1 <= options.jobs <= 16 or not 5 <= options.timeout <= 900:
+        parser.error("--max must be 1-5000, --jobs 1-16, --timeout 5-900")
+    patterns = options.paths or CORE
+    paths = sorted({str(Path(p).resolve().relative_to(ROOT)) for pattern in patterns
+                    for p in glob.glob(str(ROOT / pattern) if not os.path.isabs(pattern) else pattern)})
+    everything = [m for path in paths for m in mutants_of(path)]
+    if options.list:
+        for path in paths:
+            print(f"{sum(m.path == path for m in everything):5d}  {path}")
+        print(f"{len(everything):5d}  mutants in all")
+        return 0
+    chosen = random.Random(options.seed).sample(everything, min(options.max, len(everything)))
+    chosen.sort(key=lambda m: (m.path, m.line, m.index))
+    listed = _equivalents()
+    print(f"{len(chosen)} of {len(everything)} mutants of {len(paths)} modules, seed {options.seed}", flush=True)
+    trees = []
+    for _ in range(options.jobs):
+        tree = Path(tempfile.mkdtemp(prefix="diffcli-mutate-"))
+        _copy_repository(tree)
+        trees.append(tree)
+    results: dict[Mutant, str] = {}
+    started = time.monotonic()
+    try:
+        # The unmutated code must pass the tests a mutant is judged by, or a kill would mean nothing.
+        broken = {tests for tests in {_tests(m.path, trees[0]) for m in chosen}
+                  if _pytest(tests, trees[0], options.timeout) != "survived"}
+        for tests in broken:
+            print(f"the unmutated copy fails {' '.join(tests)}: its mutants are not run", file=sys.stderr)
+        untested = [m for m in chosen if _tests(m.path, trees[0]) in broken]
+        queue = [m for m in chosen if m not in untested]
+
+        def worker(tree):
+            while queue:
+                mutant = queue.pop()
+                results[mutant] = _run(mutant, tree, options.timeout)
+                print(f"  {len(results):4d}/{len(chosen)}  {results[mutant]:8s} {mutant}", file=sys.stderr,
+                      flush=True)
+        with concurrent.futures.ThreadPoolExecutor(options.jobs) as pool:
+            list(pool.map(worker, trees))
+    finally:
+        for tree in trees:
+            shutil.rmtree(tree, ignore_errors=True)
+    chosen = [m for m in chosen if m not in untested]
+    if untested:
+        print(f"not run ({len(untested)}): the unmutated code fails their tests")
+    equivalent = [m for m in chosen if str(m) in listed]
+    survivors = [m for m in chosen if results[m] == "survived" and str(m) not in listed]
+    killed = sum(results[m] != "survived" for m in chosen if str(m) not in listed)
+    scored = len(chosen) - len(equivalent)
+    print(f"\nsurvivors ({len(survivors)}):")
+    for m in survivors:
+        print(f"  {m}")
+    if equivalent:
+        print(f"nearly equivalent, listed in {EQUIVALENTS.relative_to(ROOT)} ({len(equivalent)}):")
+        for m in equivalent:
+            print(f"  {m}  [{results[m]}]")
+    score = killed / scored if scored else 1.0
+    print(f"\nscore: {killed}/{scored} killed = {score:.1%} "
+          f"({len(equivalent)} nearly equivalent apart; {time.monotonic() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
