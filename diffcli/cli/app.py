@@ -64,20 +64,23 @@ app = typer.Typer(
 
 ExpressionArg = Annotated[Optional[str], typer.Argument(
     metavar="EXPR", help="Expression or ';'-separated program (omit it with --file).", show_default=False)]
-PointArg = Annotated[Optional[List[str]], typer.Argument(metavar="[NAME=VALUE]...",
-                                                         help="The point, e.g. x=2 z=pi/4.", show_default=False)]
+PointArg = Annotated[Optional[List[str]], typer.Argument(
+    metavar="[NAME=VALUE]...", help="The point, e.g. x=2 z=pi/4.", show_default=False)]
 FormatOption = Annotated[str, format_option()]
-DigitsOption = Annotated[int, typer.Option("--digits", help="Significant digits of the reference.", min=1, max=1000)]
+DigitsOption = Annotated[int, typer.Option("--digits", help="Significant digits of the reference.", min=1,
+                                           max=1000)]
 TimingOption = Annotated[bool, typer.Option("--timing/--no-timing",
                                             help="Median timings (repeated runs); --no-timing runs once.")]
-WrtOption = Annotated[str, typer.Option("--wrt", help="The variable to differentiate by.", show_default=False)]
+WrtOption = Annotated[str, typer.Option("--wrt", help="The variable to differentiate by.",
+                                        show_default=False)]
 FileOption = Annotated[Optional[str], typer.Option(
     "--file", metavar="F", show_default=False,
     help="Run every line of expression file F ('-' for stdin): one expression or program per line, '#' "
          "comments, an optional point after '@' (exp(x*z) @ x=2 z=3) overriding the command line's. "
          "Records come out in input order; a bad line becomes a record with its line number and error.")]
 JobsOption = Annotated[int, typer.Option(
-    "--jobs", "-j", min=0, help="Worker processes for --file (0: one per core); output stays in input order.")]
+    "--jobs", "-j", min=0,
+    help="Worker processes for --file (0: one per core); output stays in input order.")]
 
 
 class OutputClosed(Exception):

@@ -72,10 +72,9 @@ def _compare_wide(record, names):
     for name in names:
         headers += [f"∂f/∂{name}", "abs error"] + (["est. error"] if estimated else []) + ["rel error"]
     headers += ["f evals", "setup", "time", "× f"]
-    reference = record["reference"]
+    gradient = record["reference"].get("gradient") or {}
     rows = [[_reference_label(record)]
-            + [cell for name in names
-               for cell in [short_decimal((reference.get("gradient") or {}).get(name))] + [""] * (per_name - 1)]
+            + [cell for name in names for cell in [short_decimal(gradient.get(name))] + [""] * (per_name - 1)]
             + ["", "", "", ""]]
     notes = False
     for row in record["methods"]:
@@ -105,8 +104,8 @@ def _compare_long(record, names):
     estimated = _estimated(record)
     headers = ["method", "variable", "∂f/∂variable", "abs error"] + (["est. error"] if estimated else []) \
         + ["rel error", "f evals", "setup", "time", "× f", "error"]
-    reference = record["reference"]
-    rows = [[_reference_label(record) if i == 0 else "", name, short_decimal((reference.get("gradient") or {}).get(name))]
+    gradient = record["reference"].get("gradient") or {}
+    rows = [[_reference_label(record) if i == 0 else "", name, short_decimal(gradient.get(name))]
             + [""] * (len(headers) - 3) for i, name in enumerate(names)]
     for row in record["methods"]:
         for i, name in enumerate(names):
@@ -118,10 +117,11 @@ def _compare_long(record, names):
                 absolute = error_number(row["abs_error"][name]) if row["abs_error"] else ""
                 relative = error_number(row["rel_error"][name]) if row["rel_error"] else ""
                 guess = error_number((row.get("error_estimate") or {}).get(name))
-            rows.append([row["method"] if first else "", name, estimate, absolute] + ([guess] if estimated else [])
-                        + [relative, str(row["evaluations"]) if first else "",
-                           duration(row["setup_seconds"]) if first else "", duration(row["seconds"]) if first else "",
-                           _cost(row, record["f_seconds"]) if first else "", (row["error"] or "") if first else ""])
+            once = [str(row["evaluations"]), duration(row["setup_seconds"]), duration(row["seconds"]),
+                    _cost(row, record["f_seconds"]), row["error"] or ""]   # on the method's first row
+            rows.append([row["method"] if first else "", name, estimate, absolute]
+                        + ([guess] if estimated else []) + [relative]
+                        + (once if first else [""] * len(once)))
     return headers, rows
 
 
@@ -146,8 +146,8 @@ def _csv_table(record) -> Table:
             if estimated:
                 cells.append(raw((row.get("error_estimate") or {}).get(name)))
         cost = row["seconds"] / record["f_seconds"] if row["seconds"] and record["f_seconds"] else None
-        cells += [raw(row["max_rel_error"]), row["evaluations"], raw(row["setup_seconds"]), raw(row["seconds"]),
-                  raw(cost), row["error"] or ""]
+        cells += [raw(row["max_rel_error"]), row["evaluations"], raw(row["setup_seconds"]),
+                  raw(row["seconds"]), raw(cost), row["error"] or ""]
         rows.append(cells)
     return Table(headers, rows)
 
@@ -178,7 +178,8 @@ def _file_body(records: list) -> list:
 
 
 FILE_CSV_HEADER = ("line", "expression", "point", "value", "method", "variable", "derivative", "reference",
-                   "abs_error", "rel_error", "max_rel_error", "evaluations", "setup_seconds", "seconds", "error")
+                   "abs_error", "rel_error", "max_rel_error", "evaluations", "setup_seconds", "seconds",
+                   "error")
 
 
 def file_csv_rows(record: dict) -> list:
@@ -195,8 +196,8 @@ def file_csv_rows(record: dict) -> list:
             rows.append(head + [row["method"], "", "", "", "", ""] + cost + [row["error"]])
             continue
         for name, value in row["gradient"].items():
-            rows.append(head + [row["method"], name, raw(value), reference.get(name) or "",
-                                raw((row["abs_error"] or {}).get(name)), raw((row["rel_error"] or {}).get(name))]
+            errors = [raw((row["abs_error"] or {}).get(name)), raw((row["rel_error"] or {}).get(name))]
+            rows.append(head + [row["method"], name, raw(value), reference.get(name) or "", *errors]
                         + cost + [record["reference"].get("error") or ""])
     return rows
 

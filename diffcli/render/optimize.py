@@ -45,7 +45,8 @@ def _heading(record: dict) -> list[str]:
     settings = record["settings"]
     if record["mode"] == "data":
         data = record["data"]
-        split = f"{data['train']} training" + (f", {data['validation']} validation" if data["validation"] else "")
+        held_out = f", {data['validation']} validation" if data["validation"] else ""
+        split = f"{data['train']} training{held_out}"
         lines = [f"fit {record['expression']}  (mean over examples)",
                  (f"data {data['source']}: {data['rows']} rows ({split}); batch {data['batch']}; "
                   f"parameters {', '.join(record['parameters'])}")]
@@ -55,16 +56,16 @@ def _heading(record: dict) -> list[str]:
         lines.append("from " + ", ".join(f"{k}={v!r}" for k, v in record["start"].items()))
     else:
         low, high = settings["box"]
-        lines.append(f"{settings['restarts']} random starts in [{low!r}, {high!r}] (seed {settings['seed']}); "
-                     "each row shows its best run")
+        lines.append(f"{settings['restarts']} random starts in [{low!r}, {high!r}] "
+                     f"(seed {settings['seed']}); each row shows its best run")
     if record["fixed"]:
         lines.append("fixed " + ", ".join(f"{k}={v!r}" for k, v in record["fixed"].items()))
     lines.append(f"lr {settings['lr']:g}, momentum {settings['momentum']:g}, decay {settings['decay']:g}, "
                  f"beta1 {settings['beta1']:g}, beta2 {settings['beta2']:g}, epsilon {settings['epsilon']:g}"
                  + (f", l2 {settings['l2']:g}" if settings["l2"] else ""))
+    patience = f"; patience {settings['patience']} checks" if record.get("data", {}).get("validation") else ""
     lines.append(f"stop: tol {settings['tol']:g} over {settings['window']} steps after at least "
-                 f"{settings['min_steps']}; max-steps {settings['max_steps']}"
-                 + (f"; patience {settings['patience']} checks" if record.get("data", {}).get("validation") else ""))
+                 f"{settings['min_steps']}; max-steps {settings['max_steps']}{patience}")
     return lines
 
 
@@ -80,7 +81,8 @@ def _table(record: dict) -> Table:
         headers += ["val loss", "best step"]
     if restarts:
         of = " val" if validation else ""
-        headers += [f"best{of}", f"median{of}", f"worst{of}", "failed", "grad evals (all runs)", "time (all runs)"]
+        headers += [f"best{of}", f"median{of}", f"worst{of}", "failed", "grad evals (all runs)",
+                    "time (all runs)"]
     else:
         headers += ["grad evals", "time"]
     headers.append("stop")
@@ -92,7 +94,8 @@ def _table(record: dict) -> Table:
             [", ".join(f"{n}={values[n]:.6g}" for n in names)]
         cells += ["" if row["gradient_norm"] is None else f"{row['gradient_norm']:.2g}", str(row["steps"])]
         if validation:
-            cells += [_loss(row.get("validation_loss")), "" if row.get("best_step") is None else str(row["best_step"])]
+            best_step = row.get("best_step")
+            cells += [_loss(row.get("validation_loss")), "" if best_step is None else str(best_step)]
         if restarts:
             spread = row["restarts"]
             cells += [_loss(spread["best"]), _loss(spread["median"]), _loss(spread["worst"]),
@@ -113,9 +116,11 @@ def _csv_table(record: dict) -> Table:
     rows = []
     for row in record["optimizers"]:
         spread = row.get("restarts") or {}
-        rows.append([row["rank"], row["optimizer"], raw(row["loss"]), *[raw(row["parameters"][n]) for n in names],
-                     raw(row["gradient_norm"]), row["steps"], row["gradient_evaluations"], raw(row["seconds"]),
-                     row["stop"], row["message"], raw(row.get("validation_loss")), raw(row.get("best_step")),
+        rows.append([row["rank"], row["optimizer"], raw(row["loss"]),
+                     *[raw(row["parameters"][n]) for n in names],
+                     raw(row["gradient_norm"]), row["steps"], row["gradient_evaluations"],
+                     raw(row["seconds"]), row["stop"], row["message"], raw(row.get("validation_loss")),
+                     raw(row.get("best_step")),
                      raw(spread.get("best")), raw(spread.get("median")), raw(spread.get("worst")),
                      raw(spread.get("failed"))])
     return Table(headers, rows)
@@ -148,8 +153,8 @@ def convergence(record: dict) -> tuple[list[plot.Series], bool]:
 
 
 def _plot_labels(record: dict, log: bool) -> dict:
-    what = "training loss (batch)" if record.get("data", {}).get("batch", 0) < record.get("data", {}).get("train", 0) \
-        else "loss"
+    data = record.get("data", {})
+    what = "training loss (batch)" if data.get("batch", 0) < data.get("train", 0) else "loss"
     expression = record["expression"]
     if len(expression) > 50:
         expression = expression[:49] + "…"

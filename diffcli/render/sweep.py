@@ -1,5 +1,6 @@
-"""The view of ``eps-sweep`` records (see :func:`diffcli.tasks.sweep.sweep`): tables, the terminal plot (plotext)
-and the plot image (matplotlib).  Both plotting libraries are optional (``pip install 'diffcli[plot]'``)."""
+"""The view of ``eps-sweep`` records (see :func:`diffcli.tasks.sweep.sweep`): tables, the terminal plot
+(plotext) and the plot image (matplotlib).  Both plotting libraries are optional
+(``pip install 'diffcli[plot]'``)."""
 
 from __future__ import annotations
 
@@ -44,8 +45,8 @@ def _body(record: dict, plot: bool, width: int) -> list:
              _steps_table(record), "",
              "—: no estimate (x + h == x in floating point, or a stencil point outside the domain)", "",
              _summary_table(record), "",
-             "model: the predicted error, truncation C·h^p (C from f's derivatives, in mpmath) plus round-off "
-             "R·eps·|f|/h; it is smallest at h*."]
+             "model: the predicted error, truncation C·h^p (C from f's derivatives, in mpmath) plus "
+             "round-off R·eps·|f|/h; it is smallest at h*."]
     lines += [f"{scheme}: {row['error']}" for scheme, row in _refusals(record)]
     lines += warning_lines(record)
     if plot:
@@ -90,9 +91,10 @@ def _summary_table(record):
     rows = []
     for scheme in record["schemes"]:
         rule, best, model = record["rule"][scheme], record["optimal"][scheme], record["model"][scheme]
-        rows.append([scheme, f"{rule['h']:.3g}", error_number(rule["rel_error"]) if rule["error"] is None else "—",
-                     f"{best['h']:.3g}" if best else "", error_number(best["rel_error"]) if best else "",
-                     model["formula"], f"{model['C']:.3g}" if model["C"] is not None else "",
+        rule_error = error_number(rule["rel_error"]) if rule["error"] is None else "—"
+        rows.append([scheme, f"{rule['h']:.3g}", rule_error, f"{best['h']:.3g}" if best else "",
+                     error_number(best["rel_error"]) if best else "", model["formula"],
+                     f"{model['C']:.3g}" if model["C"] is not None else "",
                      f"{model['h_optimal']:.3g}" if model["h_optimal"] else ""])
     return Table(headers, rows)
 
@@ -141,8 +143,9 @@ def _series(record: dict) -> list:
 
     for line in sorted(lines, key=lambda line: METHODS[line["scheme"]].draw_rank):
         if line["measured"]:
-            curves.append(Series(line["scheme"], [h for h, _ in line["measured"]], [e for _, e in line["measured"]],
-                                 marker=METHODS[line["scheme"]].marker, joined=False, group=line["scheme"]))
+            steps, errors = [h for h, _ in line["measured"]], [e for _, e in line["measured"]]
+            curves.append(Series(line["scheme"], steps, errors, marker=METHODS[line["scheme"]].marker,
+                                 joined=False, group=line["scheme"]))
     return curves
 
 
@@ -154,8 +157,8 @@ def terminal_plot(record: dict, width: int = 100, height: int = 28) -> str:
     """
     from diffcli.render.plot import terminal
 
-    return terminal(_series(record), title=_title(record), xlabel="step h", ylabel="relative error", xlog=True,
-                    ylog=True, width=width, height=height, color=False)
+    return terminal(_series(record), title=_title(record), xlabel="step h", ylabel="relative error",
+                    xlog=True, ylog=True, width=width, height=height, color=False)
 
 
 def plot_image(record: dict, fmt: str) -> bytes:
@@ -163,11 +166,14 @@ def plot_image(record: dict, fmt: str) -> bytes:
     scheme starred; the command writes them.  Raises UsageError when matplotlib is not installed."""
     from diffcli.render.plot import Series, image
 
-    stars = [Series("", [rule["h"]], [max(rule["rel_error"], ZERO_FLOOR)], marker="*", joined=False, group=scheme)
+    low, high = record["rows"][0]["h"], record["rows"][-1]["h"]
+    stars = [Series("", [rule["h"]], [max(rule["rel_error"], ZERO_FLOOR)], marker="*", joined=False,
+                    group=scheme)
              for scheme, rule in record["rule"].items()
-             if rule["rel_error"] is not None and record["rows"][0]["h"] <= rule["h"] <= record["rows"][-1]["h"]]
+             if rule["rel_error"] is not None and low <= rule["h"] <= high]
     return image(_series(record) + stars, fmt, title=f"{_title(record)}\nf = {record['expression']}   "
-                 "(dashed: model, ★: the rule's step)", xlabel="step h", ylabel="relative error", xlog=True, ylog=True)
+                 "(dashed: model, ★: the rule's step)", xlabel="step h", ylabel="relative error", xlog=True,
+                 ylog=True)
 
 
 # ---------------------------------------------------------------- expression files (--file)
@@ -194,8 +200,8 @@ def _file_table(records: list) -> Table:
     return Table(headers, rows)
 
 
-FILE_CSV_HEADER = ("line", "expression", "wrt", "scheme", "best_h", "best_rel_error", "rule_h", "rule_rel_error",
-                   "error")
+FILE_CSV_HEADER = ("line", "expression", "wrt", "scheme", "best_h", "best_rel_error", "rule_h",
+                   "rule_rel_error", "error")
 
 
 def file_csv_rows(record: dict) -> list:
