@@ -112,8 +112,8 @@ def test_compiled_code_reuses_a_name_only_after_its_last_reader():
     local_names = lambda text: set(re.findall(r"\b[vgr]\d+\b", text))  # noqa: E731
     assert len(local_names(renamed)) < len(local_names(source)) / 2
     columns = [np.linspace(0.1, 0.9, 5) + 0.01 * k for k in range(31)]
-    from diffcli.core.codegen import _globals
-    readable, compiled = _globals("array"), _globals("array")
+    from diffcli.core.codegen import evaluators
+    readable, compiled = evaluators("array"), evaluators("array")
     exec(compile(source, "readable", "exec"), readable)  # noqa: S102 - generated from our graph
     exec(compile(renamed, "renamed", "exec"), compiled)  # noqa: S102
     value, gradient = readable["gradient"](*columns)
@@ -176,7 +176,7 @@ def test_chain_split_keeps_python_semantics():
 def test_split_chains_build_the_graph_python_would(monkeypatch):
     """Splitting and parsing in runs changes nothing: forced on a chain CPython parses whole, it builds the
     same graph (same nodes, same text, the same value to the bit) and reports errors at the same place."""
-    import diffcli.core.splitter as parse_module
+    import diffcli.core.splitter as splitter
     from diffcli.core.errors import ParseError
     from diffcli.core.printing import to_text
 
@@ -188,8 +188,8 @@ def test_split_chains_build_the_graph_python_would(monkeypatch):
     bad = text[:2000] + " + nosuch(x) " + text[2000:]
     with pytest.raises(ParseError) as whole_error:
         parse(bad)
-    monkeypatch.setattr(parse_module, "CHAIN_SPLIT_CHARS", 10)
-    monkeypatch.setattr(parse_module, "CHAIN_RUN", 7)
+    monkeypatch.setattr(splitter, "CHAIN_SPLIT_CHARS", 10)
+    monkeypatch.setattr(splitter, "CHAIN_RUN", 7)
     split = parse(text)
     assert len(split) == len(whole)
     assert to_text(split, split.output) == to_text(whole, whole.output)

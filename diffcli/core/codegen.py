@@ -57,7 +57,7 @@ def forward_lines(graph: Graph, outputs) -> list[str]:
     return [f"v{n} = {text}" for n, text in _forward(graph, outputs)]
 
 
-def _globals(kind: str) -> dict:
+def evaluators(kind: str) -> dict:
     """Each primitive's evaluator of that kind (a field of the table entry of the same name)."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; choose from {KINDS}")
@@ -68,7 +68,7 @@ def _build(source: str, name: str, kind: str):
     if kind == "array":  # on floats the renaming costs more setup than it saves (a compare runs f once)
         keep_freed_memory()
         source = reuse_names(source)
-    namespace = _globals(kind)
+    namespace = evaluators(kind)
     exec(compile(source, f"<diffcli {name}>", "exec"), namespace)  # generated-code: names and numbers only
     return namespace[name]
 

@@ -5,7 +5,7 @@ Three ways, and the record says which was used (``method``):
 * ``complex step in mpmath`` (the default): ∂f/∂x is ``Im f(x + ih) / h`` with f evaluated by the table's
   mpmath evaluators, never its derivative rules.  It has no subtractive cancellation of its own, and the
   step never leaves the real line, so it cannot cross a singularity or a kink beside the point.
-  :func:`~diffcli.core.chain.evaluate_mp` refuses any value that is not an mpmath number of the private
+  :func:`~diffcli.core.evaluate.evaluate_mp` refuses any value that is not an mpmath number of the private
   context, so a Python float cannot slip in and silently lose the imaginary part.
 * ``mpmath.diff (right derivative)`` (``one_sided``, at a kink such as ``abs(x)`` at 0, where the
   derivative does not exist and the caller warns): ``mpmath.diff`` with ``direction=+1``.
