@@ -161,3 +161,9 @@ def test_arrays_and_one_point_forms_agree_to_the_bit(method):
     for k, (x, y) in enumerate(zip(xs, ys)):
         single = run_method(method, graph, {"x": x, "y": y}, timing=False).gradient
         assert [float(batched[0][k]), float(batched[1][k])] == [single["x"], single["y"]]
+
+
+def test_trace_exits_1_when_its_tape_raises(cli, monkeypatch):
+    monkeypatch.setattr("diffcli.tasks.trace.tape", _raises)
+    code, out, _ = cli("trace", "sin(x)", "x=1")
+    assert code == 1 and "planted bug" in out

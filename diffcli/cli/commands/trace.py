@@ -21,4 +21,6 @@ def trace(expression: ExpressionArg, point: PointArg = None,
     from diffcli.render.trace import render
     from diffcli.tasks.trace import trace as run_trace
 
-    emit(render(run_trace(expression, parse_point(point or []), digits=digits), format))
+    record = run_trace(expression, parse_point(point or []), digits=digits)
+    emit(render(record, format))
+    return 1 if record["error"] else 0  # the tape itself failed (a bug): shown, and a failed run
