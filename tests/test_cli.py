@@ -326,6 +326,30 @@ def test_reference_value_shows_only_digits_it_checked(cli):
     assert m.mpf(reference["gradient"]["x"]) == 1
 
 
+def test_reference_value_digits_are_checked_even_where_the_gradients_agree(monkeypatch):
+    """Should the two working precisions disagree on f's value from its 30th digit (simulated here: every
+    lower-precision run's value moved by 1e-30 relative), the reference shows only the digits they agree
+    on, however well their gradients agree."""
+    import diffcli.reference as reference_module
+    from diffcli.core.parse import parse
+    from diffcli.reference import reference
+
+    lower = {low for low, _ in reference_module.GUARD_DIGITS}
+    original = reference_module._compute
+
+    def disagreeing(*args, **kwargs):
+        run = original(*args, **kwargs)
+        if args[3] in lower:  # the guard digits of this run
+            run.value = run.value * (1 + run.context.mpf(10) ** -30)
+        return run
+    monkeypatch.setattr(reference_module, "_compute", disagreeing)
+    ref = reference(parse("exp(x)"), {"x": 1.0}, digits=50)
+    assert 28 <= ref.digits <= 31 and "ill-conditioned" in ref.note, (ref.digits, ref.note)
+    m = mpmath.MPContext()
+    m.dps = 60
+    assert abs(m.mpf(ref.text(ref.value)) - m.e) <= m.mpf(10) ** (1 - ref.digits) * m.e
+
+
 @pytest.mark.parametrize("expression, point, method", [
     ("x**2", ("x=3",), "complex step in mpmath"),
     ("abs(x) + x", ("x=0",), "mpmath.diff (right derivative)"),  # at a kink: one-sided
