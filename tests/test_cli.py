@@ -377,8 +377,6 @@ def test_duration_uses_three_digits_in_a_readable_unit(seconds, shown):
     assert duration(seconds) == shown
 
 
-@pytest.mark.xfail(strict=True, reason="bug: duration rounds to 3 digits after choosing the unit, so "
-                                        "0.9999 s is shown as '1e+03 ms' instead of '1 s'")
 @pytest.mark.parametrize("seconds, shown", [(0.9999, "1 s"), (9.9999e-4, "1 ms")])
 def test_duration_rounding_up_to_the_next_unit(seconds, shown):
     from diffcli.render.base import duration

@@ -204,9 +204,11 @@ def error_number(value) -> str:
 
 
 def duration(seconds) -> str:
-    """``0.81 µs``, ``12 ms``: three significant digits in a readable unit."""
+    """``810 ns``, ``12 ms``, ``1 s``: three significant digits in a readable unit (rounded first, so that
+    0.9999 s is ``1 s``, not ``1e+03 ms``)."""
     if seconds is None:
         return ""
+    seconds = float(f"{seconds:.3g}")
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
         if seconds >= scale:
             return f"{seconds / scale:.3g} {unit}"

@@ -62,11 +62,12 @@ def _tidy(h: float) -> float:
 
 
 def select_schemes(schemes) -> list[str]:
-    """Scheme ids (methods with a sweep form) from a list or a comma-separated string; None means the defaults."""
+    """Scheme ids (methods with a sweep form) from a list or a comma-separated string; None means the
+    defaults."""
     def why(id):
         return " (it chooses its own steps)" if id in METHODS and METHODS[id].prepare is not None else ""
-    return choose(schemes, ids("sweep"), default_sweep(), what="scheme", unknown_message="eps-sweep cannot run {id!r}",
-                  why=why)
+    return choose(schemes, ids("sweep"), default_sweep(), what="scheme",
+                  unknown_message="eps-sweep cannot run {id!r}", why=why)
 
 
 def sweep(expression, point: dict, wrt: str, schemes=None, h_from: float = 1e-16, h_to: float = 1e-1,
@@ -84,7 +85,8 @@ def sweep(expression, point: dict, wrt: str, schemes=None, h_from: float = 1e-16
     steps = step_grid(float(h_from), float(h_to), per_decade)
     names = graph.variable_names
     if wrt not in names:
-        raise UsageError(f"'{wrt}' is not a variable of the expression (its variables: {', '.join(names) or 'none'})")
+        raise UsageError(f"'{wrt}' is not a variable of the expression "
+                         f"(its variables: {', '.join(names) or 'none'})")
     at = prepare(graph, point)
     index = names.index(wrt)
     ref = reference_within_limit(lambda: reference(graph, at.point, digits, one_sided=bool(at.warnings)))
@@ -99,8 +101,9 @@ def sweep(expression, point: dict, wrt: str, schemes=None, h_from: float = 1e-16
         rule_step = form.rule_step(at.values[index])
         model[scheme] = _model(*form.model(higher, at.value, truth))
         trial = steps + [rule_step]
-        outcome = run_timed(lambda: (lambda hs: (form.runner(graph, evaluator, at.values, index)(hs), len(hs))),
-                            trial, timing=False)
+        outcome = run_timed(
+            lambda form=form: (lambda hs: (form.runner(graph, evaluator, at.values, index)(hs), len(hs))),
+            trial, timing=False)
         results = outcome.result if outcome.error is None else [(None, outcome.error)] * len(trial)
         cells = [_cell(estimate, error, ref.context, truth) for estimate, error in results]
         for cell, h in zip(cells, trial):
@@ -162,6 +165,10 @@ def _predicted(model: dict, h: float, truth) -> float | None:
     """The model's relative error at step h (None where C could not be computed)."""
     if model["C"] is None:
         return None
-    error = model["C"] * h ** model["order"] + model["roundoff"] / h + model["floor"]
+    try:  # at |x| ~ 1e200 the rule's step is ~1e194, and h^p overflows: the predicted error is then inf
+        truncation = model["C"] * h ** model["order"]
+    except OverflowError:
+        truncation = math.inf
+    error = truncation + model["roundoff"] / h + model["floor"]
     scale = float(abs(truth)) or 1.0
     return error / scale
