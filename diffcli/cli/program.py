@@ -19,8 +19,10 @@ import typer
 from diffcli.cli.app import OutputClosed, app, settings
 from diffcli.core.errors import DiffcliError
 
-# Importing a command module registers it on the app; one line per command.
-from diffcli.cli.commands import compare as _compare  # noqa: F401,I001
+# Importing a command module registers it on the app; one line per command.  The order is the order
+# ``diffcli --help`` lists the commands in, so isort must leave it alone.
+# isort: off
+from diffcli.cli.commands import compare as _compare  # noqa: F401
 from diffcli.cli.commands import diff as _diff  # noqa: F401
 from diffcli.cli.commands import hessian as _hessian  # noqa: F401
 from diffcli.cli.commands import trace as _trace  # noqa: F401
@@ -28,6 +30,7 @@ from diffcli.cli.commands import graph as _graph  # noqa: F401
 from diffcli.cli.commands import verify as _verify  # noqa: F401
 from diffcli.cli.commands import optimize as _optimize  # noqa: F401
 from diffcli.cli.commands import sweep as _sweep  # noqa: F401
+# isort: on
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INTERNAL = 1

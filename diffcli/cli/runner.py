@@ -1,7 +1,8 @@
 """The command-line side of expression files: write each record as it is done, show progress, exit status.
 
-:mod:`diffcli.tasks.files` reads the file and runs the lines (in worker processes with ``--jobs``); this module
-prints.  Every command that takes ``--file`` calls :func:`run_file` (see :mod:`diffcli.tasks.files` for how).
+:mod:`diffcli.tasks.files` reads the file and runs the lines (in worker processes with ``--jobs``); this
+module prints.  Every command that takes ``--file`` calls :func:`run_file` (see :mod:`diffcli.tasks.files`
+for how).
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def run_file(path: str, task: Callable, point: dict, fmt: str, jobs: int, output
     if failed_lines:
         shown = ", ".join(map(str, failed_lines[:10])) + (", …" if len(failed_lines) > 10 else "")
         plural = "s" if len(failed_lines) > 1 else ""
-        note(f"{len(failed_lines)} line{plural} of {path} failed (line{plural} {shown}); their records say why")
+        note(f"{len(failed_lines)} line{plural} of {path} failed (line{plural} {shown}); "
+             "their records say why")
     return 1 if failed_lines or problems else 0
 
 

@@ -7,8 +7,19 @@ from typing import Annotated, Optional
 
 import typer
 
-from diffcli.cli.app import (DigitsOption, ExpressionArg, FileOption, FormatOption, JobsOption, PointArg, TimingOption,
-                   app, emit, expression_and_point, note)
+from diffcli.cli.app import (
+    DigitsOption,
+    ExpressionArg,
+    FileOption,
+    FormatOption,
+    JobsOption,
+    PointArg,
+    TimingOption,
+    app,
+    emit,
+    expression_and_point,
+    note,
+)
 
 
 @functools.lru_cache(maxsize=None)
@@ -49,9 +60,9 @@ def compare(expression: ExpressionArg = None, point: PointArg = None,
                 "--reference-sample", metavar="K", min=0,
                 help="With --points: compute the mpmath reference at K points spread over the file.")] = 3,
             format: FormatOption = "table"):
+    from diffcli.core.parse import parse_point
     from diffcli.tasks.compare import compare as run_compare
     from diffcli.tasks.compare import select_methods, tolerance_failures
-    from diffcli.core.parse import parse_point
 
     expression, words = expression_and_point(expression, point, file)
     at = parse_point(words)
@@ -60,8 +71,8 @@ def compare(expression: ExpressionArg = None, point: PointArg = None,
     methods = select_methods(methods)  # a wrong id is exit 2 before any line runs
     check = None if tolerance is None else functools.partial(tolerance_failures, tolerance=tolerance)
     if file is not None:
-        from diffcli.render.compare import FILE_OUTPUT
         from diffcli.cli.runner import run_file
+        from diffcli.render.compare import FILE_OUTPUT
 
         task = functools.partial(run_compare, methods=methods, digits=digits, timing=timing, eps=eps)
         return run_file(file, task, at, format, jobs, FILE_OUTPUT, check=check)
@@ -78,11 +89,11 @@ def compare(expression: ExpressionArg = None, point: PointArg = None,
 
 def _points(expression, at, path, methods, reference_sample, digits, timing, tolerance, format) -> int:
     """``compare --points FILE``: every row of a points file at once (see :mod:`diffcli.tasks.points`)."""
+    from diffcli.core.errors import UsageError
     from diffcli.core.parse import as_graph
+    from diffcli.render.points import render
     from diffcli.tasks.compare import select_methods
     from diffcli.tasks.points import at_points, read_points
-    from diffcli.core.errors import UsageError
-    from diffcli.render.points import render
 
     if at:
         raise UsageError(f"with --points the point comes from {path}; drop {next(iter(at))}=…")

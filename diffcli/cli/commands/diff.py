@@ -1,4 +1,5 @@
-"""``diffcli diff``: the simplified symbolic derivative (of any order, mixed too), or one per line of a file."""
+"""``diffcli diff``: the simplified symbolic derivative (of any order, mixed too), or one per line of a
+file."""
 
 from __future__ import annotations
 
@@ -7,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from diffcli.cli.app import ExpressionArg, FileOption, JobsOption, app, emit, expression_and_point, format_option
+from diffcli.cli.app import (
+    ExpressionArg,
+    FileOption,
+    JobsOption,
+    app,
+    emit,
+    expression_and_point,
+    format_option,
+)
 
 
 def derivative_task(expression: str, point: dict, wrt: str, order: int = 1) -> dict:
@@ -24,30 +33,33 @@ def derivative_task(expression: str, point: dict, wrt: str, order: int = 1) -> d
                   "Example: diffcli diff \"x*sin(x)\" --wrt x\n\n"
                   "Example: diffcli diff \"sin(x)\" --wrt x --order 3")
 def diff(expression: ExpressionArg = None,
-         wrt: Annotated[str, typer.Option("--wrt", help="The variable to differentiate by, or a comma-separated "
-                                                        "list (x,z) for a mixed derivative.", show_default=False)]
+         wrt: Annotated[str, typer.Option("--wrt", help="The variable to differentiate by, or a "
+                                                        "comma-separated list (x,z) for a mixed derivative.",
+                                          show_default=False)]
          = ...,
-         order: Annotated[int, typer.Option("--order", "-n", help="How many times to differentiate by the "
-                                                                  "--wrt variable.")] = 1,
-         steps: Annotated[bool, typer.Option("--steps", help="Write out the chain-rule derivation step by "
-                                                            "step (first derivatives).")] = False,
+         order: Annotated[int, typer.Option("--order", "-n", help="How many times to differentiate by "
+                                                                  "the --wrt variable.")] = 1,
+         steps: Annotated[bool, typer.Option("--steps", help="Write out the chain-rule derivation step "
+                                                            "by step (first derivatives).")] = False,
          file: FileOption = None, jobs: JobsOption = 1,
-         format: Annotated[str, format_option(("text", "latex", "python"), help="Output format: text parses back "
-                                              "into diffcli, python is a self-contained function.")] = "text"):
+         format: Annotated[str, format_option(("text", "latex", "python"), help="Output format: text "
+                                              "parses back into diffcli, python is a self-contained "
+                                              "function.")] = "text"):
     from diffcli.core.errors import UsageError
 
     expression, words = expression_and_point(expression, [], file)
     if words:
         raise UsageError(f"diff takes no point: {words[0]!r}")
     if file is not None:
-        from diffcli.render.diff import FILE_OUTPUT
         from diffcli.cli.runner import run_file
+        from diffcli.render.diff import FILE_OUTPUT
 
         fmt = "table" if format in ("text", "python") else format  # no function per line: the table
-        return run_file(file, functools.partial(derivative_task, wrt=wrt, order=order), {}, fmt, jobs, FILE_OUTPUT)
+        return run_file(file, functools.partial(derivative_task, wrt=wrt, order=order), {}, fmt, jobs,
+                        FILE_OUTPUT)
 
-    from diffcli.tasks.derivative import derivative
     from diffcli.render.diff import render
+    from diffcli.tasks.derivative import derivative
 
     emit(render(derivative(expression, wrt, order=order, steps=steps), format))
     return 0

@@ -21,9 +21,9 @@ def graph(expression: ExpressionArg, point: PointArg = None,
               "--render", metavar="FILE", help="Write FILE (.svg, .png or .pdf) with Graphviz's dot program "
                                                "instead of printing.", show_default=False)] = None,
           format: Annotated[str, format_option(("dot", "mermaid"))] = "dot"):
-    from diffcli.tasks.graph import graph_record, render_file
     from diffcli.core.parse import parse_point
     from diffcli.render.graph import render, to_dot
+    from diffcli.tasks.graph import graph_record, render_file
 
     record = graph_record(expression, parse_point(point) if point else None, adjoints=adjoints)
     if render_to:

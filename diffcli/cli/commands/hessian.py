@@ -25,9 +25,9 @@ def hessian(expression: ExpressionArg, point: PointArg = None,
                                                            show_default=False)] = None,
             digits: DigitsOption = 50, timing: TimingOption = True,
             format: FormatOption = "table"):
-    from diffcli.tasks.hessian import hessian as run_hessian
     from diffcli.core.parse import parse_point
     from diffcli.render.hessian import render
+    from diffcli.tasks.hessian import hessian as run_hessian
 
     record = run_hessian(expression, parse_point(point or []), methods=methods, digits=digits, timing=timing)
     emit(render(record, format))

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Optional
 
 import typer
 
-import functools
-
-from diffcli.cli.app import (ExpressionArg, FileOption, FormatOption, JobsOption, PointArg, WrtOption, app, emit,
-                   expression_and_point, write_file)
+from diffcli.cli.app import (
+    ExpressionArg,
+    FileOption,
+    FormatOption,
+    JobsOption,
+    PointArg,
+    WrtOption,
+    app,
+    emit,
+    expression_and_point,
+    write_file,
+)
 
 
 def _schemes_help() -> str:
@@ -21,14 +30,14 @@ def _schemes_help() -> str:
             f"the summary: {rules}.")
 
 
-@app.command("eps-sweep", help="The step-size trade-off of finite differences: each scheme's error against the "
-                               "step h, measured against the mpmath reference and predicted (truncation C·h^p on "
-                               "one side, round-off eps·|f|/h on the other), with the best step of each scheme, "
-                               "its rule-of-thumb step, and a log-log plot of the V.\n\n"
-                               "With --file, one sweep per line of an expression file (best steps in the table, "
-                               "every row with --format jsonl).\n\n"
-                               "Example: diffcli eps-sweep \"exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)\" x=2 z=3 "
-                               "--wrt x")
+@app.command("eps-sweep", help="The step-size trade-off of finite differences: each scheme's error against "
+                               "the step h, measured against the mpmath reference and predicted (truncation "
+                               "C·h^p on one side, round-off eps·|f|/h on the other), with the best step of "
+                               "each scheme, its rule-of-thumb step, and a log-log plot of the V.\n\n"
+                               "With --file, one sweep per line of an expression file (best steps in the "
+                               "table, every row with --format jsonl).\n\n"
+                               "Example: diffcli eps-sweep \"exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)\" "
+                               "x=2 z=3 --wrt x")
 def eps_sweep(expression: ExpressionArg = None, point: PointArg = None, wrt: WrtOption = ...,
               schemes: Annotated[Optional[str], typer.Option("--schemes", help=_schemes_help(),
                                                              show_default=False)] = None,
@@ -40,7 +49,8 @@ def eps_sweep(expression: ExpressionArg = None, point: PointArg = None, wrt: Wrt
                                                   min=1, max=1000)] = 50,
               plot: Annotated[Optional[str], typer.Option(
                   "--plot", metavar="FILE", show_default=False,
-                  help="Also write the plot to FILE (.png or .svg; needs matplotlib: pip install 'diffcli[plot]').")]
+                  help="Also write the plot to FILE (.png or .svg; needs matplotlib: "
+                       "pip install 'diffcli[plot]').")]
               = None,
               terminal_plot: Annotated[bool, typer.Option(
                   "--terminal-plot/--no-terminal-plot",
@@ -53,9 +63,9 @@ def eps_sweep(expression: ExpressionArg = None, point: PointArg = None, wrt: Wrt
     expression, words = expression_and_point(expression, point, file)
     options = dict(wrt=wrt, schemes=schemes, h_from=h_from, h_to=h_to, per_decade=per_decade, digits=digits)
     if file is not None:
+        from diffcli.cli.runner import run_file
         from diffcli.core.errors import UsageError
         from diffcli.render.sweep import FILE_OUTPUT
-        from diffcli.cli.runner import run_file
 
         if plot:
             raise UsageError("--plot draws one sweep; with --file use --format jsonl and plot the records")

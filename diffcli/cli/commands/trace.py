@@ -9,9 +9,9 @@ import typer
 from diffcli.cli.app import ExpressionArg, FormatOption, PointArg, app, emit
 
 
-@app.command(help="Reverse mode made visible: one row per node with its forward value, its adjoint g_· and "
-                  "the chain-rule terms summed into it (inputs keep their names, program names are used, other "
-                  "intermediates are a, b, c, …, the output y).\n\n"
+@app.command(help="Reverse mode made visible: one row per node with its forward value, its adjoint g_· "
+                  "and the chain-rule terms summed into it (inputs keep their names, program names are "
+                  "used, other intermediates are a, b, c, …, the output y).\n\n"
                   "Example: diffcli trace \"exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)\" x=2 z=3")
 def trace(expression: ExpressionArg, point: PointArg = None,
           digits: Annotated[int, typer.Option("--digits", help="Significant digits of the reference.",

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Optional
 
 import typer
 
-import functools
-
-from diffcli.cli.app import (ExpressionArg, FileOption, FormatOption, JobsOption, PointArg, WrtOption, app, emit,
-                   expression_and_point)
+from diffcli.cli.app import (
+    ExpressionArg,
+    FileOption,
+    FormatOption,
+    JobsOption,
+    PointArg,
+    WrtOption,
+    app,
+    emit,
+    expression_and_point,
+)
 
 
 @app.command(help="Check a hand-derived derivative (--claim) against the mpmath reference at the point, or "
@@ -18,15 +26,19 @@ from diffcli.cli.app import (ExpressionArg, FileOption, FormatOption, JobsOption
                   "With --file, one check per line 'EXPR => CLAIM [@ NAME=VALUE ...]'.\n\n"
                   "Example: diffcli verify \"x*sin(x)\" --wrt x --claim \"sin(x) + x*cos(x)\"")
 def verify(expression: ExpressionArg = None, wrt: WrtOption = ...,
-           claim: Annotated[Optional[str], typer.Option("--claim", help="The claimed derivative (an expression); "
-                                                        "with --file each line gives its own: EXPR => CLAIM.",
+           claim: Annotated[Optional[str], typer.Option("--claim", help="The claimed derivative (an "
+                                                        "expression); with --file each line gives its own: "
+                                                        "EXPR => CLAIM.",
                                                         show_default=False)] = None,
            point: PointArg = None,
-           tolerance: Annotated[float, typer.Option("--tolerance", help="Largest relative error accepted "
-                                                                        "(absolute where the derivative is 0).")]
+           tolerance: Annotated[float, typer.Option("--tolerance",
+                                                    help="Largest relative error accepted "
+                                                         "(absolute where the derivative is 0).")]
            = 1e-10,
-           seed: Annotated[int, typer.Option("--seed", help="Seed of the random points (without a point).")] = 0,
-           samples: Annotated[int, typer.Option("--samples", help="How many random points (without a point).",
+           seed: Annotated[int, typer.Option("--seed",
+                                             help="Seed of the random points (without a point).")] = 0,
+           samples: Annotated[int, typer.Option("--samples",
+                                                help="How many random points (without a point).",
                                                 min=1, max=1000)] = 5,
            digits: Annotated[int, typer.Option("--digits", help="Significant digits of the reference.",
                                                min=1, max=1000)] = 30,
@@ -39,8 +51,8 @@ def verify(expression: ExpressionArg = None, wrt: WrtOption = ...,
     expression, words = expression_and_point(expression, point, file)
     options = dict(wrt=wrt, tolerance=tolerance, seed=seed, samples=samples, digits=digits)
     if file is not None:
-        from diffcli.render.verify import FILE_OUTPUT, failures
         from diffcli.cli.runner import run_file
+        from diffcli.render.verify import FILE_OUTPUT, failures
 
         if claim is not None:
             raise UsageError("with --file each line gives its claim (EXPR => CLAIM); drop --claim")
