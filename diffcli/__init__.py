@@ -1,4 +1,5 @@
-"""diffcli: differentiate an expression at a point several ways and compare each with a high-precision reference.
+"""diffcli: differentiate an expression at a point several ways and compare each with a high-precision
+reference.
 
 Python API (the same data the JSON output shows)::
 

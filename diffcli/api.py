@@ -18,5 +18,5 @@ from diffcli.tasks.sweep import sweep
 from diffcli.tasks.trace import trace
 from diffcli.tasks.verify import verify
 
-__all__ = ["compare", "gradient", "tolerance_failures", "derivative", "hessian", "optimize", "Hyper", "Stopping", "sweep",
-           "trace", "verify"]
+__all__ = ["compare", "gradient", "tolerance_failures", "derivative", "hessian", "optimize", "Hyper",
+           "Stopping", "sweep", "trace", "verify"]

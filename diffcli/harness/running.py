@@ -173,7 +173,8 @@ def _finite_gradient(names):
 
 def run_method(method_id: str, graph: Graph, point: dict, timing: bool = True, step: float | None = None,
                time_limit: float | None = None) -> Estimate:
-    """Prepare and run one method's one-point form at ``point``; every failure becomes the Estimate's ``error``.
+    """Prepare and run one method's one-point form at ``point``; every failure becomes the Estimate's
+    ``error``.
 
     ``step`` (``--eps``) replaces the step rule of the methods that take a step; the others ignore it.
     """

@@ -30,7 +30,8 @@ def not_analytic(graph: Graph) -> list[str]:
     depends = graph.depends_on_variables()
     needed = graph.reachable([graph.output])
     return sorted({op for node, op in enumerate(graph.ops)
-                   if needed[node] and depends[node] and op not in (CONST, VAR) and not PRIMITIVES[op].holomorphic})
+                   if needed[node] and depends[node] and op not in (CONST, VAR)
+                   and not PRIMITIVES[op].holomorphic})
 
 
 def complex_step_refusal(graph: Graph) -> str | None:
@@ -114,8 +115,8 @@ class ComplexSweep:
 
 
 @method("complex-step", "complex step Im f(x + ih) / h, h = 1e-20·max(1, |x|), one evaluation per variable "
-                        "plus f(x) once to check that f is analytic there (one more per variable with --eps); no "
-                        "subtraction, so exact to rounding where f is analytic (not applicable to "
+                        "plus f(x) once to check that f is analytic there (one more per variable with "
+                        "--eps); no subtraction, so exact to rounding where f is analytic (not applicable to "
                         + ", ".join(p.name for p in PRIMITIVES.values() if not p.holomorphic) + ")",
         rank=50, options=("step",), sweep=ComplexSweep(), sweep_default=True, marker="i", draw_rank=0)
 def _complex_step(graph: Graph, step: float | None = None):

@@ -54,7 +54,8 @@ MAX_ARRAY_ELEMENTS = 1 << 22
 
 @dataclass(frozen=True)
 class Stencil:
-    """f'(x) ≈ Σ weights[k]·f(x + offsets[k]·h) / h, error O(h^order); the step rule h = factor·max(1, |x|)."""
+    """f'(x) ≈ Σ weights[k]·f(x + offsets[k]·h) / h, error O(h^order); the step rule
+    h = factor·max(1, |x|)."""
 
     id: str
     offsets: tuple
@@ -106,16 +107,16 @@ def _power(p: int) -> str:
 
 
 STENCILS = {s.id: s for s in (
-    Stencil("fd-forward", (0, 1), (-1.0, 1.0), 1, EPS ** 0.5, "sqrt(eps)", "forward difference (f(x+h) - f(x)) / h",
-            rank=10, marker="f", draw_rank=3, sweep_default=True),
+    Stencil("fd-forward", (0, 1), (-1.0, 1.0), 1, EPS ** 0.5, "sqrt(eps)",
+            "forward difference (f(x+h) - f(x)) / h", rank=10, marker="f", draw_rank=3, sweep_default=True),
     Stencil("fd-backward", (-1, 0), (-1.0, 1.0), 1, EPS ** 0.5, "sqrt(eps)",
             "backward difference (f(x) - f(x-h)) / h", rank=20, marker="b", draw_rank=2),
     Stencil("fd-central", (-1, 1), (-0.5, 0.5), 2, EPS ** (1 / 3), "cbrt(eps)",
             "central difference (f(x+h) - f(x-h)) / 2h", rank=30, marker="c", draw_rank=4, sweep_default=True,
             arrays=True),
     Stencil("fd-5point", (-2, -1, 1, 2), (1 / 12, -8 / 12, 8 / 12, -1 / 12), 4, EPS ** 0.2, "eps^(1/5)",
-            "five-point stencil (f(x-2h) - 8f(x-h) + 8f(x+h) - f(x+2h)) / 12h", rank=40, marker="5", draw_rank=1,
-            sweep_default=True),
+            "five-point stencil (f(x-2h) - 8f(x-h) + 8f(x+h) - f(x+2h)) / 12h", rank=40, marker="5",
+            draw_rank=1, sweep_default=True),
 )}
 """The fixed stencils by method id, in the stable order."""
 
@@ -270,7 +271,8 @@ def _fixed(stencil: Stencil):
 
 
 def _stencil_arrays(stencil: Stencil):
-    """The stencil on arrays of points (``compare --points``): one call of f per stencil point and variable."""
+    """The stencil on arrays of points (``compare --points``): one call of f per stencil point and
+    variable."""
 
     def prepare(graph: Graph):
         f = compile_function(graph, kind="array")
@@ -319,13 +321,15 @@ class StencilSweep:
         stencil = self.stencil
 
         def run(steps):
-            estimates, taken, F, f0 = stencil_derivatives(evaluator, values, [index] * len(steps), steps, stencil)
+            estimates, taken, F, f0 = stencil_derivatives(evaluator, values, [index] * len(steps), steps,
+                                                          stencil)
             results = []
             for estimate, step in zip(estimates.tolist(), taken.tolist()):
                 if math.isfinite(estimate):
                     results.append((estimate, None))
                 elif step == 0:
-                    results.append((None, "x + h == x in floating point: the step is below the spacing of doubles"))
+                    results.append((None, "x + h == x in floating point: the step is below the spacing "
+                                          "of doubles"))
                 else:
                     results.append((None, "f is undefined at a stencil point"))
             return results
@@ -334,7 +338,8 @@ class StencilSweep:
     def model(self, higher: list, value: float, truth) -> tuple:
         """``(order, C, roundoff, formula, floor)`` from |f^(n)(x)| (``higher``) and f's value."""
         p, R = self.stencil.order, self.stencil.roundoff
-        return p, self.stencil.truncation * higher[p + 1], R * EPS * abs(value), f"C·h^{p} + {R:g}·eps·|f|/h", 0.0
+        return (p, self.stencil.truncation * higher[p + 1], R * EPS * abs(value),
+                f"C·h^{p} + {R:g}·eps·|f|/h", 0.0)
 
 
 for _stencil in STENCILS.values():

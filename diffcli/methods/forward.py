@@ -96,7 +96,8 @@ def forward_pass(graph: Graph, point: dict, seed: dict) -> list:
         try:
             return apply(primitive, args)
         except (ValueError, ZeroDivisionError, OverflowError) as error:
-            raise DomainError(f"the partial derivative of {primitive.name} is undefined here ({error})") from None
+            raise DomainError(f"the partial derivative of {primitive.name} is undefined here "
+                              f"({error})") from None
     return forward(graph, graph.output, float,
                    lambda name: Dual(float(point[name]), float(seed.get(name, 0.0))), dual_apply)
 

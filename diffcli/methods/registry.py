@@ -97,7 +97,8 @@ def method(id: str, summary: str, rank: int, options: tuple = (), **forms):
 
 
 def ids(form: str = "point") -> list[str]:
-    """The ids of the methods offering ``form`` (``point``, ``arrays``, ``hessian``, ``sweep``), in rank order."""
+    """The ids of the methods offering ``form`` (``point``, ``arrays``, ``hessian``, ``sweep``), in rank
+    order."""
     attribute = FORMS[form]
     return [m.id for m in METHODS.values() if getattr(m, attribute) is not None]
 

@@ -37,11 +37,14 @@ RICHARDSON_SAFETY = 2.0
 """The reported error estimate is this multiple of the selected candidate's estimate."""
 
 RICHARDSON_TOLERANCE = 1e-10
-"""A relative error estimate above this is reported as a warning in the row: the digits are not vouched for."""
+"""A relative error estimate above this is reported as a warning in the row: the digits are not vouched
+for."""
 
 _CENTRAL, _FORWARD, _BACKWARD = 0, 1, 2
-_UPPER, _LOWER = [0, 0, 2], [1, 2, 1]   # per family, which of (x + h, x − h, x) its difference goes from and to
-_T, _E, _RELATIVE, _R = range(4)         # the planes of a candidate: value, error estimate, estimate / |value|, R
+# per family, which of (x + h, x − h, x) its difference goes from and to
+_UPPER, _LOWER = [0, 0, 2], [1, 2, 1]
+# the planes of a candidate: value, error estimate, estimate / |value|, R
+_T, _E, _RELATIVE, _R = range(4)
 
 
 def _sequences(x: float, step: float | None) -> list[float]:
@@ -98,9 +101,10 @@ def _differences(F, f0: float, x, points, half):
     grid[1, :, 2] = f0
     np.abs(grid[1], out=grid[2])
     upper, lower = grid.take(_UPPER, axis=2), grid.take(_LOWER, axis=2)      # by family
-    width, rise = (upper[:2] - lower[:2]).reshape(2, -1)                      # width: the distance really stepped
+    # width: the distance really stepped
+    width, rise = (upper[:2] - lower[:2]).reshape(2, -1)
     X = np.empty((RICHARDSON_LEVELS + 1, 2, width.size))
-    X[1:, 1, -1] = np.nan                                                     # the one element _tableau leaves
+    X[1:, 1, -1] = np.nan  # the one element _tableau leaves
     D, noise = X[0]
     np.divide(rise, width, out=D)
     D[np.isinf(D)] = np.nan
@@ -186,7 +190,8 @@ def _spread(Z):
     t = T[plane + 1:-1]                                           # every candidate above level 0 (and pads)
     step = T[plane + 1:] - T[plane:-1]                            # to the next step at the same level
     np.abs(step, out=step)
-    spread = np.fmax(np.fmax(np.abs(t - T[1:-plane - 1]), np.abs(t - T[2:-plane])), np.fmax(step[1:], step[:-1]))
+    spread = np.fmax(np.fmax(np.abs(t - T[1:-plane - 1]), np.abs(t - T[2:-plane])),
+                     np.fmax(step[1:], step[:-1]))
     spread += R[plane + 1:-1]
     own = np.empty_like(T)                                        # each candidate's own estimate (nan: none)
     own[:plane + 1] = own[-1] = np.nan
@@ -283,9 +288,9 @@ def _at_a_kink(graph: Graph):
 
 
 @method("richardson", "Richardson extrapolation: central and one-sided differences at 40 steps "
-                      "h = 0.2·max(1, |x|)/2^j (--eps sets the first), extrapolated to h → 0, the candidate with "
-                      "the smallest error estimate kept; 81 evaluations per variable in one vectorized call; "
-                      "reports error_estimate, and says so when it cannot vouch for 10 digits", rank=60,
+                      "h = 0.2·max(1, |x|)/2^j (--eps sets the first), extrapolated to h → 0, the candidate "
+                      "with the smallest error estimate kept; 81 evaluations per variable in one vectorized "
+                      "call; reports error_estimate, and says so when it cannot vouch for 10 digits", rank=60,
         options=("step",))
 def _richardson(graph: Graph, step: float | None = None):
     evaluate = Evaluator(graph)
@@ -303,8 +308,8 @@ def _richardson(graph: Graph, step: float | None = None):
                 warnings.append(_unsure(name, value, estimate))
         details = {"error_estimate": dict(zip(names, estimates)), "warnings": warnings}
         if one_sided:
-            details["warnings"].append("richardson: at a kink, one-sided (forward) differences only: the right "
-                                       "derivative")
+            details["warnings"].append("richardson: at a kink, one-sided (forward) differences only: the "
+                                       "right derivative")
         return gradient, evaluations, details
     return run
 
@@ -314,6 +319,6 @@ def _unsure(name: str, value: float, estimate: float) -> str:
         return (f"richardson: ∂f/∂{name} is 0 within ±{estimate:.2g} (estimated); how many of its digits are "
                 "right cannot be established")
     relative = estimate / abs(value)
-    return (f"richardson: could not reach {RICHARDSON_TOLERANCE:.0e} relative accuracy in ∂f/∂{name}: estimated "
-            f"error {estimate:.2g} ({relative:.2g} relative); the values of f do not hold more (rounding in f, "
-            "or f changing faster than the steps can resolve)")
+    return (f"richardson: could not reach {RICHARDSON_TOLERANCE:.0e} relative accuracy in ∂f/∂{name}: "
+            f"estimated error {estimate:.2g} ({relative:.2g} relative); the values of f do not hold more "
+            "(rounding in f, or f changing faster than the steps can resolve)")

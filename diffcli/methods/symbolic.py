@@ -62,8 +62,8 @@ def _hessian(graph: Graph):
 
 @method("symbolic", "symbolic differentiation: the chain rule builds a simplified derivative expression "
                     "(see `diffcli diff`), compiled once and evaluated", rank=70, arrays=_arrays,
-        hessian=_hessian, hessian_summary="the symbolic gradient differentiated again by the same backward loop "
-                                          "(one sweep per row), simplified, compiled once")
+        hessian=_hessian, hessian_summary="the symbolic gradient differentiated again by the same backward "
+                                          "loop (one sweep per row), simplified, compiled once")
 def _symbolic(graph: Graph):
     derived = graph.copy()
     outputs = symbolic_gradient(derived)
@@ -74,6 +74,7 @@ def _symbolic(graph: Graph):
         try:
             return list(g(*values)), 0
         except (ValueError, ZeroDivisionError, OverflowError):
-            _explain(derived, names, outputs, dict(zip(names, values)), lambda k: f"the derivative in {names[k]}")
+            _explain(derived, names, outputs, dict(zip(names, values)),
+                     lambda k: f"the derivative in {names[k]}")
             raise
     return run

@@ -60,7 +60,8 @@ REVERSE_REFERENCE_MIN_VARIABLES = 16
 CROSS_CHECKS = 3
 """Coordinates of a reverse-mode reference checked against mpmath.diff (first, middle, last)."""
 
-DIFF, REVERSE, COMPLEX_STEP = "mpmath.diff (right derivative)", "reverse-mode in mpmath", "complex step in mpmath"
+DIFF, REVERSE, COMPLEX_STEP = ("mpmath.diff (right derivative)", "reverse-mode in mpmath",
+                               "complex step in mpmath")
 
 
 @dataclass
@@ -114,15 +115,16 @@ def reference(graph: Graph, point: dict, digits: int = 50, one_sided: bool = Fal
             return [_compute(mpmath, graph, point, guard, extra, digits, names, one_sided, use_reverse)
                     for guard in (low, high)]
         except DomainError as error:
-            raise PrecisionError("no reference derivative: f is undefined just beside the point, so it is not "
-                                 f"differentiable there ({error.message})") from None
+            raise PrecisionError("no reference derivative: f is undefined just beside the point, so it is "
+                                 f"not differentiable there ({error.message})") from None
 
     extra = 0
     for low, high in GUARD_DIGITS:
         first, second, extra = _settle(runs, low, high, extra)
         unknown = _unknown(second.losses, digits + low + extra)
         m = second.context
-        agreed = min([_agreeing_digits(m, first.gradient[n], second.gradient[n]) for n in names if n not in unknown]
+        agreed = min([_agreeing_digits(m, first.gradient[n], second.gradient[n])
+                      for n in names if n not in unknown]
                      + [digits if "value" in unknown else _agreeing_digits(m, first.value, second.value)])
         if agreed >= digits:
             break
@@ -214,7 +216,8 @@ def _compute(mpmath, graph: Graph, point: dict, guard: int, extra: int, digits: 
     losses = {"value": assess(m, graph, values, False, weights)}
     if use_reverse:
         adjoint = weights() or adjoints(graph, values, MpAlgebra(m))  # without: the rule's error, raised
-        gradient = {name: adjoint.get(node, m.zero) for name, node in zip(graph.variable_names, graph.variables)}
+        gradient = {name: adjoint.get(node, m.zero)
+                    for name, node in zip(graph.variable_names, graph.variables)}
         method = REVERSE
     else:
         gradient = {name: _diff(m, graph, at, values, name, True) for name in names}
@@ -238,8 +241,8 @@ def _compute_complex_step(m, graph: Graph, point: dict, guard: int, extra: int, 
     gradient = {}
     for name in names:
         gradient[name], losses[name] = _complex_step(m, graph, at, values, name, exponent)
-    return Reference(digits=m.dps, value=values[graph.output], gradient=gradient, context=m, method=COMPLEX_STEP,
-                     losses=losses)
+    return Reference(digits=m.dps, value=values[graph.output], gradient=gradient, context=m,
+                     method=COMPLEX_STEP, losses=losses)
 
 
 def _lazy_sensitivities(m, graph: Graph, values: list):
@@ -260,8 +263,8 @@ def _complex_step(m, graph: Graph, at: dict, values: list, name: str, exponent: 
     x = at[name]
     h = m.ldexp(abs(x) if x else m.one, -math.ceil(exponent * math.log2(10)))
     changed = depends_on(graph, graph.variables[graph.variable_names.index(name)])
-    perturbed = evaluate_mp(graph, {**at, name: m.mpc(x, h)}, m, base=values, changed=changed, complex_step=True,
-                            every=True)
+    perturbed = evaluate_mp(graph, {**at, name: m.mpc(x, h)}, m, base=values, changed=changed,
+                            complex_step=True, every=True)
     loss = assess(m, graph, perturbed, True, _lazy_sensitivities(m, graph, perturbed), scale=h)
     return m.im(perturbed[graph.output]) / h, loss
 
@@ -285,7 +288,8 @@ def _cross_check(mpmath, graph: Graph, point: dict, result: Reference, names: li
     for index in picks:
         name = names[index]
         independent = _diff(m, graph, at, values, name, False)
-        if not _agree(result.context, result.context.mpf(independent), result.gradient[name], result.digits, scale):
+        if not _agree(result.context, result.context.mpf(independent), result.gradient[name], result.digits,
+                      scale):
             raise PrecisionError(f"the reverse-mode reference disagrees with mpmath.diff in {name}; "
                                  "no trustworthy reference at this point")
     result.method = f"{REVERSE}, checked by mpmath.diff on {len(picks)} coordinates"
@@ -329,7 +333,8 @@ def reference_partials(graph: Graph, point: dict, orders: list, digits: int = 50
     orders = [tuple(o) for o in orders]
 
     def runs(low, high, extra):
-        return [_compute_partials(mpmath, graph, point, orders, digits + guard + extra) for guard in (low, high)]
+        return [_compute_partials(mpmath, graph, point, orders, digits + guard + extra)
+                for guard in (low, high)]
 
     extra = 0
     for low, high in GUARD_DIGITS:

@@ -75,8 +75,9 @@ def sensitivities(m, graph: Graph, values: list):
 
 def assess(m, graph: Graph, values: list, imaginary: bool = False, weights=None, scale=None) -> Loss:
     """The :class:`Loss` of the quantity carried by the output of one run: its real part (the value), or
-    with ``imaginary`` its imaginary part (a complex step run), whose real parts move the imaginary ones through the imaginary parts of the adjoints (``x·t``
-    with ``t`` absorbed to 0 loses ``h·t`` from ``Im``), so both components are screened and weighed.
+    with ``imaginary`` its imaginary part (a complex step run), whose real parts move the imaginary ones
+    through the imaginary parts of the adjoints (``x·t`` with ``t`` absorbed to 0 loses ``h·t`` from
+    ``Im``), so both components are screened and weighed.
     ``weights`` is a callable giving the run's adjoints, asked only when a sum looks suspicious (None, or
     one that returns None, weighs every node by 1); ``scale`` divides the bound (the complex step's h).
     """
@@ -123,7 +124,8 @@ def assess(m, graph: Graph, values: list, imaginary: bool = False, weights=None,
             spread = max(spread, float(m.log10(max(nonzero) / min(nonzero))))
         if component == 0:
             largest = max(sizes, default=m.zero)
-        total += sum((weight(n, component) * size for n, size in zip(nodes, sizes) if ops[n] not in (CONST, VAR)),
+        total += sum((weight(n, component) * size for n, size in zip(nodes, sizes)
+                      if ops[n] not in (CONST, VAR)),
                      m.zero)
     exact = _Exactness(m, graph, values)
     # A real part's error reaches the imaginary part only through a nonlinear function of it: a node that
