@@ -64,8 +64,8 @@ def _row(estimate, ref, warnings) -> dict:
     row = {"method": estimate.method, "gradient": estimate.gradient or None,
            "abs_error": None, "rel_error": None, "max_rel_error": None,
            "evaluations": estimate.evaluations, "setup_seconds": estimate.setup_seconds,
-           "seconds": estimate.seconds, "error": estimate.error, "warnings": list(warnings) + estimate.warnings,
-           **estimate.details}
+           "seconds": estimate.seconds, "error": estimate.error,
+           "warnings": list(warnings) + estimate.warnings, **estimate.details}
     if estimate.error is None and ref is not None:
         scored = {name: errors(ref.context, g, ref.gradient[name]) for name, g in estimate.gradient.items()}
         row["abs_error"] = {name: pair[0] for name, pair in scored.items()}

@@ -1,4 +1,5 @@
-"""Expression files (`--file`, see README.md): read them, run a command's task on every line, get records in order.
+"""Expression files (`--file`, see README.md): read them, run a command's task on every line, get records
+in order.
 
 The format, one line each::
 
@@ -18,8 +19,9 @@ Using it for a new command (``eps-sweep``, ``verify``)
 ------------------------------------------------------
 1. A *task* is ``task(expression: str, point: dict) -> dict`` returning the command's record and raising
    :class:`~diffcli.core.errors.DiffcliError` for a bad line.  A record with a top-level ``"error"`` key is a
-   failed line, so a good record must not use that key (report a failed check through ``check``).  It must pickle for ``--jobs``: a module-level
-   function, or ``functools.partial`` of one with the command's options::
+   failed line, so a good record must not use that key (report a failed check through ``check``).  It must
+   pickle for ``--jobs``: a module-level function, or ``functools.partial`` of one with the command's
+   options::
 
        task = functools.partial(diffcli.tasks.compare.compare, methods=methods, digits=digits, timing=timing)
 

@@ -36,8 +36,8 @@ def graph_record(expression, point: dict | None = None, adjoints: bool = False) 
     >>> record["edges"]
     [['n0', 'n2'], ['n1', 'n2'], ['n2', 'n3'], ['n3', 'n4'], ['n2', 'n4']]
     """
-    from diffcli.core.parse import as_graph
     from diffcli.core.evaluate import bind, evaluate
+    from diffcli.core.parse import as_graph
     from diffcli.tasks.trace import NodeSymbols, node_names
 
     graph = as_graph(expression)

@@ -48,7 +48,8 @@ def hessian(expression, point: dict, methods=None, digits: int = 50, timing: boo
                                            for i in range(len(names))]}
     else:
         record["reference"] = {"digits": digits, "value": None, "hessian": None, "error": problem}
-    record["methods"] = [_row(method_id, graph, at.values, truth, timing, at.warnings) for method_id in selected]
+    record["methods"] = [_row(method_id, graph, at.values, truth, timing, at.warnings)
+                         for method_id in selected]
     if at.warnings:
         record["warnings"] = at.warnings
     return record
@@ -84,7 +85,8 @@ def _finite_matrix(names):
 
 def _row(method_id: str, graph: Graph, values: list, truth, timing: bool, warnings: list) -> dict:
     names = graph.variable_names
-    outcome = run_timed(lambda: METHODS[method_id].hessian(graph), values, timing, check=_finite_matrix(names))
+    outcome = run_timed(lambda: METHODS[method_id].hessian(graph), values, timing,
+                        check=_finite_matrix(names))
     row = {"method": method_id, "hessian": outcome.result, "abs_error": None, "rel_error": None,
            "max_rel_error": None, "passes": outcome.count, "setup_seconds": outcome.setup_seconds,
            "seconds": outcome.seconds, "error": outcome.error, "warnings": list(warnings)}

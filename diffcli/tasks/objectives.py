@@ -169,5 +169,6 @@ def read_data(source) -> dict[str, np.ndarray]:
             except ValueError:
                 values[r - 2, c] = math.nan
             if not math.isfinite(values[r - 2, c]):
-                raise UsageError(f"{name}: row {r}, column {header[c]!r}: {cell.strip()!r} is not a finite number")
+                raise UsageError(f"{name}: row {r}, column {header[c]!r}: {cell.strip()!r} is not a finite "
+                                 "number")
     return {column: values[:, c].copy() for c, column in enumerate(header)}

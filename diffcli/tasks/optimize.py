@@ -1,9 +1,9 @@
 """Optimizers that consume reverse-mode gradients, side by side (``diffcli optimize``).
 
 The update rules (in :mod:`diffcli.tasks.updates`) are the lecture's, exactly, as small pure functions
-``rule(w, g, state, t, h) -> (w, state)`` of the parameters ``w`` (a numpy vector), the gradient ``g = G_t`` at ``w``, the rule's own ``state`` (a dict,
-empty before the first step), the step number ``t`` (1, 2, …) and the hyper-parameters ``h``
-(:class:`Hyper`).  Products of vectors (``⊙``) are elementwise:
+``rule(w, g, state, t, h) -> (w, state)`` of the parameters ``w`` (a numpy vector), the gradient
+``g = G_t`` at ``w``, the rule's own ``state`` (a dict, empty before the first step), the step number ``t``
+(1, 2, …) and the hyper-parameters ``h`` (:class:`Hyper`).  Products of vectors (``⊙``) are elementwise:
 
 * ``sgd``: W ← W − η·G_t;
 * ``momentum`` (the lecture's form): W ← W − η·(β·G_{t−1} + G_t), with G_0 = 0.  It adds β times the
@@ -103,8 +103,8 @@ def optimize(expression, start: dict | None = None, *, optimizers=None, hyper: H
     * ``l2``: adds ``l2·Σw²`` over the parameters to the objective.
     * ``history``: add ``"history"``, every run's loss per step (and validation loss per check).
 
-    Raises :class:`~diffcli.core.errors.UsageError` for inconsistent options; a run whose numbers blow up stops
-    with ``"stop": "diverged"`` and a message instead.
+    Raises :class:`~diffcli.core.errors.UsageError` for inconsistent options; a run whose numbers blow up
+    stops with ``"stop": "diverged"`` and a message instead.
     """
     graph = as_graph(expression)
     hyper = hyper or Hyper()
@@ -113,7 +113,8 @@ def optimize(expression, start: dict | None = None, *, optimizers=None, hyper: H
     stopping.check()
     selected = select_optimizers(optimizers)
     start = dict(start or {})
-    parameters = _parameters(graph.variable_names, _names(params), start, data, batch, validation, l2, restarts)
+    parameters = _parameters(graph.variable_names, _names(params), start, data, batch, validation, l2,
+                             restarts)
     fixed = {n: float(v) for n, v in start.items() if n not in parameters}
     record = {"expression": graph.source, "mode": "data" if data is not None else "expression",
               "parameters": parameters, "fixed": fixed}
@@ -163,7 +164,8 @@ def _parameters(variables: list, parameters, start: dict, data, batch, validatio
 
 
 def _objective(graph, parameters, fixed, l2, data, batch, validation, seed, record):
-    """The expression itself, or the mean per-example loss over the data (``record["data"]`` says which rows)."""
+    """The expression itself, or the mean per-example loss over the data (``record["data"]`` says which
+    rows)."""
     variables = graph.variable_names
     if data is None:
         unbound = [n for n in variables if n not in parameters and n not in fixed]
@@ -192,7 +194,8 @@ def _objective(graph, parameters, fixed, l2, data, batch, validation, seed, reco
 
 
 def _starts(graph, parameters, fixed, start, restarts, box, seed, data, record):
-    """One start per run: the given one, or ``restarts`` drawn uniformly from ``box`` (``record["start"]``)."""
+    """One start per run: the given one, or ``restarts`` drawn uniformly from ``box``
+    (``record["start"]``)."""
     if restarts:
         given = [p for p in parameters if p in start]
         if given:

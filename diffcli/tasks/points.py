@@ -104,14 +104,14 @@ def at_points(graph: Graph, table: dict, methods: list[str], reference_sample: i
         (values,) = f(*columns)
         values = np.broadcast_to(np.asarray(values, dtype=float), (count,))
         f_seconds = median_seconds(lambda: f(*columns)) if timing else None
-    sample = sorted({round(k * (count - 1) / max(reference_sample - 1, 1)) for k in range(reference_sample)}) \
-        if reference_sample > 0 else []
+    sample = sorted({round(k * (count - 1) / max(reference_sample - 1, 1))
+                     for k in range(reference_sample)}) if reference_sample > 0 else []
     references = {}
     for index in sample:
         point = {name: float(column[index]) for name, column in zip(names, columns)}
         if not math.isfinite(values[index]):
             continue
-        ref, _ = reference_or_error(lambda: reference(graph, point, digits))
+        ref, _ = reference_or_error(lambda point=point: reference(graph, point, digits))
         if ref is not None:  # a sample point without a reference is left out of the errors (``computed``)
             references[index] = ref
     record = {"expression": graph.source, "points": count, "variables": names, "f_seconds": f_seconds,

@@ -110,7 +110,8 @@ class _Validation:
         self.objective, self.patience = objective, stopping.patience
         self.every = None
         if objective.has_validation:  # default: once per epoch, but at least 10 steps apart
-            self.every = stopping.check_every or max(CHECK_EVERY_AT_LEAST, -(-objective.examples // objective.batch))
+            self.every = stopping.check_every or max(CHECK_EVERY_AT_LEAST,
+                                                     -(-objective.examples // objective.batch))
         self.checks: list = []
         self.best = (math.inf, None, w)  # (validation loss, step, parameters)
         self.bad = 0
@@ -178,9 +179,9 @@ def run(objective, update: Callable, hyper: Hyper, stopping: Stopping, start, rn
         if not np.isfinite(w).all():
             stop, message, loss = "diverged", f"step {t}: the parameters are not finite", None
             break
-    result = Run(start=np.array(start, dtype=float), parameters=w, loss=loss, steps=t, evaluations=evaluations,
-                 seconds=time.perf_counter() - started, stop=stop, message=message, losses=losses,
-                 validation=watch.checks)
+    result = Run(start=np.array(start, dtype=float), parameters=w, loss=loss, steps=t,
+                 evaluations=evaluations, seconds=time.perf_counter() - started, stop=stop, message=message,
+                 losses=losses, validation=watch.checks)
     return _finish(result, objective, watch, w, loss, g)
 
 
@@ -188,7 +189,8 @@ def _finish(result: Run, objective, watch: _Validation, w, loss, g) -> Run:
     """The reported parameters (the best validated ones, with early stopping) and the whole objective's loss
     and gradient norm there."""
     if objective.has_validation and watch.best[1] is not None:
-        result.parameters, result.best_step, result.validation_loss = watch.best[2], watch.best[1], watch.best[0]
+        result.parameters, result.best_step, result.validation_loss = (watch.best[2], watch.best[1],
+                                                                        watch.best[0])
     if not result.failed or result.best_step is not None:
         if objective.exact_gradient and result.parameters is w and not result.failed:
             final = loss, g  # already computed at the final parameters

@@ -74,7 +74,8 @@ class NodeSymbols:
         """The k-th partial as (text, LaTeX, whether it needs parentheses after a product sign)."""
         algebra = GraphAlgebra(self.scratch)
         rule = self.primitive.partials[k]
-        value = rule(algebra.functions, Ref(self.scratch, self.node), *[Ref(self.scratch, a) for a in self.args])
+        value = rule(algebra.functions, Ref(self.scratch, self.node),
+                     *[Ref(self.scratch, a) for a in self.args])
         node = value.node if isinstance(value, Ref) else self.scratch.const(value)
         op = self.scratch.ops[node]
         atomic = op == VAR or (op == CONST and self.scratch.data[node] >= 0) or \
@@ -86,8 +87,10 @@ def trace(expression, point: dict, digits: int = 50) -> dict:
     """The reverse-mode tape of ``expression`` at ``point`` as a plain record (the JSON of ``trace``).
 
     >>> record = trace("a = x*z; sin(a)", {"x": 2.0, "z": 0.5})
-    >>> [(n["name"], n["computes"], n["equation"]) for n in record["nodes"]]
-    [('x', None, 'g_x = g_a·z'), ('z', None, 'g_z = g_a·x'), ('a', 'x * z', 'g_a = g_y·cos(a)'), ('y', 'sin(a)', 'g_y = 1')]
+    >>> [(n["name"], n["computes"]) for n in record["nodes"]]
+    [('x', None), ('z', None), ('a', 'x * z'), ('y', 'sin(a)')]
+    >>> [n["equation"] for n in record["nodes"]]
+    ['g_x = g_a·z', 'g_z = g_a·x', 'g_a = g_y·cos(a)', 'g_y = 1']
     """
     at = prepare(expression, point)
     graph, point, warnings = at.graph, at.point, at.warnings
@@ -106,7 +109,8 @@ def trace(expression, point: dict, digits: int = 50) -> dict:
     ref, problem = reference_or_error(lambda: reference(graph, point, digits, one_sided=bool(warnings)))
     if ref is not None:
         record["reference"] = ref.as_json()
-        record["rel_error"] = {n: relative_error(ref.context, g, ref.gradient[n]) for n, g in gradient.items()}
+        record["rel_error"] = {n: relative_error(ref.context, g, ref.gradient[n])
+                               for n, g in gradient.items()}
     else:
         record["reference"] = {"digits": digits, "value": None, "gradient": None, "error": problem}
         record["rel_error"] = None

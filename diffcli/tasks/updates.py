@@ -1,5 +1,5 @@
-"""The update rules of ``diffcli optimize``, exactly as the lecture writes them (see :mod:`diffcli.tasks.optimize`
-for the formulas), and their hyper-parameters.
+"""The update rules of ``diffcli optimize``, exactly as the lecture writes them (see
+:mod:`diffcli.tasks.optimize` for the formulas), and their hyper-parameters.
 
 Each rule is a small pure function ``rule(w, g, state, t, h) -> (w, state)`` of the parameters ``w`` (a numpy
 vector), the gradient ``g = G_t`` at ``w``, the rule's own ``state`` (a dict, empty before the first step),
@@ -19,13 +19,13 @@ from diffcli.core.choices import choose
 from diffcli.core.errors import UsageError
 
 
-
 @dataclass(frozen=True)
 class Hyper:
     """Hyper-parameters of the update rules (one set shared by all optimizers of a comparison).
 
     ``lr`` is η of sgd and momentum and γ of rmsprop and adam; ``momentum`` is β of both momentum forms;
-    ``decay`` is β of rmsprop; ``beta1``, ``beta2`` and ``epsilon`` are Adam's (``epsilon`` is rmsprop's ε too).
+    ``decay`` is β of rmsprop; ``beta1``, ``beta2`` and ``epsilon`` are Adam's (``epsilon`` is rmsprop's ε
+    too).
     """
 
     lr: float = 0.001

@@ -42,7 +42,8 @@ MAX_PATHS = 256
 MISTAKES = (("dropped", -1.0), ("sign", -2.0), ("twice", 1.0))
 """How ``claim − derivative`` relates to a candidate term ``t`` for each kind of mistake."""
 
-_WORDS = {"dropped": "dropped the term", "sign": "got the sign wrong of the term", "twice": "counted twice the term"}
+_WORDS = {"dropped": "dropped the term", "sign": "got the sign wrong of the term",
+          "twice": "counted twice the term"}
 
 
 def verify(expression, wrt: str, claim, point: dict | None = None, tolerance: float = 1e-10, seed: int = 0,
@@ -81,8 +82,8 @@ def verify(expression, wrt: str, claim, point: dict | None = None, tolerance: fl
             if tries > MAX_TRIES:
                 if checks:
                     break
-                raise UsageError(f"found no point inside the domain of both expressions in {MAX_TRIES} random "
-                                 "tries; give one as NAME=VALUE")
+                raise UsageError(f"found no point inside the domain of both expressions in {MAX_TRIES} "
+                                 "random tries; give one as NAME=VALUE")
             at = {name: _draw(rng) for name in graph.variable_names}
             try:
                 check = _check(graph, claimed, wrt, at, tolerance, digits, strict=True)
@@ -231,10 +232,11 @@ def diagnose(graph, wrt: str, checks: list) -> dict | None:
         return None
     kind, item, mistake, index = best
     text, where = _explanation(graph, kind, item)
+    shown = (text + " = " + format(values_at[0][index], ".6g") + " at " + _point_text(usable[0])
+             if text else "")
     return {"mistake": mistake, "term": text, "kind": kind, "where": where,
             "values": [values_at[p][index] for p in range(len(usable))],
-            "message": f"the claim most likely {_WORDS[mistake]} "
-                       f"{text + ' = ' + format(values_at[0][index], '.6g') + ' at ' + _point_text(usable[0]) if text else ''}"
+            "message": f"the claim most likely {_WORDS[mistake]} {shown}"
                        f"{' (' + where + ')' if text else where}"}
 
 
