@@ -26,9 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from battery import BATTERY  # noqa: E402
+
 from diffcli.core.codegen import compile_function  # noqa: E402
-from diffcli.methods import METHODS  # noqa: E402
 from diffcli.core.parse import parse  # noqa: E402
+from diffcli.methods import METHODS  # noqa: E402
 from diffcli.reference import reference  # noqa: E402
 
 
@@ -77,7 +78,8 @@ def numdifftools_peer():
         derivative = numdifftools.Derivative(f, full_output=True)
         result = derivative(x)
         evaluations, f.points = f.points, 0
-        return float(result.estimate), float(result.error_estimate), evaluations, median_time(lambda: derivative(x))
+        return (float(result.estimate), float(result.error_estimate), evaluations,
+                median_time(lambda: derivative(x)))
     return run
 
 
@@ -96,7 +98,8 @@ def scipy_peer():
 
 def main() -> None:
     warnings.filterwarnings("ignore")
-    methods = {"diffcli richardson": ours, "numdifftools": numdifftools_peer(), "scipy.differentiate": scipy_peer()}
+    methods = {"diffcli richardson": ours, "numdifftools": numdifftools_peer(),
+               "scipy.differentiate": scipy_peer()}
     methods = {name: run for name, run in methods.items() if run is not None}
     results = {name: [] for name in methods}
     print(f"{'case':40s}" + "".join(f"{name:>34s}" for name in methods))

@@ -12,16 +12,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from diffcli.harness import median_seconds  # noqa: E402
-from diffcli.methods import METHODS  # noqa: E402
 from diffcli.core.codegen import compile_function  # noqa: E402
 from diffcli.core.parse import parse  # noqa: E402
+from diffcli.harness import median_seconds  # noqa: E402
+from diffcli.methods import METHODS  # noqa: E402
 
 
 def expression(d: int) -> str:
     terms = [f"sin(x{i} * x{(i + 1) % d})" for i in range(d)] + [f"exp(x{i} / 10)" for i in range(d)]
-    return "a0 = " + terms[0] + "\n" + "\n".join(f"a{k} = a{k - 1} + {t}" for k, t in enumerate(terms[1:], 1)) \
-        + f"\na{len(terms) - 1}"
+    return ("a0 = " + terms[0] + "\n"
+            + "\n".join(f"a{k} = a{k - 1} + {t}" for k, t in enumerate(terms[1:], 1))
+            + f"\na{len(terms) - 1}")
 
 
 def main() -> None:
@@ -30,11 +31,11 @@ def main() -> None:
         graph = parse(expression(d))
         values = [0.1 + 0.01 * i for i in range(d)]
         f = compile_function(graph)
-        f_time = median_seconds(lambda: f(*values), budget=0.2)
+        f_time = median_seconds(lambda f=f, values=values: f(*values), budget=0.2)
         times = {}
         for method in ("reverse", "dual"):
             run = METHODS[method].prepare(graph)
-            times[method] = median_seconds(lambda: run(values), budget=0.2)
+            times[method] = median_seconds(lambda run=run, values=values: run(values), budget=0.2)
         print(f"{d:>4}  {times['reverse'] / f_time:>12.2f}  {times['dual'] / f_time:>10.2f}  "
               f"{times['dual'] / times['reverse']:>15.2f}")
 

@@ -66,8 +66,8 @@ def median_time(call, budget: float = 0.3) -> float:
 def diffcli_rows(text: str, names: list[str], batch_points: int) -> list[tuple]:
     from diffcli.core.chain import symbolic_gradient
     from diffcli.core.codegen import compile_function, compile_gradient
-    from diffcli.methods import METHODS
     from diffcli.core.parse import parse
+    from diffcli.methods import METHODS
 
     rng = np.random.default_rng(0)
     point = [float(v) for v in rng.uniform(0.1, 0.9, len(names))]
@@ -91,7 +91,8 @@ def diffcli_rows(text: str, names: list[str], batch_points: int) -> list[tuple]:
         rows.append((name, len(graph), setup, t_one, t_one / f_one if t_one else None, t_many,
                      t_many / f_many if t_many else None))
 
-    def reverse():  # the gradient alone, as jax.grad computes it (the value would cost the lines only it reads)
+    # the gradient alone, as jax.grad computes it (the value would cost the lines only it reads)
+    def reverse():
         g1, gn = compile_gradient(graph, value=False), compile_gradient(graph, kind="array", value=False)
         return (lambda: g1(*point)), (lambda: gn(*columns))
 
@@ -159,7 +160,8 @@ def _sympy(text, names, batch_points, queue):
     f_one, g_one = median_time(lambda: f(*point)), median_time(lambda: g(*point))
     f_many = median_time(lambda: fn(*columns)) if batch_points else None
     g_many = median_time(lambda: gn(*columns)) if batch_points else None
-    queue.put(("sympy (lambdify, cse)", setup, g_one, g_one / f_one, g_many, g_many / f_many if f_many else None))
+    queue.put(("sympy (lambdify, cse)", setup, g_one, g_one / f_one, g_many,
+               g_many / f_many if f_many else None))
 
 
 def _define_f(text: str, names: list[str], scope: dict) -> None:
@@ -197,7 +199,8 @@ def _jax(text, names, batch_points, queue):
         gv(columns).block_until_ready()
         f_many = median_time(lambda: fv(columns).block_until_ready())
         g_many = median_time(lambda: gv(columns).block_until_ready())
-    queue.put(("jax (jit grad / vmap)", setup, g_one, g_one / f_one, g_many, g_many / f_many if f_many else None))
+    queue.put(("jax (jit grad / vmap)", setup, g_one, g_one / f_one, g_many,
+               g_many / f_many if f_many else None))
 
 
 def _autograd(text, names, batch_points, queue):
@@ -261,9 +264,11 @@ def main():
     args = parser.parse_args()
     peers = [p for p in PEERS if importlib.util.find_spec(p) is not None]
     print(f"peers installed: {', '.join(peers) or 'none'}")
-    print("| family | D | nodes | method | setup | grad/f (1 point) | grad/f (batch) | batch grad time | batch points |")
+    print("| family | D | nodes | method | setup | grad/f (1 point) | grad/f (batch) | batch grad time "
+          "| batch points |")
     print("|---|---|---|---|---|---|---|---|---|")
-    batch_times, setups = {}, {}  # (family, D) -> seconds: diffcli reverse's and JAX's batched gradient; setup
+    # (family, D) -> seconds: diffcli reverse's and JAX's batched gradient; setup
+    batch_times, setups = {}, {}
     for fam in args.families.split(","):
         for size in (int(s) for s in args.sizes.split(",")):
             text, names = family(fam, size)
@@ -299,11 +304,12 @@ def summarize(batch_times: dict, setups: dict) -> None:
     print()
     for (fam, size), times in batch_times.items():
         if times.get("diffcli") and times.get("jax"):
-            print(f"{fam} D={size}: diffcli reverse / jax batched gradient = {times['diffcli'] / times['jax']:.2f}x "
-                  "(target <= 1.5)")
+            print(f"{fam} D={size}: diffcli reverse / jax batched gradient = "
+                  f"{times['diffcli'] / times['jax']:.2f}x (target <= 1.5)")
             if times.get("floor"):
                 print(f"    numpy's {size} cos + {size} exp alone: {show(times['floor'], 's')} = "
-                      f"{times['floor'] / times['jax']:.2f}x jax's whole batched gradient (no numpy code is faster)")
+                      f"{times['floor'] / times['jax']:.2f}x jax's whole batched gradient "
+                      "(no numpy code is faster)")
     for (fam, size), setup in setups.items():
         if (fam, size * 10) in setups:
             print(f"{fam} D={size} -> {size * 10}: setup grows {setups[(fam, size * 10)] / setup:.1f}x "

@@ -1,4 +1,5 @@
-"""How much the vectorized batch gradient of ``diffcli optimize --data`` saves over a Python loop over examples.
+"""How much the vectorized batch gradient of ``diffcli optimize --data`` saves over a Python loop over
+examples.
 
 One mini-batch gradient of a per-example loss, computed two ways in the same run:
 
@@ -18,9 +19,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from diffcli.core.codegen import compile_gradient
+from diffcli.core.parse import parse
 from diffcli.harness import median_seconds
 from diffcli.tasks.objectives import DataObjective
-from diffcli.core.parse import parse
 
 LOSS = "softplus(-(y*(w0 + w1*x1 + w2*x2 + w3*x3))) + 0.5*(w0*x1 - w1*x2)**2"   # a logistic-ish loss
 PARAMETERS = ["w0", "w1", "w2", "w3"]

@@ -17,15 +17,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from diffcli.core.evaluate import evaluate  # noqa: E402
 from diffcli.core.errors import DiffcliError  # noqa: E402
+from diffcli.core.evaluate import evaluate  # noqa: E402
+from diffcli.core.parse import parse  # noqa: E402
 from diffcli.methods.finite import Evaluator  # noqa: E402
 from diffcli.methods.richardson import RICHARDSON_TOLERANCE, richardson_derivatives  # noqa: E402
-from diffcli.core.parse import parse  # noqa: E402
 from diffcli.reference import reference  # noqa: E402
 
-UNARY = ("exp log sqrt sin cos tan atan sinh cosh tanh asinh sigmoid softplus log1p expm1 cbrt asin acos atanh "
-         "acosh log2 log10").split()
+UNARY = ("exp log sqrt sin cos tan atan sinh cosh tanh asinh sigmoid softplus log1p expm1 cbrt asin acos "
+         "atanh acosh log2 log10").split()
 SCALES = (0.5, 2, 3, 10, 100, 0.01, 1e3, 1e-3, 7.3)
 POINTS = (1.0, 0.3, 2.5, -0.7, 1e-3, 10.0, 1e-6, 100.0, 0.999, 5e3)
 

@@ -81,8 +81,8 @@ def main() -> None:
 
     typer_version = importlib.metadata.version("typer")
     print(f"typer {typer_version}" + ("" if tuple(map(int, typer_version.split(".")[:2])) < (0, 29) else
-          " — outside the project's pin (< 0.29): it imports pydantic on every call; measure in the project's "
-          "virtual environment (pip install -e .)"))
+          " — outside the project's pin (< 0.29): it imports pydantic on every call; measure in the "
+          "project's virtual environment (pip install -e .)"))
     print(f"{'fastest':>9} {'ratio':>6} {'median':>9} {'ratio':>6}   ({runs} runs each)")
     for name in COMMANDS:
         print(f"{fastest[name] * 1000:6.1f} ms {fastest[name] / fastest[baseline]:5.2f}x "
