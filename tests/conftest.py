@@ -3,13 +3,13 @@
 import pytest
 from hypothesis import HealthCheck, settings
 
+from diffcli.cli.program import main
+
 # Property-test profiles: "ci" (the default) and "long" (pytest --hypothesis-profile=long).
 _QUIET = [HealthCheck.filter_too_much, HealthCheck.too_slow]
 settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=_QUIET)
 settings.register_profile("long", max_examples=3000, deadline=None, suppress_health_check=_QUIET)
 settings.load_profile("ci")
-
-from diffcli.cli.program import main
 
 LECTURE = "exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)"
 

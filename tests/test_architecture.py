@@ -85,7 +85,9 @@ def test_the_layers_contract_names_every_subpackage():
     """A new subpackage must take its place in the layers (else import-linter would not check it)."""
     contract = (ROOT / "pyproject.toml").read_text()
     for package in sorted(p.parent for p in PACKAGE.glob("*/__init__.py")):
-        assert f"diffcli.{package.name}" in contract, f"diffcli.{package.name} is in no layer of pyproject.toml"
+        assert f"diffcli.{package.name}" in contract, (
+            f"diffcli.{package.name} is in no layer of pyproject.toml"
+        )
 
 
 def _private_uses(path: pathlib.Path):
@@ -99,7 +101,8 @@ def _private_uses(path: pathlib.Path):
                     yield node.lineno, f"from {node.module} import {alias.name}"
                 modules.add(alias.asname or alias.name)
         elif isinstance(node, ast.Import):
-            modules |= {alias.asname or alias.name for alias in node.names if alias.name.startswith("diffcli")}
+            modules |= {alias.asname or alias.name for alias in node.names
+                        if alias.name.startswith("diffcli")}
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules \
                 and node.attr.startswith("_") and not node.attr.startswith("__"):
@@ -113,7 +116,8 @@ def test_no_module_imports_a_private_name_of_another(path):
 
 def test_the_private_name_check_can_fail(tmp_path):
     planted = tmp_path / "planted.py"
-    planted.write_text("from diffcli.core import chain\nfrom diffcli.core.graph import _hidden\nchain._inner()\n")
+    planted.write_text("from diffcli.core import chain\nfrom diffcli.core.graph import _hidden\n"
+                       "chain._inner()\n")
     assert [line for line, _ in _private_uses(planted)] == [2, 3]
 
 
@@ -141,8 +145,8 @@ def test_functions_are_short(path):
 
 
 def test_ruff_passes():
-    result = subprocess.run([_tool("ruff"), "check", "--no-cache", "diffcli", "tests", "benchmarks", "completions",
-                             "tools"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run([_tool("ruff"), "check", "--no-cache", "diffcli", "tests", "benchmarks",
+                             "completions", "tools"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
 
 

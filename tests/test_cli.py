@@ -86,13 +86,15 @@ def test_markdown_and_latex(cli, fmt, marker):
 
 
 def test_many_variables_use_one_row_per_partial(cli):
-    code, out, _ = cli("compare", "a*b*c*d", "a=1", "b=2", "c=3", "d=4", "--methods", "reverse", "--no-timing")
+    code, out, _ = cli("compare", "a*b*c*d", "a=1", "b=2", "c=3", "d=4", "--methods", "reverse",
+                       "--no-timing")
     assert code == 0 and "variable" in out
     assert "24" in out and "12" in out and "8" in out and "6" in out
 
 
 def test_methods_option(cli):
-    code, out, _ = cli("compare", "x**2", "x=3", "--methods", "reverse,symbolic", "--format", "json", "--no-timing")
+    code, out, _ = cli("compare", "x**2", "x=3", "--methods", "reverse,symbolic", "--format", "json",
+                       "--no-timing")
     assert [m["method"] for m in json.loads(out)["methods"]] == ["reverse", "symbolic"]
 
 
@@ -106,7 +108,8 @@ def test_digits_option(cli):
 
 
 def test_point_value_may_be_an_expression(cli):
-    code, out, _ = cli("compare", "sin(x)", "x=pi/4", "--methods", "reverse", "--format", "json", "--no-timing")
+    code, out, _ = cli("compare", "sin(x)", "x=pi/4", "--methods", "reverse", "--format", "json",
+                       "--no-timing")
     assert json.loads(out)["point"]["x"] == 0.7853981633974483
 
 
@@ -145,8 +148,9 @@ def test_every_command_has_help_with_an_example(cli):
 
 
 def test_python_m_and_console_script():
-    result = subprocess.run([sys.executable, "-m", "diffcli", "compare", "x**2", "x=3", "--methods", "reverse",
-                             "--format", "jsonl", "--no-timing"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-m", "diffcli", "compare", "x**2", "x=3", "--methods",
+                             "reverse", "--format", "jsonl", "--no-timing"],
+                            capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["methods"][0]["gradient"] == {"x": 6.0}
 
@@ -297,13 +301,14 @@ def test_the_bash_completion_script_completes_commands_and_choices(tmp_path):
     shim.chmod(0o755)
     script = os.path.join(ROOT, "completions", "diffcli.bash")
     command = (f"source {script}; "
-               "COMP_WORDS=(diffcli com); COMP_CWORD=1; _diffcli_completion diffcli; echo \"${COMPREPLY[*]}\"; "
+               "COMP_WORDS=(diffcli com); COMP_CWORD=1; _diffcli_completion diffcli; "
+               "echo \"${COMPREPLY[*]}\"; "
                "COMP_WORDS=(diffcli compare --format j); COMP_CWORD=3; _diffcli_completion diffcli; "
                "echo \"${COMPREPLY[*]}\"")
     environment = {**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}",
                    "PYTHONPATH": ROOT}
-    result = subprocess.run(["bash", "--norc", "-c", command], capture_output=True, text=True, env=environment,
-                            timeout=60)
+    result = subprocess.run(["bash", "--norc", "-c", command], capture_output=True, text=True,
+                            env=environment, timeout=60)
     assert result.stdout.splitlines() == ["compare", "json jsonl"], result.stderr
 
 

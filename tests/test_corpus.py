@@ -1,10 +1,10 @@
 """The hostile corpus (tests/data/hostile.jsonl): every entry through the real command line, in its own
 process, limited to 2 s of CPU time and 256 MB of address space.
 
-Expected: exit 2 with exactly one line on stderr (``diffcli: error: …`` naming the problem), nothing on stdout,
-no traceback; or, where the entry says so, the documented answer (exit 0) — e.g. ``sqrt(x)`` at 0, whose
-rows explain that the derivative is undefined.  A wall-clock timeout guards against a hang; it is not a
-performance assertion.
+Expected: exit 2 with exactly one line on stderr (``diffcli: error: …`` naming the problem), nothing on
+stdout, no traceback; or, where the entry says so, the documented answer (exit 0) — e.g. ``sqrt(x)`` at 0,
+whose rows explain that the derivative is undefined.  A wall-clock timeout guards against a hang; it is
+not a performance assertion.
 """
 
 import json
@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-CORPUS = [json.loads(line) for line in (Path(__file__).parent / "data" / "hostile.jsonl").read_text().splitlines()]
+CORPUS = [json.loads(line)
+          for line in (Path(__file__).parent / "data" / "hostile.jsonl").read_text().splitlines()]
 ROOT = Path(__file__).parent.parent
 
 

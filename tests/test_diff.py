@@ -18,7 +18,8 @@ def python_function(record):
     assert "diffcli" not in source and "import os" not in source
     namespace = {}
     exec(compile(source, "<derivative>", "exec"), namespace)  # our own generated code, in a test
-    name = "d" + ("" if record["order"] == 1 else str(record["order"])) + "f_d" + "_d".join(record["variables"])
+    name = ("d" + ("" if record["order"] == 1 else str(record["order"])) + "f_d"
+            + "_d".join(record["variables"]))
     return namespace[name]
 
 
@@ -64,7 +65,8 @@ def test_text_is_the_default_and_parses_back(cli):
 
 
 def test_large_derivative_names_intermediates_instead_of_blowing_up():
-    program = "\n".join(["a0 = sin(x) * x"] + [f"a{i} = a{i - 1} * sin(a{i - 1}) + x" for i in range(1, 9)] + ["a8"])
+    program = "\n".join(["a0 = sin(x) * x"] + [f"a{i} = a{i - 1} * sin(a{i - 1}) + x" for i in range(1, 9)]
+                        + ["a8"])
     record = derivative(program, "x")
     text = record["derivative"]
     assert "t1 = " in text and len(text) < 20_000
@@ -115,7 +117,7 @@ def test_every_step_is_an_equation_that_holds(expression):
     for step in steps:
         stand_ins = {}
 
-        def stand_in(match):
+        def stand_in(match, stand_ins=stand_ins):
             name = f"D{len(stand_ins)}"
             stand_ins[name] = truth(match.group(1))
             return name

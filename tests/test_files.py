@@ -54,11 +54,13 @@ def test_a_bad_point_is_that_lines_error(text, problem):
     assert line.error.startswith("the point after '@'") and problem in line.error
 
 
-@pytest.mark.parametrize("bindings", ["a" * 1_000_000, "x=1" + " " * 1_000_000 + "+1", "x=1" + " ," * 500_000],
+@pytest.mark.parametrize("bindings", ["a" * 1_000_000, "x=1" + " " * 1_000_000 + "+1",
+                                      "x=1" + " ," * 500_000],
                          ids=["one long name", "spaces inside a value", "separators without a binding"])
 def test_reading_a_hostile_point_is_linear(bindings):
     # A quadratic scan would take hours on these; it runs apart so that a regression fails, not hangs.
-    code = "import sys; from diffcli.tasks.files import parse_line; print(parse_line('x @ ' + sys.stdin.read()))"
+    code = ("import sys; from diffcli.tasks.files import parse_line; "
+            "print(parse_line('x @ ' + sys.stdin.read()))")
     result = subprocess.run([sys.executable, "-c", code], input=bindings, capture_output=True, text=True,
                             timeout=60, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-500:]
@@ -225,8 +227,8 @@ def test_file_and_point_words(cli, tmp_path):
 def test_tolerance_over_a_file_names_the_line_and_the_method(cli, tmp_path):
     path = tmp_path / "t.txt"
     path.write_text("x**2 @ x=3\nsin(x) @ x=1\nsqrt(x) @ x=0\n")  # exact, ~1e-11 for fd-central, undefined
-    code, out, err = cli("compare", "--file", str(path), "--format", "jsonl", "--methods", "fd-central,reverse",
-                         "--no-timing", "--tolerance", "1e-12")
+    code, out, err = cli("compare", "--file", str(path), "--format", "jsonl", "--methods",
+                         "fd-central,reverse", "--no-timing", "--tolerance", "1e-12")
     records = _records(out)
     assert code == 1 and len(records) == 3
     central = records[1]["methods"][0]
@@ -298,8 +300,9 @@ def test_a_closed_pipe_ends_the_run_quietly(tmp_path, jobs):
 @pytest.mark.parametrize("jobs", ["1", "2"])
 @pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGKILL, -signal.SIGKILL)])
 def test_an_interrupted_run_leaves_whole_records(tmp_path, jobs, sig, status):
-    process = subprocess.Popen([sys.executable, "-m", "diffcli", "compare", "--file", _generated_path(tmp_path),
-                                "z=2", "--format", "jsonl", "--jobs", jobs],  # with timings: slow lines
+    # with timings: slow lines
+    process = subprocess.Popen([sys.executable, "-m", "diffcli", "compare", "--file",
+                                _generated_path(tmp_path), "z=2", "--format", "jsonl", "--jobs", jobs],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     first = process.stdout.readline()
     process.send_signal(sig)
@@ -343,7 +346,8 @@ def test_verify_file_checks_every_line(cli, tmp_path):
 def test_eps_sweep_file_gives_one_sweep_per_line(cli, tmp_path):
     path = tmp_path / "sweeps.txt"
     path.write_text("sin(x) @ x=1\nexp(x*z) @ x=2 z=3\nlog(x) @ x=-1\n")
-    code, out, err = cli("eps-sweep", "--file", str(path), "--wrt", "x", "--per-decade", "1", "--format", "jsonl")
+    code, out, err = cli("eps-sweep", "--file", str(path), "--wrt", "x", "--per-decade", "1",
+                         "--format", "jsonl")
     records = _records(out)
     assert code == 1 and [r["line"] for r in records] == [1, 2, 3]
     central = records[0]["optimal"]["fd-central"]

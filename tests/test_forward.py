@@ -4,18 +4,16 @@ import math
 
 import mpmath
 import pytest
+from conftest import LECTURE
+from test_primitives import CASES, text_of
 
 from diffcli.api import compare
 from diffcli.core.errors import DomainError
-from diffcli.methods.forward import Dual, forward_pass
-from diffcli.harness import run_method
-from diffcli.methods import METHODS
-from diffcli.methods.registry import ids
 from diffcli.core.parse import parse
 from diffcli.core.primitives import PRIMITIVES
-
-from conftest import LECTURE
-from test_primitives import CASES, text_of
+from diffcli.harness import run_method
+from diffcli.methods.forward import Dual, forward_pass
+from diffcli.methods.registry import ids
 
 M = mpmath.MPContext()
 M.dps = 40

@@ -6,15 +6,15 @@ import shutil
 import subprocess
 
 import pytest
-
-from diffcli.render.graph import to_dot, to_mermaid
-from diffcli.tasks.graph import graph_record
-from diffcli.core.parse import parse
-
 from conftest import LECTURE
 
+from diffcli.core.parse import parse
+from diffcli.render.graph import to_dot, to_mermaid
+from diffcli.tasks.graph import graph_record
+
 HAS_DOT = shutil.which("dot") is not None
-EXPRESSIONS = [LECTURE, "x*x + 2*x**3 - x", "a = x*z; b = a*a; sqrt(b) / (1 + exp(-a))", "min(x, y, 2) + abs(x)"]
+EXPRESSIONS = [LECTURE, "x*x + 2*x**3 - x", "a = x*z; b = a*a; sqrt(b) / (1 + exp(-a))",
+               "min(x, y, 2) + abs(x)"]
 
 
 def graph_facts(text):
@@ -66,7 +66,8 @@ def check_mermaid(text):
         assert match, f"not valid mermaid (for this subset): {line!r}"
         if match["id"]:
             label = match["box"] or match["stadium"] or match["para"]
-            assert label and re.sub(r"<br/>", "", label).count("<") == 0 and ">" not in label.replace("<br/>", "")
+            assert (label and re.sub(r"<br/>", "", label).count("<") == 0
+                    and ">" not in label.replace("<br/>", ""))
             declared.append(match["id"])
         else:
             assert match["a"] in declared and match["b"] in declared, "edge before its nodes"

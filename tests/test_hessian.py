@@ -4,17 +4,16 @@ import json
 
 import mpmath
 import pytest
-
-from diffcli.api import derivative
-from diffcli.methods.registry import ids
-from diffcli.methods.symbolic import symbolic_hessian
-from diffcli.tasks.hessian import hessian
-from diffcli.core.parse import parse
-from diffcli.core.primitives import PRIMITIVES
-from diffcli.reference import reference_partials
-
 from conftest import LECTURE
 from test_primitives import CASES, text_of
+
+from diffcli.api import derivative
+from diffcli.core.parse import parse
+from diffcli.core.primitives import PRIMITIVES
+from diffcli.methods.registry import ids
+from diffcli.methods.symbolic import symbolic_hessian
+from diffcli.reference import reference_partials
+from diffcli.tasks.hessian import hessian
 
 M = mpmath.MPContext()
 M.dps = 60
@@ -42,7 +41,8 @@ def test_lecture_hessian():
              [M.diff(lecture_by_hand, (two, three), (1, 1)), M.diff(lecture_by_hand, (two, three), (0, 2))]]
     for i in range(2):
         for j in range(2):
-            assert abs(M.mpf(record["reference"]["hessian"][i][j]) - truth[i][j]) < M.mpf(10) ** -45 * abs(truth[i][j])
+            assert (abs(M.mpf(record["reference"]["hessian"][i][j]) - truth[i][j])
+                    < M.mpf(10) ** -45 * abs(truth[i][j]))
             for row in record["methods"]:
                 assert abs(row["hessian"][i][j] - truth[i][j]) / abs(truth[i][j]) < 1e-14, row["method"]
     assert [row["method"] for row in record["methods"]] == ids("hessian")

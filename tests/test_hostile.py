@@ -95,7 +95,8 @@ def test_real_process_one_line_no_traceback():
 
 @pytest.mark.parametrize("command", [
     ("trace",), ("graph",), ("hessian",), ("verify", "--wrt", "x", "--claim", "1"), ("diff", "--wrt", "x")])
-@pytest.mark.parametrize("text", ["__import__('os').system('touch /tmp/diffcli-pwned')", "x.real", "9**9**9**9"])
+@pytest.mark.parametrize("text", ["__import__('os').system('touch /tmp/diffcli-pwned')", "x.real",
+                                  "9**9**9**9"])
 def test_bad_expression_in_every_command(cli, command, text):
     code, out, err = cli(command[0], text, *command[1:], *(("x=1",) if command[0] != "diff" else ()))
     assert code == 2 and out == ""

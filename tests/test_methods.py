@@ -53,7 +53,8 @@ def test_lecture_methods_within_tolerance(lecture, method, tolerance):
     assert row["error"] is None
     for name, truth in (("x", LECTURE_DX), ("z", LECTURE_DZ)):
         assert abs(row["gradient"][name] - truth) / truth <= tolerance
-        assert row["rel_error"][name] == pytest.approx(float(abs(row["gradient"][name] - truth) / truth), rel=1e-6)
+        assert row["rel_error"][name] == pytest.approx(float(abs(row["gradient"][name] - truth) / truth),
+                                                       rel=1e-6)
     assert row["max_rel_error"] == max(row["rel_error"].values())
 
 
@@ -77,7 +78,8 @@ def test_every_primitive_against_the_reference(name, point, method):
 @pytest.mark.parametrize("name, point", [c for c in CASES if PRIMITIVES[c[0]].kink is None])
 def test_fd_central_on_every_smooth_primitive(name, point):
     graph = parse(text_of(PRIMITIVES[name]))
-    record = compare(graph, dict(zip(graph.variable_names, point)), methods=["fd-central"], timing=False, digits=30)
+    record = compare(graph, dict(zip(graph.variable_names, point)), methods=["fd-central"], timing=False,
+                     digits=30)
     row = record["methods"][0]
     assert row["error"] is None
     assert row["max_rel_error"] <= 1e-6
@@ -148,7 +150,8 @@ def test_timings_are_reported(lecture):
     assert timed["f_seconds"] > 0 and timed["methods"][0]["seconds"] > 0
     assert timed["methods"][0]["setup_seconds"] > 0
     assert lecture["f_seconds"] is None and lecture["methods"][0]["seconds"] is None
-    assert lecture["methods"][0]["setup_seconds"] is None  # --no-timing: every timing empty, output reproducible
+    # --no-timing: every timing empty, output reproducible
+    assert lecture["methods"][0]["setup_seconds"] is None
 
 
 def test_a_failing_method_is_isolated(monkeypatch):

@@ -14,8 +14,8 @@ import pytest
 
 from diffcli.cli.program import main
 from diffcli.core.errors import UsageError
-from diffcli.tasks.optimize import RULES, Hyper, Stopping, optimize
 from diffcli.render.optimize import render
+from diffcli.tasks.optimize import RULES, Hyper, Stopping, optimize
 
 ROSENBROCK = "(1-x)**2 + 100*(y-x**2)**2"
 
@@ -126,7 +126,8 @@ def rosenbrock():
 
 def test_rosenbrock_adam_and_momentum_reach_the_minimum(rosenbrock):
     rows = rows_by_optimizer(rosenbrock)
-    assert set(rows) == {"sgd", "momentum", "rmsprop", "adam"} and rosenbrock["start"] == {"x": -1.2, "y": 1.0}
+    assert (set(rows) == {"sgd", "momentum", "rmsprop", "adam"}
+            and rosenbrock["start"] == {"x": -1.2, "y": 1.0})
     for name in ("adam", "momentum"):
         row = rows[name]
         distance = math.hypot(row["parameters"]["x"] - 1, row["parameters"]["y"] - 1)
@@ -178,7 +179,8 @@ def test_divergence_is_reported_not_crashed_on(cli):
 
 def test_leaving_the_domain_names_the_function(cli):
     # sgd on log(x) with η = 0.5: x = 1 → 0.5 → -0.5, where log is undefined
-    code, out, _ = cli("optimize", "log(x)", "x=1", "--lr", "0.5", "-o", "sgd", "--format", "json", "--no-timing")
+    code, out, _ = cli("optimize", "log(x)", "x=1", "--lr", "0.5", "-o", "sgd", "--format", "json",
+                       "--no-timing")
     (row,) = json.loads(out)["optimizers"]
     assert code == 0 and row["stop"] == "undefined" and row["steps"] == 2
     assert row["parameters"] == {"x": -0.5} and row["loss"] is None
@@ -236,8 +238,8 @@ def test_fixed_variables_are_not_optimized():
 # ---------------------------------------------------------------- restarts
 
 def test_restarts_are_reproducible(cli):
-    args = ("optimize", "sin(3*x) + 0.1*x**2", "--restarts", "5", "--seed", "1", "--box", "-3:3", "--lr", "0.01",
-            "--no-timing")
+    args = ("optimize", "sin(3*x) + 0.1*x**2", "--restarts", "5", "--seed", "1", "--box", "-3:3",
+            "--lr", "0.01", "--no-timing")
     first, second = cli(*args), cli(*args)
     assert first[0] == 0 and first == second
     assert "5 random starts in [-3.0, 3.0] (seed 1)" in first[1]
@@ -260,7 +262,8 @@ def test_restarts_report_best_and_spread():
     assert spread["worst"] == losses[-1] and spread["median"] == (losses[2] + losses[3]) / 2
     assert losses[-1] - losses[0] > 0.1   # the starts fell in different basins: restarts matter here
     grid = np.linspace(-3, 3, 600_001)   # the global minimum in the box, by brute force
-    assert row["parameters"]["x"] == pytest.approx(grid[np.argmin(np.sin(3 * grid) + 0.1 * grid ** 2)], abs=1e-4)
+    assert row["parameters"]["x"] == pytest.approx(grid[np.argmin(np.sin(3 * grid) + 0.1 * grid ** 2)],
+                                                   abs=1e-4)
     assert spread["failed"] == 0 and spread["runs"] == 6
 
 
@@ -300,8 +303,8 @@ def line_data(tmp_path_factory):
 
 def test_data_mode_recovers_a_line(cli, line_data):
     path, x, y, fit, standard_error = line_data
-    code, out, err = cli("optimize", "(w*x + b - y)**2", "--data", str(path), "--params", "w,b", "--lr", "0.01",
-                         "--format", "json", "--no-timing")
+    code, out, err = cli("optimize", "(w*x + b - y)**2", "--data", str(path), "--params", "w,b",
+                         "--lr", "0.01", "--format", "json", "--no-timing")
     assert code == 0 and err == ""
     record = json.loads(out)
     assert record["data"]["rows"] == 200 and record["data"]["columns"] == ["x", "y"]

@@ -5,7 +5,6 @@ they are the oracle for the reference, which itself never reads the rules.
 """
 
 import cmath
-import math
 
 import mpmath
 import numpy as np
@@ -111,7 +110,8 @@ def test_evaluators_agree(name, point):
     exact = p.mp(M, *[M.mpf(v) for v in point])
     assert isinstance(exact, M.mpf)
     assert real == pytest.approx(float(exact), rel=1e-15, abs=1e-300)
-    assert float(np.asarray(p.array(*[np.array([v]) for v in point]))[0]) == pytest.approx(real, rel=1e-14, abs=1e-300)
+    assert (float(np.asarray(p.array(*[np.array([v]) for v in point]))[0])
+            == pytest.approx(real, rel=1e-14, abs=1e-300))
     assert p.complex(*[complex(v) for v in point]).real == pytest.approx(real, rel=1e-14, abs=1e-300)
 
 

@@ -11,12 +11,11 @@ from hypothesis import strategies as st
 
 from diffcli.api import compare
 from diffcli.core.chain import adjoints
-from diffcli.core.evaluate import evaluate
 from diffcli.core.errors import DiffcliError
+from diffcli.core.evaluate import evaluate
 from diffcli.core.graph import CONST, VAR
 from diffcli.core.parse import parse
 from diffcli.core.primitives import FUNCTIONS, PRIMITIVES
-
 
 EPS = 2.0 ** -52
 UNARY = sorted({p.name for p in FUNCTIONS.values() if p.arity == 1})
@@ -28,8 +27,10 @@ leaves = st.sampled_from(["x", "y", "x", "y", "0.5", "1.5", "2", "3"])
 
 def _combine(children):
     unary = st.tuples(st.sampled_from(UNARY), children).map(lambda t: f"{t[0]}({t[1]})")
-    operator = st.tuples(children, st.sampled_from(OPERATORS), children).map(lambda t: f"({t[0]}) {t[1]} ({t[2]})")
-    binary = st.tuples(st.sampled_from(BINARY_FUNCTIONS), children, children).map(lambda t: f"{t[0]}({t[1]}, {t[2]})")
+    operator = st.tuples(children, st.sampled_from(OPERATORS), children).map(
+        lambda t: f"({t[0]}) {t[1]} ({t[2]})")
+    binary = st.tuples(st.sampled_from(BINARY_FUNCTIONS), children, children).map(
+        lambda t: f"{t[0]}({t[1]}, {t[2]})")
     negation = children.map(lambda t: f"-({t})")
     return st.one_of(unary, operator, binary, negation)
 
@@ -117,7 +118,8 @@ def test_methods_agree_with_the_reference(name, inner, other, x, y):
         assume(abs(values[node]) < 1e8)
         primitive = PRIMITIVES[op]
         args = [values[a] for a in graph.arguments[node]]
-        assume(not (primitive.kink and primitive.kink(*args)))  # at a kink methods and reference differ by design
+        # at a kink methods and reference differ by design
+        assume(not (primitive.kink and primitive.kink(*args)))
     try:
         scale = _absolute_gradient(graph, values)
         forward = _forward_sensitivity(graph, values)
@@ -196,8 +198,10 @@ def test_profiles_exist(profile, examples):
 
 @settings(max_examples=max(20, settings.default.max_examples // 2))
 @given(inner=expressions, other=expressions, operator=st.sampled_from(sorted(PRIMITIVES)))
-@example(inner="sin((x) + (y)) * 2", other="(x) * (y)", operator="add")  # adjoints shared by an add's arguments
-@example(inner="x", other="(0.5) - (0.5)", operator="div")  # a constant partial 1/0: inf on arrays, not a raise
+# adjoints shared by an add's arguments
+@example(inner="sin((x) + (y)) * 2", other="(x) * (y)", operator="add")
+# a constant partial 1/0: inf on arrays, not a raise
+@example(inner="x", other="(0.5) - (0.5)", operator="div")
 def test_batched_gradient_equals_single_points(inner, other, operator):
     """Compiled reverse mode on numpy arrays gives, point by point, what it gives on floats (within the
     rounding differences of numpy's and libm's functions, amplified at most by the condition estimate)."""

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import mpmath
 import pytest
-from hypothesis import assume, example, given, settings
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 import diffcli.reference as reference_module
@@ -76,7 +76,8 @@ def test_mpmath_global_precision_untouched():
 # ---------------------------------------------------------------- cancellation past the working precision
 
 def _exact(text, point, digits=50):
-    """The reference at ``point``, with its value and gradient checked for a note saying digits are unknown."""
+    """The reference at ``point``, with its value and gradient checked for a note saying digits are
+    unknown."""
     ref = reference(parse(text), point, digits=digits)
     return ref, M.mpf(ref.text(ref.value)), {n: M.mpf(ref.text(g)) for n, g in ref.gradient.items()}
 
@@ -96,7 +97,8 @@ def _exact(text, point, digits=50):
     ("1e125 + ((1e125 + x) - 1e125) + ((1e125 + x) - 1e125)**3", 1e125 + 2, 4),
     ("1e125 + x*((1e125 + x) - 1e125)", 1e125 + 1, 2),
     # lost inside a function, found at the difference
-    ("(exp(1e-125*x) - 1) * 1e125", 1e125 * M.expm1(M.mpf(1e-125)), 1e125 * M.mpf(1e-125) * M.exp(M.mpf(1e-125))),
+    ("(exp(1e-125*x) - 1) * 1e125", 1e125 * M.expm1(M.mpf(1e-125)),
+     1e125 * M.mpf(1e-125) * M.exp(M.mpf(1e-125))),
 ])
 def test_cancellation_past_both_working_precisions(text, value, slope):
     ref, got, gradient = _exact(text, {"x": 1.0})
@@ -124,7 +126,8 @@ def test_absorbed_argument_of_a_sensitive_function():
 
 @pytest.mark.parametrize("text, point", [
     ("x - x", {"x": 0.3}), ("(x + 1) - (1 + x)", {"x": 0.3}), ("cos(x) - 1", {"x": 0.0}),
-    ("exp(x) - 1", {"x": 0.0}), ("sqrt(x) - 2", {"x": 4.0}), ("x**3 - 8", {"x": 2.0}), ("x/4 - 0.5", {"x": 2.0}),
+    ("exp(x) - 1", {"x": 0.0}), ("sqrt(x) - 2", {"x": 4.0}), ("x**3 - 8", {"x": 2.0}),
+    ("x/4 - 0.5", {"x": 2.0}),
     ("(1e125*x + 1) - 1e125*x - 1", {"x": 3.0}), ("x*z - z*x", {"x": 0.1, "z": 3.0}),
 ])
 def test_exact_zeros_are_shown_as_zeros(text, point):
@@ -139,7 +142,8 @@ def test_zero_by_inexact_cancellation_is_shown_with_its_bound():
     so with the bound it is 0 within, instead of showing noise with full digits."""
     ref = reference(parse("sin(x)**2 + cos(x)**2 - 1 + 0*z"), {"x": 1.0, "z": 2.0}, digits=30)
     assert ref.text(ref.value) == "0" and ref.text(ref.gradient["x"]) == "0"
-    assert "digits are unknown" in ref.note and "f is 0 within ±" in ref.note and "∂f/∂x is 0 within ±" in ref.note
+    assert ("digits are unknown" in ref.note and "f is 0 within ±" in ref.note
+            and "∂f/∂x is 0 within ±" in ref.note)
     assert "∂f/∂z" not in ref.note
     bound = M.mpf(ref.note.split("f is 0 within ±")[1].split(",")[0])
     assert 0 < bound < M.mpf(10) ** -1000
@@ -185,7 +189,8 @@ def test_hessian_reference_refuses_unknown_digits():
 def test_compare_prints_the_value_one(cli):
     code, out, err = cli("compare", "(1e125 + x) - 1e125", "x=1", "--no-timing", "-f", "json")
     record = json.loads(out)
-    assert code == 0 and record["reference"]["value"] == "1.0" and record["reference"]["gradient"] == {"x": "1.0"}
+    assert (code == 0 and record["reference"]["value"] == "1.0"
+            and record["reference"]["gradient"] == {"x": "1.0"})
     assert "note" not in record["reference"]
 
 
@@ -203,7 +208,8 @@ def _tree(children):
     return st.one_of(
         st.tuples(children, ops, children).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
         # a large cancellation: E + C − C, C big or E's own sum
-        st.tuples(children, st.sampled_from(BIG[:4]).map(repr)).map(lambda t: f"(({t[0]} + {t[1]}) - {t[1]})"),
+        st.tuples(children, st.sampled_from(BIG[:4]).map(repr)).map(
+            lambda t: f"(({t[0]} + {t[1]}) - {t[1]})"),
     )
 
 

@@ -40,7 +40,8 @@ def registered():
 
 def test_a_new_stencil_is_one_registration_away_from_every_task(cli, registered, tmp_path):
     registered(BACKWARD2)
-    assert "fd-backward2" in ids("point") and "fd-backward2" in ids("arrays") and "fd-backward2" in ids("sweep")
+    assert ("fd-backward2" in ids("point") and "fd-backward2" in ids("arrays")
+            and "fd-backward2" in ids("sweep"))
     assert "fd-backward2" not in default_sweep()  # it did not ask to be a default of eps-sweep
 
     code, out, _ = cli("compare", "sin(x)", "x=1", "-f", "json", "--no-timing")
@@ -51,8 +52,8 @@ def test_a_new_stencil_is_one_registration_away_from_every_task(cli, registered,
 
     points = tmp_path / "points.csv"
     points.write_text("x\n0.5\n1.0\n2.0\n")
-    code, out, _ = cli("compare", "sin(x)", "--points", str(points), "-m", "fd-backward2,reverse", "-f", "jsonl",
-                       "--no-timing")
+    code, out, _ = cli("compare", "sin(x)", "--points", str(points), "-m", "fd-backward2,reverse",
+                       "-f", "jsonl", "--no-timing")
     lines = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and [line["gradient"]["fd-backward2"]["x"] for line in lines] == \
         pytest.approx([math.cos(0.5), math.cos(1.0), math.cos(2.0)], rel=1e-8)
@@ -66,10 +67,11 @@ def test_a_new_stencil_is_one_registration_away_from_every_task(cli, registered,
 
 
 def test_a_method_without_arrays_or_stencil_stays_out_of_those_tasks(cli, registered):
-    registered(Method("constant-zero", "always 0 (a test's throwaway)", lambda graph: lambda v: ([0.0] * len(v), 0),
-                      rank=10_000))
+    registered(Method("constant-zero", "always 0 (a test's throwaway)",
+                      lambda graph: lambda v: ([0.0] * len(v), 0), rank=10_000))
     record = compare("x**2", {"x": 3.0}, timing=False)
-    assert record["methods"][-1]["method"] == "constant-zero" and record["methods"][-1]["rel_error"] == {"x": 1.0}
+    assert (record["methods"][-1]["method"] == "constant-zero"
+            and record["methods"][-1]["rel_error"] == {"x": 1.0})
     code, _, err = cli("eps-sweep", "x**2", "x=3", "--wrt", "x", "--schemes", "constant-zero")
     assert code == 2 and "cannot run 'constant-zero'" in err
 
@@ -93,8 +95,8 @@ def test_an_arrays_method_that_raises_becomes_its_row_error(cli, registered, tmp
     registered(Method("broken-arrays", "raises", rank=10_000, arrays=lambda graph: _raises))
     points = tmp_path / "points.csv"
     points.write_text("x\n1\n2\n")
-    code, out, _ = cli("compare", "x**2", "--points", str(points), "-m", "reverse,broken-arrays", "-f", "json",
-                       "--no-timing")
+    code, out, _ = cli("compare", "x**2", "--points", str(points), "-m", "reverse,broken-arrays",
+                       "-f", "json", "--no-timing")
     rows = {row["method"]: row for row in json.loads(out)["methods"]}
     assert code == 0 and "internal error: RuntimeError: planted bug" in rows["broken-arrays"]["error"]
     assert rows["reverse"]["error"] is None and rows["reverse"]["failed_points"] == 0
@@ -156,7 +158,8 @@ def test_arrays_and_one_point_forms_agree_to_the_bit(method):
 
     graph = parse("x*y + sin(x)/y")
     xs, ys = [-1.0, 0.3, 3.0, 1e3], [0.5, -2.0, 4.0, 7.0]
-    record = at_points(graph, {"x": np.array(xs), "y": np.array(ys)}, [method], reference_sample=0, timing=False)
+    record = at_points(graph, {"x": np.array(xs), "y": np.array(ys)}, [method], reference_sample=0,
+                       timing=False)
     batched = record["gradients"][method]
     for k, (x, y) in enumerate(zip(xs, ys)):
         single = run_method(method, graph, {"x": x, "y": y}, timing=False).gradient

@@ -9,17 +9,16 @@ import re
 import mpmath
 import numpy as np
 import pytest
+from conftest import LECTURE
 
 from diffcli.core.chain import symbolic_gradient
-from diffcli.core.evaluate import evaluate
 from diffcli.core.codegen import compile_function, compile_gradient, gradient_source
-from diffcli.core.memory import keep_freed_memory
-from diffcli.core.statements import reuse_names
 from diffcli.core.errors import LimitError
+from diffcli.core.evaluate import evaluate
+from diffcli.core.memory import keep_freed_memory
 from diffcli.core.parse import parse
+from diffcli.core.statements import reuse_names
 from diffcli.reference import reference
-
-from conftest import LECTURE
 
 
 def generated_sum(terms: int) -> str:
@@ -64,7 +63,8 @@ def test_many_variables_use_a_cross_checked_reverse_reference():
     assert ref.method.startswith("reverse-mode in mpmath, checked by mpmath.diff")
     independent = reference(graph, point, digits=40, variables=["x4", "x17"])
     for name in ("x4", "x17"):
-        assert abs(ref.gradient[name] - independent.gradient[name]) < mpmath.mpf(10) ** -38 * abs(ref.gradient[name])
+        assert (abs(ref.gradient[name] - independent.gradient[name])
+                < mpmath.mpf(10) ** -38 * abs(ref.gradient[name]))
 
 
 def test_batch_of_10000_points_matches_per_point_results():
@@ -122,7 +122,8 @@ def test_compiled_code_reuses_a_name_only_after_its_last_reader():
     assert all(np.array_equal(a, b) for a, b in zip(gradient, gradient_renamed))
     single = compile_gradient(graph)  # on floats: libm's functions, so equal to rounding
     for i in range(5):
-        assert single(*(float(c[i]) for c in columns))[1] == pytest.approx([g[i] for g in gradient], rel=1e-14)
+        assert (single(*(float(c[i]) for c in columns))[1]
+                == pytest.approx([g[i] for g in gradient], rel=1e-14))
 
 
 def test_gradient_without_the_value_leaves_out_only_what_the_value_needs():
@@ -162,7 +163,7 @@ def test_chain_split_keeps_python_semantics():
     """Signs, exponents and ** inside a chain too long for CPython's parser fold exactly as Python would."""
     rng = random.Random(3)
     pieces, expected = [], 0.0
-    for i in range(3000):
+    for _ in range(3000):
         a, b = rng.uniform(-2, 2), rng.randint(1, 3)
         sign = rng.choice("+-")
         pieces.append(f"{sign} {a!r}e-1 * x**{b} / -2")
@@ -196,7 +197,8 @@ def test_split_chains_build_the_graph_python_would(monkeypatch):
     assert evaluate(split, {"x": 0.7})[split.output] == evaluate(whole, {"x": 0.7})[whole.output]
     with pytest.raises(ParseError) as split_error:
         parse(bad)
-    assert (split_error.value.line, split_error.value.column) == (whole_error.value.line, whole_error.value.column)
+    assert ((split_error.value.line, split_error.value.column)
+            == (whole_error.value.line, whole_error.value.column))
     assert str(split_error.value) == str(whole_error.value)
 
 
@@ -216,7 +218,8 @@ def test_long_unary_chain_is_right_or_a_clear_error():
 
 def test_deep_model_as_a_program():
     depth = 2000
-    lines = ["y0 = x0"] + [f"y{i} = sin(x{i % 7} * y{i - 1} + x{i % 7})" for i in range(1, depth)] + [f"y{depth - 1}"]
+    lines = (["y0 = x0"] + [f"y{i} = sin(x{i % 7} * y{i - 1} + x{i % 7})" for i in range(1, depth)]
+             + [f"y{depth - 1}"])
     graph = parse("\n".join(lines))
     point = {f"x{i}": 0.1 * (i + 1) for i in range(7)}
     values = [point[n] for n in graph.variable_names]
@@ -259,8 +262,8 @@ def test_points_summary_measures_errors_on_a_sample(cli, tmp_path):
     import json
 
     path, _, _ = _points_csv(tmp_path)
-    code, out, _ = cli("compare", LECTURE, "--points", str(path), "--format", "json", "--reference-sample", "4",
-                       "--no-timing")
+    code, out, _ = cli("compare", LECTURE, "--points", str(path), "--format", "json",
+                       "--reference-sample", "4", "--no-timing")
     summary = json.loads(out)
     assert summary["points"] == 500 and summary["reference"]["sample"] == [0, 166, 333, 499]
     rows = {r["method"]: r for r in summary["methods"]}
@@ -276,7 +279,8 @@ def test_points_from_npy(cli, tmp_path):
     structured = tmp_path / "named.npy"
     np.save(structured, np.array([(2.0, 1.0), (4.0, 3.0)], dtype=[("z", float), ("x", float)]))
     for path in (plain, structured):
-        code, out, err = cli("compare", "x*z*z", "--points", str(path), "-f", "jsonl", "-m", "reverse", "--no-timing")
+        code, out, err = cli("compare", "x*z*z", "--points", str(path), "-f", "jsonl", "-m", "reverse",
+                             "--no-timing")
         assert code == 0, err
         first = json.loads(out.splitlines()[0])
         assert first["point"] == {"x": 1.0, "z": 2.0} and first["gradient"]["reverse"] == {"x": 4.0, "z": 4.0}
@@ -287,7 +291,8 @@ def test_points_mark_failed_points(cli, tmp_path):
 
     path = tmp_path / "p.csv"
     path.write_text("x\n4\n-1\n9\n")
-    code, out, _ = cli("compare", "sqrt(x)", "--points", str(path), "-f", "jsonl", "-m", "reverse", "--no-timing")
+    code, out, _ = cli("compare", "sqrt(x)", "--points", str(path), "-f", "jsonl", "-m", "reverse",
+                       "--no-timing")
     records = [json.loads(line) for line in out.splitlines()]
     assert records[1]["gradient"]["reverse"] is None and records[1]["value"] is None
     assert records[2]["gradient"]["reverse"] == {"x": pytest.approx(1 / 6)}

@@ -8,13 +8,12 @@ import math
 import sys
 
 import pytest
+from conftest import LECTURE
 
 from diffcli.core.errors import UsageError
-from diffcli.render.sweep import render, terminal_plot
 from diffcli.methods.registry import default_sweep
+from diffcli.render.sweep import render, terminal_plot
 from diffcli.tasks.sweep import step_grid, sweep
-
-from conftest import LECTURE
 
 HAVE_PLOTEXT = importlib.util.find_spec("plotext") is not None
 HAVE_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
@@ -29,7 +28,7 @@ def errors(record, scheme):
     return {row["h"]: row[scheme]["rel_error"] for row in record["rows"]}
 
 
-# ---------------------------------------------------------------- the "done when", on the lecture example
+# -------------------------------------------------------- the "done when", on the lecture example
 
 def test_central_optimum_between_1e7_and_1e4_and_below_1e10(lecture):
     best = lecture["optimal"]["fd-central"]
@@ -128,7 +127,8 @@ def test_stencil_outside_the_domain_is_a_cell_error_not_a_crash():
 
 def test_complex_step_not_applicable_to_abs():
     record = sweep("abs(x) + x**2", {"x": 1.0}, "x", h_from=1e-4, h_to=1e-2, per_decade=1)
-    assert all(row["complex-step"]["error"] == "not applicable: abs is not analytic" for row in record["rows"])
+    assert all(row["complex-step"]["error"] == "not applicable: abs is not analytic"
+               for row in record["rows"])
     assert record["optimal"]["complex-step"] is None
     assert "complex-step: not applicable: abs is not analytic" in render(record, plot=False)
 
@@ -154,7 +154,8 @@ def test_wrt_must_be_a_variable(cli):
 # ---------------------------------------------------------------- formats
 
 def test_json_is_the_documented_record(cli):
-    code, out, err = cli("eps-sweep", LECTURE, "x=2", "z=3", "--wrt", "x", "--format", "json", "--per-decade", "1")
+    code, out, err = cli("eps-sweep", LECTURE, "x=2", "z=3", "--wrt", "x", "--format", "json",
+                         "--per-decade", "1")
     assert code == 0 and err == ""
     record = json.loads(out, parse_constant=lambda c: pytest.fail(f"non-strict JSON constant {c}"))
     assert set(record) >= {"expression", "point", "wrt", "reference", "schemes", "rows", "optimal"}
@@ -172,7 +173,8 @@ def test_csv_one_line_per_step(cli):
     code, out, _ = cli("eps-sweep", "sin(x)", "x=1", "--wrt", "x", "--format", "csv", "--from", "1e-6")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 11 and float(rows[0]["h"]) == 1e-6
-    assert float(rows[-1]["fd-central_estimate"]) == pytest.approx(math.cos(1) * math.sin(0.1) / 0.1, rel=1e-12)
+    assert float(rows[-1]["fd-central_estimate"]) == pytest.approx(math.cos(1) * math.sin(0.1) / 0.1,
+                                                                   rel=1e-12)
     assert {"fd-5point_rel_error", "complex-step_predicted"} <= set(rows[0])
 
 
@@ -198,7 +200,8 @@ def test_terminal_plot_draws_the_v(lecture):
     text = terminal_plot(lecture, width=90, height=24)
     lines = text.splitlines()
     assert "relative error of ∂f/∂x against the step h" in lines[0]
-    assert "f fd-forward" in text and "c fd-central" in text and "i complex-step" in text and "· model" in text
+    assert ("f fd-forward" in text and "c fd-central" in text and "i complex-step" in text
+            and "· model" in text)
     assert "1e-16" in text and "\x1b[" not in text  # labelled axes, no colour codes
     grid = [line for line in lines if "│" in line]
     # the V: complex-step's letters sit at the bottom left, the forward difference's at the top right

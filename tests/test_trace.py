@@ -6,11 +6,10 @@ import json
 
 import mpmath
 import pytest
+from conftest import LECTURE
 
 from diffcli.core.parse import parse
 from diffcli.tasks.trace import node_names, trace
-
-from conftest import LECTURE
 
 M = mpmath.MPContext()
 M.dps = 50
@@ -21,7 +20,8 @@ C = M.sin(B)
 LECTURE_ADJOINT = {
     "c": 1 / A,                                                         # g_c = g_f·(1/a)
     "b": -A / B ** 2 + (1 / A) * M.cos(B),                              # g_b = g_e·(−a/b²) + g_c·cos b
-    "a": -C / A ** 2 + 1 / B + M.exp(A),                                # g_a = g_f·(−c/a²) + g_e·(1/b) + g_d·e^a
+    # g_a = g_f·(−c/a²) + g_e·(1/b) + g_d·e^a
+    "a": -C / A ** 2 + 1 / B + M.exp(A),
 }
 LECTURE_ADJOINT["z"] = LECTURE_ADJOINT["a"] * X                         # g_z = g_a·x
 LECTURE_ADJOINT["x"] = LECTURE_ADJOINT["a"] * Z + LECTURE_ADJOINT["b"] / X
@@ -58,7 +58,8 @@ def test_lecture_adjoint_equations(lecture):
         assert abs(partials[key] - value) <= 1e-15 * abs(value), key
     for name, value in LECTURE_ADJOINT.items():
         assert abs(nodes[name]["adjoint"] - value) <= 1e-14 * abs(value), name
-        assert sum(t["value"] for t in nodes[name]["terms"]) == pytest.approx(nodes[name]["adjoint"], rel=1e-15)
+        assert (sum(t["value"] for t in nodes[name]["terms"])
+                == pytest.approx(nodes[name]["adjoint"], rel=1e-15))
 
 
 def test_lecture_gradient_matches_the_reference(lecture):

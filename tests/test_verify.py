@@ -4,13 +4,13 @@ import json
 
 import mpmath
 import pytest
+from conftest import LECTURE
 
 from diffcli.tasks.verify import verify
 
-from conftest import LECTURE
-
 # The lecture's hand-derived dy/dx, term by term.
-LECTURE_DYDX_TERMS = ["z*exp(x*z)", "z/log(x)", "- z/log(x)**2", "cos(log(x))/(x**2*z)", "- sin(log(x))/(x**2*z)"]
+LECTURE_DYDX_TERMS = ["z*exp(x*z)", "z/log(x)", "- z/log(x)**2", "cos(log(x))/(x**2*z)",
+                      "- sin(log(x))/(x**2*z)"]
 LECTURE_DYDX = " + ".join(LECTURE_DYDX_TERMS).replace("+ -", "-")
 DROPPED = LECTURE_DYDX.replace(" - sin(log(x))/(x**2*z)", "")
 
@@ -74,7 +74,8 @@ def test_no_diagnosis_when_no_single_term_explains_it(cli):
 def test_tolerance_decides(cli):
     code, *_ = cli("verify", "sin(x)", "--wrt", "x", "--claim", "cos(x) + 1e-12", "x=1")
     assert code == 0
-    code, *_ = cli("verify", "sin(x)", "--wrt", "x", "--claim", "cos(x) + 1e-12", "x=1", "--tolerance", "1e-14")
+    code, *_ = cli("verify", "sin(x)", "--wrt", "x", "--claim", "cos(x) + 1e-12", "x=1",
+                   "--tolerance", "1e-14")
     assert code == 1
 
 
@@ -92,7 +93,8 @@ def test_json_record(cli):
     code, out, _ = cli("verify", "x*z", "--wrt", "z", "--claim", "x", "--format", "json", "--samples", "3")
     record = json.loads(out)
     assert code == 0 and record["holds"] and record["seed"] == 0 and len(record["points"]) == 3
-    assert set(record["points"][0]) == {"point", "derivative", "claim", "abs_error", "rel_error", "holds", "error"}
+    assert set(record["points"][0]) == {"point", "derivative", "claim", "abs_error", "rel_error", "holds",
+                                        "error"}
 
 
 @pytest.mark.parametrize("args, words", [
