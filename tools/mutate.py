@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import ast
 import concurrent.futures
+import functools
 import glob
 import os
 import random
@@ -147,9 +148,24 @@ def _points(tree):
             yield node, "return x -> return None", ("return",)
 
 
+@functools.cache
+def _source(path: str) -> str:
+    """A module's text as it was when first read: mutants stay what they were listed as while others edit
+    the working tree during a run."""
+    return (ROOT / path).read_text()
+
+
+def _where(node) -> str:
+    """The mutated expression, shortened: tells apart two changes of the same kind on one line."""
+    if isinstance(node, ast.Constant):
+        return ""
+    text = ast.unparse(node.value if isinstance(node, ast.Return) else node)
+    return f" in `{text if len(text) <= 50 else text[:49] + '…'}`"
+
+
 def mutants_of(path: str) -> list[Mutant]:
-    tree = ast.parse((ROOT / path).read_text(), path)
-    return [Mutant(path, getattr(node, "lineno", 0), index, change)
+    tree = ast.parse(_source(path), path)
+    return [Mutant(path, getattr(node, "lineno", 0), index, change + _where(node))
             for index, (node, change, _) in enumerate(_points(tree))]
 
 
@@ -179,7 +195,7 @@ class _Replace(ast.NodeTransformer):
 
 
 def mutated_source(mutant: Mutant) -> str:
-    tree = ast.parse((ROOT / mutant.path).read_text(), mutant.path)
+    tree = ast.parse(_source(mutant.path), mutant.path)
     node, _, action = list(_points(tree))[mutant.index]
     tree = _Replace(node, action).visit(tree)
     return ast.unparse(ast.fix_missing_locations(tree))
@@ -211,7 +227,8 @@ def _pytest(tests, tree: Path, timeout: float) -> str:
                *(f"--deselect={test}" for test in DESELECT), *tests]
     try:
         done = subprocess.run(command, cwd=tree, env=env, capture_output=True, timeout=timeout)
-        return "survived" if done.returncode == 0 else "killed"
+        # 5: nothing collected (a module without doctests run alone, in the baseline check)
+        return "survived" if done.returncode in (0, 5) else "killed"
     except subprocess.TimeoutExpired:
         return "timeout"
 
@@ -237,7 +254,7 @@ def _run(mutant: Mutant, tree: Path, timeout: float) -> str:
 def _text(path: str, line: int) -> str:
     """The source line a mutant changes, stripped and without its comment: what the equivalents list keys on
     (line numbers move whenever the file is edited above it)."""
-    lines = (ROOT / path).read_text().splitlines()
+    lines = _source(path).splitlines()
     return lines[line - 1].split("  #", 1)[0].strip() if 0 < line <= len(lines) else ""
 
 
@@ -299,17 +316,23 @@ def main(argv=None) -> int:
     for _ in range(options.jobs):
         tree = Path(tempfile.mkdtemp(prefix="diffcli-mutate-"))
         _copy_repository(tree)
+        for path in paths:  # the modules as their mutants were listed
+            (tree / path).write_text(_source(path))
         trees.append(tree)
     results: dict[Mutant, str] = {}
     started = time.monotonic()
     try:
-        # The unmutated code must pass the tests a mutant is judged by, or a kill would mean nothing (each
-        # file once; a module whose tests include a failing one is not run).
-        needed = sorted({t for m in chosen for t in _tests(m.path, trees[0])})
-        broken = {t for t in needed if _pytest((t,), trees[0], options.timeout) != "survived"}
-        for test in sorted(broken):
-            print(f"the unmutated copy fails {test}: the mutants it judges are not run", file=sys.stderr)
-        untested = [m for m in chosen if broken & set(_tests(m.path, trees[0]))]
+        # The unmutated code must pass the tests a mutant is judged by, or a kill would mean nothing: each
+        # test file once, and a module's doctests beside its first test file, as in a mutant's run (some
+        # need what that file imports, e.g. the methods registered).  A module whose tests include a failing
+        # one is not run.
+        needed = sorted({(test,) for m in chosen for test in _tests(m.path, trees[0])[1:]}
+                        | {_tests(m.path, trees[0])[:2] for m in chosen})
+        broken = {unit for unit in needed if _pytest(unit, trees[0], options.timeout) != "survived"}
+        for unit in sorted(broken):
+            print(f"the unmutated copy fails {' '.join(unit)}: the mutants it judges are not run",
+                  file=sys.stderr)
+        untested = [m for m in chosen if any(set(unit) <= set(_tests(m.path, trees[0])) for unit in broken)]
         print(f"baseline checked in {time.monotonic() - started:.0f} s", flush=True)
         started = time.monotonic()
         queue = [m for m in chosen if m not in untested]
