@@ -37,7 +37,10 @@ def format_option(own: tuple = (), help: str = "Output format."):
     def check(value: str) -> str:
         choices = format_choices(own)
         if value not in choices:
-            raise typer.BadParameter(f"{value!r} is not one of {', '.join(map(repr, choices))}.")
+            from diffcli.core.choices import did_you_mean
+
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(map(repr, choices))}"
+                                     f"{did_you_mean(value, choices)}.")
         return value
 
     def complete(incomplete: str) -> list[str]:

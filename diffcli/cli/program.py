@@ -60,6 +60,17 @@ def _silence_stdout() -> None:
         pass
 
 
+def _leading_minus_hint(error, argv: list[str]) -> str:
+    """An expression that starts with '-' (``"-x**2"``) reads as an option: say how to pass it."""
+    name = getattr(error, "option_name", None)
+    if type(error).__name__ != "NoSuchOption" or not name or name.startswith("--"):
+        return ""
+    word = next((w for w in argv if w.startswith(name) and not w.startswith("--")), name)
+    command = getattr(getattr(error, "ctx", None), "info_name", None) or "COMMAND"
+    return (f"; an expression that starts with '-' reads as an option: put -- before it, after the "
+            f"options (diffcli {command} [OPTIONS] -- {word!r} ...), or write ({word})")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (the console script exits with it).
 
@@ -68,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     settings.quiet = False
     settings.debug = bool(os.environ.get("DIFFCLI_DEBUG"))
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
         code = app(args=argv, prog_name="diffcli", standalone_mode=False)
     except DiffcliError as error:
@@ -80,9 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except typer.TyperException as error:  # click's usage errors (typer vendors click)
         if type(error).__name__ == "NoArgsIsHelpError" and getattr(error, "ctx", None) is not None:
-            sys.stdout.write(error.ctx.get_help() + "\n")
-            return EXIT_OK
-        return _fail(" ".join(error.format_message().split()))
+            sys.stderr.write(error.ctx.get_help() + "\n")  # nothing asked: the help, and a usage error
+            return EXIT_BAD_INPUT
+        return _fail(" ".join(error.format_message().split()) + _leading_minus_hint(error, argv))
     except Exception as error:  # noqa: BLE001 - the promise is "never a traceback" unless asked for
         if settings.debug:
             raise

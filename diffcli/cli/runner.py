@@ -59,7 +59,8 @@ def run_file(path: str, task: Callable, point: dict, fmt: str, jobs: int, output
     if failed_lines:
         shown = ", ".join(map(str, failed_lines[:10])) + (", …" if len(failed_lines) > 10 else "")
         plural = "s" if len(failed_lines) > 1 else ""
-        note(f"{len(failed_lines)} line{plural} of {path} failed (line{plural} {shown}); "
+        source_name = "stdin" if path == "-" else path
+        note(f"{len(failed_lines)} line{plural} of {source_name} failed (line{plural} {shown}); "
              "their records say why")
     return 1 if failed_lines or problems else 0
 
