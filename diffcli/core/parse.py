@@ -105,17 +105,20 @@ def parse(text: str) -> Graph:
 
 
 def parse_point(words, what: str = "point") -> dict[str, float]:
-    """``["x=2", "z=pi/4"]`` → ``{"x": 2.0, "z": 0.785…}``; each value is a constant expression.
+    """The bindings of a point → ``{"x": 2.0, "z": 0.785…}``; each value is a constant expression.
+
+    ``words`` is the command line's words or one text (a file's point after '@'); either way the bindings
+    are read from the words joined by spaces, so ``x=2 z=3``, ``x=2,z=3`` and ``x = 2`` are the same
+    point wherever they are written: each binding runs from its ``NAME =`` to the next.
 
     >>> parse_point(["x=2", "z=pi/4"])
     {'x': 2.0, 'z': 0.7853981633974483}
+    >>> parse_point(["x", "=", "2,z=3"]) == parse_point("x = 2, z = 3") == {"x": 2.0, "z": 3.0}
+    True
     """
     point: dict[str, float] = {}
-    for word in words:
-        name, sep, value = word.partition("=")
-        name = name.strip()
-        if not sep or not name.isidentifier():
-            raise UsageError(f"expected NAME=VALUE, got {word!r}")
+    for name, value in _bindings(words if isinstance(words, str) else " ".join(words)):
+        word = f"{name}={value}"
         if name in CONSTANTS or name in FUNCTIONS:
             raise UsageError(f"{word!r}: '{name}' is a built-in name, not a variable")
         if name in point:
@@ -129,6 +132,29 @@ def parse_point(words, what: str = "point") -> dict[str, float]:
                              f"'{graph.variable_names[0]}' is not a known constant")
         point[name] = graph.value(graph.output)
     return point
+
+
+_SEPARATORS = " \t\r\f\v,"
+"""What may separate two bindings of a point."""
+_BINDING = re.compile(r"(?:^|(?<=[ \t\r\f\v,]))([A-Za-z_][A-Za-z0-9_]*)[ \t]*=(?!=)")
+"""``NAME =`` at the start or after a separator.  The look-behind keeps the scan linear on hostile text
+(``aaaa…a`` would otherwise be retried from every position: quadratic)."""
+
+
+def _bindings(text: str) -> list[tuple[str, str]]:
+    """``"x = 2, z=pi / 4"`` → ``[("x", "2"), ("z", "pi / 4")]``: each binding runs to the next ``NAME =``."""
+    text = text.strip()
+    if not text:
+        return []
+    starts = list(_BINDING.finditer(text))
+    if not starts or starts[0].start() != 0:
+        shown = text[:40] + ("…" if len(text) > 40 else "")
+        raise UsageError(f"expected NAME=VALUE, got {shown!r}")
+    pairs = []
+    for match, following in zip(starts, starts[1:] + [None]):
+        end = following.start() if following else len(text)
+        pairs.append((match.group(1), text[match.end():end].rstrip(_SEPARATORS).strip()))
+    return pairs
 
 
 # ---------------------------------------------------------------- text checks and splitting

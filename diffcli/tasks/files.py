@@ -54,7 +54,6 @@ From Python, :func:`records` is the whole thing without the printing::
 from __future__ import annotations
 
 import os
-import re
 import signal
 import sys
 from collections import deque
@@ -62,12 +61,6 @@ from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator
 
 from diffcli.core.errors import DiffcliError, UsageError
-
-_SEPARATORS = " \t\r\f\v,"
-"""What may separate two bindings after '@'."""
-_BINDING = re.compile(r"(?:^|(?<=[ \t\r\f\v,]))([A-Za-z_][A-Za-z0-9_]*)[ \t]*=")
-"""``NAME =`` at the start or after a separator.  The look-behind keeps the scan linear on hostile lines
-(``@ aaaa…a`` would otherwise be retried from every position: quadratic)."""
 
 WINDOW_PER_JOB = 8
 """Lines handed to each worker ahead of the one being written, so workers never wait for the writer."""
@@ -101,23 +94,9 @@ def parse_line(text: str, number: int = 1) -> FileLine | None:
     if not at:
         return FileLine(number, expression)
     try:
-        return FileLine(number, expression, parse_point(_binding_words(bindings), what="point after '@'"))
+        return FileLine(number, expression, parse_point(bindings, what="point after '@'"))
     except DiffcliError as error:
         return FileLine(number, expression, error=f"the point after '@': {error}")
-
-
-def _binding_words(text: str) -> list[str]:
-    """``"x = 2, z=pi / 4"`` → ``["x=2", "z=pi / 4"]``: each binding runs to the next ``NAME =``."""
-    text = text.strip()
-    starts = list(_BINDING.finditer(text))
-    if not starts or starts[0].start() != 0:
-        raise UsageError(f"expected NAME=VALUE bindings, got {text[:40]!r}{'…' if len(text) > 40 else ''}")
-    words = []
-    for match, following in zip(starts, starts[1:] + [None]):
-        end = following.start() if following else len(text)
-        value = text[match.end():end].rstrip(_SEPARATORS).strip()
-        words.append(f"{match.group(1)}={value}")
-    return words
 
 
 def read_lines(source: BinaryIO) -> Iterator[FileLine]:
