@@ -82,30 +82,13 @@ def assess(m, graph: Graph, values: list, imaginary: bool = False, weights=None,
     one that returns None, weighs every node by 1); ``scale`` divides the bound (the complex step's h).
     """
     output = graph.output
-    ops, arguments = graph.ops, graph.arguments
+    ops = graph.ops
     nodes = [n for n in range(output + 1) if values[n] is not None]
     part, other = (m.im, m.re) if imaginary else (m.re, m.im)
     parts = (part, other)  # component 0 carries the quantity
     q = part(values[output])
-    suspicious = not q
-    zeros = []  # (node, component) of sums that came out exactly 0 from nonzero operands
-    screen = int(SCREEN_DIGITS * _BITS_PER_DIGIT)
-    for node in nodes:
-        if ops[node] not in ADDITIVE:
-            continue
-        for component in (0, 1):
-            a, b = (parts[component](values[x]) for x in arguments[node])
-            big, small = max(abs(a), abs(b)), min(abs(a), abs(b))
-            if not big:
-                continue
-            r = parts[component](values[node])
-            if not r:
-                if arguments[node][0] != arguments[node][1]:
-                    zeros.append((node, component))
-                    suspicious = True
-            elif m.mag(big) - m.mag(r) > screen or (small and m.mag(big) - m.mag(small) > screen):
-                suspicious = True
-    if not suspicious:
+    suspicious, zeros = _screen(m, graph, values, nodes, parts)
+    if not (suspicious or not q):
         return Loss()
     adjoint = weights() if weights is not None else None
     if adjoint is None:
@@ -142,6 +125,30 @@ def assess(m, graph: Graph, values: list, imaginary: bool = False, weights=None,
         digits = max(0.0, float(m.log10(total / abs(q)))) if total else 0.0
     bound = max(total, largest) * m.mpf(10) ** (2 - m.dps)
     return Loss(digits, unresolved, bound / scale if scale else bound, spread)
+
+
+def _screen(m, graph: Graph, values: list, nodes: list, parts: tuple) -> tuple[bool, list]:
+    """Whether some sum lost more than :data:`SCREEN_DIGITS` digits to cancellation or to a gap between its
+    operands, and the ``(node, component)`` of sums that came out exactly 0 from nonzero operands."""
+    ops, arguments = graph.ops, graph.arguments
+    suspicious, zeros = False, []
+    screen = int(SCREEN_DIGITS * _BITS_PER_DIGIT)
+    for node in nodes:
+        if ops[node] not in ADDITIVE:
+            continue
+        for component in (0, 1):
+            a, b = (parts[component](values[x]) for x in arguments[node])
+            big, small = max(abs(a), abs(b)), min(abs(a), abs(b))
+            if not big:
+                continue
+            r = parts[component](values[node])
+            if not r:
+                if arguments[node][0] != arguments[node][1]:
+                    zeros.append((node, component))
+                    suspicious = True
+            elif m.mag(big) - m.mag(r) > screen or (small and m.mag(big) - m.mag(small) > screen):
+                suspicious = True
+    return suspicious, zeros
 
 
 def _linear_paths(m, graph: Graph, values: list) -> list[bool]:
