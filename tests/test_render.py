@@ -196,7 +196,7 @@ def test_table_shows_text_tables_and_figures_markdown_and_latex_the_tables():
     text = render(view, "table")
     assert text.startswith("title\n\na    b|c\n---  -----\n1    x|y\n\n~plot~") and drawn == [True]
     assert render(view, "markdown") == "| a   | b|c   |\n|-----|-------|\n| 1   | x\\|y  |"
-    assert "x|y" in render(view, "latex") and "~plot~" not in render(view, "latex")
+    assert "x\\textbar{}y" in render(view, "latex") and "~plot~" not in render(view, "latex")
     assert render(view, "csv") == "a,b|c\n1,x|y"
     assert len(drawn) == 1   # only the table format draws figures
     assert base.draws_figures("table") and not base.draws_figures("markdown")

@@ -11,24 +11,33 @@ formatted by :func:`render`; what a view holds:
 - ``csv``: a table with the numbers written exactly (default: the body's first table);
 - ``latex``: tables whose cells are LaTeX already (default: the body's tables, escaped by tabulate);
 - ``documents``: the whole text of formats one command has alone (graph's ``dot``, diff's ``python``), or
-  that it writes as a document rather than a table (diff's ``markdown``).
+  that it writes as a document rather than a table (diff's ``markdown``);
+- ``notes``: lines every text format shows after the tables (default: the record's warnings, see
+  :func:`record_warnings`), so that no format drops a warning; JSON and CSV carry them as a field;
+- ``width``: the columns the text may take (the terminal's, see ``diffcli.cli.app.terminal_width``); a view
+  chooses its layout by it, and ``table`` wraps text lines to it.
 
 Every part but ``record`` is a function, called only by the formats that show it: a ``json`` run never
 builds a table.  Renderers return text (or bytes, for image files); the command decides where it goes.
 
 JSON is strict: non-finite numbers become the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"`` so that
-``jq`` reads it.
+``jq`` reads it.  LaTeX is plain ASCII for ``pdflatex`` and needs no package: ``\\hline`` rules, and the
+symbols tables use (∂, ×, ², µ, ·, …) written as LaTeX commands.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import textwrap
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
 
-_TABULATE_STYLE = {"table": "simple", "markdown": "github", "latex": "latex_booktabs",
-                   "latex_raw": "latex_raw"}
+_TABULATE_STYLE = {"table": "simple", "markdown": "github", "latex_raw": "latex_raw"}
+
+DEFAULT_WIDTH = 100
+"""The width text is laid out for when no terminal says otherwise (under a pipe, in the Python API), so
+that the output of a script does not depend on where it runs."""
 
 
 # ---------------------------------------------------------------- views
@@ -69,9 +78,17 @@ class View:
     latex: Callable[[], list] | None = None
     records: Callable[[], Iterable] | None = None
     documents: Mapping[str, Callable[[], str]] = field(default_factory=dict)
+    notes: Callable[[], list] | None = None
+    width: int = DEFAULT_WIDTH
 
     def tables(self) -> list:
         return [item for item in self.body() if isinstance(item, Table)]
+
+    def note_lines(self) -> list[str]:
+        """The notes every format shows: ``warning: …`` lines by default (see :func:`record_warnings`)."""
+        if self.notes is not None:
+            return self.notes()
+        return [f"warning: {w}" for w in record_warnings(self.record)]
 
 
 @dataclass(frozen=True)
@@ -104,6 +121,7 @@ def draws_figures(fmt: str) -> bool:
 
 
 def _table_text(view: View) -> str:
+    """The body, then the notes; text lines longer than the view's width are wrapped."""
     parts = []
     for item in view.body():
         if isinstance(item, Table):
@@ -111,14 +129,21 @@ def _table_text(view: View) -> str:
         elif isinstance(item, Figure):
             parts.append(item.draw())
         else:
-            parts.append(item)
+            parts += wrap(item, view.width)
+    notes = view.note_lines()
+    if notes and parts and parts[-1] != "":
+        parts.append("")
+    for line in notes:
+        parts += wrap(line, view.width)
     return "\n".join(parts)
 
 
 def _markdown_text(view: View) -> str:
-    """GitHub tables; a ``|`` inside a cell is escaped so that it cannot end the cell."""
-    return "\n\n".join(tabulate(t.headers, [[_markdown_cell(c) for c in row] for row in t.rows], "markdown")
-                       for t in view.tables())
+    """GitHub tables, then the notes as paragraphs; a ``|`` inside a cell is escaped so that it cannot end
+    the cell."""
+    tables = [tabulate(t.headers, [[_markdown_cell(c) for c in row] for row in t.rows], "markdown")
+              for t in view.tables()]
+    return "\n\n".join(tables + view.note_lines())
 
 
 def _markdown_cell(cell):
@@ -126,9 +151,15 @@ def _markdown_cell(cell):
 
 
 def _latex_text(view: View) -> str:
+    """``tabular`` environments with ``\\hline`` rules, then the notes as paragraphs: ASCII that plain
+    ``pdflatex`` compiles without any package."""
     if view.latex is not None:
-        return "\n\n".join(tabulate(t.headers, t.rows, "latex_raw") for t in view.latex())
-    return "\n\n".join(tabulate(t.headers, t.rows, "latex") for t in view.tables())
+        tables = [tabulate([latex_text(h) for h in t.headers], t.rows, "latex_raw") for t in view.latex()]
+    else:
+        tables = [tabulate([latex_text(h) for h in t.headers],
+                           [[latex_text(str(c)) for c in row] for row in t.rows], "latex_raw")
+                  for t in view.tables()]
+    return "\n\n".join(tables + [latex_text(line) for line in view.note_lines()])
 
 
 def _csv_text(view: View) -> str:
@@ -225,9 +256,91 @@ def heading(record: dict) -> list[str]:
     return [f"f = {record['expression']}", f"at {point_text(record['point'])}:  f = {record['value']!r}", ""]
 
 
-def warning_lines(record: dict) -> list[str]:
-    """``warning: …`` lines for the record's warnings (a one-sided choice at a kink, say)."""
-    return [f"warning: {w}" for w in record.get("warnings", [])]
+def record_warnings(record) -> list[str]:
+    """The warnings of a record, each once: its own (a one-sided choice at a kink, say), then its methods'
+    (``"richardson: …"``).  For the list of an expression file's records, each line's, as ``line N: …``.
+
+    >>> record_warnings({"warnings": ["w"], "methods": [{"warnings": ["w", "reverse: v"]}]})
+    ['w', 'reverse: v']
+    """
+    if isinstance(record, list):
+        return [f"line {r.get('line')}: {w}" for r in record if isinstance(r, dict)
+                for w in record_warnings(r)]
+    if not isinstance(record, dict):
+        return []
+    found = list(record.get("warnings") or [])
+    for row in record.get("methods") or []:
+        found += row.get("warnings") or [] if isinstance(row, dict) else []
+    return list(dict.fromkeys(found))
+
+
+def wrap(line: str, width: int, indent: str = "    ") -> list[str]:
+    """A text line as lines of at most ``width`` characters (broken at spaces, continued under ``indent``);
+    a line that fits, or a word longer than the width, stays whole."""
+    if len(line) <= width:
+        return [line]
+    return textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False) or [line]
+
+
+def packed(parts: list[str], width: int, first: str = "", separator: str = "   ",
+           indent: str = "    ") -> list[str]:
+    """``first`` and ``parts`` on as few lines of ``width`` as fit, a part never broken.
+
+    >>> packed(["a = 1", "b = 2", "c = 3"], 14, first="ref:")
+    ['ref:   a = 1', '    b = 2', '    c = 3']
+    """
+    lines, line = [], first
+    for part in parts:
+        joined = f"{line}{separator}{part}" if line.strip() else f"{line}{part}"
+        if len(joined) <= width or not line.strip():
+            line = joined
+        else:
+            lines.append(line)
+            line = indent + part
+    return lines + [line]
+
+
+def table_width(table: Table) -> int:
+    """How many columns ``table`` takes in the ``table`` format."""
+    return max(map(len, tabulate(table.headers, table.rows, "table").splitlines()), default=0)
+
+
+def fitting(layouts: Iterable[Callable[[], Table]], width: int) -> Table:
+    """The first of ``layouts`` (richest first) whose table is at most ``width`` wide, else the last."""
+    table = None
+    for layout in layouts:
+        table = layout()
+        if table_width(table) <= width:
+            return table
+    return table
+
+
+_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                  "|": r"\textbar{}", "<": r"\textless{}", ">": r"\textgreater{}"}
+_LATEX_SYMBOLS = {"∂": r"$\partial$", "×": r"$\times$", "·": r"$\cdot$", "²": r"$^2$", "µ": r"$\mu$",
+                  "μ": r"$\mu$", "±": r"$\pm$", "≤": r"$\le$", "≥": r"$\ge$", "…": r"\ldots{}", "—": "---",
+                  "–": "--", "★": "*", "√": r"$\surd$", "ǀ": r"\textbar{}",
+                  "ε": r"$\varepsilon$"}
+
+
+def latex_text(text: str) -> str:
+    r"""Plain text as LaTeX that ``pdflatex`` reads without packages: special characters escaped, the symbols
+    diffcli prints as math commands, any other non-ASCII character as ``?``.
+
+    >>> latex_text("∂f/∂x × 2 & 5%")
+    '$\\partial$f/$\\partial$x $\\times$ 2 \\& 5\\%'
+    """
+    out = []
+    for char in text:
+        if char in _LATEX_SPECIAL:
+            out.append(_LATEX_SPECIAL[char])
+        elif char in _LATEX_SYMBOLS:
+            out.append(_LATEX_SYMBOLS[char])
+        else:
+            out.append(char if char.isascii() else "?")
+    return "".join(out)
 
 
 def tabulate(headers, rows, fmt: str) -> str:

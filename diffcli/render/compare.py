@@ -6,13 +6,16 @@ from __future__ import annotations
 from functools import partial
 
 from diffcli.render.base import (
+    DEFAULT_WIDTH,
     FileOutput,
     Table,
     View,
     duration,
     error_number,
+    fitting,
     heading,
     number,
+    packed,
     point_text,
     raw,
     short_decimal,
@@ -21,33 +24,95 @@ from diffcli.render.base import (
 from diffcli.render.base import render as render_view
 
 WIDE_LAYOUT_MAX_VARIABLES = 3
-"""Up to this many variables the compare table has one row per method; beyond, one row per partial."""
+"""Up to this many variables a table may have one row per method; beyond, it has one row per partial."""
 
 
-def view(record: dict) -> View:
-    """A ``compare`` record: the methods against the reference, one row per method (or per partial)."""
-    return View(record, body=partial(_body, record), csv=partial(_csv_table, record))
+def view(record: dict, width: int = DEFAULT_WIDTH, wide: bool = False) -> View:
+    """A ``compare`` record: the methods against the reference.
+
+    The table fits ``width`` columns: for up to :data:`WIDE_LAYOUT_MAX_VARIABLES` variables one row per
+    method with each partial and its relative error, or (when that is too wide) the relative errors alone,
+    else one row per partial; the cost in f evaluations, time and × f on each method's row.  ``wide`` shows
+    every column whatever the width (absolute errors, richardson's error estimate, setup time), as the
+    JSON record has them.  CSV has the long schema of :data:`FILE_CSV_HEADER`, one row per method and
+    variable, for one record as for an expression file.
+    """
+    return View(record, body=partial(_body, record, width, wide), csv=partial(_csv_table, record),
+                width=width)
 
 
-def render(record: dict, fmt: str = "table") -> str:
+def render(record: dict, fmt: str = "table", width: int = DEFAULT_WIDTH, wide: bool = False) -> str:
     """Render a ``compare`` record (see :func:`diffcli.tasks.compare.compare`) in format ``fmt``."""
-    return render_view(view(record), fmt)
+    return render_view(view(record, width, wide), fmt)
 
 
-def _body(record: dict) -> list:
+def _body(record: dict, width: int, wide: bool) -> list:
     names = list(record["point"])
-    layout = _compare_wide if len(names) <= WIDE_LAYOUT_MAX_VARIABLES else _compare_long
-    headers, rows = layout(record, names)
-    lines = [*heading(record), Table(headers, rows)]
+    if wide:
+        layout = _compare_wide if len(names) <= WIDE_LAYOUT_MAX_VARIABLES else _compare_long
+        lines = [*heading(record), Table(*layout(record, names))]
+    else:
+        layouts = [partial(_by_partial, record, names, estimates) for estimates in (True, False)]
+        if len(names) <= WIDE_LAYOUT_MAX_VARIABLES:
+            layouts = [partial(_by_method, record, names, estimates) for estimates in (True, False)] + layouts
+        lines = [*heading(record)[:-1], *_reference_lines(record, width), "", fitting(layouts, width)]
+        failed = [f"{row['method']}: {row['error']}" for row in record["methods"] if row["error"]]
+        lines += [""] + failed if failed else []
     reference = record["reference"]
-    if reference.get("error"):
-        lines.append(f"\nreference: {reference['error']}")
-    if reference.get("note"):
-        lines.append(f"\nreference: {reference['note']}")
-    shared = record.get("warnings", [])
-    lines += [f"warning: {w}" for w in shared]
-    lines += [f"warning: {w}" for row in record["methods"] for w in row["warnings"] if w not in shared]
+    for problem in (reference.get("error"), reference.get("note")):
+        if problem:
+            lines += ["", f"reference: {problem}"]
     return lines
+
+
+def _reference_lines(record: dict, width: int) -> list[str]:
+    """``reference (mpmath, 50 digits):   ∂f/∂x = 1208.38…   ∂f/∂z = 809.70…``, on as many lines as needed."""
+    gradient = record["reference"].get("gradient")
+    if not gradient:
+        return []
+    parts = [f"∂f/∂{name} = {short_decimal(value)}" for name, value in gradient.items()]
+    return packed(parts, width, first=_reference_label(record) + ":")
+
+
+def _cost_cells(row: dict, record: dict) -> list[str]:
+    return [str(row["evaluations"]), duration(row["seconds"]), _cost(row, record["f_seconds"])]
+
+
+_COST_HEADERS = ["f evals", "time", "× f"]
+
+
+def _by_method(record: dict, names: list, estimates: bool) -> Table:
+    """One row per method: each partial (with ``estimates``) and its relative error, then the cost."""
+    headers = ["method"]
+    for name in names:
+        headers += [f"∂f/∂{name}", "rel error"] if estimates else [f"rel error ∂f/∂{name}"]
+    rows = []
+    for row in record["methods"]:
+        cells = [row["method"]]
+        for name in names:
+            if row["error"]:
+                cells += ["", "failed"] if estimates else ["failed"]
+                continue
+            relative = error_number((row["rel_error"] or {}).get(name))
+            cells += [number(row["gradient"][name]), relative] if estimates else [relative]
+        rows.append(cells + _cost_cells(row, record))
+    return Table(headers + _COST_HEADERS, rows)
+
+
+def _by_partial(record: dict, names: list, estimates: bool) -> Table:
+    """One row per method and partial; the cost on the method's first row."""
+    headers = ["method", "variable"] + (["∂f/∂variable"] if estimates else []) + ["rel error"]
+    rows = []
+    for row in record["methods"]:
+        for i, name in enumerate(names):
+            if row["error"]:
+                cells = [""] * estimates + ["failed"]
+            else:
+                cells = [number(row["gradient"][name])] * estimates \
+                    + [error_number((row["rel_error"] or {}).get(name))]
+            cost = _cost_cells(row, record) if i == 0 else [""] * len(_COST_HEADERS)
+            rows.append([row["method"] if i == 0 else "", name, *cells, *cost])
+    return Table(headers + _COST_HEADERS, rows)
 
 
 def _estimated(record) -> bool:

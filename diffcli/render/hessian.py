@@ -14,7 +14,6 @@ from diffcli.render.base import (
     number,
     raw,
     short_decimal,
-    warning_lines,
 )
 from diffcli.render.base import render as render_view
 
@@ -58,7 +57,7 @@ def _body(record: dict) -> list:
     lines += [_method_line(row) for row in record["methods"]]
     if reference.get("error"):
         lines.append(f"reference: {reference['error']}")
-    return lines + warning_lines(record)
+    return lines
 
 
 def _method_line(row: dict) -> str:

@@ -18,7 +18,6 @@ from diffcli.render.base import (
     raw,
     short_decimal,
     shorten,
-    warning_lines,
 )
 from diffcli.render.base import render as render_view
 
@@ -48,7 +47,6 @@ def _body(record: dict, plot: bool, width: int) -> list:
              "model: the predicted error, truncation C·h^p (C from f's derivatives, in mpmath) plus "
              "round-off R·eps·|f|/h; it is smallest at h*."]
     lines += [f"{scheme}: {row['error']}" for scheme, row in _refusals(record)]
-    lines += warning_lines(record)
     if plot:
         lines += ["", Figure(partial(_plot_or_note, record, width))]
     return lines

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from diffcli.render.base import Table, View, error_number, heading, number, warning_lines
+from diffcli.render.base import Table, View, error_number, heading, number
 from diffcli.render.base import render as render_view
 
 HEADERS = ["node", "computes", "value", "adjoint g", "chain rule", "terms"]
@@ -45,7 +45,7 @@ def _body(record: dict) -> list:
             relative = error_number(record["rel_error"][name])
             lines.append(f"∂f/∂{name} = g_{name} = {number(value)}   reference {reference['gradient'][name]}"
                          f"   rel error {relative}")
-    return lines + warning_lines(record)
+    return lines
 
 
 def _csv_table(record: dict) -> Table:
