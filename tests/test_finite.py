@@ -416,3 +416,27 @@ def test_evaluator_chunks_big_gradients():
 def test_evaluator_marks_points_outside_the_domain_nan():
     values = Evaluator(parse("log(x)"))([1.0], [0], [[2.0, -1.0, 0.0]])
     assert values[0, 0] == pytest.approx(math.log(2.0)) and np.isnan(values[0, 1:]).all()
+
+
+# ------------------------------------------------ the evaluator and richardson (survivors of tools/mutate.py)
+
+def test_evaluator_marks_points_nan_where_f_raises():
+    """x + 1/z at z = 0 with only x moved: 1/z does not depend on the moved variable, so it is a Python
+    float division, which raises; every point is nan, as outside the domain."""
+    values = Evaluator(parse("x + 1/z"))([1.0, 0.0], [0], [[1.5, 0.5]])
+    assert values.shape == (1, 2) and np.isnan(values).all()
+
+
+@pytest.mark.parametrize("right, left", [("sqrt(x)**2 + sin(x)", "sqrt(-x)**2 - sin(x)"),
+                                         ("1e10 + sqrt(x)**2 + sin(x)", "1e10 + sqrt(-x)**2 - sin(x)")])
+def test_richardson_backward_differences_mirror_the_forward_ones(right, left):
+    """left(x) = right(−x).  At x = 0 only forward differences of ``right`` and only backward ones of
+    ``left`` exist, at steps that are mirror images (sqrt(−(−h)) = sqrt(h), sin(−h) = −sin(h) exactly), so
+    the two extrapolations are the same numbers, negated, with the same estimate: the backward family is
+    extrapolated and bounded as the forward one.  With 1e10 added, f stands still at small steps (the
+    quantum of the doubles near 1e10 is 2^-19), which widens the round-off bound of both alike."""
+    forward, backward = (compare(text, {"x": 0.0}, methods=["richardson"], timing=False)["methods"][0]
+                         for text in (right, left))
+    assert backward["gradient"]["x"] == -forward["gradient"]["x"]
+    assert backward["error_estimate"]["x"] == forward["error_estimate"]["x"]
+    assert abs(forward["gradient"]["x"] - 2.0) <= forward["error_estimate"]["x"]

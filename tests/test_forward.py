@@ -87,3 +87,10 @@ def test_undefined_partial_is_named():
 def test_kink_uses_the_right_derivative():
     estimate = run_method("dual", parse("abs(x) + relu(x) + max(x, y)"), {"x": 0.0, "y": 0.0}, timing=False)
     assert estimate.gradient == {"x": 3.0, "y": 1.0}
+
+
+def test_a_dual_from_a_value_alone_is_a_constant():
+    """Dual(v) has tangent 0: d(3·x)/dx = 3 and d(3 + x)/dx = 1 with x = Dual(2, 1)."""
+    three, x = Dual(3.0), Dual(2.0, 1.0)
+    assert three.tangent == 0.0
+    assert (three * x).tangent == 3.0 and (three + x).tangent == 1.0

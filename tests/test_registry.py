@@ -170,3 +170,18 @@ def test_trace_exits_1_when_its_tape_raises(cli, monkeypatch):
     monkeypatch.setattr("diffcli.tasks.trace.tape", _raises)
     code, out, _ = cli("trace", "sin(x)", "x=1")
     assert code == 1 and "planted bug" in out
+
+
+def test_an_arrays_form_counts_its_evaluations_of_f(registered):
+    """fd-backward2 on x*z at two points: f(x − 2h) and f(x − h) for each of the two variables, and f(x)
+    once: 2·2 + 1 = 5 evaluations (of every point at once)."""
+    import numpy as np
+
+    from diffcli.core.parse import parse
+
+    registered(BACKWARD2)
+    gradient, evaluations = METHODS["fd-backward2"].arrays(parse("x*z"))([np.array([1.0, 2.0]),
+                                                                          np.array([3.0, 4.0])])
+    assert evaluations == 5
+    assert gradient[0] == pytest.approx([3.0, 4.0], rel=1e-9) and gradient[1] == pytest.approx([1.0, 2.0],
+                                                                                               rel=1e-9)

@@ -72,8 +72,10 @@ TESTS = {
     "diffcli/core/splitter.py": ["tests/test_parse.py", SCALE],
     "diffcli/core/statements.py": ["tests/test_rules.py", "tests/test_methods.py", SCALE],
     "diffcli/core/whitelist.py": ["tests/test_parse.py", "tests/test_hostile.py"],
-    "diffcli/methods/complex_step.py": ["tests/test_finite.py", "tests/test_methods.py"],
-    "diffcli/methods/finite.py": ["tests/test_registry.py", "tests/test_finite.py", "tests/test_methods.py"],
+    "diffcli/methods/complex_step.py": ["tests/test_sweep.py", "tests/test_finite.py",
+                                        "tests/test_methods.py"],
+    "diffcli/methods/finite.py": ["tests/test_registry.py", "tests/test_sweep.py", "tests/test_finite.py",
+                                  "tests/test_methods.py"],
     "diffcli/methods/forward.py": ["tests/test_algebra.py", "tests/test_forward.py", "tests/test_hessian.py",
                                    "tests/test_methods.py"],
     "diffcli/methods/registry.py": ["tests/test_registry.py", "tests/test_methods.py"],
@@ -165,8 +167,12 @@ def _where(node) -> str:
 
 def mutants_of(path: str) -> list[Mutant]:
     tree = ast.parse(_source(path), path)
-    return [Mutant(path, getattr(node, "lineno", 0), index, change + _where(node))
-            for index, (node, change, _) in enumerate(_points(tree))]
+    found, seen = [], {}
+    for index, (node, change, _) in enumerate(_points(tree)):
+        line, change = getattr(node, "lineno", 0), change + _where(node)
+        seen[line, change] = count = seen.get((line, change), 0) + 1
+        found.append(Mutant(path, line, index, change + (f" (#{count})" if count > 1 else "")))
+    return found
 
 
 class _Replace(ast.NodeTransformer):
