@@ -194,7 +194,7 @@ def test_table_shows_text_tables_and_figures_markdown_and_latex_the_tables():
     table = Table(["a", "b|c"], [["1", "x|y"]])
     view = View({}, body=lambda: ["title", "", table, "", Figure(figure)])
     text = render(view, "table")
-    assert text.startswith("title\n\na    b|c\n---  -----\n1    x|y\n\n~plot~") and drawn == [True]
+    assert text.startswith("title\n\na  b|c\n-  ---\n1  x|y\n\n~plot~") and drawn == [True]
     assert render(view, "markdown") == "| a   | b|c   |\n|-----|-------|\n| 1   | x\\|y  |"
     assert "x\\textbar{}y" in render(view, "latex") and "~plot~" not in render(view, "latex")
     assert render(view, "csv") == "a,b|c\n1,x|y"

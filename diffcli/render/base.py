@@ -44,10 +44,20 @@ that the output of a script does not depend on where it runs."""
 
 @dataclass(frozen=True)
 class Table:
-    """Column headers and rows of cells (text, except in CSV tables, where numbers may stay numbers)."""
+    """Column headers and rows of cells (text, except in CSV tables, where numbers may stay numbers).
+
+    With ``narrow_headers`` the ``table`` format breaks each header after its first hyphen (``fd-`` over
+    ``central``) to keep the columns narrow; the other formats show the headers whole."""
 
     headers: list
     rows: list
+    narrow_headers: bool = False
+
+    def text_headers(self) -> list:
+        """The headers as the ``table`` format writes them."""
+        if not self.narrow_headers:
+            return self.headers
+        return [h.replace("-", "-\n", 1) if isinstance(h, str) else h for h in self.headers]
 
 
 @dataclass(frozen=True)
@@ -125,7 +135,7 @@ def _table_text(view: View) -> str:
     parts = []
     for item in view.body():
         if isinstance(item, Table):
-            parts.append(tabulate(item.headers, item.rows, "table"))
+            parts.append(tabulate(item.text_headers(), item.rows, "table"))
         elif isinstance(item, Figure):
             parts.append(item.draw())
         else:
@@ -154,7 +164,8 @@ def _latex_text(view: View) -> str:
     """``tabular`` environments with ``\\hline`` rules, then the notes as paragraphs: ASCII that plain
     ``pdflatex`` compiles without any package."""
     if view.latex is not None:
-        tables = [tabulate([latex_text(h) for h in t.headers], t.rows, "latex_raw") for t in view.latex()]
+        tables = [tabulate([latex_text(h) for h in t.headers], t.rows, "latex_raw")
+                  for t in view.latex()]
     else:
         tables = [tabulate([latex_text(h) for h in t.headers],
                            [[latex_text(str(c)) for c in row] for row in t.rows], "latex_raw")
@@ -303,7 +314,7 @@ def packed(parts: list[str], width: int, first: str = "", separator: str = "   "
 
 def table_width(table: Table) -> int:
     """How many columns ``table`` takes in the ``table`` format."""
-    return max(map(len, tabulate(table.headers, table.rows, "table").splitlines()), default=0)
+    return max(map(len, tabulate(table.text_headers(), table.rows, "table").splitlines()), default=0)
 
 
 def fitting(layouts: Iterable[Callable[[], Table]], width: int) -> Table:
@@ -344,9 +355,17 @@ def latex_text(text: str) -> str:
 
 
 def tabulate(headers, rows, fmt: str) -> str:
-    from tabulate import tabulate  # imported only where a table is drawn
+    """``rows`` under ``headers`` in tabulate's style for ``fmt``.  In the ``table`` format a column is as
+    wide as its widest cell or header, without the two extra spaces tabulate gives headers by default
+    (the two spaces between columns remain): tables have to fit the terminal."""
+    import tabulate as library  # imported only where a table is drawn
 
-    return tabulate(rows, headers=headers, tablefmt=_TABULATE_STYLE[fmt], disable_numparse=True)
+    padding = library.MIN_PADDING
+    library.MIN_PADDING = 0 if fmt == "table" else padding
+    try:
+        return library.tabulate(rows, headers=headers, tablefmt=_TABULATE_STYLE[fmt], disable_numparse=True)
+    finally:
+        library.MIN_PADDING = padding
 
 
 def csv_text(headers, rows) -> str:

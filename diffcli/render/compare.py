@@ -20,6 +20,7 @@ from diffcli.render.base import (
     raw,
     short_decimal,
     shorten,
+    table_width,
 )
 from diffcli.render.base import render as render_view
 
@@ -191,80 +192,88 @@ def _compare_long(record, names):
 
 
 def _csv_table(record) -> Table:
-    names = list(record["point"])
-    estimated = _estimated(record)
-    headers = ["method"]
-    for name in names:
-        headers += [f"d_{name}", f"abs_error_{name}", f"rel_error_{name}"] \
-            + ([f"error_estimate_{name}"] if estimated else [])
-    headers += ["max_rel_error", "evaluations", "setup_seconds", "seconds", "cost_in_f", "error"]
-    reference = record["reference"]
-    blank = ["", "", ""] if estimated else ["", ""]
-    rows = [["reference"] + [cell for name in names
-                             for cell in [(reference.get("gradient") or {}).get(name) or ""] + blank]
-            + ["", "", "", "", "", reference.get("error") or ""]]
-    for row in record["methods"]:
-        cells = [row["method"]]
-        for name in names:
-            cells += [raw((row["gradient"] or {}).get(name)), raw((row["abs_error"] or {}).get(name)),
-                      raw((row["rel_error"] or {}).get(name))]
-            if estimated:
-                cells.append(raw((row.get("error_estimate") or {}).get(name)))
-        cost = row["seconds"] / record["f_seconds"] if row["seconds"] and record["f_seconds"] else None
-        cells += [raw(row["max_rel_error"]), row["evaluations"], raw(row["setup_seconds"]),
-                  raw(row["seconds"]), raw(cost), row["error"] or ""]
-        rows.append(cells)
-    return Table(headers, rows)
+    """The long CSV schema (:data:`FILE_CSV_HEADER`), the same as an expression file's, ``line`` empty."""
+    return Table(list(FILE_CSV_HEADER), file_csv_rows(record))
 
 
 # ---------------------------------------------------------------- expression files (--file)
 
-def file_view(records: list) -> View:
-    """An expression file's records: one row per line, the point, f, and each method's max relative error."""
-    return View(records, body=partial(_file_body, records))
+def file_view(records: list, width: int = DEFAULT_WIDTH) -> View:
+    """An expression file's records: one row per line with each method's max relative error.  When the
+    table with the expression, point and f of each line is wider than ``width``, the table keeps the line
+    numbers and the errors, and the expressions, points and errors follow as notes."""
+    return View(records, body=partial(_file_body, records, width), width=width)
 
 
-def _file_body(records: list) -> list:
+def _file_body(records: list, width: int) -> list:
     methods = list(dict.fromkeys(m["method"] for r in records if "methods" in r for m in r["methods"]))
-    headers = ["line", "expression", "point", "f", *methods, "error"]
+    title = ["max relative error of each method against the reference (--format jsonl has every field)", ""]
+    full = _file_table(records, methods, full=True)
+    if table_width(full) <= width:
+        return title + [full]
+    notes = []
+    for record in records:
+        where = f" @ {point_text(record['point'], ' ')}" if record.get("point") else ""
+        problem = record.get("error") or (record.get("reference") or {}).get("error")
+        text = f"line {record['line']}: {record['expression']}{where}"
+        notes.append(text + (f": {problem}" if problem else ""))
+    return title + [_file_table(records, methods, full=False), ""] + notes
+
+
+def _file_table(records: list, methods: list, full: bool) -> Table:
+    """With ``full``, line, expression, point, f, each method, error; else line and each method, its name
+    broken after a hyphen (``fd-`` over ``central``) to keep the columns narrow."""
+    headers = ["line", "expression", "point", "f", *methods, "error"] if full else ["line", *methods]
     rows = []
     for record in records:
-        if "error" in record:
-            rows.append([str(record["line"]), shorten(record["expression"]), "", ""]
-                        + [""] * len(methods) + [shorten(record["error"])])
-            continue
         errors = {row["method"]: ("error" if row["error"] else error_number(row["max_rel_error"]))
-                  for row in record["methods"]}
-        problem = shorten(record["reference"].get("error") or "")
-        rows.append([str(record["line"]), shorten(record["expression"]), point_text(record["point"], " "),
-                     number(record["value"])] + [errors.get(m, "") for m in methods] + [problem])
-    return ["max relative error of each method against the reference (--format jsonl has every field)", "",
-            Table(headers, rows)]
+                  for row in record.get("methods", [])}
+        cells = [errors.get(m, "") for m in methods]
+        if not full:
+            rows.append([str(record["line"]), *cells])
+        elif "error" in record:
+            rows.append([str(record["line"]), shorten(record["expression"]), "", ""] + cells
+                        + [shorten(record["error"])])
+        else:
+            rows.append([str(record["line"]), shorten(record["expression"]), point_text(record["point"], " "),
+                         number(record["value"])] + cells + [shorten(record["reference"].get("error") or "")])
+    return Table(headers, rows, narrow_headers=not full)
 
 
-FILE_CSV_HEADER = ("line", "expression", "point", "value", "method", "variable", "derivative", "reference",
-                   "abs_error", "rel_error", "max_rel_error", "evaluations", "setup_seconds", "seconds",
-                   "error")
+FILE_CSV_HEADER = ("line", "expression", "point", "value", "method", "variable", "derivative",
+                   "reference", "abs_error", "rel_error", "error_estimate", "max_rel_error", "evaluations",
+                   "setup_seconds", "seconds", "error", "warnings")
+"""The CSV columns of ``compare``, one row per method and variable, for one record (``line`` empty) and for
+an expression file alike; ``warnings`` joins the record's and the method's with ``; ``."""
 
 
 def file_csv_rows(record: dict) -> list:
-    """The CSV rows of one line of a file: one per method and variable (the same columns for every line)."""
-    line = record["line"]
+    """The CSV rows of one record: one per method and variable (the same columns for every line)."""
+    line = record.get("line", "")
     if "error" in record:
-        return [[line, record["expression"]] + [""] * (len(FILE_CSV_HEADER) - 3) + [record["error"]]]
+        return [[line, record["expression"]] + [""] * (len(FILE_CSV_HEADER) - 4) + [record["error"], ""]]
     head = [line, record["expression"], point_text(record["point"], " "), raw(record["value"])]
     reference = record["reference"].get("gradient") or {}
+    shared = record.get("warnings") or []
     rows = []
     for row in record["methods"]:
         cost = [raw(row["max_rel_error"]), row["evaluations"], raw(row["setup_seconds"]), raw(row["seconds"])]
+        warnings = "; ".join(dict.fromkeys(shared + (row.get("warnings") or [])))
         if row["error"]:
-            rows.append(head + [row["method"], "", "", "", "", ""] + cost + [row["error"]])
+            rows.append(head + [row["method"], "", "", "", "", "", ""] + cost + [row["error"], warnings])
             continue
         for name, value in row["gradient"].items():
-            errors = [raw((row["abs_error"] or {}).get(name)), raw((row["rel_error"] or {}).get(name))]
-            rows.append(head + [row["method"], name, raw(value), reference.get(name) or "", *errors]
-                        + cost + [record["reference"].get("error") or ""])
+            errors = [raw((row[key] or {}).get(name)) for key in ("abs_error", "rel_error")]
+            estimate = raw((row.get("error_estimate") or {}).get(name))
+            rows.append(head + [row["method"], name, raw(value), reference.get(name) or "", *errors, estimate]
+                        + cost + [record["reference"].get("error") or "", warnings])
     return rows
 
 
-FILE_OUTPUT = FileOutput(view=file_view, csv_header=FILE_CSV_HEADER, csv_rows=file_csv_rows)
+def file_output(width: int = DEFAULT_WIDTH) -> FileOutput:
+    """How ``compare --file`` writes its records, its table fitting ``width``."""
+    return FileOutput(view=partial(file_view, width=width), csv_header=FILE_CSV_HEADER,
+                      csv_rows=file_csv_rows)
+
+
+FILE_OUTPUT = file_output()

@@ -8,16 +8,19 @@ from functools import partial
 
 from diffcli.core.errors import UsageError
 from diffcli.render.base import (
+    DEFAULT_WIDTH,
     Figure,
     FileOutput,
     Table,
     View,
     error_number,
+    fitting,
     number,
     point_text,
     raw,
     short_decimal,
     shorten,
+    table_width,
 )
 from diffcli.render.base import render as render_view
 
@@ -25,36 +28,51 @@ ZERO_FLOOR = 1e-17
 """A relative error of exactly 0 is drawn here (a log scale has no 0)."""
 
 
-def view(record: dict, plot: bool = True, width: int = 100) -> View:
-    """A sweep record: the steps, the summary of each scheme, and with ``plot`` the terminal plot in the text
-    (or a note on how to get it when plotext is not installed)."""
-    return View(record, body=partial(_body, record, plot, width), csv=partial(_csv_table, record))
+PLOT_HEIGHT = 28
+"""Lines of the terminal plot under every step (``--all``)."""
+SUMMARY_PLOT_HEIGHT = 15
+"""Lines of the terminal plot under the summary, so that the default output stays within 30 lines."""
 
 
-def render(record: dict, fmt: str = "table", plot: bool = True, width: int = 100) -> str:
+def view(record: dict, plot: bool = True, width: int = DEFAULT_WIDTH, all_steps: bool = False,
+         color: bool = False) -> View:
+    """A sweep record: the summary of each scheme (with ``all_steps`` every step before it), and with
+    ``plot`` the terminal plot in the text (or a note on how to get it when plotext is not installed),
+    coloured with ``color``.  Tables fit ``width`` (the steps table keeps only the errors when the
+    estimates do not fit).  CSV has every step, whatever ``all_steps``."""
+    return View(record, body=partial(_body, record, plot, width, all_steps, color),
+                csv=partial(_csv_table, record), width=width)
+
+
+def render(record: dict, fmt: str = "table", plot: bool = True, width: int = DEFAULT_WIDTH,
+           all_steps: bool = False, color: bool = False) -> str:
     """Render a sweep record in format ``fmt`` (see :func:`view`)."""
-    return render_view(view(record, plot=plot, width=width), fmt)
+    return render_view(view(record, plot=plot, width=width, all_steps=all_steps, color=color), fmt)
 
 
-def _body(record: dict, plot: bool, width: int) -> list:
+def _body(record: dict, plot: bool, width: int, all_steps: bool, color: bool) -> list:
     reference = record["reference"]
     lines = [f"f = {record['expression']}",
              f"∂f/∂{record['wrt']} at {point_text(record['point'])}:  reference "
-             f"{short_decimal(reference['derivative'], 24)} (mpmath, {reference['digits']} digits)", "",
-             _steps_table(record), "",
-             "—: no estimate (x + h == x in floating point, or a stencil point outside the domain)", "",
-             _summary_table(record), "",
-             "model: the predicted error, truncation C·h^p (C from f's derivatives, in mpmath) plus "
-             "round-off R·eps·|f|/h; it is smallest at h*."]
+             f"{short_decimal(reference['derivative'], 24)} (mpmath, {reference['digits']} digits)", ""]
+    if all_steps:
+        steps = fitting([partial(_steps_table, record, True), partial(_steps_table, record, False)], width)
+        lines += [steps, "", "—: no estimate (x + h == x in floating point, or a stencil point outside the "
+                  "domain)", ""]
+    lines += [fitting([partial(_summary_table, record, True), partial(_summary_table, record, False)], width),
+              "", "model: the predicted error, truncation C·h^p plus round-off R·eps·|f|/h; smallest at h*."]
+    if not all_steps:
+        lines.append(f"{len(record['rows'])} steps measured: every one with --all, or --format jsonl/csv.")
     lines += [f"{scheme}: {row['error']}" for scheme, row in _refusals(record)]
     if plot:
-        lines += ["", Figure(partial(_plot_or_note, record, width))]
+        height = PLOT_HEIGHT if all_steps else SUMMARY_PLOT_HEIGHT
+        lines += ["", Figure(partial(_plot_or_note, record, width, height, color))]
     return lines
 
 
-def _plot_or_note(record: dict, width: int) -> str:
+def _plot_or_note(record: dict, width: int, height: int, color: bool) -> str:
     try:
-        return terminal_plot(record, width=width)
+        return terminal_plot(record, width=width, height=height, color=color)
     except UsageError as error:
         return f"(no terminal plot: {error.message})"
 
@@ -67,25 +85,26 @@ def _refusals(record):
             yield scheme, cells[0]
 
 
-def _steps_table(record):
+def _steps_table(record, estimates: bool) -> Table:
+    """Every step: each scheme's estimate (with ``estimates``) and its relative error."""
     headers = ["h"]
     for scheme in record["schemes"]:
-        headers += [scheme, "rel error"]
+        headers += [scheme, "rel error"] if estimates else [scheme]
     rows = []
     for row in record["rows"]:
         cells = [f"{row['h']:.3g}"]
         for scheme in record["schemes"]:
             cell = row[scheme]
-            if cell["estimate"] is None:
-                cells += ["", "—"]
-            else:
-                cells += [number(cell["estimate"]), error_number(cell["rel_error"])]
+            relative = "—" if cell["estimate"] is None else error_number(cell["rel_error"])
+            cells += [number(cell["estimate"]), relative] if estimates else [relative]
         rows.append(cells)
     return Table(headers, rows)
 
 
-def _summary_table(record):
-    headers = ["scheme", "rule step", "its error", "best step", "its error", "model", "C", "h* (model)"]
+def _summary_table(record, constants: bool) -> Table:
+    """Each scheme: its rule's step and error, the best step measured and its error, the model (with
+    ``constants`` its C) and the step h* where the model is smallest."""
+    headers = ["scheme", "rule h", "its error", "best h", "its error", "model", "C", "h*"]
     rows = []
     for scheme in record["schemes"]:
         rule, best, model = record["rule"][scheme], record["optimal"][scheme], record["model"][scheme]
@@ -94,6 +113,8 @@ def _summary_table(record):
                      error_number(best["rel_error"]) if best else "", model["formula"],
                      f"{model['C']:.3g}" if model["C"] is not None else "",
                      f"{model['h_optimal']:.3g}" if model["h_optimal"] else ""])
+    if not constants:
+        headers, rows = headers[:6] + headers[7:], [row[:6] + row[7:] for row in rows]
     return Table(headers, rows)
 
 
@@ -147,8 +168,10 @@ def _series(record: dict) -> list:
     return curves
 
 
-def terminal_plot(record: dict, width: int = 100, height: int = 28) -> str:
-    """The V: log-log plot of relative error against h, drawn as text (no colours) by :mod:`.plot`.
+def terminal_plot(record: dict, width: int = DEFAULT_WIDTH, height: int = PLOT_HEIGHT,
+                  color: bool = False) -> str:
+    """The V: log-log plot of relative error against h, drawn as text by :mod:`.plot` (each scheme in its
+    colour with ``color``).
 
     Each scheme's measured errors are marked by its letter (f, b, c, 5, i), the model's curves by dots.
     Raises UsageError when plotext is not installed.
@@ -156,7 +179,7 @@ def terminal_plot(record: dict, width: int = 100, height: int = 28) -> str:
     from diffcli.render.plot import terminal
 
     return terminal(_series(record), title=_title(record), xlabel="step h", ylabel="relative error",
-                    xlog=True, ylog=True, width=width, height=height, color=False)
+                    xlog=True, ylog=True, width=width, height=height, color=color)
 
 
 def plot_image(record: dict, fmt: str) -> bytes:
@@ -176,10 +199,19 @@ def plot_image(record: dict, fmt: str) -> bytes:
 
 # ---------------------------------------------------------------- expression files (--file)
 
-def file_view(records: list) -> View:
-    """An expression file's records: one row per line, for each scheme its best step and that step's relative
-    error."""
-    return View(records, body=lambda: [_file_table(records)])
+def file_view(records: list, width: int = DEFAULT_WIDTH) -> View:
+    """An expression file's records: for each line and scheme the best step and that step's relative error;
+    one row per line, or (when that is wider than ``width``) one per line and scheme, with the errors of
+    failed lines as notes under the table."""
+    return View(records, body=partial(_file_body, records, width), width=width)
+
+
+def _file_body(records: list, width: int) -> list:
+    table = _file_table(records)
+    if table_width(table) <= width:
+        return [table]
+    failed = [f"line {r['line']}: {r['error']}" for r in records if "error" in r]
+    return [_file_rows_by_scheme(records)] + ([""] + failed if failed else [])
 
 
 def _file_table(records: list) -> Table:
@@ -198,6 +230,20 @@ def _file_table(records: list) -> Table:
     return Table(headers, rows)
 
 
+def _file_rows_by_scheme(records: list) -> Table:
+    rows = []
+    for record in records:
+        line, expression = str(record["line"]), shorten(record["expression"], 40)
+        if "error" in record:
+            rows.append([line, expression, "failed", "", ""])
+            continue
+        for i, scheme in enumerate(record["schemes"]):
+            best = record["optimal"].get(scheme)
+            rows.append([line if i == 0 else "", expression if i == 0 else "", scheme,
+                         f"{best['h']:.3g}" if best else "", error_number(best["rel_error"]) if best else ""])
+    return Table(["line", "expression", "scheme", "best h", "its error"], rows)
+
+
 FILE_CSV_HEADER = ("line", "expression", "wrt", "scheme", "best_h", "best_rel_error", "rule_h",
                    "rule_rel_error", "error")
 
@@ -213,4 +259,10 @@ def file_csv_rows(record: dict) -> list:
     return rows
 
 
-FILE_OUTPUT = FileOutput(view=file_view, csv_header=FILE_CSV_HEADER, csv_rows=file_csv_rows)
+def file_output(width: int = DEFAULT_WIDTH) -> FileOutput:
+    """How ``eps-sweep --file`` writes its records, its table fitting ``width``."""
+    return FileOutput(view=partial(file_view, width=width), csv_header=FILE_CSV_HEADER,
+                      csv_rows=file_csv_rows)
+
+
+FILE_OUTPUT = file_output()

@@ -5,21 +5,35 @@ from __future__ import annotations
 
 from functools import partial
 
-from diffcli.render.base import Table, View, error_number, heading, number
+from diffcli.render.base import (
+    DEFAULT_WIDTH,
+    Table,
+    View,
+    error_number,
+    heading,
+    latex_text,
+    number,
+    packed,
+    table_width,
+)
 from diffcli.render.base import render as render_view
 
 HEADERS = ["node", "computes", "value", "adjoint g", "chain rule", "terms"]
 
 
-def view(record: dict) -> View:
-    """A ``trace`` record: the tape, then each partial against the reference (or why the tape failed)."""
-    return View(record, body=partial(_body, record), csv=partial(_csv_table, record),
-                latex=lambda: [_latex_table(record)])
+def view(record: dict, width: int = DEFAULT_WIDTH) -> View:
+    """A ``trace`` record: the tape, then each partial against the reference (or why the tape failed).
+
+    The tape is one table when it fits ``width``; else the table keeps each node's value and adjoint, and
+    the backward pass follows it as a block of equations, one per node (``g_a = g_f·exp(a) + …  = 1 ·
+    403.4 + …``), wrapped to the width."""
+    return View(record, body=partial(_body, record, width), csv=partial(_csv_table, record),
+                latex=lambda: [_latex_table(record)], width=width)
 
 
-def render(record: dict, fmt: str = "table") -> str:
+def render(record: dict, fmt: str = "table", width: int = DEFAULT_WIDTH) -> str:
     """Render a ``trace`` record in format ``fmt`` (see :func:`view`)."""
-    return render_view(view(record), fmt)
+    return render_view(view(record, width), fmt)
 
 
 def numbers(row: dict, digits: int = 6) -> str:
@@ -31,10 +45,20 @@ def numbers(row: dict, digits: int = 6) -> str:
     return " + ".join(parts)
 
 
-def _body(record: dict) -> list:
-    rows = [[n["name"], n["computes"] or "input", number(n["value"]), number(n["adjoint"]), n["equation"],
-             ("= " + numbers(n)) if n["terms"] else ""] for n in record["nodes"]]
-    lines = [*heading(record), Table(HEADERS, rows), ""]
+def _terms(node: dict) -> str:
+    return ("= " + numbers(node)) if node["terms"] else ""
+
+
+def _body(record: dict, width: int) -> list:
+    nodes = record["nodes"]
+    full = Table(HEADERS, [[n["name"], n["computes"] or "input", number(n["value"]), number(n["adjoint"]),
+                            n["equation"], _terms(n)] for n in nodes])
+    if table_width(full) <= width:
+        lines = [*heading(record), full, ""]
+    else:
+        short = Table(HEADERS[:4], [row[:4] for row in full.rows])
+        lines = [*heading(record), short, "", "backward pass, the output first:", *_equations(nodes, width),
+                 ""]
     reference = record["reference"]
     if record.get("error"):
         lines.append(f"error: {record['error']}")
@@ -42,20 +66,36 @@ def _body(record: dict) -> list:
         lines.append(f"reference: {reference['error']}")
     else:
         for name, value in record["gradient"].items():
-            relative = error_number(record["rel_error"][name])
-            lines.append(f"∂f/∂{name} = g_{name} = {number(value)}   reference {reference['gradient'][name]}"
-                         f"   rel error {relative}")
+            lines += packed([f"reference {reference['gradient'][name]}",
+                             f"rel error {error_number(record['rel_error'][name])}"], width,
+                            first=f"∂f/∂{name} = g_{name} = {number(value)}")
+    return lines
+
+
+def _equations(nodes: list, width: int) -> list[str]:
+    """The chain-rule equation of each node and its terms as numbers: the terms in one column where the
+    line fits ``width``, else on the next line."""
+    column = max((len(n["equation"]) for n in nodes if 2 + len(n["equation"]) + 3 + len(_terms(n)) <= width),
+                 default=0)
+    lines = []
+    for node in reversed(nodes):
+        aligned = f"  {node['equation']:<{column}}   {_terms(node)}".rstrip()
+        if len(aligned) <= width:
+            lines.append(aligned)
+        else:
+            lines += packed([node["equation"], _terms(node)], width, first="  ", indent="      ")
     return lines
 
 
 def _csv_table(record: dict) -> Table:
-    return Table(["node", "kind", "computes", "value", "adjoint", "equation", "terms"],
+    return Table(["node", "kind", "computes", "value", "adjoint", "equation", "terms", "warnings"],
                  [[n["name"], n["kind"], n["computes"] or "", repr(n["value"]), repr(n["adjoint"]),
-                   n["equation"], numbers(n, 17)] for n in record["nodes"]])
+                   n["equation"], numbers(n, 17), "; ".join(record.get("warnings") or [])]
+                  for n in record["nodes"]])
 
 
 def _latex_table(record: dict) -> Table:
-    """The table with LaTeX cells (no terms column: the equation is typeset)."""
-    return Table(HEADERS[:5], [[f"${n['name']}$", f"${n['computes_latex']}$" if n["computes_latex"] else
-                                "input", number(n["value"]), number(n["adjoint"]), f"${n['equation_latex']}$"]
-                               for n in record["nodes"]])
+    """The table with LaTeX cells: names and equations typeset, the terms as text."""
+    return Table(HEADERS, [[f"${n['name']}$", f"${n['computes_latex']}$" if n["computes_latex"] else "input",
+                            number(n["value"]), number(n["adjoint"]), f"${n['equation_latex']}$",
+                            latex_text(_terms(n))] for n in record["nodes"]])
