@@ -19,6 +19,7 @@ Usage (by hand, not part of CI)::
     python tools/mutate.py                         # 200 mutants of the core modules, seed 0
     python tools/mutate.py diffcli/reference/*.py --max 50 --seed 3 --jobs 2
     python tools/mutate.py --list                  # only count the mutants
+    python tools/mutate.py --commit HEAD           # the last commit, not a working tree others are editing
 
 Bounds: ``--max`` 1–5000 mutants (sampled without replacement when the modules have more), ``--jobs``
 1–16 workers, ``--timeout`` 5–900 seconds per mutant (a mutant that runs over it counts as killed: the tests
@@ -301,12 +302,34 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="parallel workers, 1-16 (default 1)")
     parser.add_argument("--timeout", type=float, default=120, help="seconds per mutant, 5-900 (default 120)")
     parser.add_argument("--list", action="store_true", help="only count the mutants of each module")
+    parser.add_argument("--commit", metavar="REV",
+                        help="mutate a commit (e.g. HEAD) instead of the working tree, which others may be "
+                             "editing")
     options = parser.parse_args(argv)
     if not 1 <= options.max <= 5000 or not 1 <= options.jobs <= 16 or not 5 <= options.timeout <= 900:
         parser.error("--max must be 1-5000, --jobs 1-16, --timeout 5-900")
+    snapshot = _extract(options.commit) if options.commit else None
+    try:
+        return _main(options, snapshot)
+    finally:
+        if snapshot is not None:
+            shutil.rmtree(snapshot, ignore_errors=True)
+
+
+def _extract(commit: str) -> Path:
+    """The commit's files in a temporary directory, which becomes ROOT for the run."""
+    global ROOT
+    snapshot = Path(tempfile.mkdtemp(prefix="diffcli-mutate-commit-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(snapshot)], input=archive.stdout, check=True)
+    ROOT = snapshot
+    return snapshot
+
+
+def _main(options, snapshot) -> int:
     patterns = options.paths or CORE
-    paths = sorted({str(Path(p).resolve().relative_to(ROOT)) for pattern in patterns
-                    for p in glob.glob(str(ROOT / pattern) if not os.path.isabs(pattern) else pattern)})
+    paths = sorted({str(Path(p).resolve().relative_to(ROOT)) for pattern in patterns  # relative to the root
+                    for p in glob.glob(str(ROOT / pattern))})
     everything = [m for path in paths for m in mutants_of(path)]
     if options.list:
         for path in paths:
@@ -365,7 +388,7 @@ def main(argv=None) -> int:
     for m in survivors:
         print(f"  {_key(m)}")
     if equivalent:
-        print(f"nearly equivalent, listed in {EQUIVALENTS.relative_to(ROOT)} ({len(equivalent)}):")
+        print(f"nearly equivalent, listed in tools/{EQUIVALENTS.name} ({len(equivalent)}):")
         for m in equivalent:
             print(f"  {_key(m)}  [{results[m]}]")
     score = killed / scored if scored else 1.0
