@@ -16,6 +16,7 @@ from diffcli.cli.program import main
 from diffcli.core.errors import UsageError
 from diffcli.render.optimize import render
 from diffcli.tasks.optimize import RULES, Hyper, Stopping, optimize
+from diffcli.tasks.updates import select_optimizers
 
 ROSENBROCK = "(1-x)**2 + 100*(y-x**2)**2"
 
@@ -162,7 +163,8 @@ def test_command_line_defaults_are_the_librarys(cli):
     defaults = {p.name: p.default for p in command.params}
     for name, value in {**vars(Hyper()), **vars(Stopping())}.items():
         assert defaults[name] == value, name
-    assert defaults["optimizers"].split(",") == ["sgd", "momentum", "rmsprop", "adam"]
+    assert defaults["methods"] is None and select_optimizers(None) == ["sgd", "momentum", "rmsprop", "adam"]
+    assert "(default: sgd,momentum,rmsprop,adam)" in " ".join(cli("optimize", "--help")[1].split())
 
 
 # ---------------------------------------------------------------- stopping, divergence, domain
@@ -492,7 +494,7 @@ def test_plot_needs_its_extra(cli, monkeypatch):
 @pytest.mark.parametrize("args, message", [
     (("x**2", "x=1", "-o", "newton"), "unknown optimizer 'newton'"),
     (("x**2",), "no start value for 'x'"),
-    (("x**2", "x=1", "z=2"), "'z' is not a variable"),
+    (("x**2", "x=1", "z=2", "--strict"), "z is not used by the expression"),
     (("x**2", "x=1", "--params", "q"), "parameter 'q' is not a variable"),
     (("x**2", "x=1", "--batch", "4"), "--batch and --validation need --data"),
     (("x**2", "x=1", "--restarts", "2"), "drop the start value of 'x'"),

@@ -30,6 +30,7 @@ from diffcli.cli.commands import graph as _graph  # noqa: F401
 from diffcli.cli.commands import verify as _verify  # noqa: F401
 from diffcli.cli.commands import optimize as _optimize  # noqa: F401
 from diffcli.cli.commands import sweep as _sweep  # noqa: F401
+from diffcli.cli.commands import methods as _methods  # noqa: F401
 # isort: on
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2

@@ -151,9 +151,8 @@ def _parameters(variables: list, parameters, start: dict, data, batch, validatio
     missing = [p for p in parameters if p not in variables]
     if missing:
         raise UsageError(f"parameter {missing[0]!r} is not a variable of the expression {known}")
-    stray = [n for n in start if n not in variables]
-    if stray:
-        raise UsageError(f"{stray[0]!r} is not a variable of the expression {known}")
+    # A start value for a name the expression does not use is ignored here, as by every task; the command
+    # line warns about it (an error under --strict).
     if not parameters:
         raise UsageError("the expression has no variables to optimize")
     if not (math.isfinite(l2) and l2 >= 0):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import math
+import sys
 
 import numpy as np
 
@@ -45,8 +46,11 @@ def read_points(path: str) -> dict[str, np.ndarray]:
             if array.ndim != 2:
                 raise UsageError(f"{path}: a plain .npy points array must be 2-D (points × variables)")
             return {str(k): np.asarray(array[:, k], dtype=float) for k in range(array.shape[1])}
-        with open(path, newline="") as handle:
-            rows = list(csv.reader(handle))
+        if path == "-":  # stdin, as for --file and --data: CSV (an .npy file is read by name)
+            rows = list(csv.reader(sys.stdin))
+        else:
+            with open(path, newline="") as handle:
+                rows = list(csv.reader(handle))
     except OSError as error:
         raise UsageError(f"cannot read points file {path}: {error.strerror}") from None
     except ValueError as error:

@@ -17,31 +17,32 @@ from diffcli.cli.app import (
     expression_and_point,
     format_option,
 )
+from diffcli.cli.options import NO_FILE, QuietOption, WrtOption, refuse_unused, resolve_wrt
 
 
-def derivative_task(expression: str, point: dict, wrt: str, order: int = 1) -> dict:
-    """The file task of ``diff``: a point after '@' is allowed (files are shared with compare) and unused."""
+def derivative_task(expression: str, point: dict, wrt: str | None, order: int = 1) -> dict:
+    """The file task of ``diff``: a point after '@' is allowed (files are shared with compare) and unused;
+    without ``--wrt`` each line is differentiated by its only variable."""
+    from diffcli.core.parse import as_graph
     from diffcli.tasks.derivative import derivative
 
-    return derivative(expression, wrt, order=order)
+    graph = as_graph(expression)
+    return derivative(graph, resolve_wrt(graph, wrt), order=order)
 
 
-@app.command(help="The simplified symbolic derivative, as text diffcli parses back, LaTeX, or a Python "
+@app.command(short_help="The simplified symbolic derivative: text, LaTeX or Python.",
+             help="The simplified symbolic derivative, as text diffcli parses back, LaTeX, or a Python "
                   "function.\n\n"
                   "--wrt x,z gives the mixed derivative (by x, then by z); --order N repeats one variable. "
                   "With --file, one derivative per line of an expression file.\n\n"
                   "Example: diffcli diff \"x*sin(x)\" --wrt x\n\n"
                   "Example: diffcli diff \"sin(x)\" --wrt x --order 3")
-def diff(expression: ExpressionArg = None,
-         wrt: Annotated[str, typer.Option("--wrt", help="The variable to differentiate by, or a "
-                                                        "comma-separated list (x,z) for a mixed derivative.",
-                                          show_default=False)]
-         = ...,
+def diff(ctx: typer.Context, expression: ExpressionArg = None, wrt: WrtOption = None,
          order: Annotated[int, typer.Option("--order", "-n", help="How many times to differentiate by "
                                                                   "the --wrt variable.")] = 1,
          steps: Annotated[bool, typer.Option("--steps", help="Write out the chain-rule derivation step "
                                                             "by step (first derivatives).")] = False,
-         file: FileOption = None, jobs: JobsOption = 1,
+         file: FileOption = None, jobs: JobsOption = 1, quiet: QuietOption = False,
          format: Annotated[str, format_option(("text", "latex", "python"), help="Output format: text "
                                               "parses back into diffcli, python is a self-contained "
                                               "function.")] = "text"):
@@ -50,6 +51,8 @@ def diff(expression: ExpressionArg = None,
     expression, words = expression_and_point(expression, [], file)
     if words:
         raise UsageError(f"diff takes no point: {words[0]!r}")
+    refuse_unused(ctx, jobs=None if file else NO_FILE,
+                  steps=None if file is None else "with --file a line gives a derivative, not a derivation")
     if file is not None:
         from diffcli.cli.runner import run_file
         from diffcli.render.diff import FILE_OUTPUT
@@ -58,8 +61,10 @@ def diff(expression: ExpressionArg = None,
         return run_file(file, functools.partial(derivative_task, wrt=wrt, order=order), {}, fmt, jobs,
                         FILE_OUTPUT)
 
+    from diffcli.core.parse import as_graph
     from diffcli.render.diff import render
     from diffcli.tasks.derivative import derivative
 
-    emit(render(derivative(expression, wrt, order=order, steps=steps), format))
+    emit(render(derivative(expression, resolve_wrt(as_graph(expression), wrt), order=order, steps=steps),
+                format))
     return 0

@@ -4,30 +4,33 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import typer
+from diffcli.cli.app import FormatOption, PointArg, app, emit
+from diffcli.cli.options import (
+    DigitsOption,
+    ExpressionOnlyArg,
+    QuietOption,
+    StrictOption,
+    TimingOption,
+    check_bindings,
+    methods_option,
+    timing_default,
+)
+from diffcli.methods.registry import ids
 
-from diffcli.cli.app import DigitsOption, ExpressionArg, FormatOption, PointArg, TimingOption, app, emit
 
-
-def _methods_help() -> str:
-    from diffcli.methods import METHODS
-    from diffcli.methods.registry import ids
-
-    return "Comma-separated Hessian methods (default: all): " + "; ".join(
-        f"{name}: {METHODS[name].hessian_summary}" for name in ids("hessian")) + "."
-
-
-@app.command(help="The Hessian (second derivatives) by symbolic differentiation and by forward-over-reverse "
+@app.command(short_help="The Hessian by two methods, against the reference.",
+             help="The Hessian (second derivatives) by symbolic differentiation and by forward-over-reverse "
                   "AD, each against an mpmath reference.\n\n"
                   "Example: diffcli hessian \"exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)\" x=2 z=3")
-def hessian(expression: ExpressionArg, point: PointArg = None,
-            methods: Annotated[Optional[str], typer.Option("--methods", "-m", help=_methods_help(),
-                                                           show_default=False)] = None,
-            digits: DigitsOption = 50, timing: TimingOption = True,
-            format: FormatOption = "table"):
-    from diffcli.core.parse import parse_point
+def hessian(expression: ExpressionOnlyArg, point: PointArg = None,
+            methods: Annotated[Optional[str], methods_option(ids("hessian"))] = None,
+            digits: DigitsOption = 50, timing: TimingOption = None,
+            format: FormatOption = "table", quiet: QuietOption = False, strict: StrictOption = False):
+    from diffcli.core.parse import as_graph, parse_point
     from diffcli.render.hessian import render
     from diffcli.tasks.hessian import hessian as run_hessian
 
-    record = run_hessian(expression, parse_point(point or []), methods=methods, digits=digits, timing=timing)
+    graph, at = as_graph(expression), parse_point(point or [])
+    check_bindings(graph, at, strict)
+    record = run_hessian(graph, at, methods=methods, digits=digits, timing=timing_default(timing, None))
     emit(render(record, format))

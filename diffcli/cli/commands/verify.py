@@ -13,19 +13,33 @@ from diffcli.cli.app import (
     FormatOption,
     JobsOption,
     PointArg,
-    WrtOption,
     app,
     emit,
     expression_and_point,
 )
+from diffcli.cli.options import (
+    NO_FILE,
+    DigitsOption,
+    QuietOption,
+    StrictOption,
+    WrtOption,
+    check_bindings,
+    refuse_unused,
+    resolve_wrt,
+)
+
+MIXED = ("verify checks a first derivative (its diagnosis splits one into chain-rule terms); check the "
+         "mixed one with diffcli diff EXPR --wrt x,z, or verify each first derivative")
+"""Why ``verify --wrt x,z`` is refused (``diff`` reads x,z as the mixed derivative ∂²f/∂x∂z)."""
 
 
-@app.command(help="Check a hand-derived derivative (--claim) against the mpmath reference at the point, or "
+@app.command(short_help="Check a hand-derived derivative against the reference.",
+             help="Check a hand-derived derivative (--claim) against the mpmath reference at the point, or "
                   "without one at random points inside both domains (--seed). Exit 0 when it holds "
                   "everywhere, 1 when not, naming the chain-rule term it most likely dropped or got wrong. "
                   "With --file, one check per line 'EXPR => CLAIM [@ NAME=VALUE ...]'.\n\n"
                   "Example: diffcli verify \"x*sin(x)\" --wrt x --claim \"sin(x) + x*cos(x)\"")
-def verify(expression: ExpressionArg = None, wrt: WrtOption = ...,
+def verify(ctx: typer.Context, expression: ExpressionArg = None, wrt: WrtOption = None,
            claim: Annotated[Optional[str], typer.Option("--claim", help="The claimed derivative (an "
                                                         "expression); with --file each line gives its own: "
                                                         "EXPR => CLAIM.",
@@ -40,15 +54,16 @@ def verify(expression: ExpressionArg = None, wrt: WrtOption = ...,
            samples: Annotated[int, typer.Option("--samples",
                                                 help="How many random points (without a point).",
                                                 min=1, max=1000)] = 5,
-           digits: Annotated[int, typer.Option("--digits", help="Significant digits of the reference.",
-                                               min=1, max=1000)] = 30,
+           digits: DigitsOption = 50,
            file: FileOption = None, jobs: JobsOption = 1,
-           format: FormatOption = "table"):
+           format: FormatOption = "table", quiet: QuietOption = False, strict: StrictOption = False):
     from diffcli.core.errors import UsageError
-    from diffcli.core.parse import parse_point
+    from diffcli.core.parse import as_graph, parse_point
     from diffcli.tasks.verify import verify as run_verify
 
     expression, words = expression_and_point(expression, point, file)
+    random = None if file or not words else "random points are drawn only when no point is given"
+    refuse_unused(ctx, jobs=None if file else NO_FILE, seed=random, samples=random)
     options = dict(wrt=wrt, tolerance=tolerance, seed=seed, samples=samples, digits=digits)
     if file is not None:
         from diffcli.cli.runner import run_file
@@ -62,7 +77,10 @@ def verify(expression: ExpressionArg = None, wrt: WrtOption = ...,
         raise UsageError("give the claimed derivative with --claim EXPR2")
     from diffcli.render.verify import render
 
-    record = run_verify(expression, claim=claim, point=parse_point(words), **options)
+    graph, at = as_graph(expression), parse_point(words)
+    check_bindings(graph, at, strict)
+    options["wrt"] = resolve_wrt(graph, wrt, mixed=MIXED)
+    record = run_verify(graph, claim=claim, point=at, **options)
     emit(render(record, format))
     return 0 if record["holds"] else 1
 
@@ -70,9 +88,12 @@ def verify(expression: ExpressionArg = None, wrt: WrtOption = ...,
 def verify_line(line: str, point: dict, **options) -> dict:
     """The file task of ``verify``: a line is ``EXPR => CLAIM`` (its point after '@', as in every file)."""
     from diffcli.core.errors import UsageError
+    from diffcli.core.parse import as_graph
     from diffcli.tasks.verify import verify as run_verify
 
     expression, arrow, claim = line.partition("=>")
     if not arrow or not claim.strip():
         raise UsageError("a verify line is EXPR => CLAIM (the claimed derivative after '=>')")
-    return run_verify(expression.strip(), claim=claim.strip(), point=point or None, **options)
+    graph = as_graph(expression.strip())
+    options["wrt"] = resolve_wrt(graph, options.get("wrt"), mixed=MIXED)
+    return run_verify(graph, claim=claim.strip(), point=point or None, **options)
