@@ -147,7 +147,7 @@ def test_bad_options_exit_2_with_one_line(cli, args, words):
 def test_wrt_must_be_a_variable(cli):
     code, _, err = cli("eps-sweep", "sin(x)", "x=1", "--wrt", "y")
     assert code == 2 and "'y' is not a variable" in err
-    code, _, err = cli("eps-sweep", "sin(x)", "x=1")
+    code, _, err = cli("eps-sweep", "sin(x*y)", "x=1", "y=2")  # --wrt defaults only to the one variable
     assert code == 2 and "--wrt" in err
 
 
@@ -180,15 +180,16 @@ def test_csv_one_line_per_step(cli):
 
 @pytest.mark.parametrize("fmt, marker", [("markdown", "|"), ("latex", r"\begin{tabular}")])
 def test_markdown_and_latex(cli, fmt, marker):
-    code, out, _ = cli("eps-sweep", "sin(x)", "x=1", "--wrt", "x", "--format", fmt, "--from", "1e-4")
+    code, out, _ = cli("eps-sweep", "sin(x)", "x=1", "--wrt", "x", "--format", fmt, "--from", "1e-4", "--all")
     assert code == 0 and out.count(marker) >= 2 and "fd-central" in out and "scheme" in out
 
 
 def test_table_has_rows_summary_and_model(cli):
-    code, out, _ = cli("eps-sweep", LECTURE, "x=2", "z=3", "--wrt", "x", "--no-terminal-plot")
+    code, out, _ = cli("eps-sweep", LECTURE, "x=2", "z=3", "--wrt", "x", "--no-terminal-plot", "--all")
     assert code == 0
     assert "reference 1208.3812151266096294" in out
-    assert "rule step" in out and "best step" in out and "h* (model)" in out
+    assert any(line.startswith("1e-08 ") for line in out.splitlines())  # the steps, with --all
+    assert "rule h" in out and "best h" in out and " h*" in out
     assert "C·h^2 + 0.5·eps·|f|/h" in out
     assert "relative error of" not in out  # --no-terminal-plot
 

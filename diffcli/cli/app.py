@@ -143,6 +143,29 @@ def note(message: str) -> None:
         sys.stderr.flush()
 
 
+def terminal_width() -> int:
+    """The columns output may take: ``COLUMNS`` when it is a positive integer, else the terminal's width when
+    stdout is a terminal, else :data:`diffcli.render.base.DEFAULT_WIDTH` (100), so that output under a pipe
+    is the same everywhere.  Tables choose their layout by it (see README, "Fitting the terminal")."""
+    import os
+
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        with contextlib.suppress(OSError, ValueError):
+            return os.get_terminal_size(sys.stdout.fileno()).columns
+    return render_base.DEFAULT_WIDTH
+
+
+def note_warnings(record) -> None:
+    """Each warning of a record (its own and its methods', once: see
+    :func:`diffcli.render.base.record_warnings`) as a ``diffcli: warning: …`` note on stderr, whatever the
+    format, so that a script reading JSON or CSV hears it too; ``--quiet`` silences it."""
+    for warning in render_base.record_warnings(record):
+        note(f"warning: {warning}")
+
+
 def expression_and_point(expression: str | None, words: list[str] | None, file: str | None):
     """The EXPR argument and the NAME=VALUE words, checked against ``--file``.
 

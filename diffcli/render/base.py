@@ -164,8 +164,7 @@ def _latex_text(view: View) -> str:
     """``tabular`` environments with ``\\hline`` rules, then the notes as paragraphs: ASCII that plain
     ``pdflatex`` compiles without any package."""
     if view.latex is not None:
-        tables = [tabulate([latex_text(h) for h in t.headers], t.rows, "latex_raw")
-                  for t in view.latex()]
+        tables = [tabulate(t.headers, t.rows, "latex_raw") for t in view.latex()]
     else:
         tables = [tabulate([latex_text(h) for h in t.headers],
                            [[latex_text(str(c)) for c in row] for row in t.rows], "latex_raw")

@@ -144,7 +144,7 @@ def history_csv(record: dict) -> str:
 def convergence(record: dict) -> tuple[list[plot.Series], bool]:
     """One series per optimizer (its best run): loss against step; and whether a log scale can show it."""
     best = {row["optimizer"]: (row.get("restarts") or {}).get("best_run", 0) for row in record["optimizers"]}
-    series = [plot.Series(s["optimizer"], range(len(s["loss"])), s["loss"])
+    series = [plot.Series(s["optimizer"], range(len(s["loss"])), s["loss"], group=s["optimizer"])
               for s in record["history"] if s["run"] == best[s["optimizer"]]]
     order = [row["optimizer"] for row in record["optimizers"]]
     series.sort(key=lambda s: order.index(s.label))

@@ -20,6 +20,11 @@ TERMINAL_POINTS = 400
 """Points kept per series for the terminal (its resolution is a few hundred dots wide at most)."""
 MARKERS = ("•", "x", "+", "o", "*", "#", "=", "~")
 """Markers that tell the series apart, with or without colour."""
+COLORS = (12, 9, 10, 13, 14, 11, 208, 135)
+"""Terminal colours (the 256-colour palette: blue, red, green, magenta, cyan, yellow, orange, purple), one
+per group of series, in the order the groups first appear."""
+IMAGE_MARKERS = ("o", "s", "^", "v", "D", "x", "+", "*")
+"""matplotlib markers, one per series that has none of its own, so that series differ without colour too."""
 
 
 @dataclass
@@ -131,9 +136,12 @@ def terminal(series: list[Series], *, title: str, xlabel: str, ylabel: str, xlog
     A log axis is drawn as log10 of the data on a linear axis with ticks labelled ``1e-8``, ``1e-6``, …
     (plotext's own log scale re-applies the logarithm to explicit ticks).
     """
-    figure = _plotext().figure
+    plotext = _plotext()
+    figure = plotext.figure
     figure.clear()
+    figure.theme("simple")  # no background colours: the terminal's own
     everything, legend = [], []
+    colours = _group_colours(series)
     for k, one in enumerate(series):
         points = _thin(_points(one, xlog, ylog), TERMINAL_POINTS)
         if not points:
@@ -142,9 +150,11 @@ def terminal(series: list[Series], *, title: str, xlabel: str, ylabel: str, xlog
         everything += points
         xs, ys = zip(*points)
         marker = one.marker or MARKERS[k % len(MARKERS)]
-        signal = figure.signal(list(xs), list(ys), marker=marker)
+        colour = colours[_group(one, k)]
+        signal = figure.signal(list(xs), list(ys),
+                               marker=plotext.marker(marker, pixel=plotext.pixel(foreground=colour)))
         figure.draw(signal.lines() if one.joined else signal)
-        entry = f"{marker} {one.label}"
+        entry = f"\x1b[38;5;{colour}m{marker}\x1b[0m {one.label}" if color else f"{marker} {one.label}"
         if one.label and entry not in legend:
             legend.append(entry)
     if not everything:
@@ -162,6 +172,16 @@ def terminal(series: list[Series], *, title: str, xlabel: str, ylabel: str, xlog
     return "\n".join([*(line.rstrip() for line in text.splitlines()), "   ".join(legend)])
 
 
+def _group(one: Series, index: int):
+    """The colour group of a series: its ``group``, else the series alone."""
+    return one.group if one.group is not None else ("series", index)
+
+
+def _group_colours(series: list[Series]) -> dict:
+    groups = dict.fromkeys(_group(one, k) for k, one in enumerate(series))
+    return {group: COLORS[k % len(COLORS)] for k, group in enumerate(groups)}
+
+
 def image(series: list[Series], fmt: str, *, title: str, xlabel: str, ylabel: str, xlog: bool = False,
           ylog: bool = False) -> bytes:
     """The plot as a PNG, SVG or PDF file's bytes (matplotlib, no display needed)."""
@@ -169,21 +189,26 @@ def image(series: list[Series], fmt: str, *, title: str, xlabel: str, ylabel: st
     axes = figure.add_subplot()
     colours: dict = {}
     labelled: set = set()
-    for one in series:
+    for k, one in enumerate(series):
         points = _points(one, xlog, ylog)
         if not points:
             continue
         xs, ys = zip(*points)
         style = {"linestyle": ("--" if one.dashed else "-") if one.joined else "none", "linewidth": 1.2}
-        if not one.joined:  # a terminal's letter is not a matplotlib marker: those become dots
-            marker = one.marker if one.marker in ("*", "o", "x", "+", "s", "^", "v", "D") else "o"
+        # a terminal's letter is not a matplotlib marker: those get one of IMAGE_MARKERS; a joined line
+        # carries its marker at about ten places
+        marker = one.marker if one.marker in IMAGE_MARKERS else IMAGE_MARKERS[k % len(IMAGE_MARKERS)]
+        if not one.joined:
             style.update(marker=marker, markersize=11 if marker == "*" else 4)
-        if one.group in colours:
-            style["color"] = colours[one.group]
+        elif not one.dashed:
+            style.update(marker=marker, markersize=4, markevery=max(1, len(xs) // 10))
+        group = _group(one, k)
+        if group in colours:
+            style["color"] = colours[group]
         label = one.label if one.label and one.label not in labelled else "_nolegend_"
         labelled.add(one.label)
         (line,) = axes.plot(xs, ys, label=label, **style)
-        colours.setdefault(one.group, line.get_color())
+        colours.setdefault(group, line.get_color())
     axes.set(title=title, xlabel=xlabel, ylabel=ylabel)
     if xlog:
         axes.set_xscale("log")

@@ -19,6 +19,8 @@ from diffcli.cli.app import (
     emit,
     expression_and_point,
     note,
+    note_warnings,
+    terminal_width,
 )
 
 
@@ -59,6 +61,10 @@ def compare(expression: ExpressionArg = None, point: PointArg = None,
             reference_sample: Annotated[int, typer.Option(
                 "--reference-sample", metavar="K", min=0,
                 help="With --points: compute the mpmath reference at K points spread over the file.")] = 3,
+            wide: Annotated[bool, typer.Option(
+                "--wide", help="Every column of the table (estimates, absolute errors, richardson's error "
+                               "estimate, setup time) whatever the terminal width; without it the table "
+                               "fits the terminal (COLUMNS, else 100 columns when not a terminal).")] = False,
             format: FormatOption = "table"):
     from diffcli.core.parse import parse_point
     from diffcli.tasks.compare import compare as run_compare
@@ -72,15 +78,16 @@ def compare(expression: ExpressionArg = None, point: PointArg = None,
     check = None if tolerance is None else functools.partial(tolerance_failures, tolerance=tolerance)
     if file is not None:
         from diffcli.cli.runner import run_file
-        from diffcli.render.compare import FILE_OUTPUT
+        from diffcli.render.compare import file_output
 
         task = functools.partial(run_compare, methods=methods, digits=digits, timing=timing, eps=eps)
-        return run_file(file, task, at, format, jobs, FILE_OUTPUT, check=check)
+        return run_file(file, task, at, format, jobs, file_output(terminal_width()), check=check)
 
     from diffcli.render.compare import render
 
     record = run_compare(expression, at, methods=methods, digits=digits, timing=timing, eps=eps)
-    emit(render(record, format))
+    emit(render(record, format, width=terminal_width(), wide=wide))
+    note_warnings(record)
     failures = check(record) if check else []
     for message in failures:
         note(message)
@@ -102,6 +109,10 @@ def _points(expression, at, path, methods, reference_sample, digits, timing, tol
     record = at_points(as_graph(expression), read_points(path), chosen, reference_sample=reference_sample,
                    digits=digits, timing=timing)
     emit(render(record, format))
+    for row in record["methods"]:  # whatever the format: a summary table is not the only one to hear it
+        if row["failed_points"]:
+            note(f"{row['failed_points']} of {record['points']} points failed for {row['method']}: no finite "
+                 "gradient there (null in --format jsonl, empty in csv)")
     failures = [row for row in record["methods"] if tolerance is not None and
                 (row["max_rel_error"] is None or row["max_rel_error"] > tolerance or row["failed_points"])]
     for row in failures:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import sys
 from typing import Annotated, Optional
 
 import typer
@@ -17,6 +19,8 @@ from diffcli.cli.app import (
     app,
     emit,
     expression_and_point,
+    note_warnings,
+    terminal_width,
     write_file,
 )
 
@@ -55,6 +59,10 @@ def eps_sweep(expression: ExpressionArg = None, point: PointArg = None, wrt: Wrt
               terminal_plot: Annotated[bool, typer.Option(
                   "--terminal-plot/--no-terminal-plot",
                   help="Draw the plot as text under the table (table format; needs plotext).")] = True,
+              all_steps: Annotated[bool, typer.Option(
+                  "--all", help="The table of every step (each scheme's estimate and relative error) before "
+                                "the summary; without it the table shows the summary alone (--format jsonl "
+                                "or csv have every step).")] = False,
               file: FileOption = None, jobs: JobsOption = 1,
               format: FormatOption = "table"):
     from diffcli.core.parse import parse_point
@@ -65,18 +73,22 @@ def eps_sweep(expression: ExpressionArg = None, point: PointArg = None, wrt: Wrt
     if file is not None:
         from diffcli.cli.runner import run_file
         from diffcli.core.errors import UsageError
-        from diffcli.render.sweep import FILE_OUTPUT
+        from diffcli.render.sweep import file_output
 
         if plot:
             raise UsageError("--plot draws one sweep; with --file use --format jsonl and plot the records")
         return run_file(file, functools.partial(sweep, **options), parse_point(words), format, jobs,
-                        FILE_OUTPUT)
+                        file_output(terminal_width()))
 
+    from diffcli.render.base import draws_figures
     from diffcli.render.plot import image_format
     from diffcli.render.sweep import plot_image, render
 
     record = sweep(expression, parse_point(words), **options)
     if plot:
         write_file(plot, plot_image(record, image_format(plot)))
-    emit(render(record, format, plot=terminal_plot))
+    shown = draws_figures(format)  # colour only on a terminal that shows the plot, never under NO_COLOR
+    color = shown and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    emit(render(record, format, plot=terminal_plot, width=terminal_width(), all_steps=all_steps, color=color))
+    note_warnings(record)
     return 0
