@@ -90,6 +90,7 @@ TESTS = {
 DEFAULT_TESTS = ["tests/test_methods.py"]
 # Left out of every run: 26 s of one 100,000-node expression, whose parts the smaller tests cover.
 DESELECT = ["tests/test_scale.py::test_100k_node_expression_reverse_and_symbolic_match_the_reference"]
+FAILING: set = set()  # tests the unmutated copy fails (found by the baseline check): they judge nothing
 
 COMPARISONS = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
                ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In}
@@ -225,19 +226,28 @@ def _tests(path: str, tree: Path) -> tuple:
     return (path, *(tests or DEFAULT_TESTS))
 
 
-def _pytest(tests, tree: Path, timeout: float) -> str:
-    """'killed' (the tests failed), 'survived' (they passed) or 'timeout', in the copy at ``tree``."""
+def _pytest(tests, tree: Path, timeout: float, failing=None) -> str:
+    """'killed' (the tests failed), 'survived' (they passed) or 'timeout', in the copy at ``tree``.  With a
+    set ``failing`` (the baseline check) every test runs and the ids of those that fail are added to it;
+    the tests in ``FAILING`` are left out."""
     env = dict(os.environ, PYTHONPATH=str(tree))
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # the copy's bytecode is kept; a mutated module's is removed
-    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--no-header",
-               "-o", "addopts=--import-mode=importlib", "--doctest-modules",
-               *(f"--deselect={test}" for test in DESELECT), *tests]
+    command = [sys.executable, "-m", "pytest", *(["-x"] if failing is None else ["-rfE"]), "-q",
+               "-p", "no:cacheprovider", "--no-header", "-o", "addopts=--import-mode=importlib",
+               "--doctest-modules",
+               *(f"--deselect={test}" for test in [*DESELECT, *sorted(FAILING)]), *tests]
     try:
-        done = subprocess.run(command, cwd=tree, env=env, capture_output=True, timeout=timeout)
-        # 5: nothing collected (a module without doctests run alone, in the baseline check)
-        return "survived" if done.returncode in (0, 5) else "killed"
+        done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return "timeout"
+    if failing is not None and done.returncode == 1:  # some tests failed (not a collection error)
+        found = [line.split(" ", 1)[1].split(" - ", 1)[0] for line in done.stdout.splitlines()
+                 if line.startswith(("FAILED ", "ERROR "))]
+        if found:
+            failing.update(found)
+            return "survived"
+    # 5: nothing collected (a module without doctests run alone, in the baseline check)
+    return "survived" if done.returncode in (0, 5) else "killed"
 
 
 def _forget_bytecode(module: Path) -> None:
@@ -353,14 +363,18 @@ def _main(options, snapshot) -> int:
     try:
         # The unmutated code must pass the tests a mutant is judged by, or a kill would mean nothing: each
         # test file once, and a module's doctests beside its first test file, as in a mutant's run (some
-        # need what that file imports, e.g. the methods registered).  A module whose tests include a failing
-        # one is not run.
+        # need what that file imports, e.g. the methods registered).  A test it fails is left out of every
+        # run; a module whose test file cannot even be collected is not run.
         needed = sorted({(test,) for m in chosen for test in _tests(m.path, trees[0])[1:]}
                         | {_tests(m.path, trees[0])[:2] for m in chosen})
-        broken = {unit for unit in needed if _pytest(unit, trees[0], options.timeout) != "survived"}
+        failing: set = set()
+        broken = {unit for unit in needed if _pytest(unit, trees[0], options.timeout, failing) != "survived"}
         for unit in sorted(broken):
             print(f"the unmutated copy fails {' '.join(unit)}: the mutants it judges are not run",
                   file=sys.stderr)
+        FAILING.update(failing)
+        for test in sorted(failing):
+            print(f"left out, the unmutated copy fails it: {test}", file=sys.stderr)
         untested = [m for m in chosen if any(set(unit) <= set(_tests(m.path, trees[0])) for unit in broken)]
         print(f"baseline checked in {time.monotonic() - started:.0f} s", flush=True)
         started = time.monotonic()
