@@ -12,6 +12,7 @@ expression file (``--file``) is run by :func:`diffcli.cli.runner.run_file`; see 
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 from dataclasses import dataclass
 from typing import Annotated, List, Optional
@@ -46,8 +47,8 @@ def format_option(own: tuple = (), help: str = "Output format."):
     def complete(incomplete: str) -> list[str]:
         return [name for name in format_choices(own) if name.startswith(incomplete)]
 
-    return typer.Option("--format", "-f", help=help, callback=check, autocompletion=complete,
-                        metavar="<" + "|".join(format_choices(own)) + ">")
+    return typer.Option("--format", "-f", callback=check, autocompletion=complete, metavar="FORMAT",
+                        help=help + " <" + "|".join(format_choices(own)) + ">")
 
 
 @dataclass
@@ -68,22 +69,14 @@ app = typer.Typer(
 ExpressionArg = Annotated[Optional[str], typer.Argument(
     metavar="EXPR", help="Expression or ';'-separated program (omit it with --file).", show_default=False)]
 PointArg = Annotated[Optional[List[str]], typer.Argument(
-    metavar="[NAME=VALUE]...", help="The point, e.g. x=2 z=pi/4.", show_default=False)]
+    metavar="[NAME=VALUE]...", help="The point: x=2 z=pi/4, or x=2,z=3.", show_default=False)]
 FormatOption = Annotated[str, format_option()]
-DigitsOption = Annotated[int, typer.Option("--digits", help="Significant digits of the reference.", min=1,
-                                           max=1000)]
-TimingOption = Annotated[bool, typer.Option("--timing/--no-timing",
-                                            help="Median timings (repeated runs); --no-timing runs once.")]
-WrtOption = Annotated[str, typer.Option("--wrt", help="The variable to differentiate by.",
-                                        show_default=False)]
 FileOption = Annotated[Optional[str], typer.Option(
     "--file", metavar="F", show_default=False,
-    help="Run every line of expression file F ('-' for stdin): one expression or program per line, '#' "
-         "comments, an optional point after '@' (exp(x*z) @ x=2 z=3) overriding the command line's. "
-         "Records come out in input order; a bad line becomes a record with its line number and error.")]
+    help="Run each line of expression file F ('-': stdin), a point after '@'.")]
 JobsOption = Annotated[int, typer.Option(
-    "--jobs", "-j", min=0,
-    help="Worker processes for --file (0: one per core); output stays in input order.")]
+    "--jobs", "-j", min=0, metavar="N",
+    help="Worker processes for --file (0: one per core).")]
 
 
 class OutputClosed(Exception):
@@ -166,6 +159,10 @@ def note_warnings(record) -> None:
         note(f"warning: {warning}")
 
 
+_BINDING_START = re.compile(r"\s*[A-Za-z_][A-Za-z0-9_]*\s*=(?!=)")
+"""``x=2`` or ``x = 2``: with --file, a first word that opens a point is not an EXPR."""
+
+
 def expression_and_point(expression: str | None, words: list[str] | None, file: str | None):
     """The EXPR argument and the NAME=VALUE words, checked against ``--file``.
 
@@ -180,8 +177,7 @@ def expression_and_point(expression: str | None, words: list[str] | None, file: 
             raise UsageError("give an expression (EXPR) or an expression file (--file F)")
         return expression, words
     if expression is not None:
-        name, sep, _ = expression.partition("=")
-        if not sep or not name.strip().isidentifier():
+        if not _BINDING_START.match(" ".join([expression, *words])):
             raise UsageError(f"with --file the expressions come from the file; {expression!r} is not a "
                              "NAME=VALUE binding")
         words.insert(0, expression)
@@ -198,9 +194,10 @@ def _version(value: bool):
 def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                                 help="Print the version and exit.")] = False,
           quiet: Annotated[bool, typer.Option("--quiet", "-q",
-                                              help="Only the records: no progress, notes or summaries on "
-                                                   "stderr (errors that stop the run are still printed; "
-                                                   "the exit status still tells).")] = False,
+                                              help="Only the records: no progress, notes, warnings or "
+                                                   "summaries on stderr (errors that stop the run are still "
+                                                   "printed; the exit status still tells). Also accepted "
+                                                   "after the command.")] = False,
           debug: Annotated[bool, typer.Option("--debug",
                                               help="Show the Python traceback of an internal error (a bug); "
                                                    "DIFFCLI_DEBUG=1 does the same.")] = False):

@@ -89,6 +89,9 @@ ExpressionOnlyArg = Annotated[str, typer.Argument(
     metavar="EXPR", help="Expression or ';'-separated program.", show_default=False)]
 
 
+SeedOption = Annotated[int, typer.Option("--seed", metavar="N", help="Seed of the random draws.")]
+
+
 def given(ctx: typer.Context, name: str) -> bool:
     """Whether parameter ``name`` was given on the command line (not left at its default)."""
     source = ctx.get_parameter_source(name)

@@ -8,13 +8,11 @@ from typing import Annotated, Optional
 import typer
 
 from diffcli.cli.app import (
-    DigitsOption,
     ExpressionArg,
     FileOption,
     FormatOption,
     JobsOption,
     PointArg,
-    TimingOption,
     app,
     emit,
     expression_and_point,
@@ -22,56 +20,58 @@ from diffcli.cli.app import (
     note_warnings,
     terminal_width,
 )
+from diffcli.cli.options import (
+    NO_FILE,
+    DigitsOption,
+    QuietOption,
+    StrictOption,
+    TimingOption,
+    check_bindings,
+    methods_option,
+    refuse_unused,
+    timing_default,
+)
+from diffcli.methods.registry import ids
 
 
-@functools.lru_cache(maxsize=None)
-def _methods_help() -> str:
-    from diffcli.methods import METHODS
-    from diffcli.methods.registry import ids
-
-    return "Comma-separated method ids (default: all): " + "; ".join(
-        f"{m.id}: {m.summary}" for m in METHODS.values() if m.id in ids("point")) + "."
-
-
-@app.command(help="All methods against the mpmath reference, one table.\n\n"
-                  "With --file, one record per line of an expression file (use --format jsonl in scripts); "
-                  "with --tolerance, a gradient check: exit 1 when a method's max relative error exceeds it."
-                  "\n\n"
-                  "Example: diffcli compare \"exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)\" x=2 z=3\n\n"
-                  "Example: diffcli compare --file checks.txt x=1 --tolerance 1e-8 -f jsonl")
-def compare(expression: ExpressionArg = None, point: PointArg = None,
-            methods: Annotated[Optional[str], typer.Option("--methods", "-m", help=_methods_help(),
-                                                           show_default=False)] = None,
-            digits: DigitsOption = 50, timing: TimingOption = True,
+@app.command(short_help="All methods against the mpmath reference, one table.",
+             help="All methods against the mpmath reference, one table; with --file, one record per line "
+                  "of an expression file.\n\n"
+                  "Example: diffcli compare \"exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)\" x=2 z=3")
+def compare(ctx: typer.Context, expression: ExpressionArg = None, point: PointArg = None,
+            methods: Annotated[Optional[str], methods_option(ids("point"))] = None,
+            digits: DigitsOption = 50, timing: TimingOption = None,
             tolerance: Annotated[Optional[float], typer.Option(
                 "--tolerance", metavar="TOL", min=0.0, show_default=False,
-                help="Exit 1 when any method's max_rel_error exceeds TOL (or it has none: the method or the "
-                     "reference failed); the failing rows are named on stderr.")] = None,
+                help="Exit 1 when a method's max relative error exceeds TOL (or it has none).")] = None,
             eps: Annotated[Optional[float], typer.Option(
                 "--eps", metavar="H", show_default=False,
-                help="Step of every finite-difference method instead of its rule (for richardson: the first, "
-                     "largest step of its sequence); e.g. --eps 1e-10 shows a check failing by round-off.")]
+                help="Step of every finite difference (richardson: its first).")]
             = None,
             file: FileOption = None, jobs: JobsOption = 1,
             points: Annotated[Optional[str], typer.Option(
                 "--points", metavar="FILE", show_default=False,
-                help="Evaluate value and gradient at every row of FILE (CSV with a header of variable names, "
-                     "or .npy) in one vectorized pass; table/json summarise, jsonl/csv give one record per "
-                     "point.")] = None,
+                help="Every row of CSV or .npy FILE at once ('-': stdin).")]
+            = None,
             reference_sample: Annotated[int, typer.Option(
                 "--reference-sample", metavar="K", min=0,
-                help="With --points: compute the mpmath reference at K points spread over the file.")] = 3,
+                help="With --points: the reference at K of them.")] = 3,
             wide: Annotated[bool, typer.Option(
                 "--wide", help="Every column of the table (estimates, absolute errors, richardson's error "
                                "estimate, setup time) whatever the terminal width; without it the table "
                                "fits the terminal (COLUMNS, else 100 columns when not a terminal).")] = False,
-            format: FormatOption = "table"):
+            format: FormatOption = "table", quiet: QuietOption = False, strict: StrictOption = False):
     from diffcli.core.parse import parse_point
     from diffcli.tasks.compare import compare as run_compare
     from diffcli.tasks.compare import select_methods, tolerance_failures
 
     expression, words = expression_and_point(expression, point, file)
+    refuse_unused(ctx, jobs=None if file else NO_FILE,
+                  reference_sample=None if points else "it samples the rows of --points, and there is none",
+                  eps=None if points is None else "--points runs the methods that evaluate arrays of points "
+                                                  "with their own steps")
     at = parse_point(words)
+    timing = timing_default(timing, file)
     if points is not None:
         return _points(expression, at, points, methods, reference_sample, digits, timing, tolerance, format)
     methods = select_methods(methods)  # a wrong id is exit 2 before any line runs
@@ -83,8 +83,11 @@ def compare(expression: ExpressionArg = None, point: PointArg = None,
         task = functools.partial(run_compare, methods=methods, digits=digits, timing=timing, eps=eps)
         return run_file(file, task, at, format, jobs, file_output(terminal_width()), check=check)
 
+    from diffcli.core.parse import as_graph
     from diffcli.render.compare import render
 
+    expression = as_graph(expression)
+    check_bindings(expression, at, strict)
     record = run_compare(expression, at, methods=methods, digits=digits, timing=timing, eps=eps)
     emit(render(record, format, width=terminal_width(), wide=wide))
     note_warnings(record)

@@ -15,7 +15,6 @@ from diffcli.cli.app import (
     FormatOption,
     JobsOption,
     PointArg,
-    WrtOption,
     app,
     emit,
     expression_and_point,
@@ -23,72 +22,86 @@ from diffcli.cli.app import (
     terminal_width,
     write_file,
 )
+from diffcli.cli.options import (
+    NO_FILE,
+    DigitsOption,
+    PlotOption,
+    QuietOption,
+    StrictOption,
+    WrtOption,
+    check_bindings,
+    hidden_alias,
+    merged_alias,
+    methods_option,
+    refuse_unused,
+    resolve_wrt,
+    with_wrt,
+)
+from diffcli.methods.registry import default_sweep, ids
+
+MIXED = "eps-sweep sweeps one first partial derivative: give one name"
+"""Why ``eps-sweep --wrt x,z`` is refused."""
 
 
-def _schemes_help() -> str:
-    from diffcli.methods import METHODS
-    from diffcli.methods.registry import default_sweep, ids
-
-    rules = "; ".join(f"{s}: h = {METHODS[s].sweep.rule}" for s in ids("sweep"))
-    return (f"Comma-separated schemes (default: {','.join(default_sweep())}). Their own step rules, shown in "
-            f"the summary: {rules}.")
-
-
-@app.command("eps-sweep", help="The step-size trade-off of finite differences: each scheme's error against "
-                               "the step h, measured against the mpmath reference and predicted (truncation "
-                               "C·h^p on one side, round-off eps·|f|/h on the other), with the best step of "
-                               "each scheme, its rule-of-thumb step, and a log-log plot of the V.\n\n"
-                               "With --file, one sweep per line of an expression file (best steps in the "
-                               "table, every row with --format jsonl).\n\n"
-                               "Example: diffcli eps-sweep \"exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)\" "
-                               "x=2 z=3 --wrt x")
-def eps_sweep(expression: ExpressionArg = None, point: PointArg = None, wrt: WrtOption = ...,
-              schemes: Annotated[Optional[str], typer.Option("--schemes", help=_schemes_help(),
-                                                             show_default=False)] = None,
+@app.command("eps-sweep", short_help="The step-size trade-off of finite differences, error against h.",
+             help="Each scheme's error against the step h, measured and predicted (truncation C·h^p, "
+                  "round-off eps·|f|/h), its best step and the V plot; with --file, one sweep per line.\n\n"
+                  "Example: diffcli eps-sweep \"exp(x*z) + x*z/log(x)\" x=2 z=3 --wrt x")
+def eps_sweep(ctx: typer.Context, expression: ExpressionArg = None, point: PointArg = None,
+              wrt: WrtOption = None,
+              methods: Annotated[Optional[str], methods_option(
+                  ids("sweep"), default=",".join(default_sweep()))] = None,
+              schemes: Annotated[Optional[str], hidden_alias("--schemes")] = None,
               h_from: Annotated[float, typer.Option("--from", metavar="H", help="Smallest step.")] = 1e-16,
               h_to: Annotated[float, typer.Option("--to", metavar="H", help="Largest step.")] = 1e-1,
               per_decade: Annotated[int, typer.Option("--per-decade", metavar="N",
                                                       help="Steps per factor of 10.")] = 2,
-              digits: Annotated[int, typer.Option("--digits", help="Significant digits of the reference.",
-                                                  min=1, max=1000)] = 50,
-              plot: Annotated[Optional[str], typer.Option(
-                  "--plot", metavar="FILE", show_default=False,
-                  help="Also write the plot to FILE (.png or .svg; needs matplotlib: "
-                       "pip install 'diffcli[plot]').")]
-              = None,
-              terminal_plot: Annotated[bool, typer.Option(
-                  "--terminal-plot/--no-terminal-plot",
-                  help="Draw the plot as text under the table (table format; needs plotext).")] = True,
+              digits: DigitsOption = 50, plot: PlotOption = None,
+              no_terminal_plot: Annotated[bool, typer.Option(
+                  "--no-terminal-plot", help="Leave out the text plot under the table.")] = False,
+              old_terminal_plot: Annotated[bool, hidden_alias("--terminal-plot")] = False,
               all_steps: Annotated[bool, typer.Option(
                   "--all", help="The table of every step (each scheme's estimate and relative error) before "
                                 "the summary; without it the table shows the summary alone (--format jsonl "
                                 "or csv have every step).")] = False,
               file: FileOption = None, jobs: JobsOption = 1,
-              format: FormatOption = "table"):
+              format: FormatOption = "table", quiet: QuietOption = False, strict: StrictOption = False):
+    from diffcli.core.errors import UsageError
     from diffcli.core.parse import parse_point
     from diffcli.tasks.sweep import sweep
 
     expression, words = expression_and_point(expression, point, file)
-    options = dict(wrt=wrt, schemes=schemes, h_from=h_from, h_to=h_to, per_decade=per_decade, digits=digits)
+    refuse_unused(ctx, jobs=None if file else NO_FILE,
+                  no_terminal_plot=None if file is None else "with --file there is no plot")
+    terminal_plot = not no_terminal_plot
+    schemes = merged_alias(methods, schemes, "--schemes")
+    options = dict(schemes=schemes, h_from=h_from, h_to=h_to, per_decade=per_decade, digits=digits)
     if file is not None:
         from diffcli.cli.runner import run_file
-        from diffcli.core.errors import UsageError
         from diffcli.render.sweep import file_output
 
         if plot:
             raise UsageError("--plot draws one sweep; with --file use --format jsonl and plot the records")
-        return run_file(file, functools.partial(sweep, **options), parse_point(words), format, jobs,
-                        file_output(terminal_width()))
+        task = functools.partial(with_wrt, task=sweep, wrt=wrt, mixed=MIXED, **options)
+        return run_file(file, task, parse_point(words), format, jobs, file_output(terminal_width()))
 
+    from diffcli.core.parse import as_graph
     from diffcli.render.base import draws_figures
     from diffcli.render.plot import image_format
     from diffcli.render.sweep import plot_image, render
+    from diffcli.render.sweep import terminal_plot as text_plot
 
-    record = sweep(expression, parse_point(words), **options)
-    if plot:
+    if plot == "terminal" and not terminal_plot:
+        raise UsageError("--plot terminal draws the text plot that --no-terminal-plot leaves out; give one")
+    graph, at = as_graph(expression), parse_point(words)
+    check_bindings(graph, at, strict)
+    record = sweep(graph, at, wrt=resolve_wrt(graph, wrt, mixed=MIXED), **options)
+    if plot and plot != "terminal":
         write_file(plot, plot_image(record, image_format(plot)))
     shown = draws_figures(format)  # colour only on a terminal that shows the plot, never under NO_COLOR
-    color = shown and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    color = (sys.stdout if shown else sys.stderr).isatty() and not os.environ.get("NO_COLOR")
     emit(render(record, format, plot=terminal_plot, width=terminal_width(), all_steps=all_steps, color=color))
     note_warnings(record)
+    if plot == "terminal" and not shown:  # as optimize: the text plot goes to stderr
+        typer.echo("\n" + text_plot(record, width=terminal_width(), color=color), file=sys.stderr)
     return 0

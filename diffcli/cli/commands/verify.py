@@ -21,6 +21,7 @@ from diffcli.cli.options import (
     NO_FILE,
     DigitsOption,
     QuietOption,
+    SeedOption,
     StrictOption,
     WrtOption,
     check_bindings,
@@ -49,8 +50,7 @@ def verify(ctx: typer.Context, expression: ExpressionArg = None, wrt: WrtOption 
                                                     help="Largest relative error accepted "
                                                          "(absolute where the derivative is 0).")]
            = 1e-10,
-           seed: Annotated[int, typer.Option("--seed",
-                                             help="Seed of the random points (without a point).")] = 0,
+           seed: SeedOption = 0,
            samples: Annotated[int, typer.Option("--samples",
                                                 help="How many random points (without a point).",
                                                 min=1, max=1000)] = 5,
