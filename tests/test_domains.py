@@ -2,18 +2,20 @@
 
 Every ``inside`` predicate is tried at its boundary, just inside and just outside it (the neighbouring
 doubles, from ``math.nextafter``), and every point outside is refused with the message that names the
-function, the arguments and the domain — in the float evaluation, in the mpmath reference and on the
-command line.  The expected domains are written out here, not read from the table, so a changed
-boundary fails a test even where only the message would change.
+sub-expression as the user wrote it, its arguments' values and the domain in terms of those arguments —
+in the float evaluation, in the mpmath reference and on the command line.  The expected domains are
+written out here, not read from the table, so a changed boundary fails a test even where only the message
+would change.
 """
 
 import math
+import re
 
 import mpmath
 import pytest
 
 from diffcli.core.errors import DomainError, PrecisionError
-from diffcli.core.evaluate import evaluate
+from diffcli.core.evaluate import evaluate, evaluate_mp
 from diffcli.core.parse import parse
 from diffcli.core.primitives import PRIMITIVES
 from diffcli.reference import reference
@@ -70,15 +72,21 @@ EDGES = [
 ]
 
 
+# The arguments are named u and v, not the table's parameter names x and y: a message must say u and v.
 def text_of(name: str) -> str:
     primitive = PRIMITIVES[name]
     if primitive.symbol:
-        return f"x {primitive.symbol} y"
-    return f"{name}({', '.join('xy'[:primitive.arity])})"
+        return f"u {primitive.symbol} v"
+    return f"{name}({', '.join('uv'[:primitive.arity])})"
 
 
 def point_of(name: str, args) -> dict:
-    return dict(zip("xy", args))
+    return dict(zip("uv", args))
+
+
+def in_user_words(name: str) -> str:
+    """The domain as written out above, with u and v in place of x and y."""
+    return re.sub(r"\b[xy]\b", lambda m: {"x": "u", "y": "v"}[m.group()], DOMAINS[name][0])
 
 
 def test_every_restricted_domain_has_its_edges_here():
@@ -112,22 +120,29 @@ def test_just_inside_the_value_is_mpmaths(name, args):
                          ids=[f"{n}{a}" for n, a, inside in EDGES if not inside])
 def test_outside_is_refused_with_the_domain_in_the_message(name, args):
     graph = parse(text_of(name))
-    shown = ", ".join(repr(float(v)) for v in args)
+
+    def expected(values):
+        shown = ", ".join(f"{n} = {float(v)!r}" for n, v in zip("uv", values))
+        return f"{text_of(name)} is undefined: {shown} (needs {in_user_words(name)})"
     with pytest.raises(DomainError) as error:
         evaluate(graph, point_of(name, args))
-    assert error.value.message == f"{name} is undefined at ({shown}) (needs {DOMAINS[name][0]})"
+    assert error.value.message == expected(args)
     assert error.value.column == 1
-    # the reference checks the same domain in mpmath, and says so
+    # the reference checks the same domain in mpmath, and says it in the same words (mpmath has no -0.0)
     with pytest.raises(PrecisionError) as error:
         reference(graph, point_of(name, args), digits=20)
-    assert f"{name} is undefined here (needs {DOMAINS[name][0]})" in error.value.message
+    assert expected([M.mpf(v) for v in args]) in error.value.message
+    at = {n: M.mpf(v) for n, v in point_of(name, args).items()}
+    with pytest.raises(DomainError) as error:
+        evaluate_mp(graph, at, M)
+    assert error.value.message == expected(at.values()) and error.value.column == 1
 
 
 def test_zero_to_the_zero_on_the_command_line(cli):
     code, out, err = cli("compare", "x**y", "x=0", "y=0")
     assert code == 2 and out == ""
-    assert err.startswith("diffcli: error: column 1: pow is undefined at (0.0, 0.0) (needs x > 0, or x == 0 "
-                          "and y > 0, or x < 0 and y an integer)")
+    assert err.startswith("diffcli: error: column 1: x**y is undefined: x = 0.0, y = 0.0 (needs x > 0, or "
+                          "x == 0 and y > 0, or x < 0 and y an integer)")
 
 
 @pytest.mark.parametrize("name", sorted(n for n, p in PRIMITIVES.items() if p.domain == "all real numbers"))
@@ -157,3 +172,65 @@ def test_every_kink_has_its_edges_here():
 @pytest.mark.parametrize("name, args, at_kink", [(n, a, k) for n, cases in KINKS.items() for a, k in cases])
 def test_kink_at_and_beside(name, args, at_kink):
     assert bool(PRIMITIVES[name].kink(*args)) is at_kink
+
+
+# ---------------------------------------------------------------- errors in the user's words
+
+@pytest.mark.parametrize("text, point, message", [
+    # the issue's example: no y (the table's parameter) and no x (a different variable) in the message
+    ("x + 1/(z-3)", {"x": 1, "z": 3}, "1/(z-3) is undefined: z-3 = 0.0 (needs z-3 != 0)"),
+    ("log(z)", {"z": -1}, "log(z) is undefined: z = -1.0 (needs z > 0)"),
+    ("a = z - 3; b = 1/a; b + x", {"x": 1, "z": 3}, "1/a is undefined: a = 0.0 (needs a != 0)"),
+    ("(-u)**v", {"u": 2, "v": 0.5}, "(-u)**v is undefined: -u = -2.0, v = 0.5 (needs -u > 0, or -u == 0 and "
+                                    "v > 0, or -u < 0 and v an integer)"),
+    ("w**w", {"w": -0.5}, "w**w is undefined: w = -0.5 (needs w > 0, or w == 0 and w > 0, or w < 0 and w an "
+                          "integer)"),
+    ("sqrt(u^2 - 4)", {"u": 1}, "sqrt(u^2 - 4) is undefined: u^2 - 4 = -3.0 (needs u^2 - 4 >= 0)"),
+    ("exp(u) * 2", {"u": 1000}, "exp(u) overflows float64: u = 1000.0"),
+])
+def test_a_domain_error_names_what_the_user_wrote(text, point, message):
+    graph = parse(text)
+    with pytest.raises(DomainError) as error:
+        evaluate(graph, point)
+    assert error.value.message == message
+    if "overflows" in message:  # a float64 limit, not a domain: mpmath has a value
+        return
+    with pytest.raises(DomainError) as error:  # the reference's path says the same
+        evaluate_mp(graph, {n: M.mpf(v) for n, v in point.items()}, M)
+    assert error.value.message == message
+
+
+def test_the_column_still_points_at_the_failing_sub_expression(cli):
+    code, out, err = cli("compare", "x + 1/(z-3)", "x=1", "z=3")
+    assert code == 2 and out == ""
+    line = err.splitlines()[-1] if "error" in err else err
+    assert "diffcli: error: column 5: 1/(z-3) is undefined: z-3 = 0.0 (needs z-3 != 0)" in line
+    assert " y " not in line and "(needs y" not in line and "x" not in line.split("error:", 1)[1]
+
+
+def test_a_long_sub_expression_is_cut_with_an_ellipsis():
+    inner = " + ".join(f"u*{k}" for k in range(1, 30))
+    with pytest.raises(DomainError) as error:
+        evaluate(parse(f"log({inner} - u*435)"), {"u": 1.0})
+    message = error.value.message
+    assert message.startswith("log(u*1 + u*2 + u*3 + u*4 + u*5 + u*6 +… is undefined: u*1 + u*2")
+    assert message.count("…") == 3 and len(message) < 200
+
+
+def test_a_sub_expression_built_without_text_is_printed_with_the_program_names():
+    """A derivative's nodes were never written by the user: they are printed, with the program's names."""
+    graph = parse("a = x - 1; b = a**z; b")
+    with pytest.raises(DomainError) as error:
+        evaluate(graph, {"x": 1.0, "z": 0.0})
+    assert error.value.message.startswith("a**z is undefined: a = 0.0, z = 0.0 (needs a > 0,")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("log(-1) + x", "log(-1) is undefined (needs -1 > 0)"),
+    ("x + 1/(3-3)", "1/(3-3) is undefined: 3-3 = 0.0 (needs 3-3 != 0)"),
+    ("exp(1000) + x", "exp(1000) overflows float64"),
+])
+def test_a_constant_that_cannot_be_folded_is_quoted(text, message):
+    with pytest.raises(DomainError) as error:
+        parse(text)
+    assert error.value.message == message

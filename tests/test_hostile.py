@@ -28,7 +28,7 @@ def test_bad_expression(cli, text):
 @pytest.mark.parametrize("args, words", [
     (("compare", "x*y", "x=1"), "no value for variable 'y'"),
     (("compare", "x", "x=abc"), "not a known constant"),
-    (("compare", "log(x)", "x=-1"), "log is undefined"),
+    (("compare", "log(x)", "x=-1"), "log(x) is undefined: x = -1.0 (needs x > 0)"),
     (("compare", "x", "x=1", "--methods", "magic"), "unknown method 'magic'"),
     (("compare", "x", "x"), "NAME=VALUE"),
     (("compare", "x", "x=1", "--digits", "0"), "--digits"),

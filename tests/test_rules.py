@@ -110,7 +110,7 @@ def test_every_primitive_with_identities_has_cases():
 def test_apply_folds_constants_and_refuses_a_domain_error():
     graph = Graph()
     assert graph.apply("mul", (graph.const(2.0), graph.const(3.0)), simplify=True) == graph.const(6.0)
-    with pytest.raises(DomainError, match=r"log is undefined at \(-1.0\) \(needs x > 0\)"):
+    with pytest.raises(DomainError, match=r"^log\(-1.0\) is undefined \(needs -1.0 > 0\)$"):
         graph.apply("log", (graph.const(-1.0),), simplify=True)
 
 

@@ -13,15 +13,18 @@ only one rule and one loop.  The forward passes that give the loop its values ar
 from __future__ import annotations
 
 from diffcli.core.algebra import Algebra, GraphAlgebra, Ref
+from diffcli.core.errors import DomainError, RuleError
 from diffcli.core.graph import CONST, VAR, Graph, gc_paused
 from diffcli.core.primitives import PRIMITIVES
+from diffcli.core.printing import words
 
 
 def adjoints(graph: Graph, values: list, algebra: Algebra, output: int | None = None) -> dict:
     """Adjoints ``∂output/∂node`` for every node the output depends on, in one reverse sweep.
 
     ``values[n]`` is node ``n``'s forward value in the algebra.  Nodes that do not depend on a variable get
-    no adjoint (their partials are never built, so ``x**2`` never asks for ``log(x)``).
+    no adjoint (their partials are never built, so ``x**2`` never asks for ``log(x)``).  A rule that cannot
+    be evaluated raises :class:`~diffcli.core.errors.RuleError` naming the node and argument it was for.
     """
     output = graph.output if output is None else output
     depends = graph.depends_on_variables()
@@ -37,11 +40,31 @@ def adjoints(graph: Graph, values: list, algebra: Algebra, output: int | None = 
         for k, a in enumerate(args):
             if not depends[a]:
                 continue
-            partial = primitive.partials[k](algebra.functions, values[node], *arg_values)
-            term = algebra.times(g, partial)
+            try:
+                partial = primitive.partials[k](algebra.functions, values[node], *arg_values)
+                term = algebra.times(g, partial)
+            except (ArithmeticError, ValueError, DomainError) as error:
+                raise rule_error(graph, node, k, arg_values, error) from None
             algebra.note(node, a, partial, term)
             adjoint[a] = algebra.plus(adjoint[a], term, a) if a in adjoint else algebra.first(term, a)
     return adjoint
+
+
+def rule_error(graph: Graph, node: int, k: int, values: list, error: Exception) -> RuleError:
+    """The RuleError of ``node``'s rule for its ``k``-th argument failing with ``error``, in the user's words:
+    ``the partial derivative of (-x)**z in z is undefined: -x = -2.0, z = 3.0 (math domain error)``; the
+    arguments' values are shown where they are plain numbers."""
+    said = words(graph, node)
+    try:
+        pairs = [f"{text} = {float(value)!r}"
+                 for text, value, shown in zip(said.arguments, values, said.shown) if shown]
+    except (TypeError, ValueError):  # graph nodes, dual numbers: no single value to show
+        pairs = []
+    at = ": " + ", ".join(pairs) if pairs else " here"
+    cause = error.message if isinstance(error, DomainError) else str(error) or type(error).__name__
+    line, column = graph.positions.get(node, (None, None))
+    return RuleError(f"the partial derivative of {said.whole} in {said.arguments[k]} is undefined{at} "
+                     f"({cause})", node, k, column=column, text=graph.source, line=line)
 
 
 @gc_paused()

@@ -62,6 +62,15 @@ class DomainError(DiffcliError):
     """A function was applied outside its domain (``log(-1)``, ``1/0``) or overflowed."""
 
 
+class RuleError(DomainError):
+    """A partial derivative's rule cannot be evaluated: ``node``'s rule for its ``argument``-th argument
+    (``sqrt(x)``'s ``0.5/y`` at 0), raised by the one backward loop with the node it was working on."""
+
+    def __init__(self, message: str, node: int, argument: int, **where):
+        super().__init__(message, **where)
+        self.node, self.argument = node, argument
+
+
 class UsageError(DiffcliError):
     """Options or bindings are wrong: a missing variable, an unknown method, a bad ``NAME=VALUE``."""
 

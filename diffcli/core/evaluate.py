@@ -9,9 +9,11 @@ points, :func:`depends_on` says which nodes a variable reaches.
 
 from __future__ import annotations
 
+from diffcli.core.domains import NOT_REAL, OUTSIDE, failure
 from diffcli.core.errors import DomainError, UsageError
 from diffcli.core.graph import CONST, VAR, Graph, fold
 from diffcli.core.primitives import PRIMITIVES
+from diffcli.core.printing import words
 
 
 def bind(graph: Graph, point: dict) -> list:
@@ -56,7 +58,7 @@ def evaluate(graph: Graph, point: dict, output: int | None = None) -> list:
 
     def apply(primitive, node, args):
         try:
-            return fold(primitive, args)
+            return fold(primitive, args, lambda: words(graph, node))
         except DomainError as error:
             raise locate(graph, node, error) from None
     return forward(graph, graph.output if output is None else output, float, lambda name: float(point[name]),
@@ -76,12 +78,12 @@ def evaluate_mp(graph: Graph, point: dict, m, output: int | None = None, every: 
     kinds = (m.mpf, m.mpc) if complex_step else m.mpf
 
     def apply(primitive, node, args):
-        if not primitive.inside(*(m.re(a) for a in args) if complex_step else args):
-            undefined = DomainError(f"{primitive.name} is undefined here (needs {primitive.domain})")
-            raise locate(graph, node, undefined)
+        real = [m.re(a) for a in args] if complex_step else args
+        if not primitive.inside(*real):
+            raise located(graph, node, real, OUTSIDE)
         value = primitive.mp(m, *args)
         if not isinstance(value, kinds) or not m.isfinite(value):
-            raise locate(graph, node, DomainError(f"{primitive.name} has no finite real value here"))
+            raise located(graph, node, real, NOT_REAL)
         return value
     output = graph.output if output is None else output
     values = forward(graph, output, m.mpf, point.__getitem__, apply, base, changed)
@@ -111,6 +113,13 @@ def depends_on(graph: Graph, variable: int) -> list[bool]:
     for node in range(variable + 1, len(graph)):
         reached[node] = any(reached[a] for a in graph.arguments[node])
     return reached
+
+
+def located(graph: Graph, node: int, values: list, reason: str) -> DomainError:
+    """The DomainError of the primitive at ``node`` failing on ``values`` for ``reason``, in the user's
+    words (:func:`diffcli.core.domains.failure`) and located in the text."""
+    message = failure(graph.primitive(node), values, reason, words(graph, node))
+    return locate(graph, node, DomainError(message))
 
 
 def locate(graph: Graph, node: int, error: DomainError) -> DomainError:

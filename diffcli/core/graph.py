@@ -22,6 +22,7 @@ import gc
 import math
 from typing import Iterable
 
+from diffcli.core.domains import OUTSIDE, OVERFLOW, failure
 from diffcli.core.errors import DomainError, LimitError
 from diffcli.core.primitives import PRIMITIVES
 
@@ -59,6 +60,7 @@ class Graph:
         self.data: list = []              # the float of a constant, the name of a variable
         self.labels: dict[int, str] = {}  # user names from programs (`a = x*z`) and variable names
         self.positions: dict[int, tuple[int, int]] = {}  # (line, column) where a node first appears
+        self.ends: dict[int, tuple[int, int]] = {}       # (line, column) just after that first appearance
         self.variables: list[int] = []    # variable nodes in order of first appearance
         self.output: int | None = None
         self.source: str | None = None    # the text the graph was parsed from, for error carets
@@ -92,7 +94,7 @@ class Graph:
         """An independent graph with the same nodes (derivatives are then built into the copy)."""
         other = Graph()
         other.ops, other.arguments, other.data = list(self.ops), list(self.arguments), list(self.data)
-        other.labels, other.positions = dict(self.labels), dict(self.positions)
+        other.labels, other.positions, other.ends = dict(self.labels), dict(self.positions), dict(self.ends)
         other.variables, other.output, other.source = list(self.variables), self.output, self.source
         other._index = dict(self._index)
         return other
@@ -161,20 +163,24 @@ class Graph:
         return needed
 
 
-def fold(primitive, values: list[float]) -> float:
-    """Evaluate ``primitive`` on constant floats, turning every failure into a clear DomainError."""
+def fold(primitive, values: list[float], words=None) -> float:
+    """Evaluate ``primitive`` on floats, turning every failure into a clear DomainError.
+
+    ``words`` (called only on failure) gives the :class:`~diffcli.core.domains.Words` the message uses;
+    without it the values are the text (a constant folded while parsing).
+    """
+    reason = None
     if not primitive.inside(*values):
-        raise DomainError(f"{primitive.name} is undefined at {_show(values)} (needs {primitive.domain})")
-    try:
-        result = primitive.real(*values)
-    except (ValueError, ZeroDivisionError) as error:
-        raise DomainError(f"{primitive.name} is undefined at {_show(values)} ({error})") from None
-    except OverflowError:
-        raise DomainError(f"{primitive.name}{_show(values)} overflows float64") from None
-    if not math.isfinite(result):
-        raise DomainError(f"{primitive.name}{_show(values)} overflows float64")
-    return result
-
-
-def _show(values) -> str:
-    return "(" + ", ".join(repr(float(v)) for v in values) + ")"
+        reason = OUTSIDE
+    else:
+        try:
+            result = primitive.real(*values)
+        except (ValueError, ZeroDivisionError) as error:
+            reason = str(error)
+        except OverflowError:
+            reason = OVERFLOW
+        else:
+            if math.isfinite(result):
+                return result
+            reason = OVERFLOW
+    raise DomainError(failure(primitive, values, reason, words() if words else None))

@@ -21,13 +21,14 @@ table's functions are applied, to constants, in float64.
 from __future__ import annotations
 
 import bisect
+import keyword
 import re
 import unicodedata
 
 from diffcli.core.errors import DiffcliError, LimitError, ParseError, UsageError
 from diffcli.core.graph import Graph, gc_paused
 from diffcli.core.primitives import CONSTANTS, FUNCTIONS
-from diffcli.core.splitter import parse_piece
+from diffcli.core.splitter import keyword_as_name, parse_piece
 
 MAX_INPUT_CHARS = 10_000_000
 """Longest text accepted (a whole program)."""
@@ -83,6 +84,8 @@ def parse(text: str) -> Graph:
             if last:
                 raise ParseError.at(f"a program must end with an expression, but this line assigns '{name}'",
                              text, where)
+            if keyword.iskeyword(name):
+                raise ParseError.at(keyword_as_name(name), text, where)
             if name in FUNCTIONS or name in CONSTANTS or name == "log":
                 raise ParseError.at(f"'{name}' is a built-in name and cannot be assigned", text, where)
             if name in names:

@@ -12,8 +12,9 @@ Each :class:`Primitive` carries, side by side:
   mpmath numbers (the reference for many variables).  Rules avoid cancellation (``tanh' = 1/cosh²``, not
   ``1 - tanh²``, which loses all digits where tanh ≈ 1).  Rules write irrational constants as calls
   (``b.log(2.0)``, not a rounded float) so that an mpmath algebra computes them at full precision;
-* its ``domain`` as text and as a predicate ``inside``, ``holomorphic`` (is complex step valid),
-  ``kink`` (where it is not differentiable; the methods use the right derivative there and warn);
+* its ``domain`` as text (in terms of :data:`PARAMETERS`) and as a predicate ``inside``, ``holomorphic``
+  (is complex step valid), ``kink`` (where it is not differentiable; the methods use the right derivative
+  there and warn);
 * how it prints: an infix ``symbol`` and ``precedence``, or a call; a ``latex`` template;
 * optionally ``identities``, algebraic simplifications used when a derivative graph is built, and
   ``rule``, the textbook name of its derivative rule (``diff --steps``; functions use the chain rule).
@@ -40,6 +41,10 @@ from typing import Callable
 from diffcli.core.lazy import LazyNumpy
 
 np = LazyNumpy()  # numpy's functions for the table's array evaluators, imported when first called
+
+PARAMETERS = ("x", "y")
+"""The names a ``domain`` text gives a primitive's arguments, in order (``div``'s "y != 0" is about its
+second argument); an error message puts the arguments' own text in their place."""
 
 # Printing precedence: higher binds tighter.
 ADD, MUL, NEG, POW, ATOM = 1, 2, 3, 4, 5

@@ -17,6 +17,7 @@ import math
 from itertools import count, product
 from string import ascii_lowercase
 
+from diffcli.core.domains import SHOWN_CHARS, Words, shorten
 from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.core.primitives import ATOM, FUNCTIONS, NEG, POW, PRIMITIVES
 
@@ -56,10 +57,12 @@ def _wrap(text: str, needed: bool) -> str:
     return f"({text})" if needed else text
 
 
-def to_text(graph: Graph, node: int, names: dict | None = None) -> str:
+def to_text(graph: Graph, node: int, names: dict | None = None, keep: int | None = None) -> str:
     """The expression computing ``node``, inline, in diffcli's (Python) syntax.
 
     ``names`` maps nodes to names to print instead of their expression (used by :func:`to_program`).
+    With ``keep``, only the first ``keep`` characters: every piece is cut as it is built, so a text that
+    would be huge (a derivative's shared sub-expressions written out) costs time linear in the graph.
     """
     needed = graph.reachable([node]) if not names else _needed_until(graph, node, names)
     pieces: list = [None] * (node + 1)
@@ -70,7 +73,58 @@ def to_text(graph: Graph, node: int, names: dict | None = None) -> str:
             pieces[n] = (names[n], ATOM)
         else:
             pieces[n] = _text_piece(graph, n, pieces)
+            if keep is not None:
+                pieces[n] = (pieces[n][0][:keep], pieces[n][1])
     return pieces[node][0]
+
+
+# ---------------------------------------------------------------- a node in the user's words (errors)
+
+def written(graph: Graph, node: int, named: bool = True) -> str:
+    """``node`` as the user wrote it, for a message: a number; its program name (with ``named``); the text
+    where it first appears; else its expression printed with the program's names, cut short.
+
+    >>> from diffcli.core.parse import parse
+    >>> g = parse("a = z^2; b = x + 1/(a-3); b")
+    >>> written(g, g.arguments[g.output][1]), written(g, g.output), written(g, g.output, named=False)
+    ('1/(a-3)', 'b', 'x + 1/(a-3)')
+    """
+    if graph.ops[node] == CONST:
+        return format_number(graph.data[node])
+    if named and node in graph.labels:
+        return graph.labels[node]
+    span = _span(graph, node)
+    if span is None:
+        span = to_text(graph, node, graph.labels, keep=2 * SHOWN_CHARS)
+    return shorten(span)
+
+
+def words(graph: Graph, node: int) -> Words:
+    """How the application at ``node`` reads in a message (:func:`diffcli.core.domains.failure`)."""
+    arguments = graph.arguments[node]
+    return Words(written(graph, node, named=False), tuple(written(graph, a) for a in arguments),
+                 tuple(graph.ops[a] != CONST for a in arguments))
+
+
+def _span(graph: Graph, node: int) -> str | None:
+    """The text the user wrote for ``node`` where it first appears (None if not known)."""
+    start, end = graph.positions.get(node), graph.ends.get(node)
+    if start is None or end is None or graph.source is None:
+        return None
+    return between(graph.source, start, end)
+
+
+def between(text: str, start: tuple[int, int], end: tuple[int, int]) -> str | None:
+    """The (start of the) text from one (line, column) to another, or None if it is empty."""
+    first, last = _offset(text, *start), _offset(text, *end)
+    return text[first:min(last, first + 2 * SHOWN_CHARS)] if first < last else None
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    start = 0
+    for _ in range(line - 1):
+        start = text.index("\n", start) + 1
+    return start + column - 1
 
 
 def _needed_until(graph: Graph, node: int, names: dict) -> list[bool]:

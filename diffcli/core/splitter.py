@@ -12,7 +12,10 @@ associated them.  The nodes are built by the whitelist walk of :mod:`diffcli.cor
 from __future__ import annotations
 
 import ast
+import io
+import keyword
 import re
+import tokenize
 
 from diffcli.core.errors import LimitError, ParseError
 from diffcli.core.graph import Graph
@@ -57,7 +60,8 @@ def parse_piece(graph: Graph, text: str, piece: str, offset: int, where, names: 
 
 def syntax_tree(text: str, piece: str, offset: int, where):
     """``(tree, locate)``: ``piece`` parsed by CPython (mode "eval"), and a function from an AST node to its
-    (line, column) in the whole text.  A syntax error is a ParseError; RecursionError passes through."""
+    (line, column) in the whole text (with ``end=True``, the (line, column) just after it).  A syntax error
+    is a ParseError; RecursionError passes through."""
     lead = len(piece) - len(piece.lstrip())
     stripped = piece.strip()
     line_starts = [0]
@@ -72,13 +76,56 @@ def syntax_tree(text: str, piece: str, offset: int, where):
         tree = ast.parse(stripped, mode="eval")
     except SyntaxError as error:
         message = (error.msg or "invalid syntax").rstrip(".")
+        hint = _slip(stripped, message)
+        if hint is not None:
+            raise ParseError.at(hint[0], text, where(position(*hint[1]))) from None
         at = position(error.lineno or 1, (error.offset or 0) - 1)
         if (error.offset or 0) < 1 or at >= offset + lead + len(stripped):  # offset 0 means "at the end"
             at, message = offset + lead + len(stripped), "the expression ends too early"
         raise ParseError.at(f"syntax error: {message}", text, where(at)) from None
     except ValueError as error:
         raise ParseError.at(f"invalid input: {error}", text, where(offset + lead)) from None
-    return tree, lambda node: where(position(getattr(node, "lineno", 1), getattr(node, "col_offset", 0)))
+    def locate(node, end: bool = False) -> tuple[int, int]:
+        if end:
+            return where(position(getattr(node, "end_lineno", 1), getattr(node, "end_col_offset", 0)))
+        return where(position(getattr(node, "lineno", 1), getattr(node, "col_offset", 0)))
+    return tree, locate
+
+
+_IMPLICIT_PRODUCT = re.compile(r"(?<![\w.])(\d[\d_]*\.?[\d_]*(?:[eE][+-]?\d+)?)([A-Za-z_]\w*)")
+_OPERAND_AFTER = {"(", "[", "{", ",", "**", "*", "/", "+", "-", "^"}
+
+
+def keyword_as_name(name: str) -> str:
+    """The message for a Python keyword (``lambda``, ``in``) written as a name."""
+    return f"'{name}' is a Python keyword and cannot be a name; call it something else"
+
+
+def _slip(source: str, message: str):
+    """``(message, (line, column0))`` for a common slip that made ``source`` a syntax error (CPython's
+    ``message``), else None: a number written against a name (``2x``: write ``2*x``), or a Python keyword
+    where a name belongs (``lambda*x``)."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        tokens = []
+    meaningful = [t for t in tokens if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT)]
+    for k, token in enumerate(meaningful):
+        if token.type != tokenize.NAME or not keyword.iskeyword(token.string) or \
+                token.string in ("True", "False", "None"):
+            continue
+        before = meaningful[k - 1] if k else None
+        after = meaningful[k + 1] if k + 1 < len(meaningful) else None
+        if (before is None or before.string in _OPERAND_AFTER) and (after is None or after.type in (
+                tokenize.ENDMARKER, tokenize.OP) and after.string != ":"):
+            return keyword_as_name(token.string), token.start
+    lines = source.split("\n")
+    for number, line in enumerate(lines, 1):
+        match = _IMPLICIT_PRODUCT.search(line)
+        if match:
+            return (f"syntax error: {message} '{match[0]}'; to multiply, write {match[1]}*{match[2]}",
+                    (number, match.start()))
+    return None
 
 
 def _parse_chain(graph: Graph, text: str, piece: str, offset: int, where, parts: list, names: dict,

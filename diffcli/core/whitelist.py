@@ -13,9 +13,11 @@ from __future__ import annotations
 import ast
 import difflib
 
+from diffcli.core.domains import Words, shorten
 from diffcli.core.errors import DomainError, ParseError
-from diffcli.core.graph import Graph
-from diffcli.core.primitives import CONSTANTS, FUNCTIONS
+from diffcli.core.graph import Graph, fold
+from diffcli.core.primitives import CONSTANTS, FUNCTIONS, PRIMITIVES
+from diffcli.core.printing import between
 
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
 _UNARY = {ast.UAdd: None, ast.USub: "neg"}
@@ -39,28 +41,76 @@ _REJECTED = {
 
 def build(graph: Graph, root: ast.AST, text: str, where, names: dict, used_free: set) -> int:
     """Whitelist walk: pre-order with an explicit stack to check nodes (and create variables in textual
-    order), then reverse pre-order to build graph nodes, children before parents."""
+    order), then reverse pre-order to build graph nodes, children before parents.  ``where(node)`` is an
+    AST node's (line, column) in ``text``; ``where(node, end=True)`` the (line, column) just after it."""
     order: list[ast.AST] = []
     stack = [root]
     while stack:
         node = stack.pop()
-        _check_node(node, text, where, names)
+        _check_node(node, text, where, names, graph)
         order.append(node)
         if isinstance(node, ast.Name) and node.id not in names and node.id not in CONSTANTS:
             variable = graph.var(node.id)
             used_free.add(node.id)
-            graph.positions.setdefault(variable, where(node))
+            _first_seen(graph, variable, node, where)
         stack.extend(reversed(_children(node)))
     built: dict[int, int] = {}
     for node in reversed(order):
-        position = where(node)
         try:
             result = _BUILDERS[type(node)](graph, node, built, names)
         except DomainError as error:
-            raise DomainError(f"{error.message}", column=position[1], text=text, line=position[0]) from None
-        graph.positions.setdefault(result, position)
+            line, column = where(node)
+            message = _in_words(graph, node, built, text, where) or error.message
+            raise DomainError(message, column=column, text=text, line=line) from None
+        _first_seen(graph, result, node, where)
         built[id(node)] = result
     return built[id(root)]
+
+
+def _first_seen(graph: Graph, result: int, node: ast.AST, where) -> None:
+    """Where a graph node first appears in the text: its start and the end of what the user wrote for it
+    (``where(node, end=True)``), so an error can quote it."""
+    if result not in graph.positions:
+        graph.positions[result] = where(node)
+        graph.ends[result] = where(node, end=True)
+
+
+def _in_words(graph: Graph, node: ast.AST, built: dict, text: str, where) -> str | None:
+    """The message of a constant sub-expression that cannot be folded (``log(-1)``, ``1/(3-3)``), quoting
+    what the user wrote; None where the node is not one application of a primitive to its children."""
+    children = _children(node)
+    if isinstance(node, ast.BinOp):
+        name = _BINARY[type(node.op)]
+    elif isinstance(node, ast.UnaryOp):
+        name = _UNARY[type(node.op)]
+    else:
+        primitive = FUNCTIONS.get(node.func.id) if isinstance(node, ast.Call) else None
+        name = primitive.name if primitive and primitive.arity == len(children) else None
+    if name is None:
+        return None
+    values = [graph.data[built[id(child)]] for child in children]
+
+    def quoted(part):
+        return shorten(between(text, where(part), where(part, end=True)) or "")
+    literal = [isinstance(getattr(c, "operand", c), ast.Constant) for c in children]
+    said = Words(quoted(node), tuple(quoted(c) for c in children), tuple(not k for k in literal))
+    try:
+        fold(PRIMITIVES[name], values, lambda: said)
+    except DomainError as error:
+        return error.message
+    return None
+
+
+_OPERAND_KINDS = (ast.BinOp, ast.UnaryOp)  # (x+1)(x-1): a parenthesized value followed by parentheses
+
+
+def _multiplied(call: ast.Call, text: str, where) -> str:
+    """``2(x+1)`` as the product the user meant, in their own text: ``2*(x+1)``."""
+    whole = between(text, where(call), where(call, end=True)) or ""
+    cut = len(between(text, where(call), where(call.func, end=True)) or "")
+    while cut < len(whole) and whole[cut] in ") \t\r\n":  # past the parentheses closing (x+1)
+        cut += 1
+    return shorten(whole[:cut] + "*" + whole[cut:])
 
 
 def _children(node: ast.AST) -> list:
@@ -73,7 +123,7 @@ def _children(node: ast.AST) -> list:
     return []
 
 
-def _check_node(node: ast.AST, text: str, where, names: dict) -> None:
+def _check_node(node: ast.AST, text: str, where, names: dict, graph: Graph) -> None:
     def reject(message, at=node):
         raise ParseError.at(message, text, where(at))
 
@@ -96,16 +146,23 @@ def _check_node(node: ast.AST, text: str, where, names: dict) -> None:
         if node.id in FUNCTIONS or node.id == "log":
             reject(f"'{node.id}' is a function; call it as {node.id}(...)")
     elif kind is ast.Call:
-        _check_call(node, reject, names)
+        _check_call(node, reject, names, graph, lambda: _multiplied(node, text, where))
     elif kind not in _BUILDERS:
         reject(f"{kind.__name__} is not allowed")
 
 
-def _check_call(node: ast.Call, reject, names: dict) -> None:
+def _check_call(node: ast.Call, reject, names: dict, graph: Graph, multiplied) -> None:
+    """Only the table's functions (and ``log``) are called, by name, with the right number of arguments.
+    ``2(x+1)`` or ``x(y)`` with a variable ``x`` is refused with the product to write instead."""
     if not isinstance(node.func, ast.Name):
         kind = type(node.func)
-        reject(_REJECTED.get(kind) or ("calls of calls are not allowed" if kind is ast.Call else
-                                       "only functions called by name are allowed, like sin(x)"), node.func)
+        if kind in _REJECTED:
+            reject(_REJECTED[kind], node.func)
+        if kind is ast.Constant and isinstance(node.func.value, (int, float)) or kind in _OPERAND_KINDS:
+            reject(f"a {'number' if kind is ast.Constant else 'value'} cannot be called; to multiply, "
+                   f"write {multiplied()}")
+        reject("calls of calls are not allowed" if kind is ast.Call else
+               "only functions called by name are allowed, like sin(x)", node.func)
     name = node.func.id
     if node.keywords:
         reject(f"{name}() takes no keyword arguments")
@@ -117,8 +174,8 @@ def _check_call(node: ast.Call, reject, names: dict) -> None:
         return
     primitive = FUNCTIONS.get(name)
     if primitive is None:
-        if name in names or name in CONSTANTS:
-            reject(f"'{name}' is not a function")
+        if name in names or name in CONSTANTS or name in graph.variable_names or len(name) == 1:
+            reject(f"'{name}' is not a function; to multiply, write {multiplied()}")
         close = difflib.get_close_matches(name, sorted(FUNCTIONS), n=1)
         reject(f"unknown function '{name}'" + (f"; did you mean '{close[0]}'?" if close else ""))
     if primitive.name in ("min", "max"):

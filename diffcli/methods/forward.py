@@ -20,9 +20,8 @@ evaluates ``log(x)``.
 from __future__ import annotations
 
 from diffcli.core.algebra import Functions, NumberAlgebra
-from diffcli.core.chain import adjoints
+from diffcli.core.chain import adjoints, rule_error
 from diffcli.core.codegen import compile_tangent
-from diffcli.core.errors import DomainError
 from diffcli.core.evaluate import evaluate, forward
 from diffcli.core.graph import Graph
 from diffcli.core.primitives import PRIMITIVES
@@ -84,7 +83,8 @@ class DualAlgebra(NumberAlgebra):
 def forward_pass(graph: Graph, point: dict, seed: dict) -> list:
     """Every node's value as a Dual (constants stay floats), tangents seeded by ``seed`` ({name: tangent}).
 
-    Raises DomainError naming the primitive whose value or partial derivative is undefined at the point.
+    Raises DomainError where f is undefined at the point, and RuleError (a DomainError) naming the
+    sub-expression and argument whose partial derivative is not.
 
     >>> from diffcli.core.parse import parse
     >>> forward_pass(parse("x*sin(x)"), {"x": 0.0}, {"x": 1.0})[-1]
@@ -95,11 +95,24 @@ def forward_pass(graph: Graph, point: dict, seed: dict) -> list:
     def dual_apply(primitive, node, args):
         try:
             return apply(primitive, args)
-        except (ValueError, ZeroDivisionError, OverflowError) as error:
-            raise DomainError(f"the partial derivative of {primitive.name} is undefined here "
-                              f"({error})") from None
+        except (ArithmeticError, ValueError) as error:
+            values = [a.value if isinstance(a, Dual) else a for a in args]
+            raise rule_error(graph, node, _failing_argument(primitive, args), values, error) from None
     return forward(graph, graph.output, float,
                    lambda name: Dual(float(point[name]), float(seed.get(name, 0.0))), dual_apply)
+
+
+def _failing_argument(primitive, args) -> int:
+    """Which argument's partial cannot be evaluated (f's value can: the forward pass checked it)."""
+    values = [a.value if isinstance(a, Dual) else a for a in args]
+    y = primitive.real(*values)
+    for k, a in enumerate(args):
+        if isinstance(a, Dual):
+            try:
+                primitive.partials[k](_FLOATS, y, *values)
+            except (ArithmeticError, ValueError):
+                return k
+    return 0
 
 
 def _arrays(graph: Graph):
@@ -142,10 +155,7 @@ def forward_over_reverse_row(graph: Graph, point: dict, name: str) -> list[float
     [4.0, 6.0]
     """
     values = forward_pass(graph, point, {name: 1.0})
-    try:
-        adjoint = adjoints(graph, values, DualAlgebra())
-    except (ValueError, ZeroDivisionError, OverflowError) as error:
-        raise DomainError(f"a partial derivative is undefined here ({error})") from None
+    adjoint = adjoints(graph, values, DualAlgebra())  # a rule undefined here: RuleError, naming it
     row = []
     for v in graph.variables:
         g = adjoint.get(v, 0.0)

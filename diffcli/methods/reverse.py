@@ -9,16 +9,16 @@ from __future__ import annotations
 from diffcli.core.algebra import FloatAlgebra
 from diffcli.core.chain import adjoints
 from diffcli.core.codegen import compile_gradient
-from diffcli.core.errors import DomainError
 from diffcli.core.evaluate import evaluate
-from diffcli.core.graph import CONST, VAR, Graph
+from diffcli.core.graph import Graph
 from diffcli.methods.registry import method
 
 
 def tape(graph: Graph, point: dict) -> tuple[list, dict, FloatAlgebra]:
     """Interpreted reverse mode on floats: forward values, adjoints, and every chain-rule term.
 
-    Raises DomainError naming the primitive whose partial derivative is undefined at the point.
+    Raises DomainError where f is undefined at the point, and RuleError (a DomainError) naming the
+    sub-expression and argument whose partial derivative is not, as the backward loop found it.
 
     >>> from diffcli.core.parse import parse
     >>> values, adjoint, algebra = tape(parse("x*z"), {"x": 2.0, "z": 3.0})
@@ -27,22 +27,7 @@ def tape(graph: Graph, point: dict) -> tuple[list, dict, FloatAlgebra]:
     """
     values = evaluate(graph, point)
     algebra = FloatAlgebra(record=True)
-    try:
-        adjoint = adjoints(graph, values, algebra)
-    except (ValueError, ZeroDivisionError, OverflowError) as error:
-        node = _failing_node(graph, algebra)
-        raise DomainError(f"the partial derivative of {node} is undefined here ({error})") from None
-    return values, adjoint, algebra
-
-
-def _failing_node(graph: Graph, algebra: FloatAlgebra) -> str:
-    """The primitive being differentiated when the backward pass failed (the one after the last term)."""
-    done = {n for n, *_ in algebra.terms}
-    last = min(done) if done else (graph.output + 1)
-    for node in range(last - 1, -1, -1):
-        if graph.ops[node] not in (CONST, VAR):
-            return graph.ops[node]
-    return graph.ops[graph.output]
+    return values, adjoints(graph, values, algebra), algebra
 
 
 def _arrays(graph: Graph):

@@ -48,7 +48,7 @@ From Python, :func:`records` is the whole thing without the printing::
     >>> for record in records(text, task, {"z": 3.0}):
     ...     print(record)
     {'line': 1, 'gradient': {'x': 3.0, 'z': 2.0}}
-    {'line': 2, 'expression': 'log(x)', 'error': 'column 1: log is undefined at (-1.0) (needs x > 0)'}
+    {'line': 2, 'expression': 'log(x)', 'error': 'column 1: log(x) is undefined: x = -1.0 (needs x > 0)'}
 """
 
 from __future__ import annotations

@@ -1,14 +1,15 @@
 """``trace``: the reverse-mode tape made visible, node by node, as in the lecture.
 
 One row per node in topological order: its name, what it computes, its forward value, its adjoint
-``g_·`` and the chain-rule terms summed into that adjoint, e.g. ``g_b = g_e·(-(a / b / b)) + g_c·cos(b)``
+``g_·`` and the chain-rule terms summed into that adjoint, e.g. ``g_b = g_g·(-(a / b / b)) + g_c·cos(b)``
 with the numbers.  The values are those of :func:`diffcli.methods.registry.tape` — the one backward loop of
 :mod:`diffcli.core.chain` run on floats with every term recorded — so the trace is exactly what the
 ``reverse`` method computes, not a re-derivation.
 
 Names follow the lecture: inputs keep their names, names assigned in a program (``a = x*z; …``) are
 used, the output is ``y`` (when that name is free) and the other intermediates get ``a, b, c, …`` in
-topological order, skipping names already taken.  Constants are shown inline as numbers.
+topological order, skipping names already taken and names of the language (``e``, ``pi``, functions) or
+of the expression itself (``f``).  Constants are shown inline as numbers.
 
 The partial derivatives are printed by running the same table rule on symbols: the rule's ``y`` (the
 node's own value, which the tape reuses) is printed as the expression it stands for, so the partial of
@@ -20,13 +21,14 @@ from __future__ import annotations
 from diffcli.core.algebra import GraphAlgebra, Ref
 from diffcli.core.errors import DiffcliError
 from diffcli.core.graph import CONST, VAR, Graph
-from diffcli.core.primitives import PRIMITIVES
+from diffcli.core.primitives import CONSTANTS, FUNCTIONS, PRIMITIVES
 from diffcli.core.printing import letters, to_latex, to_text
 from diffcli.harness import prepare, reference_or_error, relative_error, run_timed
 from diffcli.methods.reverse import tape
 from diffcli.reference import reference
 
 OUTPUT_NAME = "y"
+FUNCTION_NAME = "f"  # the expression itself, as in ∂f/∂x: no intermediate is called f
 
 
 def node_names(graph: Graph) -> dict[int, str]:
@@ -35,13 +37,16 @@ def node_names(graph: Graph) -> dict[int, str]:
     >>> from diffcli.core.parse import parse
     >>> g = parse("exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)")
     >>> sorted(node_names(g).values())
-    ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'x', 'y', 'z']
+    ['a', 'b', 'c', 'd', 'g', 'h', 'i', 'x', 'y', 'z']
+
+    Intermediates never take a name that already means something: ``e``, ``pi``, ``tau`` and the
+    functions (the language's names), nor ``f`` (the expression itself, as in ∂f/∂x).
     """
     needed = graph.reachable([graph.output])
     names = {v: graph.data[v] for v in graph.variables}
     for node, label in graph.labels.items():
         names.setdefault(node, label)
-    taken = set(names.values())
+    taken = set(names.values()) | set(CONSTANTS) | set(FUNCTIONS) | set(PRIMITIVES) | {FUNCTION_NAME, "log"}
     if graph.output not in names:
         names[graph.output] = OUTPUT_NAME if OUTPUT_NAME not in taken else None
     taken.add(OUTPUT_NAME)  # never an intermediate's name: the lecture's y is the output
