@@ -226,3 +226,46 @@ def test_median_seconds_for_fast_and_slow_calls(monkeypatch):
     monkeypatch.setattr("diffcli.harness.running.time", SimpleNamespace(perf_counter=slow.perf_counter))
     assert median_seconds(slow.call, budget=0.01) == pytest.approx(0.004, rel=1e-12, abs=0.0)  # not the mean
     assert slow.calls == 3
+
+
+# ---------------------------------------------------------------- the failing rule, named as written
+
+@pytest.mark.parametrize("text, point, rule", [
+    # neg's partial is -1: the rule that fails is pow's in z (log(-x)), and the message says so
+    ("(-x)**z", {"x": 2.0, "z": 3.0},
+     "the partial derivative of (-x)**z in z is undefined: -x = -2.0, z = 3.0"),
+    ("a = -x; b = a**z; b + 1", {"x": 2.0, "z": 3.0},
+     "the partial derivative of a**z in z is undefined: a = -2.0, z = 3.0"),
+    ("exp(x) + sqrt(x)", {"x": 0.0}, "the partial derivative of sqrt(x) in x is undefined: x = 0.0"),
+])
+def test_reverse_and_dual_name_the_rule_that_failed(text, point, rule):
+    from diffcli.core.errors import RuleError
+    from diffcli.methods.forward import forward_pass
+
+    graph = parse(text)
+    with pytest.raises(RuleError) as error:
+        tape(graph, point)
+    assert error.value.message.startswith(rule), error.value.message
+    assert graph.ops[error.value.node] in ("pow", "sqrt")
+    with pytest.raises(RuleError) as dual_error:
+        forward_pass(graph, point, {name: 1.0 for name in graph.variable_names})
+    assert dual_error.value.message.startswith(rule)
+    record = compare(text, point, methods=["reverse", "dual"], timing=False)
+    for row in record["methods"]:
+        assert row["error"].startswith(rule), row
+
+
+def test_the_rule_error_carries_the_failing_node_and_its_column():
+    from diffcli.core.errors import RuleError
+
+    graph = parse("x + (-x)**z")
+    with pytest.raises(RuleError) as error:
+        tape(graph, {"x": 2.0, "z": 3.0})
+    assert graph.ops[error.value.node] == "pow" and error.value.argument == 1
+    assert error.value.column == 5
+
+
+def test_symbolic_names_the_derivative_sub_expression_it_cannot_evaluate():
+    record = compare("(-x)**z", {"x": 2.0, "z": 3.0}, methods=["symbolic"], timing=False)
+    assert record["methods"][0]["error"] == ("the derivative in z is undefined here: log(-x) is undefined: "
+                                             "-x = -2.0 (needs -x > 0)")

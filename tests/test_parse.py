@@ -211,3 +211,42 @@ def test_a_long_program_is_split_in_linear_time_and_numbered_right():
     with pytest.raises(ParseError) as error:
         parse(text)
     assert error.value.line == 20001 and error.value.column == 1
+
+
+@pytest.mark.parametrize("text, column, message", [
+    # a number against a name: CPython's words, then the product to write
+    ("2x", 1, "syntax error: invalid decimal literal '2x'; to multiply, write 2*x"),
+    ("y + 3.5x", 5, "syntax error: invalid decimal literal '3.5x'; to multiply, write 3.5*x"),
+    ("a = 1\nb = 2x\nb", 5, "syntax error: invalid decimal literal '2x'; to multiply, write 2*x"),
+    # a number, a variable or a parenthesized value called like a function
+    ("2(x+1)", 1, "a number cannot be called; to multiply, write 2*(x+1)"),
+    ("y + 2.5(x - 1)", 5, "a number cannot be called; to multiply, write 2.5*(x - 1)"),
+    ("(x+1)(x-1)", 1, "a value cannot be called; to multiply, write (x+1)*(x-1)"),
+    ("x(y)", 1, "'x' is not a function; to multiply, write x*(y)"),
+    ("rate*t + rate(t)", 10, "'rate' is not a function; to multiply, write rate*(t)"),
+    ("a = 2*z; a(z)", 10, "'a' is not a function; to multiply, write a*(z)"),
+    # a Python keyword where a name belongs
+    ("lambda*x", 1, "'lambda' is a Python keyword and cannot be a name; call it something else"),
+    ("x + in", 5, "'in' is a Python keyword and cannot be a name; call it something else"),
+    ("x*is*2", 3, "'is' is a Python keyword and cannot be a name; call it something else"),
+    ("sin(for)", 5, "'for' is a Python keyword and cannot be a name; call it something else"),
+    ("lambda = 2; lambda*x", 1, "'lambda' is a Python keyword and cannot be a name; call it something else"),
+])
+def test_common_slips_get_a_hint_at_their_column(text, column, message):
+    with pytest.raises(ParseError) as error:
+        parse(text)
+    assert error.value.message == message and error.value.column == column
+
+
+@pytest.mark.parametrize("text, words", [
+    ("import os", "syntax error"),        # a statement, not a keyword used as a name
+    ("x if x else 1", "conditional"),     # keywords in their own constructs keep their messages
+    ("lambda: 1", "lambda is not allowed"),
+    ("foo(x)", "unknown function 'foo'"),  # a longer unknown name is a function the user meant
+    ("sin(x)(2)", "calls of calls"),
+])
+def test_no_hint_where_the_slip_is_something_else(text, words):
+    with pytest.raises(ParseError) as error:
+        parse(text)
+    assert words in error.value.message and "to multiply" not in error.value.message
+    assert "Python keyword" not in error.value.message
