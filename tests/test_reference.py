@@ -366,3 +366,18 @@ def test_partials_reference_digits_are_relative_to_each_derivative():
     ref = reference_partials(parse("sin(x) - 1e40"), {"x": x}, [(1,)], digits=20)
     truth = M.cos(M.mpf(x))
     assert abs(M.mpf(ref.text(ref.derivatives[(1,)])) - truth) <= M.mpf(10) ** -19 * abs(truth)
+
+
+@pytest.mark.parametrize("compute, expected", [
+    (lambda digits: (r := reference(parse("x**2"), {"x": 3.0}, digits=digits)).text(r.gradient["x"]), "6.0"),
+    (lambda digits: (r := reference_partials(parse("x**2"), {"x": 3.0}, [(2,)], digits=digits))
+     .text(r.derivatives[(2,)]), "2.0")], ids=["reference", "reference_partials"])
+def test_digits_are_bounded_1_to_1000(compute, expected):
+    """--digits is documented as 1 to 1000: both ends accepted (d/dx x² at 3 = 6, d²/dx² x² = 2), 0 and
+    1001 refused with the bound in the message."""
+    from diffcli.core.errors import DiffcliError
+
+    for digits in (0, 1001):
+        with pytest.raises(DiffcliError, match="--digits must be between 1 and 1000"):
+            compute(digits)
+    assert compute(1) == compute(1000) == expected
