@@ -381,3 +381,14 @@ def test_digits_are_bounded_1_to_1000(compute, expected):
         with pytest.raises(DiffcliError, match="--digits must be between 1 and 1000"):
             compute(digits)
     assert compute(1) == compute(1000) == expected
+
+
+def test_partials_of_a_negative_derivative_agree_relative_to_its_size():
+    """d²/dx² cos(x) = −cos(x) < 0 at x = 1, asked to 200 digits: the two precisions must agree to 200
+    digits of |−cos 1| (measured against the signed value they would have to agree to 10^-400 absolute,
+    beyond the largest working precision); the digits are cos(1)'s (mpmath at 260)."""
+    ref = reference_partials(parse("cos(x)"), {"x": 1.0}, [(2,)], digits=200)
+    wide = mpmath.MPContext()
+    wide.dps = 260
+    truth = -wide.cos(1)
+    assert abs(wide.mpf(ref.text(ref.derivatives[(2,)])) - truth) <= wide.mpf(10) ** -199 * abs(truth)
