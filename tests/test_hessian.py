@@ -141,3 +141,16 @@ def test_diff_markdown_names_the_operator(cli):
     assert out.startswith("∂²/∂x∂z ")
     code, out, _ = cli("diff", "x**2*z**3", "--wrt", "z", "-n", "3", "--format", "markdown")
     assert out.startswith("∂³/∂z³ ")
+
+
+@pytest.mark.parametrize("text, entry", [
+    ("x*sqrt(z)", "x, z"),          # ∂²f/∂x² = 0, ∂²f/∂x∂z = 1/(2√z): the first undefined entry, row by row
+    ("x*z + z*sqrt(z)", "z, z"),    # ∂²f/∂z² = 3/(4√z) alone is undefined
+])
+def test_symbolic_hessian_names_the_entry_it_cannot_evaluate(text, entry):
+    """At z = 0 f is defined but a second derivative divides by √z = 0: the error names that entry."""
+    from diffcli.core.errors import DomainError
+    from diffcli.methods import METHODS
+
+    with pytest.raises(DomainError, match=f"the second derivative in {entry} is undefined here"):
+        METHODS["symbolic"].hessian(parse(text))([1.0, 0.0])
