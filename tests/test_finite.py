@@ -440,3 +440,13 @@ def test_richardson_backward_differences_mirror_the_forward_ones(right, left):
     assert backward["gradient"]["x"] == -forward["gradient"]["x"]
     assert backward["error_estimate"]["x"] == forward["error_estimate"]["x"]
     assert abs(forward["gradient"]["x"] - 2.0) <= forward["error_estimate"]["x"]
+
+
+@pytest.mark.parametrize("scale", [1e6, 1e-6])
+def test_richardson_tolerance_is_relative_to_the_derivative(scale):
+    """Scaled by 1e6 or 1e-6, sin' at 1 is found to about 14 digits as unscaled: the estimate stays below
+    1e-10 of the derivative, so no warning, and the digits are right (cos 1, scaled)."""
+    row = compare(f"{scale!r}*sin(x)", {"x": 1.0}, methods=["richardson"], timing=False)["methods"][0]
+    assert row["warnings"] == []
+    assert row["error_estimate"]["x"] <= 1e-10 * abs(row["gradient"]["x"])
+    assert abs(row["gradient"]["x"] - scale * math.cos(1.0)) <= 1e-12 * scale
