@@ -18,7 +18,8 @@ from conftest import LECTURE
 
 from diffcli.cli.app import terminal_width
 from diffcli.render import plot
-from diffcli.render.base import DEFAULT_WIDTH, latex_text
+from diffcli.render.base import DEFAULT_WIDTH
+from diffcli.render.layout import latex_text
 
 CHECKS = str(Path(__file__).parent.parent / "examples" / "checks.txt")
 POINT = ["x=2", "z=3"]

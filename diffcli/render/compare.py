@@ -15,7 +15,6 @@ from diffcli.render.base import (
     fitting,
     heading,
     number,
-    packed,
     point_text,
     raw,
     short_decimal,
@@ -23,6 +22,7 @@ from diffcli.render.base import (
     table_width,
 )
 from diffcli.render.base import render as render_view
+from diffcli.render.layout import packed
 
 WIDE_LAYOUT_MAX_VARIABLES = 3
 """Up to this many variables a table may have one row per method; beyond, it has one row per partial."""

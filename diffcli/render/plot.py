@@ -137,6 +137,7 @@ def terminal(series: list[Series], *, title: str, xlabel: str, ylabel: str, xlog
     (plotext's own log scale re-applies the logarithm to explicit ticks).
     """
     plotext = _plotext()
+    plotext.terminal.limit(False, False)  # the size asked for, not plotext's guess of the terminal's
     figure = plotext.figure
     figure.clear()
     figure.theme("simple")  # no background colours: the terminal's own

@@ -13,10 +13,10 @@ from diffcli.render.base import (
     heading,
     latex_text,
     number,
-    packed,
     table_width,
 )
 from diffcli.render.base import render as render_view
+from diffcli.render.layout import packed
 
 HEADERS = ["node", "computes", "value", "adjoint g", "chain rule", "terms"]
 
