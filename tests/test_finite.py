@@ -450,3 +450,14 @@ def test_richardson_tolerance_is_relative_to_the_derivative(scale):
     assert row["warnings"] == []
     assert row["error_estimate"]["x"] <= 1e-10 * abs(row["gradient"]["x"])
     assert abs(row["gradient"]["x"] - scale * math.cos(1.0)) <= 1e-12 * scale
+
+
+@pytest.mark.parametrize("x, sequences", [
+    (2.0 ** 26, 1), (math.nextafter(2.0 ** 26, math.inf), 2),     # above 2^26: a second sequence from 0.2
+    (2.0 ** -26, 1), (math.nextafter(2.0 ** -26, 0.0), 2),        # below 2^-26: a second from 0.2·|x|
+])
+def test_richardson_adds_a_second_sequence_only_beyond_2_to_the_26(x, sequences):
+    """RICHARDSON_FIRST_STEP's rule: |x| strictly beyond 2^±26 gets a second sequence; each costs 2·40
+    evaluations (x ± h_j), plus f(x) once."""
+    row = compare("sin(x)", {"x": x}, methods=["richardson"], timing=False)["methods"][0]
+    assert row["evaluations"] == 1 + 80 * sequences

@@ -185,3 +185,10 @@ def test_an_arrays_form_counts_its_evaluations_of_f(registered):
     assert evaluations == 5
     assert gradient[0] == pytest.approx([3.0, 4.0], rel=1e-9) and gradient[1] == pytest.approx([1.0, 2.0],
                                                                                                rel=1e-9)
+
+
+def test_eps_sweep_draw_order_is_total():
+    """eps-sweep draws its schemes' curves in increasing draw_rank, the last on top where they overlap: two
+    schemes with one rank would leave the order to whichever the record lists first."""
+    ranks = [METHODS[scheme].draw_rank for scheme in ids("sweep")]
+    assert len(set(ranks)) == len(ranks)
