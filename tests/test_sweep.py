@@ -242,3 +242,13 @@ def test_plot_file_without_matplotlib_is_one_clear_line(cli, monkeypatch, tmp_pa
 def test_plot_file_suffix_is_checked(cli, tmp_path):
     code, _, err = cli("eps-sweep", "sin(x)", "x=1", "--wrt", "x", "--plot", str(tmp_path / "v.jpg"))
     assert code == 2 and "name it .png, .svg or .pdf" in err
+
+
+def test_complex_step_model_constant_from_f(lecture):
+    """complex step: Im f(x + ih)/h = f'(x) − h²·f'''(x)/6 + …, so C = |f'''(x)|/6 (f''' in mpmath)."""
+    import mpmath
+
+    m = mpmath.MPContext()
+    m.dps = 30
+    f = lambda x: m.exp(3 * x) + 3 * x / m.log(x) + m.sin(m.log(x)) / (3 * x)  # noqa: E731  (z = 3)
+    assert lecture["model"]["complex-step"]["C"] == pytest.approx(float(abs(m.diff(f, 2, 3))) / 6, rel=1e-9)
