@@ -126,7 +126,7 @@ def test_a_thousand_line_file_gives_a_thousand_records_in_input_order_also_on_tw
     failed = {r["line"]: r for r in rows if "error" in r}
     assert sorted(failed) == sorted(BAD_LINES)
     assert "unknown function 'foo'" in failed[37]["error"]
-    assert "log is undefined" in failed[500]["error"]
+    assert "log(x) is undefined: x = -1.0 (needs x > 0)" in failed[500]["error"]
     assert failed[998]["expression"] == "x*z +" and "syntax error" in failed[998]["error"]
     for row in rows:
         if "error" in row:
@@ -352,6 +352,6 @@ def test_eps_sweep_file_gives_one_sweep_per_line(cli, tmp_path):
     assert code == 1 and [r["line"] for r in records] == [1, 2, 3]
     central = records[0]["optimal"]["fd-central"]
     assert 1e-7 <= central["h"] <= 1e-4 and central["rel_error"] < 1e-9
-    assert "log is undefined" in records[2]["error"]
+    assert "log(x) is undefined: x = -1.0 (needs x > 0)" in records[2]["error"]
     code, out, _ = cli("eps-sweep", "--file", str(path), "--wrt", "x", "--per-decade", "1", "--format", "csv")
     assert out.splitlines()[0].startswith("line,expression,wrt,scheme,best_h")

@@ -186,12 +186,12 @@ def test_leaving_the_domain_names_the_function(cli):
     (row,) = json.loads(out)["optimizers"]
     assert code == 0 and row["stop"] == "undefined" and row["steps"] == 2
     assert row["parameters"] == {"x": -0.5} and row["loss"] is None
-    assert "log is undefined" in row["message"]
+    assert row["message"] == "step 2: log(x) is undefined: x = -0.5 (needs x > 0)"
 
 
 def test_start_outside_the_domain_is_an_input_error(cli):
     code, out, err = cli("optimize", "log(x)", "x=-1")
-    assert code == 2 and out == "" and "log is undefined" in err
+    assert code == 2 and out == "" and "log(x) is undefined: x = -1.0 (needs x > 0)" in err
 
 
 def test_window_criterion_and_min_steps():

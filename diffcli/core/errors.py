@@ -62,9 +62,11 @@ class DomainError(DiffcliError):
     """A function was applied outside its domain (``log(-1)``, ``1/0``) or overflowed."""
 
 
-class RuleError(DomainError):
+class RuleError(DomainError, ValueError):
     """A partial derivative's rule cannot be evaluated: ``node``'s rule for its ``argument``-th argument
-    (``sqrt(x)``'s ``0.5/y`` at 0), raised by the one backward loop with the node it was working on."""
+    (``sqrt(x)``'s ``0.5/y`` at 0), raised by the one backward loop with the node it was working on.  Also a
+    ValueError (what a rule raises on floats, "math domain error"), so code that caught the rule's own
+    exception around the loop still catches it."""
 
     def __init__(self, message: str, node: int, argument: int, **where):
         super().__init__(message, **where)

@@ -76,7 +76,7 @@ def syntax_tree(text: str, piece: str, offset: int, where):
         tree = ast.parse(stripped, mode="eval")
     except SyntaxError as error:
         message = (error.msg or "invalid syntax").rstrip(".")
-        hint = _slip(stripped, message)
+        hint = _slip(stripped, message, (error.lineno or 1, (error.offset or 1) - 1))
         if hint is not None:
             raise ParseError.at(hint[0], text, where(position(*hint[1]))) from None
         at = position(error.lineno or 1, (error.offset or 0) - 1)
@@ -92,7 +92,7 @@ def syntax_tree(text: str, piece: str, offset: int, where):
     return tree, locate
 
 
-_IMPLICIT_PRODUCT = re.compile(r"(?<![\w.])(\d[\d_]*\.?[\d_]*(?:[eE][+-]?\d+)?)([A-Za-z_]\w*)")
+_IMPLICIT_PRODUCT = re.compile(r"(?<![\w.])((?:\d+(?:_\d+)*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)([A-Za-z_]\w*)")
 _OPERAND_AFTER = {"(", "[", "{", ",", "**", "*", "/", "+", "-", "^"}
 
 
@@ -101,10 +101,10 @@ def keyword_as_name(name: str) -> str:
     return f"'{name}' is a Python keyword and cannot be a name; call it something else"
 
 
-def _slip(source: str, message: str):
+def _slip(source: str, message: str, at: tuple[int, int]):
     """``(message, (line, column0))`` for a common slip that made ``source`` a syntax error (CPython's
-    ``message``), else None: a number written against a name (``2x``: write ``2*x``), or a Python keyword
-    where a name belongs (``lambda*x``)."""
+    ``message`` at ``at``, a line and 0-based column), else None: a number written against a name (``2x``:
+    write ``2*x``), or a Python keyword where a name belongs (``lambda*x``)."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError):
@@ -119,12 +119,13 @@ def _slip(source: str, message: str):
         if (before is None or before.string in _OPERAND_AFTER) and (after is None or after.type in (
                 tokenize.ENDMARKER, tokenize.OP) and after.string != ":"):
             return keyword_as_name(token.string), token.start
-    lines = source.split("\n")
-    for number, line in enumerate(lines, 1):
-        match = _IMPLICIT_PRODUCT.search(line)
-        if match:
+    if message != "invalid decimal literal":  # CPython's words for 2x, at the number
+        return None
+    line = source.split("\n")[at[0] - 1] if at[0] <= source.count("\n") + 1 else ""
+    for match in _IMPLICIT_PRODUCT.finditer(line):
+        if match.start() <= at[1] < match.end():
             return (f"syntax error: {message} '{match[0]}'; to multiply, write {match[1]}*{match[2]}",
-                    (number, match.start()))
+                    (at[0], match.start()))
     return None
 
 
