@@ -194,6 +194,11 @@ def test_an_unused_binding_is_a_warning_everywhere_and_an_error_under_strict(cli
     assert code == 2 and out == "" and "w is not used by the expression" in err and err.count("\n") == 1
 
 
+def test_a_run_that_fails_shows_its_error_alone(cli):
+    code, out, err = cli("compare", "x*yy", "x=1", "y=2")  # the warning would be a second line
+    assert code == 2 and out == "" and err.count("\n") == 1 and "no value for variable 'yy'" in err
+
+
 @pytest.mark.parametrize("words, message", [
     (["compare", "x", "x=1", "-j", "2"], "--jobs has no effect here: it runs the lines of --file"),
     (["compare", "x", "x=1", "--reference-sample", "5"], "--reference-sample has no effect here"),

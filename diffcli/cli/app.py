@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, List, Optional
 
 import typer
@@ -57,6 +57,9 @@ class Settings:
 
     quiet: bool = False
     debug: bool = False
+    warnings: list = field(default_factory=list)
+    """Warnings about the command line itself (an unused binding), written once the command has run: a run
+    that stops with an error shows that error alone, on one line."""
 
 
 settings = Settings()

@@ -19,7 +19,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from diffcli.cli.app import note, settings
+from diffcli.cli.app import settings
 
 METHODS_HELP = "Comma-separated (default: {default}; diffcli methods describes each):"
 
@@ -116,7 +116,8 @@ def timing_default(timing: bool | None, file: str | None) -> bool:
 
 
 def check_bindings(graph, point: dict, strict: bool) -> None:
-    """Bindings for names the expression does not use: a warning on stderr, or an error under --strict."""
+    """Bindings for names the expression does not use: a warning on stderr once the command has run (see
+    :attr:`diffcli.cli.app.Settings.warnings`), or an error under --strict."""
     from diffcli.core.errors import UsageError
 
     unused = [name for name in point if name not in graph.variable_names]
@@ -128,7 +129,7 @@ def check_bindings(graph, point: dict, strict: bool) -> None:
                f"(its variables: {known})")
     if strict:
         raise UsageError(message + "; drop the binding, or leave out --strict")
-    note(f"warning: {message}")
+    settings.warnings.append(message)
 
 
 def resolve_wrt(graph, wrt: str | None, mixed: str | None = None) -> str:

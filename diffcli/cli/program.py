@@ -16,7 +16,7 @@ import sys
 
 import typer
 
-from diffcli.cli.app import OutputClosed, app, settings
+from diffcli.cli.app import OutputClosed, app, note, settings
 from diffcli.core.errors import DiffcliError
 
 # Importing a command module registers it on the app; one line per command.  The order is the order
@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     settings.quiet = False
     settings.debug = bool(os.environ.get("DIFFCLI_DEBUG"))
+    settings.warnings = []
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         code = app(args=argv, prog_name="diffcli", standalone_mode=False)
@@ -102,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"diffcli: internal error: {type(error).__name__}: {error} "
                          "(a bug; run again with --debug, or DIFFCLI_DEBUG=1, to see the traceback)\n")
         return EXIT_INTERNAL
+    for warning in settings.warnings:
+        note(f"warning: {warning}")
     return code if isinstance(code, int) else EXIT_OK
 
 
