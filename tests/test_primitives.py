@@ -177,3 +177,33 @@ def test_array_square_is_the_power_it_replaces():
     with np.errstate(all="ignore"):
         assert np.array_equal(square(x, 2.0), np.power(x, 2.0), equal_nan=True)
         assert np.array_equal(square(x, 3.0), np.power(x, 3.0), equal_nan=True)
+
+
+# ---------------------------------------------------------------- at the kinks (survivors of tools/mutate.py)
+
+# The value at each kink, by the table's convention (the right-hand value, as the right derivative):
+# sign(0) = 1, step(0) = 1, |0| = 0, relu(0) = 0, min(1, 1) = max(1, 1) = 1.
+AT_KINKS = [("sign", (0.0,), 1.0), ("step", (0.0,), 1.0), ("abs", (0.0,), 0.0), ("relu", (0.0,), 0.0),
+            ("min", (1.0, 1.0), 1.0), ("max", (1.0, 1.0), 1.0)]
+
+
+@pytest.mark.parametrize("name, args, value", AT_KINKS)
+def test_every_evaluator_gives_the_same_value_at_the_kink(name, args, value):
+    entry, m = PRIMITIVES[name], mpmath.MPContext()
+    assert entry.real(*args) == value
+    assert entry.array(*(np.array([a]) for a in args)).tolist() == [value]
+    assert entry.complex(*(complex(a) for a in args)) == value
+    assert entry.mp(m, *(m.mpf(a) for a in args)) == value
+
+
+@pytest.mark.parametrize("text, point, gradient", [
+    ("min(x, y)", {"x": 2.0, "y": 3.0}, {"x": 1.0, "y": 0.0}),   # min picks x
+    ("min(x, y)", {"x": 3.0, "y": 2.0}, {"x": 0.0, "y": 1.0}),   # min picks y
+    ("max(x, y)", {"x": 2.0, "y": 3.0}, {"x": 0.0, "y": 1.0}),
+    ("max(x, y)", {"x": 3.0, "y": 2.0}, {"x": 1.0, "y": 0.0}),
+])
+@pytest.mark.parametrize("method", ["reverse", "symbolic", "dual"])
+def test_min_and_max_pass_the_derivative_to_the_argument_they_pick(text, point, gradient, method):
+    from diffcli.api import gradient as gradient_of
+
+    assert gradient_of(text, point, method=method) == gradient
