@@ -177,3 +177,19 @@ def test_json_records_are_unchanged_by_the_width(cli, monkeypatch):
     monkeypatch.setenv("COLUMNS", "40")
     _, still, _ = cli("compare", "x*z", "x=1", "z=2", "--no-timing", "-f", "json")
     assert json.loads(narrow) == json.loads(still)
+
+
+@pytest.mark.parametrize("command", [("hessian", "abs(x)*y", "x=0", "y=1", "--no-timing"),
+                                     ("trace", "abs(x) + x", "x=0")])
+def test_hessian_and_trace_write_their_kink_warning_once_on_stderr(cli, command):
+    code, out, err = cli(*command, "-f", "json")
+    assert code == 0 and err.count("diffcli: warning: abs(0.0) is at its kink") == 1
+
+
+def test_a_file_run_writes_each_lines_warnings_once_on_stderr(cli, tmp_path):
+    lines = tmp_path / "lines.txt"
+    lines.write_text("abs(x) @ x=0\nx**2 @ x=1\n")
+    code, _, err = cli("compare", "--file", str(lines), "-m", "reverse", "-f", "jsonl")
+    assert code == 0 and err.count("warning: line 1: abs(0.0) is at its kink") == 1 and "line 2" not in err
+    _, _, quiet = cli("compare", "--file", str(lines), "-m", "reverse", "-f", "jsonl", "--quiet")
+    assert quiet == ""

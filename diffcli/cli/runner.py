@@ -13,7 +13,7 @@ import time
 from typing import Callable
 
 from diffcli.cli.app import emit, note, settings
-from diffcli.render.base import FileOutput
+from diffcli.render.base import FileOutput, record_warnings
 
 PROGRESS_REFRESH_SECONDS = 0.1
 
@@ -48,6 +48,9 @@ def run_file(path: str, task: Callable, point: dict, fmt: str, jobs: int, output
                 emit(output.record(record, fmt))
             else:
                 kept.append(record)
+            if "error" not in record:  # each line's warnings once on stderr, as for a single record
+                for warning in record_warnings(record):
+                    progress.say(f"warning: line {record['line']}: {warning}")
             if check is not None and "error" not in record:
                 for message in check(record):
                     progress.say(f"line {record['line']}: {message}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-from diffcli.cli.app import FormatOption, PointArg, app, emit
+from diffcli.cli.app import FormatOption, PointArg, app, emit, note_warnings
 from diffcli.cli.options import (
     DigitsOption,
     ExpressionOnlyArg,
@@ -34,3 +34,4 @@ def hessian(expression: ExpressionOnlyArg, point: PointArg = None,
     check_bindings(graph, at, strict)
     record = run_hessian(graph, at, methods=methods, digits=digits, timing=timing_default(timing, None))
     emit(render(record, format))
+    note_warnings(record)

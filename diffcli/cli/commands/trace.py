@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from diffcli.cli.app import FormatOption, PointArg, app, emit
+from diffcli.cli.app import FormatOption, PointArg, app, emit, note_warnings, terminal_width
 from diffcli.cli.options import DigitsOption, ExpressionOnlyArg, QuietOption, StrictOption, check_bindings
 
 
@@ -20,5 +20,6 @@ def trace(expression: ExpressionOnlyArg, point: PointArg = None, digits: DigitsO
     graph, at = as_graph(expression), parse_point(point or [])
     check_bindings(graph, at, strict)
     record = run_trace(graph, at, digits=digits)
-    emit(render(record, format))
+    emit(render(record, format, width=terminal_width()))
+    note_warnings(record)
     return 1 if record["error"] else 0  # the tape itself failed (a bug): shown, and a failed run
