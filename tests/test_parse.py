@@ -250,3 +250,12 @@ def test_no_hint_where_the_slip_is_something_else(text, words):
         parse(text)
     assert words in error.value.message and "to multiply" not in error.value.message
     assert "Python keyword" not in error.value.message
+
+
+def test_a_newline_inside_nested_parentheses_continues_the_statement():
+    """Only newlines at depth 0 end a statement: after ((x + 1) the depth is still 1, so the line break
+    before * 2 is inside exp( … ): exp((0 + 1)·2) = e²."""
+    import math
+
+    graph = parse("exp((x\n+ 1)\n* 2)")
+    assert evaluate(graph, {"x": 0.0})[graph.output] == math.exp(2.0)
