@@ -259,3 +259,16 @@ def test_a_newline_inside_nested_parentheses_continues_the_statement():
 
     graph = parse("exp((x\n+ 1)\n* 2)")
     assert evaluate(graph, {"x": 0.0})[graph.output] == math.exp(2.0)
+
+
+@pytest.mark.parametrize("point, message", [
+    ({"x": 1.0}, "no value for variable 'z'; give it as z=VALUE"),
+    ({}, "no value for variable 'x', 'z'; give it as x=VALUE"),
+])
+def test_a_missing_variable_is_named_with_how_to_give_it(point, message):
+    import re
+
+    from diffcli.core.evaluate import bind
+
+    with pytest.raises(UsageError, match=re.escape(message)):
+        bind(parse("x*z"), point)
