@@ -470,3 +470,10 @@ def test_complex_step_counts_f_once_and_one_evaluation_per_variable(eps, evaluat
     row = compare("x*y*z", {"x": 1.0, "y": 2.0, "z": 3.0}, methods=["complex-step"], timing=False,
                   eps=eps)["methods"][0]
     assert row["error"] is None and row["evaluations"] == evaluations
+
+
+def test_richardson_at_the_kink_of_a_function_made_only_of_kinks():
+    """abs(x) at 0 alone (no other primitive in f): still one-sided, the right derivative 1."""
+    row = compare("abs(x)", {"x": 0.0}, methods=["richardson"], timing=False)["methods"][0]
+    assert row["gradient"]["x"] == pytest.approx(1.0, abs=1e-12)
+    assert any("one-sided" in w for w in row["warnings"])
