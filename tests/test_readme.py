@@ -1,0 +1,77 @@
+"""The README stays true: every ``$ diffcli …`` example in it is run from the repository's root and its
+output compared with the text under it, timing figures masked (they change from run to run).
+
+An example is a line starting with ``$ `` inside a fenced block; its output is every following line up to
+the next ``$ `` line or the end of the block.  Examples that pipe into ``jq`` are skipped where jq is not
+installed.  Files the examples read are committed under ``examples/``.
+"""
+
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+
+NUMBER = r"\d+(?:\.\d+)?(?:e[+-]?\d+)?"
+UNIT = r" ?(?:ns|µs|ms|s)\b"
+DURATION = re.compile(rf"{NUMBER}{UNIT}(?: +{NUMBER}(?= |$)(?!{UNIT}))?")
+"""A duration (``4.1 µs``), with the ``× f`` ratio that follows the time column when there is one."""
+
+
+def examples(text: str) -> list[tuple[int, str, str]]:
+    """``(line number, command, expected output)`` for every ``$ `` line of the README's fenced blocks."""
+    found, inside, current = [], False, None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("```"):
+            if inside and current:
+                found.append(current)
+            inside, current = not inside, None
+            continue
+        if not inside:
+            continue
+        if line.startswith("$ "):
+            if current:
+                found.append(current)
+            current = (number, line[2:], [])
+        elif current:
+            current[2].append(line)
+    return [(number, command, "\n".join(output)) for number, command, output in found]
+
+
+def normalized(text: str) -> str:
+    """Timing masked, runs of spaces folded (a masked column changes the table's alignment), ends trimmed."""
+    lines = text.strip("\n").splitlines()
+    return "\n".join(re.sub(r" +", " ", DURATION.sub("<time>", line)).rstrip() for line in lines)
+
+
+EXAMPLES = examples(README.read_text())
+
+
+def test_the_readme_has_examples_and_the_parser_finds_them():
+    assert len(EXAMPLES) >= 20
+    block = "text\n```\n$ diffcli a\nout 1\nout 2\n$ diffcli b\n```\n$ not in a block\n"
+    assert examples(block) == [(3, "diffcli a", "out 1\nout 2"), (6, "diffcli b", "")]
+
+
+def test_timing_is_masked_but_numbers_are_not():
+    assert normalized("reverse  4.1 µs   0.29 µs   1.3\n") == "reverse <time> <time>"
+    assert normalized("fd-central  1.2e-10  6") == "fd-central 1.2e-10 6"
+
+
+@pytest.mark.parametrize("line, command, expected", EXAMPLES, ids=[f"line {e[0]}" for e in EXAMPLES])
+def test_readme_example(line, command, expected):
+    if "| jq" in command and shutil.which("jq") is None:
+        pytest.skip("jq is not installed")
+    environment = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1",
+                   "PATH": f"{pathlib.Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    environment.pop("FORCE_COLOR", None)
+    # stdout and stderr together, as a terminal shows them
+    result = subprocess.run(["bash", "-c", command], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env=environment, timeout=120)
+    assert normalized(result.stdout) == normalized(expected), f"README line {line}: {command}"
