@@ -45,9 +45,11 @@ def examples(text: str) -> list[tuple[int, str, str]]:
 
 
 def normalized(text: str) -> str:
-    """Timing masked, runs of spaces folded (a masked column changes the table's alignment), ends trimmed."""
+    """Timing masked, runs of spaces folded and a table's rule of dashes reduced to its column count (a
+    masked column's width changes the table's alignment), ends trimmed."""
     lines = text.strip("\n").splitlines()
-    return "\n".join(re.sub(r" +", " ", DURATION.sub("<time>", line)).rstrip() for line in lines)
+    lines = [re.sub(r" +", " ", DURATION.sub("<time>", line)).rstrip() for line in lines]
+    return "\n".join(re.sub(r"-+", "-", line) if re.fullmatch(r"[- ]+", line) else line for line in lines)
 
 
 EXAMPLES = examples(README.read_text())
@@ -62,16 +64,29 @@ def test_the_readme_has_examples_and_the_parser_finds_them():
 def test_timing_is_masked_but_numbers_are_not():
     assert normalized("reverse  4.1 µs   0.29 µs   1.3\n") == "reverse <time> <time>"
     assert normalized("fd-central  1.2e-10  6") == "fd-central 1.2e-10 6"
+    assert normalized("------  ---\n-1.5  -2") == "- -\n-1.5 -2"  # a rule, then numbers left alone
 
 
-@pytest.mark.parametrize("line, command, expected", EXAMPLES, ids=[f"line {e[0]}" for e in EXAMPLES])
-def test_readme_example(line, command, expected):
-    if "| jq" in command and shutil.which("jq") is None:
-        pytest.skip("jq is not installed")
+def run_example(command: str) -> str:
+    """What a terminal shows for ``command`` run by bash from the repository's root, 100 columns, no colour."""
     environment = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1",
                    "PATH": f"{pathlib.Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     environment.pop("FORCE_COLOR", None)
     # stdout and stderr together, as a terminal shows them
     result = subprocess.run(["bash", "-c", command], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env=environment, timeout=120)
-    assert normalized(result.stdout) == normalized(expected), f"README line {line}: {command}"
+    return result.stdout
+
+
+@pytest.mark.parametrize("line, command, expected", EXAMPLES, ids=[f"line {e[0]}" for e in EXAMPLES])
+def test_readme_example(line, command, expected):
+    if "| jq" in command and shutil.which("jq") is None:
+        pytest.skip("jq is not installed")
+    assert normalized(run_example(command)) == normalized(expected), f"README line {line}: {command}"
+
+
+def test_a_changed_example_fails():
+    """The comparison bites: one changed character of an example's output is a difference."""
+    line, command, expected = next(e for e in EXAMPLES if e[1].startswith("diffcli diff") and e[2])
+    changed = expected.replace("x", "y", 1)
+    assert changed != expected and normalized(run_example(command)) != normalized(changed)
