@@ -68,7 +68,7 @@ def test_timing_is_masked_but_numbers_are_not():
 
 
 def run_example(command: str) -> str:
-    """What a terminal shows for ``command`` run by bash from the repository's root, 100 columns, no colour."""
+    """What a terminal shows for ``command`` run by bash in the repository (100 columns, no colour)."""
     environment = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1",
                    "PATH": f"{pathlib.Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     environment.pop("FORCE_COLOR", None)
