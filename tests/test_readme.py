@@ -90,3 +90,15 @@ def test_a_changed_example_fails():
     line, command, expected = next(e for e in EXAMPLES if e[1].startswith("diffcli diff") and e[2])
     changed = expected.replace("x", "y", 1)
     assert changed != expected and normalized(run_example(command)) != normalized(changed)
+
+
+def test_the_json_snippet_shows_what_compare_computes():
+    """The README's ``compare`` record snippet quotes fd-central's gradient on the lecture example."""
+    import json
+
+    text = README.read_text()
+    snippet = text[text.index('"methods": [{"method": "fd-central"'):]
+    shown = json.loads(snippet[snippet.index('"gradient": ') + 12:snippet.index("}") + 1])
+    command = ('diffcli compare "exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)" x=2 z=3 -m fd-central '
+               "--no-timing -f json")
+    assert json.loads(run_example(command))["methods"][0]["gradient"] == shown
