@@ -477,3 +477,13 @@ def test_richardson_at_the_kink_of_a_function_made_only_of_kinks():
     row = compare("abs(x)", {"x": 0.0}, methods=["richardson"], timing=False)["methods"][0]
     assert row["gradient"]["x"] == pytest.approx(1.0, abs=1e-12)
     assert any("one-sided" in w for w in row["warnings"])
+
+
+@pytest.mark.parametrize("method, counted", [
+    ("fd-forward", "1 evaluation per variable plus f(x) once, error O(h)"),    # f(x + h), and f(x)
+    ("fd-backward", "1 evaluation per variable plus f(x) once, error O(h)"),   # f(x − h), and f(x)
+    ("fd-central", "2 evaluations per variable, error O(h²)"),                 # f(x ± h)
+    ("fd-5point", "4 evaluations per variable, error O(h⁴)"),                  # f(x ± h), f(x ± 2h)
+])
+def test_stencil_summary_counts_its_evaluations_and_order(method, counted):
+    assert METHODS[method].summary.endswith(", " + counted)

@@ -392,3 +392,11 @@ def test_partials_of_a_negative_derivative_agree_relative_to_its_size():
     wide.dps = 260
     truth = -wide.cos(1)
     assert abs(wide.mpf(ref.text(ref.derivatives[(2,)])) - truth) <= wide.mpf(10) ** -199 * abs(truth)
+
+
+def test_unknown_quantities_are_zeroed_where_they_belong():
+    """sin²+cos²−1 + 0·z at x = 1: f and ∂f/∂x are unknown and shown as 0; the gradient keeps exactly the
+    variables x and z (∂f/∂z = 0 exactly), with no entry for f."""
+    ref = reference(parse("sin(x)**2 + cos(x)**2 - 1 + 0*z"), {"x": 1.0, "z": 2.0}, digits=30)
+    assert set(ref.gradient) == {"x", "z"}
+    assert [ref.text(ref.value), ref.text(ref.gradient["x"]), ref.text(ref.gradient["z"])] == ["0", "0", "0"]
