@@ -53,6 +53,7 @@ From Python, :func:`records` is the whole thing without the printing::
 
 from __future__ import annotations
 
+import codecs
 import os
 import signal
 import sys
@@ -60,7 +61,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator
 
-from diffcli.core.errors import DiffcliError, UsageError
+from diffcli.core.errors import DiffcliError, LimitError, UsageError
 
 WINDOW_PER_JOB = 8
 """Lines handed to each worker ahead of the one being written, so workers never wait for the writer."""
@@ -99,9 +100,47 @@ def parse_line(text: str, number: int = 1) -> FileLine | None:
         return FileLine(number, expression, error=f"the point after '@': {error}")
 
 
+MAX_LINE_BYTES = 10_000_000
+"""Longest line of an expression file, in bytes: the parser's ``MAX_INPUT_CHARS`` for ASCII text.  A
+longer line is refused once ``MAX_LINE_BYTES + 1`` bytes of it are read, so a file without newlines
+(``/dev/zero``) costs that much memory at most, never the whole file."""
+
+READ_CHUNK_BYTES = 1 << 16
+"""A line is read in pieces of at most this many bytes (a read without a size could take a whole file)."""
+
+
+def physical_lines(source: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """``(number, bytes)`` for each physical line of an open binary file, its newline kept, read in chunks of
+    at most :data:`READ_CHUNK_BYTES`; a line longer than :data:`MAX_LINE_BYTES` raises ``LimitError``.
+
+    >>> import io
+    >>> list(physical_lines(io.BytesIO(b"x\\ny")))
+    [(1, b'x\\n'), (2, b'y')]
+    """
+    number = 0
+    while True:
+        number += 1
+        pieces, size = [], 0
+        while not pieces or not pieces[-1].endswith(b"\n"):
+            if size > MAX_LINE_BYTES:
+                raise LimitError(f"line {number} of the expression file is longer than {MAX_LINE_BYTES:,} "
+                                 "bytes (MAX_LINE_BYTES)")
+            piece = source.readline(min(READ_CHUNK_BYTES, MAX_LINE_BYTES + 1 - size))
+            if not piece:
+                break
+            pieces.append(piece)
+            size += len(piece)
+        if not pieces:
+            return
+        yield number, b"".join(pieces)
+
+
 def read_lines(source: BinaryIO) -> Iterator[FileLine]:
-    """The lines of an open binary file that hold an expression, read lazily (stdin streams)."""
-    for number, raw in enumerate(source, start=1):
+    """The lines of an open binary file that hold an expression, read lazily (stdin streams) and bounded
+    (:func:`physical_lines`).  A UTF-8 byte order mark before line 1 is skipped."""
+    for number, raw in physical_lines(source):
+        if number == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8):]
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -128,7 +167,7 @@ def count_lines(path: str) -> int | None:
     if path == "-" or not os.path.isfile(path):
         return None
     with open(path, "rb") as source:  # the lines read_lines yields: not blank once the comment is cut
-        return sum(1 for raw in source if raw.split(b"#", 1)[0].strip())
+        return sum(1 for _, raw in physical_lines(source) if raw.split(b"#", 1)[0].strip())
 
 
 def run_line(task: Callable, line: FileLine, point: dict) -> dict:

@@ -11,8 +11,6 @@ flags ``smoothed``, ``has_validation`` and ``exact_gradient`` that the stopping 
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 
 import numpy as np
@@ -21,6 +19,7 @@ from diffcli.core.codegen import compile_function, compile_gradient
 from diffcli.core.errors import DiffcliError, UsageError
 from diffcli.core.evaluate import evaluate
 from diffcli.core.graph import Graph
+from diffcli.tasks.reading import csv_rows, decode, header, read_bytes
 
 
 class ExpressionObjective:
@@ -138,37 +137,31 @@ class DataObjective:
 def read_data(source) -> dict[str, np.ndarray]:
     """Columns of a CSV file with a header row, as float arrays by column name.
 
-    ``source`` is a path or an open text file.  Every value must be a finite number.
+    ``source`` is a path or an open file (text or binary), read within
+    :data:`~diffcli.tasks.reading.MAX_TABLE_BYTES`.  Every value must be a finite number.
 
+    >>> import io
     >>> read_data(io.StringIO("x,y\\n1,2\\n3,4.5\\n"))
     {'x': array([1., 3.]), 'y': array([2. , 4.5])}
     """
-    name = getattr(source, "name", source)
-    try:
-        if hasattr(source, "read"):
-            text = source.read()
-        else:
-            with open(source, newline="", encoding="utf-8") as handle:
-                text = handle.read()
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read the data file {name!r}: {getattr(error, 'strerror', None) or error}") \
-            from None
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    name = str(getattr(source, "name", source))
+    rows = csv_rows(decode(read_bytes(source, _WHAT, name), _WHAT, name), _WHAT, name)
     if len(rows) < 2:
         raise UsageError(f"the data file {name!r} needs a header row of column names and at least one row")
-    header = [cell.strip() for cell in rows[0]]
-    if len(set(header)) != len(header):
-        raise UsageError(f"the data file {name!r} has a repeated column name")
-    values = np.empty((len(rows) - 1, len(header)))
-    for r, row in enumerate(rows[1:], start=2):
-        if len(row) != len(header):
-            raise UsageError(f"{name}: row {r} has {len(row)} values, the header has {len(header)}")
+    names = header(rows[0][1], _WHAT, name)
+    values = np.empty((len(rows) - 1, len(names)))
+    for r, (number, row) in enumerate(rows[1:]):
+        if len(row) != len(names):
+            raise UsageError(f"{name}: row {number} has {len(row)} values, the header has {len(names)}")
         for c, cell in enumerate(row):
             try:
-                values[r - 2, c] = float(cell)
+                values[r, c] = float(cell)
             except ValueError:
-                values[r - 2, c] = math.nan
-            if not math.isfinite(values[r - 2, c]):
-                raise UsageError(f"{name}: row {r}, column {header[c]!r}: {cell.strip()!r} is not a finite "
-                                 "number")
-    return {column: values[:, c].copy() for c, column in enumerate(header)}
+                values[r, c] = math.nan
+            if not math.isfinite(values[r, c]):
+                raise UsageError(f"{name}: row {number}, column {names[c]!r}: {cell.strip()!r} is not a "
+                                 "finite number")
+    return {column: values[:, c].copy() for c, column in enumerate(names)}
+
+
+_WHAT = "data file"

@@ -12,7 +12,7 @@ variables in order of first appearance.
 
 from __future__ import annotations
 
-import csv
+import io
 import math
 import sys
 
@@ -31,45 +31,65 @@ from diffcli.harness import (
 from diffcli.methods import METHODS
 from diffcli.methods.registry import ids
 from diffcli.reference import reference
+from diffcli.tasks.reading import csv_rows, decode, header, read_bytes
 
 DEFAULT_REFERENCE_SAMPLE = 3
 
 
 def read_points(path: str) -> dict[str, np.ndarray]:
     """``{variable: column}`` from a CSV (header of names) or ``.npy`` file; a plain array gets names
-    ``0, 1, …`` resolved against the expression later."""
-    try:
-        if path.endswith(".npy"):
-            array = np.load(path, allow_pickle=False)
-            if array.dtype.names:
-                return {name: np.asarray(array[name], dtype=float) for name in array.dtype.names}
-            if array.ndim != 2:
-                raise UsageError(f"{path}: a plain .npy points array must be 2-D (points × variables)")
-            return {str(k): np.asarray(array[:, k], dtype=float) for k in range(array.shape[1])}
-        if path == "-":  # stdin, as for --file and --data: CSV (an .npy file is read by name)
-            rows = list(csv.reader(sys.stdin))
-        else:
-            with open(path, newline="") as handle:
-                rows = list(csv.reader(handle))
-    except OSError as error:
-        raise UsageError(f"cannot read points file {path}: {error.strerror}") from None
-    except ValueError as error:
-        raise UsageError(f"{path}: {error}") from None
+    ``0, 1, …`` resolved against the expression later.  The file is read within
+    :data:`~diffcli.tasks.reading.MAX_TABLE_BYTES` (``-`` is stdin, CSV)."""
+    content = read_bytes(sys.stdin if path == "-" else path, _WHAT, path)
+    if path.endswith(".npy"):
+        return _npy_columns(content, path)
+    rows = csv_rows(decode(content, _WHAT, path), _WHAT, path)
     if not rows:
         raise UsageError(f"{path}: the points file is empty; it needs a header of variable names")
-    header = [name.strip() for name in rows[0]]
-    columns = {name: [] for name in header}
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            raise UsageError(f"{path}: line {number} has {len(row)} values for {len(header)} columns")
-        for name, cell in zip(header, row):
+    names = header(rows[0][1], _WHAT, path)
+    columns = {name: [] for name in names}
+    for number, row in rows[1:]:
+        if len(row) != len(names):
+            raise UsageError(f"{path}: line {number} has {len(row)} values for {len(names)} columns")
+        for name, cell in zip(names, row):
             try:
                 columns[name].append(float(cell))
             except ValueError:
                 raise UsageError(f"{path}: line {number}: {cell!r} is not a number") from None
     return {name: np.array(values, dtype=float) for name, values in columns.items()}
+
+
+_WHAT = "points file"
+_NUMBER_KINDS = "fiu"  # float, signed and unsigned integer: complex, datetime, text or objects are refused
+
+
+def _npy_columns(content: bytes, path: str) -> dict[str, np.ndarray]:
+    """The columns of a ``.npy`` file's bytes, its header checked before any array is made: a dtype of
+    real numbers (or a flat structure of them), and exactly as many data bytes as the shape says."""
+    stream = io.BytesIO(content)
+    try:
+        version = np.lib.format.read_magic(stream)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                       (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+        if read_header is None:
+            raise ValueError(f".npy format version {version} is not supported")
+        shape, _, dtype = read_header(stream)
+    except (ValueError, EOFError, SyntaxError, TypeError) as error:
+        raise UsageError(f"{path}: not a .npy array ({str(error) or type(error).__name__})") from None
+    fields = [dtype.fields[name][0] for name in dtype.names] if dtype.names else [dtype]
+    if any(f.names or f.subdtype or f.kind not in _NUMBER_KINDS for f in fields):
+        raise UsageError(f"{path}: the .npy array holds {dtype}; points must be real numbers (a plain array, "
+                         "or a structured array with one number field per variable)")
+    if len(shape) != (1 if dtype.names else 2):
+        raise UsageError(f"{path}: a {'structured' if dtype.names else 'plain'} .npy points array must be "
+                         f"{'1-D' if dtype.names else '2-D (points × variables)'}, not of shape {shape}")
+    if math.prod(shape) * dtype.itemsize != len(content) - stream.tell():
+        raise UsageError(f"{path}: the .npy header says {shape} of {dtype}, but the file holds "
+                         f"{len(content) - stream.tell():,} bytes of data")
+    array = np.load(io.BytesIO(content), allow_pickle=False)
+    if dtype.names:
+        return {name: np.asarray(array[name], dtype=float) for name in dtype.names}
+    return {str(k): np.asarray(array[:, k], dtype=float) for k in range(shape[1])}
 
 
 def _columns_for(graph: Graph, table: dict) -> list[np.ndarray]:
