@@ -156,3 +156,24 @@ def test_a_negative_constant_is_printed_so_that_it_parses_back(text, point, valu
         reparsed = parse(printed)
         assert evaluate(reparsed, point)[reparsed.output] == value, printed
     assert to_text(graph, graph.output) == text
+
+
+# ---------------------------------------------------------------- printers (survivors of tools/mutate.py)
+
+@pytest.mark.parametrize("text, latex", [
+    ("x - y - z", r"x - y - z"),                     # a left operand of the same precedence needs no brackets
+    ("x - (y - z)", r"x - \left(y - z\right)"),      # a right one does
+    ("x*y*z", r"x \cdot y \cdot z"),
+])
+def test_latex_brackets_follow_precedence_and_side(text, latex):
+    from diffcli.core.printing import to_latex
+
+    graph = parse(text)
+    assert to_latex(graph, graph.output) == latex
+
+
+def test_a_constant_is_written_as_its_number():
+    from diffcli.core.printing import written
+
+    graph = parse("x + 2.5")
+    assert [written(graph, a) for a in graph.arguments[graph.output]] == ["x", "2.5"]

@@ -227,3 +227,8 @@ def test_pow_float_evaluator_raises_at_0_to_the_0():
     assert not PRIMITIVES["pow"].inside(0.0, 0.0)
     with pytest.raises((ValueError, ZeroDivisionError)):
         PRIMITIVES["pow"].real(0.0, 0.0)
+
+
+def test_numpy_cbrt_of_complex_arrays_is_the_real_cube_root_on_the_real_axis():
+    """cbrt(8) = 2 and cbrt(−8) = −2 (the real cube root, as the float evaluator), for complex arrays too."""
+    assert PRIMITIVES["cbrt"].array(np.array([8 + 0j, -8 + 0j])) == pytest.approx([2.0, -2.0], rel=1e-15)
