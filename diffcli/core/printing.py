@@ -1,8 +1,11 @@
 """Graph nodes back to expression text that diffcli parses again (round trip), and to LaTeX.
 
 Printing walks the graph in index order (children first), never recursively.  A node used several times
-is written several times in the inline form; when that would make the text large, :func:`to_program`
-names the shared sub-expressions (``t1 = …; t2 = …; result``), a form diffcli's parser reads back.
+is written several times in the inline form; when that would make the text large (over
+:data:`INLINE_LIMIT`), every printer — :func:`to_program` (``t1 = …; t2 = …; result``, a form diffcli's
+parser reads back), :func:`to_latex` (an ``aligned`` block of definitions) and :func:`to_python`
+(assignments) — names each sub-expression written more than once, and any longer than
+:data:`STATEMENT_LIMIT`, so the output stays linear in the size of the graph.
 
 The text reproduces the graph's structure exactly (``a + (b + c)`` keeps its parentheses), so parsing it
 back gives the same floating-point operations and the same value.
@@ -14,6 +17,7 @@ import builtins
 import inspect
 import keyword
 import math
+from functools import partial
 from itertools import count, product
 from string import ascii_lowercase
 
@@ -22,7 +26,11 @@ from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.core.primitives import ATOM, FUNCTIONS, NEG, POW, PRIMITIVES
 
 INLINE_LIMIT = 2_000
-"""Above this many characters, :func:`to_program` names shared sub-expressions instead of repeating them."""
+"""Above this many characters inline, the printers name shared sub-expressions instead of repeating them."""
+
+STATEMENT_LIMIT = 1_000
+"""When names are given, a sub-expression longer than this many characters is named too (so no statement is
+huge, and building the text never copies long strings again and again)."""
 
 
 def format_number(value: float) -> str:
@@ -64,11 +72,14 @@ def to_text(graph: Graph, node: int, names: dict | None = None, keep: int | None
     With ``keep``, only the first ``keep`` characters: every piece is cut as it is built, so a text that
     would be huge (a derivative's shared sub-expressions written out) costs time linear in the graph.
     """
-    needed = graph.reachable([node]) if not names else _needed_until(graph, node, names)
-    pieces: list = [None] * (node + 1)
-    for n in range(node + 1):
-        if not needed[n]:
-            continue
+    if names:
+        order = sorted(_needed_until(graph, node, names))
+        pieces: dict | list = {}
+    else:
+        needed = graph.reachable([node])
+        order = [n for n in range(node + 1) if needed[n]]
+        pieces = [None] * (node + 1)
+    for n in order:
         if names and n in names and n != node:
             pieces[n] = (names[n], ATOM)
         else:
@@ -127,41 +138,93 @@ def _offset(text: str, line: int, column: int) -> int:
     return start + column - 1
 
 
-def _needed_until(graph: Graph, node: int, names: dict) -> list[bool]:
-    needed = [False] * (node + 1)
-    needed[node] = True
-    for n in range(node, -1, -1):
-        if needed[n] and (n == node or n not in names):
+def _needed_until(graph: Graph, node: int, names: dict) -> list[bool] | dict:
+    """The nodes printing ``node`` visits, stopping at named ones: a walk of the printed part only."""
+    needed = {node: True}
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n == node or n not in names:
             for a in graph.arguments[n]:
-                needed[a] = True
+                if a not in needed:
+                    needed[a] = True
+                    stack.append(a)
     return needed
 
 
 def to_program(graph: Graph, node: int) -> str:
-    """Like :func:`to_text`, but sub-expressions used more than once are named when the inline text
-    would exceed :data:`INLINE_LIMIT` characters: ``t1 = cos(x); t1 * t1 + t1``."""
-    sizes = _inline_sizes(graph, node)
-    if sizes[node] <= INLINE_LIMIT:
+    """Like :func:`to_text`, but when the inline text would exceed :data:`INLINE_LIMIT` characters the
+    sub-expressions written more than once (or longer than :data:`STATEMENT_LIMIT`) are named:
+    ``t1 = cos(x); t1 * t1 + t1``, a program diffcli reads back.  Linear in the size of the graph."""
+    names = plan(graph, node, (f"t{k}" for k in count(1)), set(graph.variable_names))
+    if not names:
         return to_text(graph, node)
+    definitions, result = write(graph, node, names, _text_piece)
+    return "; ".join([f"{name} = {text}" for name, text in definitions] + [result])
+
+
+def _uses(graph: Graph, node: int) -> tuple[list[bool], list[int], list[int]]:
+    """The nodes ``node`` needs, how many argument slots use each, and how many distinct nodes do."""
     needed = graph.reachable([node])
-    uses = [0] * (node + 1)
+    uses, users = [0] * (node + 1), [0] * (node + 1)
     for n in range(node + 1):
         if needed[n]:
             for a in graph.arguments[n]:
                 uses[a] += 1
-    taken = set(graph.variable_names)
+            for a in set(graph.arguments[n]):
+                users[a] += 1
+    return needed, uses, users
+
+
+def plan(graph: Graph, node: int, candidates, taken: set, shared: bool = False) -> dict[int, str]:
+    """Which nodes a printer names, and their names (the ``candidates`` in turn, skipping ``taken``).
+
+    Inline text up to :data:`INLINE_LIMIT` characters is kept as it is (with ``shared``, as
+    :func:`to_python` does, nodes used by several others are named even then).  Above it, every node
+    written more than once is named, and every node whose text (with the names) is longer than
+    :data:`STATEMENT_LIMIT`: each node is then written once, so the output is linear in the graph.
+    """
+    needed, uses, users = _uses(graph, node)
+    big = _inline_sizes(graph, node)[node] > INLINE_LIMIT
+    if not big and not shared:
+        return {}
+    fresh = (candidate for candidate in candidates if candidate not in taken)
     names: dict[int, str] = {}
-    counter = 0
-    statements = []
-    for n in range(node):
-        if needed[n] and uses[n] > 1 and graph.ops[n] not in (CONST, VAR):
-            counter += 1
-            while f"t{counter}" in taken:
-                counter += 1
-            statements.append(f"t{counter} = {to_text(graph, n, names)}")
-            names[n] = f"t{counter}"
-    statements.append(to_text(graph, node, names))
-    return "; ".join(statements)
+    sizes = [0] * (node + 1)
+    for n in range(node + 1):
+        if not needed[n]:
+            continue
+        op = graph.ops[n]
+        if op in (CONST, VAR):
+            sizes[n] = len(format_number(graph.data[n])) if op == CONST else len(graph.data[n])
+            continue
+        sizes[n] = len(op) + 4 + sum(sizes[a] for a in graph.arguments[n])
+        if n != node and ((users[n] > 1) if not big else (uses[n] > 1 or sizes[n] > STATEMENT_LIMIT)):
+            names[n] = next(fresh)
+            sizes[n] = len(names[n])
+    return names
+
+
+def write(graph: Graph, node: int, names: dict, piece) -> tuple[list[tuple[str, str]], str]:
+    """``node`` printed with ``names``: the definitions ``(name, text)`` in order, then its own text.
+
+    ``piece(graph, n, pieces)`` prints one node from its arguments' ``(text, precedence)``.  A piece is
+    dropped once its last user is printed, so memory stays linear too."""
+    needed, uses, _ = _uses(graph, node)
+    pieces: list = [None] * (node + 1)
+    definitions = []
+    for n in range(node + 1):
+        if not needed[n]:
+            continue
+        pieces[n] = piece(graph, n, pieces)
+        for a in graph.arguments[n]:
+            uses[a] -= 1
+            if not uses[a]:
+                pieces[a] = None
+        if n in names and n != node:
+            definitions.append((names[n], pieces[n][0]))
+            pieces[n] = (names[n], ATOM)
+    return definitions, pieces[node][0]
 
 
 def _inline_sizes(graph: Graph, node: int) -> list[int]:
@@ -205,25 +268,17 @@ def to_python(graph: Graph, node: int, name: str = "derivative") -> str:
         return sin(a) + a
     """
     needed = graph.reachable([node])
-    uses = [0] * (node + 1)
-    for n in range(node + 1):
-        if needed[n]:
-            for a in set(graph.arguments[n]):
-                uses[a] += 1
-    taken = set(graph.variable_names) | set(FUNCTIONS) | set(keyword.kwlist) | {"math"}
-    fresh = (candidate for candidate in letters() if candidate not in taken)
-    names: dict[int, str] = {}
-    body = []
-    for n in range(node):
-        if needed[n] and uses[n] > 1 and graph.ops[n] not in (CONST, VAR):
-            names[n] = next(fresh)
-            body.append(f"    {names[n]} = {to_text(graph, n, names)}")
-    result = to_text(graph, node, names) if graph.ops[node] != CONST else repr(graph.data[node])
-    body.append(f"    return {result}")
+    params = _python_parameters(graph)
+    taken = set(graph.variable_names) | set(params.values()) | set(FUNCTIONS) | set(keyword.kwlist) | {"math"}
+    names = plan(graph, node, letters(), taken, shared=True)
+    powers: list[int] = []
+    definitions, result = write(graph, node, names, partial(_python_piece, params, powers))
+    body = [f"    {name} = {text}" for name, text in definitions]
+    body.append(f"    return {result if graph.ops[node] != CONST else repr(graph.data[node])}")
     from_math, helpers = [], []
-    for op in dict.fromkeys(graph.ops[n] for n in range(node + 1) if needed[n]):
+    for op in dict.fromkeys([graph.ops[n] for n in range(node + 1) if needed[n]] + ["pow"] * bool(powers)):
         primitive = PRIMITIVES.get(op)
-        if primitive is None or primitive.symbol:
+        if primitive is None or (primitive.symbol and not (op == "pow" and powers)):
             continue
         real = primitive.real
         if getattr(math, getattr(real, "__name__", ""), None) is real:
@@ -239,42 +294,75 @@ def to_python(graph: Graph, node: int, name: str = "derivative") -> str:
         header.append(f"from math import {', '.join(sorted(from_math))}")
     parts = ["\n".join(header)] if header else []
     parts += helpers
-    params = ", ".join(graph.variable_names)
-    parts.append(f"def {name}({params}):\n" + "\n".join(body))
+    parameters = ", ".join(params.get(v, graph.data[v]) for v in graph.variables)
+    parts.append(f"def {name}({parameters}):\n" + "\n".join(body))
     return "\n\n\n".join(parts)
+
+
+def _python_parameters(graph: Graph) -> dict[int, str]:
+    """Variables whose name Python cannot bind (``__debug__``), renamed with a trailing underscore."""
+    taken = set(graph.variable_names)
+    renamed = {}
+    for v in graph.variables:
+        name = graph.data[v]
+        if name == "__debug__" or keyword.iskeyword(name):
+            while name in taken:
+                name += "_"
+            taken.add(name)
+            renamed[v] = name
+    return renamed
+
+
+def _python_piece(params: dict, powers: list, graph: Graph, node: int, pieces: list) -> tuple[str, int]:
+    """A node in Python: renamed parameters, and ``pow(x, y)`` (the table's real power, an error where
+    diffcli's domain says so, never a complex number) unless the exponent is a whole constant."""
+    if node in params:
+        return params[node], ATOM
+    arguments = graph.arguments[node]
+    if graph.ops[node] == "pow" and not (graph.ops[arguments[1]] == CONST and
+                                         float(graph.data[arguments[1]]).is_integer()):
+        powers.append(node)
+        return f"pow({pieces[arguments[0]][0]}, {pieces[arguments[1]][0]})", ATOM
+    return _text_piece(graph, node, pieces)
 
 
 # ---------------------------------------------------------------- LaTeX
 
 def to_latex(graph: Graph, node: int) -> str:
-    r"""LaTeX for ``node`` using each primitive's template: ``\sin\left(x\right) + x^{2}``."""
-    needed = graph.reachable([node])
-    pieces: list = [None] * (node + 1)
-    for n in range(node + 1):
-        if not needed[n]:
-            continue
-        op = graph.ops[n]
-        if op == CONST:
-            text = format_number(graph.data[n])
-            pieces[n] = (text, NEG if text.startswith("-") else ATOM)
-        elif op == VAR:
-            name = graph.data[n]
-            pieces[n] = (name if len(name) == 1 else rf"\mathit{{{name}}}", ATOM)
-        else:
-            primitive = PRIMITIVES[op]
-            args = [pieces[a] for a in graph.arguments[n]]
-            me = primitive.precedence
-            if primitive.name == "div":
-                texts = [t for t, _ in args]
-            elif primitive.name == "pow":
-                texts = [_latex_wrap(args[0][0], args[0][1] <= POW), args[1][0]]
-            elif primitive.symbol:
-                texts = [_latex_wrap(args[0][0], args[0][1] < me)] + \
-                        [_latex_wrap(t, p <= me) for t, p in args[1:]]
-            else:
-                texts = [t for t, _ in args]
-            pieces[n] = (primitive.latex.format(*texts), me if primitive.symbol else ATOM)
-    return pieces[node][0]
+    r"""LaTeX for ``node`` using each primitive's template: ``\sin\left(x\right) + x^{2}``.
+
+    When the inline form would pass :data:`INLINE_LIMIT` characters, the named sub-expressions of
+    :func:`plan` follow as definitions: ``\begin{aligned} & t_{2} \cdot t_{2} \\ \text{where } t_{1} &=
+    x \cdot x \\ t_{2} &= t_{1} \cdot t_{1} \end{aligned}``."""
+    names = plan(graph, node, (f"t_{{{k}}}" for k in count(1)), set())
+    definitions, result = write(graph, node, names, _latex_piece)
+    if not definitions:
+        return result
+    lines = [f"& {result}"] + [("\\text{where } " if k == 0 else "") + f"{name} &= {text}"
+                               for k, (name, text) in enumerate(definitions)]
+    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+
+
+def _latex_piece(graph: Graph, n: int, pieces: list) -> tuple[str, int]:
+    op = graph.ops[n]
+    if op == CONST:
+        text = format_number(graph.data[n])
+        return text, NEG if text.startswith("-") else ATOM
+    if op == VAR:
+        name = graph.data[n]
+        return (name if len(name) == 1 else rf"\mathit{{{name}}}"), ATOM
+    primitive = PRIMITIVES[op]
+    args = [pieces[a] for a in graph.arguments[n]]
+    me = primitive.precedence
+    if primitive.name == "div":
+        texts = [t for t, _ in args]
+    elif primitive.name == "pow":
+        texts = [_latex_wrap(args[0][0], args[0][1] <= POW), args[1][0]]
+    elif primitive.symbol:
+        texts = [_latex_wrap(args[0][0], args[0][1] < me)] + [_latex_wrap(t, p <= me) for t, p in args[1:]]
+    else:
+        texts = [t for t, _ in args]
+    return primitive.latex.format(*texts), me if primitive.symbol else ATOM
 
 
 def _latex_wrap(text: str, needed: bool) -> str:
