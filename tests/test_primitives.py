@@ -232,3 +232,14 @@ def test_pow_float_evaluator_raises_at_0_to_the_0():
 def test_numpy_cbrt_of_complex_arrays_is_the_real_cube_root_on_the_real_axis():
     """cbrt(8) = 2 and cbrt(−8) = −2 (the real cube root, as the float evaluator), for complex arrays too."""
     assert PRIMITIVES["cbrt"].array(np.array([8 + 0j, -8 + 0j])) == pytest.approx([2.0, -2.0], rel=1e-15)
+
+
+def test_relu_of_negative_zero_is_positive_zero():
+    """relu(x) = max(x, 0): at x = −0.0 it is the 0 of the max, +0.0, in every evaluator (the sign of a
+    zero shows later, e.g. atan2(relu(x), −1) is π, not −π)."""
+    import math
+
+    entry, m = PRIMITIVES["relu"], mpmath.MPContext()
+    for value in (entry.real(-0.0), entry.array(np.array([-0.0]))[0], entry.complex(complex(-0.0)).real):
+        assert value == 0.0 and math.copysign(1.0, value) == 1.0
+    assert entry.mp(m, m.mpf(-0.0)) == 0
