@@ -2,15 +2,20 @@
 
 Exit status: 0 all good; 1 a check failed (``--tolerance``, a failed line of an expression file) or an
 internal error (a bug); 2 the input or the options are wrong; 130 interrupted (Ctrl-C); 141 stdout was
-closed (``diffcli … | head -1``: the run stops quietly, like a Unix tool killed by SIGPIPE).
+closed (``diffcli … | head -1``: the run stops quietly, like a Unix tool killed by SIGPIPE).  Output that
+cannot be written at all (stdout closed with ``>&-``, a full disk such as ``> /dev/full``) is an error: one
+line, exit 2.
 
 An error is one line on stderr, ``diffcli: error: column N: …``; when stderr is a terminal the expression
-and a caret line under the problem follow it (scripts and CI get exactly one line).  An unexpected
-exception is a bug: one line saying so, exit 1; ``--debug`` (or ``DIFFCLI_DEBUG=1``) shows the traceback.
+and a caret line under the problem follow it (scripts and CI get exactly one line).  Both show control
+characters from the input as escapes (``render.base.printable``), so no input can drive the terminal.
+An unexpected exception is a bug: one line saying so, exit 1; ``--debug`` (or ``DIFFCLI_DEBUG=1``) shows
+the traceback.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -18,6 +23,7 @@ import typer
 
 from diffcli.cli.app import OutputClosed, app, note, settings
 from diffcli.core.errors import DiffcliError
+from diffcli.render.base import printable
 
 # Importing a command module registers it on the app; one line per command.  The order is the order
 # ``diffcli --help`` lists the commands in, so isort must leave it alone.
@@ -39,15 +45,19 @@ EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130   # 128 + SIGINT, what shells report for Ctrl-C
 EXIT_OUTPUT_CLOSED = 141  # 128 + SIGPIPE, what a Unix tool writing into a closed pipe exits with
 
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EBADF, errno.EROFS}
+"""Why writing the output can fail other than a closed pipe: a full disk (``> /dev/full``), a file too
+large, a quota, an I/O error, a descriptor closed behind Python's back."""
+
 
 def _stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
 
 
 def _fail(message: str, extra: list[str] = ()) -> int:
-    lines = [f"diffcli: error: {message}"]
+    lines = [f"diffcli: error: {printable(message)}"]
     if _stderr_is_terminal():
-        lines += list(extra)
+        lines += [printable(line) for line in extra]
     sys.stderr.write("\n".join(lines) + "\n")
     return EXIT_BAD_INPUT
 
@@ -82,10 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     settings.debug = bool(os.environ.get("DIFFCLI_DEBUG"))
     settings.warnings = []
     argv = sys.argv[1:] if argv is None else list(argv)
+    if sys.stdout is None:  # started with stdout closed (>&-): Python has no sys.stdout to write to
+        return _fail("standard output is closed; give it somewhere to go (> FILE, or > /dev/null)")
     try:
         code = app(args=argv, prog_name="diffcli", standalone_mode=False)
     except DiffcliError as error:
-        return _fail(str(error), error.caret())
+        return _fail(str(error), error.caret(printable))
     except OutputClosed:
         _silence_stdout()
         return EXIT_OUTPUT_CLOSED
@@ -98,9 +110,12 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_BAD_INPUT
         return _fail(" ".join(error.format_message().split()) + _leading_minus_hint(error, argv))
     except Exception as error:  # noqa: BLE001 - the promise is "never a traceback" unless asked for
+        if isinstance(error, OSError) and error.errno in _OUTPUT_ERRNOS:  # stdout: > /dev/full
+            _silence_stdout()
+            return _fail(f"cannot write the output: {error.strerror or error}")
         if settings.debug:
             raise
-        sys.stderr.write(f"diffcli: internal error: {type(error).__name__}: {error} "
+        sys.stderr.write(f"diffcli: internal error: {type(error).__name__}: {printable(str(error))} "
                          "(a bug; run again with --debug, or DIFFCLI_DEBUG=1, to see the traceback)\n")
         return EXIT_INTERNAL
     for warning in settings.warnings:

@@ -8,6 +8,8 @@ for interactive use.
 
 from __future__ import annotations
 
+from typing import Callable
+
 
 class DiffcliError(Exception):
     """Base class: a message, and optionally where in ``text`` the problem is (1-based line and column)."""
@@ -27,11 +29,16 @@ class DiffcliError(Exception):
             where = (f"line {self.line}, " if multi_line and self.line else "") + f"column {self.column}: "
         return where + self.message
 
-    def caret(self) -> list[str]:
+    def caret(self, show: Callable[[str], str] = str) -> list[str]:
         """The offending line of the expression and a caret line under the problem (empty if unknown).
+
+        ``show`` makes text safe for a terminal (the command line passes ``render.base.printable``, which
+        writes control characters as escapes); the caret stands under the shown text.
 
         >>> DiffcliError("unexpected end", column=4, text="x +").caret()
         ['  x +', '     ^']
+        >>> DiffcliError("bad", column=3, text="x\\x1b+").caret(lambda s: s.replace("\\x1b", "<ESC>"))
+        ['  x<ESC>+', '        ^']
         """
         if self.column is None or self.text is None:
             return []
@@ -42,7 +49,7 @@ class DiffcliError(Exception):
             source, column = source[start:start + 200], self.column - start
         else:
             column = self.column
-        return ["  " + source, "  " + " " * (column - 1) + "^"]
+        return ["  " + show(source), "  " + " " * len(show(source[:column - 1])) + "^"]
 
 
 class ParseError(DiffcliError):

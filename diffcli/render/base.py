@@ -21,8 +21,10 @@ Every part but ``record`` is a function, called only by the formats that show it
 builds a table.  Renderers return text (or bytes, for image files); the command decides where it goes.
 
 JSON is strict: non-finite numbers become the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"`` so that
-``jq`` reads it.  LaTeX is plain ASCII for ``pdflatex`` and needs no package: ``\\hline`` rules, and the
-symbols tables use (∂, ×, ², µ, ·, …) written as LaTeX commands.
+``jq`` reads it.  Control characters from the input never reach a terminal: every text format shows them as
+visible escapes (:func:`printable`), and JSON writes them as ``\\u`` escapes, which read back unchanged.
+LaTeX is plain ASCII for ``pdflatex`` and needs no package: ``\\hline`` rules, and the symbols
+tables use (∂, ×, ², µ, ·, …) written as LaTeX commands.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
 
-from diffcli.render.layout import latex_text, wrap
+from diffcli.render.layout import UNSAFE, latex_text, printable, wrap
 
 _TABULATE_STYLE = {"table": "simple", "markdown": "github", "latex_raw": "latex_raw"}
 
@@ -140,12 +142,12 @@ def _table_text(view: View) -> str:
         elif isinstance(item, Figure):
             parts.append(item.draw())
         else:
-            parts += wrap(item, view.width)
+            parts += wrap(printable(item), view.width)
     notes = view.note_lines()
     if notes and parts and parts[-1] != "":
         parts.append("")
     for line in notes:
-        parts += wrap(line, view.width)
+        parts += wrap(printable(line), view.width)
     return "\n".join(parts)
 
 
@@ -154,7 +156,7 @@ def _markdown_text(view: View) -> str:
     the cell."""
     tables = [tabulate(t.headers, [[_markdown_cell(c) for c in row] for row in t.rows], "markdown")
               for t in view.tables()]
-    return "\n\n".join(tables + view.note_lines())
+    return "\n\n".join(tables + [printable(line) for line in view.note_lines()])
 
 
 def _markdown_cell(cell):
@@ -167,10 +169,10 @@ def _latex_text(view: View) -> str:
     if view.latex is not None:
         tables = [tabulate(t.headers, t.rows, "latex_raw") for t in view.latex()]
     else:
-        tables = [tabulate([latex_text(h) for h in t.headers],
-                           [[latex_text(str(c)) for c in row] for row in t.rows], "latex_raw")
+        tables = [tabulate([latex_text(printable(h)) for h in t.headers],
+                           [[latex_text(printable(str(c))) for c in row] for row in t.rows], "latex_raw")
                   for t in view.tables()]
-    return "\n\n".join(tables + [latex_text(line) for line in view.note_lines()])
+    return "\n\n".join(tables + [latex_text(printable(line)) for line in view.note_lines()])
 
 
 def _csv_text(view: View) -> str:
@@ -209,7 +211,16 @@ def strict(value):
 
 
 def to_json(record, indent: int | None = 2) -> str:
-    return json.dumps(strict(record), indent=indent, allow_nan=False, ensure_ascii=False)
+    """Strict JSON, UTF-8 text kept readable (``ensure_ascii=False``).  ``json.dumps`` then escapes only
+    U+0000–U+001F; the other characters :func:`printable` escapes (DEL, C1 controls, bidirectional and line
+    separators) are written as ``\\uXXXX`` here too, so ``cat`` of a JSON file cannot drive a terminal and
+    ``jq`` reads back the same strings.  They can only occur inside strings: JSON's own syntax is ASCII.
+
+    >>> to_json({"e": "x\\x1b\\u202e"}, indent=None)
+    '{"e": "x\\\\u001b\\\\u202e"}'
+    """
+    text = json.dumps(strict(record), indent=indent, allow_nan=False, ensure_ascii=False)
+    return UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 # ---------------------------------------------------------------- numbers and cells
@@ -303,9 +314,12 @@ def fitting(layouts: Iterable[Callable[[], Table]], width: int) -> Table:
 def tabulate(headers, rows, fmt: str) -> str:
     """``rows`` under ``headers`` in tabulate's style for ``fmt``.  In the ``table`` format a column is as
     wide as its widest cell or header, without the two extra spaces tabulate gives headers by default
-    (the two spaces between columns remain): tables have to fit the terminal."""
+    (the two spaces between columns remain): tables have to fit the terminal.  Text cells and headers go
+    through :func:`printable`."""
     import tabulate as library  # imported only where a table is drawn
 
+    headers = [printable(h) if isinstance(h, str) else h for h in headers]
+    rows = [[printable(c) if isinstance(c, str) else c for c in row] for row in rows]
     padding = library.MIN_PADDING
     library.MIN_PADDING = 0 if fmt == "table" else padding
     try:
@@ -315,7 +329,9 @@ def tabulate(headers, rows, fmt: str) -> str:
 
 
 def csv_text(headers, rows) -> str:
-    """CSV with a header row (``headers`` None: the rows alone), without the final newline."""
+    """CSV with a header row (``headers`` None: the rows alone), without the final newline.  Text cells go
+    through :func:`printable` as in the tables (no expression diffcli accepts contains a control character,
+    so only the echo of a refused line changes)."""
     import csv
     import io
 
@@ -323,7 +339,7 @@ def csv_text(headers, rows) -> str:
     writer = csv.writer(out, lineterminator="\n")
     if headers is not None:
         writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerows([printable(c) if isinstance(c, str) else c for c in row] for row in rows)
     return out.getvalue().rstrip("\n")
 
 

@@ -1,9 +1,11 @@
 """Text layout that does not depend on the format: text lines wrapped or packed to a width, and plain
-text as LaTeX that ``pdflatex`` reads without packages.  :mod:`diffcli.render.base` uses these for every
-format; views use :func:`packed` for lines of parts that must not be broken."""
+text as LaTeX that ``pdflatex`` reads without packages, control characters shown as escapes
+(:func:`printable`).  :mod:`diffcli.render.base` uses these for every format; views use :func:`packed` for
+lines of parts that must not be broken."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 
@@ -59,3 +61,27 @@ def latex_text(text: str) -> str:
         else:
             out.append(char if char.isascii() else "?")
     return "".join(out)
+
+
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+"""What a terminal would act on instead of showing: C0 controls but tab and newline (ESC starts escape
+sequences, BEL, carriage return), DEL, C1 controls (U+009B is a one-byte CSI), and the bidirectional
+controls and line separators that reorder or break what is shown (U+202E turns text around)."""
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters and bidirectional overrides shown as visible escapes, ``\\x1b``
+    (up to U+00FF) or ``\\u202e``; everything else (tab, newline, any other Unicode) as it is.  Every
+    human-readable output goes through it: table cells and headers, text lines, notes, and the error and
+    caret lines of the command line.  (A backslash is left alone: ``\\x1b`` in the output may also be
+    those four characters in the input.)
+
+    >>> printable("x\\x1b]0;PWNED\\x07+1 \\u202e")
+    'x\\\\x1b]0;PWNED\\\\x07+1 \\\\u202e'
+    """
+    return UNSAFE.sub(_escape, text)
+
+
+def _escape(match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
