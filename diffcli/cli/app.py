@@ -77,43 +77,135 @@ FormatOption = Annotated[str, format_option()]
 FileOption = Annotated[Optional[str], typer.Option(
     "--file", metavar="F", show_default=False,
     help="Run each line of expression file F ('-': stdin), a point after '@'.")]
+def _jobs(value: int) -> int:
+    from diffcli.cli.options import bounded  # options imports this module
+
+    return bounded("diffcli.tasks.files", "JOBS", "--jobs")(value)
+
+
 JobsOption = Annotated[int, typer.Option(
-    "--jobs", "-j", min=0, metavar="N",
+    "--jobs", "-j", callback=_jobs, metavar="N",
     help="Worker processes for --file (0: one per core).")]
 
 
-class OutputClosed(Exception):
-    """Whoever reads stdout has gone (``diffcli … | head -1``): stop quietly."""
+class OutputClosed(BaseException):
+    """Whoever reads stdout has gone (``diffcli … | head -1``): stop quietly.
+
+    A ``BaseException``, like ``KeyboardInterrupt``: :func:`watch_output` may raise it in the middle of any
+    computation, and no catch-all of a method's failures may take it for that method's error."""
 
 
 def emit(text: str) -> None:
-    """Write ``text`` and a newline to stdout and flush it, so every record is whole when it is written.
+    """Write ``text`` and a newline to stdout at once, so every record is whole when it is written.
 
-    Ctrl-C is held back while a record is written (and delivered right after): a KeyboardInterrupt raised
-    in the middle of a large write would leave half a record.  A closed pipe raises :class:`OutputClosed`
-    (not an ``OSError``, which typer would turn into exit 1).
+    The record's whole text goes to stdout's file descriptor in one ``write`` system call (Python's own
+    buffer flushed first), looping only if the call wrote part of it, as a pipe may.  What that buys
+    (README, "Expression files"): a ``write`` to a regular file is not torn by SIGKILL on Linux — the
+    signal is acted on when the call returns, and the call copies the whole record into the page cache
+    (a record of a few MB at most) — so a killed run leaves whole records; into a pipe, a record larger
+    than the pipe's buffer may be written in parts, and a SIGKILL between two parts leaves its head.
+
+    Ctrl-C and the closed-output signal are held back while a record is written (and delivered right
+    after): an exception raised in the middle of a large write would leave half a record.  A closed pipe
+    raises :class:`OutputClosed` (not an ``OSError``, which typer would turn into exit 1).
     """
-    with _sigint_held():
+    with _signals_held():
         try:
-            sys.stdout.write(text + "\n")
-            sys.stdout.flush()
+            _write_whole(text + "\n")
         except BrokenPipeError:
             raise OutputClosed() from None
 
 
+def _write_whole(text: str) -> None:
+    import io
+    import os
+
+    stream = sys.stdout
+    try:
+        stream.flush()
+        descriptor = stream.fileno()
+    except (AttributeError, ValueError, io.UnsupportedOperation):  # not a real file (a test's capture)
+        stream.write(text)
+        stream.flush()
+        return
+    data = memoryview(text.encode(stream.encoding or "utf-8", stream.errors or "strict"))
+    while data:
+        try:
+            data = data[os.write(descriptor, data):]
+        except BlockingIOError:  # a non-blocking stdout that is full: wait until it takes more
+            import select
+
+            select.select([], [descriptor], [])
+
+
 @contextlib.contextmanager
-def _sigint_held():
+def _signals_held():
     import signal
     import threading
 
     if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
         yield
         return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    held = {signal.SIGINT, signal.SIGPIPE}
+    signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
+
+
+_watching = False
+
+
+def watch_output() -> None:
+    """Stop the run as soon as whoever reads stdout goes away, whatever it is computing.
+
+    When stdout is a pipe or a socket, a thread waits (in ``poll``, costing nothing) for its reader to
+    close it, then sends the main thread SIGPIPE, whose handler raises :class:`OutputClosed` there — at the
+    next bytecode, or at once if it waits in a system call (``compare --points`` between two records would
+    otherwise compute for half a minute into a pipe nobody reads).  The handler fires once and then hands
+    SIGPIPE back to Python's default (ignored: a write then fails with ``BrokenPipeError``).  Worker
+    processes ignore SIGPIPE.  A regular file or a terminal is never watched.
+    """
+    import os
+    import signal
+    import stat
+    import threading
+
+    global _watching
+    if _watching or threading.current_thread() is not threading.main_thread() or not hasattr(os, "fork"):
+        return
+    try:
+        mode = os.fstat(sys.stdout.fileno()).st_mode
+    except (AttributeError, ValueError, OSError):  # no descriptor (a test's capture), or closed
+        return
+    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+        return
+    _watching = True
+    signal.signal(signal.SIGPIPE, _output_closed)
+    threading.Thread(target=_wait_for_close, args=(sys.stdout.fileno(), threading.main_thread().ident),
+                     name="diffcli-output-watch", daemon=True).start()
+
+
+def _wait_for_close(descriptor: int, main: int) -> None:
+    import select
+    import signal
+
+    poll = select.poll()
+    poll.register(descriptor, 0)  # no events asked: poll returns on POLLERR (the reader closed) or POLLHUP
+    try:
+        while not poll.poll():
+            pass
+    except OSError:
+        return
+    signal.pthread_kill(main, signal.SIGPIPE)
+
+
+def _output_closed(signum, frame) -> None:
+    import signal
+
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    raise OutputClosed()
 
 
 def write_file(path: str, content: str | bytes) -> None:
@@ -210,3 +302,4 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=_version, 
     """
     settings.quiet = quiet
     settings.debug = debug or settings.debug
+    watch_output()

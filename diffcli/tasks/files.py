@@ -54,14 +54,20 @@ From Python, :func:`records` is the whole thing without the printing::
 from __future__ import annotations
 
 import codecs
+import io
 import os
-import signal
 import sys
 from collections import deque
 from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator
 
+from diffcli.core import bounds
+from diffcli.core.bounds import Bound
 from diffcli.core.errors import DiffcliError, LimitError, UsageError
+
+JOBS = Bound(0, 4 * (os.cpu_count() or 1), "worker processes (0: one per core); beyond 4 per core they "
+             "add only memory, each worker importing numpy and mpmath")
+"""``--jobs``, ``jobs=``: at most 4 × the cores of this machine."""
 
 WINDOW_PER_JOB = 8
 """Lines handed to each worker ahead of the one being written, so workers never wait for the writer."""
@@ -192,21 +198,29 @@ def internal_error_record(line: FileLine, error: BaseException) -> dict:
 
 
 def records(source: BinaryIO, task: Callable, point: dict, jobs: int = 1,
-            on_internal_error: Callable | None = None) -> Iterator[dict]:
+            on_internal_error: Callable | None = None, max_memory: int | None = None) -> Iterator[dict]:
     """Run ``task`` on every expression line of ``source``; yield one record per line, in input order.
 
     ``jobs`` > 1 runs the lines on that many worker processes (0: one per core); records still come out
-    in input order, each as soon as it and all lines before it are done.  An unexpected exception (a
-    bug) is raised, unless ``on_internal_error(line, error)`` is given, whose return value is the record.
+    in input order, each as soon as it and all lines before it are done.  A worker that dies costs only
+    its line, retried once in a fresh worker, then an error record naming the cause (see
+    :mod:`diffcli.tasks.workers`).  ``max_memory`` (MB) limits what one line may use: the lines then run
+    in worker processes even with ``jobs`` = 1, so the limit never applies to the calling process.  An
+    unexpected exception (a bug) is raised, unless ``on_internal_error(line, error)`` is given, whose
+    return value is the record.
     """
+    jobs, point = JOBS.check(jobs, "jobs"), bounds.point(point)
+    if not hasattr(source, "read") or isinstance(source, io.TextIOBase) or not callable(task):
+        raise UsageError(f"source must be a binary file (open(path, 'rb')) and task a function, not "
+                         f"{source!r:.40} and {task!r:.40}")
     lines = read_lines(source)
     if jobs == 0:
         jobs = os.cpu_count() or 1
-    if jobs <= 1:
+    if jobs <= 1 and max_memory is None:
         for line in lines:
             yield _guarded(task, line, point, on_internal_error)
         return
-    yield from _parallel(lines, task, point, jobs, on_internal_error)
+    yield from _parallel(lines, task, point, max(jobs, 1), on_internal_error, max_memory)
 
 
 def _guarded(task, line, point, on_internal_error) -> dict:
@@ -218,50 +232,38 @@ def _guarded(task, line, point, on_internal_error) -> dict:
         return on_internal_error(line, error)
 
 
-def _parallel(lines, task, point, jobs, on_internal_error) -> Iterator[dict]:
-    from concurrent.futures import ProcessPoolExecutor
+def _parallel(lines, task, point, jobs, on_internal_error, max_memory) -> Iterator[dict]:
+    from diffcli.tasks.workers import Workers
 
-    executor = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(os.getpid(),))
-    pending: deque = deque()
+    workers = Workers(jobs, run_line, task, point, max_memory)
+    waiting: deque = deque()   # the lines read and not yet written, in input order
+    done: dict = {}            # index in the file -> the line's record
     try:
-        for line in lines:
-            pending.append((line, executor.submit(run_line, task, line, point)))
-            while len(pending) >= jobs * WINDOW_PER_JOB:
-                yield _result(*pending.popleft(), on_internal_error)
-        while pending:
-            yield _result(*pending.popleft(), on_internal_error)
+        for index, line in enumerate(lines):
+            waiting.append((index, line))
+            workers.submit(index, line)
+            while len(waiting) >= jobs * WINDOW_PER_JOB:
+                yield from _in_order(workers, waiting, done, on_internal_error)
+        while waiting:
+            yield from _in_order(workers, waiting, done, on_internal_error)
     finally:
-        # Ctrl-C, a closed pipe or the end: drop the lines not started; workers finish their current one.
-        executor.shutdown(wait=not pending, cancel_futures=True)
+        # Ctrl-C, a closed pipe or the end: the lines not written will never be read; stop every worker.
+        workers.close()
 
 
-def _result(line, future, on_internal_error) -> dict:
-    try:
-        return future.result()
-    except Exception as error:  # noqa: BLE001 - as in _guarded, raised in a worker
-        if on_internal_error is None:
-            raise
-        return on_internal_error(line, error)
-
-
-PARENT_CHECK_SECONDS = 0.5
-
-
-def _start_worker(parent: int) -> None:
-    """Set up a worker process.
-
-    Ctrl-C reaches the whole process group; only the main process handles it (no worker tracebacks).
-    A worker exits soon after the main process dies, even by SIGKILL: the workers hold each other's end
-    of the task pipe open, so without this check they would wait for work forever.
-    """
-    import threading
-    import time
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch():
-        while os.getppid() == parent:
-            time.sleep(PARENT_CHECK_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="diffcli-parent-watch", daemon=True).start()
+def _in_order(workers, waiting: deque, done: dict, on_internal_error) -> Iterator[dict]:
+    """Wait for at least one line, then yield the records that are next in input order."""
+    lines = dict(waiting)
+    for index, kind, value in workers.results():
+        line = lines[index]
+        if kind == "record":
+            done[index] = value
+        elif kind == "died":
+            done[index] = {"line": line.number, "expression": line.expression,
+                           "error": f"{value} (twice: the line was retried in a fresh worker)"}
+        elif on_internal_error is None:  # "error": an exception raised in the worker (a bug)
+            raise value
+        else:
+            done[index] = on_internal_error(line, value)
+    while waiting and waiting[0][0] in done:
+        yield done.pop(waiting.popleft()[0])
