@@ -36,6 +36,26 @@ def _option(*names, help, panel=None, **extra):
     return typer.Option(*names, help=help, rich_help_panel=panel, **extra)
 
 
+def _check_outputs(data: str | None, **outputs) -> None:
+    """Each file an option writes (``--history``, ``--plot``) needs a name, and is never the ``--data`` file,
+    which writing it would overwrite: both are refused before anything runs."""
+    from diffcli.core.errors import UsageError
+
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        if not path.strip():
+            raise UsageError(f"--{option} needs a file name; it was given an empty one")
+        if data not in (None, "-") and _same_file(path, data):
+            raise UsageError(f"--{option} {path!r} is the --data file; writing it would overwrite the data")
+
+
+def _same_file(a: str, b: str) -> bool:
+    if os.path.exists(a) and os.path.exists(b):
+        return os.path.samefile(a, b)
+    return os.path.abspath(a) == os.path.abspath(b)
+
+
 @app.command(short_help="Minimize EXPR with sgd, momentum, rmsprop and adam; rank them.",
              help="\b\nMinimize EXPR with each update rule (see diffcli methods); rank the runs.\n"
                   "Example: diffcli optimize \"(1-x)**2 + 100*(y-x**2)**2\" x=-1.2 y=1")
@@ -100,6 +120,7 @@ def optimize(
                   box=None if restarts else "it bounds the random starts of --restarts, and there are none")
     optimizers = merged_alias(methods, optimizers, "--optimizer")
     image = image_format(plot) if plot not in (None, "terminal") else None
+    _check_outputs(data, history=history, plot=plot if image else None)
     if plot:
         require(image=bool(image))
     graph, start = as_graph(expression), parse_point(point or [])
@@ -111,9 +132,9 @@ def optimize(
                           check_every=check_every),
         l2=l2, restarts=restarts, box=parse_box(box), seed=seed, data=sys.stdin if data == "-" else data,
         params=params, batch=batch, validation=validation, timing=timing_default(timing, None),
-        history=bool(history or plot))
+        history=history is not None or bool(plot))
 
-    if history:
+    if history is not None:
         write_file(history, render.history_csv(record) + "\n")
     if image:
         write_file(plot, render.plot_image(record, image))
