@@ -127,9 +127,9 @@ def test_higher_order_value_matches_the_reference():
 
 @pytest.mark.parametrize("args, words", [
     (("--wrt", "x,z", "--order", "2"), "--order repeats one variable"),
-    (("--wrt", "x", "--order", "0"), "--order must be between 1"),
+    (("--wrt", "x", "--order", "0"), "--order must be a whole number of at least 1"),
     (("--wrt", "x,y"), "'y' is not a variable"),
-    (("--wrt", "x,"), "--wrt needs"),
+    (("--wrt", "x,"), "wrt must be a variable name"),
 ])
 def test_diff_order_errors(cli, args, words):
     code, out, err = cli("diff", "x*z", *args)

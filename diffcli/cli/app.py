@@ -77,14 +77,23 @@ FormatOption = Annotated[str, format_option()]
 FileOption = Annotated[Optional[str], typer.Option(
     "--file", metavar="F", show_default=False,
     help="Run each line of expression file F ('-': stdin), a point after '@'.")]
-def _jobs(value: int) -> int:
-    from diffcli.cli.options import bounded  # options imports this module
+def bounded(module: str, constant: str, name: str, key: str | None = None):
+    """A callback checking an option, as the command line reads it, against the library's own bound:
+    ``module.constant`` (or ``module.constant[key]``), a :class:`~diffcli.core.bounds.Bound` defined next
+    to the code it protects, so that no number is declared here.  The module is imported when the option is
+    read, not when the command line starts.  A value outside is a UsageError naming ``name``."""
+    def check(value):
+        import importlib
 
-    return bounded("diffcli.tasks.files", "JOBS", "--jobs")(value)
+        if value is None:
+            return None
+        bound = getattr(importlib.import_module(module), constant)
+        return (bound if key is None else bound[key]).check(value, name)
+    return check
 
 
 JobsOption = Annotated[int, typer.Option(
-    "--jobs", "-j", callback=_jobs, metavar="N",
+    "--jobs", "-j", callback=bounded("diffcli.tasks.files", "JOBS", "--jobs"), metavar="N",
     help="Worker processes for --file (0: one per core).")]
 
 

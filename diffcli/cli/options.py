@@ -10,7 +10,8 @@ Old spellings stay for one release as hidden aliases (``--schemes``, ``--optimiz
 the new option by :func:`merged_alias`.  Rules shared by the commands live here too: an option given where
 it has no effect is an error saying why (:func:`refuse_unused`), a binding the expression does not use is a
 warning, or an error under ``--strict`` (:func:`check_bindings`), and ``--wrt`` defaults to the only
-variable (:func:`resolve_wrt`).
+variable (:func:`resolve_wrt`).  A numeric option is checked as it is read by :func:`bounded` (in
+:mod:`diffcli.cli.app`, whose ``--jobs`` needs it too) against the library's own bound.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from diffcli.cli.app import settings
+from diffcli.cli.app import bounded, settings
 
 METHODS_HELP = "Comma-separated (default: {default}; diffcli methods describes each):"
 
@@ -74,8 +75,8 @@ QuietOption = Annotated[bool, typer.Option(
     help="Only the records: no notes, warnings or progress.")]
 StrictOption = Annotated[bool, typer.Option(
     "--strict", help="Unused bindings are an error, not a warning.")]
-DigitsOption = Annotated[int, typer.Option("--digits", metavar="N", help="Digits of the reference.", min=1,
-                                           max=1000)]
+DigitsOption = Annotated[int, typer.Option("--digits", metavar="N", help="Digits of the reference (1-1000).",
+                                           callback=bounded("diffcli.reference", "DIGITS", "--digits"))]
 TimingOption = Annotated[Optional[bool], typer.Option(
     "--timing/--no-timing", show_default=False,
     help="Median times (default: on; off with --file).")]
@@ -89,7 +90,8 @@ ExpressionOnlyArg = Annotated[str, typer.Argument(
     metavar="EXPR", help="Expression or ';'-separated program.", show_default=False)]
 
 
-SeedOption = Annotated[int, typer.Option("--seed", metavar="N", help="Seed of the random draws.")]
+SeedOption = Annotated[int, typer.Option("--seed", metavar="N", help="Seed of the random draws.",
+                                         callback=bounded("diffcli.core.bounds", "SEED", "--seed"))]
 
 
 def given(ctx: typer.Context, name: str) -> bool:

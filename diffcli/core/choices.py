@@ -35,6 +35,8 @@ def choose(given, available: Iterable[str], default: Iterable[str] | None = None
         return list(available if default is None else default)
     if isinstance(given, str):
         given = [item.strip() for item in given.split(",") if item.strip()]
+    if not isinstance(given, (list, tuple)) or not all(isinstance(item, str) for item in given):
+        raise UsageError(f"{what}s must be a comma-separated string or a list of ids, not {given!r:.60}")
     unknown = [item for item in given if item not in available]
     if unknown or not given:
         reason = why(unknown[0]) if why and unknown else ""

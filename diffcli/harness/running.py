@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from diffcli.core.bounds import LARGEST, Bound
 from diffcli.core.errors import DiffcliError, DomainError, UsageError
 from diffcli.core.graph import Graph
 from diffcli.methods import METHODS
@@ -152,14 +153,13 @@ def run_timed(prepare: Callable[[], Callable], argument, timing: bool = True,
     return outcome
 
 
+STEP = Bound(1e-300, LARGEST, "a positive, finite step", whole=False)
+"""A finite-difference step given by hand (``--eps``, ``eps=``)."""
+
+
 def check_step(step) -> float | None:
-    """The ``--eps`` step as a float, or None; a step that is not a positive finite number is a UsageError."""
-    if step is None:
-        return None
-    step = float(step)
-    if not (math.isfinite(step) and step > 0):
-        raise UsageError(f"--eps must be a positive finite step, not {step!r}")
-    return step
+    """The ``--eps`` step as a float, or None; a step outside :data:`STEP` is a UsageError."""
+    return None if step is None else STEP.check(step, "eps")
 
 
 def _finite_gradient(names):

@@ -38,8 +38,9 @@ import math
 from dataclasses import dataclass, field
 
 from diffcli.core.algebra import MpAlgebra
+from diffcli.core.bounds import Bound
 from diffcli.core.chain import adjoints
-from diffcli.core.errors import DiffcliError, DomainError, PrecisionError
+from diffcli.core.errors import DomainError, PrecisionError
 from diffcli.core.evaluate import depends_on, evaluate_mp
 from diffcli.core.graph import Graph
 from diffcli.reference.cancellation import Loss, assess, sensitivities
@@ -53,6 +54,10 @@ decimal orders apart, so one sum of them is always resolved)."""
 
 SLACK_DIGITS = 5
 """A run may lose this many of its guard digits to cancellation before the pair is repeated."""
+
+DIGITS = Bound(1, 1000, "the reference's cost grows like digits squared; 1,000 digits already take "
+               "seconds for a large expression")
+"""Significant digits a reference may be asked for (``--digits``, ``digits=``)."""
 
 REVERSE_REFERENCE_MIN_VARIABLES = 16
 """From this many variables on, the reference gradient is reverse mode in mpmath (cross-checked)."""
@@ -103,8 +108,7 @@ def reference(graph: Graph, point: dict, digits: int = 50, one_sided: bool = Fal
     >>> r.text(r.value), r.text(r.gradient["x"])
     ('1.0', '1.0')
     """
-    if not 1 <= digits <= 1000:
-        raise DiffcliError(f"--digits must be between 1 and 1000, not {digits}")
+    digits = DIGITS.check(digits, "digits")
     import mpmath
 
     names = graph.variable_names if variables is None else list(variables)
@@ -326,8 +330,7 @@ def reference_partials(graph: Graph, point: dict, orders: list, digits: int = 50
     >>> [r.text(r.derivatives[o]) for o in [(2, 0), (1, 1)]]
     ['60.0', '12.0']
     """
-    if not 1 <= digits <= 1000:
-        raise DiffcliError(f"--digits must be between 1 and 1000, not {digits}")
+    digits = DIGITS.check(digits, "digits")
     import mpmath
 
     orders = [tuple(o) for o in orders]

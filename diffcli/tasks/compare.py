@@ -7,9 +7,11 @@
 
 from __future__ import annotations
 
+from diffcli.core import bounds
+from diffcli.core.bounds import LARGEST, Bound
 from diffcli.core.choices import choose
 from diffcli.core.codegen import compile_function
-from diffcli.core.errors import DiffcliError
+from diffcli.core.errors import DiffcliError, UsageError
 from diffcli.core.parse import as_graph
 from diffcli.harness import (
     check_step,
@@ -21,7 +23,10 @@ from diffcli.harness import (
 )
 from diffcli.methods import METHODS
 from diffcli.methods.registry import ids
-from diffcli.reference import reference
+from diffcli.reference import DIGITS, reference
+
+TOLERANCE = Bound(0.0, LARGEST, "a relative error: finite and not negative", whole=False)
+"""``--tolerance`` of ``compare``."""
 
 
 def select_methods(methods, form: str | None = "point") -> list[str]:
@@ -39,7 +44,8 @@ def compare(expression, point: dict, methods=None, digits: int = 50, timing: boo
     not parse, a variable has no value, or f itself is undefined at the point; a method that fails has its
     ``error`` set instead.
     """
-    graph = as_graph(expression)
+    graph, point = as_graph(bounds.expression(expression)), bounds.point(point)
+    digits, timing = DIGITS.check(digits, "digits"), bounds.flag(timing, "timing")
     selected = select_methods(methods)
     eps = check_step(eps)
     at = prepare(graph, point)  # f must be defined at the point: DomainError otherwise
@@ -86,6 +92,9 @@ def tolerance_failures(record: dict, tolerance: float) -> list[str]:
     >>> tolerance_failures(record, 1.0)
     []
     """
+    if not isinstance(record, dict) or not isinstance(record.get("methods"), list):
+        raise UsageError(f"record must be a record of compare, not {record!r:.60}")
+    tolerance = TOLERANCE.check(tolerance, "tolerance")
     failures = []
     no_reference = record["reference"].get("error")
     for row in record["methods"]:
@@ -105,8 +114,8 @@ def gradient(expression, point: dict, method: str = "reverse") -> dict:
     >>> gradient("x*z", {"x": 2, "z": 3})
     {'x': 3.0, 'z': 2.0}
     """
-    graph = as_graph(expression)
-    select_methods([method])
+    graph, point = as_graph(bounds.expression(expression)), bounds.point(point)
+    select_methods([bounds.text(method, "method")])
     at = prepare(graph, point)
     estimate = run_method(method, at.graph, at.point, timing=False)
     if estimate.error:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 
+from diffcli.core import bounds
 from diffcli.core.choices import choose
 from diffcli.core.errors import DomainError, UsageError
 from diffcli.core.graph import Graph
@@ -23,7 +24,7 @@ from diffcli.core.parse import as_graph
 from diffcli.harness import errors, prepare, reference_or_error, run_timed
 from diffcli.methods import METHODS
 from diffcli.methods.registry import ids
-from diffcli.reference import reference_partials
+from diffcli.reference import DIGITS, reference_partials
 
 MAX_VARIABLES = 20
 """More variables than this make the Hessian table unreadable and the reference slow: refused."""
@@ -33,7 +34,8 @@ def hessian(expression, point: dict, methods=None, digits: int = 50, timing: boo
     """The Hessian of ``expression`` at ``point`` by each method against the mpmath reference, as a plain
     record (the JSON of ``diffcli hessian``).  A method that fails has its ``error`` set; a missing variable
     or a point where f is undefined raises DiffcliError."""
-    graph = as_graph(expression)
+    graph, point = as_graph(bounds.expression(expression)), bounds.point(point)
+    digits, timing = DIGITS.check(digits, "digits"), bounds.flag(timing, "timing")
     selected = choose(methods, ids("hessian"), what="Hessian method")
     names = graph.variable_names
     if len(names) > MAX_VARIABLES and all(name in point for name in names):

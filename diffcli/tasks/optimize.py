@@ -44,11 +44,14 @@ A run stops at the first of (checked after every step, in this order):
 from __future__ import annotations
 
 import math
+import os
 import statistics
 from dataclasses import asdict
 
 import numpy as np
 
+from diffcli.core import bounds
+from diffcli.core.bounds import LARGEST, SEED, Bound
 from diffcli.core.errors import UsageError
 from diffcli.core.evaluate import evaluate
 from diffcli.core.parse import as_graph
@@ -57,6 +60,15 @@ from diffcli.tasks.runs import Run, Stopping, run
 from diffcli.tasks.updates import RULES, Hyper, select_optimizers
 
 # ---------------------------------------------------------------- options
+
+RESTARTS = Bound(0, 10_000, "each restart is a whole run of every optimizer; the spread of 10,000 final "
+                 "losses tells as much as more would")
+"""Random starts of ``--restarts``."""
+BOX = Bound(-LARGEST, LARGEST, "its width HIGH - LOW must be a finite float", whole=False)
+"""Each end of ``--box``."""
+L2 = Bound(0.0, LARGEST, "a penalty weight: finite and not negative", whole=False)
+VALIDATION = Bound(0.0, 1.0, "a fraction of the rows; some must stay for training", whole=False, below=True)
+BATCH = Bound(1, 10**8, "rows per step; at most the training rows, checked once the data is read")
 
 
 def parse_box(text: str) -> tuple[float, float]:
@@ -70,18 +82,48 @@ def parse_box(text: str) -> tuple[float, float]:
     low, sep, high = text.partition(":")
     if not sep:
         raise UsageError(f"--box must be LOW:HIGH, not {text!r}")
-    bounds = parse_point([f"low={low}", f"high={high}"], what="box")
-    if not bounds["low"] < bounds["high"]:
-        raise UsageError(f"--box {text}: LOW must be below HIGH")
-    return bounds["low"], bounds["high"]
+    ends = parse_point([f"low={low}", f"high={high}"], what="box")
+    return _box((ends["low"], ends["high"]), "--box")
+
+
+def _box(box, name: str = "box") -> tuple[float, float]:
+    if not isinstance(box, (tuple, list)) or len(box) != 2:
+        raise UsageError(f"{name} must be a pair (LOW, HIGH), not {box!r:.60}")
+    low, high = (BOX.check(end, name) for end in box)
+    if not low < high:
+        raise UsageError(f"{name}: LOW must be below HIGH, not {low:g}:{high:g}")
+    return low, high
 
 
 def _names(value) -> list[str] | None:
+    return None if value is None else list(dict.fromkeys(bounds.names(value, "params")))
+
+
+def _instance(value, kind, name: str):
+    """``value``, or ``kind()`` for None; anything else than a ``kind`` is a UsageError naming ``name``."""
     if value is None:
-        return None
-    if isinstance(value, str):
-        value = [v.strip() for v in value.split(",") if v.strip()]
-    return list(dict.fromkeys(value))
+        return kind()
+    if not isinstance(value, kind):
+        raise UsageError(f"{name} must be a {kind.__name__}(...), not {value!r:.60}")
+    return value
+
+
+def _data(data):
+    """``data`` as given (a path or an open file, read later) or, for ``{column: values}``, float columns of
+    one length, at least one row, every value a finite number."""
+    if data is None or isinstance(data, (str, os.PathLike)) or hasattr(data, "read"):
+        return data
+    if not isinstance(data, dict) or not data or not all(isinstance(name, str) for name in data):
+        raise UsageError(f"data must be a CSV path, an open file or {{column: values}}, not {data!r:.60}")
+    columns = {}
+    for name, values in data.items():
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+            raise UsageError(f"data[{name!r}] must be a sequence of numbers, not {values!r:.60}")
+        columns[name] = np.array([bounds.real(v, f"data[{name!r}]") for v in np.ravel(values).tolist()])
+    lengths = {len(column) for column in columns.values()}
+    if len(lengths) != 1 or 0 in lengths:
+        raise UsageError(f"data columns must have one length, at least 1 row, not {sorted(lengths)}")
+    return columns
 
 
 # ---------------------------------------------------------------- the comparison
@@ -106,13 +148,15 @@ def optimize(expression, start: dict | None = None, *, optimizers=None, hyper: H
     Raises :class:`~diffcli.core.errors.UsageError` for inconsistent options; a run whose numbers blow up
     stops with ``"stop": "diverged"`` and a message instead.
     """
-    graph = as_graph(expression)
-    hyper = hyper or Hyper()
-    stopping = stopping or Stopping()
-    hyper.check()
-    stopping.check()
+    graph = as_graph(bounds.expression(expression))
+    hyper = _instance(hyper, Hyper, "hyper").check()
+    stopping = _instance(stopping, Stopping, "stopping").check()
     selected = select_optimizers(optimizers)
-    start = dict(start or {})
+    start = bounds.point({} if start is None else start, "start")
+    restarts, seed, box = RESTARTS.check(restarts, "restarts"), SEED.check(seed, "seed"), _box(box)
+    l2, validation = L2.check(l2, "l2"), VALIDATION.check(validation, "validation")
+    batch = None if batch is None else BATCH.check(batch, "batch")
+    timing, history, data = bounds.flag(timing, "timing"), bounds.flag(history, "history"), _data(data)
     parameters = _parameters(graph.variable_names, _names(params), start, data, batch, validation, l2,
                              restarts)
     fixed = {n: float(v) for n, v in start.items() if n not in parameters}
@@ -125,7 +169,7 @@ def optimize(expression, start: dict | None = None, *, optimizers=None, hyper: H
     rows, series = [], []
     for optimizer in selected:
         update = RULES[optimizer].update
-        runs = [run(objective, update, hyper, stopping, s, np.random.default_rng([seed, 1, k]))
+        runs = [run(objective, update, hyper, stopping, s, np.random.default_rng([seed, 1, k]), history)
                 for k, s in enumerate(starts)]
         rows.append(_row(optimizer, runs, parameters, timing, restarts))
         if history:
@@ -155,10 +199,6 @@ def _parameters(variables: list, parameters, start: dict, data, batch, validatio
     # line warns about it (an error under --strict).
     if not parameters:
         raise UsageError("the expression has no variables to optimize")
-    if not (math.isfinite(l2) and l2 >= 0):
-        raise UsageError(f"--l2 must be a non-negative number, not {l2!r}")
-    if restarts < 0:
-        raise UsageError(f"--restarts must be at least 0, not {restarts}")
     return parameters
 
 

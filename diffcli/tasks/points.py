@@ -18,6 +18,7 @@ import sys
 
 import numpy as np
 
+from diffcli.core.bounds import Bound, flag
 from diffcli.core.codegen import compile_function
 from diffcli.core.errors import UsageError
 from diffcli.core.evaluate import bind
@@ -30,10 +31,13 @@ from diffcli.harness import (
 )
 from diffcli.methods import METHODS
 from diffcli.methods.registry import ids
-from diffcli.reference import reference
+from diffcli.reference import DIGITS, reference
 from diffcli.tasks.reading import csv_rows, decode, header, read_bytes
 
 DEFAULT_REFERENCE_SAMPLE = 3
+REFERENCE_SAMPLE = Bound(0, 1000, "each sampled point costs one mpmath reference; 1,000 spread points "
+                         "measure a method's error as well as more would")
+"""Points of ``--reference-sample`` (at most the number of points is used)."""
 
 
 def read_points(path: str) -> dict[str, np.ndarray]:
@@ -115,6 +119,8 @@ def at_points(graph: Graph, table: dict, methods: list[str], reference_sample: i
     Returns a record with per-method summaries (``methods``) and the per-point arrays (``values``,
     ``gradients[method]``, ``failed[method]``) for rendering one record per point.
     """
+    reference_sample = REFERENCE_SAMPLE.check(reference_sample, "reference_sample")
+    digits, timing = DIGITS.check(digits, "digits"), flag(timing, "timing")
     batched = ids("arrays")
     unknown = [m for m in methods if m not in batched]
     if unknown:

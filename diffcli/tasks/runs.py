@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from diffcli.core.errors import UsageError
+from diffcli.core.bounds import LARGEST, Bound
 from diffcli.tasks.updates import Hyper
 
 # ---------------------------------------------------------------- why a run stops
@@ -28,6 +29,21 @@ CHECK_EVERY_AT_LEAST = 10
 patience of a few single steps would stop on the first wobble of the loss, not on over-fitting."""
 
 
+MAX_UPDATES = 10**7
+"""Most updates of one run (``--max-steps``): about a minute of a small expression's gradients."""
+
+STOPPING = {
+    "max_steps": Bound(0, MAX_UPDATES, "a run of 10^7 updates takes minutes; without --history it keeps "
+                       "O(1) memory per step"),
+    "min_steps": Bound(0, MAX_UPDATES, "as --max-steps"),
+    "window": Bound(1, 10**6, "the run keeps the last 2 x window losses for --tol"),
+    "tol": Bound(0.0, LARGEST, "a relative change: finite and not negative", whole=False),
+    "patience": Bound(1, 10**6, "checks of the validation loss; more than the steps can never stop a run"),
+    "check_every": Bound(1, MAX_UPDATES, "as --max-steps"),
+}
+"""The bound of each field of :class:`Stopping` (and of the option of the same name)."""
+
+
 @dataclass(frozen=True)
 class Stopping:
     """When a run stops (see the module docstring).  ``check_every`` None means once per epoch, at least
@@ -40,15 +56,12 @@ class Stopping:
     patience: int = 5
     check_every: int | None = None
 
-    def check(self) -> None:
-        for name in ("max_steps", "min_steps", "window", "patience"):
-            if getattr(self, name) < (1 if name in ("window", "patience") else 0):
-                raise UsageError(f"--{name.replace('_', '-')} must be at least "
-                                 f"{1 if name in ('window', 'patience') else 0}, not {getattr(self, name)}")
-        if self.check_every is not None and self.check_every < 1:
-            raise UsageError(f"--check-every must be at least 1, not {self.check_every}")
-        if not (self.tol >= 0):
-            raise UsageError(f"--tol must be non-negative, not {self.tol!r}")
+    def check(self) -> "Stopping":
+        """The same rule with every field inside its bound (:data:`STOPPING`); a UsageError naming the
+        field otherwise."""
+        given = {name: getattr(self, name) for name in STOPPING}
+        return replace(self, **{name: STOPPING[name].check(value, name) for name, value in given.items()
+                                if value is not None})
 
 
 def improvement(losses: list, window: int, smoothed: bool) -> float | None:
@@ -63,7 +76,8 @@ def improvement(losses: list, window: int, smoothed: bool) -> float | None:
     if smoothed:
         if len(losses) < 2 * window:
             return None
-        return (sum(losses[-2 * window:-window]) - sum(losses[-window:])) / window
+        recent = losses[-2 * window:] if isinstance(losses, list) else list(losses)[-2 * window:]
+        return (sum(recent[:window]) - sum(recent[window:])) / window
     if len(losses) <= window:
         return None
     return losses[-1 - window] - losses[-1]
@@ -150,13 +164,20 @@ def _limits(t: int, loss: float, losses: list, stopping: Stopping, smoothed: boo
     return None
 
 
-def run(objective, update: Callable, hyper: Hyper, stopping: Stopping, start, rng=None) -> Run:
-    """Minimize ``objective`` with the update rule ``update`` from ``start``; never raises for bad numbers."""
+def run(objective, update: Callable, hyper: Hyper, stopping: Stopping, start, rng=None,
+        history: bool = True) -> Run:
+    """Minimize ``objective`` with the update rule ``update`` from ``start``; never raises for bad numbers.
+
+    With ``history`` the run keeps every loss (``Run.losses``) and every validation check; without it only
+    what the stopping rule needs, the last ``2·window`` losses and the last check: O(1) memory per step.
+    """
     w = np.array(start, dtype=float)
     batches = objective.batches(rng)
     watch = _Validation(objective, stopping, w)
     state: dict = {}
-    losses: list = []
+    losses = [] if history else deque(maxlen=2 * stopping.window + 1)
+    if not history:
+        watch.checks = deque(maxlen=1)
     evaluations, t, loss, g = 0, 0, None, None
     started = time.perf_counter()
     while True:
@@ -181,7 +202,7 @@ def run(objective, update: Callable, hyper: Hyper, stopping: Stopping, start, rn
             break
     result = Run(start=np.array(start, dtype=float), parameters=w, loss=loss, steps=t,
                  evaluations=evaluations, seconds=time.perf_counter() - started, stop=stop, message=message,
-                 losses=losses, validation=watch.checks)
+                 losses=list(losses), validation=list(watch.checks))
     return _finish(result, objective, watch, w, loss, g)
 
 

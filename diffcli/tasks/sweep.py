@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import math
 
+from diffcli.core import bounds
+from diffcli.core.bounds import LARGEST, Bound
 from diffcli.core.choices import choose
 from diffcli.core.errors import DiffcliError, UsageError
 from diffcli.core.evaluate import evaluate_mp
@@ -27,10 +29,13 @@ from diffcli.harness import prepare, reference_within_limit, relative_error, run
 from diffcli.methods import METHODS
 from diffcli.methods.finite import EPS, Evaluator
 from diffcli.methods.registry import default_sweep, ids
-from diffcli.reference import reference
+from diffcli.reference import DIGITS, reference
 
 MAX_STEPS = 10_000
-"""Largest number of steps in one sweep."""
+"""Largest number of steps in one sweep (about 1 s for a small expression, the reference computed once)."""
+STEP = Bound(1e-300, LARGEST, "a positive step; 1e-300 to 1e300 spans the floats", whole=False)
+"""Each end of the grid (``--from``, ``--to``)."""
+PER_DECADE = Bound(1, MAX_STEPS, "steps per factor of 10; the whole grid has at most MAX_STEPS steps")
 
 
 
@@ -40,13 +45,10 @@ def step_grid(h_from: float, h_to: float, per_decade: int) -> list[float]:
     >>> step_grid(1e-3, 1e-1, 2)
     [0.001, 0.0031622776601683794, 0.01, 0.03162277660168379, 0.1]
     """
-    for name, value in (("--from", h_from), ("--to", h_to)):
-        if not (math.isfinite(value) and value > 0):
-            raise UsageError(f"{name} must be a positive step, not {value!r}")
+    h_from, h_to = STEP.check(h_from, "h_from"), STEP.check(h_to, "h_to")
+    per_decade = PER_DECADE.check(per_decade, "per_decade")
     if not h_from < h_to:
         raise UsageError(f"--from ({h_from:g}) must be smaller than --to ({h_to:g})")
-    if not (isinstance(per_decade, int) and per_decade >= 1):
-        raise UsageError(f"--per-decade must be a whole number of at least 1, not {per_decade!r}")
     low, high = math.log10(h_from), math.log10(h_to)
     count = math.floor((high - low) * per_decade + 1e-9) + 1
     if count > MAX_STEPS:
@@ -80,9 +82,11 @@ def sweep(expression, point: dict, wrt: str, schemes=None, h_from: float = 1e-16
     rule and its error; ``model[scheme]`` the coefficients of the predicted error curve.  Raises
     DiffcliError for bad input, or when f or its reference derivative does not exist at the point.
     """
-    graph = as_graph(expression)
+    graph = as_graph(bounds.expression(expression))
+    point, wrt = bounds.point(point), bounds.text(wrt, "wrt")
+    digits = DIGITS.check(digits, "digits")
     chosen = select_schemes(schemes)
-    steps = step_grid(float(h_from), float(h_to), per_decade)
+    steps = step_grid(h_from, h_to, per_decade)
     names = graph.variable_names
     if wrt not in names:
         raise UsageError(f"'{wrt}' is not a variable of the expression "

@@ -18,6 +18,7 @@ node's own value, which the tape reuses) is printed as the expression it stands 
 
 from __future__ import annotations
 
+from diffcli.core import bounds
 from diffcli.core.algebra import GraphAlgebra, Ref
 from diffcli.core.errors import DiffcliError
 from diffcli.core.graph import CONST, VAR, Graph
@@ -25,7 +26,7 @@ from diffcli.core.primitives import CONSTANTS, FUNCTIONS, PRIMITIVES
 from diffcli.core.printing import letters, to_latex, to_text
 from diffcli.harness import prepare, reference_or_error, relative_error, run_timed
 from diffcli.methods.reverse import tape
-from diffcli.reference import reference
+from diffcli.reference import DIGITS, reference
 
 OUTPUT_NAME = "y"
 FUNCTION_NAME = "f"  # the expression itself, as in ∂f/∂x: no intermediate is called f
@@ -97,7 +98,8 @@ def trace(expression, point: dict, digits: int = 50) -> dict:
     >>> [n["equation"] for n in record["nodes"]]
     ['g_x = g_a·z', 'g_z = g_a·x', 'g_a = g_y·cos(a)', 'g_y = 1']
     """
-    at = prepare(expression, point)
+    at = prepare(bounds.expression(expression), bounds.point(point))
+    digits = DIGITS.check(digits, "digits")
     graph, point, warnings = at.graph, at.point, at.warnings
     # The tape is the reverse method interpreted: a domain problem in a rule is the user's (exit 2), any other
     # failure (a bug) becomes the record's error, as a method's failure becomes its row's error elsewhere.

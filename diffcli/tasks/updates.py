@@ -9,14 +9,13 @@ the step number ``t`` (1, 2, …) and the hyper-parameters ``h`` (:class:`Hyper`
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from diffcli.core.bounds import LARGEST, Bound
 from diffcli.core.choices import choose
-from diffcli.core.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -35,15 +34,22 @@ class Hyper:
     beta2: float = 0.999
     epsilon: float = 1e-8
 
-    def check(self) -> None:
-        if not (math.isfinite(self.lr) and self.lr > 0):
-            raise UsageError(f"--lr must be a positive number, not {self.lr!r}")
-        for name in ("momentum", "decay", "beta1", "beta2"):
-            value = getattr(self, name)
-            if not 0 <= value < 1:
-                raise UsageError(f"--{name} must be in [0, 1), not {value!r}")
-        if not (math.isfinite(self.epsilon) and self.epsilon >= 0):
-            raise UsageError(f"--epsilon must be a non-negative number, not {self.epsilon!r}")
+    def check(self) -> "Hyper":
+        """The same hyper-parameters, each inside its bound (:data:`HYPER`); a UsageError naming it
+        otherwise."""
+        return replace(self, **{name: HYPER[name].check(getattr(self, name), name) for name in HYPER})
+
+
+_FACTOR = "a decay factor: 1 would never forget, above 1 would grow"
+HYPER = {
+    "lr": Bound(1e-300, LARGEST, "a positive, finite rate", whole=False),
+    "momentum": Bound(0.0, 1.0, _FACTOR, whole=False, below=True),
+    "decay": Bound(0.0, 1.0, _FACTOR, whole=False, below=True),
+    "beta1": Bound(0.0, 1.0, _FACTOR, whole=False, below=True),
+    "beta2": Bound(0.0, 1.0, _FACTOR, whole=False, below=True),
+    "epsilon": Bound(0.0, LARGEST, "added under a square root: finite and not negative", whole=False),
+}
+"""The bound of each field of :class:`Hyper` (and of the option of the same name)."""
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import random
 
+from diffcli.core import bounds
 from diffcli.core.algebra import GraphAlgebra, Ref
+from diffcli.core.bounds import LARGEST, SEED, Bound
 from diffcli.core.errors import DiffcliError, DomainError, UsageError
 from diffcli.core.evaluate import bind, evaluate, evaluate_mp, kinks
 from diffcli.core.parse import as_graph
@@ -27,10 +29,15 @@ from diffcli.core.printing import to_text
 from diffcli.harness import errors, reference_within_limit, run_timed
 from diffcli.methods.forward import forward_pass
 from diffcli.methods.reverse import tape
-from diffcli.reference import reference
+from diffcli.reference import DIGITS, reference
 from diffcli.tasks.trace import node_names
 
 DEFAULT_SAMPLES = 5
+SAMPLES = Bound(1, 1000, "each random point costs a reference of f and of the claim")
+"""Random points of ``--samples``."""
+TOLERANCE = Bound(1e-300, LARGEST, "a relative error: positive (0 would fail on rounding alone), finite",
+                  whole=False)
+"""``--tolerance`` of ``verify``."""
 """Random points checked when no point is given."""
 
 MAX_TRIES = 400
@@ -55,18 +62,16 @@ def verify(expression, wrt: str, claim, point: dict | None = None, tolerance: fl
     >>> verify("x*sin(x)", "x", "x*cos(x)", {"x": 1.0})["diagnosis"]["mistake"]
     'dropped'
     """
-    graph = as_graph(expression)
-    claimed = as_graph(claim)
+    graph, claimed = as_graph(bounds.expression(expression)), as_graph(bounds.expression(claim, "claim"))
+    wrt, point = bounds.text(wrt, "wrt"), None if point is None else bounds.point(point)
+    tolerance, seed = TOLERANCE.check(tolerance, "tolerance"), SEED.check(seed, "seed")
+    samples, digits = SAMPLES.check(samples, "samples"), DIGITS.check(digits, "digits")
     if wrt not in graph.variable_names:
         known = ", ".join(graph.variable_names) or "none"
         raise UsageError(f"'{wrt}' is not a variable of the expression (its variables: {known})")
     strangers = [n for n in claimed.variable_names if n not in graph.variable_names]
     if strangers:
         raise UsageError(f"the claim uses '{strangers[0]}', which is not a variable of the expression")
-    if not tolerance > 0:
-        raise UsageError(f"--tolerance must be positive, not {tolerance}")
-    if not 1 <= samples <= 1000:
-        raise UsageError(f"--samples must be between 1 and 1000, not {samples}")
 
     checks = []
     if point:

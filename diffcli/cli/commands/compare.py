@@ -26,6 +26,7 @@ from diffcli.cli.options import (
     QuietOption,
     StrictOption,
     TimingOption,
+    bounded,
     check_bindings,
     methods_option,
     refuse_unused,
@@ -42,10 +43,12 @@ def compare(ctx: typer.Context, expression: ExpressionArg = None, point: PointAr
             methods: Annotated[Optional[str], methods_option(ids("point"))] = None,
             digits: DigitsOption = 50, timing: TimingOption = None,
             tolerance: Annotated[Optional[float], typer.Option(
-                "--tolerance", metavar="TOL", min=0.0, show_default=False,
+                "--tolerance", metavar="TOL", show_default=False,
+                callback=bounded("diffcli.tasks.compare", "TOLERANCE", "--tolerance"),
                 help="Exit 1 when a method's max relative error exceeds TOL (or it has none).")] = None,
             eps: Annotated[Optional[float], typer.Option(
                 "--eps", metavar="H", show_default=False,
+                callback=bounded("diffcli.harness.running", "STEP", "--eps"),
                 help="Step of every finite difference (richardson: its first).")]
             = None,
             file: FileOption = None, jobs: JobsOption = 1,
@@ -54,7 +57,8 @@ def compare(ctx: typer.Context, expression: ExpressionArg = None, point: PointAr
                 help="Every row of CSV or .npy FILE at once ('-': stdin).")]
             = None,
             reference_sample: Annotated[int, typer.Option(
-                "--reference-sample", metavar="K", min=0,
+                "--reference-sample", metavar="K",
+                callback=bounded("diffcli.tasks.points", "REFERENCE_SAMPLE", "--reference-sample"),
                 help="With --points: the reference at K of them.")] = 3,
             wide: Annotated[bool, typer.Option(
                 "--wide", help="Every column of the table (estimates, absolute errors, richardson's error "

@@ -16,6 +16,7 @@ from diffcli.cli.options import (
     SeedOption,
     StrictOption,
     TimingOption,
+    bounded,
     check_bindings,
     hidden_alias,
     merged_alias,
@@ -33,7 +34,23 @@ OPTIMIZERS_HELP = "Update rules (default: {default})."
 
 
 def _option(*names, help, panel=None, **extra):
+    """An option of this command; a numeric one is checked against its bound in the library (:data:`BOUNDS`)
+    when the command line is read."""
+    where = BOUNDS.get(names[0])
+    if where:
+        extra["callback"] = bounded(f"diffcli.tasks.{where[0]}", where[1], names[0], *where[2:])
     return typer.Option(*names, help=help, rich_help_panel=panel, **extra)
+
+
+BOUNDS = {
+    **{f"--{name}": ("updates", "HYPER", name) for name in ("lr", "momentum", "decay", "beta1", "beta2",
+                                                            "epsilon")},
+    **{f"--{name.replace('_', '-')}": ("runs", "STOPPING", name)
+       for name in ("max_steps", "min_steps", "window", "tol", "patience", "check_every")},
+    "--l2": ("optimize", "L2"), "--restarts": ("optimize", "RESTARTS"), "--batch": ("optimize", "BATCH"),
+    "--validation": ("optimize", "VALIDATION"),
+}
+"""Where each numeric option's bound is defined: module of :mod:`diffcli.tasks`, constant, key."""
 
 
 def _check_outputs(data: str | None, **outputs) -> None:

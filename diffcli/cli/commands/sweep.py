@@ -29,6 +29,7 @@ from diffcli.cli.options import (
     QuietOption,
     StrictOption,
     WrtOption,
+    bounded,
     check_bindings,
     hidden_alias,
     merged_alias,
@@ -38,6 +39,11 @@ from diffcli.cli.options import (
     with_wrt,
 )
 from diffcli.methods.registry import default_sweep, ids
+
+
+def _bounded(constant: str, name: str):
+    return bounded("diffcli.tasks.sweep", constant, name)
+
 
 MIXED = "eps-sweep sweeps one first partial derivative: give one name"
 """Why ``eps-sweep --wrt x,z`` is refused."""
@@ -52,10 +58,13 @@ def eps_sweep(ctx: typer.Context, expression: ExpressionArg = None, point: Point
               methods: Annotated[Optional[str], methods_option(
                   ids("sweep"), default=",".join(default_sweep()))] = None,
               schemes: Annotated[Optional[str], hidden_alias("--schemes")] = None,
-              h_from: Annotated[float, typer.Option("--from", metavar="H", help="Smallest step.")] = 1e-16,
-              h_to: Annotated[float, typer.Option("--to", metavar="H", help="Largest step.")] = 1e-1,
+              h_from: Annotated[float, typer.Option("--from", metavar="H", help="Smallest step.",
+                                                    callback=_bounded("STEP", "--from"))] = 1e-16,
+              h_to: Annotated[float, typer.Option("--to", metavar="H", help="Largest step.",
+                                                  callback=_bounded("STEP", "--to"))] = 1e-1,
               per_decade: Annotated[int, typer.Option("--per-decade", metavar="N",
-                                                      help="Steps per factor of 10.")] = 2,
+                                                      help="Steps per factor of 10.",
+                                                      callback=_bounded("PER_DECADE", "--per-decade"))] = 2,
               digits: DigitsOption = 50, plot: PlotOption = None,
               no_terminal_plot: Annotated[bool, typer.Option(
                   "--no-terminal-plot", help="Leave out the text plot under the table.")] = False,

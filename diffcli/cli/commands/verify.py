@@ -24,6 +24,7 @@ from diffcli.cli.options import (
     SeedOption,
     StrictOption,
     WrtOption,
+    bounded,
     check_bindings,
     refuse_unused,
     resolve_wrt,
@@ -48,12 +49,15 @@ def verify(ctx: typer.Context, expression: ExpressionArg = None, wrt: WrtOption 
            point: PointArg = None,
            tolerance: Annotated[float, typer.Option("--tolerance",
                                                     help="Largest relative error accepted "
-                                                         "(absolute where the derivative is 0).")]
+                                                         "(absolute where the derivative is 0).",
+                                                    callback=bounded("diffcli.tasks.verify", "TOLERANCE",
+                                                                     "--tolerance"))]
            = 1e-10,
            seed: SeedOption = 0,
            samples: Annotated[int, typer.Option("--samples",
                                                 help="How many random points (without a point).",
-                                                min=1, max=1000)] = 5,
+                                                callback=bounded("diffcli.tasks.verify", "SAMPLES",
+                                                                 "--samples"))] = 5,
            digits: DigitsOption = 50,
            file: FileOption = None, jobs: JobsOption = 1,
            format: FormatOption = "table", quiet: QuietOption = False, strict: StrictOption = False):
