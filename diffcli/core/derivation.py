@@ -7,20 +7,52 @@ expression's own terms — so the quotient rule reads ``1 / v · d/dx[u] + (-(u 
 form the table writes it in.  A shared sub-expression is derived once.  The derivative of the variable
 itself is 1 and is not written; other variables are constants here and drop out.  The last line is the
 simplified derivative ``diff`` prints.
+
+When the expression written inline would pass :data:`~diffcli.core.printing.INLINE_LIMIT` characters,
+the steps name sub-expressions instead of writing them out again and again (so the derivation stays
+linear in the size of the graph): the program's own names, and ``t1, t2, …`` for the others
+:func:`~diffcli.core.printing.plan` names.  A step of a named node carries its ``name``; the named nodes
+that are not steps are defined in :func:`definitions`.
 """
 
 from __future__ import annotations
 
+from itertools import count
+
 from diffcli.core.algebra import GraphAlgebra, Ref
 from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.core.primitives import PRIMITIVES
-from diffcli.core.printing import to_text
+from diffcli.core.printing import plan, to_text
 
 
 def _atomic(graph: Graph, node: int) -> bool:
     op = graph.ops[node]
     return op == VAR or (op == CONST and graph.data[node] >= 0) or \
         (op != CONST and PRIMITIVES[op].symbol is None)
+
+
+def naming(graph: Graph) -> dict[int, str]:
+    """Names the steps use for sub-expressions: none while the expression is short inline; else the
+    program's names and those :func:`~diffcli.core.printing.plan` gives shared or long parts."""
+    names = plan(graph, graph.output, (f"t{k}" for k in count(1)),
+                 set(graph.variable_names) | set(graph.labels.values()))
+    if not names:
+        return {}
+    needed = graph.reachable([graph.output])
+    names.update((n, label) for n, label in graph.labels.items()
+                 if needed[n] and graph.ops[n] not in (CONST, VAR) and n != graph.output)
+    return {n: graph.labels.get(n, name) for n, name in names.items()}
+
+
+def definitions(graph: Graph, names: dict, steps: list) -> list[str]:
+    """``name = text`` for each named node no step defines (one the variable does not reach)."""
+    defined = {step["name"] for step in steps if "name" in step}
+    return [f"{name} = {to_text(graph, n, names)}" for n, name in sorted(names.items())
+            if name not in defined]
+
+
+def _printed(graph: Graph, node: int, names: dict) -> str:
+    return names[node] if node in names else to_text(graph, node, names)
 
 
 def derivation(graph: Graph, wrt: str) -> list[dict]:
@@ -34,6 +66,7 @@ def derivation(graph: Graph, wrt: str) -> list[dict]:
     product rule | x * x | x + x
     """
     variable = graph.variables[graph.variable_names.index(wrt)]
+    names = naming(graph)
     work = graph.copy()
     algebra = GraphAlgebra(work)
     needed = graph.reachable([graph.output])
@@ -53,17 +86,20 @@ def derivation(graph: Graph, wrt: str) -> list[dict]:
                 continue
             partial = primitive.partials[k](algebra.functions, Ref(work, node), *refs)
             partial = partial.node if isinstance(partial, Ref) else work.const(partial)
-            factor = to_text(work, partial)
+            factor = _printed(work, partial, names)
             if a == variable:
                 pieces.append(factor)
                 continue
-            inner = f"d/d{wrt}[{to_text(graph, a)}]"
+            inner = f"d/d{wrt}[{_printed(graph, a, names)}]"
             if factor == "1":
                 pieces.append(inner)
             elif factor == "-1":
                 pieces.append(f"-{inner}")
             else:
-                pieces.append(f"{factor if _atomic(work, partial) else '(' + factor + ')'} · {inner}")
-        steps.append({"rule": primitive.rule or f"chain rule ({primitive.name})", "of": to_text(graph, node),
-                      "result": " + ".join(pieces).replace("+ -", "- ")})
+                bare = partial in names or _atomic(work, partial)
+                pieces.append(f"{factor if bare else '(' + factor + ')'} · {inner}")
+        steps.append({"rule": primitive.rule or f"chain rule ({primitive.name})",
+                      "of": to_text(graph, node, names), "result": " + ".join(pieces).replace("+ -", "- ")})
+        if node in names:
+            steps[-1]["name"] = names[node]
     return steps

@@ -36,6 +36,16 @@ def view(record: dict) -> View:
                            "markdown": partial(_markdown, record)})
 
 
+FORMS_SHOWN = {"text": (), "table": (), "markdown": (), "csv": (), "latex": ("latex",), "python": ("python",)}
+"""The forms of a ``diff`` record (besides its text) each format shows; the others (``json``…) show them
+all."""
+
+
+def forms_shown(fmt: str) -> tuple | None:
+    """The forms format ``fmt`` shows of a ``diff`` record, or None for all of them (the record itself)."""
+    return FORMS_SHOWN.get(fmt)
+
+
 def render(record: dict, fmt: str = "text") -> str:
     """Render a ``diff`` record in format ``fmt`` (see :func:`view`)."""
     return render_view(view(record), fmt)
@@ -55,11 +65,15 @@ def _csv_table(record: dict) -> Table:
 
 
 def steps_text(record: dict) -> str:
-    """The derivation, one step per line pair, then the simplified result."""
+    """The derivation, one step per line pair, then the simplified result.  A long expression's named
+    sub-expressions are defined where their step is (``d/dx[a1]    (product rule), a1 = a0 * a0``) or, for
+    those no step derives, in ``where`` lines first."""
     wrt = record["wrt"]
-    lines = []
+    lines = [f"where {text}" for text in record.get("where", [])]
     for step in record["steps"]:
-        lines += [f"d/d{wrt}[{step['of']}]    ({step['rule']})", f"    = {step['result']}"]
+        of = f"{step['name']}]    ({step['rule']}), {step['name']} = {step['of']}" if "name" in step else \
+            f"{step['of']}]    ({step['rule']})"
+        lines += [f"d/d{wrt}[{of}", f"    = {step['result']}"]
     lines += ["simplified:", f"    d/d{wrt}[{record['expression']}] = {record['derivative']}"]
     return "\n".join(lines)
 
