@@ -234,3 +234,12 @@ def test_a_constant_that_cannot_be_folded_is_quoted(text, message):
     with pytest.raises(DomainError) as error:
         parse(text)
     assert error.value.message == message
+
+
+def test_long_texts_in_messages_are_cut_at_shown_chars():
+    """A text up to SHOWN_CHARS characters is kept whole; one more and it is cut to SHOWN_CHARS − 1
+    characters and an ellipsis: SHOWN_CHARS in all."""
+    from diffcli.core.domains import SHOWN_CHARS, shorten
+
+    assert shorten("a" * SHOWN_CHARS) == "a" * SHOWN_CHARS
+    assert shorten("a" * (SHOWN_CHARS + 1)) == "a" * (SHOWN_CHARS - 1) + "…"

@@ -58,6 +58,7 @@ TESTS = {
     "diffcli/core/choices.py": ["tests/test_hessian.py", "tests/test_sweep.py", "tests/test_cli.py"],
     "diffcli/core/codegen.py": ["tests/test_rules.py", "tests/test_methods.py", SCALE],
     "diffcli/core/derivation.py": ["tests/test_diff.py"],
+    "diffcli/core/domains.py": ["tests/test_domains.py", "tests/test_parse.py", "tests/test_hostile.py"],
     "diffcli/core/errors.py": ["tests/test_domains.py", "tests/test_parse.py", "tests/test_hostile.py"],
     "diffcli/core/evaluate.py": ["tests/test_domains.py", "tests/test_algebra.py", "tests/test_parse.py",
                                  "tests/test_methods.py"],
