@@ -258,3 +258,65 @@ def test_failed_lines_of_stdin_are_named_stdin(cli, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"log(x) @ x=-1\n")))
     code, _, err = cli("compare", "--file", "-", "-f", "jsonl")
     assert code == 1 and "1 line of stdin failed" in err and " of - " not in err
+
+
+# ---------------------------------------------------------------- bounds
+
+@pytest.mark.parametrize("words, message", [
+    (("compare", "x*x", "--points", "-", "--reference-sample", "100000000"), "--reference-sample must be"),
+    (("compare", "x*x", "--file", "-", "--jobs", "2000"), "--jobs must be a whole number of at least 0"),
+    (("optimize", "x*x", "--restarts", "1000000000"), "--restarts must be a whole number"),
+    (("optimize", "x*x", "x=1", "--max-steps", "100000000", "--tol", "0"), "--max-steps must be"),
+    (("optimize", "x*x", "x=1", "--seed", "-1"), "--seed must be a whole number of at least 0"),
+    (("optimize", "x*x", "--restarts", "2", "--box=-1e308:1e308"), "--box must be a number"),
+    (("optimize", "x*x", "x=1", "--tol", "nan"), "--tol must be a finite number"),
+    (("optimize", "x*x", "x=1", "--window", "0"), "--window must be a whole number of at least 1"),
+    (("eps-sweep", "x*x", "x=1", "--to", "1e301"), "--to must be a number"),
+    (("eps-sweep", "x*x", "x=1", "--from", "1e-301"), "--from must be a number"),
+    (("eps-sweep", "x*x", "x=1", "--per-decade", "100000"), "--per-decade must be"),
+    (("compare", "x*x", "x=1", "--digits", "0"), "--digits must be a whole number of at least 1"),
+    (("compare", "x*x", "x=1", "--digits", "1001"), "and at most 1,000"),
+    (("compare", "x*x", "x=1", "--eps", "inf"), "--eps must be a finite number"),
+    (("diff", "x*x", "--order", "21"), "--order must be a whole number of at least 1 and at most 20"),
+    (("verify", "x*x", "--claim", "2*x", "--samples", "1001"), "--samples must be"),
+])
+def test_an_option_outside_its_bound_is_one_line_exit_2(cli, words, message):
+    code, out, err = cli(*words)
+    assert code == 2 and out == "" and message in err and err.count("\n") == 1, err
+
+
+def test_every_numeric_option_has_a_bound_in_the_library_and_a_row_in_the_readme():
+    """No number in the command line's declarations: each int or float option is checked by a callback
+    reading the library's bound (``cli.app.bounded``), and the README's table of bounds names it."""
+    import re
+    from pathlib import Path
+
+    readme = Path(__file__).parent.parent.joinpath("README.md").read_text()
+    table = readme[readme.index("### Bounds"):]
+    table = table[:table.index("\n\n", table.index("| option |"))]
+    documented = set(re.findall(r"`(--[a-z0-9-]+)", table))
+    command = typer.main.get_command(app)
+    for name, sub in command.commands.items():
+        for param in sub.params:
+            if param.type.name not in ("integer", "float") or param.hidden or param.name == "box":
+                continue
+            spelled = max(param.opts, key=len)
+            assert param.callback is not None and "bounded" in param.callback.__qualname__, (name, spelled)
+            assert spelled in documented, (name, spelled)
+    assert "--box" in documented
+
+
+def test_optimize_without_history_keeps_only_the_window_of_losses():
+    """O(1) memory per step: a run keeps the last 2·window losses, not one per step (the whole list only
+    with history)."""
+    from diffcli.core.parse import parse
+    from diffcli.tasks.objectives import ExpressionObjective
+    from diffcli.tasks.runs import Stopping, run
+    from diffcli.tasks.updates import RULES, Hyper
+
+    objective = ExpressionObjective(parse("(x - 3)**2 + 1"), ["x"], {}, 0.0)
+    stopping = Stopping(max_steps=5000, window=10, tol=0.0)
+    kept = run(objective, RULES["sgd"].update, Hyper(lr=1e-4), stopping, [0.0], history=False)
+    full = run(objective, RULES["sgd"].update, Hyper(lr=1e-4), stopping, [0.0], history=True)
+    assert kept.steps == full.steps == 5000 and kept.loss == full.loss
+    assert len(kept.losses) <= 2 * 10 + 1 and len(full.losses) == 5001
