@@ -26,6 +26,8 @@ METHODS_HELP = "Comma-separated (default: {default}; diffcli methods describes e
 
 NO_FILE = "it runs the lines of --file in parallel, and there is no --file"
 """Why ``--jobs`` has no effect on one expression."""
+NO_FILE_MEMORY = "it limits the memory of each line of --file, and there is no --file"
+"""Why ``--max-memory`` has no effect on one expression."""
 
 
 def methods_option(ids: list[str] | None, default: str = "all", help: str = METHODS_HELP):
@@ -92,6 +94,10 @@ ExpressionOnlyArg = Annotated[str, typer.Argument(
 
 SeedOption = Annotated[int, typer.Option("--seed", metavar="N", help="Seed of the random draws.",
                                          callback=bounded("diffcli.core.bounds", "SEED", "--seed"))]
+MaxMemoryOption = Annotated[Optional[int], typer.Option(
+    "--max-memory", metavar="MB", show_default=False,
+    callback=bounded("diffcli.tasks.files", "MAX_MEMORY", "--max-memory"),
+    help="MB one line of --file may use (64-RAM).")]
 
 
 def given(ctx: typer.Context, name: str) -> bool:

@@ -19,12 +19,15 @@ PROGRESS_REFRESH_SECONDS = 0.1
 
 
 def run_file(path: str, task: Callable, point: dict, fmt: str, jobs: int, output: FileOutput,
-             check: Callable[[dict], list] | None = None) -> int:
+             check: Callable[[dict], list] | None = None, max_memory: int | None = None) -> int:
     """Run ``task`` on every line of expression file ``path`` and write the records in format ``fmt``.
 
-    Streaming formats (jsonl, csv) write each record whole and flushed as soon as it and every line
-    before it are done; the others are written at the end.  ``check(record)`` lists what is wrong with a
-    good record (``--tolerance``); each message and a summary of the failed lines go to stderr.
+    Streaming formats (jsonl, csv) write each record whole, in one ``write`` (:func:`~diffcli.cli.app.emit`),
+    as soon as it and every line before it are done; the others are written at the end.  ``jobs`` and
+    ``max_memory`` (MB per line, ``--max-memory``) are as in :func:`diffcli.tasks.files.records`.
+    ``check(record)`` lists what is wrong with a good record (``--tolerance``); each message and a summary
+    of the failed lines go to stderr.  A reader that closes stdout stops the run at once (see
+    :func:`diffcli.cli.app.watch_output`), in every format.
 
     Returns the exit status: 1 if any line failed or any check found a problem, else 0.
     """
@@ -38,7 +41,7 @@ def run_file(path: str, task: Callable, point: dict, fmt: str, jobs: int, output
     first = output.start(fmt)
     if first is not None:
         emit(first)
-    lines = records(source, task, point, jobs, on_internal_error=_internal_error)
+    lines = records(source, task, point, jobs, on_internal_error=_internal_error, max_memory=max_memory)
     # closing(lines): on a closed pipe or Ctrl-C the generator shuts its worker pool down at once.
     with _closing(source, path), contextlib.closing(lines), _Progress(count_lines(path), streams) as progress:
         for record in lines:

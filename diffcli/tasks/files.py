@@ -69,6 +69,18 @@ JOBS = Bound(0, 4 * (os.cpu_count() or 1), "worker processes (0: one per core); 
              "add only memory, each worker importing numpy and mpmath")
 """``--jobs``, ``jobs=``: at most 4 × the cores of this machine."""
 
+
+def _memory_megabytes() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    except (AttributeError, ValueError, OSError):  # not a Unix: no limit can be set anyway
+        return 2**20
+
+
+MAX_MEMORY = Bound(64, max(64, _memory_megabytes()), "megabytes a line may use beyond what its worker holds "
+                   "at rest: from 64 (an ordinary line needs a few) to this machine's memory")
+"""``--max-memory``, ``max_memory=``: MB per line, applied to each worker's address space (Linux)."""
+
 WINDOW_PER_JOB = 8
 """Lines handed to each worker ahead of the one being written, so workers never wait for the writer."""
 
@@ -210,6 +222,8 @@ def records(source: BinaryIO, task: Callable, point: dict, jobs: int = 1,
     return value is the record.
     """
     jobs, point = JOBS.check(jobs, "jobs"), bounds.point(point)
+    if max_memory is not None:
+        max_memory = MAX_MEMORY.check(max_memory, "max_memory")
     if not hasattr(source, "read") or isinstance(source, io.TextIOBase) or not callable(task):
         raise UsageError(f"source must be a binary file (open(path, 'rb')) and task a function, not "
                          f"{source!r:.40} and {task!r:.40}")

@@ -22,7 +22,9 @@ from diffcli.cli.app import (
 )
 from diffcli.cli.options import (
     NO_FILE,
+    NO_FILE_MEMORY,
     DigitsOption,
+    MaxMemoryOption,
     QuietOption,
     StrictOption,
     TimingOption,
@@ -51,7 +53,7 @@ def compare(ctx: typer.Context, expression: ExpressionArg = None, point: PointAr
                 callback=bounded("diffcli.harness.running", "STEP", "--eps"),
                 help="Step of every finite difference (richardson: its first).")]
             = None,
-            file: FileOption = None, jobs: JobsOption = 1,
+            file: FileOption = None, jobs: JobsOption = 1, max_memory: MaxMemoryOption = None,
             points: Annotated[Optional[str], typer.Option(
                 "--points", metavar="FILE", show_default=False,
                 help="Every row of CSV or .npy FILE at once ('-': stdin).")]
@@ -70,7 +72,7 @@ def compare(ctx: typer.Context, expression: ExpressionArg = None, point: PointAr
     from diffcli.tasks.compare import select_methods, tolerance_failures
 
     expression, words = expression_and_point(expression, point, file)
-    refuse_unused(ctx, jobs=None if file else NO_FILE,
+    refuse_unused(ctx, jobs=None if file else NO_FILE, max_memory=None if file else NO_FILE_MEMORY,
                   reference_sample=None if points else "it samples the rows of --points, and there is none",
                   eps=None if points is None else "--points runs the methods that evaluate arrays of points "
                                                   "with their own steps")
@@ -85,7 +87,8 @@ def compare(ctx: typer.Context, expression: ExpressionArg = None, point: PointAr
         from diffcli.render.compare import file_output
 
         task = functools.partial(run_compare, methods=methods, digits=digits, timing=timing, eps=eps)
-        return run_file(file, task, at, format, jobs, file_output(terminal_width()), check=check)
+        return run_file(file, task, at, format, jobs, file_output(terminal_width()), check=check,
+                        max_memory=max_memory)
 
     from diffcli.core.parse import as_graph
     from diffcli.render.compare import render

@@ -24,7 +24,9 @@ from diffcli.cli.app import (
 )
 from diffcli.cli.options import (
     NO_FILE,
+    NO_FILE_MEMORY,
     DigitsOption,
+    MaxMemoryOption,
     PlotOption,
     QuietOption,
     StrictOption,
@@ -73,14 +75,14 @@ def eps_sweep(ctx: typer.Context, expression: ExpressionArg = None, point: Point
                   "--all", help="The table of every step (each scheme's estimate and relative error) before "
                                 "the summary; without it the table shows the summary alone (--format jsonl "
                                 "or csv have every step).")] = False,
-              file: FileOption = None, jobs: JobsOption = 1,
+              file: FileOption = None, jobs: JobsOption = 1, max_memory: MaxMemoryOption = None,
               format: FormatOption = "table", quiet: QuietOption = False, strict: StrictOption = False):
     from diffcli.core.errors import UsageError
     from diffcli.core.parse import parse_point
     from diffcli.tasks.sweep import sweep
 
     expression, words = expression_and_point(expression, point, file)
-    refuse_unused(ctx, jobs=None if file else NO_FILE,
+    refuse_unused(ctx, jobs=None if file else NO_FILE, max_memory=None if file else NO_FILE_MEMORY,
                   no_terminal_plot=None if file is None else "with --file there is no plot")
     terminal_plot = not no_terminal_plot
     schemes = merged_alias(methods, schemes, "--schemes")
@@ -92,7 +94,8 @@ def eps_sweep(ctx: typer.Context, expression: ExpressionArg = None, point: Point
         if plot:
             raise UsageError("--plot draws one sweep; with --file use --format jsonl and plot the records")
         task = functools.partial(with_wrt, task=sweep, wrt=wrt, mixed=MIXED, **options)
-        return run_file(file, task, parse_point(words), format, jobs, file_output(terminal_width()))
+        return run_file(file, task, parse_point(words), format, jobs, file_output(terminal_width()),
+                        max_memory=max_memory)
 
     from diffcli.core.parse import as_graph
     from diffcli.render.base import draws_figures

@@ -19,7 +19,9 @@ from diffcli.cli.app import (
 )
 from diffcli.cli.options import (
     NO_FILE,
+    NO_FILE_MEMORY,
     DigitsOption,
+    MaxMemoryOption,
     QuietOption,
     SeedOption,
     StrictOption,
@@ -59,7 +61,7 @@ def verify(ctx: typer.Context, expression: ExpressionArg = None, wrt: WrtOption 
                                                 callback=bounded("diffcli.tasks.verify", "SAMPLES",
                                                                  "--samples"))] = 5,
            digits: DigitsOption = 50,
-           file: FileOption = None, jobs: JobsOption = 1,
+           file: FileOption = None, jobs: JobsOption = 1, max_memory: MaxMemoryOption = None,
            format: FormatOption = "table", quiet: QuietOption = False, strict: StrictOption = False):
     from diffcli.core.errors import UsageError
     from diffcli.core.parse import as_graph, parse_point
@@ -67,7 +69,8 @@ def verify(ctx: typer.Context, expression: ExpressionArg = None, wrt: WrtOption 
 
     expression, words = expression_and_point(expression, point, file)
     random = None if file or not words else "random points are drawn only when no point is given"
-    refuse_unused(ctx, jobs=None if file else NO_FILE, seed=random, samples=random)
+    refuse_unused(ctx, jobs=None if file else NO_FILE, max_memory=None if file else NO_FILE_MEMORY,
+                  seed=random, samples=random)
     options = dict(wrt=wrt, tolerance=tolerance, seed=seed, samples=samples, digits=digits)
     if file is not None:
         from diffcli.cli.runner import run_file
@@ -76,7 +79,7 @@ def verify(ctx: typer.Context, expression: ExpressionArg = None, wrt: WrtOption 
         if claim is not None:
             raise UsageError("with --file each line gives its claim (EXPR => CLAIM); drop --claim")
         return run_file(file, functools.partial(verify_line, **options), parse_point(words), format, jobs,
-                        FILE_OUTPUT, check=failures)
+                        FILE_OUTPUT, check=failures, max_memory=max_memory)
     if claim is None:
         raise UsageError("give the claimed derivative with --claim EXPR2")
     from diffcli.render.verify import render
