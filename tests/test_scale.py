@@ -318,3 +318,10 @@ def test_points_tolerance(cli, tmp_path):
     assert cli("compare", LECTURE, "--points", str(path), "--tolerance", "1e-12", "-m", "reverse")[0] == 0
     code, _, err = cli("compare", LECTURE, "--points", str(path), "--tolerance", "1e-12", "-m", "fd-central")
     assert code == 1 and "fd-central" in err
+
+
+def test_chain_split_never_cuts_inside_nested_parentheses():
+    """3000 terms ((x + 1)*(x - 1)) in one sum, far over the length where the chain is split: a cut is only
+    at depth 0, so each term stays whole: 3000·(2² − 1) = 9000 at x = 2."""
+    graph = parse(" + ".join(["((x + 1)*(x - 1))"] * 3000))
+    assert evaluate(graph, {"x": 2.0})[graph.output] == 9000.0
