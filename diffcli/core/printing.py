@@ -227,6 +227,11 @@ def write(graph: Graph, node: int, names: dict, piece) -> tuple[list[tuple[str, 
     return definitions, pieces[node][0]
 
 
+def fits_inline(graph: Graph, node: int) -> bool:
+    """Whether ``node`` written inline (every shared part repeated) stays within :data:`INLINE_LIMIT`."""
+    return _inline_sizes(graph, node)[node] <= INLINE_LIMIT
+
+
 def _inline_sizes(graph: Graph, node: int) -> list[int]:
     """Approximate inline text length of every node (capped, so huge DAGs don't make huge integers)."""
     cap = INLINE_LIMIT + 1

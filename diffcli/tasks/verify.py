@@ -25,7 +25,7 @@ from diffcli.core.bounds import LARGEST, SEED, Bound
 from diffcli.core.errors import DiffcliError, DomainError, UsageError
 from diffcli.core.evaluate import bind, evaluate, evaluate_mp, kinks
 from diffcli.core.parse import as_graph
-from diffcli.core.printing import to_text
+from diffcli.core.printing import fits_inline, to_program, to_text
 from diffcli.harness import errors, reference_within_limit, run_timed
 from diffcli.methods.forward import forward_pass
 from diffcli.methods.reverse import tape
@@ -265,8 +265,11 @@ def _explanation(graph, kind: str, item) -> tuple[str | None, str]:
     names = node_names(graph)
     if kind == "edge":
         node, k, a = item
-        return None, (f"everything the derivative gets through {names.get(node)} = "
-                      f"{to_text(graph, node)} from its argument {names.get(a)}")
+        # a long expression's other nodes by their names, so the message stays linear in the graph
+        text = to_text(graph, node) if fits_inline(graph, node) else \
+            to_text(graph, node, {n: name for n, name in names.items() if n != node})
+        return None, (f"everything the derivative gets through {names.get(node)} = {text} from its argument "
+                      f"{names.get(a)}")
     work = graph.copy()
     algebra = GraphAlgebra(work)
     refs = [Ref(work, n) for n in range(len(work))]
@@ -276,7 +279,7 @@ def _explanation(graph, kind: str, item) -> tuple[str | None, str]:
         partial = work.primitive(node).partials[k](algebra.functions, refs[node], *args)
         term = term * (partial if isinstance(partial, Ref) else Ref(work, work.const(partial)))
     route = [names.get(item[0][0], "y")] + [names.get(a, "?") for _, _, a in item]
-    return to_text(work, term.node), "the chain-rule path " + " → ".join(route)
+    return to_program(work, term.node), "the chain-rule path " + " → ".join(route)
 
 
 def _point_text(check: dict) -> str:
