@@ -81,12 +81,13 @@ def bounded(module: str, constant: str, name: str, key: str | None = None):
     """A callback checking an option, as the command line reads it, against the library's own bound:
     ``module.constant`` (or ``module.constant[key]``), a :class:`~diffcli.core.bounds.Bound` defined next
     to the code it protects, so that no number is declared here.  The module is imported when the option is
-    read, not when the command line starts.  A value outside is a UsageError naming ``name``."""
-    def check(value):
+    given, not when the command line starts.  A value outside is a UsageError naming ``name``."""
+    def check(ctx: typer.Context, param: typer.CallbackParam, value):
         import importlib
 
-        if value is None:
-            return None
+        source = ctx.get_parameter_source(param.name)
+        if value is None or (source is not None and source.name == "DEFAULT"):
+            return value  # a default is inside its bound; importing the library here would slow start-up
         bound = getattr(importlib.import_module(module), constant)
         return (bound if key is None else bound[key]).check(value, name)
     return check
