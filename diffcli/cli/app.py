@@ -208,14 +208,23 @@ def _wait_for_close(descriptor: int, main: int) -> None:
             pass
     except OSError:
         return
+    global _closed
+    _closed = True
     signal.pthread_kill(main, signal.SIGPIPE)
+
+
+_closed = False
+"""Set by the watch thread: stdout's reader has gone.  Any other SIGPIPE (a write into a worker's pipe
+after that worker died) is left to the write, which fails with ``BrokenPipeError`` as Python's default
+would have it."""
 
 
 def _output_closed(signum, frame) -> None:
     import signal
 
-    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    raise OutputClosed()
+    if _closed:
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        raise OutputClosed()
 
 
 def write_file(path: str, content: str | bytes) -> None:
