@@ -53,6 +53,7 @@ EQUIVALENTS = ROOT / "tools" / "equivalent_mutants.txt"
 SCALE = "tests/test_scale.py"
 TESTS = {
     "diffcli/core/algebra.py": ["tests/test_algebra.py", "tests/test_rules.py", "tests/test_methods.py"],
+    "diffcli/core/bounds.py": ["tests/test_options.py"],
     "diffcli/core/chain.py": ["tests/test_algebra.py", "tests/test_diff.py", "tests/test_hessian.py",
                               "tests/test_methods.py"],
     "diffcli/core/choices.py": ["tests/test_hessian.py", "tests/test_sweep.py", "tests/test_cli.py"],
