@@ -4,15 +4,21 @@ Each mutant changes one thing in one module (a comparison flipped, ``+`` for ``-
 for ``=``, a constant ``n`` for ``n + 1``, ``abs(x)`` for ``x``, ``and`` for ``or``, a ``not`` or a unary
 minus dropped, ``return x`` for ``return None``), is written into a temporary copy of the repository (the
 working tree is never touched), and the tests that cover that module run against it (``pytest -x -q``, with
-a time limit).  A mutant the tests fail on is *killed*; one they pass is a *survivor*, printed with its
-``file:line`` and the change.  The score is killed / (mutants − listed equivalents).
+a time limit): the module's doctests, then the test files of :data:`TESTS`, cheapest first.  A mutant the
+tests fail on is *killed*; one they pass is a *survivor*, printed with its ``file:line``, the change (with
+the expression it changes) and the source line.  The score is killed / (mutants − listed equivalents).
+Before the mutants, the unmutated copy runs every test file once: a test it fails is left out of every run
+(and listed), since it could not tell a mutant from the original.  With ``--commit REV`` the copy is that
+commit (``git archive``), so edits others are making in the working tree do not count.
 
 The core modules (the default): ``diffcli/core/*.py`` (primitive table, parser, graph, chain rule,
 evaluation, code generation, printers), ``diffcli/reference/*.py`` and ``diffcli/methods/*.py`` — the
 layers every number diffcli prints comes from.  The harness, tasks, render and command line are not core.
 
 Nearly-equivalent mutants (no test can tell, or only a timing test could) are listed in
-``tools/equivalent_mutants.txt``, one ``path:line: change  # reason`` a line; they are counted apart.
+``tools/equivalent_mutants.txt``, one ``path:line: change  | source line  # reason`` a line, as survivors
+are printed; they are counted apart.  An entry matches by path, change and the source line's text, so it
+holds while edits above it move the line.
 
 Usage (by hand, not part of CI)::
 
