@@ -20,6 +20,9 @@ from diffcli.render.layout import packed
 
 HEADERS = ["node", "computes", "value", "adjoint g", "chain rule", "terms"]
 
+LATEX_CELL = 1_000
+"""Longest chain-rule cell (equation and terms, in characters) the ``latex`` table keeps in line."""
+
 
 def view(record: dict, width: int = DEFAULT_WIDTH) -> View:
     """A ``trace`` record: the tape, then each partial against the reference (or why the tape failed).
@@ -28,7 +31,7 @@ def view(record: dict, width: int = DEFAULT_WIDTH) -> View:
     the backward pass follows it as a block of equations, one per node (``g_a = g_f·exp(a) + …  = 1 ·
     403.4 + …``), wrapped to the width."""
     return View(record, body=partial(_body, record, width), csv=partial(_csv_table, record),
-                latex=lambda: [_latex_table(record)], width=width)
+                latex=partial(_latex_tables, record), width=width)
 
 
 def render(record: dict, fmt: str = "table", width: int = DEFAULT_WIDTH) -> str:
@@ -53,7 +56,9 @@ def _body(record: dict, width: int) -> list:
     nodes = record["nodes"]
     full = Table(HEADERS, [[n["name"], n["computes"] or "input", number(n["value"]), number(n["adjoint"]),
                             n["equation"], _terms(n)] for n in nodes])
-    if table_width(full) <= width:
+    # a cell wider than the line rules the whole table out before it is laid out (which pads every row)
+    if max((len(n["equation"]) + len(_terms(n)) for n in nodes), default=0) <= width and \
+            table_width(full) <= width:
         lines = [*heading(record), full, ""]
     else:
         short = Table(HEADERS[:4], [row[:4] for row in full.rows])
@@ -94,8 +99,17 @@ def _csv_table(record: dict) -> Table:
                   for n in record["nodes"]])
 
 
-def _latex_table(record: dict) -> Table:
-    """The table with LaTeX cells: names and equations typeset, the terms as text."""
-    return Table(HEADERS, [[f"${n['name']}$", f"${n['computes_latex']}$" if n["computes_latex"] else "input",
-                            number(n["value"]), number(n["adjoint"]), f"${n['equation_latex']}$",
-                            latex_text(_terms(n))] for n in record["nodes"]])
+def _latex_tables(record: dict) -> list[Table]:
+    """The table with LaTeX cells: names and equations typeset, the terms as text.  When an equation is
+    longer than :data:`LATEX_CELL` characters (a variable used by thousands of nodes), the equations leave
+    the table, which pads every row to its widest cell: the long ones get a table of their own each."""
+    rows = [[f"${n['name']}$", f"${n['computes_latex']}$" if n["computes_latex"] else "input",
+             number(n["value"]), number(n["adjoint"]), f"${n['equation_latex']}$", latex_text(_terms(n))]
+            for n in record["nodes"]]
+    if all(len(row[4]) + len(row[5]) <= LATEX_CELL for row in rows):
+        return [Table(HEADERS, rows)]
+    equations = [HEADERS[0], *HEADERS[4:]]
+    short = [[row[0], *row[4:]] for row in rows if len(row[4]) + len(row[5]) <= LATEX_CELL]
+    long = [Table(equations, [[row[0], *row[4:]]]) for row in rows if len(row[4]) + len(row[5]) > LATEX_CELL]
+    tables = [Table(HEADERS[:4], [row[:4] for row in rows])] + ([Table(equations, short)] if short else [])
+    return tables + long
