@@ -109,11 +109,13 @@ def emit(text: str) -> None:
     """Write ``text`` and a newline to stdout at once, so every record is whole when it is written.
 
     The record's whole text goes to stdout's file descriptor in one ``write`` system call (Python's own
-    buffer flushed first), looping only if the call wrote part of it, as a pipe may.  What that buys
-    (README, "Expression files"): a ``write`` to a regular file is not torn by SIGKILL on Linux — the
-    signal is acted on when the call returns, and the call copies the whole record into the page cache
-    (a record of a few MB at most) — so a killed run leaves whole records; into a pipe, a record larger
-    than the pipe's buffer may be written in parts, and a SIGKILL between two parts leaves its head.
+    buffer flushed first), looping only if the call wrote part of it, as a pipe may.  What that buys, and
+    what it does not (README, "Expression files"): Ctrl-C, a closed pipe or a dying worker never leave
+    part of a record.  SIGKILL can: Linux checks for a fatal signal between the pages a ``write`` copies
+    into a regular file (a 256 MB write killed after 1.5 s left 27,262,976 bytes, a multiple of 4096), so
+    a kill that lands in the microseconds a record of a few KB takes to copy, or while the kernel makes
+    the writer wait for dirty pages to be flushed, can leave the head of the last record, without its
+    newline; every record before it is whole.  The same holds for a record larger than a pipe's buffer.
 
     Ctrl-C and the closed-output signal are held back while a record is written (and delivered right
     after): an exception raised in the middle of a large write would leave half a record.  A closed pipe

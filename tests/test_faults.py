@@ -1,0 +1,178 @@
+"""Faults in file mode (issue "Bounded everywhere", items 4 and 5): a worker that dies costs only its line;
+--max-memory turns a runaway line into its error; a run killed at any moment leaves only whole records, in
+order.
+
+The random-kill test forks the command line from this process (diffcli already imported, so a trial costs
+only its work, not a start-up) with stdout on a regular file, kills the process group with SIGKILL after a
+random delay, and checks that the file is a prefix of the full output ending at a record boundary."""
+
+import functools
+import io
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from diffcli.tasks.files import records
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KILL_TRIALS = 100
+AT_ONCE = 4
+
+# ---------------------------------------------------------------- a worker that dies (item 4)
+
+
+def _fragile(expression, point, marker=None):
+    """A task whose line "die" kills its worker every time and "once" only the first time."""
+    if expression == "die" or (expression == "once" and not os.path.exists(marker)):
+        if expression == "once":
+            open(marker, "w").close()
+        os.kill(os.getpid(), signal.SIGKILL)
+    if expression == "hog":
+        return {"size": len(bytearray(4 * 1024**3))}
+    return {"value": len(expression)}
+
+
+def _lines(*special):
+    text = [f"line{k}" for k in range(30)]
+    for number, word in special:
+        text[number - 1] = word
+    return io.BytesIO(("\n".join(text) + "\n").encode())
+
+
+def test_a_worker_that_dies_costs_only_its_line_which_is_retried_once_in_a_fresh_worker(tmp_path):
+    task = functools.partial(_fragile, marker=str(tmp_path / "once"))
+    got = list(records(_lines((7, "die"), (20, "once")), task, {}, jobs=2))
+    assert [r["line"] for r in got] == list(range(1, 31))
+    assert got[6] == {"line": 7, "expression": "die", "error": "worker killed by signal 9 (SIGKILL) — out of "
+                      "memory? (twice: the line was retried in a fresh worker)"}
+    assert got[19] == {"line": 20, "value": 4}  # died once, then done in a fresh worker
+    assert all(r == {"line": k + 1, "value": len(f"line{k}")} for k, r in enumerate(got) if k not in (6, 19))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_max_memory_turns_a_runaway_line_into_that_lines_error(jobs):
+    got = list(records(_lines((3, "hog")), _fragile, {}, jobs=jobs, max_memory=64))
+    assert [r["line"] for r in got] == list(range(1, 31))
+    assert got[2] == {"line": 3, "expression": "hog",
+                      "error": "out of memory: the line needs more than --max-memory 64 MB"}
+    assert len(bytearray(256 * 1024**2)) > 0  # the limit is the workers', never this process's
+
+
+def test_max_memory_is_bounded():
+    from diffcli.core.errors import UsageError
+
+    with pytest.raises(UsageError, match="max_memory must be a whole number of at least 64"):
+        list(records(_lines(), _fragile, {}, max_memory=63))
+
+
+def _wide_file(path, lines=24, terms=300):
+    """Lines with records of about 15 KB (more than Python's 8 KB buffer), each cheap to differentiate."""
+    names = " + ".join(f"long_variable_name_{k}" for k in range(terms))
+    path.write_text("".join(f"x*{n} + {names}\n" for n in range(1, lines + 1)))
+    return str(path)
+
+
+def _children(pid):
+    with open(f"/proc/{pid}/task/{pid}/children") as children:
+        return [int(word) for word in children.read().split()]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc for the worker processes")
+def test_killing_a_worker_of_the_command_line_loses_no_record(tmp_path):
+    path = _wide_file(tmp_path / "wide.txt", lines=60)
+    command = [sys.executable, "-m", "diffcli", "diff", "--file", path, "--wrt", "x", "-f", "jsonl"]
+    whole = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120).stdout
+    process = subprocess.Popen(command + ["--jobs", "2"], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    first = process.stdout.readline()
+    workers = _children(process.pid)
+    assert len(workers) == 2 and process.poll() is None
+    os.kill(workers[0], signal.SIGKILL)
+    rest, err = process.stdout.read(), process.stderr.read()
+    assert process.wait(timeout=60) == 0 and err == ""
+    assert first + rest == whole  # every record, in order, the killed worker's line retried
+
+
+# ---------------------------------------------------------------- whole records under SIGKILL (item 5)
+
+
+def _forked_run(arguments, out_path):
+    """Run the command line in a forked child, its stdout on ``out_path``; the child's pid."""
+    out_path.write_bytes(b"")  # a child killed before it opens the file has written nothing
+    pid = os.fork()
+    if pid:
+        try:
+            os.setpgid(pid, pid)
+        except OSError:  # the child did it first, or has already finished
+            pass
+        return pid
+    code = 99
+    try:
+        os.setpgid(0, 0)
+        output = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        os.dup2(output, 1)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
+        sys.stderr = open(2, "w", encoding="utf-8", closefd=False)
+        from diffcli.cli.program import main
+
+        code = main(arguments)
+        sys.stdout.flush()
+    finally:
+        os._exit(code)
+
+
+def _kill(pid):
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    os.waitpid(pid, 0)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="forks the command line")
+def test_a_run_killed_at_random_moments_leaves_only_whole_records_in_order(tmp_path):
+    import diffcli.cli.program  # noqa: F401 - imported once here, not in every forked trial
+    import diffcli.render.diff  # noqa: F401
+    import diffcli.tasks.derivative  # noqa: F401
+
+    path = _wide_file(tmp_path / "wide.txt")
+    modes = [(fmt, jobs) for fmt in ("jsonl", "csv") for jobs in ("1", "2")]
+    arguments = {mode: ["diff", "--file", path, "--wrt", "x", "-f", mode[0], "--jobs", mode[1]]
+                 for mode in modes}
+    whole, started = {}, time.monotonic()
+    for mode in modes:
+        out = tmp_path / f"whole-{mode[0]}-{mode[1]}"
+        os.waitpid(_forked_run(arguments[mode], out), 0)
+        whole[mode] = out.read_bytes()
+    run_seconds = (time.monotonic() - started) / len(modes)
+    assert whole[("jsonl", "1")] == whole[("jsonl", "2")] and len(whole[("jsonl", "1")].splitlines()) == 24
+    assert min(len(line) for line in whole[("jsonl", "1")].splitlines()) > 8192
+
+    rng = random.Random(5)
+    trials = [(modes[k % len(modes)], rng.uniform(0, run_seconds), tmp_path / f"kill-{k}")
+              for k in range(KILL_TRIALS)]
+    running: list = []
+    cut = 0
+    while trials or running:
+        while trials and len(running) < AT_ONCE:
+            mode, delay, out = trials.pop()
+            running.append((time.monotonic() + delay, _forked_run(arguments[mode], out), mode, out))
+        running.sort(key=lambda trial: trial[0])
+        deadline, pid, mode, out = running.pop(0)
+        time.sleep(max(0.0, deadline - time.monotonic()))
+        _kill(pid)
+        left = out.read_bytes()
+        assert whole[mode].startswith(left), f"{mode}: not a prefix of the whole output"
+        assert left == b"" or left.endswith(b"\n"), f"{mode}: a torn last record"
+        for line in left.splitlines():
+            json.loads(line) if mode[0] == "jsonl" else None
+        cut += 0 < len(left) < len(whole[mode])
+    assert cut >= KILL_TRIALS // 5, f"only {cut} trials were killed while writing"
