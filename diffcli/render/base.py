@@ -338,7 +338,7 @@ def csv_text(headers, rows) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     if headers is not None:
-        writer.writerow(headers)
+        writer.writerow([printable(h) if isinstance(h, str) else h for h in headers])
     writer.writerows([printable(c) if isinstance(c, str) else c for c in row] for row in rows)
     return out.getvalue().rstrip("\n")
 
