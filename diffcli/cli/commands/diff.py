@@ -17,7 +17,15 @@ from diffcli.cli.app import (
     expression_and_point,
     format_option,
 )
-from diffcli.cli.options import NO_FILE, QuietOption, WrtOption, refuse_unused, resolve_wrt
+from diffcli.cli.options import (
+    NO_FILE,
+    NO_FILE_MEMORY,
+    MaxMemoryOption,
+    QuietOption,
+    WrtOption,
+    refuse_unused,
+    resolve_wrt,
+)
 
 
 def derivative_task(expression: str, point: dict, wrt: str | None, order: int = 1) -> dict:
@@ -42,7 +50,8 @@ def diff(ctx: typer.Context, expression: ExpressionArg = None, wrt: WrtOption = 
                                                                   "the --wrt variable.")] = 1,
          steps: Annotated[bool, typer.Option("--steps", help="Write out the chain-rule derivation step "
                                                             "by step (first derivatives).")] = False,
-         file: FileOption = None, jobs: JobsOption = 1, quiet: QuietOption = False,
+         file: FileOption = None, jobs: JobsOption = 1, max_memory: MaxMemoryOption = None,
+         quiet: QuietOption = False,
          format: Annotated[str, format_option(("text", "latex", "python"), help="Output format: text "
                                               "parses back into diffcli, python is a self-contained "
                                               "function.")] = "text"):
@@ -51,7 +60,7 @@ def diff(ctx: typer.Context, expression: ExpressionArg = None, wrt: WrtOption = 
     expression, words = expression_and_point(expression, [], file)
     if words:
         raise UsageError(f"diff takes no point: {words[0]!r}")
-    refuse_unused(ctx, jobs=None if file else NO_FILE,
+    refuse_unused(ctx, jobs=None if file else NO_FILE, max_memory=None if file else NO_FILE_MEMORY,
                   steps=None if file is None else "with --file a line gives a derivative, not a derivation")
     if file is not None:
         from diffcli.cli.runner import run_file
@@ -59,7 +68,7 @@ def diff(ctx: typer.Context, expression: ExpressionArg = None, wrt: WrtOption = 
 
         fmt = "table" if format in ("text", "python") else format  # no function per line: the table
         return run_file(file, functools.partial(derivative_task, wrt=wrt, order=order), {}, fmt, jobs,
-                        FILE_OUTPUT)
+                        FILE_OUTPUT, max_memory=max_memory)
 
     from diffcli.core.parse import as_graph
     from diffcli.render.diff import render
