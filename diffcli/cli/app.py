@@ -246,9 +246,9 @@ def write_file(path: str, content: str | bytes) -> None:
 
 
 def note(message: str) -> None:
-    """One line for the user on stderr (``diffcli: …``), unless ``--quiet``."""
+    """One line for the user on stderr (``diffcli: …``), unless ``--quiet``; control characters escaped."""
     if not settings.quiet:
-        sys.stderr.write(f"diffcli: {message}\n")
+        sys.stderr.write(f"diffcli: {render_base.printable(message)}\n")  # a path or a name may hold ESC
         sys.stderr.flush()
 
 
