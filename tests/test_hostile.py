@@ -79,7 +79,7 @@ def test_nothing_is_executed(tmp_path):
 def test_api_refuses_like_the_command_line():
     with pytest.raises(DiffcliError, match="unknown function '__import__'"):
         diffcli.compare("__import__('os')", {})
-    with pytest.raises(DiffcliError, match="must be text"):
+    with pytest.raises(DiffcliError, match="expression must be a non-empty string, not 42"):
         diffcli.gradient(42, {})
 
 
