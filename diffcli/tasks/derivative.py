@@ -6,22 +6,32 @@
 
 from __future__ import annotations
 
+from diffcli.core import bounds
+from diffcli.core.bounds import Bound
 from diffcli.core.chain import symbolic_gradient
-from diffcli.core.derivation import derivation
+from diffcli.core.derivation import definitions, derivation, naming
 from diffcli.core.errors import UsageError
 from diffcli.core.parse import as_graph
 from diffcli.core.printing import to_latex, to_program, to_python
 
 MAX_ORDER = 20
 """Highest derivative order ``diff --order`` builds (each order differentiates the previous graph)."""
+ORDER = Bound(1, MAX_ORDER, "each order differentiates the previous derivative's graph, which can double")
+"""``--order``, ``order=``."""
 
 
-def derivative(expression, wrt, order: int = 1, steps: bool = False) -> dict:
+FORMS = ("latex", "python")
+"""The forms a ``diff`` record can carry besides its text; :func:`derivative` builds only those asked for."""
+
+
+def derivative(expression, wrt, order: int = 1, steps: bool = False, forms=FORMS) -> dict:
     """The simplified symbolic derivative of ``expression`` in ``wrt``, as text diffcli parses back.
 
     ``wrt`` is a variable, or several separated by commas (or a list) for a mixed derivative taken in
     that order; ``order`` repeats a single variable (``order=3``: the third derivative).  ``steps`` adds
-    the chain-rule derivation (:mod:`diffcli.core.derivation`; first derivatives only).
+    the chain-rule derivation (:mod:`diffcli.core.derivation`; first derivatives only).  ``forms``
+    names the other forms to build (``"latex"``, ``"python"``; all by default): ``diff -f text`` builds
+    neither.  Every form is linear in the size of the derivative's graph (shared sub-expressions are named).
 
     >>> derivative("x*sin(x)", "x")["derivative"]
     'sin(x) + x * cos(x)'
@@ -30,12 +40,9 @@ def derivative(expression, wrt, order: int = 1, steps: bool = False) -> dict:
     >>> derivative("x**2 * z**3", "x,z")["derivative"]
     '6 * (x * z**2)'
     """
-    graph = as_graph(expression).copy()
-    variables = [w.strip() for w in wrt.split(",")] if isinstance(wrt, str) else [str(w).strip() for w in wrt]
-    if not variables or not all(variables):
-        raise UsageError(f"--wrt needs a variable name or a comma-separated list of them, not {wrt!r}")
-    if not 1 <= order <= MAX_ORDER:
-        raise UsageError(f"--order must be between 1 and {MAX_ORDER} (MAX_ORDER), not {order}")
+    graph = as_graph(bounds.expression(expression)).copy()
+    variables = bounds.names(wrt, "wrt")
+    order, steps = ORDER.check(order, "order"), bounds.flag(steps, "steps")
     if len(variables) > 1 and order != 1:
         raise UsageError("--order repeats one variable; for a mixed derivative list each variable in turn, "
                          "e.g. --wrt x,x,z")
@@ -49,10 +56,19 @@ def derivative(expression, wrt, order: int = 1, steps: bool = False) -> dict:
     node = graph.output
     for name in sequence:
         node = symbolic_gradient(graph, node)[graph.variable_names.index(name)]
+    if isinstance(forms, str) or not set(forms) <= set(FORMS):
+        raise UsageError(f"forms must be a collection of {', '.join(FORMS)}, not {forms!r}")
     function = "d" + (str(len(sequence)) if len(sequence) > 1 else "") + "f_d" + "_d".join(sequence)
     record = {"expression": graph.source, "wrt": ",".join(variables), "order": len(sequence),
-              "variables": sequence, "derivative": to_program(graph, node), "latex": to_latex(graph, node),
-              "python": to_python(graph, node, function)}
+              "variables": sequence, "derivative": to_program(graph, node)}
+    if "latex" in forms:
+        record["latex"] = to_latex(graph, node)
+    if "python" in forms:
+        record["python"] = to_python(graph, node, function)
     if steps:
-        record["steps"] = derivation(as_graph(expression), variables[0])
+        original = as_graph(expression)
+        record["steps"] = derivation(original, variables[0])
+        where = definitions(original, naming(original), record["steps"])
+        if where:
+            record["where"] = where  # the named sub-expressions no step defines
     return record

@@ -23,6 +23,7 @@ from diffcli.cli.options import (
     MaxMemoryOption,
     QuietOption,
     WrtOption,
+    bounded,
     refuse_unused,
     resolve_wrt,
 )
@@ -47,7 +48,9 @@ def derivative_task(expression: str, point: dict, wrt: str | None, order: int = 
                   "Example: diffcli diff \"sin(x)\" --wrt x --order 3")
 def diff(ctx: typer.Context, expression: ExpressionArg = None, wrt: WrtOption = None,
          order: Annotated[int, typer.Option("--order", "-n", help="How many times to differentiate by "
-                                                                  "the --wrt variable.")] = 1,
+                                                                  "the --wrt variable.",
+                                            callback=bounded("diffcli.tasks.derivative", "ORDER",
+                                                             "--order"))] = 1,
          steps: Annotated[bool, typer.Option("--steps", help="Write out the chain-rule derivation step "
                                                             "by step (first derivatives).")] = False,
          file: FileOption = None, jobs: JobsOption = 1, max_memory: MaxMemoryOption = None,
@@ -71,9 +74,10 @@ def diff(ctx: typer.Context, expression: ExpressionArg = None, wrt: WrtOption = 
                         FILE_OUTPUT, max_memory=max_memory)
 
     from diffcli.core.parse import as_graph
-    from diffcli.render.diff import render
-    from diffcli.tasks.derivative import derivative
+    from diffcli.render.diff import forms_shown, render
+    from diffcli.tasks.derivative import FORMS, derivative
 
-    emit(render(derivative(expression, resolve_wrt(as_graph(expression), wrt), order=order, steps=steps),
-                format))
+    shown = forms_shown(format)  # build only the forms the format shows: -f text never builds LaTeX
+    emit(render(derivative(expression, resolve_wrt(as_graph(expression), wrt), order=order, steps=steps,
+                           forms=FORMS if shown is None else shown), format))
     return 0
