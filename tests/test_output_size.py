@@ -170,3 +170,12 @@ def test_python_power_is_real_as_diffcli_says():
         namespace["df_dx"](-8.0, 1 / 3)
     assert namespace["df_dx"](8.0, 1 / 3) == pytest.approx(1 / 12)
     assert derivative("x**3", "x")["python"].endswith("return 3 * x**2")  # whole powers keep **
+
+
+def test_a_file_table_keeps_a_long_latex_derivative_on_its_row(cli, tmp_path):
+    path = tmp_path / "long.txt"
+    path.write_text(doubling(25) + "\nsin(x)\n")
+    code, out, err = cli("diff", "--file", str(path), "--wrt", "x", "--format", "latex")
+    rows = [line for line in out.splitlines() if line.lstrip().startswith(("1 ", "2 "))]
+    assert code == 0 and len(rows) == 2 and "\\begin{aligned}" in rows[0] and "\\end{aligned}" in rows[0]
+    assert len(out) < 20 * len(doubling(25))

@@ -97,7 +97,8 @@ def _file_table(records: list, latex: bool) -> Table:
         if "error" in record:
             rows.append(row + ["", text(shorten(record["error"]))])
         else:
-            rows.append(row + [f"${record['latex']}$" if latex else record["derivative"], ""])
+            typeset = record["latex"].replace("\n", " ")  # a long one's aligned block, on the cell's line
+            rows.append(row + [f"${typeset}$" if latex else record["derivative"], ""])
     return Table(headers, rows)
 
 
