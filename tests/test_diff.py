@@ -177,3 +177,13 @@ def test_a_constant_is_written_as_its_number():
 
     graph = parse("x + 2.5")
     assert [written(graph, a) for a in graph.arguments[graph.output]] == ["x", "2.5"]
+
+
+@pytest.mark.parametrize("text, printed", [("-(-x)", "-(-x)"), ("-(-x)*y", "-(-x) * y"),
+                                           ("-(x*y)", "-(x * y)")])
+def test_a_negation_of_a_negation_or_product_keeps_its_brackets(text, printed):
+    """A negation brackets an operand whose precedence is not above its own: -(-x) stays -(-x)."""
+    from diffcli.core.printing import to_text
+
+    graph = parse(text)
+    assert to_text(graph, graph.output) == printed

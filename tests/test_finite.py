@@ -487,3 +487,10 @@ def test_richardson_at_the_kink_of_a_function_made_only_of_kinks():
 ])
 def test_stencil_summary_counts_its_evaluations_and_order(method, counted):
     assert METHODS[method].summary.endswith(", " + counted)
+
+
+def test_complex_step_where_f_is_0_and_falling():
+    """1 − x² at x = 1: f = 0 and f' = −2 < 0.  Re f(x+ih) − f(x) = h² is far below the analyticity
+    tolerance on |Im f(x+ih)| = 2h, whatever the sign of Im: −2 exactly."""
+    row = compare("1 - x**2", {"x": 1.0}, methods=["complex-step"], timing=False)["methods"][0]
+    assert row["error"] is None and row["gradient"]["x"] == -2.0
