@@ -187,3 +187,10 @@ def test_a_negation_of_a_negation_or_product_keeps_its_brackets(text, printed):
 
     graph = parse(text)
     assert to_text(graph, graph.output) == printed
+
+
+def test_a_step_brackets_a_factor_that_is_not_atomic():
+    """d/dx (x + 1)³ = 3(x + 1)² · d/dx[x + 1]: the power rule's factor is a product, so it is bracketed
+    before the chain rule's ·; cos(…) and exp(…) are atomic and are not."""
+    assert [s["result"] for s in derivation_of("(x + 1)**3")] == ["(3 * (x + 1)**2) · d/dx[x + 1]", "1"]
+    assert derivation_of("exp(2*x)")[0]["result"] == "exp(2 * x) · d/dx[2 * x]"
