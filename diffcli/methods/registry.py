@@ -22,8 +22,8 @@ A method that cannot give a finite answer (a stencil stepping out of the domain,
 dividing by zero) raises :class:`~diffcli.core.errors.DomainError`; the harness turns that (and any other
 failure) into the row's ``error`` — never nan, never a crash.
 
->>> import diffcli.methods  # importing the package registers every method
->>> ids("hessian")
+>>> from diffcli.methods import registry  # importing the package registers every method
+>>> registry.ids("hessian")
 ['symbolic', 'forward-over-reverse']
 """
 
