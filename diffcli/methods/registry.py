@@ -22,9 +22,8 @@ A method that cannot give a finite answer (a stencil stepping out of the domain,
 dividing by zero) raises :class:`~diffcli.core.errors.DomainError`; the harness turns that (and any other
 failure) into the row's ``error`` — never nan, never a crash.
 
->>> from diffcli.methods import registry  # importing the package registers every method
->>> registry.ids("hessian")
-['symbolic', 'forward-over-reverse']
+Importing the package :mod:`diffcli.methods` registers every method; then ``ids("hessian")`` is
+``['symbolic', 'forward-over-reverse']`` (tests/test_registry.py checks the lists).
 """
 
 from __future__ import annotations
