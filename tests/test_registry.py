@@ -192,3 +192,24 @@ def test_eps_sweep_draw_order_is_total():
     schemes with one rank would leave the order to whichever the record lists first."""
     ranks = [METHODS[scheme].draw_rank for scheme in ids("sweep")]
     assert len(set(ranks)) == len(ranks)
+
+
+def test_the_reference_time_limit_ends_a_slow_reference_in_every_task(monkeypatch):
+    """A reference past REFERENCE_TIME_LIMIT becomes the record's reference error (trace and hessian) or a
+    refusal (eps-sweep), never a wait without end."""
+    import time as clock
+
+    from diffcli.api import sweep
+    from diffcli.core.errors import PrecisionError
+
+    def slow(*args, **kwargs):
+        clock.sleep(5)
+
+    monkeypatch.setattr("diffcli.harness.point.REFERENCE_TIME_LIMIT", 0.2)
+    monkeypatch.setattr("diffcli.tasks.trace.reference", slow)
+    monkeypatch.setattr("diffcli.tasks.hessian.reference_partials", slow)
+    monkeypatch.setattr("diffcli.tasks.sweep.reference", slow)
+    assert "time limit" in trace("sin(x)", {"x": 1.0})["reference"]["error"]
+    assert "time limit" in hessian("sin(x)", {"x": 1.0}, timing=False)["reference"]["error"]
+    with pytest.raises(PrecisionError, match="time limit"):
+        sweep("sin(x)", {"x": 1.0}, "x", h_from=1e-4, h_to=1e-2, per_decade=1)

@@ -54,19 +54,21 @@ def prepare(expression, point: dict) -> Prepared:
     return Prepared(graph, point, values, forward, kinks(graph, forward))
 
 
-def reference_within_limit(compute: Callable, time_limit: float = REFERENCE_TIME_LIMIT):
-    """``compute()`` under the time limit; running out of time is a PrecisionError saying so."""
+def reference_within_limit(compute: Callable, time_limit: float | None = None):
+    """``compute()`` under the time limit (default :data:`REFERENCE_TIME_LIMIT`, read when called); running
+    out of time is a PrecisionError saying so."""
     try:
-        with deadline(time_limit):
+        with deadline(REFERENCE_TIME_LIMIT if time_limit is None else time_limit):
             return compute()
     except MethodTimeout as error:
         raise PrecisionError(f"no reference: {error}") from None
 
 
-def reference_or_error(compute: Callable, time_limit: float = REFERENCE_TIME_LIMIT):
-    """``(compute(), None)``, or ``(None, message)`` when the reference is refused or runs out of time."""
+def reference_or_error(compute: Callable, time_limit: float | None = None):
+    """``(compute(), None)``, or ``(None, message)`` when the reference is refused or runs out of time
+    (default :data:`REFERENCE_TIME_LIMIT`, read when called)."""
     try:
-        with deadline(time_limit):
+        with deadline(REFERENCE_TIME_LIMIT if time_limit is None else time_limit):
             return compute(), None
     except DiffcliError as error:
         return None, error.message
