@@ -16,7 +16,7 @@ an OverflowError, and never accepting a wrong value silently (``"2"`` is not a n
 >>> DIGITS_EXAMPLE.check("50", "digits")
 Traceback (most recent call last):
 ...
-diffcli.core.errors.UsageError: digits must be a whole number, not '50'
+diffcli.core.errors.UsageError: digits must be a whole number, not '50' (str)
 """
 
 from __future__ import annotations
