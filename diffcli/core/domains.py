@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from diffcli.core.errors import cut
 from diffcli.core.primitives import PARAMETERS
 
 SHOWN_CHARS = 40
@@ -44,8 +45,7 @@ def shorten(text: str) -> str:
     >>> shorten("exp(a) +\\n  b")
     'exp(a) + b'
     """
-    text = " ".join(text.split())
-    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 1] + "…"
+    return cut(" ".join(text.split()), SHOWN_CHARS)
 
 
 def condition(primitive, texts) -> str:

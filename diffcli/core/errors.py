@@ -86,3 +86,15 @@ class UsageError(DiffcliError):
 
 class PrecisionError(DiffcliError):
     """The high-precision reference could not be computed to the digits asked for."""
+
+
+def cut(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, the last of them an ellipsis, where it is longer: the one way
+    messages (here) and table cells (``render``) shorten what the user wrote.
+
+    >>> cut("exp(x*z) + x", 6)
+    'exp(x…'
+    >>> cut("x", 6)
+    'x'
+    """
+    return text if len(text) <= width else text[:width - 1] + "…"

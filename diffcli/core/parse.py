@@ -25,7 +25,7 @@ import keyword
 import re
 import unicodedata
 
-from diffcli.core.errors import DiffcliError, LimitError, ParseError, UsageError
+from diffcli.core.errors import DiffcliError, LimitError, ParseError, UsageError, cut
 from diffcli.core.graph import Graph, gc_paused
 from diffcli.core.primitives import CONSTANTS, FUNCTIONS
 from diffcli.core.splitter import keyword_as_name, parse_piece
@@ -151,8 +151,7 @@ def _bindings(text: str) -> list[tuple[str, str]]:
         return []
     starts = list(_BINDING.finditer(text))
     if not starts or starts[0].start() != 0:
-        shown = text[:40] + ("…" if len(text) > 40 else "")
-        raise UsageError(f"expected NAME=VALUE, got {shown!r}")
+        raise UsageError(f"expected NAME=VALUE, got {cut(text, 41)!r}")
     pairs = []
     for match, following in zip(starts, starts[1:] + [None]):
         end = following.start() if following else len(text)

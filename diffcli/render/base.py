@@ -34,6 +34,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
 
+from diffcli.core.errors import cut
 from diffcli.render.layout import UNSAFE, latex_text, printable, wrap
 
 _TABULATE_STYLE = {"table": "simple", "markdown": "github", "latex_raw": "latex_raw"}
@@ -344,8 +345,8 @@ def csv_text(headers, rows) -> str:
 
 
 def shorten(text: str, width: int = 60) -> str:
-    """``text`` cut to ``width`` characters with an ellipsis, for table cells."""
-    return text if len(text) <= width else text[:width - 1] + "…"
+    """``text`` cut to ``width`` characters for a table cell (see :func:`~diffcli.core.errors.cut`)."""
+    return cut(text, width)
 
 
 # ---------------------------------------------------------------- expression files

@@ -7,6 +7,7 @@ import math
 from functools import partial
 from typing import Callable
 
+from diffcli.core.errors import cut
 from diffcli.render import plot
 from diffcli.render.base import Figure, Table, View, csv_text, duration, number, raw
 from diffcli.render.base import render as render_view
@@ -155,9 +156,7 @@ def convergence(record: dict) -> tuple[list[plot.Series], bool]:
 def _plot_labels(record: dict, log: bool) -> dict:
     data = record.get("data", {})
     what = "training loss (batch)" if data.get("batch", 0) < data.get("train", 0) else "loss"
-    expression = record["expression"]
-    if len(expression) > 50:
-        expression = expression[:49] + "…"
+    expression = cut(record["expression"], 50)
     return {"title": f"convergence: {expression}", "xlabel": "step",
             "ylabel": what + (" (log scale)" if log else "")}
 
