@@ -366,14 +366,14 @@ class FileOutput:
     csv_rows: Callable[[dict], list]
 
     def streams(self, fmt: str) -> bool:
-        return FORMATS[fmt].record is not None
+        return fmt in FORMATS and FORMATS[fmt].record is not None  # a command's own format is a document
 
     def start(self, fmt: str) -> str | None:
-        start = FORMATS[fmt].start
+        start = FORMATS[fmt].start if fmt in FORMATS else None
         return start(self) if start is not None else None
 
     def record(self, record: dict, fmt: str) -> str | None:
-        write = FORMATS[fmt].record
+        write = FORMATS[fmt].record if fmt in FORMATS else None
         return write(self, record) if write is not None else None
 
     def end(self, records: list, fmt: str) -> str | None:

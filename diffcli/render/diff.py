@@ -3,6 +3,7 @@ files."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from diffcli.render.base import FileOutput, Table, View, shorten
@@ -82,9 +83,13 @@ def steps_text(record: dict) -> str:
 
 def file_view(records: list) -> View:
     """An expression file's records: one row per line, the expression and its derivative (LaTeX in
-    ``latex``), or the error."""
-    return View(records, body=lambda: [_file_table(records, latex=False)],
+    ``latex``), or the error.  ``diff``'s own formats text and python have no per-line form: they show the
+    table."""
+    view = View(records, body=lambda: [_file_table(records, latex=False)],
                 latex=lambda: [_file_table(records, latex=True)])
+    def table():
+        return render_view(view, "table")
+    return replace(view, documents={"text": table, "python": table})
 
 
 def _file_table(records: list, latex: bool) -> Table:

@@ -69,8 +69,7 @@ def diff(ctx: typer.Context, expression: ExpressionArg = None, wrt: WrtOption = 
         from diffcli.cli.runner import run_file
         from diffcli.render.diff import FILE_OUTPUT
 
-        fmt = "table" if format in ("text", "python") else format  # no function per line: the table
-        return run_file(file, functools.partial(derivative_task, wrt=wrt, order=order), {}, fmt, jobs,
+        return run_file(file, functools.partial(derivative_task, wrt=wrt, order=order), {}, format, jobs,
                         FILE_OUTPUT, max_memory=max_memory)
 
     from diffcli.core.parse import as_graph
