@@ -213,3 +213,16 @@ def test_the_reference_time_limit_ends_a_slow_reference_in_every_task(monkeypatc
     assert "time limit" in hessian("sin(x)", {"x": 1.0}, timing=False)["reference"]["error"]
     with pytest.raises(PrecisionError, match="time limit"):
         sweep("sin(x)", {"x": 1.0}, "x", h_from=1e-4, h_to=1e-2, per_decade=1)
+
+
+def test_importing_the_package_imports_every_method_module():
+    """Adding a method is one new module: the package imports every module in its folder, no list to edit."""
+    import pathlib
+    import sys
+
+    import diffcli.methods
+
+    folder = pathlib.Path(diffcli.methods.__file__).parent
+    for path in folder.glob("*.py"):
+        if path.stem != "__init__":
+            assert f"diffcli.methods.{path.stem}" in sys.modules, path.name
