@@ -64,11 +64,50 @@ def test_diagnosis_kinds(expression, claim, mistake, term):
     assert (record["diagnosis"]["mistake"], record["diagnosis"]["term"]) == (mistake, term)
 
 
-def test_no_diagnosis_when_no_single_term_explains_it(cli):
-    """Forgetting the chain rule's inner factor (2x) is not a missing additive term."""
-    assert verify("exp(x**2)", "x", "exp(x**2)")["diagnosis"] is None
-    code, out, _ = cli("verify", "exp(x**2)", "--wrt", "x", "--claim", "exp(x**2)")
-    assert code == 1 and "no single chain-rule term explains the difference" in out
+def test_no_diagnosis_when_no_single_mistake_explains_it(cli):
+    """A claim unrelated to the derivative is not dressed up as a named mistake."""
+    assert verify("exp(x**2)", "x", "1 + x")["diagnosis"] is None
+    code, out, _ = cli("verify", "exp(x**2)", "--wrt", "x", "--claim", "1 + x")
+    assert code == 1 and "no single mistake explains the difference" in out
+
+
+@pytest.mark.parametrize("expression, claim, inner", [
+    ("sin(x**2)", "cos(x**2)", "d/dx[x**2] = 2 * x"),
+    ("exp(x**2)", "exp(x**2)", "d/dx[x**2] = 2 * x"),
+    ("sin(x)**2", "2*sin(x)", "d/dx[sin(x)] = cos(x)"),
+    ("log(1 + x**2) + x", "1/(1 + x**2) + 1", "d/dx[x**2] = 2 * x"),
+])
+def test_a_missing_chain_rule_factor_is_named(cli, expression, claim, inner):
+    record = verify(expression, "x", claim)
+    assert not record["holds"] and record["diagnosis"]["mistake"] == "missing-factor"
+    assert record["diagnosis"]["message"].startswith(f"the chain-rule factor {inner} is missing")
+    code, out, _ = cli("verify", expression, "--wrt", "x", "--claim", claim)
+    assert code == 1 and f"{inner} is missing" in out
+
+
+@pytest.mark.parametrize("claim, written", [("cos(x**2)*x", "x"), ("2*cos(x**2)", "2"),
+                                            ("cos(x**2)*(2*x**2)", "2 * x**2")])
+def test_a_wrong_chain_rule_factor_is_named_with_what_the_claim_wrote(claim, written):
+    diagnosis = verify("sin(x**2)", "x", claim)["diagnosis"]
+    assert diagnosis["mistake"] == "wrong-factor"
+    wrong = f"the chain-rule factor d/dx[x**2] = 2 * x is wrong: the claim has {written} instead"
+    assert diagnosis["message"].startswith(wrong)
+
+
+@pytest.mark.parametrize("expression, claim, mistake, factor", [
+    ("x*sin(x)", "-(sin(x) + x*cos(x))", "flipped", -1.0),
+    ("sin(x**2)", "-2*x*cos(x**2)", "flipped", -1.0),
+    ("x*sin(x)", "3*sin(x) + 3*x*cos(x)", "scaled", 3.0),
+    ("exp(x)*x", "(exp(x) + x*exp(x))/2", "scaled", 0.5),
+])
+def test_sign_flips_and_constant_factors_of_the_whole_derivative(expression, claim, mistake, factor):
+    diagnosis = verify(expression, "x", claim)["diagnosis"]
+    assert (diagnosis["mistake"], diagnosis["factor"]) == (mistake, pytest.approx(factor, rel=1e-9))
+
+
+def test_a_constant_factor_at_one_point_is_named_only_when_it_is_a_simple_ratio():
+    assert verify("x*sin(x)", "x", "3*(sin(x) + x*cos(x))", {"x": 1.0})["diagnosis"]["mistake"] == "scaled"
+    assert verify("x*sin(x)", "x", "1.37*(sin(x) + x*cos(x))", {"x": 1.0})["diagnosis"] is None
 
 
 def test_tolerance_decides(cli):

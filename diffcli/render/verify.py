@@ -54,7 +54,8 @@ def _body(record: dict) -> list:
     if record["diagnosis"]:
         lines.append(record["diagnosis"]["message"])
     elif not record["holds"]:
-        lines.append("no single chain-rule term explains the difference")
+        lines.append("no single mistake explains the difference (a term dropped, a chain-rule factor, a "
+                     "sign, a constant factor)")
     return lines
 
 

@@ -6,8 +6,9 @@ of both expressions (reproducible: ``seed``).  The claim is evaluated in the ref
 the exact binary value of the point, so rounding in the claim's own evaluation cannot fail it.  It holds
 where ``|claim − derivative| <= tolerance·|derivative|`` (absolute where the derivative is 0).
 
-When it fails, a cheap diagnosis looks for the term the claim dropped, got the sign of wrong or counted
-twice.  The true derivative is split into chain-rule terms: one per path from the output to the variable
+When it fails, a cheap diagnosis looks for a flipped sign, the term the claim dropped, got the sign of wrong
+or counted twice, a chain-rule factor missing or wrong (:mod:`diffcli.tasks.mistakes`), or a constant
+factor.  The true derivative is split into chain-rule terms: one per path from the output to the variable
 in the graph (the product of the partial derivatives along it — the lecture's five terms of dy/dx are
 the five paths), and coarser groups, one per edge (everything the derivative gets through that edge).
 A candidate ``t`` explains the claim if ``claim − derivative`` is ``−t`` (dropped), ``−2t`` (wrong sign)
@@ -30,6 +31,7 @@ from diffcli.harness import errors, reference_within_limit, run_timed
 from diffcli.methods.forward import forward_pass
 from diffcli.methods.reverse import tape
 from diffcli.reference import DIGITS, reference
+from diffcli.tasks import mistakes
 from diffcli.tasks.trace import node_names
 
 DEFAULT_SAMPLES = 5
@@ -101,7 +103,7 @@ def verify(expression, wrt: str, claim, point: dict | None = None, tolerance: fl
               "seed": None if point else seed, "holds": holds, "points": [_public(c) for c in checks],
               "diagnosis": None}
     if not holds:
-        record["diagnosis"] = diagnose(graph, wrt, checks)
+        record["diagnosis"] = diagnose(graph, wrt, checks, claimed)
     return record
 
 
@@ -194,14 +196,18 @@ def _float_partials(graph, values: list, edges: list) -> dict:
     return partials
 
 
-def diagnose(graph, wrt: str, checks: list) -> dict | None:
-    """The single chain-rule term that best explains the claim's error at every checked point, or None.
+def diagnose(graph, wrt: str, checks: list, claimed=None) -> dict | None:
+    """The mistake that best explains the claim's error at every checked point, or None: a flipped sign,
+    a single chain-rule term dropped, of the wrong sign or counted twice, a chain-rule factor missing or
+    wrong (:mod:`diffcli.tasks.mistakes`), a constant factor — tried in that order.
 
     >>> from diffcli.core.parse import parse
     >>> g = parse("x*z + sin(x)")
     >>> c = verify(g, "x", "z", {"x": 0.5, "z": 2.0})
     >>> c["diagnosis"]["mistake"], c["diagnosis"]["term"]
     ('dropped', 'cos(x)')
+    >>> verify("sin(x**2)", "x", "cos(x**2)")["diagnosis"]["message"]
+    'the chain-rule factor d/dx[x**2] = 2 * x is missing (the chain-rule path y → a → x)'
     """
     usable = [c for c in checks if c["_claim"] is not None]
     if not usable:
@@ -211,7 +217,42 @@ def diagnose(graph, wrt: str, checks: list) -> dict | None:
     paths = _paths(graph, variable, edges)
     # Candidates: single paths (most specific) first, then the group of all paths through each edge.
     candidates = [("path", p) for p in (paths or [])] + [("edge", e) for e in edges]
-    differences, values_at = [], []
+    evidence = _evidence(graph, wrt, usable, edges, candidates)
+    if evidence is None:
+        return None
+    flipped = mistakes.whole(evidence["truth"], evidence["claim"])
+    if flipped and flipped["mistake"] == "flipped":
+        return _plain(flipped)
+    values_at = evidence["terms"]
+    differences = [c - t for c, t in zip(evidence["claim"], evidence["truth"])]
+    best = _fitting(candidates, usable, values_at, differences)
+    if best is None:
+        nodes = [evaluate(claimed, c["point"]) for c in usable] if claimed is not None else None
+        found = mistakes.factor(graph, claimed, candidates, evidence, nodes) if nodes else None
+        if found:
+            text, where = _explanation(graph, found["kind"], found.pop("item"))
+            return {**found, "term": text, "where": where, "values": None,
+                    "message": found["message"] + f" ({where})"}
+        return _plain(flipped) if flipped else None
+    kind, item, mistake, index = best
+    text, where = _explanation(graph, kind, item)
+    shown = (text + " = " + format(values_at[0][index], ".6g") + " at " + _point_text(usable[0])
+             if text else "")
+    return {"mistake": mistake, "term": text, "kind": kind, "where": where,
+            "values": [values_at[p][index] for p in range(len(usable))],
+            "message": f"the claim most likely {_WORDS[mistake]} {shown}"
+                       f"{' (' + where + ')' if text else where}"}
+
+
+def _plain(found: dict) -> dict:
+    """A mistake of the whole derivative: no term, no place in the graph."""
+    return {"mistake": found["mistake"], "term": None, "kind": "whole", "where": "the whole derivative",
+            "values": None, "factor": found["factor"], "message": found["message"]}
+
+
+def _evidence(graph, wrt: str, usable: list, edges: list, candidates: list) -> dict | None:
+    """Per checked point: the derivative, the claim, each candidate's term and every edge's partial."""
+    evidence = {"truth": [], "claim": [], "terms": [], "partials": []}
     for check in usable:
         values = evaluate(graph, check["point"])
         try:
@@ -230,19 +271,11 @@ def diagnose(graph, wrt: str, checks: list) -> dict | None:
                 node, k, a = item
                 value = float(adjoint[node]) * partials[(node, k)] * tangent[a].tangent  # a depends on wrt
             row.append(value)
-        values_at.append(row)
-        differences.append(float(check["_claim"] - check["_truth"]))
-    best = _fitting(candidates, usable, values_at, differences)
-    if best is None:
-        return None
-    kind, item, mistake, index = best
-    text, where = _explanation(graph, kind, item)
-    shown = (text + " = " + format(values_at[0][index], ".6g") + " at " + _point_text(usable[0])
-             if text else "")
-    return {"mistake": mistake, "term": text, "kind": kind, "where": where,
-            "values": [values_at[p][index] for p in range(len(usable))],
-            "message": f"the claim most likely {_WORDS[mistake]} {shown}"
-                       f"{' (' + where + ')' if text else where}"}
+        evidence["terms"].append(row)
+        evidence["partials"].append(partials)
+        evidence["truth"].append(float(check["_truth"]))
+        evidence["claim"].append(float(check["_claim"]))
+    return evidence
 
 
 def _fitting(candidates: list, usable: list, values_at: list, differences: list):
