@@ -18,13 +18,26 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from diffcli.core.bounds import LARGEST, Bound
-from diffcli.core.errors import DiffcliError, DomainError, UsageError
+from diffcli.core.errors import DiffcliError, UsageError
 from diffcli.core.graph import Graph
 from diffcli.methods import METHODS
+from diffcli.methods.partials import Undefined
 from diffcli.methods.registry import Estimate
 
 TIMING_BUDGET = 0.02
-"""Seconds spent timing one method (median of repeated runs); ``timing=False`` runs once instead."""
+"""Most seconds spent timing one method (median of repeated runs); ``timing=False`` runs once instead."""
+
+TIMING_CALLS = 20
+"""Without an explicit budget, timing stops after about this many times the method's own cost (a method
+of 50 µs is timed for about 1 ms, one of 1 ms for 20 ms, the cap :data:`TIMING_BUDGET`)."""
+
+TIMING_PRECISION = 0.05
+"""... or sooner, once the median is known to ±5% (a 95% interval of order statistics)."""
+
+MIN_BATCH_SECONDS = 2e-5
+"""Calls are timed in batches at least this long, so the clock's resolution (well under 1 µs) does not
+matter."""
+
 
 METHOD_TIME_LIMIT = 120.0
 """Seconds one method may take at one point (setup, answer and timing runs) before its row says so."""
@@ -56,14 +69,21 @@ def deadline(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def median_seconds(call: Callable, budget: float = TIMING_BUDGET) -> float:
+def median_seconds(call: Callable, budget: float | None = None) -> float:
     """Median wall time of one call: calls are timed in batches long enough to dwarf the clock's
-    resolution (like :mod:`timeit`), over as many batches as fit in ``budget`` seconds (at least 5)."""
+    resolution (like :mod:`timeit`), each batch at least a twentieth of the budget, at least 5 batches.
+
+    ``budget`` None (what the tasks use) adapts to the call: :data:`TIMING_CALLS` times the cost of its
+    first call, at most :data:`TIMING_BUDGET`, and timing stops early once the median is known to
+    :data:`TIMING_PRECISION`.  A given ``budget`` (the benchmarks) is a fixed time, stopped early the
+    same way."""
     import statistics  # only timing needs it (start-up)
 
     started = time.perf_counter()
     call()
     first = time.perf_counter() - started
+    if budget is None:
+        budget = min(TIMING_BUDGET, max(TIMING_CALLS * first, 10 * MIN_BATCH_SECONDS))
     if first >= budget / 4:  # a slow call: a few samples are all the budget allows
         samples = [first]
         for _ in range(int(min(2, budget // first))):
@@ -71,22 +91,36 @@ def median_seconds(call: Callable, budget: float = TIMING_BUDGET) -> float:
             call()
             samples.append(time.perf_counter() - started)
         return statistics.median(samples)
-    number = 1
+    number, spent = 1, first
     while True:
         started = time.perf_counter()
         for _ in range(number):
             call()
         batch = time.perf_counter() - started
-        if batch >= budget / 20 or number >= 1 << 20:
+        spent += batch
+        if batch >= max(budget / 20, MIN_BATCH_SECONDS) or number >= 1 << 20:
             break
         number *= 2
     samples = []
-    for _ in range(int(min(51, max(5, budget / max(batch, 1e-9))))):
+    while len(samples) < 51 and (len(samples) < 5 or (spent < budget and not _known(samples))):
         started = time.perf_counter()
         for _ in range(number):
             call()
-        samples.append((time.perf_counter() - started) / number)
+        batch = time.perf_counter() - started
+        spent += batch
+        samples.append(batch / number)
     return statistics.median(samples)
+
+
+def _known(samples: list) -> bool:
+    """Whether the median of ``samples`` is known to :data:`TIMING_PRECISION`: the order statistics that
+    bound a 95% interval of the median lie within that fraction of it."""
+    ordered = sorted(samples)
+    n = len(ordered)
+    spread = 0.98 * math.sqrt(n)  # 1.96 standard deviations of a binomial(n, 1/2) count, halved
+    low, high = ordered[max(0, math.floor(n / 2 - spread))], ordered[min(n - 1, math.ceil(n / 2 + spread))]
+    middle = ordered[n // 2]
+    return high - low <= 2 * TIMING_PRECISION * middle
 
 
 @dataclass
@@ -162,19 +196,39 @@ def check_step(step) -> float | None:
     return None if step is None else STEP.check(step, "eps")
 
 
-def _finite_gradient(names):
-    def check(gradient):
-        bad = [n for n, g in zip(names, gradient) if not math.isfinite(g)]
-        if bad:
-            raise DomainError(f"the derivative in {bad[0]} is not finite here "
-                              f"({gradient[names.index(bad[0])]!r})")
-    return check
+def per_partial(names: list, result: list) -> tuple[dict, dict]:
+    """``(gradient, errors)`` from a method's answer: each entry a float, or an
+    :class:`~diffcli.methods.partials.Undefined` saying why that partial has no value.  A failed or
+    non-finite partial is None in ``gradient`` and its message is in ``errors``.
+
+    >>> per_partial(["x", "z"], [-12.0, Undefined("no derivative")])
+    ({'x': -12.0, 'z': None}, {'z': 'no derivative'})
+    >>> per_partial(["x"], [float("inf")])
+    ({'x': None}, {'x': 'the derivative in x is not finite here (inf)'})
+    """
+    gradient, problems = {}, {}
+    for name, value in zip(names, result):
+        if isinstance(value, Undefined):
+            gradient[name], problems[name] = None, value.message
+        elif not math.isfinite(value):
+            gradient[name], problems[name] = None, f"the derivative in {name} is not finite here ({value!r})"
+        else:
+            gradient[name] = value
+    return gradient, problems
+
+
+def whole_row_error(problems: dict) -> str:
+    """The row's ``error`` when no partial has a value: the one message, or each with its partial."""
+    if len(problems) == 1:
+        return next(iter(problems.values()))
+    return "; ".join(f"∂f/∂{name}: {message}" for name, message in problems.items())
 
 
 def run_method(method_id: str, graph: Graph, point: dict, timing: bool = True, step: float | None = None,
                time_limit: float | None = None) -> Estimate:
-    """Prepare and run one method's one-point form at ``point``; every failure becomes the Estimate's
-    ``error``.
+    """Prepare and run one method's one-point form at ``point``; a partial that has no value (an
+    :class:`~diffcli.methods.partials.Undefined`, or not finite) becomes the Estimate's ``errors[name]``
+    while the others keep theirs; a failure of the whole method, or of every partial, becomes its ``error``.
 
     ``step`` (``--eps``) replaces the step rule of the methods that take a step; the others ignore it.
     """
@@ -187,11 +241,12 @@ def run_method(method_id: str, graph: Graph, point: dict, timing: bool = True, s
     names = graph.variable_names
     values = [float(point[n]) for n in names]
     options = {"step": step} if "step" in chosen.options else {}
-    outcome = run_timed(lambda: chosen.prepare(graph, **options), values, timing, time_limit,
-                        check=_finite_gradient(names))
+    outcome = run_timed(lambda: chosen.prepare(graph, **options), values, timing, time_limit)
     estimate = Estimate(method=method_id, evaluations=outcome.count or 0, setup_seconds=outcome.setup_seconds,
                         seconds=outcome.seconds, error=outcome.error, warnings=outcome.warnings,
                         details=outcome.details)
     if outcome.error is None:
-        estimate.gradient = dict(zip(names, outcome.result))
+        estimate.gradient, estimate.errors = per_partial(names, outcome.result)
+        if names and len(estimate.errors) == len(names):  # nothing could be computed: the row failed
+            estimate.error, estimate.gradient, estimate.seconds = whole_row_error(estimate.errors), {}, None
     return estimate
