@@ -9,6 +9,7 @@ random delay, and checks that the file is a prefix of the full output ending at 
 import functools
 import io
 import json
+import math
 import os
 import random
 import signal
@@ -176,3 +177,58 @@ def test_a_run_killed_at_random_moments_leaves_only_whole_records_in_order(tmp_p
             json.loads(line) if mode[0] == "jsonl" else None
         cut += 0 < len(left) < len(whole[mode])
     assert cut >= KILL_TRIALS // 5, f"only {cut} trials were killed while writing"
+
+
+# ---------------------------------------------------------------- time limits of high-precision work (item 3)
+
+
+def _slow(*args, **kwargs):
+    time.sleep(5)
+
+
+def test_the_reference_time_limit_is_short_enough_to_wait_for():
+    from diffcli.harness import point
+
+    assert 10 <= point.REFERENCE_TIME_LIMIT <= 30  # README, Safety: "the reference (30 s)"
+
+
+def test_eps_sweep_gives_its_error_model_only_what_the_reference_left_of_the_limit(monkeypatch):
+    from diffcli.api import sweep
+
+    monkeypatch.setattr("diffcli.harness.point.REFERENCE_TIME_LIMIT", 0.3)
+    monkeypatch.setattr("diffcli.tasks.sweep._higher_derivatives", _slow)
+    started = time.monotonic()
+    record = sweep("sin(x)", {"x": 1.0}, "x", h_from=1e-4, h_to=1e-2, per_decade=1)
+    assert time.monotonic() - started < 3
+    assert any("time limit (0.3 s)" in warning for warning in record["warnings"])
+    assert all(model["C"] is None for model in record["model"].values())
+    assert record["rows"][0]["fd-central"]["rel_error"] < 1e-6  # the sweep itself is whole
+
+
+def test_eps_sweep_error_model_within_the_limit_is_unchanged(monkeypatch):
+    from diffcli.api import sweep
+
+    monkeypatch.setattr("diffcli.harness.point.REFERENCE_TIME_LIMIT", 30.0)
+    record = sweep("sin(x)", {"x": 1.0}, "x", h_from=1e-4, h_to=1e-2, per_decade=1)
+    assert "warnings" not in record
+    assert abs(record["model"]["fd-central"]["C"] - math.cos(1.0) / 6) < 1e-12  # |f'''|/6
+
+
+@pytest.mark.parametrize("point", [{"x": 1.0}, None])
+def test_verify_references_share_one_time_limit(monkeypatch, point):
+    """1,000 random points whose references take 0.1 s each would take 100 s: the limit (0.5 s here)
+    bounds them all together, and the refusal says so."""
+    from diffcli.api import verify
+    from diffcli.core.errors import PrecisionError
+    from diffcli.reference import reference
+
+    def slowish(*args, **kwargs):
+        time.sleep(0.1)
+        return reference(*args, **kwargs)
+
+    monkeypatch.setattr("diffcli.harness.point.REFERENCE_TIME_LIMIT", 0.5)
+    monkeypatch.setattr("diffcli.tasks.verify.reference", _slow if point else slowish)
+    started = time.monotonic()
+    with pytest.raises(PrecisionError, match="time limit"):
+        verify("x*sin(x)", "x", "sin(x) + x*cos(x)", point, samples=1000)
+    assert time.monotonic() - started < 3

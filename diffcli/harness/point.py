@@ -15,8 +15,9 @@ from diffcli.core.graph import Graph
 from diffcli.core.parse import as_graph
 from diffcli.harness.running import MethodTimeout, deadline
 
-REFERENCE_TIME_LIMIT = 300.0
-"""Seconds a reference may take before its row says it gave up."""
+REFERENCE_TIME_LIMIT = 30.0
+"""Seconds a reference may take before its row says it gave up: long enough for 1,000 digits of a large
+expression, short enough to wait for (a command's methods and output need the rest of a minute)."""
 
 
 @dataclass

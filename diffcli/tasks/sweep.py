@@ -18,6 +18,7 @@ complex step subtracts nothing, so it has no round-off side: ``C·h² + eps·|f'
 from __future__ import annotations
 
 import math
+import time
 
 from diffcli.core import bounds
 from diffcli.core.bounds import LARGEST, Bound
@@ -25,7 +26,8 @@ from diffcli.core.choices import choose
 from diffcli.core.errors import DiffcliError, UsageError
 from diffcli.core.evaluate import evaluate_mp
 from diffcli.core.parse import as_graph
-from diffcli.harness import prepare, reference_within_limit, relative_error, run_timed
+from diffcli.harness import point as harness_point
+from diffcli.harness import prepare, reference_or_error, reference_within_limit, relative_error, run_timed
 from diffcli.methods import METHODS
 from diffcli.methods.finite import EPS, Evaluator
 from diffcli.methods.registry import default_sweep, ids
@@ -93,10 +95,14 @@ def sweep(expression, point: dict, wrt: str, schemes=None, h_from: float = 1e-16
                          f"(its variables: {', '.join(names) or 'none'})")
     at = prepare(graph, point)
     index = names.index(wrt)
-    ref = reference_within_limit(lambda: reference(graph, at.point, digits, one_sided=bool(at.warnings)))
+    limit, started = harness_point.REFERENCE_TIME_LIMIT, time.monotonic()  # one limit for both, read now
+    ref = reference_within_limit(lambda: reference(graph, at.point, digits, one_sided=bool(at.warnings)),
+                                 limit)
     truth = ref.gradient[wrt]  # at a kink: the right derivative
     order = max(METHODS[s].sweep.order for s in ids("sweep"))
-    higher = _higher_derivatives(graph, at.point, wrt, order + 1)
+    higher, late = _higher_within(graph, at.point, wrt, order + 1, limit - (time.monotonic() - started))
+    warnings = at.warnings + ([f"no predicted error: the derivatives of f it needs gave up within the "
+                               f"reference's time limit ({limit:g} s)"] if late else [])
 
     evaluator = Evaluator(graph)
     columns, rule, model = {}, {}, {}
@@ -119,7 +125,7 @@ def sweep(expression, point: dict, wrt: str, schemes=None, h_from: float = 1e-16
             "reference": {"digits": ref.digits, "value": ref.text(ref.value), "derivative": ref.text(truth)},
             "value": at.value, "schemes": chosen, "rows": rows,
             "optimal": {s: _optimal(steps, columns[s]) for s in chosen}, "rule": rule, "model": model,
-            **({"warnings": at.warnings} if at.warnings else {})}
+            **({"warnings": warnings} if warnings else {})}
 
 
 def _cell(estimate, error, m, truth) -> dict:
@@ -134,6 +140,14 @@ def _optimal(steps, cells) -> dict | None:
         return None
     error, h = min(measured)
     return {"h": h, "rel_error": error}
+
+
+def _higher_within(graph, point: dict, wrt: str, order: int, seconds: float) -> tuple[list[float], bool]:
+    """:func:`_higher_derivatives` within ``seconds`` (what the reference left of the time limit), and
+    whether they ran out of time (then all nan: the record has no predicted error, and says why)."""
+    higher, problem = (None, "no time left") if seconds <= 0 else \
+        reference_or_error(lambda: _higher_derivatives(graph, point, wrt, order), seconds)
+    return ([math.nan] * (order + 1), True) if problem is not None else (higher, False)
 
 
 def _higher_derivatives(graph, point: dict, wrt: str, order: int) -> list[float]:

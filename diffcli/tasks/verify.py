@@ -19,15 +19,17 @@ enumerated while there are at most :data:`MAX_PATHS` of them.
 from __future__ import annotations
 
 import random
+import time
 
 from diffcli.core import bounds
 from diffcli.core.algebra import GraphAlgebra, Ref
 from diffcli.core.bounds import LARGEST, SEED, Bound
-from diffcli.core.errors import DiffcliError, DomainError, UsageError
+from diffcli.core.errors import DiffcliError, DomainError, PrecisionError, UsageError
 from diffcli.core.evaluate import bind, evaluate, evaluate_mp, kinks
 from diffcli.core.parse import as_graph
 from diffcli.core.printing import fits_inline, to_program, to_text
 from diffcli.harness import errors, reference_within_limit, run_timed
+from diffcli.harness import point as harness_point
 from diffcli.methods.forward import forward_pass
 from diffcli.methods.reverse import tape
 from diffcli.reference import DIGITS, reference
@@ -75,12 +77,12 @@ def verify(expression, wrt: str, claim, point: dict | None = None, tolerance: fl
     if strangers:
         raise UsageError(f"the claim uses '{strangers[0]}', which is not a variable of the expression")
 
-    checks = []
+    checks, until = [], time.monotonic() + harness_point.REFERENCE_TIME_LIMIT  # one limit for all points
     if point:
         values = bind(graph, point)
         at = dict(zip(graph.variable_names, (float(v) for v in values)))
         evaluate(graph, at)  # f must be defined at a given point: exit 2 otherwise
-        checks.append(_check(graph, claimed, wrt, at, tolerance, digits))
+        checks.append(_check(graph, claimed, wrt, at, tolerance, digits, until=until))
     else:
         rng = random.Random(seed)
         tries = 0
@@ -93,8 +95,10 @@ def verify(expression, wrt: str, claim, point: dict | None = None, tolerance: fl
                                  "random tries; give one as NAME=VALUE")
             at = {name: _draw(rng) for name in graph.variable_names}
             try:
-                check = _check(graph, claimed, wrt, at, tolerance, digits, strict=True)
+                check = _check(graph, claimed, wrt, at, tolerance, digits, strict=True, until=until)
             except DiffcliError:
+                if time.monotonic() >= until:
+                    raise _late() from None
                 continue  # outside a domain, at a kink, or no reference there: draw again
             checks.append(check)
 
@@ -112,12 +116,21 @@ def _draw(rng: random.Random) -> float:
     return round(rng.uniform(0.1, 3.0), 3) * rng.choice((1.0, -1.0))
 
 
-def _check(graph, claimed, wrt: str, at: dict, tolerance: float, digits: int, strict: bool = False) -> dict:
+def _late() -> PrecisionError:
+    return PrecisionError(f"no reference: the points' references took more than the time limit, "
+                          f"{harness_point.REFERENCE_TIME_LIMIT:g} s in all")
+
+
+def _check(graph, claimed, wrt: str, at: dict, tolerance: float, digits: int, strict: bool = False,
+           until: float = float("inf")) -> dict:
     if strict:
         evaluate(claimed, at)
         if kinks(graph, evaluate(graph, at)) or kinks(claimed, evaluate(claimed, at)):
             raise DomainError("at a kink")
-    ref = reference_within_limit(lambda: reference(graph, at, digits))
+    left = until - time.monotonic()
+    if left <= 0:
+        raise _late()
+    ref = reference_within_limit(lambda: reference(graph, at, digits), min(left, 1e9))
     m = ref.context
     truth = ref.gradient[wrt]
     check = {"point": at, "derivative": ref.text(truth), "claim": None, "abs_error": None, "rel_error": None,
