@@ -175,6 +175,14 @@ def _mp_atan2(m, y, x):
     return (m.pi / 2 if m.re(y) > 0 else -m.pi / 2) - m.atan(x / y)
 
 
+def _mp_pow(m, x, y):
+    # 0**y is 0 for every y with a positive real part, complex y too (mpmath's power gives nan there): the
+    # continuation the complex step in y needs (0.0**y is 0 for y > 0, so its slope in y is 0)
+    if not x and m.re(y) > 0:
+        return m.zero * y
+    return m.power(x, y)
+
+
 # ---------------------------------------------------------------- numpy helpers
 
 def _np_sigmoid(x):
@@ -339,7 +347,7 @@ _TABLE = [
        (lambda b, y, x: -1.0,),
        "-{0}", symbol="-", precedence=NEG, public=False, identities=_neg_identities,
        rule="constant factor rule"),
-    _p("pow", 2, _pow, _np_pow, operator.pow, lambda m, x, y: m.power(x, y),
+    _p("pow", 2, _pow, _np_pow, operator.pow, _mp_pow,
        (lambda b, y, x, z: z * x ** (z - 1.0), lambda b, y, x, z: b.log(x) * y),
        "{0}^{{{1}}}", domain="x > 0, or x == 0 and y > 0, or x < 0 and y an integer",
        inside=lambda x, y: x > 0 or (x == 0 and y > 0) or (x < 0 and _is_integer(y)),

@@ -38,26 +38,29 @@ import math
 from dataclasses import dataclass, field
 
 from diffcli.core.algebra import MpAlgebra
-from diffcli.core.bounds import Bound
 from diffcli.core.chain import adjoints
 from diffcli.core.errors import DomainError, PrecisionError
-from diffcli.core.evaluate import depends_on, evaluate_mp
+from diffcli.core.evaluate import depends_on, evaluate, evaluate_mp, kinks
 from diffcli.core.graph import Graph
-from diffcli.reference.cancellation import Loss, assess, sensitivities
+from diffcli.reference.cancellation import Loss, assess
+from diffcli.reference.neighbourhood import edge_slope, sides
+from diffcli.reference.partials import Partials, reference_partials
+from diffcli.reference.runs import (
+    DIGITS,
+    GUARD_DIGITS,
+    MAX_EXTRA_DIGITS,
+    SLACK_DIGITS,
+    agree,
+    agreeing_digits,
+    decimal,
+    lazy_sensitivities,
+    private_context,
+    settle,
+    unknown_losses,
+)
 
-GUARD_DIGITS = ((15, 30), (40, 80), (100, 200))
-"""Extra working digits of the two runs compared, tried in turn until they agree."""
-
-MAX_EXTRA_DIGITS = 1200
-"""At most this many working digits are added for what cancellation lost (two doubles are at most 632
-decimal orders apart, so one sum of them is always resolved)."""
-
-SLACK_DIGITS = 5
-"""A run may lose this many of its guard digits to cancellation before the pair is repeated."""
-
-DIGITS = Bound(1, 1000, "the reference's cost grows like digits squared; 1,000 digits already take "
-               "seconds for a large expression")
-"""Significant digits a reference may be asked for (``--digits``, ``digits=``)."""
+__all__ = ["DIGITS", "GUARD_DIGITS", "MAX_EXTRA_DIGITS", "SLACK_DIGITS", "Partials", "Reference", "reference",
+           "reference_partials"]
 
 REVERSE_REFERENCE_MIN_VARIABLES = 16
 """From this many variables on, the reference gradient is reverse mode in mpmath (cross-checked)."""
@@ -71,7 +74,11 @@ DIFF, REVERSE, COMPLEX_STEP = ("mpmath.diff (right derivative)", "reverse-mode i
 
 @dataclass
 class Reference:
-    """``value`` and ``gradient`` as mpmath numbers of a private context, good to ``digits`` digits."""
+    """``value`` and ``gradient`` as mpmath numbers of a private context, good to ``digits`` digits.
+
+    ``gradient[name]`` is None where that partial derivative does not exist (or the reference cannot
+    settle it), and ``errors[name]`` then says why in the user's words; the value and the other partials
+    are still given."""
 
     digits: int
     value: object
@@ -81,14 +88,19 @@ class Reference:
     note: str | None = None
     losses: dict = field(default_factory=dict, repr=False)
     """What each run lost to cancellation: "value" and each variable's name → :class:`Loss`."""
+    errors: dict = field(default_factory=dict)
+    """Variable name → why ∂f/∂name has no reference (its ``gradient`` entry is None)."""
+    scales: dict = field(default_factory=dict, repr=False)
+    """Each partial's largest term met on the way (the floor of its agreement, see :func:`reference`)."""
 
     def text(self, number) -> str:
         """``number`` as a decimal string of ``digits`` significant digits."""
-        return _text(self.context, number, self.digits)
+        return decimal(self.context, number, self.digits)
 
     def as_json(self) -> dict:
         record = {"digits": self.digits, "method": self.method, "value": self.text(self.value),
-                  "gradient": {name: self.text(v) for name, v in self.gradient.items()}}
+                  "gradient": {n: None if g is None else self.text(g) for n, g in self.gradient.items()},
+                  "errors": dict(self.errors)}
         if self.note:
             record["note"] = self.note
         return record
@@ -112,66 +124,122 @@ def reference(graph: Graph, point: dict, digits: int = 50, one_sided: bool = Fal
     import mpmath
 
     names = graph.variable_names if variables is None else list(variables)
-    use_reverse = variables is None and not one_sided and len(names) >= REVERSE_REFERENCE_MIN_VARIABLES
+    edges = _edges(mpmath, graph, point, names, digits)
+    computed = [name for name in names if name not in edges or edges[name].direction]
+    directions = {name: edges[name].direction for name in computed if name in edges}
+    use_reverse = variables is None and not one_sided and not edges \
+        and len(names) >= REVERSE_REFERENCE_MIN_VARIABLES
 
     def runs(low, high, extra):
         try:
-            return [_compute(mpmath, graph, point, guard, extra, digits, names, one_sided, use_reverse)
-                    for guard in (low, high)]
+            return [_compute(mpmath, graph, point, guard, extra, digits, computed, one_sided, use_reverse,
+                             directions) for guard in (low, high)]
         except DomainError as error:
             raise PrecisionError("no reference derivative: f is undefined just beside the point, so it is "
                                  f"not differentiable there ({error.message})") from None
 
     extra = 0
     for low, high in GUARD_DIGITS:
-        first, second, extra = _settle(runs, low, high, extra)
-        unknown = _unknown(second.losses, digits + low + extra)
-        m = second.context
-        agreed = min([_agreeing_digits(m, first.gradient[n], second.gradient[n])
-                      for n in names if n not in unknown]
-                     + [digits if "value" in unknown else _agreeing_digits(m, first.value, second.value)])
-        if agreed >= digits:
+        first, second, extra = settle(runs, low, high, extra)
+        unknown = unknown_losses(second.losses, digits + low + extra)
+        agreed = _agreement(first, second, computed, unknown, digits)
+        if min(agreed.values()) >= digits:
             break
-    second.digits = min(agreed, digits)
-    notes = []
-    if agreed < digits:
-        if agreed < 1:
-            raise PrecisionError("no reference derivative: f is not differentiable at this point, or too "
-                                 "ill-conditioned (two working precisions do not agree on a single digit)")
-        notes.append(f"ill-conditioned here: only {agreed} of the {digits} digits asked for agree between "
-                     "two working precisions; only those are shown")
-    if unknown:
-        notes.append(_unknown_note(second, unknown))
-    second.note = "; ".join(notes) or None
+    _finish(second, agreed, unknown, digits, {name: edges[name] for name in names if name in edges},
+            point, graph)
     if use_reverse:
         _cross_check(mpmath, graph, point, second, names, digits + high + extra)
     return second
 
 
-def _settle(runs, low: int, high: int, extra: int):
-    """The two runs, repeated with more working digits (``extra``) until neither lost more to cancellation
-    than its slack, or :data:`MAX_EXTRA_DIGITS` is reached."""
-    while True:
-        first, second = runs(low, high, extra)
-        loss = Loss()
-        for run in (first, second):
-            for each in run.losses.values():
-                loss = loss.worse(each)
-        if loss.unresolved:
-            # Nothing says how much was lost: jump by the spread of the magnitudes met, at least doubling.
-            wanted = max(2 * extra, extra + 16, math.ceil(loss.spread) + SLACK_DIGITS)
-        elif loss.digits > extra + SLACK_DIGITS:
-            wanted = math.ceil(loss.digits) + SLACK_DIGITS
-        else:
-            return first, second, extra
-        if extra >= MAX_EXTRA_DIGITS:
-            return first, second, extra
-        extra = min(MAX_EXTRA_DIGITS, wanted)
+def _edges(mpmath, graph: Graph, point: dict, names: list, digits: int) -> dict:
+    """The variables along which f is not real on both sides of the point (:mod:`.neighbourhood`)."""
+    m = private_context(mpmath, digits + GUARD_DIGITS[0][1])
+    at = {name: m.mpf(float(point[name])) for name in graph.variable_names}
+    try:
+        values = evaluate_mp(graph, at, m, every=True)
+    except DomainError as error:
+        raise PrecisionError(f"no reference: f is undefined at the point ({error.message})") from None
+    return sides(m, graph, values, at, names)
 
 
-def _unknown(losses: dict, working: int) -> dict:
-    """The quantities (``"value"`` or variable names) of which no digit is known: → their :class:`Loss`."""
-    return {q: loss for q, loss in losses.items() if loss.unresolved or loss.digits >= working - 1}
+def _agreement(first: Reference, second: Reference, names: list, unknown: dict, digits: int) -> dict:
+    """Digits on which the two runs agree, for ``"value"`` and each name.  A partial that both runs put
+    within ``10^-digits`` of the largest term met on the way (its scale) is 0 to those digits: a true 0
+    leaves different residues (rounding, the complex step's h²) in the two runs, which agree on no
+    significant digit; it counts as agreeing and is shown as 0."""
+    m = second.context
+    agreed = {"value": digits if "value" in unknown else agreeing_digits(m, first.value, second.value)}
+    for name in names:
+        if name in unknown or name in second.errors or name in first.errors:
+            agreed[name] = digits
+            second.errors.update(first.errors)
+            continue
+        a, b = first.gradient[name], second.gradient[name]
+        agreed[name] = agreeing_digits(m, a, b)
+        if agreed[name] < digits and _within_floor(m, (a, b), digits, second.scales.get(name)):
+            second.gradient[name] = m.zero
+            agreed[name] = digits
+    return agreed
+
+
+def _kinks(graph: Graph, point: dict) -> list:
+    """The kinks the point sits on, as :func:`~diffcli.core.evaluate.kinks` words them (its advice cut)."""
+    found = kinks(graph, evaluate(graph, {name: float(point[name]) for name in graph.variable_names}))
+    return [warning.split(":")[0] for warning in found]
+
+
+def _within_floor(m, numbers, digits: int, scale) -> bool:
+    floor = m.mpf(10) ** (-digits) * (scale if scale is not None else m.one)
+    return all(abs(n) <= floor for n in numbers)
+
+
+def _finish(result: Reference, agreed: dict, unknown: dict, digits: int, edges: dict, point: dict,
+            graph: Graph) -> None:
+    """Set the digits shown, the errors of partials without a reference and the note."""
+    m = result.context
+    if agreed["value"] < 1:
+        raise PrecisionError("no reference: f's value is too ill-conditioned here (two working precisions "
+                             "do not agree on a single digit)")
+    for name, side in edges.items():
+        if not side.direction:
+            result.errors[name] = side.message(name, point[name])
+    unsettled = [name for name, count in agreed.items() if name != "value" and count < 1]
+    kinked = _kinks(graph, point) if unsettled else []
+    for name in unsettled:
+        result.errors[name] = _unsettled(name, point[name], edges.get(name), kinked)
+    for name in result.errors:
+        result.gradient[name] = None
+    shown = [count for name, count in agreed.items() if name not in result.errors]
+    agreed_digits = min(shown)
+    result.digits = min(agreed_digits, digits)
+    notes = []
+    if agreed_digits < digits:
+        notes.append(f"ill-conditioned here: only {agreed_digits} of the {digits} digits asked for agree "
+                     "between two working precisions; only those are shown")
+    notes += [f"∂f/∂{name} is one-sided: {side.message(name, point[name])}"
+              for name, side in edges.items() if side.direction and name not in result.errors]
+    unknown = {q: loss for q, loss in unknown.items() if q not in result.errors}
+    for q in [q for q, loss in unknown.items() if q != "value" and q in result.scales
+              and loss.bound is not None and _within_floor(m, (loss.bound,), digits, result.scales[q])]:
+        result.gradient[q] = m.zero  # 0 to the digits asked for, relative to its largest term
+        del unknown[q]
+    if unknown:
+        notes.append(_unknown_note(result, unknown))
+    result.note = "; ".join(notes) or None
+
+
+def _unsettled(name: str, value: float, side, kinked: list) -> str:
+    """Why the two runs of ∂f/∂name agree on no digit: an edge of f's domain where the one-sided slope is
+    not finite, a kink, or (neither seen) not differentiable or too ill-conditioned."""
+    if side is not None:
+        return (f"∂f/∂{name} does not exist: {side.message(name, value)} and the one-sided slope at "
+                f"{value!r} grows without bound")
+    if kinked:
+        return (f"no reference for ∂f/∂{name}: f has a kink here, where it is not differentiable "
+                f"({'; '.join(kinked)})")
+    return (f"no reference for ∂f/∂{name}: f is not differentiable here in {name}, or too ill-conditioned "
+            "(two working precisions do not agree on a single digit)")
 
 
 def _unknown_note(result: Reference, unknown: dict) -> str:
@@ -188,89 +256,74 @@ def _unknown_note(result: Reference, unknown: dict) -> str:
             + "; shown as 0, its digits are unknown")
 
 
-def _agreeing_digits(m, a, b) -> int:
-    """How many significant decimal digits two approximations share (capped at 10,000; 0 if one is 0)."""
-    difference = abs(a - b)
-    if not difference:
-        return 10_000
-    if not a or not b:
-        return 0
-    return max(0, int(m.floor(-m.log10(difference / abs(b)))))
-
-
-def _agree(m, a, b, digits: int, scale) -> bool:
-    tolerance = m.mpf(10) ** (-digits)
-    return abs(a - b) <= tolerance * max(abs(b), tolerance * scale)
-
-
-def _context(mpmath, dps: int):
-    m = mpmath.MPContext()
-    m.dps = dps
-    return m
-
-
 def _compute(mpmath, graph: Graph, point: dict, guard: int, extra: int, digits: int, names: list,
-             one_sided: bool, use_reverse: bool) -> Reference:
-    m = _context(mpmath, digits + guard + extra)
+             one_sided: bool, use_reverse: bool, directions: dict) -> Reference:
+    """One run; ``directions`` are the variables at an edge of f's domain (+1: only the right side is
+    real, -1: only the left), differentiated one-sidedly."""
+    m = private_context(mpmath, digits + guard + extra)
     if not use_reverse and not one_sided:
-        return _compute_complex_step(m, graph, point, guard, extra, digits, names)
+        return _compute_complex_step(m, graph, point, (guard, extra, digits), names, directions)
     at = {name: m.mpf(float(point[name])) for name in graph.variable_names}  # exact binary values
     values = evaluate_mp(graph, at, m, every=True)
-    weights = _lazy_sensitivities(m, graph, values)
+    weights = lazy_sensitivities(m, graph, values)
     losses = {"value": assess(m, graph, values, False, weights)}
     if use_reverse:
         adjoint = weights() or adjoints(graph, values, MpAlgebra(m))  # without: the rule's error, raised
         gradient = {name: adjoint.get(node, m.zero)
                     for name, node in zip(graph.variable_names, graph.variables)}
+        scale = max([abs(a) for a in adjoint.values()] + [m.one])
         method = REVERSE
     else:
-        gradient = {name: _diff(m, graph, at, values, name, True) for name in names}
+        gradient = {name: edge_slope(m, graph, at, values, name, directions[name]) if name in directions
+                    else _diff(m, graph, at, values, name, True) for name in names}
+        scale = m.one
         method = DIFF
     return Reference(digits=m.dps, value=values[graph.output], gradient=gradient, context=m, method=method,
-                     losses=losses)
+                     losses=losses, scales=dict.fromkeys(gradient, scale))
 
 
-def _compute_complex_step(m, graph: Graph, point: dict, guard: int, extra: int, digits: int,
-                          names: list) -> Reference:
+def _compute_complex_step(m, graph: Graph, point: dict, precision: tuple, names: list,
+                          directions: dict) -> Reference:
     # Im f(x + ih) / h has no subtractive cancellation of its own.  h shrinks with the guard digits, so two
     # runs also differ in truncation error; the working precision leaves room for the imaginary parts,
     # which are h times smaller.  h is a power of two times |x|, so x + ih and its images under exact
     # operations are exact too, and a derivative that cancels to exactly 0 can be shown exact.
+    guard, extra, digits = precision
     exponent = digits // 2 + 5 + guard // 3
     m.dps = digits + exponent + guard + extra
     at = {name: m.mpf(float(point[name])) for name in graph.variable_names}
     values = evaluate_mp(graph, at, m, every=True)
-    weights = _lazy_sensitivities(m, graph, values)
+    weights = lazy_sensitivities(m, graph, values)
     losses = {"value": assess(m, graph, values, False, weights)}
-    gradient = {}
+    gradient, scales, failed = {}, {}, {}
     for name in names:
-        gradient[name], losses[name] = _complex_step(m, graph, at, values, name, exponent)
+        if name in directions:
+            gradient[name], losses[name] = edge_slope(m, graph, at, values, name, directions[name]), Loss()
+            scales[name] = m.one
+            continue
+        try:
+            gradient[name], losses[name], scales[name] = _complex_step(m, graph, at, values, name, exponent)
+        except DomainError as error:  # this partial only: f is not defined at x + ih
+            failed[name] = (f"no reference for ∂f/∂{name}: f is undefined just beside the point, so it is "
+                            f"not differentiable there ({error.message})")
     return Reference(digits=m.dps, value=values[graph.output], gradient=gradient, context=m,
-                     method=COMPLEX_STEP, losses=losses)
-
-
-def _lazy_sensitivities(m, graph: Graph, values: list):
-    """A callable giving the adjoints of every node, computed on the first call only (most runs never ask)."""
-    cache = []
-
-    def weights():
-        if not cache:
-            cache.append(sensitivities(m, graph, values))
-        return cache[0]
-    return weights
+                     method=COMPLEX_STEP, losses=losses, scales=scales, errors=failed)
 
 
 def _complex_step(m, graph: Graph, at: dict, values: list, name: str, exponent: int):
     """∂f/∂name as Im f(x + ih)/h in mpmath, h = 2^-k·|x| (2^-k at x = 0) with 2^-k just below 10^-exponent;
-    and the :class:`Loss` of that run (weighed by the adjoints at x + ih, whose imaginary parts carry the
-    real parts' errors into the derivative)."""
+    the :class:`Loss` of that run (weighed by the adjoints at x + ih, whose imaginary parts carry the
+    real parts' errors into the derivative); and the largest term met on the way, the largest
+    ``|Im n| / h`` = ``|∂n/∂name|`` over the nodes (1 for the variable itself)."""
     x = at[name]
     h = m.ldexp(abs(x) if x else m.one, -math.ceil(exponent * math.log2(10)))
     changed = depends_on(graph, graph.variables[graph.variable_names.index(name)])
     perturbed = evaluate_mp(graph, {**at, name: m.mpc(x, h)}, m, base=values, changed=changed,
                             complex_step=True, every=True)
-    loss = assess(m, graph, perturbed, True, _lazy_sensitivities(m, graph, perturbed), scale=h)
-    return m.im(perturbed[graph.output]) / h, loss
+    loss = assess(m, graph, perturbed, True, lazy_sensitivities(m, graph, perturbed), scale=h)
+    tangents = [abs(m.im(v)) for v, moved in zip(perturbed, changed) if moved and v is not None]
+    scale = max(tangents, default=h) / h
+    return m.im(perturbed[graph.output]) / h, loss, scale
 
 
 def _diff(m, graph: Graph, at: dict, values: list, name: str, one_sided: bool):
@@ -284,7 +337,7 @@ def _diff(m, graph: Graph, at: dict, values: list, name: str, one_sided: bool):
 
 def _cross_check(mpmath, graph: Graph, point: dict, result: Reference, names: list, dps: int) -> None:
     """mpmath.diff on a few coordinates must agree with the reverse-mode reference to ``digits``."""
-    m = _context(mpmath, dps)
+    m = private_context(mpmath, dps)
     at = {name: m.mpf(float(point[name])) for name in graph.variable_names}
     values = evaluate_mp(graph, at, m, every=True)
     picks = sorted({0, len(names) // 2, len(names) - 1})[:CROSS_CHECKS]
@@ -292,81 +345,10 @@ def _cross_check(mpmath, graph: Graph, point: dict, result: Reference, names: li
     for index in picks:
         name = names[index]
         independent = _diff(m, graph, at, values, name, False)
-        if not _agree(result.context, result.context.mpf(independent), result.gradient[name], result.digits,
+        if not agree(result.context, result.context.mpf(independent), result.gradient[name], result.digits,
                       scale):
             raise PrecisionError(f"the reverse-mode reference disagrees with mpmath.diff in {name}; "
                                  "no trustworthy reference at this point")
     result.method = f"{REVERSE}, checked by mpmath.diff on {len(picks)} coordinates"
 
 
-def _text(m, number, digits: int) -> str:
-    return m.nstr(number, digits, min_fixed=-5, max_fixed=25) if number else "0"
-
-
-@dataclass
-class Partials:
-    """Higher partial derivatives: ``derivatives[orders]`` is ∂^|orders| f / ∂x1^o1 ∂x2^o2 …, an mpmath
-    number of the private ``context``, good to ``digits`` digits."""
-
-    digits: int
-    value: object
-    derivatives: dict
-    context: object
-    losses: dict = field(default_factory=dict, repr=False)
-
-    def text(self, number) -> str:
-        return _text(self.context, number, self.digits)
-
-
-def reference_partials(graph: Graph, point: dict, orders: list, digits: int = 50) -> Partials:
-    """Partial derivatives of any orders (one tuple per wanted derivative, one entry per variable in
-    ``graph.variable_names`` order) by ``mpmath.diff`` on the table's mpmath evaluators — never the
-    derivative rules — at two precisions that must agree, as :func:`reference` does for the gradient, with
-    as many more working digits as f's value lost to cancellation at the point (refused where that cannot
-    be resolved).
-
-    >>> from diffcli.core.parse import parse
-    >>> r = reference_partials(parse("x**3 * z"), {"x": 2.0, "z": 5.0}, [(2, 0), (1, 1)], digits=20)
-    >>> [r.text(r.derivatives[o]) for o in [(2, 0), (1, 1)]]
-    ['60.0', '12.0']
-    """
-    digits = DIGITS.check(digits, "digits")
-    import mpmath
-
-    orders = [tuple(o) for o in orders]
-
-    def runs(low, high, extra):
-        return [_compute_partials(mpmath, graph, point, orders, digits + guard + extra)
-                for guard in (low, high)]
-
-    extra = 0
-    for low, high in GUARD_DIGITS:
-        first, second, extra = _settle(runs, low, high, extra)
-        if _unknown(second.losses, digits + low + extra):
-            raise PrecisionError("no reference: f cancels beyond the largest working precision here, so its "
-                                 "digits are unknown")
-        m = second.context
-        scale = max(abs(second.value), m.one)
-        if all(_agree(m, first.derivatives[o], second.derivatives[o], digits, scale) for o in orders):
-            second.digits = digits
-            return second
-    raise PrecisionError(f"the reference could not reach {digits} correct digits at this point "
-                         "(f is too ill-conditioned here for mpmath.diff); try fewer --digits")
-
-
-def _compute_partials(mpmath, graph: Graph, point: dict, orders: list, dps: int) -> Partials:
-    m = _context(mpmath, dps)
-    names = graph.variable_names
-    at = [m.mpf(float(point[name])) for name in names]  # exact binary values
-
-    def f(*values):
-        return evaluate_mp(graph, dict(zip(names, values)), m)
-
-    try:
-        values = evaluate_mp(graph, dict(zip(names, at)), m, every=True)
-        derivatives = {o: (m.diff(f, at, o) if any(o) else values[graph.output]) for o in orders}
-    except DomainError as error:
-        raise PrecisionError("no reference derivative: f is undefined just beside the point, so it is not "
-                             f"differentiable there ({error.message})") from None
-    losses = {"value": assess(m, graph, values, False, _lazy_sensitivities(m, graph, values))}
-    return Partials(digits=dps, value=values[graph.output], derivatives=derivatives, context=m, losses=losses)

@@ -1,0 +1,124 @@
+"""Whether each partial derivative has a real neighbourhood to differentiate in.
+
+A partial derivative ∂f/∂v is a limit of real difference quotients, so it needs f to be real on both sides
+of the point along v (or, at an edge of f's domain, on one side).  The complex step never leaves the point's
+real parts, so it cannot see this: ``(-x)**z`` at x=2, z=3 is -8, but ``(-2)**z`` is not real for any
+non-integer z, so ∂f/∂z does not exist, while the complex step returns the real part of a complex
+derivative, -5.545….  :func:`sides` finds such variables and says, for each, on which sides f is real.
+
+It is cheap where nothing is near an edge: a screen first nudges every argument of every application by a
+relative 2^-64 both ways and asks the table's domain (``inside``); only the variables that reach an
+argument whose nudge leaves the domain are tested on f itself, at ``v ± δ`` (δ relative to |v|, or
+absolute at 0), which is the truth (``(-x)**(z - z + 3)`` passes: its exponent does not move).
+
+At an edge (f real on one side only: ``x**1.5`` or ``sqrt(x)`` at 0), the derivative is one-sided:
+:func:`edge_slope` is the difference quotient over a step far below the digits asked for, at a working
+precision that resolves it; it settles where the one-sided derivative exists (``x**1.5``: 0) and grows
+without bound where it does not (``sqrt(x)``), which the two runs of the reference then show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from diffcli.core.errors import DomainError
+from diffcli.core.evaluate import depends_on, evaluate_mp
+from diffcli.core.graph import CONST, VAR, Graph
+from diffcli.core.primitives import PRIMITIVES
+
+SCREEN_BITS = 64
+"""The screen nudges each argument by this many bits below its magnitude (2^-64 relative, or 2^-64 at 0)."""
+
+
+@dataclass(frozen=True)
+class Sides:
+    """Whether f is real just left and just right of the point along one variable."""
+
+    left: bool
+    right: bool
+
+    @property
+    def direction(self) -> int:
+        """+1 where only the right side is real, -1 where only the left is, 0 where neither is."""
+        return int(self.right) - int(self.left)
+
+    def message(self, name: str, value: float) -> str:
+        """Why ∂f/∂name has no two-sided real neighbourhood, in the user's words."""
+        if not (self.left or self.right):
+            return f"∂f/∂{name} does not exist: f is not real for {name} near {value!r}"
+        side = "<" if self.right else ">"
+        return f"f is undefined for {name} {side} {value!r}"
+
+
+def sides(m, graph: Graph, values: list, at: dict, names: list) -> dict:
+    """``{name: Sides}`` for every variable in ``names`` along which f is not real on both sides of the
+    point; ``values`` are every node's real values at ``at`` (mpmath numbers of ``m``)."""
+    suspects = _suspects(m, graph, values)
+    if not suspects:
+        return {}
+    found = {}
+    for name in names:
+        variable = graph.variables[graph.variable_names.index(name)]
+        if not suspects[variable]:
+            continue
+        changed = depends_on(graph, variable)
+        x = at[name]
+        delta = m.ldexp(abs(x) if x else m.one, -(m.prec // 2))
+        real = [_real(m, graph, at, values, changed, name, x + sign * delta) for sign in (-1, 1)]
+        if not all(real):
+            found[name] = Sides(*real)
+    return found
+
+
+def _real(m, graph, at, values, changed, name, moved) -> bool:
+    try:
+        evaluate_mp(graph, {**at, name: moved}, m, base=values, changed=changed)
+    except DomainError:
+        return False
+    return True
+
+
+def _suspects(m, graph: Graph, values: list) -> list | None:
+    """For every node, whether it reaches (as an argument, at any depth) an argument whose nudge leaves
+    its primitive's domain; None where no argument does."""
+    ops, arguments = graph.ops, graph.arguments
+    depends = graph.depends_on_variables()
+    marked = [False] * len(values)
+    any_marked = False
+    for node, value in enumerate(values):
+        if value is None or ops[node] in (CONST, VAR):
+            continue
+        args = [values[a] for a in arguments[node]]
+        for k, a in enumerate(arguments[node]):
+            if depends[a] and not _inside_both_ways(m, PRIMITIVES[ops[node]], args, k):
+                marked[a] = any_marked = True
+    if not any_marked:
+        return None
+    for node in range(len(values) - 1, -1, -1):  # marks flow from an argument to what it is computed from
+        if marked[node]:
+            for a in arguments[node]:
+                marked[a] = True
+    return marked
+
+
+def _inside_both_ways(m, primitive, args: list, k: int) -> bool:
+    a = args[k]
+    nudge = m.ldexp(abs(a) if a else m.one, -SCREEN_BITS)
+    return all(primitive.inside(*args[:k], a + sign * nudge, *args[k + 1:]) for sign in (-1, 1))
+
+
+def edge_slope(m, graph: Graph, at: dict, values: list, name: str, direction: int):
+    """The one-sided difference quotient ``(f(x + s·δ) − f(x)) / (s·δ)``, s = ``direction``, with δ about
+    the square of the context's precision (relative to |x|, or absolute at 0), both values computed at
+    three times the working digits so that their difference keeps its digits (nodes that do not depend on
+    ``name`` keep their values, the same in both).  Its truncation ``δ^(α-1)`` for f ≈ c·t^α at the edge is
+    below the working precision for α ≥ 1.5, and it grows like δ^(α-1) where α < 1 (no derivative)."""
+    x = at[name]
+    changed = depends_on(graph, graph.variables[graph.variable_names.index(name)])
+    bits = 2 * m.prec
+    with m.workprec(3 * m.prec + 64):
+        delta = m.ldexp(abs(x) if x else m.one, -bits) * direction
+        here, moved = (evaluate_mp(graph, {**at, name: t}, m, base=values, changed=changed)
+                       for t in (x, x + delta))
+        slope = (moved - here) / delta
+    return +slope

@@ -1,0 +1,90 @@
+"""Higher partial derivatives for ``hessian``: ``mpmath.diff`` with partial orders on the table's mpmath
+evaluators, never the derivative rules, at two working precisions that must agree (:mod:`.runs`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from diffcli.core.errors import DomainError, PrecisionError
+from diffcli.core.evaluate import evaluate_mp
+from diffcli.core.graph import Graph
+from diffcli.reference.cancellation import assess
+from diffcli.reference.runs import (
+    DIGITS,
+    GUARD_DIGITS,
+    agree,
+    decimal,
+    lazy_sensitivities,
+    private_context,
+    settle,
+    unknown_losses,
+)
+
+
+@dataclass
+class Partials:
+    """Higher partial derivatives: ``derivatives[orders]`` is ∂^|orders| f / ∂x1^o1 ∂x2^o2 …, an mpmath
+    number of the private ``context``, good to ``digits`` digits."""
+
+    digits: int
+    value: object
+    derivatives: dict
+    context: object
+    losses: dict = field(default_factory=dict, repr=False)
+
+    def text(self, number) -> str:
+        return decimal(self.context, number, self.digits)
+
+
+def reference_partials(graph: Graph, point: dict, orders: list, digits: int = 50) -> Partials:
+    """Partial derivatives of any orders (one tuple per wanted derivative, one entry per variable in
+    ``graph.variable_names`` order) by ``mpmath.diff`` on the table's mpmath evaluators — never the
+    derivative rules — at two precisions that must agree, as :func:`reference` does for the gradient, with
+    as many more working digits as f's value lost to cancellation at the point (refused where that cannot
+    be resolved).
+
+    >>> from diffcli.core.parse import parse
+    >>> r = reference_partials(parse("x**3 * z"), {"x": 2.0, "z": 5.0}, [(2, 0), (1, 1)], digits=20)
+    >>> [r.text(r.derivatives[o]) for o in [(2, 0), (1, 1)]]
+    ['60.0', '12.0']
+    """
+    digits = DIGITS.check(digits, "digits")
+    import mpmath
+
+    orders = [tuple(o) for o in orders]
+
+    def runs(low, high, extra):
+        return [_compute_partials(mpmath, graph, point, orders, digits + guard + extra)
+                for guard in (low, high)]
+
+    extra = 0
+    for low, high in GUARD_DIGITS:
+        first, second, extra = settle(runs, low, high, extra)
+        if unknown_losses(second.losses, digits + low + extra):
+            raise PrecisionError("no reference: f cancels beyond the largest working precision here, so its "
+                                 "digits are unknown")
+        m = second.context
+        scale = max(abs(second.value), m.one)
+        if all(agree(m, first.derivatives[o], second.derivatives[o], digits, scale) for o in orders):
+            second.digits = digits
+            return second
+    raise PrecisionError(f"the reference could not reach {digits} correct digits at this point "
+                         "(f is too ill-conditioned here for mpmath.diff); try fewer --digits")
+
+
+def _compute_partials(mpmath, graph: Graph, point: dict, orders: list, dps: int) -> Partials:
+    m = private_context(mpmath, dps)
+    names = graph.variable_names
+    at = [m.mpf(float(point[name])) for name in names]  # exact binary values
+
+    def f(*values):
+        return evaluate_mp(graph, dict(zip(names, values)), m)
+
+    try:
+        values = evaluate_mp(graph, dict(zip(names, at)), m, every=True)
+        derivatives = {o: (m.diff(f, at, o) if any(o) else values[graph.output]) for o in orders}
+    except DomainError as error:
+        raise PrecisionError("no reference derivative: f is undefined just beside the point, so it is not "
+                             f"differentiable there ({error.message})") from None
+    losses = {"value": assess(m, graph, values, False, lazy_sensitivities(m, graph, values))}
+    return Partials(digits=dps, value=values[graph.output], derivatives=derivatives, context=m, losses=losses)

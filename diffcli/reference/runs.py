@@ -1,0 +1,91 @@
+"""What every reference shares: its working precisions, repeated runs and their agreement.
+
+A reference (:func:`diffcli.reference.reference`, :func:`diffcli.reference.partials.reference_partials`)
+computes its quantities twice, at two working precisions, and keeps the digits on which the two runs agree;
+:func:`settle` repeats a pair with more digits while cancellation (:mod:`.cancellation`) says a run lost
+more than its slack.
+"""
+
+from __future__ import annotations
+
+import math
+
+from diffcli.core.bounds import Bound
+from diffcli.core.graph import Graph
+from diffcli.reference.cancellation import Loss, sensitivities
+
+GUARD_DIGITS = ((15, 30), (40, 80), (100, 200))
+"""Extra working digits of the two runs compared, tried in turn until they agree."""
+
+MAX_EXTRA_DIGITS = 1200
+"""At most this many working digits are added for what cancellation lost (two doubles are at most 632
+decimal orders apart, so one sum of them is always resolved)."""
+
+SLACK_DIGITS = 5
+"""A run may lose this many of its guard digits to cancellation before the pair is repeated."""
+
+DIGITS = Bound(1, 1000, "the reference's cost grows like digits squared; 1,000 digits already take "
+               "seconds for a large expression")
+"""Significant digits a reference may be asked for (``--digits``, ``digits=``)."""
+
+
+def settle(runs, low: int, high: int, extra: int):
+    """The two runs, repeated with more working digits (``extra``) until neither lost more to cancellation
+    than its slack, or :data:`MAX_EXTRA_DIGITS` is reached."""
+    while True:
+        first, second = runs(low, high, extra)
+        loss = Loss()
+        for run in (first, second):
+            for each in run.losses.values():
+                loss = loss.worse(each)
+        if loss.unresolved:
+            # Nothing says how much was lost: jump by the spread of the magnitudes met, at least doubling.
+            wanted = max(2 * extra, extra + 16, math.ceil(loss.spread) + SLACK_DIGITS)
+        elif loss.digits > extra + SLACK_DIGITS:
+            wanted = math.ceil(loss.digits) + SLACK_DIGITS
+        else:
+            return first, second, extra
+        if extra >= MAX_EXTRA_DIGITS:
+            return first, second, extra
+        extra = min(MAX_EXTRA_DIGITS, wanted)
+
+
+def unknown_losses(losses: dict, working: int) -> dict:
+    """The quantities (``"value"`` or variable names) of which no digit is known: → their :class:`Loss`."""
+    return {q: loss for q, loss in losses.items() if loss.unresolved or loss.digits >= working - 1}
+
+
+def agreeing_digits(m, a, b) -> int:
+    """How many significant decimal digits two approximations share (capped at 10,000; 0 if one is 0)."""
+    difference = abs(a - b)
+    if not difference:
+        return 10_000
+    if not a or not b:
+        return 0
+    return max(0, int(m.floor(-m.log10(difference / abs(b)))))
+
+
+def agree(m, a, b, digits: int, scale) -> bool:
+    tolerance = m.mpf(10) ** (-digits)
+    return abs(a - b) <= tolerance * max(abs(b), tolerance * scale)
+
+
+def private_context(mpmath, dps: int):
+    m = mpmath.MPContext()
+    m.dps = dps
+    return m
+
+
+def lazy_sensitivities(m, graph: Graph, values: list):
+    """A callable giving the adjoints of every node, computed on the first call only (most runs never ask)."""
+    cache = []
+
+    def weights():
+        if not cache:
+            cache.append(sensitivities(m, graph, values))
+        return cache[0]
+    return weights
+
+
+def decimal(m, number, digits: int) -> str:
+    return m.nstr(number, digits, min_fixed=-5, max_fixed=25) if number else "0"

@@ -1,0 +1,136 @@
+"""The reference answers exact zeros, and says partial by partial where a derivative does not exist.
+
+Expected values are worked out by hand in each docstring (closed forms at the exact binary values of the
+doubles) or with mpmath directly, never by the reference under test.
+"""
+
+import json
+
+import mpmath
+import pytest
+
+from diffcli.core.parse import parse
+from diffcli.reference import reference
+
+M = mpmath.MPContext()
+M.dps = 80
+
+
+def _close(shown: str, truth, digits: int = 50) -> bool:
+    return abs(M.mpf(shown) - truth) <= M.mpf(10) ** (1 - digits) * abs(truth)
+
+
+# ---------------------------------------------------------------- true zeros agree (issue 14, item 1)
+
+@pytest.mark.parametrize("text, point, gradient", [
+    # x³ at 0: f = 0, f' = 3x² = 0 (the complex step leaves -h² in each run, different h, no common digit)
+    ("x**3", {"x": 0.0}, {"x": "0"}),
+    # f = b·a·x³ at b=2, a=1, x=0: ∂b = a·x³ = 0, ∂a = b·x³ = 0, ∂x = 3·a·b·x² = 0
+    ("b*a*x*x*x", {"b": 2.0, "a": 1.0, "x": 0.0}, {"b": "0", "a": "0", "x": "0"}),
+])
+def test_a_derivative_that_is_exactly_zero_is_zero(text, point, gradient):
+    ref = reference(parse(text), point, digits=50)
+    assert ref.note is None and ref.errors == {} and ref.digits == 50
+    assert ref.text(ref.value) == "0"
+    assert {name: ref.text(g) for name, g in ref.gradient.items()} == gradient
+
+
+def test_quotient_times_its_divisor_has_gradient_minus_one_and_zero():
+    """(x/y)·(−y) is −x for every y ≠ 0 (in real arithmetic, at the doubles' exact values): f = −x,
+    ∂f/∂x = −1, ∂f/∂y = −x/y² · (−y) + (x/y) · (−1) = x/y − x/y = 0."""
+    x, y = 1.8161021352509934, -0.5960260968409659
+    ref = reference(parse("(x / y) * (-y)"), {"x": x, "y": y}, digits=50)
+    assert ref.errors == {} and ref.note is None
+    assert _close(ref.text(ref.value), -M.mpf(x))
+    assert ref.text(ref.gradient["x"]) == "-1.0" and ref.text(ref.gradient["y"]) == "0"
+
+
+def test_a_constant_made_of_the_variable_has_derivative_zero():
+    """At x = −1.8: max(2.0, x) = 2, tanh(x) < 0 so step(tanh(x)) = 0 and acos(0) = π/2, all of it on a
+    whole neighbourhood of −1.8.  So f = x / (2·(x·c)) · π/2 = π/(4c) there, c the double nearest −2.31:
+    f = π/(4c) ≈ −0.33999920…, and f' = 0."""
+    c = M.mpf(-2.31)
+    ref = reference(parse("(x / (max(2.0, x) * (x * (-2.31)))) * acos(step(tanh(x)))"), {"x": -1.8},
+                    digits=50)
+    assert ref.errors == {} and ref.note is None
+    assert _close(ref.text(ref.value), M.pi / (4 * c))
+    assert ref.text(ref.gradient["x"]) == "0"
+
+
+def test_a_tiny_derivative_above_the_floor_keeps_all_its_digits():
+    """1e-40·x + x³ at 0: f' = 1e-40 (the double nearest), far below the term x (tangent 1) but far above
+    10^-50 of it: the runs are repeated with smaller steps until they agree, never rounded to 0."""
+    ref = reference(parse("1e-40*x + x**3"), {"x": 0.0}, digits=50)
+    assert ref.note is None and _close(ref.text(ref.gradient["x"]), M.mpf(1e-40))
+
+
+def test_zero_to_the_digits_asked_is_relative_to_the_largest_term():
+    """1e-60·x + x³ at 0 asked to 50 digits: the derivative 1e-60 is within 10^-50 of the largest term met
+    (x itself, tangent 1), so it is 0 to the digits asked for and shown as 0 (README: the reference)."""
+    ref = reference(parse("1e-60*x + x**3"), {"x": 0.0}, digits=50)
+    assert ref.text(ref.gradient["x"]) == "0"
+
+
+# ---------------------------------------------------------------- undefined partials (item 2)
+
+def test_a_partial_without_a_real_neighbourhood_is_an_error_for_that_partial_only():
+    """(−x)**z at x=2, z=3: f = (−2)³ = −8, ∂f/∂x = −z·(−x)^(z−1) = −3·4 = −12; (−2)**z is not real for any
+    non-integer z, so ∂f/∂z does not exist (its complex continuation's −8·log(2)… is not it)."""
+    ref = reference(parse("(-x)**z"), {"x": 2.0, "z": 3.0}, digits=50)
+    record = ref.as_json()
+    assert record["value"] == "-8.0"
+    assert record["gradient"] == {"x": "-12.0", "z": None}
+    assert record["errors"] == {"z": "∂f/∂z does not exist: f is not real for z near 3.0"}
+    assert json.loads(json.dumps(record))["gradient"]["z"] is None
+
+
+def test_errors_are_always_in_the_record():
+    assert reference(parse("x*z"), {"x": 2.0, "z": 3.0}, digits=20).as_json()["errors"] == {}
+
+
+def test_a_zero_base_to_a_variable_power_has_slope_zero():
+    """0.0**y is 0 for every y > 0, so at y = 0.4556 f = 0 and f' = 0."""
+    ref = reference(parse("0.0**y"), {"y": 0.4556}, digits=50)
+    assert ref.errors == {} and ref.text(ref.value) == "0" and ref.text(ref.gradient["y"]) == "0"
+
+
+@pytest.mark.parametrize("text, point, name, side", [
+    ("x**0.5", {"x": 0.0}, "x", "x < 0.0"),    # slope 1/(2√t) from the right: unbounded
+    ("acos(x)", {"x": 1.0}, "x", "x > 1.0"),   # slope −1/√(1−t²) from the left: unbounded
+    ("x**y", {"x": 0.0, "y": 0.5}, "x", "x < 0.0"),
+])
+def test_an_infinite_slope_at_an_edge_of_the_domain_is_an_error(text, point, name, side):
+    ref = reference(parse(text), point, digits=50)
+    assert ref.gradient[name] is None
+    assert ref.errors[name] == (f"∂f/∂{name} does not exist: f is undefined for {side} and the one-sided "
+                                f"slope at {point[name]!r} grows without bound")
+
+
+@pytest.mark.parametrize("text, point, gradient", [
+    ("x**1.5", {"x": 0.0}, {"x": "0"}),             # 1.5·t^0.5 → 0 from the right
+    ("x**1.5 + x", {"x": 0.0}, {"x": "1.0"}),
+    ("x**y", {"x": 0.0, "y": 2.5}, {"x": "0", "y": "0"}),  # 0**y = 0 for y near 2.5: ∂y = 0 both sides
+])
+def test_a_finite_slope_at_an_edge_of_the_domain_is_one_sided(text, point, gradient):
+    ref = reference(parse(text), point, digits=50)
+    assert {name: ref.text(g) for name, g in ref.gradient.items()} == gradient
+    assert ref.errors == {} and "∂f/∂x is one-sided: f is undefined for x < 0.0" in ref.note
+
+
+def test_an_exponent_that_does_not_move_keeps_its_partial():
+    """(−x)**(z − z + 3): the exponent is 3 whatever z is, so f = −x³ near every point: ∂f/∂z = 0 and
+    ∂f/∂x = −3x² = −12 at x = 2 (the screen suspects z, f itself clears it)."""
+    ref = reference(parse("(-x)**(z - z + 3)"), {"x": 2.0, "z": 3.5}, digits=50)
+    assert ref.errors == {}
+    assert {name: ref.text(g) for name, g in ref.gradient.items()} == {"x": "-12.0", "z": "0"}
+
+
+def test_many_variables_with_an_undefined_partial_answer_the_others():
+    """16 variables would take reverse mode, whose rules fail on log(−2); the undefined partial makes the
+    reference take the complex step per variable instead: ∂f/∂x1 = 2·x1 = 2, ∂f/∂x15 = −x0·(−x15)^(x0−1)
+    = −3·4 = −12 at x0 = 3, x15 = 2."""
+    terms = " + ".join(f"x{i}**2" for i in range(1, 15))
+    point = {**{f"x{i}": 1.0 for i in range(1, 15)}, "x0": 3.0, "x15": 2.0}
+    ref = reference(parse(f"{terms} + (-x15)**x0"), point, digits=30)
+    assert ref.gradient["x0"] is None and set(ref.errors) == {"x0"}
+    assert ref.text(ref.gradient["x1"]) == "2.0" and ref.text(ref.gradient["x15"]) == "-12.0"
