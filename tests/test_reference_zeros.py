@@ -134,3 +134,11 @@ def test_many_variables_with_an_undefined_partial_answer_the_others():
     ref = reference(parse(f"{terms} + (-x15)**x0"), point, digits=30)
     assert ref.gradient["x0"] is None and set(ref.errors) == {"x0"}
     assert ref.text(ref.gradient["x1"]) == "2.0" and ref.text(ref.gradient["x15"]) == "-12.0"
+
+
+def test_second_derivatives_that_are_zero_are_zero():
+    """x·y: ∂²/∂x² = ∂²/∂y² = 0, ∂²/∂x∂y = 1 (mpmath.diff leaves residues where they are 0)."""
+    from diffcli.reference import reference_partials
+
+    ref = reference_partials(parse("x*y"), {"x": 2.0, "y": 3.0}, [(2, 0), (1, 1), (0, 2)], digits=50)
+    assert [ref.text(ref.derivatives[o]) for o in [(2, 0), (1, 1), (0, 2)]] == ["0", "1.0", "0"]
