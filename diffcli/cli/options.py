@@ -163,3 +163,25 @@ def with_wrt(expression, point: dict, task, wrt: str | None, mixed: str | None, 
 
     graph = as_graph(expression)
     return task(graph, point, wrt=resolve_wrt(graph, wrt, mixed), **options)
+
+
+# ---------------------------------------------------------------- gradcheck (bounds: diffcli.tasks.gradcheck)
+
+SamplesOption = Annotated[int, typer.Option(
+    "--samples", help="How many random points (without a point).",
+    callback=bounded("diffcli.tasks.gradcheck", "SAMPLES", "--samples"))]
+MaxCoordinatesOption = Annotated[int, typer.Option(
+    "--max-coordinates", metavar="N", callback=bounded("diffcli.tasks.gradcheck", "MAX_COORDINATES",
+                                                       "--max-coordinates"),
+    help="Check all coordinates up to N (1-100000), else N sampled.")]
+DirectionsOption = Annotated[int, typer.Option(
+    "--directions", metavar="N", callback=bounded("diffcli.tasks.gradcheck", "DIRECTIONS", "--directions"),
+    help="Random directions checked when sampling (0-1000).")]
+RtolOption = Annotated[Optional[float], typer.Option(
+    "--rtol", metavar="R", show_default=False,
+    callback=bounded("diffcli.tasks.gradcheck", "TOLERANCE", "--rtol"),
+    help="Override the bound: |g - d| <= atol + rtol*|d|.")]
+AtolOption = Annotated[Optional[float], typer.Option(
+    "--atol", metavar="A", show_default=False,
+    callback=bounded("diffcli.tasks.gradcheck", "TOLERANCE", "--atol"),
+    help="See --rtol (the other one defaults to 0).")]

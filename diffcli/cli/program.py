@@ -34,6 +34,7 @@ from diffcli.cli.commands import hessian as _hessian  # noqa: F401
 from diffcli.cli.commands import trace as _trace  # noqa: F401
 from diffcli.cli.commands import graph as _graph  # noqa: F401
 from diffcli.cli.commands import verify as _verify  # noqa: F401
+from diffcli.cli.commands import gradcheck as _gradcheck  # noqa: F401
 from diffcli.cli.commands import optimize as _optimize  # noqa: F401
 from diffcli.cli.commands import sweep as _sweep  # noqa: F401
 from diffcli.cli.commands import methods as _methods  # noqa: F401

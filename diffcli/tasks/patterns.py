@@ -1,0 +1,133 @@
+"""What the failing coordinates of a ``gradcheck`` have in common, in the words ``verify`` uses for
+expressions: the gradient of an input scaled by one factor (its sign flipped, for −1), a matrix gradient
+transposed, one row or one column wrong, a wrong branch (only where the input is ≤ 0), a single coordinate
+wrong; otherwise how many fail.  One sentence per input with a failure, worst input first.
+
+A pattern is named only when every checked coordinate of the input that it covers agrees with it within
+that coordinate's own bound (see :mod:`diffcli.tasks.gradcheck`), and — for the patterns of a whole input
+(scaled, transposed, a row, a column) — when every coordinate of that input was checked.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from diffcli.core.lazy import LazyNumpy
+
+np = LazyNumpy(globals())
+
+SIMPLE = 8
+"""A factor shown as a fraction p/q when it is one with |p|, q at most this (``scaled by 1/2``)."""
+
+
+def worst_first(rows: list) -> list:
+    """Rows ordered failures first (largest difference in units of the allowed bound first), then the
+    undecided, then the passes in their order."""
+    def key(row):
+        rank = {"fail": 0, "undecided": 1, "pass": 2}[row["status"]]
+        excess = row["difference"] / row["allowed"] if row["allowed"] > 0 else math.inf
+        return rank, -excess if rank == 0 else 0.0
+    return sorted(rows, key=key)
+
+
+def factor_text(r: float) -> str:
+    """``2/3``, ``-1``, ``1.0001``: a factor as a short fraction when it is one."""
+    simple = Fraction(r).limit_denominator(SIMPLE)
+    if abs(float(simple) - r) <= 1e-9 * abs(r) and abs(simple.numerator) <= SIMPLE:
+        return str(simple)
+    return f"{r:.6g}"
+
+
+def name(rows: list, directional: list, inputs, x) -> list[dict]:
+    """The patterns of one point's failures, worst input first (see the module docstring)."""
+    by_input: dict = {}
+    for row in worst_first(rows):
+        by_input.setdefault(row["input"], []).append(row)
+    found = []
+    for label, group in by_input.items():
+        failing = [r for r in group if r["status"] == "fail"]
+        if failing:
+            found.append(_pattern(label, group, failing, inputs))
+    failed_directions = [r for r in directional if r["status"] == "fail"]
+    if failed_directions and not found:
+        found.append({"input": None, "pattern": "directions", "worst": _worst(failed_directions[0]),
+                      "failed": len(failed_directions), "checked": len(directional),
+                      "message": f"{len(failed_directions)} of {len(directional)} random directions fail "
+                                 "although no sampled coordinate does: an error spread over many "
+                                 "coordinates"})
+    return found
+
+
+def _pattern(label: str, group: list, failing: list, inputs) -> dict:
+    """``{"input", "pattern", "message", "worst"}``: the pattern's kind, its sentence, the worst failure."""
+    start, shape = inputs.input_of(label)
+    complete = len(group) == math.prod(shape)
+    ratio = _common_ratio(failing)
+    found = {"input": label, "worst": _worst(failing[0]), "failed": len(failing), "checked": len(group)}
+    if complete and ratio is not None and all(
+            abs(r["gradient"] - ratio * r["estimate"]) <= r["allowed"] * max(1.0, abs(ratio)) for r in group):
+        if ratio == -1.0:
+            return {**found, "pattern": "sign", "message": f"the gradient of {label} has its sign flipped"}
+        return {**found, "pattern": "scaled", "factor": ratio,
+                "message": f"the gradient of {label} is scaled by {factor_text(ratio)}"}
+    if complete and len(shape) == 2 and shape[0] == shape[1] and _transposed(group, shape):
+        return {**found, "pattern": "transposed", "message": f"the gradient of {label} is transposed"}
+    if all(r["x"] is not None and r["x"] <= 0 for r in failing) and \
+            any(r["x"] > 0 for r in group if r["status"] == "pass"):
+        return {**found, "pattern": "branch",
+                "message": f"the gradient of {label} is wrong only where {label} ≤ 0 (a wrong branch?)"}
+    if len(failing) == 1:
+        word = "has its sign flipped" if ratio == -1.0 else \
+            f"is scaled by {factor_text(ratio)}" if ratio else "is wrong"
+        return {**found, "pattern": "one", "message": f"only {failing[0]['coordinate']} {word}"}
+    if complete and len(shape) == 2:
+        for axis, word in ((0, "row"), (1, "column")):
+            lines = {r["index"][axis] for r in failing}
+            if len(lines) == 1:
+                return {**found, "pattern": word, "message": f"only {word} {lines.pop()} of {label} is wrong"}
+    return {**found, "pattern": "some", "message": f"the gradient of {label} is wrong at {len(failing)} of "
+                                                   f"{len(group)} checked coordinates"}
+
+
+def _count(failing: list, group: list) -> str:
+    return f"{len(failing)} of {len(group)} coordinates"
+
+
+def _worst(row: dict) -> str:
+    head = f"{row['coordinate']}: "
+    return (f"{head}gradient {row['gradient']:.6g}, finite differences {row['estimate']:.6g} "
+            f"(allowed ± {row['allowed']:.2g})")
+
+
+def _common_ratio(failing: list) -> float | None:
+    """The one factor r with g = r·d at every failing coordinate (within each one's bound), or None."""
+    if any(r["estimate"] == 0 for r in failing):
+        return None
+    ratios = sorted(r["gradient"] / r["estimate"] for r in failing)
+    r = ratios[len(ratios) // 2]
+    if all(abs(w["gradient"] - r * w["estimate"]) <= w["allowed"] * max(1.0, abs(r)) for w in failing):
+        simple = Fraction(r).limit_denominator(SIMPLE)
+        close = abs(float(simple) - r) <= max(w["allowed"] / abs(w["estimate"]) for w in failing)
+        return float(simple) if close and abs(simple.numerator) <= SIMPLE else r
+    return None
+
+
+def _transposed(group: list, shape: tuple) -> bool:
+    """Whether the gradient is the transpose of the finite differences, coordinate by coordinate."""
+    estimate = np.empty(shape)
+    for row in group:
+        estimate[tuple(row["index"])] = row["estimate"]
+    return all(abs(row["gradient"] - estimate[tuple(row["index"][::-1])]) <= row["allowed"] for row in group)
+
+
+def merged(points: list) -> list[dict]:
+    """The patterns of every point, one per input and kind and message, with the points they were seen at
+    (worst first: the order of the first point that shows each)."""
+    found: dict = {}
+    for point in points:
+        for pattern in point["patterns"]:
+            key = (pattern["input"], pattern["pattern"], pattern["message"])
+            entry = found.setdefault(key, {**pattern, "points": []})
+            entry["points"].append(point["point"])
+    return list(found.values())

@@ -1,0 +1,232 @@
+"""``gradcheck`` and ``diffcli.testing.assert_gradient``: every planted bug is caught and named, the correct
+twins pass in float64 and float32, every input form is read, and the user's code failing is one located
+line."""
+
+import importlib.util
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+from diffcli.tasks.gradcheck import gradcheck
+from diffcli.testing import assert_gradient
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+LAYER = "examples/gradcheck/layer.py"
+POINT = "examples/gradcheck/point.npz"
+
+
+def _benchmark():
+    path = ROOT / "benchmarks" / "gradcheck_vs_peers.py"
+    spec = importlib.util.spec_from_file_location("gradcheck_vs_peers", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+PEERS = _benchmark()
+CASES = {case[0]: case for case in PEERS.CASES}
+NAMED = {
+    "wrong sign in one coordinate": ("one", "only x[0, 1] has its sign flipped"),
+    "missing chain-rule factor": ("some", "the gradient of x is wrong at 12 of 12 checked coordinates"),
+    "transposed weight gradient": ("transposed", "the gradient of W is transposed"),
+    "gradient scaled by 0.5": ("scaled", "the gradient of x is scaled by 1/2"),
+    "wrong branch below 0": ("branch", "the gradient of x is wrong only where x ≤ 0 (a wrong branch?)"),
+    "bias gradient summed over the wrong axis": ("some", "the gradient of b is wrong at 4 of 4 checked "
+                                                         "coordinates"),
+    "off by 1e-4 relative": ("scaled", "the gradient of x is scaled by 1.0001"),
+}
+"""What gradcheck says about each planted bug of the benchmark."""
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_planted_bug_is_caught_and_named_and_its_twin_passes(case, dtype):
+    _, f, good, bad, kind = CASES[case]
+    at = PEERS.point(kind, np.dtype(dtype))
+    assert gradcheck(f, good, at)["verdict"] == "pass"
+    record = gradcheck(f, bad, at)
+    assert record["verdict"] == "fail"
+    pattern = record["patterns"][0]
+    assert (pattern["pattern"], pattern["message"]) == NAMED[case]
+
+
+def test_float32_rounding_is_accounted_for_not_a_loose_tolerance():
+    """The float32 twin passes because each coordinate's allowance holds its measured rounding, which is
+    ~1e-7 relative: an error of 1e-4 relative is still far outside it."""
+    _, f, good, _, kind = CASES["off by 1e-4 relative"]
+    at = PEERS.point(kind, np.float32)
+    rows = gradcheck(f, good, at)["points"][0]["rows"]
+    assert all(r["rounding"] > 0 for r in rows)
+    assert max(r["allowed"] / abs(r["estimate"]) for r in rows) < 1e-5
+    assert max(r["allowed"] / abs(r["estimate"]) for r in gradcheck(f, good, at.astype(np.float64))
+               ["points"][0]["rows"]) < 1e-9
+
+
+def test_the_planted_bugs_values_are_what_the_check_says():
+    """Independently: the finite differences gradcheck reports equal an exact derivative."""
+    at = np.array([[0.3, -1.2], [0.7, 1.1]])
+    record = gradcheck(lambda x: np.sum(np.sin(x ** 2)), lambda x: np.cos(x ** 2), at)
+    for row in record["points"][0]["rows"]:
+        x = row["x"]
+        assert row["estimate"] == pytest.approx(2 * x * np.cos(x * x), rel=1e-12)
+        assert row["gradient"] == pytest.approx(np.cos(x * x), rel=1e-15)
+
+
+# ---------------------------------------------------------------- the command line and its input forms
+
+
+def test_path_function_with_a_gradient_of_named_inputs_passes(cli):
+    code, out, err = cli("gradcheck", f"{LAYER}:loss", "--grad", f"{LAYER}:grad", "--at", POINT)
+    assert (code, err) == (0, "")
+    assert "point 1: W (3, 3), b (3,), float64" in out and "gradient OK: 12 coordinates" in out
+
+
+def test_a_transposed_gradient_fails_and_is_named(cli):
+    code, out, _ = cli("gradcheck", f"{LAYER}:loss", "--grad", f"{LAYER}:grad_transposed", "--at", POINT)
+    assert code == 1 and "pattern: the gradient of W is transposed" in out and "gradient WRONG" in out
+
+
+def test_value_and_grad(cli):
+    code, out, _ = cli("gradcheck", f"{LAYER}:loss_and_grad", "--value-and-grad", "--at", POINT)
+    assert code == 0 and "gradient OK" in out
+
+
+def test_module_function(cli, tmp_path, monkeypatch):
+    (tmp_path / "mymodel.py").write_text("import numpy as np\n"
+                                         "def f(x):\n    return np.sum(np.exp(x))\n"
+                                         "def g(x):\n    return np.exp(x) * 0.5\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    np.save(tmp_path / "x.npy", np.array([0.1, 0.2, -0.3]))
+    code, out, _ = cli("gradcheck", "mymodel:f", "--grad", "mymodel:g", "--at", str(tmp_path / "x.npy"))
+    assert code == 1 and "the gradient of x is scaled by 1/2" in out
+
+
+def test_json_point_and_name_value_scalars(cli, tmp_path):
+    code_file = tmp_path / "model.py"
+    code_file.write_text("import numpy as np\n"
+                         "def f(w, lr):\n    return lr * np.sum(w ** 2)\n"
+                         "def g(w, lr):\n    return {'w': 2 * lr * w, 'lr': np.sum(w ** 2)}\n")
+    (tmp_path / "p.json").write_text(json.dumps({"w": [[1.0, 2.0], [3.0, -4.0]]}))
+    code, out, _ = cli("gradcheck", f"{code_file}:f", "--grad", f"{code_file}:g", "--at",
+                       str(tmp_path / "p.json"), "lr=0.5", "--format", "json")
+    record = json.loads(out)
+    assert code == 0 and record["verdict"] == "pass" and record["points"][0]["inputs"] == {"w": [2, 2],
+                                                                                           "lr": []}
+    assert len(record["points"][0]["rows"]) == 5
+
+
+def test_random_points_of_a_shape_are_seeded(cli):
+    args = ("gradcheck", f"{LAYER}:relu_loss", "--grad", f"{LAYER}:relu_grad_wrong_branch", "--shape", "2,3",
+            "--samples", "3", "--seed", "4", "--format", "jsonl")
+    code, out, _ = cli(*args)
+    again = cli(*args)[1]
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and out == again
+    assert [r["record"] for r in lines].count("point") == 3 and lines[-1]["record"] == "summary"
+    failing = [r for r in lines if r["record"] == "coordinate" and r["status"] == "fail"]
+    assert failing and all(r["x"] <= 0 for r in failing)
+    assert lines[-1]["patterns"][0]["pattern"] == "branch"
+
+
+def test_random_points_of_named_inputs_in_float32(cli):
+    code, out, _ = cli("gradcheck", f"{LAYER}:loss", "--grad", f"{LAYER}:grad_bias_rows", "--shape", "W=3,3",
+                       "--shape", "b=3", "--samples", "2", "--dtype", "float32", "--format", "json")
+    record = json.loads(out)
+    assert code == 1 and {p["dtype"] for p in record["points"]} == {"float32"}
+    assert [p["input"] for p in record["patterns"]] == ["b"]
+
+
+def test_sampled_coordinates_and_directions_see_an_error_outside_the_sample():
+    n = 400
+
+    def grad(x):
+        g = np.cos(x)
+        g[np.argmax(x)] += 3.0  # one coordinate wrong; the sample of 10 will likely miss it
+        return g
+    x = np.linspace(-1.0, 1.0, n)
+    record = gradcheck(lambda x: np.sum(np.sin(x)), grad, x, max_coordinates=10, directions=8, seed=1)
+    point = record["points"][0]
+    assert point["sampled"] and point["checked"] == 10 and len(point["directions"]) == 8
+    assert n - 1 not in [r["index"][0] for r in point["rows"]]
+    assert record["verdict"] == "fail" and record["patterns"][0]["pattern"] == "directions"
+    assert gradcheck(lambda x: np.sum(np.sin(x)), np.cos, x, max_coordinates=10, seed=1)["verdict"] == "pass"
+
+
+def test_undecided_at_a_kink_says_why():
+    record = gradcheck(lambda x: np.sum(np.abs(x)), lambda x: np.zeros_like(x), np.array([0.0, 1.0]))
+    assert record["verdict"] == "fail"  # x[1] is wrong; x[0] cannot be decided
+    kink = next(r for r in record["points"][0]["rows"] if r["index"] == [0])
+    assert kink["status"] == "undecided" and "not smooth" in kink["reason"]
+
+
+def test_rtol_and_atol_override_the_bound(cli):
+    _, f, _, bad, kind = CASES["off by 1e-4 relative"]
+    at = PEERS.point(kind, np.float64)
+    assert gradcheck(f, bad, at)["verdict"] == "fail"
+    assert gradcheck(f, bad, at, rtol=1e-3)["verdict"] == "pass"  # a loose tolerance hides it
+    assert gradcheck(f, bad, at, atol=1e-9)["verdict"] == "fail"
+
+
+@pytest.mark.parametrize("grad, words", [
+    ("raises", "raises raised ZeroDivisionError: division by zero (bad.py:5 in raises) at the point"),
+    ("wrong_shape", "the gradient of x has shape (3, 2), x has shape (2, 3) (transposed?)"),
+    ("not_finite", "the gradient at x[0, 1] is nan, not a finite number"),
+    ("missing", "has no 'missing'"),
+])
+def test_the_users_code_failing_is_one_located_line(cli, tmp_path, grad, words):
+    code_file = tmp_path / "bad.py"
+    code_file.write_text("import numpy as np\n"
+                         "def f(x):\n    return np.sum(x)\n"
+                         "def raises(x):\n    return 1 / 0\n"
+                         "def wrong_shape(x):\n    return np.ones_like(x).T\n"
+                         "def not_finite(x):\n    g = np.ones_like(x)\n    g[0, 1] = np.nan\n    return g\n")
+    np.save(tmp_path / "x.npy", np.ones((2, 3)))
+    code, out, err = cli("gradcheck", f"{code_file}:f", "--grad", f"{code_file}:{grad}", "--at",
+                         str(tmp_path / "x.npy"))
+    assert code == 2 and out == "" and err.count("\n") == 1 and words in err
+
+
+@pytest.mark.parametrize("args, words", [
+    (("--at", POINT), "give the gradient"),
+    (("--grad", f"{LAYER}:grad"), "give a point"),
+    (("--grad", f"{LAYER}:grad", "--at", POINT, "--samples", "3"), "--samples has no effect here"),
+    (("--grad", f"{LAYER}:grad", "--shape", "W=3,3", "--shape", "b=3", "--box", "2:1"), "LOW must be below"),
+    (("--grad", f"{LAYER}:grad", "--at", POINT, "--max-coordinates", "0"), "--max-coordinates must be"),
+    (("--grad", f"{LAYER}:grad", "--at", "nothing.npy"), "no file"),
+])
+def test_bad_usage_exits_2(cli, args, words):
+    code, out, err = cli("gradcheck", f"{LAYER}:loss", *args)
+    assert code == 2 and out == "" and words in err and err.count("\n") == 1
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(cli):
+    code, _, err = cli("gradcheck", f"{LAYER}:loss", "--grad", f"{LAYER}:grad", "--at", POINT)
+    assert code == 0 and err == ""
+
+
+# ---------------------------------------------------------------- assert_gradient
+
+
+def test_assert_gradient_raises_with_the_report():
+    with pytest.raises(AssertionError, match="pattern: the gradient of x has its sign flipped"):
+        assert_gradient(lambda x: np.sum(np.cos(x)), np.sin, np.array([0.4, 1.3]))
+    assert assert_gradient(lambda x: np.sum(np.cos(x)), lambda x: -np.sin(x), np.array([0.4, 1.3]))
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.25])
+def test_optimize_objectives_have_the_right_gradients(l2, tmp_path):
+    """diffcli's own optimize objectives, checked with assert_gradient."""
+    from diffcli.core.parse import parse
+    from diffcli.tasks.objectives import DataObjective, ExpressionObjective
+
+    objective = ExpressionObjective(parse("exp(a*z) + sin(a*b) / (1 + b**2)"), ["a", "b"], {"z": 0.7}, l2)
+    assert_gradient(lambda w: objective.value_and_gradient(w, None), None, np.array([0.3, -1.1]),
+                    value_and_grad=True)
+    rows = np.arange(12)
+    columns = {"x": np.linspace(-1, 1, 12), "y": np.cos(np.linspace(-1, 1, 12))}
+    data = DataObjective(parse("(w0 + w1*x + w2*x**2 - y)**2 + log(1 + exp(w0*x))"), ["w0", "w1", "w2"], {},
+                         columns, rows[:9], rows[9:], l2, None)
+    assert_gradient(lambda w: data.value_and_gradient(w, None), None, np.array([0.2, -0.5, 0.9]),
+                    value_and_grad=True)
