@@ -75,7 +75,32 @@ def test_symbolic_hessian_rows_are_derivative_graphs():
 def test_hessian_method_failure_is_the_rows_error():
     record = hessian("sqrt(x)", {"x": 0.0}, timing=False)
     assert all(row["error"] and row["hessian"] is None for row in record["methods"])
-    assert record["reference"]["error"]
+    # the reference's entry has no reference either, and says why (sqrt is undefined left of 0)
+    assert record["reference"]["hessian"] == [[None]]
+    assert record["reference"]["errors"] == {
+        "∂²f/∂x²": "no two-sided derivative in x: f is undefined for x < 0.0"}
+
+
+def test_hessian_at_a_kink_is_the_right_derivatives_not_a_precision_failure(cli):
+    """|x|·y at x=0, y=1 (issue 14): to the right of 0, f = x·y, so ∂²/∂x² = 0, ∂²/∂x∂y = 1, ∂²/∂y² = 0 —
+    the right derivatives, as the gradient's reference takes at a kink, with 50 digits and with 15."""
+    for digits in (50, 15):
+        record = hessian("abs(x)*y", {"x": 0.0, "y": 1.0}, timing=False, digits=digits)
+        assert "error" not in record["reference"], record["reference"]
+        assert record["reference"]["hessian"] == [["0", "1.0"], ["1.0", "0"]]
+        assert record["reference"]["method"] == "mpmath.diff (right derivatives)"
+        assert all(row["max_rel_error"] == 0 for row in record["methods"])
+    code, out, _ = cli("hessian", "abs(x)*y", "x=0", "y=1", "--no-timing")
+    assert code == 0 and "could not reach" not in out and "at its kink" in out
+
+
+def test_hessian_entries_in_a_variable_without_a_real_neighbourhood_are_errors():
+    """(−x)**z at x=2, z=3: f = −x³ along x, so ∂²f/∂x² = −6x = −12; (−2)**z is not real for non-integer
+    z, so every entry in z has no reference, and says why."""
+    record = hessian("(-x)**z", {"x": 2.0, "z": 3.0}, timing=False)
+    assert record["reference"]["hessian"] == [["-12.0", None], [None, None]]
+    message = "∂f/∂z does not exist: f is not real for z near 3.0"
+    assert record["reference"]["errors"] == {"∂²f/∂x∂z": message, "∂²f/∂z²": message}
 
 
 def test_hessian_cli_json(cli):

@@ -9,6 +9,7 @@ from diffcli.core.errors import DomainError, PrecisionError
 from diffcli.core.evaluate import evaluate_mp
 from diffcli.core.graph import Graph
 from diffcli.reference.cancellation import assess
+from diffcli.reference.neighbourhood import sides
 from diffcli.reference.runs import (
     DIGITS,
     GUARD_DIGITS,
@@ -32,17 +33,24 @@ class Partials:
     derivatives: dict
     context: object
     losses: dict = field(default_factory=dict, repr=False)
+    errors: dict = field(default_factory=dict)
+    """Orders → why that derivative has no reference (its ``derivatives`` entry is None): it differentiates
+    in a variable along which f is not real on both sides of the point."""
+    method: str = "mpmath.diff"
 
     def text(self, number) -> str:
         return decimal(self.context, number, self.digits)
 
 
-def reference_partials(graph: Graph, point: dict, orders: list, digits: int = 50) -> Partials:
+def reference_partials(graph: Graph, point: dict, orders: list, digits: int = 50,
+                       one_sided: bool = False) -> Partials:
     """Partial derivatives of any orders (one tuple per wanted derivative, one entry per variable in
     ``graph.variable_names`` order) by ``mpmath.diff`` on the table's mpmath evaluators — never the
     derivative rules — at two precisions that must agree, as :func:`reference` does for the gradient, with
     as many more working digits as f's value lost to cancellation at the point (refused where that cannot
-    be resolved).
+    be resolved).  With ``one_sided`` (at a kink) every difference steps to the right: right derivatives,
+    as the gradient's reference takes there.  A derivative in a variable along which f is not real on both
+    sides (``(-x)**z`` in z at z = 3) is not computed: ``errors`` says why, the others are given.
 
     >>> from diffcli.core.parse import parse
     >>> r = reference_partials(parse("x**3 * z"), {"x": 2.0, "z": 5.0}, [(2, 0), (1, 1)], digits=20)
@@ -53,9 +61,13 @@ def reference_partials(graph: Graph, point: dict, orders: list, digits: int = 50
     import mpmath
 
     orders = [tuple(o) for o in orders]
+    missing = _without_neighbourhood(mpmath, graph, point, digits)
+    errors = {o: next(missing[name] for name, k in zip(graph.variable_names, o) if k and name in missing)
+              for o in orders if any(k and name in missing for name, k in zip(graph.variable_names, o))}
+    computed = [o for o in orders if o not in errors]
 
     def runs(low, high, extra):
-        return [_compute_partials(mpmath, graph, point, orders, digits + guard + extra)
+        return [_compute_partials(mpmath, graph, point, computed, digits + guard + extra, one_sided)
                 for guard in (low, high)]
 
     extra = 0
@@ -65,24 +77,44 @@ def reference_partials(graph: Graph, point: dict, orders: list, digits: int = 50
             raise PrecisionError("no reference: f cancels beyond the largest working precision here, so its "
                                  "digits are unknown")
         m = second.context
-        if all(agreeing_digits(m, first.derivatives[o], second.derivatives[o]) >= digits for o in orders):
-            second.digits = digits
-            return second
+        if all(agreeing_digits(m, first.derivatives[o], second.derivatives[o]) >= digits for o in computed):
+            return _done(second, digits, errors)
     # The last pair: a derivative that both runs put within 10^-digits of max(|f|, 1) is 0 to the digits
     # asked for (mpmath.diff leaves residues of about that size where the derivative is 0); earlier pairs
     # could not tell it from a derivative far smaller than f (sin(x) - 1e40 near π/2), which they resolve.
     scale = max(abs(second.value), m.one)
-    if all(agree(m, first.derivatives[o], second.derivatives[o], digits, scale) for o in orders):
-        for o in orders:
+    if all(agree(m, first.derivatives[o], second.derivatives[o], digits, scale) for o in computed):
+        for o in computed:
             if agreeing_digits(m, first.derivatives[o], second.derivatives[o]) < digits:
                 second.derivatives[o] = m.zero
-        second.digits = digits
-        return second
+        return _done(second, digits, errors)
     raise PrecisionError(f"the reference could not reach {digits} correct digits at this point "
                          "(f is too ill-conditioned here for mpmath.diff); try fewer --digits")
 
 
-def _compute_partials(mpmath, graph: Graph, point: dict, orders: list, dps: int) -> Partials:
+def _done(result: Partials, digits: int, errors: dict) -> Partials:
+    result.digits = digits
+    result.errors = errors
+    result.derivatives.update(dict.fromkeys(errors))
+    return result
+
+
+def _without_neighbourhood(mpmath, graph: Graph, point: dict, digits: int) -> dict:
+    """Variable name → why f has no derivatives in it here (f not real on one side or both)."""
+    m = private_context(mpmath, digits + GUARD_DIGITS[0][1])
+    at = {name: m.mpf(float(point[name])) for name in graph.variable_names}
+    try:
+        values = evaluate_mp(graph, at, m, every=True)
+    except DomainError as error:
+        raise PrecisionError(f"no reference: f is undefined at the point ({error.message})") from None
+    found = sides(m, graph, values, at, graph.variable_names)
+    return {name: (side.message(name, float(point[name])) if not side.direction else
+                   f"no two-sided derivative in {name}: {side.message(name, float(point[name]))}")
+            for name, side in found.items()}
+
+
+def _compute_partials(mpmath, graph: Graph, point: dict, orders: list, dps: int,
+                      one_sided: bool = False) -> Partials:
     m = private_context(mpmath, dps)
     names = graph.variable_names
     at = [m.mpf(float(point[name])) for name in names]  # exact binary values
@@ -92,9 +124,11 @@ def _compute_partials(mpmath, graph: Graph, point: dict, orders: list, dps: int)
 
     try:
         values = evaluate_mp(graph, dict(zip(names, at)), m, every=True)
-        derivatives = {o: (m.diff(f, at, o) if any(o) else values[graph.output]) for o in orders}
+        derivatives = {o: (m.diff(f, at, o, direction=int(one_sided)) if any(o) else values[graph.output])
+                       for o in orders}
     except DomainError as error:
         raise PrecisionError("no reference derivative: f is undefined just beside the point, so it is not "
                              f"differentiable there ({error.message})") from None
     losses = {"value": assess(m, graph, values, False, lazy_sensitivities(m, graph, values))}
-    return Partials(digits=dps, value=values[graph.output], derivatives=derivatives, context=m, losses=losses)
+    return Partials(digits=dps, value=values[graph.output], derivatives=derivatives, context=m, losses=losses,
+                    method="mpmath.diff (right derivatives)" if one_sided else "mpmath.diff")

@@ -57,6 +57,7 @@ def _body(record: dict) -> list:
     lines += [_method_line(row) for row in record["methods"]]
     if reference.get("error"):
         lines.append(f"reference: {reference['error']}")
+    lines += [f"reference {entry}: {message}" for entry, message in (reference.get("errors") or {}).items()]
     return lines
 
 
@@ -72,7 +73,8 @@ def _method_line(row: dict) -> str:
         status = f"max rel error {error_number(row['max_rel_error'])}"
     else:
         status = "ok"
-    return f"{row['method']}: {cost}{timing}; {status}"
+    done = f"{cost}{timing}; " if cost or timing else ""
+    return f"{row['method']}: {done}{status}"
 
 
 def _csv_table(record: dict) -> Table:

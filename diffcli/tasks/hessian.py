@@ -43,12 +43,12 @@ def hessian(expression, point: dict, methods=None, digits: int = 50, timing: boo
     at = prepare(graph, point)
     record = {"expression": graph.source, "point": at.point, "value": at.value, "variables": names}
 
-    truth, problem = reference_or_error(lambda: _reference(graph, at.point, digits))
+    truth, problem = reference_or_error(lambda: _reference(graph, at.point, digits, bool(at.warnings)))
     if truth is not None:
-        record["reference"] = {"digits": digits, "value": truth.text(truth.value),
-                               "hessian": [[truth.text(_entry(truth, i, j)) for j in range(len(names))]
-                                           for i in range(len(names))]}
+        record["reference"] = _reference_record(truth, names, digits)
     else:
+        if at.warnings:  # at a kink: say so, not that the precision ran out
+            problem = f"f has a kink here, where it is not twice differentiable ({problem})"
         record["reference"] = {"digits": digits, "value": None, "hessian": None, "error": problem}
     record["methods"] = [_row(method_id, graph, at.values, truth, timing, at.warnings)
                          for method_id in selected]
@@ -64,10 +64,27 @@ def _orders(count: int, i: int, j: int) -> tuple:
     return tuple(orders)
 
 
-def _reference(graph: Graph, point: dict, digits: int):
+def _reference(graph: Graph, point: dict, digits: int, at_kink: bool):
     count = len(graph.variables)
     wanted = [_orders(count, i, j) for i in range(count) for j in range(i, count)]
-    return reference_partials(graph, point, wanted, digits)
+    return reference_partials(graph, point, wanted, digits, one_sided=at_kink)
+
+
+def _reference_record(truth, names: list, digits: int) -> dict:
+    """The reference's JSON: entries as decimal strings, null where the entry has no reference, and why in
+    ``errors`` (``{"∂²f/∂x∂z": "…"}``, ``{}`` when every entry has one)."""
+    def shown(i, j):
+        entry = _entry(truth, i, j)
+        return None if entry is None else truth.text(entry)
+    count = len(names)
+    errors = {_label(names, i, j): truth.errors[_orders(count, i, j)]
+              for i in range(count) for j in range(i, count) if _orders(count, i, j) in truth.errors}
+    return {"digits": digits, "method": truth.method, "value": truth.text(truth.value),
+            "hessian": [[shown(i, j) for j in range(count)] for i in range(count)], "errors": errors}
+
+
+def _label(names, i: int, j: int) -> str:
+    return f"∂²f/∂{names[i]}²" if i == j else f"∂²f/∂{names[i]}∂{names[j]}"
 
 
 def _entry(truth, i: int, j: int):
@@ -93,9 +110,10 @@ def _row(method_id: str, graph: Graph, values: list, truth, timing: bool, warnin
            "max_rel_error": None, "passes": outcome.count, "setup_seconds": outcome.setup_seconds,
            "seconds": outcome.seconds, "error": outcome.error, "warnings": list(warnings)}
     if outcome.result is not None and truth is not None:
-        scored = [[errors(truth.context, h, _entry(truth, i, j)) for j, h in enumerate(r)]
-                  for i, r in enumerate(outcome.result)]
+        exact = [[_entry(truth, i, j) for j in range(len(names))] for i in range(len(names))]
+        scored = [[(None, None) if exact[i][j] is None else errors(truth.context, h, exact[i][j])
+                   for j, h in enumerate(r)] for i, r in enumerate(outcome.result)]
         row["abs_error"] = [[pair[0] for pair in r] for r in scored]
         row["rel_error"] = [[pair[1] for pair in r] for r in scored]
-        row["max_rel_error"] = max((e for r in row["rel_error"] for e in r), default=0.0)
+        row["max_rel_error"] = max((e for r in row["rel_error"] for e in r if e is not None), default=None)
     return row
