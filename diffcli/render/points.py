@@ -1,8 +1,8 @@
-"""The view of ``--points`` records (see :func:`diffcli.tasks.points.at_points`).
+"""The view of ``--points`` records (see :mod:`diffcli.tasks.points`).
 
 ``table``/``markdown``/``latex`` summarise each method over all points; ``json`` is that summary;
 ``jsonl`` and ``csv`` give one record per point (value and each method's gradient; ``null``/empty where a
-method failed at that point).
+method failed at that point), written a chunk of points at a time (:func:`chunk_text`).
 """
 
 from __future__ import annotations
@@ -10,8 +10,11 @@ from __future__ import annotations
 import math
 from functools import partial
 
-from diffcli.render.base import Table, View, duration, error_number, raw
+from diffcli.render.base import Table, View, csv_text, duration, error_number, raw, to_json
 from diffcli.render.base import render as render_view
+
+STREAMING = ("jsonl", "csv")
+"""The formats that write the points themselves, a chunk at a time; the others write the summary."""
 
 _SUMMARY_KEYS = ("expression", "points", "variables", "f_seconds", "reference", "methods")
 
@@ -51,26 +54,39 @@ def _number(value):
     return value if math.isfinite(value) else None
 
 
-def points(record: dict):
+def chunk_text(record: dict, fmt: str, methods: list, first: bool) -> str:
+    """The ``jsonl`` or ``csv`` text of the points of one chunk record (``start``, ``values``, ``gradients``
+    …, see :class:`diffcli.tasks.points.PointsRun`), with the CSV header when ``first``; ``methods`` are the
+    columns of every chunk (a method that failed from some chunk on is empty there)."""
+    if fmt == "jsonl":
+        return "\n".join(to_json(point, indent=None) for point in points(record, methods))
+    table = _csv_table(record, methods)
+    return csv_text(table.headers if first else None, table.rows)
+
+
+def points(record: dict, methods: list | None = None):
     """One plain dict per point: index, point, value and each method's gradient (None where it failed)."""
     names = record["variables"]
     columns = record.get("columns")
-    for index in range(record["points"]):
+    start = record.get("start", 0)
+    methods = list(record["gradients"]) if methods is None else methods
+    for index in range(len(record["values"])):
         gradients = {}
-        for method, gradient in record["gradients"].items():
-            failed = record["failed"][method][index]
+        for method in methods:
+            gradient = record["gradients"].get(method)
+            failed = gradient is None or record["failed"][method][index]
             gradients[method] = None if failed else {n: float(g[index]) for n, g in zip(names, gradient)}
-        yield {"index": index,
+        yield {"index": start + index,
                "point": {n: float(c[index]) for n, c in zip(names, columns)} if columns else None,
                "value": _number(record["values"][index]), "gradient": gradients}
 
 
-def _csv_table(record: dict) -> Table:
+def _csv_table(record: dict, methods: list | None = None) -> Table:
     names = record["variables"]
-    methods = list(record["gradients"])
+    methods = list(record["gradients"]) if methods is None else methods
     headers = ["index", *names, "value", *[f"{m}:d_{n}" for m in methods for n in names]]
     rows = []
-    for point in points(record):
+    for point in points(record, methods):
         cells = [point["index"], *[repr(v) for v in (point["point"] or {}).values()], raw(point["value"])]
         for m in methods:
             g = point["gradient"][m]

@@ -1,20 +1,26 @@
-"""Many points at once: value and gradient at every row of a points file in one vectorized pass.
+"""Many points at once: value and gradient at every row of a points file, a chunk of rows at a time.
 
 The compiled straight-line code of a method runs on numpy arrays (one array per variable), so 10,000 points
-cost one pass, not 10,000.  The mpmath reference is computed on a sample of the points only
-(``reference_sample``, evenly spread, first and last included), which keeps large files fast while still
-measuring each method's error.
+cost one pass, not 10,000.  The command line streams the file (:func:`open_points`): each chunk of rows is
+read, evaluated and written before the next is read, so memory is bounded by the chunk, not the file;
+the summary (failed points, time, the errors at the sampled points) is kept as running totals.  The mpmath
+reference is computed on a sample of the points only (``reference_sample``, evenly spread, first and last
+included), which keeps large files fast while still measuring each method's error.
 
-Points files: CSV with a header row of variable names (extra columns are ignored), or ``.npy`` holding a
-structured array with one field per variable, or a plain 2-D array whose columns are the expression's
-variables in order of first appearance.
+Points files: CSV with a header row of variable names (extra columns are ignored, but must hold numbers),
+read by numpy's compiled reader in blocks (:class:`~diffcli.tasks.reading.CsvBlocks`); or ``.npy``, memory
+mapped, holding a structured array with one field per variable, or a plain 2-D array whose columns are the
+expression's variables in order of first appearance.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import os
 import sys
+from dataclasses import dataclass
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -23,61 +29,114 @@ from diffcli.core.codegen import compile_function
 from diffcli.core.errors import UsageError
 from diffcli.core.evaluate import bind
 from diffcli.core.graph import Graph
-from diffcli.harness import (
-    median_seconds,
-    reference_or_error,
-    relative_error,
-    run_timed,
-)
+from diffcli.harness import median_seconds, reference_or_error, relative_error, run_timed
 from diffcli.methods import METHODS
 from diffcli.methods.registry import ids
 from diffcli.reference import DIGITS, reference
-from diffcli.tasks.reading import csv_rows, decode, header, read_bytes
+from diffcli.tasks.reading import CsvBlocks, binary, read_bytes
 
 DEFAULT_REFERENCE_SAMPLE = 3
 REFERENCE_SAMPLE = Bound(0, 1000, "each sampled point costs one mpmath reference; 1,000 spread points "
                          "measure a method's error as well as more would")
 """Points of ``--reference-sample`` (at most the number of points is used)."""
 
+NPY_CHUNK_CELLS = 1 << 17
+"""Numbers of a ``.npy`` points file evaluated at once (65,536 rows of two variables)."""
 
-def read_points(path: str) -> dict[str, np.ndarray]:
-    """``{variable: column}`` from a CSV (header of names) or ``.npy`` file; a plain array gets names
-    ``0, 1, …`` resolved against the expression later.  The file is read within
-    :data:`~diffcli.tasks.reading.MAX_TABLE_BYTES` (``-`` is stdin, CSV)."""
-    content = read_bytes(sys.stdin if path == "-" else path, _WHAT, path)
-    if path.endswith(".npy"):
-        return _npy_columns(content, path)
-    rows = csv_rows(decode(content, _WHAT, path), _WHAT, path)
-    if not rows:
-        raise UsageError(f"{path}: the points file is empty; it needs a header of variable names")
-    names = header(rows[0][1], _WHAT, path)
-    columns = {name: [] for name in names}
-    for number, row in rows[1:]:
-        if len(row) != len(names):
-            raise UsageError(f"{path}: line {number} has {len(row)} values for {len(names)} columns")
-        for name, cell in zip(names, row):
-            try:
-                columns[name].append(float(cell))
-            except ValueError:
-                raise UsageError(f"{path}: line {number}: {cell!r} is not a number") from None
-    return {name: np.array(values, dtype=float) for name, values in columns.items()}
-
+MAX_POINTS = 10 ** 10
+"""Most points one run reads (a CSV of that many rows is some 300 GB); every output is linear in it."""
 
 _WHAT = "points file"
 _NUMBER_KINDS = "fiu"  # float, signed and unsigned integer: complex, datetime, text or objects are refused
 
 
-def _npy_columns(content: bytes, path: str) -> dict[str, np.ndarray]:
-    """The columns of a ``.npy`` file's bytes, its header checked before any array is made: a dtype of
-    real numbers (or a flat structure of them), and exactly as many data bytes as the shape says."""
-    stream = io.BytesIO(content)
+# ---------------------------------------------------------------- reading
+
+
+@dataclass
+class PointsSource:
+    """An open points file: its column ``names``, its number of points when known before reading
+    (``.npy``), and ``chunks()``, the ``{name: column}`` tables of successive rows."""
+
+    names: list
+    count: int | None
+    chunks: Callable[[], Iterator[dict]]
+
+
+def open_points(path: str) -> PointsSource:
+    """The points file at ``path`` (``-``: stdin, CSV), read lazily in chunks; the header (CSV) or the
+    ``.npy`` header is read and checked now."""
+    if path.endswith(".npy"):
+        return _open_npy(path)
+    source = binary(sys.stdin) if path == "-" else _open(path)
+    blocks = CsvBlocks(source, _WHAT, path)
+
+    def chunks():
+        with source if path != "-" else _nothing():
+            for _, rows in blocks:
+                yield {name: rows[:, k] for k, name in enumerate(blocks.names)}
+    return PointsSource(blocks.names, None, chunks)
+
+
+def read_points(path: str) -> dict[str, np.ndarray]:
+    """``{variable: column}`` of a whole CSV (header of names) or ``.npy`` file, read at once within
+    :data:`~diffcli.tasks.reading.MAX_TABLE_BYTES` (``-`` is stdin, CSV); a plain array gets names
+    ``0, 1, …`` resolved against the expression later.  The command line streams instead
+    (:func:`open_points`)."""
+    content = read_bytes(sys.stdin if path == "-" else path, _WHAT, path)
+    if path.endswith(".npy"):
+        return _npy_columns(io.BytesIO(content), len(content), path, memory_map=False)
+    blocks = CsvBlocks(io.BytesIO(content.encode() if isinstance(content, str) else content), _WHAT, path)
+    rows = [chunk for _, chunk in blocks]
+    table = np.concatenate(rows) if rows else np.empty((0, len(blocks.names)))
+    return {name: table[:, k] for k, name in enumerate(blocks.names)}
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _open(path: str):
+    try:
+        return open(path, "rb")
+    except OSError as error:
+        raise UsageError(f"cannot read the {_WHAT} {path!r}: {error.strerror or error}") from None
+
+
+def _open_npy(path: str) -> PointsSource:
+    """A regular ``.npy`` file is memory mapped (its header checked first); anything else is read whole."""
+    if path == "-" or not os.path.isfile(path):
+        table = read_points(path)
+        names = list(table)
+        return PointsSource(names, len(next(iter(table.values()))) if table else 0, lambda: iter([table]))
+    with _open(path) as handle:
+        table = _npy_columns(handle, os.fstat(handle.fileno()).st_size, path, memory_map=True)
+    names = list(table)
+    count = len(table[names[0]]) if names else 0
+    step = max(1, NPY_CHUNK_CELLS // max(len(names), 1))
+
+    def chunks():
+        for start in range(0, count, step):
+            yield {name: np.asarray(column[start:start + step], dtype=float)
+                   for name, column in table.items()}
+    return PointsSource(names, count, chunks)
+
+
+def _npy_columns(stream, size: int, path: str, memory_map: bool) -> dict[str, np.ndarray]:
+    """The columns of a ``.npy`` file, its header checked before any array is made: a dtype of real numbers
+    (or a flat structure of them), and exactly as many data bytes as the shape says.  With ``memory_map``
+    the columns are views of a memory map of ``path`` (converted to floats a chunk at a time)."""
     try:
         version = np.lib.format.read_magic(stream)
         read_header = {(1, 0): np.lib.format.read_array_header_1_0,
                        (2, 0): np.lib.format.read_array_header_2_0}.get(version)
         if read_header is None:
             raise ValueError(f".npy format version {version} is not supported")
-        shape, _, dtype = read_header(stream)
+        shape, fortran, dtype = read_header(stream)
     except (ValueError, EOFError, SyntaxError, TypeError) as error:
         raise UsageError(f"{path}: not a .npy array ({str(error) or type(error).__name__})") from None
     fields = [dtype.fields[name][0] for name in dtype.names] if dtype.names else [dtype]
@@ -87,99 +146,212 @@ def _npy_columns(content: bytes, path: str) -> dict[str, np.ndarray]:
     if len(shape) != (1 if dtype.names else 2):
         raise UsageError(f"{path}: a {'structured' if dtype.names else 'plain'} .npy points array must be "
                          f"{'1-D' if dtype.names else '2-D (points × variables)'}, not of shape {shape}")
-    if math.prod(shape) * dtype.itemsize != len(content) - stream.tell():
+    offset = stream.tell()
+    if math.prod(shape) * dtype.itemsize != size - offset:
         raise UsageError(f"{path}: the .npy header says {shape} of {dtype}, but the file holds "
-                         f"{len(content) - stream.tell():,} bytes of data")
-    array = np.load(io.BytesIO(content), allow_pickle=False)
+                         f"{size - offset:,} bytes of data")
+    if memory_map:
+        array = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape,
+                          order="F" if fortran else "C") if math.prod(shape) else np.empty(shape, dtype)
+    else:
+        stream.seek(0)
+        loaded = np.load(stream, allow_pickle=False)
+        array = loaded.astype([(n, float) for n in dtype.names] if dtype.names else float)
     if dtype.names:
-        return {name: np.asarray(array[name], dtype=float) for name in dtype.names}
-    return {str(k): np.asarray(array[:, k], dtype=float) for k in range(shape[1])}
+        return {name: array[name] for name in dtype.names}
+    return {str(k): array[:, k] for k in range(shape[1])}
 
 
-def _columns_for(graph: Graph, table: dict) -> list[np.ndarray]:
-    names = graph.variable_names
-    if table and all(key.isdigit() for key in table) and not set(names) & set(table):
-        if len(table) != len(names):
-            raise UsageError(f"the points array has {len(table)} columns for {len(names)} variables "
-                             f"({', '.join(names)})")
-        table = {name: table[str(k)] for k, name in enumerate(names)}
-    columns = bind(graph, table)
-    sizes = {len(c) for c in columns}
-    if len(sizes) > 1:
-        raise UsageError("the point columns have different lengths")
-    if not sizes or sizes == {0}:
-        raise UsageError("the points file has no points")
-    return [np.asarray(c, dtype=float) for c in columns]
+def _column_names(graph: Graph, names: list) -> list:
+    """The column of each variable of ``graph``, in its order (a plain array's columns ``0, 1, …`` are the
+    variables in order)."""
+    variables = graph.variable_names
+    if names and all(key.isdigit() for key in names) and not set(variables) & set(names):
+        if len(names) != len(variables):
+            raise UsageError(f"the points array has {len(names)} columns for {len(variables)} variables "
+                             f"({', '.join(variables)})")
+        return [str(k) for k in range(len(variables))]
+    return bind(graph, {name: name for name in names})
+
+
+# ---------------------------------------------------------------- evaluating
 
 
 def at_points(graph: Graph, table: dict, methods: list[str], reference_sample: int = DEFAULT_REFERENCE_SAMPLE,
-          digits: int = 30, timing: bool = True) -> dict:
-    """Value and gradient by each method at every point; errors against the reference on a sample.
+              digits: int = 30, timing: bool = True) -> dict:
+    """Value and gradient by each method at every point of ``table`` (``{variable: column}``, all at once);
+    errors against the reference on a sample.
 
     Returns a record with per-method summaries (``methods``) and the per-point arrays (``values``,
     ``gradients[method]``, ``failed[method]``) for rendering one record per point.
     """
-    reference_sample = REFERENCE_SAMPLE.check(reference_sample, "reference_sample")
-    digits, timing = DIGITS.check(digits, "digits"), flag(timing, "timing")
-    batched = ids("arrays")
-    unknown = [m for m in methods if m not in batched]
-    if unknown:
-        raise UsageError(f"method {unknown[0]!r} has no batched form yet; with --points choose from "
-                         f"{', '.join(batched)}")
-    columns = _columns_for(graph, table)
-    count = len(columns[0])
-    names = graph.variable_names
-    f = compile_function(graph, kind="array")
-    with np.errstate(all="ignore"):
-        (values,) = f(*columns)
-        values = np.broadcast_to(np.asarray(values, dtype=float), (count,))
-        f_seconds = median_seconds(lambda: f(*columns)) if timing else None
-    sample = sorted({round(k * (count - 1) / max(reference_sample - 1, 1))
-                     for k in range(reference_sample)}) if reference_sample > 0 else []
-    references = {}
-    for index in sample:
-        point = {name: float(column[index]) for name, column in zip(names, columns)}
-        if not math.isfinite(values[index]):
-            continue
-        ref, _ = reference_or_error(lambda point=point: reference(graph, point, digits))
-        if ref is not None:  # a sample point without a reference is left out of the errors (``computed``)
-            references[index] = ref
-    record = {"expression": graph.source, "points": count, "variables": names, "f_seconds": f_seconds,
-              "reference": {"digits": digits, "sample": sample, "computed": sorted(references)},
-              "methods": [], "values": values, "gradients": {}, "failed": {}, "columns": columns}
-    for method_id in methods:
-        record["methods"].append(_run(method_id, graph, columns, count, references, record, timing))
-    return record
+    run = PointsRun(graph, list(table), methods, reference_sample, digits, timing,
+                    count=len(next(iter(table.values()))) if table else 0)
+    chunk = run.chunk(table)
+    return {**run.summary(), **chunk}
 
 
-def _run(method_id, graph, columns, count, references, record, timing) -> dict:
-    names = graph.variable_names
-    row = {"method": method_id, "setup_seconds": None, "seconds": None, "seconds_per_point": None,
-           "max_rel_error": None, "failed_points": None, "error": None}
+class PointsRun:
+    """One ``--points`` run, fed chunk by chunk: :meth:`chunk` evaluates a chunk of rows and returns its
+    per-point arrays; :meth:`summary` is the record of every method over all the points fed.
 
-    def run():
-        form = METHODS[method_id].arrays(graph)
+    ``count``, when known before reading (``.npy``), places the reference sample exactly; otherwise the
+    sample is drawn from a bounded, evenly spread set of kept rows (:class:`Spread`).
+    """
 
-        def broadcast(argument):
-            gradient, evaluations = form(argument)
-            return [np.broadcast_to(np.asarray(g, dtype=float), (count,)) for g in gradient], evaluations
-        return broadcast
+    def __init__(self, graph: Graph, names: list, methods: list[str], reference_sample: int = 3,
+                 digits: int = 30, timing: bool = True, count: int | None = None):
+        self.reference_sample = REFERENCE_SAMPLE.check(reference_sample, "reference_sample")
+        self.digits, self.timing = DIGITS.check(digits, "digits"), flag(timing, "timing")
+        batched = ids("arrays")
+        unknown = [m for m in methods if m not in batched]
+        if unknown:
+            raise UsageError(f"method {unknown[0]!r} has no batched form yet; with --points choose from "
+                             f"{', '.join(batched)}")
+        self.graph, self.methods, self.columns = graph, list(methods), _column_names(graph, names)
+        self.f = compile_function(graph, kind="array")
+        self.count, self.f_seconds = 0, 0.0 if timing else None
+        self.rows = {m: {"method": m, "setup_seconds": None, "seconds": None, "seconds_per_point": None,
+                         "max_rel_error": None, "failed_points": None, "error": None} for m in methods}
+        self.forms: dict = {}
+        width = len(self.columns) * (1 + len(methods)) + 1 + len(methods)
+        self.spread = Spread(self.reference_sample, width, count)
 
-    with np.errstate(all="ignore"):
-        outcome = run_timed(run, columns, timing)
-    row["setup_seconds"], row["error"] = outcome.setup_seconds, outcome.error
-    if outcome.error:
-        return row
-    if timing:
-        row["seconds"] = outcome.seconds
-        row["seconds_per_point"] = outcome.seconds / count
-    gradient = outcome.result
-    failed = ~np.logical_and.reduce([np.isfinite(g) for g in gradient] + [np.isfinite(record["values"])])
-    row["failed_points"] = int(failed.sum())
-    scored = [relative_error(ref.context, float(g[index]), ref.gradient[name])
-              for index, ref in references.items() if not failed[index]
-              for name, g in zip(names, gradient)]
-    row["max_rel_error"] = max(scored) if scored else None
-    record["gradients"][method_id] = gradient
-    record["failed"][method_id] = failed
-    return row
+    def chunk(self, table: dict) -> dict:
+        """Evaluate f and every method on one chunk of rows; the chunk's record (``start``, ``values``,
+        ``gradients``, ``failed``, ``columns``) for writing its points."""
+        columns = [np.ascontiguousarray(table[name], dtype=float) for name in self.columns]
+        size, start = len(columns[0]) if columns else 0, self.count
+        if len({len(c) for c in columns}) > 1:
+            raise UsageError("the point columns have different lengths")
+        if start + size > MAX_POINTS:
+            raise UsageError(f"more than {MAX_POINTS:,} points (MAX_POINTS)")
+        with np.errstate(all="ignore"):
+            (values,) = self.f(*columns)
+            values = np.broadcast_to(np.asarray(values, dtype=float), (size,))
+            if self.timing:
+                self.f_seconds += median_seconds(lambda: self.f(*columns))
+        record = {"start": start, "points": size, "variables": self.graph.variable_names, "values": values,
+                  "gradients": {}, "failed": {}, "columns": columns}
+        for method in self.methods:
+            self._run(method, columns, values, record)
+        self.count += size
+        parts = [*columns, values[:, None]]
+        for method in self.methods:
+            gradient = record["gradients"].get(method, [np.full(size, math.nan)] * len(columns))
+            parts += [*gradient, record["failed"].get(method, np.ones(size, dtype=bool))]
+        self.spread.offer(start, size, lambda chosen: np.column_stack([np.asarray(p)[chosen] for p in parts]))
+        return record
+
+    def _run(self, method: str, columns: list, values, record: dict) -> None:
+        row = self.rows[method]
+        if row["error"]:
+            return
+
+        def prepare():
+            if method not in self.forms:
+                form = METHODS[method].arrays(self.graph)
+
+                def broadcast(argument):
+                    gradient, evaluations = form(argument)
+                    shape = (len(argument[0]),)
+                    return [np.broadcast_to(np.asarray(g, dtype=float), shape) for g in gradient], evaluations
+                self.forms[method] = form, broadcast
+            return self.forms[method][1]
+
+        first = method not in self.forms
+        with np.errstate(all="ignore"):
+            outcome = run_timed(prepare, columns, self.timing)
+        if first:
+            row["setup_seconds"] = outcome.setup_seconds
+        if outcome.error:
+            row["error"] = outcome.error if first else f"{outcome.error} (at the points from {self.count} on)"
+            return
+        if self.timing:
+            row["seconds"] = (row["seconds"] or 0.0) + outcome.seconds
+        failed = ~np.logical_and.reduce([np.isfinite(g) for g in outcome.result] + [np.isfinite(values)])
+        row["failed_points"] = (row["failed_points"] or 0) + int(failed.sum())
+        record["gradients"][method], record["failed"][method] = outcome.result, failed
+
+    def summary(self) -> dict:
+        """The record of the whole run: each method's row, the reference's sample and the errors there."""
+        if not self.count:
+            raise UsageError("the points file has no points")
+        names, size = self.graph.variable_names, len(self.columns)
+        chosen = self.spread.chosen(self.count)
+        scored: dict = {m: [] for m in self.methods}
+        computed = []
+        for index, kept in chosen:
+            if not math.isfinite(kept[size]):
+                continue
+            point = dict(zip(names, map(float, kept[:size])))
+            ref, _ = reference_or_error(lambda point=point: reference(self.graph, point, self.digits))
+            if ref is None:  # a sample point without a reference is left out of the errors (``computed``)
+                continue
+            computed.append(index)
+            for k, method in enumerate(self.methods):
+                at = size + 1 + k * (size + 1)
+                if not kept[at + size]:
+                    scored[method] += [relative_error(ref.context, float(g), ref.gradient[name])
+                                       for name, g in zip(names, kept[at:at + size])]
+        for method, row in self.rows.items():
+            if row["error"] is None and scored[method]:
+                row["max_rel_error"] = max(scored[method])
+            if row["seconds"] is not None:
+                row["seconds_per_point"] = row["seconds"] / self.count
+        return {"expression": self.graph.source, "points": self.count, "variables": names,
+                "f_seconds": self.f_seconds,
+                "reference": {"digits": self.digits, "sample": [index for index, _ in chosen],
+                              "computed": computed},
+                "methods": [self.rows[m] for m in self.methods]}
+
+
+class Spread:
+    """The rows of the reference sample, kept while the points stream by.
+
+    With the number of points known, exactly the evenly spread indices (first and last included) are kept.
+    Otherwise every ``stride``-th row is kept, the stride doubling whenever more than ``limit`` are kept,
+    with the last row seen: each sampled point is then the kept row nearest its evenly spread place (the
+    same place while there are at most ``limit`` points, within ``stride / 2`` rows of it past that).
+    """
+
+    def __init__(self, size: int, width: int, count: int | None = None):
+        self.size, self.count, self.stride = size, count, 1
+        self.limit = max(4 * size, 16, min(4096, (1 << 22) // max(width, 1)))
+        self.indices, self.rows, self.last = np.empty(0, dtype=np.int64), [], None
+        self.wanted = None if count is None else np.array(_evenly(size, count), dtype=np.int64)
+
+    def offer(self, start: int, size: int, rows: Callable) -> None:
+        """Consider rows ``start … start + size - 1``; ``rows(local indices)`` gives their kept values."""
+        if not size or not self.size:
+            return
+        if self.wanted is not None:
+            local = self.wanted[(self.wanted >= start) & (self.wanted < start + size)] - start
+        else:
+            local = np.arange((-start) % self.stride, size, self.stride)
+            self.last = (start + size - 1, rows(np.array([size - 1]))[0])
+        if len(local):
+            self.indices = np.concatenate([self.indices, local + start])
+            self.rows.append(rows(local))
+        while self.wanted is None and len(self.indices) > self.limit:
+            self.stride *= 2
+            kept = self.indices % self.stride == 0
+            self.indices, self.rows = self.indices[kept], [np.concatenate(self.rows)[kept]]
+
+    def chosen(self, count: int) -> list:
+        """``(index, kept row)`` of each sampled point, in order."""
+        if not self.size or not len(self.indices):
+            return []
+        rows = np.concatenate(self.rows)
+        if self.wanted is not None:
+            return list(zip(self.indices.tolist(), rows))
+        indices, rows = self.indices, list(rows)
+        if self.last is not None and self.last[0] != indices[-1]:
+            indices, rows = np.append(indices, self.last[0]), rows + [self.last[1]]
+        picked = sorted({int(np.abs(indices - target).argmin()) for target in _evenly(self.size, count)})
+        return [(int(indices[k]), rows[k]) for k in picked]
+
+
+def _evenly(size: int, count: int) -> list:
+    """``size`` indices evenly spread over ``count`` points, first and last included."""
+    return sorted({round(k * (count - 1) / max(size - 1, 1)) for k in range(size)})

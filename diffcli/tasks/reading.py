@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Iterator
 
 from diffcli.core.errors import UsageError
 
@@ -54,26 +55,31 @@ def decode(content: bytes | str, what: str, name: str) -> str:
         raise UsageError(f"the {what} {name!r} is not UTF-8 text (byte {error.start + 1})") from None
 
 
-def csv_rows(text: str, what: str, name: str) -> list[tuple[int, list[str]]]:
+def csv_rows(text: str, what: str, name: str, first_line: int = 1) -> list[tuple[int, list[str]]]:
     """``(line number, cells)`` of each CSV row that is not blank; a field longer than
-    :data:`MAX_CSV_FIELD_CHARS` or a NUL byte is refused with its line.
+    :data:`MAX_CSV_FIELD_CHARS` or a NUL byte is refused with its line (``text`` begins at line
+    ``first_line`` of the file).
 
     >>> csv_rows("x,y\\n\\n1,2\\n", "data file", "d.csv")
     [(1, ['x', 'y']), (3, ['1', '2'])]
     """
+    return list(each_csv_row(text, what, name, first_line))
+
+
+def each_csv_row(text: str, what: str, name: str, first_line: int = 1) -> Iterator[tuple[int, list[str]]]:
+    """:func:`csv_rows` one row at a time."""
     reader = csv.reader(io.StringIO(text, newline=""))
+    skipped = first_line - 1
     too_long = f"a field longer than {MAX_CSV_FIELD_CHARS:,} characters (MAX_CSV_FIELD_CHARS)"
-    rows = []
     try:
         for row in reader:
             if any(len(cell) > MAX_CSV_FIELD_CHARS for cell in row):
-                raise UsageError(f"{name}: line {reader.line_num}: {too_long}")
+                raise UsageError(f"{name}: line {reader.line_num + skipped}: {too_long}")
             if any(cell.strip() for cell in row):
-                rows.append((reader.line_num, row))
+                yield reader.line_num + skipped, row
     except csv.Error as error:  # the csv module's own field limit (131,072) is far above ours
         problem = too_long if "field larger" in str(error) else f"not CSV ({error})"
-        raise UsageError(f"{name}: line {reader.line_num}: {problem}") from None
-    return rows
+        raise UsageError(f"{name}: line {reader.line_num + skipped}: {problem}") from None
 
 
 def header(cells: list[str], what: str, name: str) -> list[str]:
@@ -84,3 +90,150 @@ def header(cells: list[str], what: str, name: str) -> list[str]:
     if repeated is not None:
         raise UsageError(f"the {what} {name!r} has the column {repeated!r} twice")
     return names
+
+
+# ---------------------------------------------------------------- CSV read as a stream of chunks
+
+CSV_BLOCK_BYTES = 1 << 21
+"""A CSV points file is read in blocks of about this many bytes (2 MiB, some 60,000 rows of two numbers),
+each ended at a newline and parsed by numpy's compiled reader; memory is bounded by the block, not the
+file."""
+
+MAX_ROW_BYTES = 1 << 22
+"""Longest line of a CSV points file, in bytes (4 MiB: 4,000 fields of :data:`MAX_CSV_FIELD_CHARS`); a
+longer one (``/dev/zero``) is refused once this many bytes of it are read."""
+
+
+class Encoded:
+    """A text file (``io.StringIO`` as stdin in tests) read as UTF-8 bytes, a bounded piece at a time."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def read(self, size: int) -> bytes:
+        return self.text.read(size).encode()
+
+    def readline(self, size: int) -> bytes:
+        return self.text.readline(size).encode()
+
+
+def binary(source):
+    """The binary file behind ``source`` (``sys.stdin``'s buffer), or ``source`` read as bytes."""
+    if hasattr(source, "buffer"):
+        return source.buffer
+    return Encoded(source) if isinstance(source, io.TextIOBase) else source
+
+
+class CsvBlocks:
+    """The rows of a CSV table read from an open binary file block by block: :attr:`names` (the header,
+    read first) and, iterated, ``(first line number, array of rows × columns)`` for each block.
+
+    A block of plain ASCII numbers is parsed by ``numpy.loadtxt`` (compiled); a block it refuses — or one
+    with quotes, NUL bytes, text that is not ASCII or a field longer than :data:`MAX_CSV_FIELD_CHARS` — is
+    read again by :func:`csv_rows` and ``float()`` per cell, so every number is read as ``float()`` reads
+    it and every problem is named with its line exactly as for a whole file.
+
+    >>> blocks = CsvBlocks(io.BytesIO(b"\\xef\\xbb\\xbfx,y\\n1,2\\n\\n3,4e-1\\n"), "points file", "p.csv")
+    >>> blocks.names, [(line, rows.tolist()) for line, rows in blocks]
+    (['x', 'y'], [(2, [[1.0, 2.0], [3.0, 0.4]])])
+    """
+
+    def __init__(self, source, what: str, name: str):
+        self.source, self.what, self.name = source, what, name
+        self.line, self.offset = 1, 0   # the number and byte offset of the next line to read
+        self.names = self._header()
+
+    def _line_bytes(self) -> bytes:
+        """The rest of the current line, newline included, read in bounded pieces."""
+        pieces, size = [], 0
+        while not pieces or not pieces[-1].endswith(b"\n"):
+            piece = self._read(self.source.readline, min(1 << 16, MAX_ROW_BYTES + 1 - size))
+            if not piece:
+                break
+            pieces.append(piece)
+            size += len(piece)
+            if size > MAX_ROW_BYTES:
+                raise UsageError(f"{self.name}: line {self.line} is longer than {MAX_ROW_BYTES:,} bytes "
+                                 "(MAX_ROW_BYTES)")
+        return b"".join(pieces)
+
+    def _read(self, read, size: int) -> bytes:
+        try:
+            return read(size)
+        except OSError as error:
+            raise UsageError(f"cannot read the {self.what} {self.name!r}: "
+                             f"{error.strerror or error}") from None
+
+    def _header(self) -> list[str]:
+        while True:
+            raw = self._line_bytes()
+            if not raw:
+                raise UsageError(f"{self.name}: the {self.what} is empty; it needs a header of variable "
+                                 "names")
+            text = self._decode(raw.removeprefix(b"\xef\xbb\xbf") if self.line == 1 else raw)
+            rows = csv_rows(text, self.what, self.name, self.line)
+            self.line, self.offset = self.line + raw.count(b"\n"), self.offset + len(raw)
+            if rows:
+                return header(rows[0][1], self.what, self.name)
+
+    def _decode(self, raw: bytes) -> str:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise UsageError(f"the {self.what} {self.name!r} is not UTF-8 text (byte "
+                             f"{self.offset + error.start + 1})") from None
+
+    def __iter__(self):
+        while True:
+            block = self._read(self.source.read, CSV_BLOCK_BYTES)
+            if not block:
+                return
+            if not block.endswith(b"\n"):
+                block += self._line_bytes()
+            rows = self._fast(block)
+            if rows is None:
+                rows = self._slow(block)
+            first = self.line
+            self.line, self.offset = self.line + block.count(b"\n"), self.offset + len(block)
+            if len(rows):
+                yield first, rows
+
+    def _fast(self, block: bytes):
+        """The block's rows by ``numpy.loadtxt``, or None where only the careful reader can tell."""
+        import warnings
+
+        import numpy as np
+
+        if not block.isascii() or b'"' in block or b"\0" in block:
+            return None
+        data = np.frombuffer(block, dtype=np.uint8)
+        for ends in (data == ord("\n"), (data == ord(",")) | (data == ord("\n"))):  # lines, then fields
+            if np.diff(np.flatnonzero(ends), prepend=-1, append=len(data)).max() <= MAX_CSV_FIELD_CHARS + 1:
+                break
+        else:
+            return None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # an all-blank block: "input contained no data"
+                rows = np.loadtxt(io.BytesIO(block), delimiter=",", comments=None, ndmin=2, dtype=float)
+        except ValueError:
+            return None
+        return rows if rows.shape[1] == len(self.names) and len(rows) else None
+
+    def _slow(self, block: bytes):
+        """The block's rows read cell by cell, naming the first problem with its line."""
+        import numpy as np
+
+        values = np.empty((block.count(b"\n") + 1, len(self.names)))
+        count = 0
+        for number, row in each_csv_row(self._decode(block), self.what, self.name, self.line):
+            if len(row) != len(self.names):
+                raise UsageError(f"{self.name}: line {number} has {len(row)} values for {len(self.names)} "
+                                 "columns")
+            for j, cell in enumerate(row):
+                try:
+                    values[count, j] = float(cell)
+                except ValueError:
+                    raise UsageError(f"{self.name}: line {number}: {cell!r} is not a number") from None
+            count += 1
+        return values[:count]

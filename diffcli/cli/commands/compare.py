@@ -56,7 +56,7 @@ def compare(ctx: typer.Context, expression: ExpressionArg = None, point: PointAr
             file: FileOption = None, jobs: JobsOption = 1, max_memory: MaxMemoryOption = None,
             points: Annotated[Optional[str], typer.Option(
                 "--points", metavar="FILE", show_default=False,
-                help="Every row of CSV or .npy FILE at once ('-': stdin).")]
+                help="Each row of CSV/.npy FILE, streamed ('-': stdin).")]
             = None,
             reference_sample: Annotated[int, typer.Option(
                 "--reference-sample", metavar="K",
@@ -64,8 +64,8 @@ def compare(ctx: typer.Context, expression: ExpressionArg = None, point: PointAr
                 help="With --points: the reference at K of them.")] = 3,
             wide: Annotated[bool, typer.Option(
                 "--wide", help="Every column of the table (estimates, absolute errors, richardson's error "
-                               "estimate, setup time) whatever the terminal width; without it the table "
-                               "fits the terminal (COLUMNS, else 100 columns when not a terminal).")] = False,
+                               "estimate, setup time), not only those that fit the terminal "
+                               "(COLUMNS).")] = False,
             format: FormatOption = "table", quiet: QuietOption = False, strict: StrictOption = False):
     from diffcli.core.parse import parse_point
     from diffcli.tasks.compare import compare as run_compare
@@ -105,21 +105,40 @@ def compare(ctx: typer.Context, expression: ExpressionArg = None, point: PointAr
 
 
 def _points(expression, at, path, methods, reference_sample, digits, timing, tolerance, format) -> int:
-    """``compare --points FILE``: every row of a points file at once (see :mod:`diffcli.tasks.points`)."""
+    """``compare --points FILE``: every row of a points file, a chunk at a time (see
+    :mod:`diffcli.tasks.points`); jsonl and csv write each chunk's points as soon as it is done."""
     from diffcli.core.errors import UsageError
     from diffcli.core.parse import as_graph
-    from diffcli.render.points import render
+    from diffcli.render.points import STREAMING, chunk_text, render
     from diffcli.tasks.compare import select_methods
-    from diffcli.tasks.points import at_points, read_points
+    from diffcli.tasks.points import PointsRun, open_points
 
     if at:
         raise UsageError(f"with --points the point comes from {path}; drop {next(iter(at))}=…")
-    # any known id passes here; at_points() says which have no form for arrays of points
+    # any known id passes here; PointsRun says which have no form for arrays of points
     chosen = select_methods(None, form="arrays") if methods is None else select_methods(methods, form=None)
-    record = at_points(as_graph(expression), read_points(path), chosen, reference_sample=reference_sample,
-                   digits=digits, timing=timing)
-    emit(render(record, format))
-    for row in record["methods"]:  # whatever the format: a summary table is not the only one to hear it
+    graph = as_graph(expression)
+    source = open_points(path)
+    run = PointsRun(graph, source.names, chosen, reference_sample=reference_sample, digits=digits,
+                    timing=timing, count=source.count)
+    shown = None  # the methods of the first chunk: the columns of every chunk
+    for table in source.chunks():
+        piece = run.chunk(table)
+        if format in STREAMING:
+            emit(chunk_text(piece, format, shown or list(piece["gradients"]), first=shown is None))
+            shown = shown or list(piece["gradients"])
+    record = run.summary()
+    if format not in STREAMING:
+        emit(render(record, format))
+    return _points_notes(record, tolerance)
+
+
+def _points_notes(record: dict, tolerance) -> int:
+    """Failed points on stderr whatever the format (a summary table is not the only one to hear it); exit
+    status 1 past ``--tolerance``."""
+    for row in record["methods"]:
+        if row["error"]:
+            note(f"{row['method']}: {row['error']}")
         if row["failed_points"]:
             note(f"{row['failed_points']} of {record['points']} points failed for {row['method']}: no finite "
                  "gradient there (null in --format jsonl, empty in csv)")

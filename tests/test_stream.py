@@ -1,0 +1,156 @@
+"""``compare --points`` as a stream: a CSV read block by block by numpy's compiled reader, a ``.npy`` memory
+mapped, each chunk evaluated and written before the next is read; the summary kept as running totals and a
+bounded, evenly spread sample.  Whatever the chunking, the output is the same as reading the file whole."""
+
+import io
+import json
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from diffcli.core.errors import DiffcliError
+
+ROOT = Path(__file__).parent.parent
+LECTURE = "exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)"
+
+
+def _csv(path: Path, count: int, seed: int = 3) -> Path:
+    rng = np.random.default_rng(seed)
+    x, z = rng.uniform(1.5, 3.0, count), rng.uniform(0.5, 2.0, count)
+    path.write_text("x,z\n" + "".join(f"{float(a)!r},{float(b)!r}\n" for a, b in zip(x, z)))
+    return path
+
+
+@pytest.mark.parametrize("block", [7, 64, 1 << 21])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "json"])
+def test_any_block_size_gives_the_same_output(cli, tmp_path, monkeypatch, block, fmt):
+    from diffcli.tasks import reading
+
+    path = _csv(tmp_path / "p.csv", 300)
+    argv = ("compare", LECTURE, "--points", str(path), "-f", fmt, "--no-timing", "--reference-sample", "5")
+    whole = cli(*argv)
+    monkeypatch.setattr(reading, "CSV_BLOCK_BYTES", block)
+    assert cli(*argv) == whole and whole[0] == 0
+    if fmt == "csv":
+        assert whole[1].count("index,x,z,value") == 1 and len(whole[1].splitlines()) == 301
+
+
+def test_npy_chunks_give_the_same_output_as_csv(cli, tmp_path, monkeypatch):
+    from diffcli.tasks import points
+
+    path = _csv(tmp_path / "p.csv", 200)
+    data = np.loadtxt(path, delimiter=",", skiprows=1)
+    np.save(tmp_path / "p.npy", data)
+    monkeypatch.setattr(points, "NPY_CHUNK_CELLS", 14)  # 7 rows of two variables at a time
+    base = ("compare", LECTURE, "-f", "jsonl", "--no-timing", "--points")
+    assert cli(*base, str(tmp_path / "p.npy")) == cli(*base, str(path))
+
+
+def test_jsonl_indices_run_on_across_chunks(cli, tmp_path, monkeypatch):
+    from diffcli.tasks import reading
+
+    path = _csv(tmp_path / "p.csv", 100)
+    monkeypatch.setattr(reading, "CSV_BLOCK_BYTES", 100)
+    code, out, _ = cli("compare", "x*z", "--points", str(path), "-f", "jsonl", "-m", "reverse", "--no-timing")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["index"] for r in records] == list(range(100))
+    assert all(r["gradient"]["reverse"] == {"x": r["point"]["z"], "z": r["point"]["x"]} for r in records)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("x\n" + "1\n" * 500 + "1,2\n", "line 502 has 2 values for 1 columns"),
+    ("x\n" + "1\n" * 500 + "\n\n" + "one\n", "line 504: 'one' is not a number"),
+    ("x\n" + "1\n" * 500 + "1" * 1001 + "\n", "line 502: a field longer than 1,000 characters"),
+    ("x\n" + "1\n" * 500 + '"1\x00"\n', "line 502: "),
+])
+def test_a_bad_row_in_a_later_block_is_named_with_its_line(tmp_path, monkeypatch, text, words):
+    from diffcli.tasks import reading
+
+    monkeypatch.setattr(reading, "CSV_BLOCK_BYTES", 64)
+    blocks = reading.CsvBlocks(io.BytesIO(text.encode()), "points file", "p.csv")
+    with pytest.raises(DiffcliError, match=words):
+        list(blocks)
+
+
+def test_cells_read_as_float_reads_them(tmp_path):
+    """Blocks numpy's reader refuses are read cell by cell with float(): same numbers, same rows kept."""
+    from diffcli.tasks.reading import CsvBlocks
+
+    text = 'x,y\r\n 1 ,2\r\n , \n"3",1_000\nnan,-inf\n\u0661,5\n'
+    blocks = CsvBlocks(io.BytesIO(text.encode()), "points file", "p.csv")
+    rows = np.concatenate([rows for _, rows in blocks]).tolist()
+    assert rows[:2] == [[1.0, 2.0], [3.0, 1000.0]] and np.isnan(rows[2][0]) and rows[2][1] == -np.inf
+    assert rows[3] == [1.0, 5.0]  # float() reads an Arabic-Indic one
+
+
+def test_the_header_is_checked_before_any_row(tmp_path):
+    from diffcli.tasks.reading import CsvBlocks
+
+    for text, words in (("", "is empty"), ("\n\nx,x\n1,2\n", "has the column 'x' twice"),
+                        ("\xff\n", "not UTF-8 text \\(byte 1\\)")):
+        content = text.encode("latin-1") if "\xff" in text else text.encode()
+        with pytest.raises(DiffcliError, match=words):
+            CsvBlocks(io.BytesIO(content), "points file", "p.csv")
+
+
+# ---------------------------------------------------------------- the sample, kept while streaming
+
+def test_the_sample_of_an_unknown_count_is_exact_while_every_row_is_kept():
+    from diffcli.tasks.points import Spread, _evenly
+
+    spread = Spread(4, width=3)
+    for start in range(0, 500, 37):
+        size = min(37, 500 - start)
+        spread.offer(start, size, lambda local, start=start: np.column_stack([local + start] * 3))
+    chosen = spread.chosen(500)
+    assert [index for index, _ in chosen] == _evenly(4, 500) == [0, 166, 333, 499]
+    assert all(row[0] == index for index, row in chosen)
+
+
+def test_past_its_limit_the_sample_is_within_half_a_stride_of_its_place():
+    from diffcli.tasks.points import Spread, _evenly
+
+    spread = Spread(7, width=1)
+    count = 1_000_003
+    for start in range(0, count, 65_536):
+        size = min(65_536, count - start)
+        spread.offer(start, size, lambda local, start=start: (local + start)[:, None].astype(float))
+    assert len(spread.indices) <= spread.limit
+    chosen = [index for index, _ in spread.chosen(count)]
+    assert chosen[0] == 0 and chosen[-1] == count - 1 and len(chosen) == 7
+    assert all(abs(c - t) <= spread.stride / 2 for c, t in zip(chosen, _evenly(7, count)))
+
+
+def test_stdin_streams_and_samples_the_same_points(tmp_path):
+    path = _csv(tmp_path / "p.csv", 500)
+    argv = [sys.executable, "-m", "diffcli", "compare", LECTURE, "-f", "json", "--no-timing",
+            "--reference-sample", "4", "--points"]
+    from_file = subprocess.run([*argv, str(path)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    with open(path) as stdin:
+        from_stdin = subprocess.run([*argv, "-"], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                                    stdin=stdin)
+    summary = json.loads(from_file.stdout)
+    assert json.loads(from_stdin.stdout) == summary and summary["reference"]["sample"] == [0, 166, 333, 499]
+
+
+# ---------------------------------------------------------------- memory bounded by the chunk
+
+def _limits():
+    resource.setrlimit(resource.RLIMIT_AS, (400 * 2 ** 20, 400 * 2 ** 20))
+
+
+def test_a_file_larger_than_memory_allows_is_streamed(tmp_path):
+    """3,000,000 rows (27 MB): read whole as Python floats they would need far more than the 400 MB of
+    address space this run has; streamed, they fit, and every point is counted."""
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"x,z\n" + b"1.5,2.25\n" * 3_000_000)
+    result = subprocess.run([sys.executable, "-m", "diffcli", "compare", "x*z", "--points", str(path),
+                             "-m", "reverse", "-f", "json", "--no-timing"], capture_output=True, text=True,
+                            cwd=ROOT, timeout=300, preexec_fn=_limits)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["points"] == 3_000_000 and summary["methods"][0]["failed_points"] == 0
