@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from diffcli.tasks.compare import compare, gradient, tolerance_failures
 from diffcli.tasks.derivative import derivative
+from diffcli.tasks.gradcheck import gradcheck
 from diffcli.tasks.hessian import hessian
 from diffcli.tasks.optimize import Hyper, Stopping, optimize
 from diffcli.tasks.sweep import sweep
 from diffcli.tasks.trace import trace
 from diffcli.tasks.verify import verify
 
-__all__ = ["compare", "gradient", "tolerance_failures", "derivative", "hessian", "optimize", "Hyper",
-           "Stopping", "sweep", "trace", "verify"]
+__all__ = ["compare", "gradient", "tolerance_failures", "derivative", "gradcheck", "hessian", "optimize",
+           "Hyper", "Stopping", "sweep", "trace", "verify"]

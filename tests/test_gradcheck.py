@@ -5,6 +5,7 @@ line."""
 import importlib.util
 import json
 import pathlib
+import zlib
 
 import numpy as np
 import pytest
@@ -161,6 +162,22 @@ def test_undecided_at_a_kink_says_why():
     assert kink["status"] == "undecided" and "not smooth" in kink["reason"]
 
 
+def test_undecided_where_f_is_noisy_says_so():
+    def noisy(x):  # real input only (no complex step), with a jitter of 1e-3 that no step can average out
+        jitter = zlib.crc32(np.asarray(x, dtype=float).tobytes()) % 1000 / 1000
+        return float(np.sum(x)) + 1e-3 * jitter
+    record = gradcheck(noisy, np.ones_like, np.array([0.5, 1.0]))
+    assert record["verdict"] == "undecided" and record["failed"] == 0
+    assert all("f is noisy here" in r["reason"] for r in record["points"][0]["rows"])
+    assert "2 coordinates undecided" in record["warnings"][-1]
+
+
+def test_the_api_offers_gradcheck():
+    from diffcli import api
+
+    assert api.gradcheck(np.sum, np.ones_like, np.array([1.0, 2.0]))["verdict"] == "pass"
+
+
 def test_rtol_and_atol_override_the_bound(cli):
     _, f, _, bad, kind = CASES["off by 1e-4 relative"]
     at = PEERS.point(kind, np.float64)
@@ -202,8 +219,17 @@ def test_bad_usage_exits_2(cli, args, words):
 
 
 def test_no_progress_when_stderr_is_not_a_terminal(cli):
-    code, _, err = cli("gradcheck", f"{LAYER}:loss", "--grad", f"{LAYER}:grad", "--at", POINT)
-    assert code == 0 and err == ""
+    code, _, err = cli("gradcheck", f"{LAYER}:loss", "--grad", f"{LAYER}:grad_bias_rows", "--at", POINT)
+    assert code == 1 and err == ""
+
+
+def test_progress_on_a_terminal_is_one_line_rewritten(cli, monkeypatch):
+    from diffcli.cli.commands import gradcheck as command
+
+    monkeypatch.setattr(command, "_shows_progress", lambda: True)
+    code, _, err = cli("gradcheck", f"{LAYER}:loss", "--grad", f"{LAYER}:grad_bias_rows", "--at", POINT)
+    assert code == 1 and err.endswith("point 1 of 1: 3 of 3 coordinates by richardson\n")
+    assert err.count("\n") == 1 and err.startswith("\rdiffcli: gradcheck:")
 
 
 # ---------------------------------------------------------------- assert_gradient
@@ -230,3 +256,29 @@ def test_optimize_objectives_have_the_right_gradients(l2, tmp_path):
                          columns, rows[:9], rows[9:], l2, None)
     assert_gradient(lambda w: data.value_and_gradient(w, None), None, np.array([0.2, -0.5, 0.9]),
                     value_and_grad=True)
+
+
+def _rowwise(W):
+    return np.sum(np.sin(W) * np.arange(1, W.shape[1] + 1))
+
+
+def _rowwise_grad(W):
+    return np.cos(W) * np.arange(1, W.shape[1] + 1)
+
+
+@pytest.mark.parametrize("damage, pattern, message", [
+    (lambda g: g.__setitem__((1, slice(None)), 0.0), "row", "only row 1 of x is wrong"),
+    (lambda g: g.__setitem__((slice(None), 2), g[:, 2] * 3), "column", "only column 2 of x is wrong"),
+    (lambda g: g.__setitem__((2, 3), g[2, 3] * 0.5), "one", "only x[2, 3] is scaled by 1/2"),
+    (lambda g: g.__imul__(-1), "sign", "the gradient of x has its sign flipped"),
+])
+def test_patterns_of_a_matrix_gradient(damage, pattern, message):
+    W = np.random.default_rng(2).uniform(-1, 1, (3, 4))
+
+    def grad(W):
+        g = _rowwise_grad(W)
+        damage(g)
+        return g
+    assert gradcheck(_rowwise, _rowwise_grad, W)["verdict"] == "pass"
+    found = gradcheck(_rowwise, grad, W)["patterns"]
+    assert [(p["pattern"], p["message"]) for p in found] == [(pattern, message)]

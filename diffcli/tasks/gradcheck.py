@@ -132,6 +132,9 @@ def _point(f, grad, point, index: int, count: int, names: tuple, options: dict, 
     fun, scale = _offset(fun, x, g), {}
     estimates = _estimates(fun, x, chosen, steps, g, rounding, scale, progress, (index, count))
     rows = [_decide(i, inputs, x, g, rounding, *estimates[i], scale["max"], options) for i in chosen]
+    for row, i in zip(rows, chosen):
+        if row["status"] == "undecided" and row["reason"].startswith("the finite-difference bound"):
+            row["reason"] += _why(fun, x, i)
     directional = []
     if sampled:
         directional = [_direction(fun, x, g, rounding, steps, rng, scale["max"], options, k)
@@ -310,10 +313,37 @@ def _status(row: dict, options: dict, largest: float) -> dict:
         flat = d == 0 and largest == 0
         row["reason"] = ("f does not change along this coordinate at any step tried" if flat
                          else f"the finite-difference bound ±{bound:.2g} is wider than {UNDECIDED:g} of the "
-                              "derivative: f is not smooth here, noisy, or flat in its dtype")
+                              "derivative")
     else:
         row["status"] = "pass"
     return row
+
+
+def _why(fun, x, i: int) -> str:
+    """Why the differences cannot tell, from f at x_i ± h for h = 2^-10 … 2^-25 (times max(1, |x_i|)):
+    f standing still (flat in float64 there), one-sided slopes that each settle but disagree (not smooth:
+    a kink), or slopes that do not settle (noisy)."""
+    moved, f0 = x.copy(), fun(x)
+    forward, backward = [], []
+    for k in range(10, 26, 5):
+        h = 2.0 ** -k * max(1.0, abs(float(x[i])))
+        moved[i] = x[i] + h
+        up = fun(moved)
+        moved[i] = x[i] - h
+        down = fun(moved)
+        forward.append((up - f0) / h)
+        backward.append((f0 - down) / h)
+    if all(v == 0.0 for v in forward + backward):
+        return ": f does not change along it in float64 (flat in its dtype)"
+    settled = all(_near(s[k], s[k + 1]) for s in (forward, backward) for k in range(len(s) - 1))
+    if settled and not _near(forward[-1], backward[-1]):
+        return (f": f is not smooth here (its slope is {forward[-1]:.3g} on the right, {backward[-1]:.3g} "
+                "on the left)")
+    return ": f is noisy here (its differences do not settle as the step shrinks)"
+
+
+def _near(a: float, b: float) -> bool:
+    return abs(a - b) <= 0.1 * max(abs(a), abs(b))
 
 
 def _direction(fun, x, g, rounding, steps, rng, largest: float, options: dict, k: int) -> dict:

@@ -1,7 +1,8 @@
 """What the failing coordinates of a ``gradcheck`` have in common, in the words ``verify`` uses for
 expressions: the gradient of an input scaled by one factor (its sign flipped, for −1), a matrix gradient
-transposed, one row or one column wrong, a wrong branch (only where the input is ≤ 0), a single coordinate
-wrong; otherwise how many fail.  One sentence per input with a failure, worst input first.
+transposed, a single coordinate wrong, a wrong branch (several coordinates, only where the input is ≤ 0),
+one row or one column wrong; otherwise how many fail.  One sentence per input with a failure, worst input
+first.
 
 A pattern is named only when every checked coordinate of the input that it covers agrees with it within
 that coordinate's own bound (see :mod:`diffcli.tasks.gradcheck`), and — for the patterns of a whole input
@@ -73,14 +74,14 @@ def _pattern(label: str, group: list, failing: list, inputs) -> dict:
                 "message": f"the gradient of {label} is scaled by {factor_text(ratio)}"}
     if complete and len(shape) == 2 and shape[0] == shape[1] and _transposed(group, shape):
         return {**found, "pattern": "transposed", "message": f"the gradient of {label} is transposed"}
-    if all(r["x"] is not None and r["x"] <= 0 for r in failing) and \
-            any(r["x"] > 0 for r in group if r["status"] == "pass"):
-        return {**found, "pattern": "branch",
-                "message": f"the gradient of {label} is wrong only where {label} ≤ 0 (a wrong branch?)"}
     if len(failing) == 1:
         word = "has its sign flipped" if ratio == -1.0 else \
             f"is scaled by {factor_text(ratio)}" if ratio else "is wrong"
         return {**found, "pattern": "one", "message": f"only {failing[0]['coordinate']} {word}"}
+    if len(failing) > 1 and all(r["x"] is not None and r["x"] <= 0 for r in failing) and \
+            any(r["x"] > 0 for r in group if r["status"] == "pass"):
+        return {**found, "pattern": "branch",
+                "message": f"the gradient of {label} is wrong only where {label} ≤ 0 (a wrong branch?)"}
     if complete and len(shape) == 2:
         for axis, word in ((0, "row"), (1, "column")):
             lines = {r["index"][axis] for r in failing}
@@ -88,10 +89,6 @@ def _pattern(label: str, group: list, failing: list, inputs) -> dict:
                 return {**found, "pattern": word, "message": f"only {word} {lines.pop()} of {label} is wrong"}
     return {**found, "pattern": "some", "message": f"the gradient of {label} is wrong at {len(failing)} of "
                                                    f"{len(group)} checked coordinates"}
-
-
-def _count(failing: list, group: list) -> str:
-    return f"{len(failing)} of {len(group)} coordinates"
 
 
 def _worst(row: dict) -> str:

@@ -68,10 +68,14 @@ def gradcheck(ctx: typer.Context, target: Annotated[str, typer.Argument(metavar=
     points = points_from_options(at or [], point or [], shape or [], samples, seed, box, dtype)
     f = load(target)
     gradient = load(grad, "--grad") if grad else None
-    record = run_gradcheck(f, gradient, points=points, value_and_grad=value_and_grad,
-                           max_coordinates=max_coordinates, directions=directions, seed=seed, rtol=rtol,
-                           atol=atol, progress=_Progress() if _shows_progress() else None,
-                           names=(target, grad or target))
+    progress = _Progress() if _shows_progress() else None
+    try:
+        record = run_gradcheck(f, gradient, points=points, value_and_grad=value_and_grad,
+                               max_coordinates=max_coordinates, directions=directions, seed=seed, rtol=rtol,
+                               atol=atol, progress=progress, names=(target, grad or target))
+    finally:
+        if progress is not None:
+            progress.finish()
     emit(render(record, format, width=terminal_width()))
     note_warnings(record)
     return 0 if record["verdict"] == "pass" else 1
@@ -82,11 +86,19 @@ def _shows_progress() -> bool:
 
 
 class _Progress:
-    """``gradcheck: point 1 of 3: 64 of 300 coordinates`` on one stderr line, rewritten in place."""
+    """``gradcheck: point 1 of 3: 64 of 300 coordinates`` on one stderr line, rewritten in place, ended by
+    :meth:`finish`."""
+
+    shown = False
 
     def __call__(self, where: tuple, done: int, total: int) -> None:
         index, count = where
-        end = "\n" if done == total and index + 1 == count else ""
         sys.stderr.write(f"\rdiffcli: gradcheck: point {index + 1} of {count}: {done} of {total} "
-                         f"coordinates by richardson{end}")
+                         "coordinates by richardson")
         sys.stderr.flush()
+        self.shown = True
+
+    def finish(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
