@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from diffcli.core.bounds import LARGEST, Bound
-from diffcli.core.errors import DiffcliError, DomainError, UsageError
+from diffcli.core.errors import DiffcliError, UsageError
 from diffcli.core.graph import Graph
 from diffcli.methods import METHODS
+from diffcli.methods.partials import Undefined
 from diffcli.methods.registry import Estimate
 
 TIMING_BUDGET = 0.02
@@ -195,19 +196,39 @@ def check_step(step) -> float | None:
     return None if step is None else STEP.check(step, "eps")
 
 
-def _finite_gradient(names):
-    def check(gradient):
-        bad = [n for n, g in zip(names, gradient) if not math.isfinite(g)]
-        if bad:
-            raise DomainError(f"the derivative in {bad[0]} is not finite here "
-                              f"({gradient[names.index(bad[0])]!r})")
-    return check
+def per_partial(names: list, result: list) -> tuple[dict, dict]:
+    """``(gradient, errors)`` from a method's answer: each entry a float, or an
+    :class:`~diffcli.methods.partials.Undefined` saying why that partial has no value.  A failed or
+    non-finite partial is None in ``gradient`` and its message is in ``errors``.
+
+    >>> per_partial(["x", "z"], [-12.0, Undefined("no derivative")])
+    ({'x': -12.0, 'z': None}, {'z': 'no derivative'})
+    >>> per_partial(["x"], [float("inf")])
+    ({'x': None}, {'x': 'the derivative in x is not finite here (inf)'})
+    """
+    gradient, problems = {}, {}
+    for name, value in zip(names, result):
+        if isinstance(value, Undefined):
+            gradient[name], problems[name] = None, value.message
+        elif not math.isfinite(value):
+            gradient[name], problems[name] = None, f"the derivative in {name} is not finite here ({value!r})"
+        else:
+            gradient[name] = value
+    return gradient, problems
+
+
+def whole_row_error(problems: dict) -> str:
+    """The row's ``error`` when no partial has a value: the one message, or each with its partial."""
+    if len(problems) == 1:
+        return next(iter(problems.values()))
+    return "; ".join(f"∂f/∂{name}: {message}" for name, message in problems.items())
 
 
 def run_method(method_id: str, graph: Graph, point: dict, timing: bool = True, step: float | None = None,
                time_limit: float | None = None) -> Estimate:
-    """Prepare and run one method's one-point form at ``point``; every failure becomes the Estimate's
-    ``error``.
+    """Prepare and run one method's one-point form at ``point``; a partial that has no value (an
+    :class:`~diffcli.methods.partials.Undefined`, or not finite) becomes the Estimate's ``errors[name]``
+    while the others keep theirs; a failure of the whole method, or of every partial, becomes its ``error``.
 
     ``step`` (``--eps``) replaces the step rule of the methods that take a step; the others ignore it.
     """
@@ -220,11 +241,12 @@ def run_method(method_id: str, graph: Graph, point: dict, timing: bool = True, s
     names = graph.variable_names
     values = [float(point[n]) for n in names]
     options = {"step": step} if "step" in chosen.options else {}
-    outcome = run_timed(lambda: chosen.prepare(graph, **options), values, timing, time_limit,
-                        check=_finite_gradient(names))
+    outcome = run_timed(lambda: chosen.prepare(graph, **options), values, timing, time_limit)
     estimate = Estimate(method=method_id, evaluations=outcome.count or 0, setup_seconds=outcome.setup_seconds,
                         seconds=outcome.seconds, error=outcome.error, warnings=outcome.warnings,
                         details=outcome.details)
     if outcome.error is None:
-        estimate.gradient = dict(zip(names, outcome.result))
+        estimate.gradient, estimate.errors = per_partial(names, outcome.result)
+        if names and len(estimate.errors) == len(names):  # nothing could be computed: the row failed
+            estimate.error, estimate.gradient, estimate.seconds = whole_row_error(estimate.errors), {}, None
     return estimate

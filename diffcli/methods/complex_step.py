@@ -4,7 +4,10 @@ Where f is analytic, f(x + ih) = f(x) + ih·f'(x) − h²·f''(x)/2 − …, so 
 + … and, nothing being subtracted, h can be far below eps: h = 1e-20·max(1, |x|) is exact to rounding.
 f is evaluated on Python complex numbers (the table's ``complex`` evaluators).  Not applicable where f
 applies a non-holomorphic function (abs, relu, …) to something depending on a variable, nor at a branch
-point (sqrt at 0), which :func:`analytic_here` detects from the real part moving.
+point (sqrt at 0), which :func:`analytic_here` detects from the real part moving, nor for a partial along
+which f is real only at isolated points (``(-x)**z`` at integer z), where the complex continuation leaves
+the real line: :func:`off_the_real_line` detects that from the imaginary part of f beside x.  Either is
+an error for that partial alone.
 """
 
 from __future__ import annotations
@@ -16,10 +19,14 @@ from diffcli.core.errors import DiffcliError, DomainError
 from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.core.primitives import PRIMITIVES
 from diffcli.methods.finite import EPS
+from diffcli.methods.partials import explained
 from diffcli.methods.registry import method
 
 COMPLEX_STEP_FACTOR = 1e-20
 """complex-step: h = 1e-20·max(1, |x|); no subtraction, so h can be far below eps."""
+
+BESIDE_STEP = 1e-6
+"""complex-step checks that f's complex value is real at x ± 1e-6·max(1, |x|) (:func:`off_the_real_line`)."""
 
 ANALYTIC_TOLERANCE = 1e-10
 """complex-step checks Re f(x+ih) = f(x) + O(h²), to this relative accuracy, before trusting Im f(x+ih)/h."""
@@ -74,6 +81,37 @@ def analytic_here(shifted: complex, center: complex, step: float) -> bool:
         + ANALYTIC_TOLERANCE * step * max(1.0, abs(center.real))
 
 
+def off_the_real_line(f, values, index: int, center: complex, name: str = "x") -> tuple[str | None, int]:
+    """``(why, evaluations)``: why Im f(x+ih)/h is not the derivative of the real function because f's
+    complex continuation leaves the real line beside x (None if it does not).
+
+    A real function evaluated on its real branch is real at real arguments: Im f(x) = 0 and, a step
+    δ = :data:`BESIDE_STEP`·max(1, |x|) to either side, Im f(x ± δ) = 0.  On a non-real branch (a negative
+    base to a power that varies, ``(-x)**z`` at an integer z) f is real only at isolated points; its
+    complex derivative there is not the real one (for ``(-x)**z``, Re of it is f·log|x|, not a derivative
+    at all).  Refused when Im f is not negligible (beyond :data:`ANALYTIC_TOLERANCE` of |f|) at the point,
+    or on both sides of it: on one side only, x is merely near a branch point, and f is analytic at x.
+    """
+    if abs(center.imag) > ANALYTIC_TOLERANCE * abs(center):
+        return (f"not applicable here: f's complex value at the point is not real "
+                f"(Im f = {center.imag:.2g}): f is on a non-real branch"), 0
+    x = values[index]
+    delta = BESIDE_STEP * max(1.0, abs(x))
+    evaluations = 0
+    for sign in (1.0, -1.0):
+        point = list(values)
+        point[index] = x + sign * delta
+        evaluations += 1
+        try:
+            value = complex_value(f, point)
+        except DiffcliError:
+            continue  # no complex value there: not a non-real branch
+        if abs(value.imag) <= ANALYTIC_TOLERANCE * abs(value):
+            return None, evaluations
+    return (f"not applicable here: f's complex continuation is not real beside {name} = {x!r} (at {name} ± "
+            f"{delta:.2g}): f is on a non-real branch, where Im f(x+ih)/h is not its derivative"), evaluations
+
+
 class ComplexSweep:
     """The complex step at many steps for ``eps-sweep`` (one complex evaluation each), or why it cannot run:
     a non-analytic function in f, or a branch point at x (checked once, at the rule's step).  Its error
@@ -92,8 +130,13 @@ class ComplexSweep:
         if f is not None:
             try:
                 center, shifted = complex_value(f, values), complex_value(f, values, index, rule_step)
+                name = graph.variable_names[index]
                 if not analytic_here(shifted, center, rule_step):
-                    refusal = branch_point(graph.variable_names[index], values[index], shifted, center)
+                    refusal = branch_point(name, values[index], shifted, center)
+                else:
+                    refusal = off_the_real_line(f, values, index, center, name)[0]
+                if refusal:
+                    refusal = explained(graph, values, index, refusal).message
             except DiffcliError as error:
                 refusal = error.message
 
@@ -116,7 +159,8 @@ class ComplexSweep:
 
 @method("complex-step", "complex step Im f(x + ih) / h, h = 1e-20·max(1, |x|), one evaluation per variable "
                         "plus f(x) once to check that f is analytic there (one more per variable with "
-                        "--eps); no subtraction, so exact to rounding where f is analytic (not applicable to "
+                        "--eps) and one beside x to check that f is real there (two where it is not); no "
+                        "subtraction, so exact to rounding where f is analytic (not applicable to "
                         + ", ".join(p.name for p in PRIMITIVES.values() if not p.holomorphic) + ")",
         rank=50, options=("step",), sweep=ComplexSweep(), sweep_default=True, marker="i", draw_rank=0)
 def _complex_step(graph: Graph, step: float | None = None):
@@ -124,7 +168,6 @@ def _complex_step(graph: Graph, step: float | None = None):
     if refusal:
         raise DiffcliError(refusal)
     f = compile_function(graph, kind="complex")
-    names = graph.variable_names
 
     def run(values):
         center = complex_value(f, values)
@@ -132,14 +175,27 @@ def _complex_step(graph: Graph, step: float | None = None):
         for i, x in enumerate(values):
             rule = COMPLEX_STEP_FACTOR * max(1.0, abs(x))
             h = rule if step is None else step
-            shifted = complex_value(f, values, i, h)
-            estimate = shifted.imag / h
-            if h != rule:  # the analyticity check needs a tiny step: one more evaluation at the rule's step
-                shifted = complex_value(f, values, i, rule)
-                evaluations += 1
-            if not analytic_here(shifted, center, rule):
-                raise DomainError(branch_point(names[i], x, shifted, center))
+            estimate, used = _one_partial(graph, f, values, center, i, h, rule)
             gradient.append(estimate)
-            steps[names[i]] = h
-        return gradient, evaluations + len(values), {"step": steps}
+            evaluations += used
+            steps[graph.variable_names[i]] = h
+        return gradient, evaluations, {"step": steps}
     return run
+
+
+def _one_partial(graph: Graph, f, values, center: complex, i: int, h: float, rule: float):
+    """``(Im f(x + ih)/h or an Undefined, evaluations)`` for variable ``i``: refused at a branch point
+    (:func:`analytic_here`) and where f's complex continuation is not the real function
+    (:func:`off_the_real_line`)."""
+    names, x = graph.variable_names, values[i]
+    shifted = complex_value(f, values, i, h)
+    estimate, evaluations = shifted.imag / h, 1
+    if h != rule:  # the analyticity check needs a tiny step: one more evaluation at the rule's step
+        shifted = complex_value(f, values, i, rule)
+        evaluations += 1
+    if not analytic_here(shifted, center, rule):
+        return explained(graph, values, i, branch_point(names[i], x, shifted, center)), evaluations
+    off, used = off_the_real_line(f, values, i, center, names[i])
+    if off:
+        return explained(graph, values, i, off), evaluations + used
+    return estimate, evaluations + used

@@ -24,7 +24,8 @@ vouch for the digits (:mod:`diffcli.methods.richardson`).
 
 Vectorized: the stencil points of all variables go through f compiled for numpy arrays in one call
 (chunked so that memory stays bounded), never point by point.  A point outside f's domain gives nan
-there, and the method then reports which stencil point stepped out of the domain.  Each stencil also
+there, and that partial alone then reports which stencil point stepped out of the domain (or that f is
+undefined on both sides of the point, :mod:`diffcli.methods.partials`).  Each stencil also
 offers ``eps-sweep`` its form (:class:`StencilSweep`: many steps in one call, and its error model); the
 complex step lives in :mod:`diffcli.methods.complex_step`.
 """
@@ -37,9 +38,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from diffcli.core.codegen import compile_function
-from diffcli.core.errors import DomainError
 from diffcli.core.graph import Graph
 from diffcli.core.lazy import LazyNumpy
+from diffcli.methods.partials import explained
 from diffcli.methods.registry import method
 
 np = LazyNumpy(globals())
@@ -260,12 +261,12 @@ def _fixed(stencil: Stencil):
             x = np.asarray(values, dtype=float)
             steps = step if step is not None else stencil.factor * np.maximum(1.0, np.abs(x))
             estimates, taken, F, f0 = stencil_derivatives(evaluate, x, everyone, steps, stencil)
-            failed = np.flatnonzero(~np.isfinite(estimates))
-            if failed.size:
-                i = failed[0]
-                raise DomainError(_outside(names[i], float(x[i]), float(taken[i]), stencil, F[i], f0))
+            gradient = [float(g) if math.isfinite(g) else
+                        explained(graph, values, i, _outside(names[i], float(x[i]), float(taken[i]), stencil,
+                                                             F[i], f0))
+                        for i, g in enumerate(estimates.tolist())]
             evaluations = moved * len(x) + (1 if 0 in stencil.offsets else 0)
-            return [float(g) for g in estimates], evaluations, {"step": dict(zip(names, map(float, taken)))}
+            return gradient, evaluations, {"step": dict(zip(names, map(float, taken)))}
         return run
     return prepare
 

@@ -22,9 +22,11 @@ from __future__ import annotations
 from diffcli.core.algebra import Functions, NumberAlgebra
 from diffcli.core.chain import adjoints, rule_error
 from diffcli.core.codegen import compile_tangent
+from diffcli.core.errors import RuleError
 from diffcli.core.evaluate import evaluate, forward
 from diffcli.core.graph import Graph
 from diffcli.core.primitives import PRIMITIVES
+from diffcli.methods.partials import explained
 from diffcli.methods.registry import Method, method, register
 
 _FLOATS = Functions(lambda primitive, args: primitive.real(*args))
@@ -62,12 +64,14 @@ class Dual:
 
 def apply(primitive, args) -> Dual:
     """``primitive(*args)`` on dual numbers (floats are constants): value by ``real``, tangent by the
-    table's partials evaluated on the values."""
+    table's partials evaluated on the values.  An argument whose tangent is 0 does not move in this
+    direction, like a constant: its partial is not evaluated, so ``(-x)**z`` seeded on x never asks for
+    log(-x), the partial in z."""
     values = [a.value if isinstance(a, Dual) else a for a in args]
     y = primitive.real(*values)
     tangent = 0.0
     for k, a in enumerate(args):
-        if isinstance(a, Dual):
+        if isinstance(a, Dual) and a.tangent != 0.0:  # 0·ε adds nothing: its partial is never asked for
             tangent += primitive.partials[k](_FLOATS, y, *values) * a.tangent
     return Dual(y, tangent)
 
@@ -107,7 +111,7 @@ def _failing_argument(primitive, args) -> int:
     values = [a.value if isinstance(a, Dual) else a for a in args]
     y = primitive.real(*values)
     for k, a in enumerate(args):
-        if isinstance(a, Dual):
+        if isinstance(a, Dual) and a.tangent != 0.0:
             try:
                 primitive.partials[k](_FLOATS, y, *values)
             except (ArithmeticError, ValueError):
@@ -138,11 +142,23 @@ def _dual(graph: Graph):
         try:
             return [tangent(*values, *seed)[1] for seed in seeds], count
         except (ValueError, ZeroDivisionError, OverflowError):
-            point = dict(zip(graph.variable_names, values))
-            for name in graph.variable_names:
-                forward_pass(graph, point, {name: 1.0})
-            raise
+            return [_directional(graph, tangent, values, seed, i) for i, seed in enumerate(seeds)], count
     return run
+
+
+def _directional(graph: Graph, tangent, values, seed, index: int):
+    """One pass of ``dual``: the compiled pass, or where it cannot run the interpreted one, which names the
+    rule that failed (an :class:`~diffcli.methods.partials.Undefined` for this partial alone)."""
+    try:
+        return tangent(*values, *seed)[1]
+    except (ValueError, ZeroDivisionError, OverflowError):
+        pass
+    name = graph.variable_names[index]
+    try:
+        output = forward_pass(graph, dict(zip(graph.variable_names, values)), {name: 1.0})[graph.output]
+    except RuleError as error:
+        return explained(graph, values, index, error.message)
+    return output.tangent if isinstance(output, Dual) else 0.0
 
 
 # ---------------------------------------------------------------- forward-over-reverse (Hessian only)

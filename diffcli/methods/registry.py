@@ -18,9 +18,11 @@ Every method is registered in :data:`METHODS` under its stable id with a one-lin
 
 ``evaluations`` counts evaluations of f: 2 per variable for central differences, 1 (the forward pass)
 for reverse mode, 0 for symbolic differentiation, which evaluates the derivative expressions instead.
-A method that cannot give a finite answer (a stencil stepping out of the domain, a partial derivative
-dividing by zero) raises :class:`~diffcli.core.errors.DomainError`; the harness turns that (and any other
-failure) into the row's ``error`` — never nan, never a crash.
+A partial that has no value here (a stencil stepping out of the domain, a rule dividing by zero, f
+undefined beside the point) is an :class:`~diffcli.methods.partials.Undefined` in the gradient list, which
+the harness puts in the row's ``errors`` while the other partials print; a method that cannot run at all
+raises (a :class:`~diffcli.core.errors.DomainError`, say), which the harness turns into the row's
+``error`` — never nan, never a crash.
 
 Importing the package :mod:`diffcli.methods` registers every method; then ``ids("hessian")`` is
 ``['symbolic', 'forward-over-reverse']`` (tests/test_registry.py checks the lists).
@@ -42,6 +44,7 @@ class Estimate:
     setup_seconds: float | None = None
     seconds: float | None = None
     error: str | None = None
+    errors: dict = field(default_factory=dict)  # variable -> why that partial has no value (methods.partials)
     warnings: list = field(default_factory=list)
     details: dict = field(default_factory=dict)  # method-specific fields added to its JSON row
 

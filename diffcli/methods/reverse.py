@@ -1,7 +1,9 @@
 """Reverse-mode AD (backpropagation): one forward pass storing every intermediate, one backward pass of
 adjoints.  Compiled to straight-line code (:func:`diffcli.core.codegen.compile_gradient`) for one point and
 for arrays of points; :func:`tape` is the same loop interpreted on floats with every chain-rule term
-recorded, which ``trace`` shows and which names the failing rule when the compiled code cannot run.
+recorded, which ``trace`` shows.  Where the compiled code cannot run, :func:`poisoned_gradient` runs the
+loop again on numbers that turn a rule that cannot be evaluated into a poison carrying its message
+(:mod:`diffcli.methods.poison`), so only the partials it flows into fail.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from diffcli.core.chain import adjoints
 from diffcli.core.codegen import compile_gradient
 from diffcli.core.evaluate import evaluate
 from diffcli.core.graph import Graph
+from diffcli.methods.poison import poisoned_gradient
 from diffcli.methods.registry import method
 
 
@@ -44,6 +47,5 @@ def _reverse(graph: Graph):
         try:
             return list(gradient(*values)[1]), 1
         except (ValueError, ZeroDivisionError, OverflowError):
-            tape(graph, dict(zip(graph.variable_names, values)))
-            raise
+            return poisoned_gradient(graph, values), 1
     return run

@@ -12,12 +12,12 @@ import functools
 import math
 import sys
 
-from diffcli.core.errors import DomainError
 from diffcli.core.evaluate import evaluate, kinks
 from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.core.lazy import LazyNumpy
 from diffcli.core.primitives import PRIMITIVES
 from diffcli.methods.finite import Evaluator
+from diffcli.methods.partials import explained
 from diffcli.methods.registry import method
 
 np = LazyNumpy(globals())
@@ -301,10 +301,12 @@ def _richardson(graph: Graph, step: float | None = None):
         one_sided = kink is not None and kink(values)
         gradient, estimates, evaluations = richardson_derivatives(evaluate, values, step, one_sided)
         warnings = []
-        for name, x, value, estimate in zip(names, values, gradient, estimates):
+        for index, (name, x, value, estimate) in enumerate(zip(names, values, gradient, estimates)):
             if not math.isfinite(value):
-                raise DomainError(f"no finite difference of f around {name} = {x!r} at any step tried")
-            if value == 0 or not estimate <= RICHARDSON_TOLERANCE * abs(value):
+                gradient[index] = explained(graph, values, index, f"no finite difference of f around "
+                                                                  f"{name} = {x!r} at any step tried")
+                estimates[index] = None
+            elif value == 0 or not estimate <= RICHARDSON_TOLERANCE * abs(value):
                 warnings.append(_unsure(name, value, estimate))
         details = {"error_estimate": dict(zip(names, estimates)), "warnings": warnings}
         if one_sided:

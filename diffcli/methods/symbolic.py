@@ -13,6 +13,7 @@ from diffcli.core.codegen import compile_function
 from diffcli.core.errors import DomainError
 from diffcli.core.evaluate import evaluate
 from diffcli.core.graph import Graph
+from diffcli.methods.partials import explained
 from diffcli.methods.registry import method
 
 
@@ -68,13 +69,21 @@ def _symbolic(graph: Graph):
     derived = graph.copy()
     outputs = symbolic_gradient(derived)
     g = compile_function(derived, outputs)
-    names = graph.variable_names
 
     def run(values):
         try:
             return list(g(*values)), 0
         except (ValueError, ZeroDivisionError, OverflowError):
-            _explain(derived, names, outputs, dict(zip(names, values)),
-                     lambda k: f"the derivative in {names[k]}")
-            raise
+            return [_one(graph, derived, node, values, k) for k, node in enumerate(outputs)], 0
     return run
+
+
+def _one(graph: Graph, derived: Graph, node: int, values, index: int):
+    """The derivative node for variable ``index`` evaluated alone, or an
+    :class:`~diffcli.methods.partials.Undefined` naming the sub-expression that cannot be evaluated."""
+    names = graph.variable_names
+    try:
+        return evaluate(derived, dict(zip(names, values)), output=node)[node]
+    except DomainError as error:
+        return explained(graph, values, index, f"the derivative in {names[index]} is undefined here: "
+                                               f"{error.message}")

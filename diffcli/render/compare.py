@@ -58,6 +58,7 @@ def _body(record: dict, width: int, wide: bool) -> list:
             layouts = [partial(_by_method, record, names, estimates) for estimates in (True, False)] + layouts
         lines = [*heading(record)[:-1], *_reference_lines(record, width), "", fitting(layouts, width)]
         failed = [f"{row['method']}: {row['error']}" for row in record["methods"] if row["error"]]
+        failed += partial_failures(record)
         lines += [""] + failed if failed else []
     reference = record["reference"]
     for problem in (reference.get("error"), reference.get("note")):
@@ -66,12 +67,39 @@ def _body(record: dict, width: int, wide: bool) -> list:
     return lines
 
 
+FAILED = "failed"
+"""What a table shows in place of a partial that has no value; its message is listed below the table."""
+
+
+def partial_failures(record: dict) -> list[str]:
+    """``reverse ∂f/∂z: no derivative: …``: each partial a method (or the reference) has no value for, with
+    why, for the rows that have other partials (a row that failed as a whole says so once)."""
+    lines = [f"reference ∂f/∂{name}: {message}"
+             for name, message in (record["reference"].get("errors") or {}).items()]
+    for row in record["methods"]:
+        if not row["error"]:
+            lines += [f"{row['method']} ∂f/∂{name}: {message}" for name, message in _errors(row).items()]
+    return lines
+
+
+def _errors(row: dict) -> dict:
+    """The row's failed partials by variable (records written before rows had ``errors`` have none)."""
+    return row.get("errors") or {}
+
+
+def _partial(row: dict, name: str) -> str:
+    """A partial's cell: its value, or :data:`FAILED`."""
+    value = (row["gradient"] or {}).get(name)
+    return FAILED if value is None else number(value)
+
+
 def _reference_lines(record: dict, width: int) -> list[str]:
     """``reference (mpmath, 50 digits):   ∂f/∂x = 1208.38…   ∂f/∂z = 809.70…``, on as many lines as needed."""
     gradient = record["reference"].get("gradient")
     if not gradient:
         return []
-    parts = [f"∂f/∂{name} = {short_decimal(value)}" for name, value in gradient.items()]
+    parts = [f"∂f/∂{name} = {'none' if value is None else short_decimal(value)}"
+             for name, value in gradient.items()]
     return packed(parts, width, first=_reference_label(record) + ":")
 
 
@@ -95,7 +123,9 @@ def _by_method(record: dict, names: list, estimates: bool) -> Table:
                 cells += ["", "failed"] if estimates else ["failed"]
                 continue
             relative = error_number((row["rel_error"] or {}).get(name))
-            cells += [number(row["gradient"][name]), relative] if estimates else [relative]
+            if name in _errors(row):
+                relative = "" if estimates else FAILED
+            cells += [_partial(row, name), relative] if estimates else [relative]
         rows.append(cells + _cost_cells(row, record))
     return Table(headers + _COST_HEADERS, rows)
 
@@ -108,6 +138,8 @@ def _by_partial(record: dict, names: list, estimates: bool) -> Table:
         for i, name in enumerate(names):
             if row["error"]:
                 cells = [""] * estimates + ["failed"]
+            elif name in _errors(row):
+                cells = [FAILED] * estimates + ["" if estimates else FAILED]
             else:
                 cells = [number(row["gradient"][name])] * estimates \
                     + [error_number((row["rel_error"] or {}).get(name))]
@@ -149,14 +181,15 @@ def _compare_wide(record, names):
             if row["error"]:
                 cells += [""] * per_name
             else:
-                cells += [number(row["gradient"][name]), error_number((row["abs_error"] or {}).get(name))]
+                cells += [_partial(row, name), error_number((row["abs_error"] or {}).get(name))]
                 if estimated:
                     cells.append(error_number((row.get("error_estimate") or {}).get(name)))
                 cells.append(error_number((row["rel_error"] or {}).get(name)))
         cells += [str(row["evaluations"]), duration(row["setup_seconds"]), duration(row["seconds"]),
                   _cost(row, record["f_seconds"])]
-        if row["error"]:
-            cells.append(row["error"])
+        problem = row["error"] or "; ".join(f"∂f/∂{n}: {m}" for n, m in _errors(row).items())
+        if problem:
+            cells.append(problem)
             notes = True
         rows.append(cells)
     if notes:
@@ -179,15 +212,16 @@ def _compare_long(record, names):
             if row["error"]:
                 estimate = absolute = relative = guess = ""
             else:
-                estimate = number(row["gradient"][name])
-                absolute = error_number(row["abs_error"][name]) if row["abs_error"] else ""
-                relative = error_number(row["rel_error"][name]) if row["rel_error"] else ""
+                estimate = _partial(row, name)
+                absolute = error_number((row["abs_error"] or {}).get(name))
+                relative = error_number((row["rel_error"] or {}).get(name))
                 guess = error_number((row.get("error_estimate") or {}).get(name))
             once = [str(row["evaluations"]), duration(row["setup_seconds"]), duration(row["seconds"]),
-                    _cost(row, record["f_seconds"]), row["error"] or ""]   # on the method's first row
+                    _cost(row, record["f_seconds"])]   # on the method's first row
+            problem = (row["error"] if first else "") if row["error"] else _errors(row).get(name, "")
             rows.append([row["method"] if first else "", name, estimate, absolute]
                         + ([guess] if estimated else []) + [relative]
-                        + (once if first else [""] * len(once)))
+                        + (once if first else [""] * len(once)) + [problem])
     return headers, rows
 
 
@@ -214,7 +248,7 @@ def _file_body(records: list, width: int) -> list:
     notes = []
     for record in records:
         where = f" @ {point_text(record['point'], ' ')}" if record.get("point") else ""
-        problem = record.get("error") or (record.get("reference") or {}).get("error")
+        problem = record.get("error") or _reference_problem(record)
         text = f"line {record['line']}: {record['expression']}{where}"
         notes.append(text + (f": {problem}" if problem else ""))
     return title + [_file_table(records, methods, full=False), ""] + notes
@@ -226,8 +260,7 @@ def _file_table(records: list, methods: list, full: bool) -> Table:
     headers = ["line", "expression", "point", "f", *methods, "error"] if full else ["line", *methods]
     rows = []
     for record in records:
-        errors = {row["method"]: ("error" if row["error"] else error_number(row["max_rel_error"]))
-                  for row in record.get("methods", [])}
+        errors = {row["method"]: _file_cell(row) for row in record.get("methods", [])}
         cells = [errors.get(m, "") for m in methods]
         if not full:
             rows.append([str(record["line"]), *cells])
@@ -236,15 +269,32 @@ def _file_table(records: list, methods: list, full: bool) -> Table:
                         + [shorten(record["error"])])
         else:
             rows.append([str(record["line"]), shorten(record["expression"]), point_text(record["point"], " "),
-                         number(record["value"])] + cells + [shorten(record["reference"].get("error") or "")])
+                         number(record["value"])] + cells + [shorten(_reference_problem(record))])
     return Table(headers, rows, narrow_headers=not full)
+
+
+def _reference_problem(record: dict) -> str:
+    """What the reference could not give: its error, or each partial it finds no derivative for."""
+    reference = record.get("reference") or {}
+    return reference.get("error") or "; ".join(f"reference ∂f/∂{name}: {message}"
+                                               for name, message in (reference.get("errors") or {}).items())
+
+
+def _file_cell(row: dict) -> str:
+    """A method's cell in the file table: its max relative error, and how many partials failed."""
+    if row["error"]:
+        return "error"
+    failed = len(_errors(row))
+    shown = error_number(row["max_rel_error"])
+    return shown if not failed else f"{shown} ({failed} failed)" if shown else FAILED
 
 
 FILE_CSV_HEADER = ("line", "expression", "point", "value", "method", "variable", "derivative",
                    "reference", "abs_error", "rel_error", "error_estimate", "max_rel_error", "evaluations",
                    "setup_seconds", "seconds", "error", "warnings")
 """The CSV columns of ``compare``, one row per method and variable, for one record (``line`` empty) and for
-an expression file alike; ``warnings`` joins the record's and the method's with ``; ``."""
+an expression file alike; ``warnings`` joins the record's and the method's with ``; ``.  A partial with no
+value has an empty ``derivative`` and its message in ``error`` (the method's, else the reference's)."""
 
 
 def file_csv_rows(record: dict) -> list:
@@ -265,8 +315,9 @@ def file_csv_rows(record: dict) -> list:
         for name, value in row["gradient"].items():
             errors = [raw((row[key] or {}).get(name)) for key in ("abs_error", "rel_error")]
             estimate = raw((row.get("error_estimate") or {}).get(name))
+            problem = _errors(row).get(name) or (record["reference"].get("errors") or {}).get(name)
             rows.append(head + [row["method"], name, raw(value), reference.get(name) or "", *errors, estimate]
-                        + cost + [record["reference"].get("error") or "", warnings])
+                        + cost + [problem or record["reference"].get("error") or "", warnings])
     return rows
 
 
