@@ -81,8 +81,9 @@ MAX_MEMORY = Bound(64, max(64, _memory_megabytes()), "megabytes a line may use b
                    "at rest: from 64 (an ordinary line needs a few) to this machine's memory")
 """``--max-memory``, ``max_memory=``: MB per line, applied to each worker's address space (Linux)."""
 
-WINDOW_PER_JOB = 8
-"""Lines handed to each worker ahead of the one being written, so workers never wait for the writer."""
+WINDOW_PER_JOB = 32
+"""Lines read ahead of the one being written, per worker (four chunks of
+:data:`~diffcli.tasks.workers.CHUNK_LINES`), so workers never wait for the writer."""
 
 
 @dataclass(frozen=True)

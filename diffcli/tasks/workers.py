@@ -2,10 +2,14 @@
 
 ``concurrent.futures.ProcessPoolExecutor`` breaks the whole pool when one worker dies (``BrokenProcessPool``),
 so one runaway line killed by the out-of-memory killer would lose the run.  Here each worker is a
-``multiprocessing.Process`` with its own pipe and runs one line at a time.  A worker that dies (a signal, the
-out-of-memory killer, a hard crash in C code) is replaced by a fresh one; the line it was running is retried
-once there, and if that worker dies too the line's record is an error naming the cause ("worker killed by
-signal 9 (SIGKILL) — out of memory?").  Every other line is unaffected.
+``multiprocessing.Process`` with its own pipe.  It is sent a chunk of up to :data:`CHUNK_LINES` lines at a
+time (one message, not one per line) and sends back each line's record as soon as it is done, so the
+parent always knows which line a worker is running.  A worker that dies (a signal, the out-of-memory
+killer, a hard crash in C code) is replaced by a fresh one; the line it was running is retried once there,
+alone, and if that worker dies too the line's record is an error naming the cause ("worker killed by
+signal 9 (SIGKILL) — out of memory?"); the lines of its chunk it had not reached are sent again as usual.
+Every other line is unaffected.  Workers are forked after the task's modules (numpy, mpmath, the methods)
+are imported, so none of them pays that start-up again.
 
 ``max_memory`` (MB, ``--max-memory``) limits each worker's address space (``RLIMIT_AS``, Linux) to what it
 uses at rest plus that many megabytes; a line that needs more gets a ``MemoryError``, which becomes that
@@ -25,20 +29,24 @@ from typing import Callable
 ATTEMPTS = 2
 """A line whose worker dies is run once more in a fresh worker; a second death is that line's error."""
 
+CHUNK_LINES = 8
+"""Most lines sent to a worker in one message (fewer when fewer are waiting, so that every worker has
+some): one pipe round trip per chunk instead of per line."""
+
 PARENT_CHECK_SECONDS = 0.5
 STOP_SECONDS = 2.0
 """How long closing the pool waits for a worker to exit before killing it."""
 
 
 @dataclass
-class _Busy:
-    key: object        # the caller's name for the job (its index in the file)
+class _Job:
+    key: object        # the caller's name for the line (its index in the file)
     line: object       # the FileLine it runs
     attempt: int       # 1, or 2 when retried after a death
 
 
 class Workers:
-    """``jobs`` worker processes running ``run(task, line, point)`` on one line each at a time.
+    """``jobs`` worker processes running ``run(task, line, point)`` on chunks of lines.
 
     :meth:`submit` queues a line; :meth:`results` waits until at least one line is done and returns
     ``(key, kind, value)`` triples: ``kind`` is ``"record"`` (the line's record), ``"error"`` (an
@@ -49,11 +57,12 @@ class Workers:
     def __init__(self, jobs: int, run: Callable, task: Callable, point: dict, max_memory: int | None = None):
         import multiprocessing
 
+        warm(task)
         self.context = multiprocessing.get_context()
         self.jobs, self.arguments = jobs, (run, task, point, os.getpid(), max_memory)
         self.queue: deque = deque()
-        self.busy: dict = {}            # connection -> _Busy
-        self.idle: list = []            # connections of workers waiting for a line
+        self.busy: dict = {}            # connection -> deque of the _Job sent and not yet answered
+        self.idle: list = []            # connections of workers waiting for a chunk
         self.processes: dict = {}       # connection -> Process
         for _ in range(jobs):
             self._start()
@@ -69,45 +78,70 @@ class Workers:
         return parent_end
 
     def submit(self, key, line, attempt: int = 1, first: bool = False) -> None:
-        job = _Busy(key, line, attempt)
+        """Queue a line; lines are sent once a chunk's worth is waiting, or when :meth:`results` is asked."""
+        job = _Job(key, line, attempt)
         self.queue.appendleft(job) if first else self.queue.append(job)
-        self._dispatch()
+        if len(self.queue) >= CHUNK_LINES:
+            self._dispatch()
 
     def pending(self) -> int:
-        return len(self.queue) + len(self.busy)
+        return len(self.queue) + sum(len(jobs) for jobs in self.busy.values())
+
+    def _chunk(self) -> list:
+        """The next jobs to send together: a retried line alone, else up to :data:`CHUNK_LINES` lines, so
+        many that every idle worker gets its share of the queue."""
+        if self.queue[0].attempt > 1:
+            return [self.queue.popleft()]
+        size = max(1, min(CHUNK_LINES, len(self.queue) // max(len(self.idle), 1)))
+        chunk = []
+        while self.queue and len(chunk) < size and self.queue[0].attempt == 1:
+            chunk.append(self.queue.popleft())
+        return chunk
 
     def _dispatch(self) -> None:
         while self.queue and self.idle:
             connection = self.idle.pop()
-            job = self.queue.popleft()
+            chunk = self._chunk()
             try:
-                connection.send(job.line)
+                connection.send([job.line for job in chunk])
             except OSError:  # it died while idle: its end of file is seen by results()
-                self.queue.appendleft(job)
+                self.queue.extendleft(reversed(chunk))
                 self._replace(connection)
                 continue
-            self.busy[connection] = job
+            self.busy[connection] = deque(chunk)
 
     def results(self) -> list:
         from multiprocessing.connection import wait
 
         done: list = []
+        self._dispatch()
         while not done and self.busy:
             for connection in wait(list(self.busy)):
-                job = self.busy.pop(connection)
+                jobs = self.busy[connection]
                 try:
                     kind, value = connection.recv()
                 except (EOFError, OSError, pickle.UnpicklingError):
-                    cause = self._replace(connection)
-                    if job.attempt < ATTEMPTS:
-                        self.submit(job.key, job.line, job.attempt + 1, first=True)
-                    else:
-                        done.append((job.key, "died", cause))
+                    del self.busy[connection]
+                    self._died(connection, jobs, done)
                     continue
-                self.idle.append(connection)
+                job = jobs.popleft()
                 done.append((job.key, kind, value))
+                if not jobs:
+                    del self.busy[connection]
+                    self.idle.append(connection)
             self._dispatch()
         return done
+
+    def _died(self, connection, jobs: deque, done: list) -> None:
+        """A worker died running ``jobs[0]``: that line is retried alone (or is an error the second time);
+        the lines after it, never started, go back to the front of the queue."""
+        cause = self._replace(connection)
+        running = jobs.popleft()
+        self.queue.extendleft(reversed(jobs))
+        if running.attempt < ATTEMPTS:
+            self.queue.appendleft(_Job(running.key, running.line, running.attempt + 1))
+        else:
+            done.append((running.key, "died", cause))
 
     def _replace(self, connection) -> str:
         """Bury a dead worker, start a fresh one, and say how the dead one ended."""
@@ -140,6 +174,20 @@ class Workers:
         self.processes, self.busy, self.idle = {}, {}, []
 
 
+def warm(task: Callable) -> None:
+    """Import what the task will use (its module, numpy, mpmath, the methods and the reference) before
+    workers are forked, so that each starts with them loaded: copy-on-write, imported once."""
+    import importlib
+
+    module = getattr(getattr(task, "func", task), "__module__", None)
+    for name in ("numpy", "mpmath", "diffcli.methods", "diffcli.reference", module):
+        if name:
+            try:
+                importlib.import_module(name)
+            except ImportError:  # an optional module missing: the worker reports it on its line
+                pass
+
+
 def death_cause(exitcode: int | None) -> str:
     """How a worker ended, in words: ``worker killed by signal 9 (SIGKILL) — out of memory?``."""
     if exitcode is not None and exitcode < 0:
@@ -153,27 +201,33 @@ def death_cause(exitcode: int | None) -> str:
 
 
 def _work(connection, run, task, point, parent: int, max_memory: int | None) -> None:
-    """A worker's life: take a line, send back ``("record", record)`` or ``("error", exception)``."""
+    """A worker's life: take a chunk of lines, send back ``("record", record)`` or ``("error", exception)``
+    for each line as soon as it is done."""
     _start_worker(parent, max_memory)
     while True:
         try:
-            line = connection.recv()
+            chunk = connection.recv()
         except (EOFError, OSError):
             return
-        if line is None:
+        if chunk is None:
             return
-        try:
-            reply = ("record", run(task, line, point))
-        except MemoryError:
-            needs = f": the line needs more than --max-memory {max_memory} MB" if max_memory else ""
-            reply = ("record", {"line": line.number, "expression": line.expression,
-                                "error": "out of memory" + needs})
-        except Exception as error:  # noqa: BLE001 - a bug: the main process decides what to do with it
-            reply = ("error", error)
-        try:
-            connection.send(reply)
-        except (pickle.PicklingError, TypeError, AttributeError):
-            connection.send(("error", RuntimeError(f"{type(reply[1]).__name__}: {reply[1]}")))
+        for line in chunk:
+            _answer(connection, run, task, point, line, max_memory)
+
+
+def _answer(connection, run, task, point, line, max_memory) -> None:
+    try:
+        reply = ("record", run(task, line, point))
+    except MemoryError:
+        needs = f": the line needs more than --max-memory {max_memory} MB" if max_memory else ""
+        reply = ("record", {"line": line.number, "expression": line.expression,
+                            "error": "out of memory" + needs})
+    except Exception as error:  # noqa: BLE001 - a bug: the main process decides what to do with it
+        reply = ("error", error)
+    try:
+        connection.send(reply)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        connection.send(("error", RuntimeError(f"{type(reply[1]).__name__}: {reply[1]}")))
 
 
 def _start_worker(parent: int, max_memory: int | None) -> None:
