@@ -291,9 +291,10 @@ class PointsRun:
             computed.append(index)
             for k, method in enumerate(self.methods):
                 at = size + 1 + k * (size + 1)
-                if not kept[at + size]:
-                    scored[method] += [relative_error(ref.context, float(g), ref.gradient[name])
-                                       for name, g in zip(names, kept[at:at + size])]
+                if not kept[at + size]:  # a partial without a reference value scores nothing (None)
+                    errors = [relative_error(ref.context, float(g), ref.gradient[name])
+                              for name, g in zip(names, kept[at:at + size])]
+                    scored[method] += [e for e in errors if e is not None]
         for method, row in self.rows.items():
             if row["error"] is None and scored[method]:
                 row["max_rel_error"] = max(scored[method])
