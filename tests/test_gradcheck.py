@@ -104,6 +104,17 @@ def test_module_function(cli, tmp_path, monkeypatch):
     assert code == 1 and "the gradient of x is scaled by 1/2" in out
 
 
+def test_a_file_imports_its_neighbours(cli, tmp_path):
+    (tmp_path / "helpers.py").write_text("import numpy as np\ndef square(x):\n    return x * x\n")
+    (tmp_path / "model.py").write_text("import numpy as np\nfrom helpers import square\n"
+                                       "def f(x):\n    return np.sum(square(x))\n"
+                                       "def g(x):\n    return 2 * x\n")
+    np.save(tmp_path / "x.npy", np.array([[1.0, -2.0]]))
+    code, out, _ = cli("gradcheck", f"{tmp_path}/model.py:f", "--grad", f"{tmp_path}/model.py:g", "--at",
+                       str(tmp_path / "x.npy"))
+    assert code == 0 and "gradient OK" in out
+
+
 def test_json_point_and_name_value_scalars(cli, tmp_path):
     code_file = tmp_path / "model.py"
     code_file.write_text("import numpy as np\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from diffcli.render.base import Table, View
+from diffcli.render.base import Table, View, record_warnings
 from diffcli.render.base import render as render_view
 
 SHOWN_ROWS = 20
@@ -24,7 +24,7 @@ def view(record: dict, width: int | None = None) -> View:
     """A ``gradcheck`` record: the failures of each point, the patterns, the verdict."""
     extra = {} if width is None else {"width": width}
     return View(record, body=partial(_body, record), csv=partial(_csv, record),
-                records=partial(_records, record), **extra)
+                records=partial(_records, record), notes=partial(_notes, record), **extra)
 
 
 def render(record: dict, fmt: str = "table", width: int | None = None) -> str:
@@ -78,13 +78,20 @@ def _body(record: dict) -> list:
                 lines.append(f"… and {len(bad) - SHOWN_ROWS} more")
             lines += [f"  {r['coordinate']}: {r['reason']}" for r in bad[:SHOWN_ROWS] if r["reason"]]
             lines.append("")
+    return lines
+
+
+def _notes(record: dict) -> list:
+    """The patterns and the verdict, then the warnings: after the tables in every text format (markdown and
+    latex show no other lines)."""
+    lines = []
     several = len(record["points"]) > 1
     for pattern in record["patterns"]:
         at = f" (point{'s' if len(pattern['points']) > 1 else ''} {', '.join(map(str, pattern['points']))})" \
             if several else ""
         lines.append(f"pattern: {pattern['message']}{at}; worst {pattern['worst']}")
     lines.append(verdict(record))
-    return lines
+    return lines + [f"warning: {w}" for w in record_warnings(record)]
 
 
 def _csv(record: dict) -> Table:

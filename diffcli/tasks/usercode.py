@@ -2,7 +2,8 @@
 failures.
 
 Unlike expressions, which never reach ``eval``, gradcheck imports a file or a module and runs its code:
-importing runs the module's top level, as ``python -c 'import module'`` would.  Only the function named
+importing runs the module's top level, as ``python -c 'import module'`` would; a file's folder is put on
+``sys.path`` first, as ``python file.py`` does, so that it can import its neighbours.  Only the function named
 after the colon is called afterwards (``path/to/file.py:loss`` or ``package.module:loss``, a dotted name
 for an attribute such as ``Layer.loss``); option text is never evaluated.
 
@@ -63,6 +64,9 @@ def _from_file(path: str, what: str):
     name = "diffcli_user_" + hashlib.sha1(absolute.encode()).hexdigest()[:12]
     if name in sys.modules:
         return sys.modules[name]
+    folder = os.path.dirname(absolute)
+    if folder not in sys.path:  # as ``python file.py`` does: the file may import its neighbours
+        sys.path.insert(0, folder)
     spec = importlib.util.spec_from_file_location(name, absolute)
     if spec is None or spec.loader is None:
         raise UsageError(f"{what}: cannot import {path!r} as Python")
