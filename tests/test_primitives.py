@@ -219,9 +219,6 @@ def test_careful_complex_evaluators_off_the_real_axis(name):
     assert abs(value.imag - float(truth.imag)) <= 1e-14 * abs(truth)
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: pow's float evaluator gives math.pow(0, 0) = 1.0 at 0**0, "
-                   "which the table's domain excludes (test_domains); compiled code stepping onto (0, 0), as "
-                   "a stencil does, uses that 1.0 instead of failing")
 def test_pow_float_evaluator_raises_at_0_to_the_0():
     """Like every float evaluator outside its domain (test_float_evaluators_raise_outside_the_domain)."""
     assert not PRIMITIVES["pow"].inside(0.0, 0.0)

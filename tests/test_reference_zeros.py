@@ -142,3 +142,37 @@ def test_second_derivatives_that_are_zero_are_zero():
 
     ref = reference_partials(parse("x*y"), {"x": 2.0, "y": 3.0}, [(2, 0), (1, 1), (0, 2)], digits=50)
     assert [ref.text(ref.derivatives[o]) for o in [(2, 0), (1, 1), (0, 2)]] == ["0", "1.0", "0"]
+
+
+# ---------------------------------------------------------------- powers (item 2)
+
+def test_a_constant_exponent_has_the_power_rule_s_domain():
+    """x**0.0 is 1 for every x, 0 included, and its derivative 0 (a variable exponent keeps pow's domain:
+    x**y at (0, 0) is undefined, 0**y jumping from 0 to 1 there)."""
+    from diffcli.core.errors import DomainError
+    from diffcli.core.evaluate import evaluate
+
+    graph = parse("x**0.0")
+    assert evaluate(graph, {"x": 0.0})[graph.output] == 1.0
+    ref = reference(graph, {"x": 0.0}, digits=50)
+    assert ref.text(ref.value) == "1.0" and ref.text(ref.gradient["x"]) == "0" and ref.errors == {}
+    with pytest.raises(DomainError, match=r"x\*\*y is undefined"):
+        evaluate(parse("x**y"), {"x": 0.0, "y": 0.0})
+
+
+def test_an_integer_power_of_a_negative_number():
+    """x² at x = −1.5: 2.25, slope 2x = −3."""
+    ref = reference(parse("x**2"), {"x": -1.5}, digits=50)
+    assert (ref.text(ref.value), ref.text(ref.gradient["x"])) == ("2.25", "-3.0")
+
+
+@pytest.mark.parametrize("method", ["symbolic", "reverse"])
+@pytest.mark.parametrize("text, point, gradient", [
+    ("0.0**y", {"y": 0.4556}, {"y": 0.0}),           # 0**y = 0 for y > 0: no log(0) is evaluated
+    ("x**0.0", {"x": 0.0}, {"x": 0.0}),              # 1 for every x
+    ("x**0.0 * y", {"x": 0.0, "y": 2.0}, {"x": 0.0, "y": 1.0}),
+])
+def test_the_power_rule_answers_where_a_partial_vanishes(method, text, point, gradient):
+    from diffcli.api import gradient as gradient_of
+
+    assert gradient_of(text, point, method=method) == gradient

@@ -38,7 +38,7 @@ def adjoints(graph: Graph, values: list, algebra: Algebra, output: int | None = 
         args = arguments[node]
         arg_values = [values[a] for a in args]
         for k, a in enumerate(args):
-            if not depends[a]:
+            if not depends[a] or _vanishes(graph, primitive, args, k):
                 continue
             try:
                 partial = primitive.partials[k](algebra.functions, values[node], *arg_values)
@@ -48,6 +48,15 @@ def adjoints(graph: Graph, values: list, algebra: Algebra, output: int | None = 
             algebra.note(node, a, partial, term)
             adjoint[a] = algebra.plus(adjoint[a], term, a) if a in adjoint else algebra.first(term, a)
     return adjoint
+
+
+def _vanishes(graph: Graph, primitive, args, k: int) -> bool:
+    """Whether the table says partial k is 0 here, because another argument is the constant 0
+    (``Primitive.zero_where``: 0.0**y in y)."""
+    if not primitive.zero_where or primitive.zero_where[k] is None:
+        return False
+    other = args[primitive.zero_where[k]]
+    return graph.ops[other] == CONST and graph.data[other] == 0.0
 
 
 def rule_error(graph: Graph, node: int, k: int, values: list, error: Exception) -> RuleError:

@@ -49,6 +49,14 @@ def forward(graph: Graph, output: int, constant, variable, apply, base: list | N
     return values
 
 
+def entry(graph: Graph, node: int, primitive):
+    """The table entry ``node`` applies: the primitive, or its ``constant`` form where that argument is a
+    constant of the graph (``x**0.0`` has the power rule's domain: 1 at x = 0)."""
+    if primitive.constant is not None and graph.ops[graph.arguments[node][primitive.constant[0]]] == CONST:
+        return primitive.constant[1]
+    return primitive
+
+
 def evaluate(graph: Graph, point: dict, output: int | None = None) -> list:
     """Forward pass on floats, checking every domain; returns every node's value (None where not needed).
 
@@ -58,7 +66,7 @@ def evaluate(graph: Graph, point: dict, output: int | None = None) -> list:
 
     def apply(primitive, node, args):
         try:
-            return fold(primitive, args, lambda: words(graph, node))
+            return fold(entry(graph, node, primitive), args, lambda: words(graph, node))
         except DomainError as error:
             raise locate(graph, node, error) from None
     return forward(graph, graph.output if output is None else output, float, lambda name: float(point[name]),
@@ -78,6 +86,7 @@ def evaluate_mp(graph: Graph, point: dict, m, output: int | None = None, every: 
     kinds = (m.mpf, m.mpc) if complex_step else m.mpf
 
     def apply(primitive, node, args):
+        primitive = entry(graph, node, primitive)
         real = [m.re(a) for a in args] if complex_step else args
         if not primitive.inside(*real):
             raise located(graph, node, real, OUTSIDE)
@@ -118,7 +127,7 @@ def depends_on(graph: Graph, variable: int) -> list[bool]:
 def located(graph: Graph, node: int, values: list, reason: str) -> DomainError:
     """The DomainError of the primitive at ``node`` failing on ``values`` for ``reason``, in the user's
     words (:func:`diffcli.core.domains.failure`) and located in the text."""
-    message = failure(graph.primitive(node), values, reason, words(graph, node))
+    message = failure(entry(graph, node, graph.primitive(node)), values, reason, words(graph, node))
     return locate(graph, node, DomainError(message))
 
 

@@ -74,6 +74,13 @@ class Primitive:
     public: bool = True
     identities: Callable | None = field(default=None, compare=False)
     rule: str | None = None  # its derivative rule's textbook name, for `diff --steps` (else "chain rule")
+    zero_where: tuple = ()
+    """Per argument k, the index of another argument whose being the constant 0 makes ``partials[k]`` 0
+    (pow: ∂(0**y)/∂y = 0, as 0**y is 0 for every y > 0; ∂(x**0)/∂x = 0), or None; the backward loop then
+    adds no term instead of evaluating a rule that fails there (log(0))."""
+    constant: tuple | None = field(default=None, compare=False)
+    """``(k, entry)``: where argument k is a constant of the graph, the application is ``entry`` (the same
+    function with its own domain): a constant exponent has the power rule's domain (x**0.0 is 1 at 0)."""
 
 
 def _always(*args) -> bool:
@@ -98,6 +105,14 @@ def _softplus(x: float) -> float:
 
 
 def _pow(x: float, y: float) -> float:
+    if x == 0.0 and y <= 0:
+        # 0**0 too: 0**y jumps from 0 (y > 0) to 1, so x**y is undefined there (a constant exponent 0 is
+        # another function, 1 everywhere: _power)
+        raise ZeroDivisionError("0 to a negative power") if y < 0 else ValueError("0 to the power 0")
+    return math.pow(x, y)
+
+
+def _power(x: float, y: float) -> float:
     if x == 0.0 and y < 0:
         raise ZeroDivisionError("0 to a negative power")
     return math.pow(x, y)
@@ -324,6 +339,16 @@ def _p(name, arity, real, array, complex_, mp, partials, latex, domain="all real
                      partials=partials, domain=domain, inside=inside, latex=latex, **options)
 
 
+_POW_PARTIALS = (lambda b, y, x, z: z * x ** (z - 1.0), lambda b, y, x, z: b.log(x) * y)
+
+_CONSTANT_POWER = _p(
+    "pow", 2, _power, _np_pow, operator.pow, _mp_pow, _POW_PARTIALS, "{0}^{{{1}}}",
+    domain="x > 0, or x == 0 and y >= 0, or x < 0 and y an integer",
+    inside=lambda x, y: x > 0 or (x == 0 and y >= 0) or (x < 0 and _is_integer(y)),
+    symbol="**", precedence=POW, identities=_pow_identities, rule="power rule", zero_where=(1, 0))
+"""x**c for a constant c: the power rule's domain, where x**0.0 is 1 for every x (not in the table: the
+pow entry names it as its ``constant`` form)."""
+
 _TABLE = [
     # ---- arithmetic
     _p("add", 2, operator.add, np.add, operator.add, lambda m, x, y: x + y,
@@ -347,12 +372,11 @@ _TABLE = [
        (lambda b, y, x: -1.0,),
        "-{0}", symbol="-", precedence=NEG, public=False, identities=_neg_identities,
        rule="constant factor rule"),
-    _p("pow", 2, _pow, _np_pow, operator.pow, _mp_pow,
-       (lambda b, y, x, z: z * x ** (z - 1.0), lambda b, y, x, z: b.log(x) * y),
+    _p("pow", 2, _pow, _np_pow, operator.pow, _mp_pow, _POW_PARTIALS,
        "{0}^{{{1}}}", domain="x > 0, or x == 0 and y > 0, or x < 0 and y an integer",
        inside=lambda x, y: x > 0 or (x == 0 and y > 0) or (x < 0 and _is_integer(y)),
        symbol="**", precedence=POW, identities=_pow_identities,
-       rule="power rule"),
+       rule="power rule", zero_where=(1, 0), constant=(1, _CONSTANT_POWER)),
     # ---- exponentials and logarithms
     _p("exp", 1, math.exp, np.exp, cmath.exp, lambda m, x: m.exp(x),
        (lambda b, y, x: y,), r"e^{{{0}}}"),
