@@ -1,8 +1,9 @@
 """What the failing coordinates of a ``gradcheck`` have in common, in the words ``verify`` uses for
 expressions: the gradient of an input scaled by one factor (its sign flipped, for −1), a matrix gradient
 transposed, a single coordinate wrong, a wrong branch (several coordinates, only where the input is ≤ 0),
-one row or one column wrong; otherwise how many fail.  One sentence per input with a failure, worst input
-first.
+one row or one column wrong, the right values in the wrong places, the right total spread wrongly (a sum
+over the wrong axis), every coordinate off by a varying factor (a chain-rule factor?); otherwise how many
+fail.  One sentence per input with a failure, worst input first.
 
 A pattern is named only when every checked coordinate of the input that it covers agrees with it within
 that coordinate's own bound (see :mod:`diffcli.tasks.gradcheck`), and — for the patterns of a whole input
@@ -87,6 +88,17 @@ def _pattern(label: str, group: list, failing: list, inputs) -> dict:
             lines = {r["index"][axis] for r in failing}
             if len(lines) == 1:
                 return {**found, "pattern": word, "message": f"only {word} {lines.pop()} of {label} is wrong"}
+    if complete:
+        shuffled = _shuffled(label, group)
+        if shuffled:
+            return {**found, **shuffled}
+    if len(failing) == len(group) > 1:
+        ratios = [r["gradient"] / r["estimate"] for r in failing if r["estimate"] != 0]
+        if ratios:
+            return {**found, "pattern": "factor",
+                    "message": f"the gradient of {label} is wrong at every coordinate, off by a factor that "
+                               f"varies from {min(ratios):.3g} to {max(ratios):.3g} (a missing or extra "
+                               "chain-rule factor?)"}
     return {**found, "pattern": "some", "message": f"the gradient of {label} is wrong at {len(failing)} of "
                                                    f"{len(group)} checked coordinates"}
 
@@ -107,6 +119,23 @@ def _common_ratio(failing: list) -> float | None:
         simple = Fraction(r).limit_denominator(SIMPLE)
         close = abs(float(simple) - r) <= max(w["allowed"] / abs(w["estimate"]) for w in failing)
         return float(simple) if close and abs(simple.numerator) <= SIMPLE else r
+    return None
+
+
+def _shuffled(label: str, group: list) -> dict | None:
+    """The right numbers in the wrong places (the sorted values agree), or the right total spread wrongly
+    over the coordinates (a reduction over the wrong axis keeps the sum): a pattern, or None."""
+    slack = sum(r["allowed"] for r in group)
+    gradient = sorted(r["gradient"] for r in group)
+    estimate = sorted(r["estimate"] for r in group)
+    if all(abs(a - b) <= slack for a, b in zip(gradient, estimate)):
+        return {"pattern": "permuted", "message": f"the gradient of {label} has the right values in the wrong "
+                                                  "places (permuted?)"}
+    total = abs(sum(gradient) - sum(estimate))
+    if total <= slack and sum(abs(v) for v in estimate) > 1000 * slack:
+        return {"pattern": "spread", "message": f"the gradient of {label} adds up to the right total but is "
+                                                "spread wrongly over its coordinates (summed over the wrong "
+                                                "axis?)"}
     return None
 
 
