@@ -129,8 +129,8 @@ def _shuffled(label: str, group: list) -> dict | None:
     gradient = sorted(r["gradient"] for r in group)
     estimate = sorted(r["estimate"] for r in group)
     if all(abs(a - b) <= slack for a, b in zip(gradient, estimate)):
-        return {"pattern": "permuted", "message": f"the gradient of {label} has the right values in the wrong "
-                                                  "places (permuted?)"}
+        return {"pattern": "permuted",
+                "message": f"the gradient of {label} has the right values in the wrong places (permuted?)"}
     total = abs(sum(gradient) - sum(estimate))
     if total <= slack and sum(abs(v) for v in estimate) > 1000 * slack:
         return {"pattern": "spread", "message": f"the gradient of {label} adds up to the right total but is "
