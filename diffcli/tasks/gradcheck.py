@@ -322,7 +322,7 @@ def _status(row: dict, options: dict, largest: float) -> dict:
 def _why(fun, x, i: int) -> str:
     """Why the differences cannot tell, from f at x_i ± h for h = 2^-10 … 2^-25 (times max(1, |x_i|)):
     f standing still (flat in float64 there), one-sided slopes that each settle but disagree (not smooth:
-    a kink), or slopes that do not settle (noisy)."""
+    a kink), or slopes that do not settle (noisy, or a kink within the steps)."""
     moved, f0 = x.copy(), fun(x)
     forward, backward = [], []
     for k in range(10, 26, 5):
@@ -339,7 +339,7 @@ def _why(fun, x, i: int) -> str:
     if settled and not _near(forward[-1], backward[-1]):
         return (f": f is not smooth here (its slope is {forward[-1]:.3g} on the right, {backward[-1]:.3g} "
                 "on the left)")
-    return ": f is noisy here (its differences do not settle as the step shrinks)"
+    return ": f is noisy here, or has a kink close by (its differences do not settle as the step shrinks)"
 
 
 def _near(a: float, b: float) -> bool:
