@@ -240,7 +240,7 @@ def diagnose(graph, wrt: str, checks: list, claimed=None) -> dict | None:
     differences = [c - t for c, t in zip(evidence["claim"], evidence["truth"])]
     best = _fitting(candidates, usable, values_at, differences)
     if best is None:
-        nodes = [evaluate(claimed, c["point"]) for c in usable] if claimed is not None else None
+        nodes = _claim_nodes(claimed, usable)
         found = mistakes.factor(graph, claimed, candidates, evidence, nodes) if nodes else None
         if found:
             text, where = _explanation(graph, found["kind"], found.pop("item"))
@@ -255,6 +255,17 @@ def diagnose(graph, wrt: str, checks: list, claimed=None) -> dict | None:
             "values": [values_at[p][index] for p in range(len(usable))],
             "message": f"the claim most likely {_WORDS[mistake]} {shown}"
                        f"{' (' + where + ')' if text else where}"}
+
+
+def _claim_nodes(claimed, usable: list) -> list | None:
+    """The value of every node of the claim at each point, in floats (None where a float overflows or
+    leaves a domain that mpmath's evaluation did not)."""
+    if claimed is None:
+        return None
+    try:
+        return [evaluate(claimed, c["point"]) for c in usable]
+    except DiffcliError:
+        return None
 
 
 def _plain(found: dict) -> dict:
