@@ -176,3 +176,151 @@ def test_the_power_rule_answers_where_a_partial_vanishes(method, text, point, gr
     from diffcli.api import gradient as gradient_of
 
     assert gradient_of(text, point, method=method) == gradient
+
+
+# ---------------------------------------------------------------- property (item 5)
+# Random expressions as trees, written as text for diffcli and evaluated independently in mpmath (its own
+# functions, at 60 digits) to tell whether f is real on each side of the point along a variable.
+
+_UNARY = {"sin": "sin", "exp": "exp", "log": "log", "sqrt": "sqrt", "tanh": "tanh", "cos": "cos"}
+_BINARY = ("+", "-", "*", "/", "**")
+_VALUES = (-2.0, -1.0, 0.0, 0.5, 1.0, 2.0, 3.0)  # whole numbers: negative bases to whole powers, zeros
+
+
+def _trees():
+    from hypothesis import strategies as st
+
+    leaves = st.sampled_from(["x", "y", "z", "2.0", "3.0", "0.5", "-1.0", "-2.0"])
+    return st.recursive(
+        leaves,
+        lambda inner: st.one_of(
+            st.tuples(st.sampled_from(sorted(_UNARY)), inner),
+            st.tuples(st.sampled_from(_BINARY), inner, inner),
+            # (a - b)**c: negative and zero bases to powers that may move
+            st.tuples(st.just("**"), st.tuples(st.just("-"), leaves, leaves), inner)),
+        max_leaves=6)
+
+
+def _text(tree) -> str:
+    if isinstance(tree, str):
+        return f"({tree})" if tree.startswith("-") else tree
+    if len(tree) == 2:
+        return f"{tree[0]}({_text(tree[1])})"
+    return f"({_text(tree[1])} {tree[0]} {_text(tree[2])})"
+
+
+def _mp_value(tree, at: dict, m):
+    """f in mpmath (complex where f leaves the reals), or None where it is not defined at all."""
+    if isinstance(tree, str):
+        return at[tree] if tree in at else m.mpf(float(tree))
+    args = [_mp_value(t, at, m) for t in tree[1:]]
+    if any(a is None for a in args):
+        return None
+    try:
+        if len(tree) == 2:
+            return getattr(m, _UNARY[tree[0]])(args[0])
+        a, b = args
+        return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
+                "/": lambda: a / b, "**": lambda: m.power(a, b)}[tree[0]]()
+    except (ZeroDivisionError, ValueError):
+        return None
+
+
+def _real_beside(tree, point: dict, name: str) -> tuple[bool, bool]:
+    """Whether f is real (and finite) just left and just right of the point along ``name``."""
+    m = mpmath.MPContext()
+    m.dps = 60
+    at = {n: m.mpf(v) for n, v in point.items()}
+    delta = m.mpf(10) ** -30 * max(abs(at[name]), 1)
+    sides = []
+    for sign in (-1, 1):
+        value = _mp_value(tree, {**at, name: at[name] + sign * delta}, m)
+        sides.append(isinstance(value, m.mpf) and m.isfinite(value))
+    return tuple(sides)
+
+
+def _prepared(tree, point):
+    """(graph, point) where f is defined, not at a kink and every variable has a value; else None."""
+    from diffcli.core.errors import DiffcliError
+    from diffcli.harness.point import prepare
+
+    text = _text(tree)
+    try:
+        at = prepare(text, {n: point[n] for n in "xyz" if n in text})
+    except DiffcliError:
+        return None
+    if at.warnings or not at.names:
+        return None
+    return at
+
+
+def _agreeing_gradient(at):
+    """The gradient where symbolic, reverse and dual all give it, finite and equal to 1e-12; else None."""
+    import math
+
+    from diffcli.api import gradient
+    from diffcli.core.errors import DiffcliError
+
+    found = []
+    for method in ("symbolic", "reverse", "dual"):
+        try:
+            found.append(gradient(at.graph, at.point, method=method))
+        except DiffcliError:
+            return None
+    first = found[0]
+    for other in found[1:]:
+        for name, g in first.items():
+            if not (math.isfinite(g) and math.isfinite(other[name])) or \
+                    abs(g - other[name]) > 1e-12 * max(abs(g), abs(other[name])):
+                return None
+    return first
+
+
+def _property(test):
+    from hypothesis import example, given, settings
+    from hypothesis import strategies as st
+
+    points = st.fixed_dictionaries({n: st.sampled_from(_VALUES) for n in "xyz"})
+    cases = [(("**", ("-", "0.5", "x"), "z"), {"x": 2.5, "y": 0.0, "z": 3.0}),   # (0.5 - x)**z: z undefined
+             (("*", "x", ("*", "x", "x")), {"x": 0.0, "y": 0.0, "z": 0.0}),       # x³ at 0: a true zero
+             (("*", ("/", "x", "y"), ("-", "0.5", ("+", "y", "0.5"))), {"x": 2.0, "y": -1.0, "z": 0.0})]
+    for tree, point in cases:
+        test = example(tree, point)(test)
+    return settings(max_examples=120, derandomize=True, deadline=None)(given(_trees(), points)(test))
+
+
+@_property
+def test_the_reference_answers_where_the_ad_methods_agree(tree, point):
+    """Where symbolic, reverse and dual agree on a finite gradient (exact zeros included) and f is real on
+    both sides of the point along every variable, the reference gives every partial, close to theirs."""
+    from hypothesis import assume, event
+
+    at = _prepared(tree, point)
+    assume(at is not None)
+    assume(all(all(_real_beside(tree, at.point, name)) for name in at.names))
+    agreed = _agreeing_gradient(at)
+    assume(agreed is not None)
+    ref = reference(at.graph, at.point, digits=30)
+    assert ref.errors == {}, (_text(tree), at.point, ref.errors)
+    event("a partial is 0" if 0.0 in agreed.values() else "no partial is 0")
+    for name, g in agreed.items():
+        truth = ref.gradient[name]
+        assert abs(truth - g) <= 1e-9 * max(abs(truth), 1), (_text(tree), at.point, name, g, truth)
+
+
+@_property
+def test_the_reference_never_gives_digits_where_f_is_not_real_beside_the_point(tree, point):
+    """A partial along which f is not real on either side has no digits, only its error; one real on one
+    side only is one-sided and says so, or is an error."""
+    from hypothesis import assume, event
+
+    at = _prepared(tree, point)
+    assume(at is not None)
+    ref = reference(at.graph, at.point, digits=30)
+    for name in at.names:
+        left, right = _real_beside(tree, at.point, name)
+        event(f"real beside the point: left {left}, right {right}")
+        if not (left or right):
+            assert ref.gradient[name] is None and name in ref.errors, (_text(tree), at.point, name)
+        elif not (left and right) and ref.gradient[name] is not None:
+            assert f"∂f/∂{name} is one-sided" in (ref.note or ""), (_text(tree), at.point, name)

@@ -6,10 +6,11 @@ real parts, so it cannot see this: ``(-x)**z`` at x=2, z=3 is -8, but ``(-2)**z`
 non-integer z, so ∂f/∂z does not exist, while the complex step returns the real part of a complex
 derivative, -5.545….  :func:`sides` finds such variables and says, for each, on which sides f is real.
 
-It is cheap where nothing is near an edge: a screen first nudges every argument of every application by a
-relative 2^-64 both ways and asks the table's domain (``inside``); only the variables that reach an
-argument whose nudge leaves the domain are tested on f itself, at ``v ± δ`` (δ relative to |v|, or
-absolute at 0), which is the truth (``(-x)**(z - z + 3)`` passes: its exponent does not move).
+It is cheap where nothing is near an edge: a screen first nudges the arguments of every application by a
+relative 2^-64 either way, alone and together, and asks the table's domain (``inside``); only the variables
+that reach an application some nudge takes out of its domain are tested on f itself, at ``v ± δ`` (δ
+relative to |v|, or absolute at 0), which is the truth (``(-x)**(z - z + 3)`` passes: its exponent does
+not move).
 
 At an edge (f real on one side only: ``x**1.5`` or ``sqrt(x)`` at 0), the derivative is one-sided:
 :func:`edge_slope` is the difference quotient over a step far below the digits asked for, at a working
@@ -20,6 +21,7 @@ without bound where it does not (``sqrt(x)``), which the two runs of the referen
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import product
 
 from diffcli.core.errors import DomainError
 from diffcli.core.evaluate import depends_on, evaluate_mp
@@ -88,10 +90,11 @@ def _suspects(m, graph: Graph, values: list) -> list | None:
     for node, value in enumerate(values):
         if value is None or ops[node] in (CONST, VAR):
             continue
-        args = [values[a] for a in arguments[node]]
-        for k, a in enumerate(arguments[node]):
-            if depends[a] and not _inside_both_ways(m, PRIMITIVES[ops[node]], args, k):
-                marked[a] = any_marked = True
+        moving = [k for k, a in enumerate(arguments[node]) if depends[a]]
+        if moving and not _inside_when_nudged(m, PRIMITIVES[ops[node]], [values[a] for a in arguments[node]],
+                                              moving):
+            for k in moving:
+                marked[arguments[node][k]] = any_marked = True
     if not any_marked:
         return None
     for node in range(len(values) - 1, -1, -1):  # marks flow from an argument to what it is computed from
@@ -101,10 +104,17 @@ def _suspects(m, graph: Graph, values: list) -> list | None:
     return marked
 
 
-def _inside_both_ways(m, primitive, args: list, k: int) -> bool:
-    a = args[k]
-    nudge = m.ldexp(abs(a) if a else m.one, -SCREEN_BITS)
-    return all(primitive.inside(*args[:k], a + sign * nudge, *args[k + 1:]) for sign in (-1, 1))
+def _inside_when_nudged(m, primitive, args: list, moving: list) -> bool:
+    """Whether the application stays in its domain with the moving arguments nudged either way, alone and
+    together in every combination of signs (``(x - y)**x`` at x = y = 1 leaves it only when both move)."""
+    nudges = [m.ldexp(abs(a) if a else m.one, -SCREEN_BITS) for a in args]
+    for signs in product((-1, 0, 1), repeat=len(moving)):
+        moved = list(args)
+        for k, sign in zip(moving, signs):
+            moved[k] = args[k] + sign * nudges[k]
+        if not primitive.inside(*moved):
+            return False
+    return True
 
 
 def edge_slope(m, graph: Graph, at: dict, values: list, name: str, direction: int):
