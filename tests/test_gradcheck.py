@@ -298,3 +298,9 @@ def test_patterns_of_a_matrix_gradient(damage, pattern, message):
     assert gradcheck(_rowwise, _rowwise_grad, W)["verdict"] == "pass"
     found = gradcheck(_rowwise, grad, W)["patterns"]
     assert [(p["pattern"], p["message"]) for p in found] == [(pattern, message)]
+
+
+def test_random_points_are_bounded_before_they_are_drawn(cli):
+    code, out, err = cli("gradcheck", f"{LAYER}:relu_loss", "--grad", f"{LAYER}:relu_grad_wrong_branch",
+                         "--shape", "1000,1000", "--samples", "20")
+    assert code == 2 and out == "" and "at most 10,000,000" in err and "not 20,000,000" in err

@@ -146,7 +146,7 @@ def random_points(shapes: dict | tuple, samples: int, seed: int, low: float, hig
     rng = np.random.default_rng(seed)
     named = isinstance(shapes, dict)
     total = sum(math.prod(s) for s in (shapes.values() if named else [shapes]))
-    MAX_INPUT_COORDINATES.check(total, "coordinates of a point")
+    MAX_INPUT_COORDINATES.check(total * samples, "coordinates of all random points together")
     draw = lambda shape: rng.uniform(low, high, size=shape).astype(dtype)  # noqa: E731
     return [{name: draw(shape) for name, shape in shapes.items()} if named else draw(shapes)
             for _ in range(samples)]
