@@ -192,6 +192,22 @@ def test_the_api_offers_gradcheck():
     assert api.gradcheck(np.sum, np.ones_like, np.array([1.0, 2.0]))["verdict"] == "pass"
 
 
+def test_csv_carries_every_coordinate_its_reason_and_the_warnings(cli, tmp_path):
+    import csv
+    import io
+
+    (tmp_path / "kink.py").write_text("import numpy as np\n"
+                                      "def f(x):\n    return np.sum(np.abs(x))\n"
+                                      "def g(x):\n    return np.sign(x)\n")
+    (tmp_path / "x.json").write_text("[0.0, 2.0]")
+    code, out, _ = cli("gradcheck", f"{tmp_path}/kink.py:f", "--grad", f"{tmp_path}/kink.py:g", "--at",
+                       str(tmp_path / "x.json"), "--format", "csv")
+    header, *rows = list(csv.reader(io.StringIO(out)))
+    assert code == 1 and header[-2:] == ["reason", "warnings"] and len(rows) == 2
+    assert [r[6] for r in rows] == ["undecided", "pass"] and "not smooth" in rows[0][7]
+    assert all("1 coordinate undecided" in r[8] for r in rows)
+
+
 def test_rtol_and_atol_override_the_bound(cli):
     _, f, _, bad, kind = CASES["off by 1e-4 relative"]
     at = PEERS.point(kind, np.float64)

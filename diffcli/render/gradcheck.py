@@ -4,7 +4,7 @@ The table format shows, per point, the coordinates that fail or are undecided, w
 :data:`SHOWN_ROWS`, then how many more), the patterns the failures make, and the verdict; ``jsonl`` writes
 one record per checked coordinate and direction (``"record": "coordinate"`` or ``"direction"``, with its
 point), one per point, and a last ``"summary"``; ``json`` the whole record; ``csv`` every checked
-coordinate with its numbers written exactly.
+coordinate with its numbers written exactly, its reason and the check's warnings.
 """
 
 from __future__ import annotations
@@ -95,9 +95,13 @@ def _notes(record: dict) -> list:
 
 
 def _csv(record: dict) -> Table:
+    """Every checked coordinate and direction, its numbers exact, with its reason (undecided) and the
+    warnings of the whole check (CSV has no other place for them)."""
+    warnings = "; ".join(record_warnings(record))
     rows = [[p["point"], r["coordinate"], repr(r["gradient"]), repr(r["estimate"]), r["method"],
-             repr(r["allowed"]), r["status"]] for p in record["points"] for r in p["rows"] + p["directions"]]
-    return Table(HEADERS, rows)
+             repr(r["allowed"]), r["status"], r["reason"] or "", warnings]
+            for p in record["points"] for r in p["rows"] + p["directions"]]
+    return Table(HEADERS + ["reason", "warnings"], rows)
 
 
 def _records(record: dict):
