@@ -15,6 +15,7 @@ import ast
 import io
 import keyword
 import re
+import sys
 import tokenize
 
 from diffcli.core.errors import LimitError, ParseError
@@ -76,6 +77,11 @@ def syntax_tree(text: str, piece: str, offset: int, where):
         tree = ast.parse(stripped, mode="eval")
     except SyntaxError as error:
         message = (error.msg or "invalid syntax").rstrip(".")
+        long_number = _LONG_INTEGER.search(stripped) if message.startswith("Exceeds the limit") else None
+        if long_number:  # CPython refuses to convert it and says offset 0, as for "the text ends early"
+            raise ParseError.at(f"a whole number of {len(long_number[0])} digits; at most "
+                                f"{sys.get_int_max_str_digits()} digits are read (write it with an exponent, "
+                                "such as 1.5e20)", text, where(offset + lead + long_number.start())) from None
         hint = _slip(stripped, message, (error.lineno or 1, (error.offset or 1) - 1))
         if hint is not None:
             raise ParseError.at(hint[0], text, where(position(*hint[1]))) from None
@@ -83,8 +89,7 @@ def syntax_tree(text: str, piece: str, offset: int, where):
         if (error.offset or 0) < 1 or at >= offset + lead + len(stripped):  # offset 0 means "at the end"
             at, message = offset + lead + len(stripped), "the expression ends too early"
         raise ParseError.at(f"syntax error: {message}", text, where(at)) from None
-    except ValueError as error:
-        raise ParseError.at(f"invalid input: {error}", text, where(offset + lead)) from None
+
     def locate(node, end: bool = False) -> tuple[int, int]:
         if end:
             return where(position(getattr(node, "end_lineno", 1), getattr(node, "end_col_offset", 0)))
@@ -92,6 +97,7 @@ def syntax_tree(text: str, piece: str, offset: int, where):
     return tree, locate
 
 
+_LONG_INTEGER = re.compile(r"(?<![\w.])\d{%d,}(?![\w.])" % (sys.get_int_max_str_digits() + 1))
 _IMPLICIT_PRODUCT = re.compile(r"(?<![\w.])((?:\d+(?:_\d+)*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)([A-Za-z_]\w*)")
 _OPERAND_AFTER = {"(", "[", "{", ",", "**", "*", "/", "+", "-", "^"}
 
@@ -135,9 +141,11 @@ def _parse_chain(graph: Graph, text: str, piece: str, offset: int, where, parts:
 
     Each run of :data:`CHAIN_RUN` parts is parsed in one call: its tree is the chain ``((p1 op p2) op p3) …``,
     whose left spine gives back the parts' trees.  A run the parser gives up on (a part nested deeply
-    itself) is parsed part by part, each part as a piece of its own.
+    itself) is parsed part by part, each part as a piece of its own.  Each link of the chain is placed
+    where the chain starts, as CPython places a binary operation at its left operand.
     """
     node = None
+    chain_start = where(offset + len(piece) - len(piece.lstrip()))  # CPython places every link there
     for first in range(0, len(parts), CHAIN_RUN):
         run = parts[first:first + CHAIN_RUN]
         start, end = run[0][1], run[-1][2]
@@ -157,7 +165,7 @@ def _parse_chain(graph: Graph, text: str, piece: str, offset: int, where, parts:
                 node = term
             else:
                 node = graph.apply(_CHAIN_OPERATORS[operator], (node, term))
-                graph.positions.setdefault(node, where(offset + part_start - 1))
+                graph.positions.setdefault(node, chain_start)
     return node
 
 

@@ -1,0 +1,74 @@
+"""How the printers name sub-expressions of a large expression (:func:`diffcli.core.printing.plan`).
+
+The contract: inline text up to INLINE_LIMIT is written as it is; past it, every node used more than once
+is named, and so is every node whose text would pass STATEMENT_LIMIT — and nothing else, so the output is
+linear in the graph and no statement is huge.  Each test builds an expression whose right naming is known
+by construction and reads the printed program back.
+"""
+
+import re
+
+from diffcli.core.evaluate import evaluate
+from diffcli.core.parse import parse
+from diffcli.core.printing import INLINE_LIMIT, STATEMENT_LIMIT, to_program, to_text
+
+TERMS = 300
+# "1.0001*x + 1.0002*x + …": 300 distinct terms of 8–10 characters, about 3,300 characters in all, so
+# past INLINE_LIMIT; no node is used twice, so only the STATEMENT_LIMIT rule names anything.
+LONG_SUM = " + ".join(f"{1 + k / 10_000}*x" for k in range(1, TERMS + 1))
+
+
+def _statements(program: str) -> tuple[list[tuple[str, str]], str]:
+    *definitions, result = program.split("; ")
+    return [tuple(d.split(" = ", 1)) for d in definitions], result
+
+
+def _value(text: str, x: float = 0.7) -> float:
+    graph = parse(text)
+    return evaluate(graph, {"x": x})[graph.output]
+
+
+def _same_value(source: str, program: str) -> None:
+    """The program reads back to the same floating-point operations, so to the same value, bit for bit."""
+    assert _value(program) == _value(source)
+
+
+def test_long_sum_is_cut_into_statements_near_the_statement_limit():
+    graph = parse(LONG_SUM)
+    program = to_program(graph, graph.output)
+    definitions, result = _statements(program)
+    printed = len(to_text(graph, graph.output))  # 3,876 characters inline
+    # A node is named when its estimated text passes STATEMENT_LIMIT; the estimate (operator name + 4 per
+    # node) overshoots the printed " + " and " * ", so statements come out at 0.6 of the limit (about 630
+    # characters here).  Not one statement per node (300 of ~20 characters), not one 3,876-character line.
+    assert printed > INLINE_LIMIT
+    assert 2 <= len(definitions) <= printed // (STATEMENT_LIMIT // 2) + 1
+    for _, text in definitions:
+        assert STATEMENT_LIMIT // 2 < len(text) <= STATEMENT_LIMIT
+    assert len(result) <= STATEMENT_LIMIT
+    _same_value(LONG_SUM, program)
+
+
+def test_a_small_node_used_twice_in_a_large_expression_is_written_once():
+    source = f"{LONG_SUM} + sin(x)*sin(x)"
+    graph = parse(source)
+    program = to_program(graph, graph.output)
+    assert program.count("sin(x)") == 1, program[-200:]
+    _same_value(source, program)
+
+
+def test_the_last_node_before_the_result_is_named_when_used_twice():
+    # (long sum) * (long sum): the node just before the result is the whole sum, used twice.
+    source = f"({LONG_SUM}) * ({LONG_SUM})"
+    graph = parse(source)
+    program = to_program(graph, graph.output)
+    _, result = _statements(program)
+    assert re.fullmatch(r"t\d+ \* t\d+", result), result
+    name = result.split(" * ")[0]
+    assert result == f"{name} * {name}"
+    _same_value(source, program)
+
+
+def test_small_expressions_are_written_inline_even_with_sharing():
+    graph = parse("sin(x)*sin(x) + sin(x)")
+    assert to_program(graph, graph.output) == "sin(x) * sin(x) + sin(x)"
