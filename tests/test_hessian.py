@@ -179,3 +179,13 @@ def test_symbolic_hessian_names_the_entry_it_cannot_evaluate(text, entry):
 
     with pytest.raises(DomainError, match=f"the second derivative in {entry} is undefined here"):
         METHODS["symbolic"].hessian(parse(text))([1.0, 0.0])
+
+
+def test_hessian_entry_that_does_not_settle_at_a_kink_is_that_entry_s_error():
+    """sqrt(|x|) + y at x=0: from the right f = sqrt(x) + y, whose ∂²/∂x² = −x^(−3/2)/4 is unbounded; the
+    entries in y are 0 (f is y plus a function of x alone)."""
+    record = hessian("sqrt(abs(x)) + y", {"x": 0.0, "y": 1.0}, timing=False, digits=30)
+    assert record["reference"]["hessian"] == [[None, "0"], ["0", "0"]]
+    assert record["reference"]["errors"] == {
+        "∂²f/∂x²": "mpmath.diff's right derivatives do not settle: f has a kink here, where it is not twice "
+                   "differentiable"}

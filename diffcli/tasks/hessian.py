@@ -47,8 +47,6 @@ def hessian(expression, point: dict, methods=None, digits: int = 50, timing: boo
     if truth is not None:
         record["reference"] = _reference_record(truth, names, digits)
     else:
-        if at.warnings:  # at a kink: say so, not that the precision ran out
-            problem = f"f has a kink here, where it is not twice differentiable ({problem})"
         record["reference"] = {"digits": digits, "value": None, "hessian": None, "error": problem}
     record["methods"] = [_row(method_id, graph, at.values, truth, timing, at.warnings)
                          for method_id in selected]
