@@ -107,6 +107,17 @@ def test_module_function(cli, tmp_path, monkeypatch):
     assert code == 1 and "the gradient of x is scaled by 1/2" in out
 
 
+def test_the_users_prints_go_to_stderr_and_stdout_holds_the_record(cli, tmp_path):
+    (tmp_path / "chatty.py").write_text("import numpy as np\nprint('importing')\n"
+                                        "def f(x):\n    print('f called')\n    return np.sum(x * x)\n"
+                                        "def g(x):\n    return 2 * x\n")
+    (tmp_path / "x.json").write_text("[1.0, 2.0]")
+    code, out, err = cli("gradcheck", f"{tmp_path}/chatty.py:f", "--grad", f"{tmp_path}/chatty.py:g", "--at",
+                         str(tmp_path / "x.json"), "--format", "json")
+    assert code == 0 and json.loads(out)["verdict"] == "pass"
+    assert err.startswith("importing\nf called\n")
+
+
 def test_a_file_imports_its_neighbours(cli, tmp_path):
     (tmp_path / "helpers.py").write_text("import numpy as np\ndef square(x):\n    return x * x\n")
     (tmp_path / "model.py").write_text("import numpy as np\nfrom helpers import square\n"
@@ -241,6 +252,7 @@ def test_the_users_code_failing_is_one_located_line(cli, tmp_path, grad, words):
     (("--grad", f"{LAYER}:grad", "--at", POINT, "--samples", "3"), "--samples has no effect here"),
     (("--grad", f"{LAYER}:grad", "--shape", "W=3,3", "--shape", "b=3", "--box", "2:1"), "LOW must be below"),
     (("--grad", f"{LAYER}:grad", "--at", POINT, "--max-coordinates", "0"), "--max-coordinates must be"),
+    (("--grad", f"{LAYER}:grad", "--at", POINT, "--directions", "4"), "--directions has no effect here"),
     (("--grad", f"{LAYER}:grad", "--at", "nothing.npy"), "no file"),
 ])
 def test_bad_usage_exits_2(cli, args, words):

@@ -3,6 +3,7 @@ passes, 1 if one fails or cannot be decided, 2 for bad usage (or the user's code
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import Annotated, List, Optional
 
@@ -17,7 +18,6 @@ from diffcli.cli.options import (
     RtolOption,
     SamplesOption,
     SeedOption,
-    given,
     refuse_unused,
 )
 
@@ -55,27 +55,30 @@ def gradcheck(ctx: typer.Context, target: Annotated[str, typer.Argument(metavar=
     from diffcli.core.errors import UsageError
     from diffcli.render.gradcheck import render
     from diffcli.tasks.gradcheck import gradcheck as run_gradcheck
-    from diffcli.tasks.gradinputs import points_from_options
+    from diffcli.tasks.gradinputs import points_from_options, structure
     from diffcli.tasks.usercode import load
 
     if (grad is None) == (not value_and_grad):
         raise UsageError("give the gradient: --grad FILE.py:FUNCTION, or --value-and-grad when TARGET "
                          "returns (value, gradient) — one of the two")
     random = None if shape else "random points are drawn only for a --shape"
-    refuse_unused(ctx, samples=random, box=random,
-                  directions=None if given(ctx, "max_coordinates") or not given(ctx, "directions") else
-                  "directional checks run only when --max-coordinates samples the coordinates")
+    refuse_unused(ctx, samples=random, box=random)
     points = points_from_options(at or [], point or [], shape or [], samples, seed, box, dtype)
-    f = load(target)
-    gradient = load(grad, "--grad") if grad else None
+    if all(structure(p).size <= max_coordinates for p in points):
+        refuse_unused(ctx, directions=f"every coordinate is checked (at most {max_coordinates:,} per point); "
+                                      "random directions are checked only when the coordinates are sampled")
     progress = _Progress() if _shows_progress() else None
-    try:
-        record = run_gradcheck(f, gradient, points=points, value_and_grad=value_and_grad,
-                               max_coordinates=max_coordinates, directions=directions, seed=seed, rtol=rtol,
-                               atol=atol, progress=progress, names=(target, grad or target))
-    finally:
-        if progress is not None:
-            progress.finish()
+    # the user's code may print: its output goes to stderr, so that stdout holds the records alone
+    with contextlib.redirect_stdout(sys.stderr):
+        f = load(target)
+        gradient = load(grad, "--grad") if grad else None
+        try:
+            record = run_gradcheck(f, gradient, points=points, value_and_grad=value_and_grad,
+                                   max_coordinates=max_coordinates, directions=directions, seed=seed,
+                                   rtol=rtol, atol=atol, progress=progress, names=(target, grad or target))
+        finally:
+            if progress is not None:
+                progress.finish()
     emit(render(record, format, width=terminal_width()))
     note_warnings(record)
     return 0 if record["verdict"] == "pass" else 1
