@@ -324,3 +324,16 @@ def test_the_reference_never_gives_digits_where_f_is_not_real_beside_the_point(t
             assert ref.gradient[name] is None and name in ref.errors, (_text(tree), at.point, name)
         elif not (left and right) and ref.gradient[name] is not None:
             assert f"∂f/∂{name} is one-sided" in (ref.note or ""), (_text(tree), at.point, name)
+
+
+@pytest.mark.parametrize("call", [
+    lambda api: api.sweep("(-x)**z", {"x": 2.0, "z": 3.0}, wrt="z"),
+    lambda api: api.verify("(-x)**z", wrt="z", claim="0", point={"x": 2.0, "z": 3.0}),
+], ids=["eps-sweep", "verify"])
+def test_commands_needing_one_partial_say_it_does_not_exist(call):
+    """eps-sweep and verify need ∂f/∂z itself: where it does not exist they refuse, saying why."""
+    import diffcli.api as api
+    from diffcli.core.errors import PrecisionError
+
+    with pytest.raises(PrecisionError, match="∂f/∂z does not exist: f is not real for z near 3.0"):
+        call(api)

@@ -55,14 +55,21 @@ def prepare(expression, point: dict) -> Prepared:
     return Prepared(graph, point, values, forward, kinks(graph, forward))
 
 
-def reference_within_limit(compute: Callable, time_limit: float | None = None):
+def reference_within_limit(compute: Callable, time_limit: float | None = None, wrt: str | None = None):
     """``compute()`` under the time limit (default :data:`REFERENCE_TIME_LIMIT`, read when called); running
-    out of time is a PrecisionError saying so."""
+    out of time is a PrecisionError saying so.  For a caller that needs one partial derivative, the
+    reference's ``errors`` are refused as a PrecisionError too: ``wrt``'s, or without ``wrt`` any (then
+    every partial the caller may read has a value)."""
     try:
         with deadline(REFERENCE_TIME_LIMIT if time_limit is None else time_limit):
-            return compute()
+            result = compute()
     except MethodTimeout as error:
         raise PrecisionError(f"no reference: {error}") from None
+    problems = getattr(result, "errors", None) or {}
+    missing = [name for name in problems if wrt is None or name == wrt]
+    if missing:
+        raise PrecisionError("no reference: " + "; ".join(problems[name] for name in missing))
+    return result
 
 
 def reference_or_error(compute: Callable, time_limit: float | None = None):
