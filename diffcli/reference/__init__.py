@@ -28,8 +28,20 @@ bounds what it lost to cancellation (:mod:`diffcli.reference.cancellation`), and
 that many more working digits, up to :data:`MAX_EXTRA_DIGITS`.  A quantity still unresolved there is shown
 as 0 and the ``note`` gives the bound within which it is 0 ("… digits are unknown").  If the runs still
 disagree after the last guard digits, the reference keeps only the digits on which they agree and says so
-in ``note`` ("ill-conditioned here: only N … digits"); with not even one, it is refused with
-:class:`~diffcli.core.errors.PrecisionError`.  Digits it shows are digits it has checked.
+in ``note`` ("ill-conditioned here: only N … digits").  Digits it shows are digits it has checked.
+
+Zeros: a partial that is 0 leaves different residues in the two runs (rounding, the complex step's h²),
+which share no significant digit.  So a partial that both runs put within ``10^-digits`` of the largest
+term met on the way (its *scale*: the largest ``|∂n/∂x|`` over the nodes n, 1 for x itself) is 0 to the
+digits asked for, and shown as 0.
+
+Partials that do not exist are told one by one (``errors``, with ``gradient[name]`` None), the value and
+the other partials still given: where f is not real on either side of the point along that variable
+(:mod:`diffcli.reference.neighbourhood`: ``(-x)**z`` in z at z = 3), at an edge of f's domain where the
+one-sided slope is unbounded (``sqrt(x)`` at 0; where it is finite, as ``x**1.5`` at 0, the partial is
+that one-sided slope and ``note`` says so), or where the runs agree on not one digit (a kink, named, or an
+ill-conditioned point).  Only a value on which the runs agree on no digit refuses the whole reference
+(:class:`~diffcli.core.errors.PrecisionError`).
 """
 
 from __future__ import annotations
