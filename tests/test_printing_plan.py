@@ -10,7 +10,7 @@ import re
 
 from diffcli.core.evaluate import evaluate
 from diffcli.core.parse import parse
-from diffcli.core.printing import INLINE_LIMIT, STATEMENT_LIMIT, to_program, to_text
+from diffcli.core.printing import INLINE_LIMIT, STATEMENT_LIMIT, format_number, to_latex, to_program, to_text
 
 TERMS = 300
 # "1.0001*x + 1.0002*x + …": 300 distinct terms of 8–10 characters, about 3,300 characters in all, so
@@ -72,3 +72,32 @@ def test_the_last_node_before_the_result_is_named_when_used_twice():
 def test_small_expressions_are_written_inline_even_with_sharing():
     graph = parse("sin(x)*sin(x) + sin(x)")
     assert to_program(graph, graph.output) == "sin(x) * sin(x) + sin(x)"
+
+
+def _latex(text: str) -> str:
+    graph = parse(text)
+    return to_latex(graph, graph.output)
+
+
+def test_format_number_reads_back_as_the_same_double():
+    # Literal expectations: integers below 1e16 without ".0", the sign of -0.0 kept, large ones by repr.
+    cases = [(2.0, "2"), (-3.0, "-3"), (1e15, "1000000000000000"), (1e16, "1e+16"), (-1e20, "-1e+20"),
+             (0.0, "0"), (-0.0, "-0.0"), (0.1, "0.1")]  # a list: 0.0 and -0.0 are one dict key
+    for value, text in cases:
+        assert format_number(value) == text
+        assert float(text) == value and str(float(text))[0] == str(value)[0]
+
+
+def test_to_text_with_names_prints_the_named_root_itself():
+    graph = parse("a = z^2; b = x + 1/(a-3); b")
+    # the root is named b, but asked for, it is written out; its named argument a stays a name
+    assert to_text(graph, graph.output, graph.labels) == "x + 1 / (a - 3)"
+
+
+def test_latex_of_powers_and_the_definitions_block():
+    assert _latex("x**(y+1)") == "x^{y + 1}"
+    assert _latex("(x+1)**y") == r"\left(x + 1\right)^{y}"
+    lines = _latex(f"sin({LONG_SUM}) * sin({LONG_SUM})").split(" \\\\\n")
+    assert lines[0].startswith("\\begin{aligned}\n& t_{") and lines[-1].endswith("\\end{aligned}")
+    assert lines[1].startswith(r"\text{where } t_{1} &= ")
+    assert all(line.startswith("t_{") for line in lines[2:])

@@ -123,6 +123,8 @@ def test_a_domain_error_in_a_multi_line_statement_is_located_at_its_function(tex
     with pytest.raises(Exception) as error:
         evaluate(graph, {"x": 1.0})
     assert (error.value.line, error.value.column) == (line, column), str(error.value)
+    # the text the user wrote for the failing call, found from its (line, column) span
+    assert str(error.value).endswith("log(-x) is undefined: -x = -1.0 (needs -x > 0)")
 
 
 def test_errors_say_what_is_wrong():
@@ -130,3 +132,38 @@ def test_errors_say_what_is_wrong():
         parse(") + x")
     with pytest.raises(ParseError, match="a whole number of 5001 digits; at most 4300"):
         parse("x + 1" + "0" * 5000)
+
+
+@pytest.mark.parametrize("text, line, column", [
+    ("\nx + \x07", 2, 5),                   # line 2 "x + \a": the BEL, after a newline at index 0
+    ("x^y^z + * 1", 1, 9),                  # two carets before the error: columns of the text as written
+    ("x^2 + y^2 + (x * )", 1, 18),          # the ')'
+])
+def test_errors_after_newlines_and_carets_are_located_in_the_text_as_written(text, line, column):
+    with pytest.raises(ParseError) as error:
+        parse(text)
+    assert (error.value.line, error.value.column) == (line, column), str(error.value)
+
+
+def test_a_domain_error_after_several_carets_is_located_at_its_function():
+    graph = parse("x^2 + y^2 + z^2 + log(-x)")
+    with pytest.raises(Exception) as error:
+        evaluate(graph, {"x": 1.0, "y": 1.0, "z": 1.0})
+    assert (error.value.line, error.value.column) == (1, 19)  # the 'l' of log, counted in the text
+
+
+def test_the_input_limit_holds_at_its_boundary(monkeypatch):
+    import diffcli.core.parse as parsing
+    from diffcli.core.errors import LimitError
+
+    monkeypatch.setattr(parsing, "MAX_INPUT_CHARS", 9)
+    assert parse("x + y + z").variable_names == ["x", "y", "z"]  # exactly 9 characters: accepted
+    with pytest.raises(LimitError, match="the input has 10 characters; the limit is 9"):
+        parse("x + y + zz")
+
+
+def test_the_span_of_a_call_before_a_second_caret_is_the_text_as_written():
+    graph = parse("x^2 + log(y - 3)^2")  # carets at 1 and 16: the call ends where the second one starts
+    with pytest.raises(Exception) as error:
+        evaluate(graph, {"x": 1.0, "y": 1.0})
+    assert str(error.value) == "column 7: log(y - 3) is undefined: y - 3 = -2.0 (needs y - 3 > 0)"
