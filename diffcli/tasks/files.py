@@ -54,6 +54,7 @@ From Python, :func:`records` is the whole thing without the printing::
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
 import os
 import sys
@@ -210,8 +211,24 @@ def internal_error_record(line: FileLine, error: BaseException) -> dict:
             "error": f"internal error (a bug; --debug shows the traceback): {type(error).__name__}: {error}"}
 
 
+_CLUSTER: list = [None]  # the scheduler address of the run in progress (see on_cluster)
+
+
+@contextlib.contextmanager
+def on_cluster(address: str | None):
+    """Within the block, :func:`records` runs on the Dask cluster at ``address`` (None: locally) when it is
+    not given a ``scheduler`` itself: how a command sends its ``--file`` run, written by the command-line
+    runner, to ``--scheduler``."""
+    previous, _CLUSTER[0] = _CLUSTER[0], address
+    try:
+        yield
+    finally:
+        _CLUSTER[0] = previous
+
+
 def records(source: BinaryIO, task: Callable, point: dict, jobs: int = 1,
-            on_internal_error: Callable | None = None, max_memory: int | None = None) -> Iterator[dict]:
+            on_internal_error: Callable | None = None, max_memory: int | None = None,
+            scheduler: str | None = None) -> Iterator[dict]:
     """Run ``task`` on every expression line of ``source``; yield one record per line, in input order.
 
     ``jobs`` > 1 runs the lines on that many worker processes (0: one per core); records still come out
@@ -221,14 +238,26 @@ def records(source: BinaryIO, task: Callable, point: dict, jobs: int = 1,
     in worker processes even with ``jobs`` = 1, so the limit never applies to the calling process.  An
     unexpected exception (a bug) is raised, unless ``on_internal_error(line, error)`` is given, whose
     return value is the record.
+
+    ``scheduler`` (or the address of :func:`on_cluster`) runs the lines on that Dask cluster instead, in
+    chunks (:mod:`diffcli.tasks.cluster`); ``jobs`` and ``max_memory`` are then the cluster's business.
     """
     jobs, point = JOBS.check(jobs, "jobs"), bounds.point(point)
+    scheduler = scheduler if scheduler is not None else _CLUSTER[0]
     if max_memory is not None:
         max_memory = MAX_MEMORY.check(max_memory, "max_memory")
     if not hasattr(source, "read") or isinstance(source, io.TextIOBase) or not callable(task):
         raise UsageError(f"source must be a binary file (open(path, 'rb')) and task a function, not "
                          f"{source!r:.40} and {task!r:.40}")
     lines = read_lines(source)
+    if scheduler is not None:
+        if max_memory is not None:
+            raise UsageError("--max-memory limits local workers; on a Dask cluster give the workers "
+                             "--memory-limit")
+        from diffcli.tasks.cluster import records_on_cluster
+
+        yield from records_on_cluster(lines, run_line, task, point, scheduler, on_internal_error)
+        return
     if jobs == 0:
         jobs = os.cpu_count() or 1
     if jobs <= 1 and max_memory is None:

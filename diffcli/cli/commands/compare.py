@@ -54,6 +54,10 @@ def compare(ctx: typer.Context, expression: ExpressionArg = None, point: PointAr
                 help="Step of every finite difference (richardson: its first).")]
             = None,
             file: FileOption = None, jobs: JobsOption = 1, max_memory: MaxMemoryOption = None,
+            scheduler: Annotated[Optional[str], typer.Option(
+                "--scheduler", metavar="ADDRESS", envvar="DIFFCLI_SCHEDULER", show_default=False,
+                show_envvar=False, help="Run --file on this Dask scheduler (env DIFFCLI_SCHEDULER).")]
+            = None,
             points: Annotated[Optional[str], typer.Option(
                 "--points", metavar="FILE", show_default=False,
                 help="Each row of CSV/.npy FILE, streamed ('-': stdin).")]
@@ -72,10 +76,15 @@ def compare(ctx: typer.Context, expression: ExpressionArg = None, point: PointAr
     from diffcli.tasks.compare import select_methods, tolerance_failures
 
     expression, words = expression_and_point(expression, point, file)
-    refuse_unused(ctx, jobs=None if file else NO_FILE, max_memory=None if file else NO_FILE_MEMORY,
+    cluster_reason = "--scheduler runs the lines on the Dask cluster's workers"
+    refuse_unused(ctx, jobs=cluster_reason if scheduler else None if file else NO_FILE,
+                  max_memory=cluster_reason if scheduler else None if file else NO_FILE_MEMORY,
+                  scheduler=None if file else "it runs the lines of --file on a Dask cluster, and there is "
+                                              "no --file (--points runs here)",
                   reference_sample=None if points else "it samples the rows of --points, and there is none",
                   eps=None if points is None else "--points runs the methods that evaluate arrays of points "
                                                   "with their own steps")
+    scheduler = scheduler if file else None  # DIFFCLI_SCHEDULER applies to --file runs only
     at = parse_point(words)
     timing = timing_default(timing, file)
     if points is not None:
@@ -85,10 +94,13 @@ def compare(ctx: typer.Context, expression: ExpressionArg = None, point: PointAr
     if file is not None:
         from diffcli.cli.runner import run_file
         from diffcli.render.compare import file_output
+        from diffcli.tasks.cluster import require
+        from diffcli.tasks.files import on_cluster
 
         task = functools.partial(run_compare, methods=methods, digits=digits, timing=timing, eps=eps)
-        return run_file(file, task, at, format, jobs, file_output(terminal_width()), check=check,
-                        max_memory=max_memory)
+        with on_cluster(None if scheduler is None else require(scheduler)):
+            return run_file(file, task, at, format, jobs, file_output(terminal_width()), check=check,
+                            max_memory=max_memory)
 
     from diffcli.core.parse import as_graph
     from diffcli.render.compare import render

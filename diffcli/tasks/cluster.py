@@ -1,0 +1,133 @@
+"""Expression files on a Dask cluster (``--scheduler ADDRESS``, ``DIFFCLI_SCHEDULER``): past one machine.
+
+Chunks of :data:`CLUSTER_CHUNK_LINES` lines become Dask tasks (:func:`run_chunk`, each line through
+:func:`diffcli.tasks.files.run_line`); at most :data:`CHUNKS_PER_WORKER` per worker are in flight, and the
+records come back and are yielded in input order as soon as each one and all before it are done, so memory
+stays bounded whatever the file's length.  Dask reschedules the task of a worker that dies; a chunk that
+keeps killing its workers (Dask's ``KilledWorker``, after the scheduler's ``allowed-failures``) is run
+again line by line, so that only the line that kills them is lost: its record is an error naming the cause.
+
+Dask (``pip install "diffcli[dask]"``) is imported only here and only with a scheduler; ``--jobs`` never
+needs it.  The workers must have the same diffcli installed.  Time limits (``METHOD_TIME_LIMIT``, the
+reference's) rely on ``SIGALRM`` in the main thread, and a Dask worker runs tasks in threads: there they
+do not apply, so a cluster run is bounded by the workers' own limits (``--memory-limit``, and stopping a
+run that takes too long) instead.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Callable, Iterator
+
+from diffcli.core.errors import UsageError
+
+MAX_ADDRESS_CHARS = 1_000
+"""Longest ``--scheduler`` address: ``tcp://host:8786`` and its kin are a few dozen characters."""
+
+CLUSTER_CHUNK_LINES = 16
+"""Lines in one Dask task: a task costs the scheduler about a millisecond, a small line a few."""
+
+CHUNKS_PER_WORKER = 4
+"""Tasks in flight per worker (the read-ahead), so workers never wait for the writer."""
+
+CONNECT_SECONDS = 10
+"""How long to wait for the scheduler before exit 2."""
+
+INSTALL = 'pip install "diffcli[dask]"'
+
+
+def check_address(address) -> str:
+    """A scheduler address as given (``tcp://10.0.0.5:8786``, ``10.0.0.5:8786``): printable ASCII without
+    spaces, at most :data:`MAX_ADDRESS_CHARS` characters.
+
+    >>> check_address("tcp://127.0.0.1:8786")
+    'tcp://127.0.0.1:8786'
+    """
+    if not isinstance(address, str) or not address or len(address) > MAX_ADDRESS_CHARS or \
+            not address.isascii() or not address.isprintable() or " " in address:
+        raise UsageError(f"scheduler must be a Dask scheduler address such as tcp://HOST:8786 (printable, no "
+                         f"spaces, at most {MAX_ADDRESS_CHARS:,} characters), not {str(address)[:60]!r}")
+    return address
+
+
+def require(address) -> str:
+    """The checked address, once Dask is known to be importable (else exit 2 with the install command)."""
+    address = check_address(address)
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise UsageError(f"--scheduler needs Dask, which is not installed: {INSTALL}") from None
+    return address
+
+
+def connect(address: str):
+    """A ``distributed.Client`` for ``address``; a missing Dask or an unreachable scheduler is exit 2."""
+    address = require(address)
+    import distributed
+
+    try:
+        return distributed.Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
+    except (OSError, TimeoutError) as error:
+        raise UsageError(f"cannot reach the Dask scheduler at {address}: {error}") from None
+
+
+def run_chunk(run: Callable, task: Callable, lines: list, point: dict) -> list:
+    """On a worker: ``("record", run(task, line, point))`` or ``("error", exception)`` (a bug) for each
+    line, in order."""
+    replies = []
+    for line in lines:
+        try:
+            replies.append(("record", run(task, line, point)))
+        except Exception as error:  # noqa: BLE001 - a bug: the main process decides what to do with it
+            replies.append(("error", error))
+    return replies
+
+
+def records_on_cluster(lines: Iterator, run: Callable, task: Callable, point: dict, address: str,
+                       on_internal_error: Callable | None = None) -> Iterator[dict]:
+    """The records of ``lines`` (:class:`~diffcli.tasks.files.FileLine`), each ``run(task, line, point)``
+    (:func:`~diffcli.tasks.files.run_line`) on the Dask cluster at ``address``, in input order (see the
+    module docstring)."""
+    client = connect(address)
+    try:
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        flight: deque = deque()  # (chunk of lines, future), in input order
+        chunk: list = []
+        for line in lines:
+            chunk.append(line)
+            if len(chunk) == CLUSTER_CHUNK_LINES:
+                flight.append((chunk, client.submit(run_chunk, run, task, chunk, point, pure=False)))
+                chunk = []
+            while len(flight) >= workers * CHUNKS_PER_WORKER:
+                yield from _finish(client, *flight.popleft(), (run, task, point), on_internal_error)
+        if chunk:
+            flight.append((chunk, client.submit(run_chunk, run, task, chunk, point, pure=False)))
+        while flight:
+            yield from _finish(client, *flight.popleft(), (run, task, point), on_internal_error)
+    finally:
+        client.close()
+
+
+def _finish(client, chunk: list, future, job: tuple, on_internal_error) -> Iterator[dict]:
+    """The records of one chunk, waiting for its task; a chunk whose workers kept dying is run line by
+    line, and a line that still kills its worker is that line's error record."""
+    from distributed import KilledWorker
+
+    try:
+        replies = future.result()
+    except KilledWorker:
+        replies = []
+        for line in chunk:
+            try:
+                replies += client.submit(run_chunk, job[0], job[1], [line], job[2], pure=False).result()
+            except KilledWorker as error:
+                replies.append(("died", f"its Dask worker died every time it ran the line ({error})"))
+    for line, (kind, value) in zip(chunk, replies):
+        if kind == "record":
+            yield value
+        elif kind == "died":
+            yield {"line": line.number, "expression": line.expression, "error": value}
+        elif on_internal_error is None:
+            raise value
+        else:
+            yield on_internal_error(line, value)

@@ -1,0 +1,167 @@
+"""``--jobs`` in chunks and ``--scheduler`` on Dask: many lines per task, records in input order, a dead
+worker costing at most the line that killed it.
+
+The Dask tests start a ``distributed.LocalCluster`` of 2 worker processes (once for the module) and are
+skipped when Dask is not installed (``pip install "diffcli[dask]"``; the test extra installs it)."""
+
+import functools
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from diffcli.tasks.files import records
+
+ROOT = Path(__file__).parent.parent
+TIMING = ("seconds", "setup_seconds", "f_seconds")
+
+
+def _fragile(expression, point, marker=None):
+    """A task whose line "die" kills its worker process every time; the others give their pid."""
+    if expression == "die":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return {"value": len(expression), "pid": os.getpid()}
+
+
+def _lines(count=30, special=()):
+    text = [f"line{k}" for k in range(count)]
+    for number, word in special:
+        text[number - 1] = word
+    return io.BytesIO(("\n".join(text) + "\n").encode())
+
+
+def _expressions(path: Path, count: int) -> Path:
+    """``count`` small lines, with a line that does not parse and one undefined at its point among them."""
+    terms = ["exp(x*z)", "x/z", "sin(x)", "log(x)", "sqrt(x*z)", "x**2", "cos(z)", "atan(x/z)"]
+    lines = [f"{terms[k % 8]} + {terms[(3 * k + 1) % 8]} @ x={1 + k % 5 / 4} z={2 + k % 3 / 2}"
+             for k in range(count)]
+    lines[5], lines[count // 2] = "x + * z @ x=1 z=2", "log(x) + z @ x=-1 z=2"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _without_timing(text: str) -> list:
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in TIMING}
+        return [strip(v) for v in value] if isinstance(value, list) else value
+    return [strip(json.loads(line)) for line in text.splitlines()]
+
+
+# ---------------------------------------------------------------- --jobs: chunks of lines
+
+
+def test_local_workers_take_lines_in_chunks():
+    got = list(records(_lines(), _fragile, {}, jobs=2))
+    assert [r["line"] for r in got] == list(range(1, 31))
+    assert len({r["pid"] for r in got[:4]}) == 1  # the first chunk: four lines in one message
+
+
+def test_a_worker_dying_mid_chunk_costs_only_its_line():
+    got = list(records(_lines(special=[(2, "die")]), _fragile, {}, jobs=2))
+    assert [r["line"] for r in got] == list(range(1, 31))
+    assert "worker killed by signal 9" in got[1]["error"] and all("value" in r for k, r in enumerate(got)
+                                                                  if k != 1)
+
+
+# ---------------------------------------------------------------- --scheduler: refused cleanly
+
+
+def test_without_dask_the_scheduler_is_one_line_exit_2(cli, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
+    path = _expressions(tmp_path / "e.txt", 10)
+    code, out, err = cli("compare", "--file", str(path), "--scheduler", "tcp://127.0.0.1:1")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert 'needs Dask, which is not installed: pip install "diffcli[dask]"' in err
+
+
+@pytest.mark.parametrize("words, message", [
+    (["--scheduler", "tcp://a b:1"], "printable, no spaces"),
+    (["--scheduler", "x" * 1001], "at most 1,000 characters"),
+    (["--scheduler", "tcp://127.0.0.1:1", "--jobs", "2"], "--jobs has no effect here"),
+    (["--scheduler", "tcp://127.0.0.1:1", "--max-memory", "100"], "--max-memory has no effect here"),
+])
+def test_a_bad_scheduler_option_is_one_line_exit_2(cli, tmp_path, words, message):
+    path = _expressions(tmp_path / "e.txt", 10)
+    code, out, err = cli("compare", "--file", str(path), *words)
+    assert code == 2 and out == "" and message in err, err
+
+
+def test_the_scheduler_needs_a_file(cli):
+    code, _, err = cli("compare", "x", "x=1", "--scheduler", "tcp://127.0.0.1:1")
+    assert code == 2 and "--scheduler has no effect here" in err
+
+
+# ---------------------------------------------------------------- --scheduler: a local Dask cluster
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     dashboard_address=":0") as cluster:
+        yield cluster
+
+
+def test_dask_output_is_the_local_output_apart_from_timing(cli, tmp_path, scheduler):
+    path = _expressions(tmp_path / "e.txt", 40)
+    local = cli("compare", "--file", str(path), "-f", "jsonl", "--jobs", "1", "--timing")
+    dask = cli("compare", "--file", str(path), "-f", "jsonl", "--timing", "--scheduler",
+               scheduler.scheduler_address)
+    assert dask[0] == local[0] == 1 and dask[2] == local[2]  # exit 1: two lines failed, named on stderr
+    assert _without_timing(dask[1]) == _without_timing(local[1])
+    records_ = _without_timing(dask[1])
+    assert [r["line"] for r in records_] == list(range(1, 41))
+    assert "error" in records_[5] and "log(x) is undefined" in records_[20]["error"]
+
+
+def test_dask_reads_the_scheduler_from_the_environment(cli, tmp_path, scheduler, monkeypatch):
+    path = _expressions(tmp_path / "e.txt", 20)
+    local = cli("compare", "--file", str(path), "-f", "jsonl", "-m", "reverse")
+    monkeypatch.setenv("DIFFCLI_SCHEDULER", scheduler.scheduler_address)
+    assert cli("compare", "--file", str(path), "-f", "jsonl", "-m", "reverse") == local
+    assert cli("compare", "x*z", "x=1", "z=2", "-f", "json")[0] == 0  # one expression: runs here
+
+
+def test_a_dask_worker_killed_mid_run_loses_no_line(tmp_path, scheduler):
+    path = _expressions(tmp_path / "e.txt", 96)
+    command = [sys.executable, "-m", "diffcli", "compare", "--file", str(path), "-f", "jsonl", "--no-timing"]
+    local = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300).stdout
+    process = subprocess.Popen(command + ["--scheduler", scheduler.scheduler_address], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = process.stdout.readline()
+    with scheduler.get_client() if hasattr(scheduler, "get_client") else _client(scheduler) as client:
+        pids = client.run(os.getpid)
+    os.kill(next(iter(pids.values())), signal.SIGKILL)
+    rest = process.stdout.read()  # not communicate(): it would skip what readline() buffered
+    process.stderr.read()
+    assert process.wait(timeout=300) == 1  # the two failing lines, as locally
+    assert first + rest == local
+
+
+def _client(cluster):
+    import distributed
+
+    return distributed.Client(cluster.scheduler_address, set_as_default=False)
+
+
+def test_a_line_that_kills_its_dask_worker_is_that_lines_error(scheduler):
+    import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import this file
+    try:
+        got = list(records(_lines(40, special=[(19, "die")]), functools.partial(_fragile), {},
+                           scheduler=scheduler.scheduler_address))
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    assert [r["line"] for r in got] == list(range(1, 41))
+    assert "Dask worker died every time it ran the line" in got[18]["error"]
+    assert all(r["value"] == len(f"line{k}") for k, r in enumerate(got) if k != 18)
