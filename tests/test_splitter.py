@@ -167,3 +167,26 @@ def test_the_span_of_a_call_before_a_second_caret_is_the_text_as_written():
     with pytest.raises(Exception) as error:
         evaluate(graph, {"x": 1.0, "y": 1.0})
     assert str(error.value) == "column 7: log(y - 3) is undefined: y - 3 = -2.0 (needs y - 3 > 0)"
+
+
+@pytest.mark.parametrize("text, column", [
+    ("   x" + "**x" * 5000, 4),                 # where the piece starts, after its blanks
+    ("a = 1; b = 2;   x" + "**x" * 5000, 17),   # the third statement's first character
+])
+def test_too_deep_nesting_is_located_where_the_piece_starts(text, column):
+    from diffcli.core.errors import LimitError
+
+    with pytest.raises(LimitError, match="too deeply nested") as error:
+        parse(text)
+    assert (error.value.line, error.value.column) == (1, column)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("x + lambda", "'lambda' is a Python keyword and cannot be a name"),  # a keyword where a name belongs
+    ("lambda y", "syntax error: the expression ends too early"),       # a keyword used as one: no hint
+    ("in x", "syntax error: invalid syntax"),
+])
+def test_a_keyword_gets_the_hint_only_where_a_name_belongs(text, message):
+    with pytest.raises(ParseError) as error:
+        parse(text)
+    assert message in str(error.value)
