@@ -87,6 +87,11 @@ def _always(*args) -> bool:
     return True
 
 
+def everywhere(primitive: "Primitive") -> bool:
+    """Whether the primitive is defined for all real arguments (no domain to check)."""
+    return primitive.inside is _always
+
+
 # ---------------------------------------------------------------- float helpers (numerically careful)
 
 def _cbrt(x: float) -> float:

@@ -169,10 +169,9 @@ def _edges(mpmath, graph: Graph, point: dict, names: list, digits: int) -> dict:
     m = private_context(mpmath, digits + GUARD_DIGITS[0][1])
     at = {name: m.mpf(float(point[name])) for name in graph.variable_names}
     try:
-        values = evaluate_mp(graph, at, m, every=True)
+        return sides(m, graph, at, names)
     except DomainError as error:
         raise PrecisionError(f"no reference: f is undefined at the point ({error.message})") from None
-    return sides(m, graph, values, at, names)
 
 
 def _agreement(first: Reference, second: Reference, names: list, unknown: dict, digits: int) -> dict:

@@ -7,10 +7,10 @@ non-integer z, so ∂f/∂z does not exist, while the complex step returns the r
 derivative, -5.545….  :func:`sides` finds such variables and says, for each, on which sides f is real.
 
 It is cheap where nothing is near an edge: a screen first nudges the arguments of every application by a
-relative 2^-64 either way, alone and together, and asks the table's domain (``inside``); only the variables
-that reach an application some nudge takes out of its domain are tested on f itself, at ``v ± δ`` (δ
-relative to |v|, or absolute at 0), which is the truth (``(-x)**(z - z + 3)`` passes: its exponent does
-not move).
+relative 2^-40 either way (in floats), alone and together, and asks the table's domain (``inside``); only
+the variables that reach an application some nudge takes out of its domain are tested on f itself, at
+``v ± δ`` (δ relative to |v|, or absolute at 0), which is the truth (``(-x)**(z - z + 3)`` passes: its
+exponent does not move).
 
 At an edge (f real on one side only: ``x**1.5`` or ``sqrt(x)`` at 0), the derivative is one-sided:
 :func:`edge_slope` is the difference quotient over a step far below the digits asked for, at a working
@@ -20,16 +20,19 @@ without bound where it does not (``sqrt(x)``), which the two runs of the referen
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from itertools import product
 
-from diffcli.core.errors import DomainError
-from diffcli.core.evaluate import depends_on, evaluate_mp
+from diffcli.core.errors import DiffcliError, DomainError
+from diffcli.core.evaluate import depends_on, evaluate, evaluate_mp
 from diffcli.core.graph import CONST, VAR, Graph
-from diffcli.core.primitives import PRIMITIVES
+from diffcli.core.primitives import PRIMITIVES, everywhere
 
-SCREEN_BITS = 64
-"""The screen nudges each argument by this many bits below its magnitude (2^-64 relative, or 2^-64 at 0)."""
+SCREEN_BITS = 40
+"""The screen nudges each argument by this many bits below its magnitude (2^-40 relative, or 2^-40 at 0):
+far more than a double's rounding, so an argument that is at an edge in exact arithmetic and off it by
+rounding in floats is still suspected (f itself then decides)."""
 
 
 @dataclass(frozen=True)
@@ -52,12 +55,14 @@ class Sides:
         return f"f is undefined for {name} {side} {value!r}"
 
 
-def sides(m, graph: Graph, values: list, at: dict, names: list) -> dict:
+def sides(m, graph: Graph, at: dict, names: list) -> dict:
     """``{name: Sides}`` for every variable in ``names`` along which f is not real on both sides of the
-    point; ``values`` are every node's real values at ``at`` (mpmath numbers of ``m``)."""
-    suspects = _suspects(m, graph, values)
+    point ``at`` (mpmath numbers of ``m``).  The screen runs on floats; f is evaluated in ``m`` only for
+    the variables it suspects.  Raises DomainError where f is undefined at the point itself."""
+    suspects = _suspects(graph, _floats(m, graph, at))
     if not suspects:
         return {}
+    values = evaluate_mp(graph, at, m, every=True)
     found = {}
     for name in names:
         variable = graph.variables[graph.variable_names.index(name)]
@@ -72,6 +77,14 @@ def sides(m, graph: Graph, values: list, at: dict, names: list) -> dict:
     return found
 
 
+def _floats(m, graph: Graph, at: dict) -> list:
+    """Every node's value at the point as a float: f on floats, or in ``m`` where floats fail (overflow)."""
+    try:
+        return evaluate(graph, {name: float(v) for name, v in at.items()})
+    except DiffcliError:
+        return [None if v is None else float(v) for v in evaluate_mp(graph, at, m, every=True)]
+
+
 def _real(m, graph, at, values, changed, name, moved) -> bool:
     try:
         evaluate_mp(graph, {**at, name: moved}, m, base=values, changed=changed)
@@ -80,9 +93,9 @@ def _real(m, graph, at, values, changed, name, moved) -> bool:
     return True
 
 
-def _suspects(m, graph: Graph, values: list) -> list | None:
-    """For every node, whether it reaches (as an argument, at any depth) an argument whose nudge leaves
-    its primitive's domain; None where no argument does."""
+def _suspects(graph: Graph, values: list) -> list | None:
+    """For every node, whether it reaches (as an argument, at any depth) an application that a nudge of
+    its moving arguments takes out of its domain; None where no application does."""
     ops, arguments = graph.ops, graph.arguments
     depends = graph.depends_on_variables()
     marked = [False] * len(values)
@@ -90,9 +103,11 @@ def _suspects(m, graph: Graph, values: list) -> list | None:
     for node, value in enumerate(values):
         if value is None or ops[node] in (CONST, VAR):
             continue
+        primitive = PRIMITIVES[ops[node]]
+        if everywhere(primitive):
+            continue
         moving = [k for k, a in enumerate(arguments[node]) if depends[a]]
-        if moving and not _inside_when_nudged(m, PRIMITIVES[ops[node]], [values[a] for a in arguments[node]],
-                                              moving):
+        if moving and not _inside_when_nudged(primitive, [values[a] for a in arguments[node]], moving):
             for k in moving:
                 marked[arguments[node][k]] = any_marked = True
     if not any_marked:
@@ -104,10 +119,10 @@ def _suspects(m, graph: Graph, values: list) -> list | None:
     return marked
 
 
-def _inside_when_nudged(m, primitive, args: list, moving: list) -> bool:
+def _inside_when_nudged(primitive, args: list, moving: list) -> bool:
     """Whether the application stays in its domain with the moving arguments nudged either way, alone and
     together in every combination of signs (``(x - y)**x`` at x = y = 1 leaves it only when both move)."""
-    nudges = [m.ldexp(abs(a) if a else m.one, -SCREEN_BITS) for a in args]
+    nudges = [math.ldexp(abs(a) if a else 1.0, -SCREEN_BITS) for a in args]
     for signs in product((-1, 0, 1), repeat=len(moving)):
         moved = list(args)
         for k, sign in zip(moving, signs):

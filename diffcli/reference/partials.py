@@ -113,10 +113,9 @@ def _without_neighbourhood(mpmath, graph: Graph, point: dict, digits: int) -> di
     m = private_context(mpmath, digits + GUARD_DIGITS[0][1])
     at = {name: m.mpf(float(point[name])) for name in graph.variable_names}
     try:
-        values = evaluate_mp(graph, at, m, every=True)
+        found = sides(m, graph, at, graph.variable_names)
     except DomainError as error:
         raise PrecisionError(f"no reference: f is undefined at the point ({error.message})") from None
-    found = sides(m, graph, values, at, graph.variable_names)
     return {name: (side.message(name, float(point[name])) if not side.direction else
                    f"no two-sided derivative in {name}: {side.message(name, float(point[name]))}")
             for name, side in found.items()}
