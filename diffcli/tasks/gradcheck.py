@@ -9,10 +9,9 @@ finite-difference estimate ``d_i`` of ∂f/∂x_i that carries its own error bou
 * otherwise **richardson** (:func:`diffcli.methods.richardson.richardson_derivatives`, the same
   extrapolation and error estimate as ``compare``), with f evaluated in float64 at the point's exact values.
 
-The gradient carries rounding of its own, ``r_i``, in its dtype: a float32 gradient is compared with the
-same function's gradient at the float64 copy of the point (that difference *is* its rounding), a float64
-one with its float32 twin scaled by eps64/eps32 (the same cancellations, at float64's precision), plus
-:data:`GRADIENT_ULPS` units in the last place of ``|g_i|`` in either case.
+The gradient carries rounding of its own, ``r_i``, in its dtype, measured by
+:func:`diffcli.tasks.gradrounding.rounding` (its twin in the other dtype, or how far it moves a few ulps
+away when it has none).
 
 A coordinate **fails** when ``|g_i − d_i| > SAFETY·(b_i + r_i)``; it is **undecided** when it does not fail
 but ``b_i`` is wider than :data:`UNDECIDED` of the derivative's size (f not smooth there, noisy, or not
@@ -33,7 +32,7 @@ from diffcli.core.bounds import SEED, Bound
 from diffcli.core.errors import UsageError
 from diffcli.core.lazy import LazyNumpy
 from diffcli.methods.richardson import richardson_derivatives
-from diffcli.tasks import patterns
+from diffcli.tasks import gradrounding, patterns
 from diffcli.tasks.gradinputs import shown, structure
 from diffcli.tasks.usercode import float64_function, value_and_gradient
 
@@ -45,8 +44,6 @@ times the sum of their error bounds (richardson's estimate already carries a fac
 UNDECIDED = 1e-3
 """A bound wider than this fraction of the derivative's size (the larger of |g_i|, |d_i| and 1/1000 of the
 point's largest derivative) leaves a coordinate that does not fail undecided."""
-GRADIENT_ULPS = 16
-"""Units in the last place of |g_i| (in the gradient's dtype) always allowed for its rounding."""
 COMPLEX_STEP = 1e-20
 """The step h of the complex step: far below any rounding of x, so truncation (h²·f''') is nil."""
 COMPLEX_ULPS = 64
@@ -122,7 +119,7 @@ def _point(f, grad, point, index: int, count: int, names: tuple, options: dict, 
     where = f"at point {index + 1}" if count > 1 else "at the point"
     value, g, g_dtype = value_and_gradient(f, grad, inputs, inputs.flat(point), inputs.dtype, names, where)
     x = inputs.flat(point)
-    rounding = _rounding(f, grad, inputs, x, g, g_dtype, names, where)
+    rounding, fixed = gradrounding.rounding(f, grad, inputs, x, g, g_dtype, names, where)
     fun = float64_function(f, inputs, names, where, grad is None)
     if not math.isfinite(fun(x)):
         value_and_gradient(f, grad, inputs, x, "float64", names, where + " (in float64)")
@@ -135,6 +132,8 @@ def _point(f, grad, point, index: int, count: int, names: tuple, options: dict, 
     for row, i in zip(rows, chosen):
         if row["status"] == "undecided" and row["reason"].startswith("the finite-difference bound"):
             row["reason"] += _why(fun, x, i)
+    if fixed and options["rtol"] is None:
+        gradrounding.within_terms(rows, value, x, g_dtype)
     directional = []
     if sampled:
         directional = [_direction(fun, x, g, rounding, steps, rng, scale["max"], options, k)
@@ -155,25 +154,6 @@ def _point(f, grad, point, index: int, count: int, names: tuple, options: dict, 
 def _shapes(inputs) -> dict:
     names = ["x"] if inputs.names is None else inputs.names
     return {name: list(shape) for name, shape in zip(names, inputs.shapes)}
-
-
-def _rounding(f, grad, inputs, x, g, g_dtype: str, names: tuple, where: str):
-    """The rounding error the gradient may carry in its dtype, per coordinate (see the module docstring)."""
-    eps = float(np.finfo(g_dtype).eps)
-    base = GRADIENT_ULPS * eps * np.abs(g)
-    other = "float64" if g_dtype == "float32" else "float32"
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            _, twin, twin_dtype = value_and_gradient(f, grad, inputs, x, other, names, where)
-    except UsageError:
-        return base  # the function works in its own dtype only: ulps alone
-    if twin_dtype == g_dtype:
-        return base  # the gradient keeps its dtype whatever the input's: no twin to compare with
-    difference = np.abs(g - twin)
-    if g_dtype == "float64":
-        difference = difference * (eps / float(np.finfo("float32").eps))
-    return base + difference
 
 
 def _offset(fun, x, g):
