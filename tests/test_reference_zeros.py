@@ -337,3 +337,13 @@ def test_commands_needing_one_partial_say_it_does_not_exist(call):
 
     with pytest.raises(PrecisionError, match="∂f/∂z does not exist: f is not real for z near 3.0"):
         call(api)
+
+
+@pytest.mark.parametrize("one_sided", [False, True], ids=["complex step", "right derivative"])
+def test_a_partial_that_does_not_settle_at_a_kink_names_the_kink(one_sided):
+    """sqrt(|x|) + y at x=0: its slope in x is ±1/(2·sqrt|t|), unbounded on both sides of the kink of abs;
+    ∂f/∂y = 1 still prints."""
+    ref = reference(parse("sqrt(abs(x)) + y"), {"x": 0.0, "y": 1.0}, digits=30, one_sided=one_sided)
+    assert ref.text(ref.gradient["y"]) == "1.0" and ref.gradient["x"] is None
+    assert ref.errors == {"x": "no reference for ∂f/∂x: f has a kink here, where it is not differentiable "
+                               "(abs(0.0) is at its kink)"}
