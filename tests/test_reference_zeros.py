@@ -347,3 +347,12 @@ def test_a_partial_that_does_not_settle_at_a_kink_names_the_kink(one_sided):
     assert ref.text(ref.gradient["y"]) == "1.0" and ref.gradient["x"] is None
     assert ref.errors == {"x": "no reference for ∂f/∂x: f has a kink here, where it is not differentiable "
                                "(abs(0.0) is at its kink)"}
+
+
+def test_a_one_sided_slope_that_shrinks_too_slowly_is_not_called_infinite():
+    """x**1.01 at 0: the right derivative is 0 (1.01·t^0.01 → 0) but the quotient t^0.01 is still about
+    10^-2 at any step mpmath can take: no reference, and the reason is not 'grows without bound'."""
+    ref = reference(parse("x**1.01"), {"x": 0.0}, digits=50)
+    assert ref.gradient["x"] is None
+    assert ref.errors["x"].startswith("no reference for ∂f/∂x: f is undefined for x < 0.0 and the one-sided "
+                                      "slope at 0.0 changes with the step too slowly to settle")

@@ -157,7 +157,7 @@ def reference(graph: Graph, point: dict, digits: int = 50, one_sided: bool = Fal
         agreed = _agreement(first, second, computed, unknown, digits)
         if min(agreed.values()) >= digits:
             break
-    _finish(second, agreed, unknown, digits, {name: edges[name] for name in names if name in edges},
+    _finish(second, first, (agreed, unknown, digits), {name: edges[name] for name in names if name in edges},
             point, graph)
     if use_reverse:
         _cross_check(mpmath, graph, point, second, names, digits + high + extra)
@@ -205,9 +205,11 @@ def _within_floor(m, numbers, digits: int, scale) -> bool:
     return all(abs(n) <= floor for n in numbers)
 
 
-def _finish(result: Reference, agreed: dict, unknown: dict, digits: int, edges: dict, point: dict,
+def _finish(result: Reference, other: Reference, agreement: tuple, edges: dict, point: dict,
             graph: Graph) -> None:
-    """Set the digits shown, the errors of partials without a reference and the note."""
+    """Set the digits shown, the errors of partials without a reference and the note; ``other`` is the
+    run at the lower precision, ``agreement`` ``(agreed, unknown, digits)``."""
+    agreed, unknown, digits = agreement
     m = result.context
     if agreed["value"] < 1:
         raise PrecisionError("no reference: f's value is too ill-conditioned here (two working precisions "
@@ -218,7 +220,8 @@ def _finish(result: Reference, agreed: dict, unknown: dict, digits: int, edges: 
     unsettled = [name for name, count in agreed.items() if name != "value" and count < 1]
     kinked = _kinks(graph, point) if unsettled else []
     for name in unsettled:
-        result.errors[name] = _unsettled(name, point[name], edges.get(name), kinked)
+        growing = abs(result.gradient[name]) > abs(other.gradient[name])  # the smaller step's is larger
+        result.errors[name] = _unsettled(name, point[name], edges.get(name), kinked, growing)
     for name in result.errors:
         result.gradient[name] = None
     shown = [count for name, count in agreed.items() if name not in result.errors]
@@ -240,12 +243,16 @@ def _finish(result: Reference, agreed: dict, unknown: dict, digits: int, edges: 
     result.note = "; ".join(notes) or None
 
 
-def _unsettled(name: str, value: float, side, kinked: list) -> str:
-    """Why the two runs of ∂f/∂name agree on no digit: an edge of f's domain where the one-sided slope is
-    not finite, a kink, or (neither seen) not differentiable or too ill-conditioned."""
-    if side is not None:
+def _unsettled(name: str, value: float, side, kinked: list, growing: bool) -> str:
+    """Why the two runs of ∂f/∂name agree on no digit: an edge of f's domain where the one-sided slope
+    grows without bound as the step shrinks (or settles too slowly), a kink, or (neither seen) not
+    differentiable or too ill-conditioned."""
+    if side is not None and growing:
         return (f"∂f/∂{name} does not exist: {side.message(name, value)} and the one-sided slope at "
                 f"{value!r} grows without bound")
+    if side is not None:
+        return (f"no reference for ∂f/∂{name}: {side.message(name, value)} and the one-sided slope at "
+                f"{value!r} changes with the step too slowly to settle (like t^a with 1 < a < 1.5)")
     if kinked:
         return (f"no reference for ∂f/∂{name}: f has a kink here, where it is not differentiable "
                 f"({'; '.join(kinked)})")
