@@ -270,7 +270,8 @@ def test_progress_on_a_terminal_is_one_line_rewritten(cli, monkeypatch):
 
     monkeypatch.setattr(command, "_shows_progress", lambda: True)
     code, _, err = cli("gradcheck", f"{LAYER}:loss", "--grad", f"{LAYER}:grad_bias_rows", "--at", POINT)
-    assert code == 1 and err.endswith("point 1 of 1: 3 of 3 coordinates by richardson\n")
+    assert code == 1 and err.endswith("point 1 of 1: 3 of 3 coordinates by richardson   \n")
+    assert "point 1 of 1: 12 of 12 coordinates by complex step" in err
     assert err.count("\n") == 1 and err.startswith("\rdiffcli: gradcheck:")
 
 

@@ -60,7 +60,7 @@ TOLERANCE = Bound(0.0, 1e300, "an override of the computed bound: finite, not ne
 SAMPLES = Bound(1, 10_000, "each random point is a whole check of its own")
 """``--samples``: random points drawn in ``--box``."""
 CHUNK = 16
-"""Coordinates per richardson call (progress is reported between calls)."""
+"""Coordinates per richardson call (progress is reported between calls, and every CHUNK² complex steps)."""
 
 
 def gradcheck(f, grad=None, at=None, *, points=None, value_and_grad: bool = False,
@@ -209,9 +209,11 @@ def _estimates(fun, x, chosen: list, steps, g, rounding, scale: dict, progress, 
     richardson (also for every coordinate when f does not take complex input)."""
     found, pending = {}, []
     if steps is not None:
-        for i in chosen:
+        for done, i in enumerate(chosen, start=1):
             d = steps.along(x, np.eye(1, x.size, i).reshape(-1))
             found[i] = (d, math.nan, "complex-step") if d is not None else None
+            if progress is not None and (done % CHUNK ** 2 == 0 or done == len(chosen)):
+                progress(where, done, len(chosen), "complex step")
         if any(v is None for v in found.values()):
             steps.distrusted, found = True, {}
         else:
@@ -230,7 +232,7 @@ def _estimates(fun, x, chosen: list, steps, g, rounding, scale: dict, progress, 
         values, bounds = _richardson(fun, x, block)
         found.update({i: (d, b, "richardson") for i, d, b in zip(block, values, bounds)})
         if progress is not None:
-            progress(where, start + len(block), len(pending))
+            progress(where, start + len(block), len(pending), "richardson")
     finite = [abs(d) for d, _, _ in found.values() if math.isfinite(d)]
     scale["max"] = max(finite, default=0.0)
     return found

@@ -94,10 +94,10 @@ class _Progress:
 
     shown = False
 
-    def __call__(self, where: tuple, done: int, total: int) -> None:
+    def __call__(self, where: tuple, done: int, total: int, method: str) -> None:
         index, count = where
         sys.stderr.write(f"\rdiffcli: gradcheck: point {index + 1} of {count}: {done} of {total} "
-                         "coordinates by richardson")
+                         f"coordinates by {method}   ")
         sys.stderr.flush()
         self.shown = True
 
