@@ -56,8 +56,9 @@ def name(rows: list, directional: list, inputs, x) -> list[dict]:
         found.append({"input": None, "pattern": "directions", "worst": _worst(failed_directions[0]),
                       "failed": len(failed_directions), "checked": len(directional),
                       "message": f"{len(failed_directions)} of {len(directional)} random directions fail "
-                                 "although no sampled coordinate does: an error spread over many "
-                                 "coordinates"})
+                                 "although no sampled coordinate does: the error is in coordinates outside "
+                                 "the sample, or spread thinly over many (check every one with a larger "
+                                 "--max-coordinates)"})
     return found
 
 
