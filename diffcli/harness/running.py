@@ -149,7 +149,8 @@ def failure_message(error: BaseException) -> str:
 
 def run_timed(prepare: Callable[[], Callable], argument, timing: bool = True,
               time_limit: float | None = None, check: Callable | None = None, reraise: tuple = ()) -> Outcome:
-    """``prepare()`` then ``run(argument) -> (result, count[, details])``, timed, under a time limit.
+    """``prepare()`` then ``run(argument) -> (result, count[, details])``, timed, under a time limit; a
+    ``run.details(argument, result) -> dict`` attribute, if any, adds fields computed once after the timing.
 
     ``check(result)`` may raise (e.g. a DomainError for a non-finite entry) before the result is accepted.
     ``time_limit`` defaults to :data:`METHOD_TIME_LIMIT`.  Every failure becomes ``Outcome.error``, except
@@ -178,6 +179,9 @@ def run_timed(prepare: Callable[[], Callable], argument, timing: bool = True,
                 check(result)
             outcome.result = result
             outcome.seconds = median_seconds(lambda: run(argument)) if timing else None
+            untimed = getattr(run, "details", None)  # fields computed once, after the timing (rounding)
+            if untimed is not None:
+                _add_details(outcome, untimed, argument, result)
     except reraise:
         raise
     except Exception as error:  # noqa: BLE001 - fault isolation: one method's failure must not hide the others
@@ -185,6 +189,14 @@ def run_timed(prepare: Callable[[], Callable], argument, timing: bool = True,
     if outcome.error:
         outcome.result, outcome.seconds = None, None
     return outcome
+
+
+def _add_details(outcome: Outcome, untimed: Callable, argument, result) -> None:
+    """The untimed fields of a run; their failure costs only themselves (a warning), not the answer."""
+    try:
+        outcome.details.update(untimed(argument, result))
+    except Exception as error:  # noqa: BLE001 - an estimate's failure must not hide the answer
+        outcome.warnings.append(f"no rounding estimate: {failure_message(error)}")
 
 
 STEP = Bound(1e-300, LARGEST, "a positive, finite step", whole=False)

@@ -28,6 +28,7 @@ from diffcli.core.graph import Graph
 from diffcli.core.primitives import PRIMITIVES
 from diffcli.methods.partials import explained
 from diffcli.methods.registry import Method, method, register
+from diffcli.methods.rounding import MAX_TRACKED_NODES, hessian_bounds, tangent_bounds, with_estimate
 
 _FLOATS = Functions(lambda primitive, args: primitive.real(*args))
 
@@ -143,7 +144,7 @@ def _dual(graph: Graph):
             return [tangent(*values, *seed)[1] for seed in seeds], count
         except (ValueError, ZeroDivisionError, OverflowError):
             return [_directional(graph, tangent, values, seed, i) for i, seed in enumerate(seeds)], count
-    return run
+    return with_estimate(run, graph, lambda values: tangent_bounds(graph, values), passes=1 + count)
 
 
 def _directional(graph: Graph, tangent, values, seed, index: int):
@@ -185,6 +186,15 @@ def _forward_over_reverse(graph: Graph):
     def run(values):
         point = dict(zip(names, values))
         return [forward_over_reverse_row(graph, point, name) for name in names], len(names)
+
+    def details(values, rows) -> dict:  # the rounding bound of every entry, once, after the timing
+        if len(graph) * 2 * len(names) > MAX_TRACKED_NODES:
+            return {}
+        try:
+            return {"error_estimate": hessian_bounds(graph, values)}
+        except (ArithmeticError, ValueError):
+            return {}
+    run.details = details
     return run
 
 

@@ -15,6 +15,7 @@ from diffcli.core.evaluate import evaluate
 from diffcli.core.graph import Graph
 from diffcli.methods.poison import poisoned_gradient
 from diffcli.methods.registry import method
+from diffcli.methods.rounding import reverse_bounds, with_estimate
 
 
 def tape(graph: Graph, point: dict) -> tuple[list, dict, FloatAlgebra]:
@@ -48,4 +49,4 @@ def _reverse(graph: Graph):
             return list(gradient(*values)[1]), 1
         except (ValueError, ZeroDivisionError, OverflowError):
             return poisoned_gradient(graph, values), 1
-    return run
+    return with_estimate(run, graph, lambda values: reverse_bounds(graph, values))

@@ -226,11 +226,14 @@ def _best(Z):
     return by_family[every, :, smallest].reshape(q, families, 2, 3).tolist()
 
 
-def richardson_derivatives(evaluate: Evaluator, values, step: float | None = None, one_sided: bool = False):
+def richardson_derivatives(evaluate: Evaluator, values, step: float | None = None, one_sided: bool = False,
+                           flat: list | None = None):
     """Richardson-extrapolated ∂f/∂x_i for every variable: ``(gradient, error estimates, evaluations)``.
 
     All steps of all variables go through ``evaluate`` in one vectorized call.  ``one_sided`` keeps only
     forward differences (the right derivative, at a kink).  A variable with no finite candidate gets nan.
+    ``flat``, if given a list, receives the variables at which f is the same double at every step tried:
+    there the values of f say nothing about the derivative.
 
     For each variable the chosen candidate is the one with the smallest relative estimate (the smallest
     absolute one if none is below 1, as for a derivative that is 0), over both families and sequences; its
@@ -246,6 +249,9 @@ def richardson_derivatives(evaluate: Evaluator, values, step: float | None = Non
     x = values[rows]
     points = x[:, None] + np.array(firsts)[:, None] * _signed_halvings()   # x + h_j, then x − h_j
     F, f0 = evaluate(values, rows, points, center=True)
+    if flat is not None:
+        moved = (F != f0).any(axis=1)
+        flat += [i for i in range(len(values)) if not any(moved[q] for q, r in enumerate(rows) if r == i)]
     with np.errstate(all="ignore"):
         by_row = _best(_richardson_rows(F, f0, x, points))
     families = [_FORWARD] if one_sided else [_CENTRAL, _FORWARD, _BACKWARD]
@@ -299,10 +305,17 @@ def _richardson(graph: Graph, step: float | None = None):
 
     def run(values):
         one_sided = kink is not None and kink(values)
-        gradient, estimates, evaluations = richardson_derivatives(evaluate, values, step, one_sided)
+        flat: list = []
+        gradient, estimates, evaluations = richardson_derivatives(evaluate, values, step, one_sided, flat)
         warnings = []
         for index, (name, x, value, estimate) in enumerate(zip(names, values, gradient, estimates)):
-            if not math.isfinite(value):
+            if value == 0 and (index in flat or estimate == 0):
+                estimates[index] = None  # not ±0: the derivative is unknowable from f's values
+                steps = "every step tried" if index in flat else "the steps it rests on"
+                warnings.append(f"richardson: ∂f/∂{name} is unknowable from f's values: f is the same double "
+                                f"at {steps} around {name} = {x!r}, so 0 is no estimate of it (est. error: "
+                                "unknowable)")
+            elif not math.isfinite(value):
                 gradient[index] = explained(graph, values, index, f"no finite difference of f around "
                                                                   f"{name} = {x!r} at any step tried")
                 estimates[index] = None

@@ -15,6 +15,7 @@ from diffcli.core.evaluate import evaluate
 from diffcli.core.graph import Graph
 from diffcli.methods.partials import explained
 from diffcli.methods.registry import method
+from diffcli.methods.rounding import symbolic_bounds, with_estimate
 
 
 def symbolic_hessian(graph: Graph) -> list[list[int]]:
@@ -75,7 +76,8 @@ def _symbolic(graph: Graph):
             return list(g(*values)), 0
         except (ValueError, ZeroDivisionError, OverflowError):
             return [_one(graph, derived, node, values, k) for k, node in enumerate(outputs)], 0
-    return run
+    return with_estimate(run, graph, lambda values: symbolic_bounds(graph, derived, outputs, values),
+                         passes=3 + len(derived) // max(1, len(graph)))
 
 
 def _one(graph: Graph, derived: Graph, node: int, values, index: int):

@@ -148,6 +148,20 @@ def _by_partial(record: dict, names: list, estimates: bool) -> Table:
     return Table(headers + _COST_HEADERS, rows)
 
 
+UNKNOWABLE = "unknowable"
+"""The est. error of a partial whose estimate cannot be known from what the method saw (richardson where f
+is the same double at its steps)."""
+
+
+def _estimate_cell(row: dict, name: str) -> str:
+    """A partial's est. error: the estimate, :data:`UNKNOWABLE` where the method gives a value but no
+    estimate, empty without either."""
+    estimates = row.get("error_estimate") or {}
+    if name in estimates and estimates[name] is None and (row["gradient"] or {}).get(name) is not None:
+        return UNKNOWABLE
+    return error_number(estimates.get(name))
+
+
 def _estimated(record) -> bool:
     """Whether some method reports an error estimate of its own (richardson): then it gets a column."""
     return any(row.get("error_estimate") for row in record["methods"])
@@ -183,7 +197,7 @@ def _compare_wide(record, names):
             else:
                 cells += [_partial(row, name), error_number((row["abs_error"] or {}).get(name))]
                 if estimated:
-                    cells.append(error_number((row.get("error_estimate") or {}).get(name)))
+                    cells.append(_estimate_cell(row, name))
                 cells.append(error_number((row["rel_error"] or {}).get(name)))
         cells += [str(row["evaluations"]), duration(row["setup_seconds"]), duration(row["seconds"]),
                   _cost(row, record["f_seconds"])]
@@ -215,7 +229,7 @@ def _compare_long(record, names):
                 estimate = _partial(row, name)
                 absolute = error_number((row["abs_error"] or {}).get(name))
                 relative = error_number((row["rel_error"] or {}).get(name))
-                guess = error_number((row.get("error_estimate") or {}).get(name))
+                guess = _estimate_cell(row, name)
             once = [str(row["evaluations"]), duration(row["setup_seconds"]), duration(row["seconds"]),
                     _cost(row, record["f_seconds"])]   # on the method's first row
             problem = (row["error"] if first else "") if row["error"] else _errors(row).get(name, "")

@@ -1,0 +1,333 @@
+"""How far rounding can take an AD or symbolic partial: a running error bound, computed by the same loops.
+
+A :class:`Tracked` number is a double and a bound on its distance from the exact value of what it stands
+for.  Every operation adds its own rounding to the bound of what flows in, weighted by how much the result
+depends on it (first order):
+
+* ``+ - * /`` on doubles: their rounding exactly (rational arithmetic), 0 where the result is exact;
+* a function of the table is measured: its double result against the exact value of the function at the
+  same double arguments (mpmath, :data:`CHECK_BITS` bits), so libm's error and the table's own
+  composite evaluators (sigmoid, softplus, cbrt, …) are counted as they are, with no list of functions;
+* the bound of an argument reaches the result through ``|∂result/∂argument|``, the table's rule
+  evaluated at the doubles.
+
+Run through the forward pass and then through the one backward loop (:mod:`diffcli.core.chain`) with a
+:class:`TrackedAlgebra`, the bound rides along with every adjoint, so each partial of ``reverse`` comes
+with its bound; the same numbers in forward mode bound ``dual``'s tangents, and evaluating the derivative
+graph bounds ``symbolic``'s.  It is an extra pass, run once after the timed answer (the harness's
+``details`` hook), so it costs nothing in the ``time`` column.  Where a partial is small against the terms
+that cancel inside its formula (``3*(-2 + x**2)*cos(x) + x*(-6 + x**2)*sin(x)`` d/dx at 0.01) the bound is
+large relative to it, and says in advance how many digits rounding leaves.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from fractions import Fraction
+
+from diffcli.core.algebra import Functions, NumberAlgebra
+from diffcli.core.chain import adjoints
+from diffcli.core.evaluate import forward
+from diffcli.core.graph import CONST, VAR, Graph
+from diffcli.core.primitives import PRIMITIVES
+
+UNIT = 2.0 ** -53
+"""The unit roundoff of doubles: a correctly rounded operation is off by at most UNIT·|result|."""
+
+MAX_TRACKED_NODES = 50_000
+"""Node evaluations the tracked passes of one row may take; beyond, the row has no rounding estimate."""
+
+CHECK_BITS = 80
+"""Precision at which a function's double result is measured against its exact value."""
+
+
+class Tracked:
+    """A double ``value`` and ``bound``, an upper bound (to first order) on its distance from the exact
+    quantity it computes.
+
+    >>> a = Tracked(0.1) + Tracked(0.2)
+    >>> a.value, a.bound
+    (0.30000000000000004, 2.7755575615628914e-17)
+    >>> (Tracked(3.0) - 1.0).bound
+    0.0
+    """
+
+    __slots__ = ("value", "bound")
+
+    def __init__(self, value: float, bound: float = 0.0):
+        self.value, self.bound = float(value), bound
+
+    def __repr__(self) -> str:
+        return f"Tracked({self.value!r}, {self.bound:.3g})"
+
+    def __float__(self) -> float:
+        return self.value
+
+
+def _lift(x) -> Tracked:
+    return x if isinstance(x, Tracked) else Tracked(x)  # a rule's constant (1.0, 0.5) is exact
+
+
+def _up(exact) -> float:
+    """A non-negative exact number (Fraction, mpf) as the nearest double at or above it (a bound that
+    underflows to 0 must not say 0)."""
+    near = float(exact)
+    return math.nextafter(near, math.inf) if near < exact else near
+
+
+def _times(magnitude: float, bound: float) -> float:
+    """``magnitude · bound``, 0 where the magnitude is 0 (an unbounded error times 0 adds nothing)."""
+    return magnitude * bound if magnitude else 0.0
+
+
+def _rounded(op, a: float, b: float, r: float) -> float:
+    """``|r − a op b|`` exactly (rational arithmetic): the operation's own rounding, 0 where it is exact."""
+    if not math.isfinite(r):
+        return math.inf
+    return _up(abs(op(Fraction(a), Fraction(b)) - Fraction(r)))
+
+
+def _arithmetic(op, reflected: bool = False):
+    def apply(a, b):
+        if not isinstance(b, (Tracked, float, int)):
+            return NotImplemented  # a TrackedDual: its own (reflected) operation
+        a, b = (_lift(b), _lift(a)) if reflected else (_lift(a), _lift(b))
+        r = op(a.value, b.value)
+        if op is operator.truediv:
+            room = abs(b.value) - b.bound  # the divisor's bound may reach 0: then nothing is known
+            passed = (a.bound + _times(abs(r), b.bound)) / room if room > 0 else math.inf
+        elif op is operator.mul:
+            passed = _times(abs(a.value), b.bound) + _times(abs(b.value), a.bound) + a.bound * b.bound
+        else:
+            passed = a.bound + b.bound
+        return Tracked(r, passed + _rounded(op, a.value, b.value, r))
+    return apply
+
+
+Tracked.__add__, Tracked.__radd__ = _arithmetic(operator.add), _arithmetic(operator.add, True)
+Tracked.__sub__, Tracked.__rsub__ = _arithmetic(operator.sub), _arithmetic(operator.sub, True)
+Tracked.__mul__, Tracked.__rmul__ = _arithmetic(operator.mul), _arithmetic(operator.mul, True)
+Tracked.__truediv__, Tracked.__rtruediv__ = _arithmetic(operator.truediv), _arithmetic(operator.truediv, True)
+Tracked.__pow__ = lambda a, b: call(PRIMITIVES["pow"], (a, b)) if isinstance(b, (Tracked, float, int)) \
+    else NotImplemented
+Tracked.__rpow__ = lambda a, b: call(PRIMITIVES["pow"], (b, a))
+Tracked.__neg__ = lambda a: Tracked(-a.value, a.bound)
+
+
+_CONTEXT = None
+
+
+def _exact(primitive, values: list) -> object:
+    global _CONTEXT
+    if _CONTEXT is None:
+        import mpmath
+
+        _CONTEXT = mpmath.MPContext()
+        _CONTEXT.prec = CHECK_BITS
+    m = _CONTEXT
+    return primitive.mp(m, *(m.mpf(v) for v in values))
+
+
+def own_rounding(primitive, values: list, result: float) -> float:
+    """``|result − exact|`` for ``result`` = the primitive's double at the double ``values``, measured, plus
+    what the measurement itself may miss (2^-CHECK_BITS·|result|)."""
+    try:
+        exact = _exact(primitive, values)
+        measured = _up(abs(exact - result))
+    except (ArithmeticError, ValueError, TypeError):
+        return 2 * UNIT * abs(result)  # mpmath has no real value here: one ulp
+    return measured + 2.0 ** -CHECK_BITS * abs(result)
+
+
+def call(primitive, args) -> Tracked:
+    """``primitive(*args)`` on tracked numbers: its measured rounding plus each argument's bound times the
+    magnitude of its partial."""
+    args = [_lift(a) for a in args]
+    values = [a.value for a in args]
+    r = primitive.real(*values)
+    bound = own_rounding(primitive, values, r)
+    for k, a in enumerate(args):
+        if a.bound:
+            try:
+                bound += _times(abs(primitive.partials[k](_FLOATS, r, *values)), a.bound)
+            except (ArithmeticError, ValueError):
+                return Tracked(r, math.inf)
+    return Tracked(r, bound)
+
+
+_FLOATS = Functions(lambda primitive, args: primitive.real(*args))
+TRACKED = Functions(call)
+"""The ``b`` of the rules on tracked numbers."""
+
+
+class TrackedAlgebra(NumberAlgebra):
+    """Tracked numbers for the one backward loop: each adjoint carries its bound."""
+
+    def __init__(self):
+        self.one = Tracked(1.0)
+        self.functions = TRACKED
+
+
+def tracked_forward(graph: Graph, values: list, output: int | None = None) -> list:
+    """Every node's Tracked value at the double ``values`` (variables and constants are exact)."""
+    point = dict(zip(graph.variable_names, values))
+    return forward(graph, graph.output if output is None else output, Tracked,
+                   lambda name: Tracked(point[name]), lambda primitive, node, args: call(primitive, args))
+
+
+def reverse_bounds(graph: Graph, values: list) -> list[float]:
+    """The rounding bound of each partial reverse mode computes at ``values``.
+
+    >>> from diffcli.core.parse import parse
+    >>> reverse_bounds(parse("x*z"), [2.0, 3.0])
+    [0.0, 0.0]
+    """
+    adjoint = adjoints(graph, tracked_forward(graph, values), TrackedAlgebra())
+    return [_lift(adjoint.get(v, 0.0)).bound for v in graph.variables]
+
+
+def tangent_bounds(graph: Graph, values: list) -> list[float]:
+    """The rounding bound of each partial forward mode (``dual``) computes: one tracked pass per variable,
+    each node's tangent ``Σ ∂n/∂a · d_a`` in tracked arithmetic (an argument with tangent 0 adds nothing)."""
+    tracked = tracked_forward(graph, values)
+    depends = graph.depends_on_variables()
+    variables = set(graph.variables)
+    bounds = []
+    for seeded in graph.variables:
+        tangent: dict = {seeded: Tracked(1.0)}
+        for node in range(graph.output + 1):
+            if tracked[node] is None or node in variables or not depends[node]:
+                continue
+            primitive, args = PRIMITIVES[graph.ops[node]], graph.arguments[node]
+            total = None
+            for k, a in enumerate(args):
+                if a in tangent:
+                    partial = primitive.partials[k](TRACKED, tracked[node], *(tracked[b] for b in args))
+                    term = tangent[a] * partial
+                    total = term if total is None else total + term
+            if total is not None:
+                tangent[node] = _lift(total)
+        bounds.append(tangent.get(graph.output, Tracked(0.0)).bound)
+    return bounds
+
+
+def _short(c: float) -> bool:
+    """A constant a rule writes (1.0, 2.0, 0.5, -3.0): a multiple of 2^-10 below 2^20, exact, unlike a
+    folded one, whose 53 bits are a rounding."""
+    return abs(c) < 2.0 ** 20 and c * 1024.0 == round(c * 1024.0)
+
+
+def graph_bounds(graph: Graph, outputs: list[int], values: list,
+                 exact_below: int | None = None) -> list[float]:
+    """The rounding bound of each of ``outputs`` (nodes of ``graph``) evaluated at ``values``: one tracked
+    walk over the nodes any of them needs, in topological order.  Constants from node ``exact_below`` on
+    were written by a rule (exact: :func:`_short`) or folded while the derivative was simplified
+    (``log(2.0)``, ``3*sin(2)``: off by up to an ulp, 2u·|c|); the constants of f itself are exact (the
+    reference uses the same doubles)."""
+    exact_below = len(graph) if exact_below is None else exact_below
+    needed = graph.reachable(list(outputs))
+    point = dict(zip(graph.variable_names, values))
+    tracked: list = [None] * len(graph)
+    for node in range(max(outputs, default=-1) + 1):
+        if not needed[node]:
+            continue
+        op = graph.ops[node]
+        if op == CONST:
+            c = graph.data[node]
+            tracked[node] = Tracked(c, 0.0 if node < exact_below or _short(c) else 2 * UNIT * abs(c))
+        elif op == VAR:
+            tracked[node] = Tracked(point[graph.data[node]])
+        else:
+            tracked[node] = call(PRIMITIVES[op], [tracked[a] for a in graph.arguments[node]])
+    return [tracked[node].bound for node in outputs]
+
+
+def with_estimate(run, graph: Graph, bounds, passes: int = 2):
+    """``run`` with the harness's untimed ``details`` hook giving ``{"error_estimate": {name: bound}}``,
+    ``bounds(values)`` in variable order; None for a partial without a value.  A tracked pass that
+    cannot run (a partial undefined here) gives no estimate rather than failing the row, and so does a
+    graph whose ``passes`` over it exceed :data:`MAX_TRACKED_NODES` node evaluations (each measured in
+    mpmath)."""
+    names = graph.variable_names
+    if len(graph) * passes > MAX_TRACKED_NODES:
+        return run
+
+    def details(values, gradient) -> dict:
+        try:
+            found = bounds(values)
+        except (ArithmeticError, ValueError):
+            return {}
+        return {"error_estimate": {name: bound if isinstance(g, float) else None
+                                   for name, bound, g in zip(names, found, gradient)}}
+    run.details = details
+    return run
+
+
+def symbolic_bounds(graph: Graph, derived: Graph, outputs: list[int], values: list) -> list[float]:
+    """The rounding estimate of each derivative node of ``derived`` (``graph`` extended by the symbolic
+    gradient): its own evaluation's bound, plus reverse mode's bound for the same chain rule, which stands
+    for the constants the simplifier folded (``1 - 1/tanh(3)`` folded to one double loses what the terms
+    it combines are rounded by; the bound of the chain rule's terms is of that size)."""
+    own = graph_bounds(derived, outputs, values, len(graph))
+    return [a + b for a, b in zip(own, reverse_bounds(graph, values))]
+
+
+# ---------------------------------------------------------------- forward-over-reverse Hessians
+
+class TrackedDual:
+    """A dual number of tracked numbers: the backward loop run on it is forward-over-reverse (a Hessian
+    row), with the bound of every entry."""
+
+    __slots__ = ("value", "tangent")
+
+    def __init__(self, value, tangent=0.0):
+        self.value, self.tangent = _lift(value), _lift(tangent)
+
+    def __add__(self, other): return _dual_apply(PRIMITIVES["add"], (self, other))
+    def __radd__(self, other): return _dual_apply(PRIMITIVES["add"], (other, self))
+    def __sub__(self, other): return _dual_apply(PRIMITIVES["sub"], (self, other))
+    def __rsub__(self, other): return _dual_apply(PRIMITIVES["sub"], (other, self))
+    def __mul__(self, other): return _dual_apply(PRIMITIVES["mul"], (self, other))
+    def __rmul__(self, other): return _dual_apply(PRIMITIVES["mul"], (other, self))
+    def __truediv__(self, other): return _dual_apply(PRIMITIVES["div"], (self, other))
+    def __rtruediv__(self, other): return _dual_apply(PRIMITIVES["div"], (other, self))
+    def __pow__(self, other): return _dual_apply(PRIMITIVES["pow"], (self, other))
+    def __rpow__(self, other): return _dual_apply(PRIMITIVES["pow"], (other, self))
+    def __neg__(self): return _dual_apply(PRIMITIVES["neg"], (self,))
+
+
+def _dual_apply(primitive, args) -> TrackedDual:
+    """``primitive(*args)``: value by :func:`call`, tangent ``Σ ∂/∂arg · tangent`` in tracked arithmetic (an
+    argument whose tangent is 0 adds nothing, as in ``dual``)."""
+    values = [a.value if isinstance(a, TrackedDual) else _lift(a) for a in args]
+    y = call(primitive, values)
+    tangent = Tracked(0.0)
+    for k, a in enumerate(args):
+        if isinstance(a, TrackedDual) and (a.tangent.value or a.tangent.bound):
+            tangent = tangent + primitive.partials[k](TRACKED, y, *values) * a.tangent
+    return TrackedDual(y, tangent)
+
+
+class TrackedDualAlgebra(NumberAlgebra):
+    """Tracked dual numbers for the one backward loop (forward-over-reverse)."""
+
+    def __init__(self):
+        self.one = TrackedDual(1.0)
+        self.functions = Functions(_dual_apply)
+
+
+def hessian_bounds(graph: Graph, values: list) -> list[list[float]]:
+    """The rounding bound of each entry of the Hessian that forward-over-reverse computes: row ``i`` is the
+    backward loop on tracked dual numbers seeded on variable ``i``."""
+    point = dict(zip(graph.variable_names, values))
+    rows = []
+    for seeded in graph.variable_names:
+        def variable(name, seeded=seeded):
+            return TrackedDual(point[name], 1.0 if name == seeded else 0.0)
+        duals = forward(graph, graph.output, Tracked, variable,
+                        lambda primitive, node, args: _dual_apply(primitive, args))
+        adjoint = adjoints(graph, duals, TrackedDualAlgebra())
+        rows.append([adjoint[v].tangent.bound if isinstance(adjoint.get(v), TrackedDual) else 0.0
+                     for v in graph.variables])
+    return rows
