@@ -146,6 +146,12 @@ def test_an_expression_file_keeps_the_partial_in_x(cli, tmp_path):
     assert "(1 failed)" in out
 
 
+def test_methods_saying_the_same_share_one_line_under_the_table(power_record):
+    table = render(power_record, "table", width=1000)
+    assert f"{', '.join(ids('point'))} ∂f/∂z: {NO_DERIVATIVE_IN_Z}" in table
+    assert table.count(NO_DERIVATIVE_IN_Z) == 1
+
+
 def test_the_gradient_api_refuses_a_gradient_with_a_hole():
     with pytest.raises(DiffcliError, match=r"^reverse: ∂f/∂z: no derivative"):
         gradient(POWER, AT)

@@ -73,13 +73,17 @@ FAILED = "failed"
 
 def partial_failures(record: dict) -> list[str]:
     """``reverse ∂f/∂z: no derivative: …``: each partial a method (or the reference) has no value for, with
-    why, for the rows that have other partials (a row that failed as a whole says so once)."""
+    why, for the rows that have other partials (a row that failed as a whole says so once); methods that
+    say the same about the same partial share one line (``symbolic, reverse, dual ∂f/∂z: …``)."""
     lines = [f"reference ∂f/∂{name}: {message}"
              for name, message in (record["reference"].get("errors") or {}).items()]
+    said: dict = {}  # (variable, message) -> the methods saying it, in table order
     for row in record["methods"]:
         if not row["error"]:
-            lines += [f"{row['method']} ∂f/∂{name}: {message}" for name, message in _errors(row).items()]
-    return lines
+            for name, message in _errors(row).items():
+                said.setdefault((name, message), []).append(row["method"])
+    return lines + [f"{', '.join(methods)} ∂f/∂{name}: {message}"
+                    for (name, message), methods in said.items()]
 
 
 def _errors(row: dict) -> dict:
