@@ -135,7 +135,9 @@ def _unchecked(row: dict, reference: dict, names: list) -> list[str]:
 
 
 def gradient(expression, point: dict, method: str = "reverse") -> dict:
-    """The gradient of ``expression`` at ``point`` by one method, as ``{variable: value}``.
+    """The gradient of ``expression`` at ``point`` by one method, as ``{variable: value}``.  Raises
+    DiffcliError when the method cannot run, or when some partial has no value (naming it and why);
+    ``compare`` keeps the other partials.
 
     >>> gradient("x*z", {"x": 2, "z": 3})
     {'x': 3.0, 'z': 2.0}
