@@ -252,3 +252,14 @@ def test_complex_step_model_constant_from_f(lecture):
     m.dps = 30
     f = lambda x: m.exp(3 * x) + 3 * x / m.log(x) + m.sin(m.log(x)) / (3 * x)  # noqa: E731  (z = 3)
     assert lecture["model"]["complex-step"]["C"] == pytest.approx(float(abs(m.diff(f, 2, 3))) / 6, rel=1e-9)
+
+
+def test_a_partial_without_a_derivative_stops_only_a_sweep_in_that_variable():
+    # (-x)**z at x=2, z=3: d/dx = z*(-x)**(z-1)*(-1) = -12 exists; d/dz does not (f is not real for z near 3)
+    from diffcli.core.errors import PrecisionError
+    from diffcli.tasks.sweep import sweep
+
+    record = sweep("(-x)**z", {"x": 2.0, "z": 3.0}, "x", h_from=1e-6, h_to=1e-2)
+    assert record["reference"]["derivative"] == "-12.0"
+    with pytest.raises(PrecisionError, match="∂f/∂z does not exist"):
+        sweep("(-x)**z", {"x": 2.0, "z": 3.0}, "z", h_from=1e-6, h_to=1e-2)

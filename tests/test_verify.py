@@ -146,3 +146,9 @@ def test_json_record(cli):
 def test_bad_input_exits_2(cli, args, words):
     code, out, err = cli("verify", *args)
     assert code == 2 and out == "" and words in err and err.count("\n") == 1
+
+
+def test_a_claim_in_one_variable_is_checked_where_another_partial_does_not_exist():
+    # (-x)**z at x=2, z=3: d/dz does not exist there, d/dx = -z*(-x)**(z-1) = -12 does
+    result = verify("(-x)**z", "x", "-z*(-x)**(z-1)", {"x": 2.0, "z": 3.0})
+    assert result["holds"] is True

@@ -97,7 +97,7 @@ def sweep(expression, point: dict, wrt: str, schemes=None, h_from: float = 1e-16
     index = names.index(wrt)
     limit, started = harness_point.REFERENCE_TIME_LIMIT, time.monotonic()  # one limit for both, read now
     ref = reference_within_limit(lambda: reference(graph, at.point, digits, one_sided=bool(at.warnings)),
-                                 limit)
+                                 limit, wrt=wrt)
     truth = ref.gradient[wrt]  # at a kink: the right derivative
     order = max(METHODS[s].sweep.order for s in ids("sweep"))
     higher, late = _higher_within(graph, at.point, wrt, order + 1, limit - (time.monotonic() - started))

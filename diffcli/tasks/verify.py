@@ -130,7 +130,7 @@ def _check(graph, claimed, wrt: str, at: dict, tolerance: float, digits: int, st
     left = until - time.monotonic()
     if left <= 0:
         raise _late()
-    ref = reference_within_limit(lambda: reference(graph, at, digits), min(left, 1e9))
+    ref = reference_within_limit(lambda: reference(graph, at, digits), min(left, 1e9), wrt=wrt)
     m = ref.context
     truth = ref.gradient[wrt]
     check = {"point": at, "derivative": ref.text(truth), "claim": None, "abs_error": None, "rel_error": None,
