@@ -329,15 +329,22 @@ class Spread:
         if self.wanted is not None:
             local = self.wanted[(self.wanted >= start) & (self.wanted < start + size)] - start
         else:
+            while size > self.limit * self.stride:  # a long chunk: never more than ``limit`` rows at once
+                self._thin()
             local = np.arange((-start) % self.stride, size, self.stride)
             self.last = (start + size - 1, rows(np.array([size - 1]))[0])
         if len(local):
             self.indices = np.concatenate([self.indices, local + start])
             self.rows.append(rows(local))
         while self.wanted is None and len(self.indices) > self.limit:
-            self.stride *= 2
-            kept = self.indices % self.stride == 0
-            self.indices, self.rows = self.indices[kept], [np.concatenate(self.rows)[kept]]
+            self._thin()
+
+    def _thin(self) -> None:
+        """Double the stride, keeping the rows at its multiples."""
+        self.stride *= 2
+        kept = self.indices % self.stride == 0
+        rows = np.concatenate(self.rows) if self.rows else np.empty((0, 0))
+        self.indices, self.rows = self.indices[kept], [rows[kept]] if len(rows) else []
 
     def chosen(self, count: int) -> list:
         """``(index, kept row)`` of each sampled point, in order."""

@@ -104,6 +104,40 @@ MAX_ROW_BYTES = 1 << 22
 longer one (``/dev/zero``) is refused once this many bytes of it are read."""
 
 
+USE_ARROW = True
+"""Parse CSV blocks with pyarrow when it is installed (``pip install "diffcli[arrow]"``): about five times
+faster than ``numpy.loadtxt`` at reading numbers (benchmarks/throughput.py); numpy otherwise."""
+
+
+def _arrow():
+    try:
+        import pyarrow.csv
+    except ImportError:
+        return None
+    return pyarrow.csv
+
+
+def _arrow_rows(block: bytes, width: int):
+    """A block's rows by pyarrow's CSV reader, every column a float64 and no text taken for a missing value
+    (so ``NA`` or an empty cell is refused, as ``float()`` refuses them); None where it refuses."""
+    import numpy as np
+    import pyarrow
+
+    csv_module = _arrow()
+    names = [f"c{k}" for k in range(width)]
+    try:
+        table = csv_module.read_csv(
+            io.BytesIO(block), read_options=csv_module.ReadOptions(column_names=names),
+            parse_options=csv_module.ParseOptions(quote_char=False),
+            convert_options=csv_module.ConvertOptions(column_types=dict.fromkeys(names, pyarrow.float64()),
+                                                      null_values=[], strings_can_be_null=False))
+    except (pyarrow.ArrowInvalid, ValueError):
+        return None
+    if not table.num_rows or any(column.null_count for column in table.columns):
+        return None
+    return np.column_stack([column.to_numpy() for column in table.columns])
+
+
 class Encoded:
     """A text file (``io.StringIO`` as stdin in tests) read as UTF-8 bytes, a bounded piece at a time."""
 
@@ -212,6 +246,8 @@ class CsvBlocks:
                 break
         else:
             return None
+        if USE_ARROW and _arrow() is not None:
+            return _arrow_rows(block, len(self.names))
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # an all-blank block: "input contained no data"
