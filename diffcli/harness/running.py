@@ -27,9 +27,9 @@ from diffcli.methods.registry import Estimate
 TIMING_BUDGET = 0.02
 """Most seconds spent timing one method (median of repeated runs); ``timing=False`` runs once instead."""
 
-TIMING_CALLS = 20
+TIMING_CALLS = 10
 """Without an explicit budget, timing stops after about this many times the method's own cost (a method
-of 50 µs is timed for about 1 ms, one of 1 ms for 20 ms, the cap :data:`TIMING_BUDGET`)."""
+of 50 µs is timed for about 0.5 ms, one of 2 ms for 20 ms, the cap :data:`TIMING_BUDGET`)."""
 
 TIMING_PRECISION = 0.05
 """... or sooner, once the median is known to ±5% (a 95% interval of order statistics)."""
