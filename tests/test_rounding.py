@@ -146,3 +146,11 @@ def test_richardson_says_its_estimate_is_unknowable_where_f_is_one_double(text, 
     line = next(t for t in render(record, "table", width=300, wide=True).splitlines()
                 if t.startswith("richardson"))
     assert line.split()[3] == "unknowable", line  # method, ∂f/∂x, abs error, est. error
+
+
+def test_a_failed_partial_leaves_the_others_their_estimate():
+    """(-x)**z at x=2, z=3: ∂f/∂x = -12 is exact (3·(-2)**2 has no rounding), ∂f/∂z has no value."""
+    record = compare("(-x)**z", {"x": 2.0, "z": 3.0}, methods=AD, timing=False)
+    for row in record["methods"]:
+        assert row["gradient"]["x"] == -12.0 and row["error_estimate"]["z"] is None
+        assert 0.0 <= row["error_estimate"]["x"] <= 1e-20  # only the mpmath measurement's own margin

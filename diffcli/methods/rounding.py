@@ -76,6 +76,10 @@ def _up(exact) -> float:
     return math.nextafter(near, math.inf) if near < exact else near
 
 
+UNKNOWN = Tracked(math.nan, math.inf)
+"""What an operation that cannot be evaluated gives (a partial undefined here): it flows only into the
+partials that need it, whose estimates are then left out."""
+
 _UPWARD = 1.0 + 2.0 ** -50
 """A bound's own formula rounds a few times, each by at most u: this factor keeps it from rounding down."""
 
@@ -129,7 +133,10 @@ def _arithmetic(op, reflected: bool = False):
         if not isinstance(b, (Tracked, float, int)):
             return NotImplemented  # a TrackedDual: its own (reflected) operation
         a, b = (_lift(b), _lift(a)) if reflected else (_lift(a), _lift(b))
-        r = op(a.value, b.value)
+        try:
+            r = op(a.value, b.value)
+        except ArithmeticError:  # a partial undefined here: nothing is known of what it reaches
+            return UNKNOWN
         if op is operator.truediv:
             room = abs(b.value) - b.bound  # the divisor's bound may reach 0: then nothing is known
             passed = (a.bound + _times(abs(r), b.bound)) / room if room > 0 else math.inf
@@ -185,7 +192,10 @@ def call(primitive, args) -> Tracked:
     magnitude of its partial."""
     args = [_lift(a) for a in args]
     values = [a.value for a in args]
-    r = primitive.real(*values)
+    try:
+        r = primitive.real(*values)
+    except (ArithmeticError, ValueError):
+        return UNKNOWN
     bound = own_rounding(primitive, values, r)
     for k, a in enumerate(args):
         if a.bound:
@@ -285,8 +295,8 @@ def graph_bounds(graph: Graph, outputs: list[int], values: list,
 
 def with_estimate(run, graph: Graph, bounds, passes: int = 2):
     """``run`` with the harness's untimed ``details`` hook giving ``{"error_estimate": {name: bound}}``,
-    ``bounds(values)`` in variable order; None for a partial without a value.  A tracked pass that
-    cannot run (a partial undefined here) gives no estimate rather than failing the row, and so does a
+    ``bounds(values)`` in variable order; None for a partial without a value or without a finite bound.
+    A tracked pass that cannot run gives no estimate rather than failing the row, and so does a
     graph whose ``passes`` over it exceed :data:`MAX_TRACKED_NODES` node evaluations (each measured in
     mpmath)."""
     names = graph.variable_names
@@ -298,7 +308,7 @@ def with_estimate(run, graph: Graph, bounds, passes: int = 2):
             found = bounds(values)
         except (ArithmeticError, ValueError):
             return {}
-        return {"error_estimate": {name: bound if isinstance(g, float) else None
+        return {"error_estimate": {name: bound if isinstance(g, float) and math.isfinite(bound) else None
                                    for name, bound, g in zip(names, found, gradient)}}
     run.details = details
     return run
