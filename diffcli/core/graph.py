@@ -26,8 +26,10 @@ from diffcli.core.domains import OUTSIDE, OVERFLOW, failure
 from diffcli.core.errors import DomainError, LimitError
 from diffcli.core.primitives import PRIMITIVES
 
-MAX_NODES = 2_000_000
-"""Largest graph diffcli builds (parsed expression and derivatives together)."""
+MAX_NODES = 200_000
+"""Largest graph diffcli builds (parsed expression and derivatives together): ``compare`` of a 100,000-node
+expression takes about 20 s of CPU (all nine methods and the reference), twice that at this limit;
+``benchmarks/limits.py`` measures it."""
 
 CONST, VAR = "const", "var"
 

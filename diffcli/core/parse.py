@@ -30,8 +30,8 @@ from diffcli.core.graph import Graph, gc_paused
 from diffcli.core.primitives import CONSTANTS, FUNCTIONS
 from diffcli.core.splitter import keyword_as_name, parse_piece
 
-MAX_INPUT_CHARS = 10_000_000
-"""Longest text accepted (a whole program)."""
+MAX_INPUT_CHARS = 2_000_000
+"""Longest text accepted (a whole program): about 10 characters per node of :data:`MAX_NODES`."""
 
 MAX_NESTING = 100
 """Deepest parenthesis nesting accepted; CPython's own parser stops near 200."""
