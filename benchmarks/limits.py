@@ -39,7 +39,7 @@ from diffcli.reference import DIGITS  # noqa: E402
 from diffcli.tasks.derivative import MAX_ORDER  # noqa: E402
 from diffcli.tasks.files import JOBS, MAX_LINE_BYTES  # noqa: E402
 from diffcli.tasks.hessian import MAX_VARIABLES  # noqa: E402
-from diffcli.tasks.optimize import RESTARTS  # noqa: E402
+from diffcli.tasks.optimize import MAX_ROW_UPDATES, RESTARTS  # noqa: E402
 from diffcli.tasks.points import REFERENCE_SAMPLE  # noqa: E402
 from diffcli.tasks.reading import MAX_TABLE_BYTES  # noqa: E402
 from diffcli.tasks.runs import MAX_UPDATES  # noqa: E402
@@ -144,6 +144,14 @@ def data_table(folder: str) -> str:
     return _table(folder, "data.csv", "x,y", lambda k: f"{(k % 1009) / 1009:.6f},{(k % 1013) / 500:.6f}")
 
 
+def _data_arguments(path: str) -> list:
+    """optimize over the whole data file with as many full-batch steps as MAX_ROW_UPDATES admits."""
+    with open(path) as handle:
+        rows = sum(1 for _ in handle) - 1
+    return ["optimize", "(w*x + b - y)**2", "--data", path, "--params", "w,b", "--max-steps",
+            str(MAX_ROW_UPDATES // rows), "--tol", "0", "--no-timing"]
+
+
 def program_argument(statements: int | None = None) -> str:
     """The trace's chain of statements (``tests/test_output_size.py``), as long as one argument may be."""
     parts, length, k = ["a0 = x*z"], 8, 1
@@ -192,9 +200,8 @@ def _cases() -> list[Case]:
         Case("points rows: --reference-sample max", f"REFERENCE_SAMPLE {REFERENCE_SAMPLE.high:,}",
              lambda d: ["compare", LECTURE, "--points", points_table(d), "--reference-sample",
                         str(REFERENCE_SAMPLE.high)], lambda: "CSV x,z"),
-        Case("data rows: optimize --data", f"MAX_TABLE_BYTES {MAX_TABLE_BYTES:,}",
-             lambda d: ["optimize", "(w*x + b - y)**2", "--data", data_table(d), "--params", "w,b",
-                        "--no-timing"], lambda: "CSV x,y"),
+        Case("data rows: optimize --data", f"MAX_TABLE_BYTES {MAX_TABLE_BYTES:,}, MAX_ROW_UPDATES "
+             f"{MAX_ROW_UPDATES:,}", lambda d: _data_arguments(data_table(d)), lambda: "CSV x,y, --tol 0"),
         Case("digits: compare --file, largest line", f"DIGITS {DIGITS.high:,}",
              lambda d: ["compare", "--file", flat_sum(d), "x=0.5", "--digits", str(DIGITS.high)],
              lambda: "flat sum"),
@@ -217,12 +224,13 @@ def _cases() -> list[Case]:
              lambda: f"{MAX_STEPS // 600 * 600:,} steps"),
         Case("order: diff --order max", f"MAX_ORDER {MAX_ORDER}",
              lambda d: ["diff", LECTURE, "--wrt", "x", "--order", str(MAX_ORDER)], lambda: "lecture"),
-        Case("restarts: optimize --restarts max", f"RESTARTS {RESTARTS.high:,}",
-             lambda d: ["optimize", "sin(3*x) + 0.1*x**2", "--restarts", str(RESTARTS.high), "--no-timing"],
-             lambda: "one variable"),
+        Case("restarts: optimize --restarts max", f"RESTARTS {RESTARTS.high:,}, MAX_UPDATES",
+             lambda d: ["optimize", "sin(3*x) + 0.1*x**2", "--restarts", str(RESTARTS.high), "--max-steps",
+                        str(MAX_UPDATES // RESTARTS.high), "--tol", "0", "--no-timing"],
+             lambda: f"--max-steps {MAX_UPDATES // RESTARTS.high:,}, --tol 0"),
         Case("restarts and updates together", f"RESTARTS {RESTARTS.high:,} x MAX_UPDATES {MAX_UPDATES:,}",
              lambda d: ["optimize", "sin(3*x) + 0.1*x**2", "--restarts", str(RESTARTS.high), "--max-steps",
-                        str(MAX_UPDATES), "--tol", "0", "--no-timing"], lambda: "one variable"),
+                        str(MAX_UPDATES), "--tol", "0", "--no-timing"], lambda: "refused"),
         Case("updates: optimize --max-steps max", f"MAX_UPDATES {MAX_UPDATES:,}",
              lambda d: ["optimize", "(1-x)**2 + 100*(y-x**2)**2", "x=-1.2", "y=1", "--max-steps",
                         str(MAX_UPDATES), "--tol", "0", "--no-timing"], lambda: "Rosenbrock"),

@@ -261,3 +261,27 @@ def test_the_caret_line_shows_escapes_under_the_right_column(cli, monkeypatch):
     first, source, caret = err.splitlines()
     assert source == "  x\\x1b]0;PWNED\\x07+1 + foo(x)"
     assert caret.index("^") == source.index("\\x1b")
+
+
+# ---------------------------------------------------------------- work bounds of optimize (item 10)
+
+
+def test_optimize_refuses_restarts_times_steps_past_the_update_bound():
+    from diffcli.api import optimize
+    from diffcli.core.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"1,000 runs \(--restarts\) × 20,000 steps .* at most 1,000,000"):
+        optimize("sin(3*x) + 0.1*x**2", restarts=1000, timing=False)
+
+
+def test_optimize_refuses_data_runs_past_the_row_bound(monkeypatch):
+    from diffcli.api import optimize
+    from diffcli.core.errors import UsageError
+    from diffcli.tasks.runs import Stopping
+
+    monkeypatch.setattr("diffcli.tasks.optimize.MAX_ROW_UPDATES", 10_000)
+    data = {"x": [k / 100 for k in range(100)], "y": [2 * k / 100 for k in range(100)]}
+    with pytest.raises(UsageError, match="20,000 row evaluations .* at most 10,000"):
+        optimize("(w*x - y)**2", data=data, params="w", stopping=Stopping(max_steps=200), timing=False)
+    record = optimize("(w*x - y)**2", data=data, params="w", stopping=Stopping(max_steps=100), timing=False)
+    assert record["data"]["rows"] == 100  # 100 steps of 100 rows: at the bound, accepted

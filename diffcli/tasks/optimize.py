@@ -56,7 +56,7 @@ from diffcli.core.errors import UsageError
 from diffcli.core.evaluate import evaluate
 from diffcli.core.parse import as_graph
 from diffcli.tasks.objectives import DataObjective, ExpressionObjective, read_data
-from diffcli.tasks.runs import Run, Stopping, run
+from diffcli.tasks.runs import MAX_UPDATES, Run, Stopping, run
 from diffcli.tasks.updates import RULES, Hyper, select_optimizers
 
 # ---------------------------------------------------------------- options
@@ -64,6 +64,9 @@ from diffcli.tasks.updates import RULES, Hyper, select_optimizers
 RESTARTS = Bound(0, 1_000, "each restart is a whole run of every optimizer (1,000 take about 40 s); the "
                  "spread of 1,000 final losses tells as much as more would")
 """Random starts of ``--restarts``."""
+MAX_ROW_UPDATES = 2_500_000_000
+"""Most rows all the runs of one optimizer may evaluate together with ``--data`` (updates × rows per
+update): about 3 ns each for a small loss, so the four rules take about 35 s."""
 BOX = Bound(-LARGEST, LARGEST, "its width HIGH - LOW must be a finite float", whole=False)
 """Each end of ``--box``."""
 L2 = Bound(0.0, LARGEST, "a penalty weight: finite and not negative", whole=False)
@@ -164,6 +167,7 @@ def optimize(expression, start: dict | None = None, *, optimizers=None, hyper: H
               "parameters": parameters, "fixed": fixed}
     objective = _objective(graph, parameters, fixed, l2, data, batch, validation, seed, record)
     starts = _starts(graph, parameters, fixed, start, restarts, box, seed, data, record)
+    _bounded_work(len(starts), stopping.max_steps, getattr(objective, "batch", 0))
     record["settings"] = {**asdict(hyper), **asdict(stopping), "l2": l2, "restarts": restarts,
                           "box": list(box) if restarts else None, "seed": seed}
     rows, series = [], []
@@ -230,6 +234,21 @@ def _objective(graph, parameters, fixed, l2, data, batch, validation, seed, reco
     record["data"] = {"source": source, "rows": count, "train": len(train), "validation": len(held),
                       "validation_rows": [int(r) for r in held], "batch": objective.batch, "columns": needed}
     return objective
+
+
+def _bounded_work(runs: int, max_steps: int, rows: int) -> None:
+    """The runs of one optimizer together make at most MAX_UPDATES updates (restarts × max-steps) and, with
+    data, evaluate at most MAX_ROW_UPDATES rows, so that any options within their bounds finish in about a
+    minute; a UsageError says which product is too large."""
+    updates = runs * max_steps
+    if updates > MAX_UPDATES:
+        raise UsageError(f"{runs:,} runs (--restarts) × {max_steps:,} steps (--max-steps) are {updates:,} "
+                         f"updates of each optimizer; at most {MAX_UPDATES:,} (about 35 s for the four): "
+                         "lower one of them")
+    if rows and updates * rows > MAX_ROW_UPDATES:
+        raise UsageError(f"{updates:,} updates (--restarts × --max-steps) of {rows:,} rows each are "
+                         f"{updates * rows:,} row evaluations of each optimizer; at most "
+                         f"{MAX_ROW_UPDATES:,} (about 35 s for the four): lower --max-steps, or use --batch")
 
 
 def _starts(graph, parameters, fixed, start, restarts, box, seed, data, record):
