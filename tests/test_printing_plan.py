@@ -101,3 +101,37 @@ def test_latex_of_powers_and_the_definitions_block():
     assert lines[0].startswith("\\begin{aligned}\n& t_{") and lines[-1].endswith("\\end{aligned}")
     assert lines[1].startswith(r"\text{where } t_{1} &= ")
     assert all(line.startswith("t_{") for line in lines[2:])
+
+
+def test_latex_wraps_a_power_that_is_the_base_of_a_power():
+    assert _latex("(x**y)**z") == r"\left(x^{y}\right)^{z}"  # x^{y}^{z} is not LaTeX
+
+
+def test_python_renames_a_variable_python_cannot_bind():
+    from diffcli.core.printing import to_python
+
+    graph = parse("__debug__ * x + __debug___")  # the renamed name must not take an existing one
+    code = to_python(graph, graph.output)
+    assert code.startswith("def derivative(__debug____, x, __debug___):") or \
+        code.startswith("def derivative(__debug____, __debug___, x):"), code
+    namespace = {}
+    exec(compile(code, "<derivative>", "exec"), namespace)  # it compiles, and computes the same
+    assert namespace["derivative"](2.0, 3.0, 5.0) in (2.0 * 3.0 + 5.0, 2.0 * 5.0 + 3.0)
+
+
+def test_inline_size_estimate_at_the_limit():
+    from diffcli.core.printing import fits_inline
+
+    # The estimate (plan's docstring): a name its length, an operation its operator name + 4 + its
+    # arguments.  "a1 + … + aK" with names of 4 characters (a100…) costs 4 per name and 7 per "add".
+    def chain(count, extra=""):
+        return " + ".join([f"a{100 + k}" for k in range(count - 1)] + [f"a{100 + count - 1}{extra}"])
+
+    # 182 names: 182·4 + 181·7 = 1995; a last name 5 characters longer: exactly 2000 = INLINE_LIMIT.
+    exact = parse(chain(182, "bcdef"))
+    assert INLINE_LIMIT == 2000
+    assert fits_inline(exact, exact.output)
+    over = parse(chain(182, "bcdefg"))  # 2001
+    assert not fits_inline(over, over.output)
+    assert to_program(exact, exact.output) == to_text(exact, exact.output)
+    assert to_program(over, over.output) != to_text(over, over.output)

@@ -103,6 +103,9 @@ ERRORS = [
     (") + x", 1, 1),                        # CPython's offset 1, the first character: not "ends early"
     ("   ) + x", 1, 4),                     # the same after three blanks
     ("x + 1" + "0" * 5000, 1, 5),           # a number too long for int(): where it starts
+    ("x +", 1, 4),                          # just past the end
+    ("   x +", 1, 7),                       # just past the end, after three blanks
+    ("a = 1;   x +", 1, 13),                # just past the end of the second statement
 ]
 
 
@@ -128,6 +131,8 @@ def test_a_domain_error_in_a_multi_line_statement_is_located_at_its_function(tex
 
 
 def test_errors_say_what_is_wrong():
+    with pytest.raises(ParseError, match="^column 4: syntax error: the expression ends too early$"):
+        parse("x +")  # CPython says "invalid syntax" one past the end: that is the text ending early
     with pytest.raises(ParseError, match="unmatched"):
         parse(") + x")
     with pytest.raises(ParseError, match="a whole number of 5001 digits; at most 4300"):
