@@ -233,7 +233,9 @@ def fits_inline(graph: Graph, node: int) -> bool:
 
 
 def _inline_sizes(graph: Graph, node: int) -> list[int]:
-    """Approximate inline text length of every node (capped, so huge DAGs don't make huge integers)."""
+    """Estimated inline text length of every node (capped, so huge DAGs don't make huge integers): a number
+    or a name its length, an application its operator's name + 4 + its arguments' estimates (close to the
+    printed text, without counting spaces and parentheses one by one)."""
     cap = INLINE_LIMIT + 1
     sizes = [0] * (node + 1)
     for n in range(node + 1):
