@@ -67,6 +67,10 @@ class Graph:
         self.output: int | None = None
         self.source: str | None = None    # the text the graph was parsed from, for error carets
         self._index: dict = {}
+        self.compiled: dict = {}          # code generated from this graph (codegen.compiled), not copied
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "compiled": {}}  # compiled functions do not pickle; they are rebuilt
 
     # ---------------------------------------------------------------- inspection
     def __len__(self) -> int:

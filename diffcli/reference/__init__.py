@@ -278,9 +278,9 @@ def _compute(mpmath, graph: Graph, point: dict, guard: int, extra: int, digits: 
              one_sided: bool, use_reverse: bool, directions: dict) -> Reference:
     """One run; ``directions`` are the variables at an edge of f's domain (+1: only the right side is
     real, -1: only the left), differentiated one-sidedly."""
-    m = private_context(mpmath, digits + guard + extra)
     if not use_reverse and not one_sided:
-        return _compute_complex_step(m, graph, point, (guard, extra, digits), names, directions)
+        return _compute_complex_step(mpmath, graph, point, (guard, extra, digits), names, directions)
+    m = private_context(mpmath, digits + guard + extra)
     at = {name: m.mpf(float(point[name])) for name in graph.variable_names}  # exact binary values
     values = evaluate_mp(graph, at, m, every=True)
     weights = lazy_sensitivities(m, graph, values)
@@ -300,7 +300,7 @@ def _compute(mpmath, graph: Graph, point: dict, guard: int, extra: int, digits: 
                      losses=losses, scales=dict.fromkeys(gradient, scale))
 
 
-def _compute_complex_step(m, graph: Graph, point: dict, precision: tuple, names: list,
+def _compute_complex_step(mpmath, graph: Graph, point: dict, precision: tuple, names: list,
                           directions: dict) -> Reference:
     # Im f(x + ih) / h has no subtractive cancellation of its own.  h shrinks with the guard digits, so two
     # runs also differ in truncation error; the working precision leaves room for the imaginary parts,
@@ -308,7 +308,7 @@ def _compute_complex_step(m, graph: Graph, point: dict, precision: tuple, names:
     # operations are exact too, and a derivative that cancels to exactly 0 can be shown exact.
     guard, extra, digits = precision
     exponent = digits // 2 + 5 + guard // 3
-    m.dps = digits + exponent + guard + extra
+    m = private_context(mpmath, digits + exponent + guard + extra)
     at = {name: m.mpf(float(point[name])) for name in graph.variable_names}
     values = evaluate_mp(graph, at, m, every=True)
     weights = lazy_sensitivities(m, graph, values)
