@@ -165,6 +165,7 @@ def test_the_compiled_readers_read_every_number_as_float_does(monkeypatch, arrow
     if arrow and reading._arrow() is None:
         pytest.skip("pyarrow is not installed")
     monkeypatch.setattr(reading, "USE_ARROW", arrow)
+    monkeypatch.setattr(reading, "ARROW_MIN_BYTES", 0)
     rng = np.random.default_rng(11)
     values = rng.standard_normal((3000, 3)) * 10.0 ** rng.integers(-300, 300, (3000, 3))
     forms = [repr, lambda v: f"{v:.17g}", lambda v: f"{v:.6e}", lambda v: f" {v:.3f} ",

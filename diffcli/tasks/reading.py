@@ -108,11 +108,14 @@ USE_ARROW = True
 """Parse CSV blocks with pyarrow when it is installed (``pip install "diffcli[arrow]"``): about five times
 faster than ``numpy.loadtxt`` at reading numbers (benchmarks/throughput.py); numpy otherwise."""
 
+ARROW_MIN_BYTES = 1 << 20
+"""Smaller blocks (a small file) are read by numpy: importing pyarrow costs more than it saves there."""
+
 
 def _arrow():
     try:
         import pyarrow.csv
-    except ImportError:
+    except (ImportError, MemoryError):  # not installed, or no room for it under a memory limit
         return None
     return pyarrow.csv
 
@@ -246,7 +249,7 @@ class CsvBlocks:
                 break
         else:
             return None
-        if USE_ARROW and _arrow() is not None:
+        if USE_ARROW and len(block) >= ARROW_MIN_BYTES and _arrow() is not None:
             return _arrow_rows(block, len(self.names))
         try:
             with warnings.catch_warnings():
