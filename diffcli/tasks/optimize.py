@@ -64,9 +64,10 @@ from diffcli.tasks.updates import RULES, Hyper, select_optimizers
 RESTARTS = Bound(0, 1_000, "each restart is a whole run of every optimizer (1,000 take about 40 s); the "
                  "spread of 1,000 final losses tells as much as more would")
 """Random starts of ``--restarts``."""
-MAX_ROW_UPDATES = 2_500_000_000
+MAX_ROW_UPDATES = 1_000_000_000
 """Most rows all the runs of one optimizer may evaluate together with ``--data`` (updates × rows per
-update): about 3 ns each for a small loss, so the four rules take about 35 s."""
+update): 3 to 7 ns each for a small loss (more for the 2 million rows of a 32 MiB file), so the four rules
+take at most about 30 s (``benchmarks/limits.py``)."""
 BOX = Bound(-LARGEST, LARGEST, "its width HIGH - LOW must be a finite float", whole=False)
 """Each end of ``--box``."""
 L2 = Bound(0.0, LARGEST, "a penalty weight: finite and not negative", whole=False)
@@ -248,7 +249,7 @@ def _bounded_work(runs: int, max_steps: int, rows: int) -> None:
     if rows and updates * rows > MAX_ROW_UPDATES:
         raise UsageError(f"{updates:,} updates (--restarts × --max-steps) of {rows:,} rows each are "
                          f"{updates * rows:,} row evaluations of each optimizer; at most "
-                         f"{MAX_ROW_UPDATES:,} (about 35 s for the four): lower --max-steps, or use --batch")
+                         f"{MAX_ROW_UPDATES:,} (about 30 s for the four): lower --max-steps, or use --batch")
 
 
 def _starts(graph, parameters, fixed, start, restarts, box, seed, data, record):
