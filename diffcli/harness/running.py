@@ -194,7 +194,9 @@ def run_timed(prepare: Callable[[], Callable], argument, timing: bool = True,
 def _add_details(outcome: Outcome, untimed: Callable, argument, result) -> None:
     """The untimed fields of a run; their failure costs only themselves (a warning), not the answer."""
     try:
-        outcome.details.update(untimed(argument, result))
+        details = dict(untimed(argument, result))
+        outcome.warnings += details.pop("warnings", [])
+        outcome.details.update(details)
     except Exception as error:  # noqa: BLE001 - an estimate's failure must not hide the answer
         outcome.warnings.append(f"no rounding estimate: {failure_message(error)}")
 

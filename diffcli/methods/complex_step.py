@@ -18,6 +18,7 @@ from diffcli.core.codegen import compile_function
 from diffcli.core.errors import DiffcliError, DomainError
 from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.core.primitives import PRIMITIVES
+from diffcli.methods.fd_error import complex_step_estimates, too_large
 from diffcli.methods.finite import EPS
 from diffcli.methods.partials import explained
 from diffcli.methods.registry import method
@@ -180,6 +181,21 @@ def _complex_step(graph: Graph, step: float | None = None):
             evaluations += used
             steps[graph.variable_names[i]] = h
         return gradient, evaluations, {"step": steps}
+
+    def details(values, gradient) -> dict:  # the est. error, once, after the timing (fd_error.py)
+        names = graph.variable_names
+        if too_large(graph, 1 + len(names)):
+            return {"warnings": [f"complex-step: {too_large(graph, 1 + len(names))}"]}
+        steps = [COMPLEX_STEP_FACTOR * max(1.0, abs(x)) if step is None else step for x in values]
+        second = []
+        for i, h in enumerate(steps):
+            try:
+                second.append(complex_value(f, values, i, 2 * h).imag / (2 * h))
+            except DiffcliError:
+                second.append(None)
+        found, warnings = complex_step_estimates(graph, values, gradient, second)
+        return {"error_estimate": dict(zip(names, found)), "warnings": warnings}
+    run.details = details
     return run
 
 

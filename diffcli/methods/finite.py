@@ -40,6 +40,7 @@ from functools import cached_property
 from diffcli.core.codegen import compile_function
 from diffcli.core.graph import Graph
 from diffcli.core.lazy import LazyNumpy
+from diffcli.methods.fd_error import stencil_estimates, too_large
 from diffcli.methods.partials import explained
 from diffcli.methods.registry import method
 
@@ -266,7 +267,18 @@ def _fixed(stencil: Stencil):
                                                              F[i], f0))
                         for i, g in enumerate(estimates.tolist())]
             evaluations = moved * len(x) + (1 if 0 in stencil.offsets else 0)
+            run.last = (taken.tolist(), F, f0)  # what the untimed estimate reuses
             return gradient, evaluations, {"step": dict(zip(names, map(float, taken)))}
+
+        def details(values, gradient) -> dict:  # the est. error, once, after the timing (fd_error.py)
+            if too_large(graph, 2):
+                return {"warnings": [f"{stencil.id}: {too_large(graph, 2)}"]}
+            taken, F, f0 = run.last
+            again = lambda rows, steps: stencil_derivatives(evaluate, values, rows, steps, stencil)  # noqa: E731
+            found, warnings = stencil_estimates(graph, again, stencil, values, taken, gradient, F.tolist(),
+                                                f0)
+            return {"error_estimate": dict(zip(names, found)), "warnings": warnings}
+        run.details = details
         return run
     return prepare
 

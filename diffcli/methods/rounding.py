@@ -124,7 +124,7 @@ def _product_error(a: float, b: float, r: float) -> float:
     return ((ah * bh - r) + ah * bl + al * bh) + al * bl
 
 
-_EXACTLY_KNOWN = {operator.add, operator.sub, operator.mul, operator.truediv}
+EXACTLY_KNOWN = {operator.add, operator.sub, operator.mul, operator.truediv}
 """Evaluators that are one IEEE operation, whose rounding :func:`_rounded` knows exactly (no mpmath)."""
 
 
@@ -175,7 +175,7 @@ def _exact(primitive, values: list) -> object:
 def own_rounding(primitive, values: list, result: float) -> float:
     """``|result − exact|`` for ``result`` = the primitive's double at the double ``values``, measured, plus
     what the measurement itself may miss (2^-CHECK_BITS·|result|); exact for one IEEE operation."""
-    if primitive.real in _EXACTLY_KNOWN:
+    if primitive.real in EXACTLY_KNOWN:
         return _rounded(primitive.real, *values, result)
     if primitive.real is operator.neg:
         return 0.0
@@ -238,8 +238,25 @@ def reverse_bounds(graph: Graph, values: list) -> list[float]:
 
 
 def tangent_bounds(graph: Graph, values: list) -> list[float]:
-    """The rounding bound of each partial forward mode (``dual``) computes: one tracked pass per variable,
-    each node's tangent ``Σ ∂n/∂a · d_a`` in tracked arithmetic (an argument with tangent 0 adds nothing)."""
+    """The rounding bound of each partial forward mode (``dual``) computes (:func:`tangents`)."""
+    return [t.bound for t in tangents(graph, values)]
+
+
+def tangents(graph: Graph, values: list) -> list[Tracked]:
+    """Each partial as forward mode computes it, tracked: one tracked pass per variable, each node's
+    tangent ``Σ ∂n/∂a · d_a`` in tracked arithmetic (an argument with tangent 0 adds nothing).  The last
+    point's are kept: ``dual`` and ``complex-step`` ask for the same ones."""
+    if _TANGENTS[0] is graph and _TANGENTS[1] == (len(graph), list(values)):
+        return _TANGENTS[2]
+    found = _tangents(graph, values)
+    _TANGENTS[:] = [graph, (len(graph), list(values)), found]
+    return found
+
+
+_TANGENTS: list = [None, None, None]
+
+
+def _tangents(graph: Graph, values: list) -> list[Tracked]:
     tracked = tracked_forward(graph, values)
     depends = graph.depends_on_variables()
     variables = set(graph.variables)
@@ -258,7 +275,7 @@ def tangent_bounds(graph: Graph, values: list) -> list[float]:
                     total = term if total is None else total + term
             if total is not None:
                 tangent[node] = _lift(total)
-        bounds.append(tangent.get(graph.output, Tracked(0.0)).bound)
+        bounds.append(_lift(tangent.get(graph.output, Tracked(0.0))))
     return bounds
 
 
