@@ -4,6 +4,8 @@ Each test names the behaviour it pins; its expected values come from closed form
 never from the reference itself.
 """
 
+import re
+
 import mpmath
 import pytest
 
@@ -59,3 +61,53 @@ def test_no_partial_where_f_is_real_only_at_integer_exponents(y):
     assert result.gradient["y"] is None
     assert result.errors["y"] == f"∂f/∂y does not exist: f is not real for y near {y!r}"
     assert result.text(result.gradient["x"]) == M.nstr(-y * M.mpf(-2) ** (y - 1), 30)
+
+
+@pytest.mark.parametrize("exponent, z", [("2*z", 1.5), ("(z + 1)*2", 0.5), ("((z + 1)*2) - 1", 0.5)])
+def test_no_partial_where_the_exponent_reaches_z_through_several_operations(exponent, z):
+    """The exponent is an integer at the point (3, 3, 2) and not beside it, so (-x)**exponent at x = 2 has
+    no ∂f/∂z, however many operations lie between z and the power."""
+    result = reference(parse(f"(-x)**({exponent})"), {"x": 2.0, "z": z}, digits=20)
+    assert result.errors == {"z": f"∂f/∂z does not exist: f is not real for z near {z!r}"}
+
+
+@pytest.mark.parametrize("text, how", [
+    # the one-sided slope -1/(2·sqrt(t)) at step t: larger in size at the smaller step, though negative
+    ("-sqrt(x)", "grows without bound"),
+    # -1.01·t^0.01 shrinks in size as t shrinks, too slowly to settle: it does not grow, though negative
+    ("-(x**1.01)", "changes with the step too slowly to settle (like t^a with 1 < a < 1.5)"),
+])
+def test_a_negative_one_sided_slope_that_does_not_settle_is_told_by_its_size(text, how):
+    result = reference(parse(text), {"x": 0.0}, digits=30)
+    assert result.gradient["x"] is None
+    assert result.errors["x"].endswith(f"f is undefined for x < 0.0 and the one-sided slope at 0.0 {how}")
+
+
+def test_a_zero_partial_settled_by_its_floor_is_shown_without_a_note():
+    """exp(x)·exp(−x) at x = 2: ∂f/∂x = 0, which the two runs leave as different residues; it is 0 to the
+    digits asked for (within 10^-30 of its largest term e²), and all digits asked for are shown."""
+    result = reference(parse("exp(x)*exp(-x)"), {"x": 2.0}, digits=30)
+    assert result.text(result.gradient["x"]) == "0" and result.text(result.value) == "1.0"
+    assert result.note is None and result.digits == 30
+
+
+def test_zero_partials_among_huge_terms_are_zero_relative_to_those_terms():
+    """(a²·sin x)² + (a²·cos x)² − (a²)² with a = 1e300 is 0 for every a and x, so both partials are 0; the
+    terms that meet in ∂f/∂x are about a⁴ = 1e1200, and what cancellation may have left in them is far
+    below 10^-30 of that, but not below 10^-30 itself: shown as 0 with no bound of theirs in the note.  f's
+    value keeps its bound, written with two significant digits."""
+    result = reference(parse("(a*a*sin(x))**2 + (a*a*cos(x))**2 - (a*a)**2"), {"a": 1e300, "x": 1.0},
+                       digits=30)
+    assert [result.text(result.gradient[name]) for name in ("a", "x")] == ["0", "0"]
+    assert re.fullmatch(r"cancellation beyond the largest working precision: f is 0 within ±\d\.\de-\d+; "
+                        r"shown as 0, its digits are unknown", result.note)
+
+
+def test_the_bound_of_an_unknown_value_is_written_with_two_significant_digits():
+    """(sin²x + cos²x − 1)·1.2345 is 0 for every x, but rounds to noise at every working precision: the note
+    gives the bound within which f is 0 with two significant digits (its third is not 0 here: the bound
+    carries the factor 1.2345 times the sum of the terms met, about 4)."""
+    result = reference(parse("(sin(x)**2 + cos(x)**2 - 1)*1.2345"), {"x": 1.0}, digits=30)
+    assert result.text(result.value) == "0"
+    assert re.fullmatch(r"cancellation beyond the largest working precision: f is 0 within ±[1-9]\.\de-\d+; "
+                        r"shown as 0, its digits are unknown", result.note)
