@@ -50,13 +50,17 @@ def check_address(address) -> str:
     return address
 
 
-def require(address) -> str:
-    """The checked address, once Dask is known to be importable (else exit 2 with the install command)."""
+def require(address, reach: bool = False) -> str:
+    """The checked address, once Dask is known to be importable (else exit 2 with the install command);
+    with ``reach``, once the scheduler has answered too (so that a wrong address is exit 2 before any
+    output)."""
     address = check_address(address)
     try:
         import distributed  # noqa: F401
     except ImportError:
         raise UsageError(f"--scheduler needs Dask, which is not installed: {INSTALL}") from None
+    if reach:
+        connect(address).close()
     return address
 
 

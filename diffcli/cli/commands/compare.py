@@ -98,7 +98,7 @@ def compare(ctx: typer.Context, expression: ExpressionArg = None, point: PointAr
         from diffcli.tasks.files import on_cluster
 
         task = functools.partial(run_compare, methods=methods, digits=digits, timing=timing, eps=eps)
-        with on_cluster(None if scheduler is None else require(scheduler)):
+        with on_cluster(None if scheduler is None else require(scheduler, reach=True)):
             return run_file(file, task, at, format, jobs, file_output(terminal_width()), check=check,
                             max_memory=max_memory)
 
