@@ -20,3 +20,17 @@ def test_reverse_mode_costs_one_evaluation_of_f(text):
                if r["method"] == "reverse")
     assert row["gradient"]["x"] == (3.0 if text == "x*z" else -12.0)  # z; -z·(-x)^(z-1) = -3·4
     assert row["evaluations"] == 1
+
+
+def test_symbolic_rounding_estimate_counts_its_passes_over_the_graph():
+    """x*2 + x*3 + … + x*4001 is a graph of 12,000 nodes (4,000 constants, products, sums) whose symbolic
+    gradient extends it to 16,001: symbolic's tracked passes are 3 + 16,001 // 12,000 = 4, so 48,000 node
+    evaluations, within MAX_TRACKED_NODES (50,000): the row has its rounding estimate.  The derivative is
+    2 + 3 + … + 4001 = 4001·4002/2 − 1 = 8,006,000."""
+    from diffcli.methods.rounding import MAX_TRACKED_NODES
+
+    assert MAX_TRACKED_NODES == 50_000
+    text = " + ".join(f"x*{c}" for c in range(2, 4002))
+    row = compare(text, {"x": 1.5}, methods=["symbolic"], timing=False)["methods"][0]
+    assert row["gradient"] == {"x": 8_006_000.0}
+    assert 0 < row["error_estimate"]["x"] < 1e-6 * 8_006_000
