@@ -251,3 +251,39 @@ def test_the_wide_table_shows_a_number_for_every_method():
     assert all(all(v > 0 for v in row["error_estimate"].values()) for row in record["methods"])
     text = render(record, "table", width=300, wide=True)
     assert "est. error" in text and "unknowable" not in text
+
+
+# ---------------------------------------------------------------- hessian rows
+
+def test_hessian_rows_carry_forward_over_reverse_bounds_and_symbolic_says_it_has_none():
+    """f = x³z + sin(xz) at x=0.7, z=1.3: H = [[6xz − z²sin(xz), 3x² + cos(xz) − xz·sin(xz)],
+    [same, −x²sin(xz)]] in closed form, at the doubles' exact values."""
+    from diffcli.api import hessian
+
+    x, z = M.mpf(0.7), M.mpf(1.3)
+    s, c = M.sin(x * z), M.cos(x * z)
+    exact = [[6 * x * z - z * z * s, 3 * x * x + c - x * z * s], [3 * x * x + c - x * z * s, -x * x * s]]
+    record = hessian("x**3*z + sin(x*z)", {"x": 0.7, "z": 1.3}, timing=False)
+    rows = {row["method"]: row for row in record["methods"]}
+    assert rows["symbolic"]["error_estimate"] is None
+    bounds, entries = rows["forward-over-reverse"]["error_estimate"], rows["forward-over-reverse"]["hessian"]
+    for i in range(2):
+        for j in range(2):
+            assert _true_error(entries[i][j], exact[i][j]) <= bounds[i][j] <= 1e-12
+
+
+def test_hessian_of_sin_x_over_x_at_0_05_shows_its_bound_in_every_format(cli):
+    """(sin x / x)'' = -sin x / x − 2 cos x / x² + 2 sin x / x³: terms of 1e4 cancel to -1/3."""
+    x = M.mpf(0.05)
+    exact = -M.sin(x) / x - 2 * M.cos(x) / x ** 2 + 2 * M.sin(x) / x ** 3
+    code, out, _ = cli("hessian", "sin(x)/x", "x=0.05", "--no-timing", "-f", "json")
+    rows = {row["method"]: row for row in json.loads(out)["methods"]}
+    row = rows["forward-over-reverse"]
+    entry, (bound,) = row["hessian"][0][0], row["error_estimate"][0]
+    assert _true_error(entry, exact) > 1e-14 and bound >= _true_error(entry, exact)
+    code, out, _ = cli("hessian", "sin(x)/x", "x=0.05", "--no-timing")
+    assert "est. error" in out.splitlines()[3] and "symbolic: 0 passes of f; " in out
+    assert "est. error: no estimate" in out
+    code, out, _ = cli("hessian", "sin(x)/x", "x=0.05", "--no-timing", "-f", "csv")
+    (row,) = csv.DictReader(io.StringIO(out))
+    assert float(row["error_estimate_forward-over-reverse"]) == bound and row["error_estimate_symbolic"] == ""

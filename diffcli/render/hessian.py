@@ -28,6 +28,10 @@ def render(record: dict, fmt: str = "table") -> str:
     return render_view(view(record), fmt)
 
 
+NO_ESTIMATE = "none"
+"""The est. error of an entry whose bound is not finite."""
+
+
 def _entry_label(names, i, j) -> str:
     if i == j:
         return f"∂²f/∂{names[i]}²"
@@ -44,7 +48,7 @@ def _body(record: dict) -> list:
     reference = record["reference"]
     headers = ["entry", f"reference (mpmath, {reference['digits']} digits)"]
     for row in record["methods"]:
-        headers += [row["method"], "rel error"]
+        headers += [row["method"], "rel error"] + (["est. error"] if row.get("error_estimate") else [])
     rows = []
     for i, j in _cells(record):
         line = [_entry_label(names, i, j),
@@ -52,6 +56,9 @@ def _body(record: dict) -> list:
         for row in record["methods"]:
             line += [number(row["hessian"][i][j]) if row["hessian"] else "",
                      error_number(row["rel_error"][i][j]) if row["rel_error"] else ""]
+            if row.get("error_estimate"):
+                bound = row["error_estimate"][i][j]
+                line.append(NO_ESTIMATE if bound is None else error_number(bound))
         rows.append(line)
     lines = [*heading(record), Table(headers, rows), ""]
     lines += [_method_line(row) for row in record["methods"]]
@@ -73,6 +80,8 @@ def _method_line(row: dict) -> str:
         status = f"max rel error {error_number(row['max_rel_error'])}"
     else:
         status = "ok"
+    if not row["error"] and not row.get("error_estimate"):
+        status += "; est. error: no estimate"  # said, not left out: symbolic Hessians carry no bound
     done = f"{cost}{timing}; " if cost or timing else ""
     return f"{row['method']}: {done}{status}"
 
@@ -82,13 +91,14 @@ def _csv_table(record: dict) -> Table:
     reference = record["reference"]
     headers = ["entry", "i", "j", "reference"]
     for row in record["methods"]:
-        headers += [row["method"], f"rel_error_{row['method']}"]
+        headers += [row["method"], f"rel_error_{row['method']}", f"error_estimate_{row['method']}"]
     rows = []
     for i, j in _cells(record):
         line = [f"d2f/d{names[i]}d{names[j]}", names[i], names[j],
                 (reference["hessian"] or [[None] * len(names)] * len(names))[i][j] or ""]
         for row in record["methods"]:
             line += [raw(row["hessian"][i][j]) if row["hessian"] else "",
-                     raw(row["rel_error"][i][j]) if row["rel_error"] else ""]
+                     raw(row["rel_error"][i][j]) if row["rel_error"] else "",
+                     raw(row["error_estimate"][i][j]) if row.get("error_estimate") else ""]
         rows.append(line)
     return Table(headers, rows)

@@ -100,13 +100,23 @@ def _finite_matrix(names):
     return check
 
 
+def _estimates(outcome) -> list | None:
+    """The method's bound on the rounding of every entry (``forward-over-reverse``), None for an entry
+    whose bound is not finite; None for a method that gives none (``symbolic``) or that failed."""
+    bounds = outcome.details.get("error_estimate")
+    if bounds is None or outcome.result is None:
+        return None
+    return [[b if math.isfinite(b) else None for b in r] for r in bounds]
+
+
 def _row(method_id: str, graph: Graph, values: list, truth, timing: bool, warnings: list) -> dict:
     names = graph.variable_names
     outcome = run_timed(lambda: METHODS[method_id].hessian(graph), values, timing,
                         check=_finite_matrix(names))
     row = {"method": method_id, "hessian": outcome.result, "abs_error": None, "rel_error": None,
            "max_rel_error": None, "passes": outcome.count, "setup_seconds": outcome.setup_seconds,
-           "seconds": outcome.seconds, "error": outcome.error, "warnings": list(warnings)}
+           "seconds": outcome.seconds, "error": outcome.error, "warnings": list(warnings) + outcome.warnings,
+           "error_estimate": _estimates(outcome)}
     if outcome.result is not None and truth is not None:
         exact = [[_entry(truth, i, j) for j in range(len(names))] for i in range(len(names))]
         scored = [[(None, None) if exact[i][j] is None else errors(truth.context, h, exact[i][j])
