@@ -122,8 +122,8 @@ def test_python_renames_a_variable_python_cannot_bind():
 def test_inline_size_estimate_at_the_limit():
     from diffcli.core.printing import fits_inline
 
-    # The estimate (printing._inline_sizes' docstring): a name its length, an operation its operator name + 4 + its
-    # arguments.  "a1 + … + aK" with names of 4 characters (a100…) costs 4 per name and 7 per "add".
+    # The estimate (printing._inline_sizes' docstring): a name its length, an operation its operator
+    # name + 4 + its arguments.  "a100 + … + aK" (names of 4 characters) costs 4 per name, 7 per "add".
     def chain(count, extra=""):
         return " + ".join([f"a{100 + k}" for k in range(count - 1)] + [f"a{100 + count - 1}{extra}"])
 
