@@ -135,3 +135,14 @@ def test_inline_size_estimate_at_the_limit():
     assert not fits_inline(over, over.output)
     assert to_program(exact, exact.output) == to_text(exact, exact.output)
     assert to_program(over, over.output) != to_text(over, over.output)
+
+
+def test_a_statement_is_named_only_past_the_statement_limit():
+    # A first name of 10 characters, then names of 4: the sum of the first j names is estimated at
+    # 10 + 11·(j - 1), exactly 1000 = STATEMENT_LIMIT at j = 91 (not past it: not named), 1011 at j = 92.
+    names = ["a123456789"] + [f"b{100 + k}" for k in range(199)]  # 200 names, ~2,200 > INLINE_LIMIT
+    graph = parse(" + ".join(names))
+    definitions, _ = _statements(to_program(graph, graph.output))
+    first = definitions[0][1]
+    assert first.count(" + ") == 91  # the first 92 names
+    assert STATEMENT_LIMIT == 1000

@@ -195,3 +195,25 @@ def test_a_keyword_gets_the_hint_only_where_a_name_belongs(text, message):
     with pytest.raises(ParseError) as error:
         parse(text)
     assert message in str(error.value)
+
+
+def test_an_error_on_the_middle_line_of_three_is_located_there():
+    with pytest.raises(ParseError) as error:
+        parse("(x +\n  * y\n + 1)")  # line 2 "  * y": the '*'
+    assert (error.value.line, error.value.column) == (2, 3)
+
+
+def test_an_empty_point_is_no_binding():
+    from diffcli.core.parse import parse_point
+
+    assert parse_point("") == parse_point("   ") == parse_point([]) == {}
+
+
+def test_nesting_limit_at_its_boundary():
+    from diffcli.core.errors import LimitError
+    from diffcli.core.parse import MAX_NESTING
+
+    assert MAX_NESTING == 100
+    parse("(" * 100 + "x" + ")" * 100)  # exactly the limit: accepted
+    with pytest.raises(LimitError, match="^column 101: parentheses nest deeper than 100"):
+        parse("(" * 101 + "x" + ")" * 101)  # the 101st '(' is where it goes too deep
