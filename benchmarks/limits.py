@@ -113,9 +113,10 @@ def many_variables(folder: str) -> str:
     return _write(folder, "variables.txt", line + "\n")
 
 
-def longest_line(folder: str) -> str:
-    """The longest line a file may hold, a flat sum of that many characters (the node limit refuses it)."""
-    line = "x" + "+x" * ((_input_limit() - 1) // 2)
+def longest_line(folder: str, characters: int | None = None) -> str:
+    """A line of ``characters`` (default: the longest a file may hold), a flat sum ``x+x+…``."""
+    characters = MAX_LINE_BYTES - 1 if characters is None else characters
+    line = "x" + "+x" * ((characters - 1) // 2)
     return _write(folder, "longest.txt", line + "\n")
 
 
@@ -194,7 +195,9 @@ def _cases() -> list[Case]:
         Case("variables: compare", "MAX_LINE_BYTES, MAX_NODES",
              lambda d: ["compare", "--file", many_variables(d)], lambda: "v0 + v1 + … @ v0=0.5 …"),
         Case("line length: compare", f"MAX_LINE_BYTES {MAX_LINE_BYTES:,}",
-             lambda d: ["compare", "--file", longest_line(d), "x=0.5"], lambda: "x+x+… (refused)"),
+             lambda d: ["compare", "--file", longest_line(d), "x=0.5"], lambda: "x+x+…"),
+        Case("input length: compare", f"MAX_INPUT_CHARS {MAX_INPUT_CHARS:,}",
+             lambda d: ["compare", "--file", longest_line(d, MAX_INPUT_CHARS), "x=0.5"], lambda: "x+x+…"),
         Case("points rows: compare --points", f"MAX_TABLE_BYTES {MAX_TABLE_BYTES:,}",
              lambda d: ["compare", LECTURE, "--points", points_table(d)], lambda: "CSV x,z"),
         Case("points rows: --reference-sample max", f"REFERENCE_SAMPLE {REFERENCE_SAMPLE.high:,}",
@@ -315,13 +318,15 @@ def run(case: Case, folder: str, timeout: float, kill_mb: float) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", help="run the cases whose name contains this text")
+    parser.add_argument("--only", help="run the cases whose name contains this text (or one of several, "
+                                       "comma-separated)")
     parser.add_argument("--timeout", type=float, default=1.5 * TARGET_SECONDS,
                         help="kill a case past this many CPU seconds (or ten times as many of wall time)")
     parser.add_argument("--kill-memory", type=float, default=6144.0, help="kill a case past this many MB")
     parser.add_argument("--list", action="store_true", help="list the cases")
     options = parser.parse_args(argv)
-    cases = [case for case in _cases() if options.only is None or options.only in case.name]
+    wanted = None if options.only is None else options.only.split(",")
+    cases = [case for case in _cases() if wanted is None or any(word in case.name for word in wanted)]
     if options.list:
         for case in cases:
             print(f"{case.name:40} {case.limit}")
