@@ -189,6 +189,24 @@ def test_differences_that_do_not_shrink_with_the_step_are_unknowable():
     assert any("do not shrink like h^1" in w for w in warnings)
 
 
+@pytest.mark.parametrize("method", STENCILS)
+def test_an_oscillation_finer_than_the_steps_is_unknowable(method):
+    """sin((1.5 − 1.5**(x·y))·cbrt(3y − 6)) at x = -20, y = -1.9077…: 1.5**(xy) ≈ 5e6, so f turns over every
+    ~1e-7 in y, below every stencil's step; the differences at h, 2h, 4h happen to shrink, but slower than
+    h^p.  ∂f/∂y ≈ -9.7e7 (mpmath.diff on the real function), the stencils give 1e3 to 1.5e7."""
+    m = mpmath.MPContext()
+    m.dps = 60
+    x, y = m.mpf(-20.0), m.mpf(-1.907769124551789)
+    f = lambda t: m.sin((m.mpf(1.5) - m.mpf(1.5) ** (x * t)) * -m.cbrt(6 - 3 * t))  # noqa: E731
+    exact = m.diff(f, y)
+    point = {"x": -20.0, "y": -1.907769124551789}
+    (case,) = [c for c in _cases("sin((1.5 - 1.5**(x*y)) * cbrt(3*y - 6))", point, [method]) if c[1] == "y"]
+    _, _, answer, estimate, _, warnings = case
+    assert _true_error(answer, exact) > 1e6
+    assert estimate is None
+    assert any(f"{method}: the error of ∂f/∂y cannot be estimated" in w for w in warnings)
+
+
 def test_near_a_domain_edge_the_extra_steps_shrink_instead():
     """log(x) at 1e-5 in fd-central: x − h is inside the domain, x − 2h is not; h/2 and h/4 are used."""
     (case,) = _cases("log(x)", {"x": 1e-5}, ["fd-central"])
