@@ -187,6 +187,8 @@ def _mp_cbrt(m, x):
 def _mp_atan2(m, y, x):
     if not x and not y:
         return m.zero
+    if not m.re(x) and not m.re(y):  # a step off the origin: atan2 jumps there, it has no continuation
+        return m.nan
     if abs(m.re(x)) >= abs(m.re(y)):
         base = m.atan(y / x)
         if m.re(x) < 0:
