@@ -111,3 +111,17 @@ def test_the_bound_of_an_unknown_value_is_written_with_two_significant_digits():
     assert result.text(result.value) == "0"
     assert re.fullmatch(r"cancellation beyond the largest working precision: f is 0 within ±[1-9]\.\de-\d+; "
                         r"shown as 0, its digits are unknown", result.note)
+
+
+def test_cancellation_is_repaid_with_slack_to_spare(monkeypatch):
+    """(1e11 + x) − 1e11 at x = 1/3 loses about 11.5 digits to cancellation (1e11 against 0.33); with only 2
+    and 4 guard digits allowed, the runs are repeated with the digits lost plus SLACK_DIGITS (5) more, so
+    the 10 digits asked for are right: f is the double nearest 1/3, and its right derivative 1 (runs
+    repeated with the digits lost less the slack, 19 and 21 working digits, would agree on about 8)."""
+    import diffcli.reference as reference_module
+
+    monkeypatch.setattr(reference_module, "GUARD_DIGITS", ((2, 4),))
+    result = reference(parse("(1e11 + x) - 1e11"), {"x": 1 / 3}, digits=10, one_sided=True)
+    assert result.note is None and result.digits == 10
+    assert result.text(result.value) == M.nstr(M.mpf(1 / 3), 10) == "0.3333333333"
+    assert result.text(result.gradient["x"]) == "1.0"
