@@ -125,3 +125,17 @@ def test_cancellation_is_repaid_with_slack_to_spare(monkeypatch):
     assert result.note is None and result.digits == 10
     assert result.text(result.value) == M.nstr(M.mpf(1 / 3), 10) == "0.3333333333"
     assert result.text(result.gradient["x"]) == "1.0"
+
+
+@pytest.mark.parametrize("text", ["sin(-1e300 + x)", "sin(x + -1e300)", "sin(x - 1e300)"])
+def test_an_argument_absorbed_by_a_huge_negative_term_is_seen(text):
+    """-1e300 + x at x = 1/3 needs about 317 digits to keep x, more than any guard digits give: the
+    reference must see that sum absorb x (whichever operand is negative) and raise its working precision,
+    or sin's value and slope come out wrong.  Expected: mpmath at 400 digits on the exact doubles."""
+    wide = mpmath.MPContext()
+    wide.dps = 400
+    argument = wide.mpf(-1e300) + wide.mpf(1 / 3)
+    result = reference(parse(text), {"x": 1 / 3}, digits=20)
+    assert result.note is None
+    assert result.text(result.value) == wide.nstr(wide.sin(argument), 20)
+    assert result.text(result.gradient["x"]) == wide.nstr(wide.cos(argument), 20)
