@@ -172,7 +172,8 @@ def test_a_stencil_across_a_kink_is_unknowable_one_beside_it_is_not():
                                                    timing=False)["methods"]}
     for method in ("fd-forward", "fd-central", "fd-5point"):
         assert rows[method]["error_estimate"] == {"x": None}
-        assert any(w.startswith(f"{method}: the stencil steps across a kink around x = 0.0") and
+        assert any(w.startswith(f"{method}: the error of ∂f/∂x cannot be estimated: the stencil steps "
+                                f"across a kink around x = 0.0") and
                    "(est. error: unknowable)" in w for w in rows[method]["warnings"])
     backward = rows["fd-backward"]
     assert backward["gradient"]["x"] == pytest.approx(-1.0, abs=1e-15)
@@ -205,6 +206,20 @@ def test_an_oscillation_finer_than_the_steps_is_unknowable(method):
     assert _true_error(answer, exact) > 1e6
     assert estimate is None
     assert any(f"{method}: the error of ∂f/∂y cannot be estimated" in w for w in warnings)
+
+
+@pytest.mark.parametrize("method", STENCILS)
+def test_where_f_is_noise_the_estimate_is_unknowable(method):
+    """cos(expm1(2x + cosh 1.5)/log2(sigmoid(x/2))) at x = 35: the argument is -7e38, rounded by ~1e23, so
+    every double of f is noise; ∂f/∂x ≈ 1.7e39 (mpmath.diff at 100 digits), which no stencil can see."""
+    m = mpmath.MPContext()
+    m.dps = 100
+    f = lambda t: m.cos(m.expm1(2 * t + m.cosh(1.5)) / m.log(1 / (1 + m.exp(-t / 2)), 2))  # noqa: E731
+    exact = m.diff(f, m.mpf(35))
+    (case,) = _cases("cos(expm1(x + x + cosh(1.5)) / log2(sigmoid(x*0.5)))", {"x": 35.0}, [method])
+    _, _, answer, estimate, _, warnings = case
+    assert _true_error(answer, exact) > 1e38
+    assert estimate is None and any("are noise" in w for w in warnings), warnings
 
 
 def test_near_a_domain_edge_the_extra_steps_shrink_instead():
@@ -240,7 +255,8 @@ def test_every_format_carries_the_estimate_and_its_warnings(cli):
     assert code == 0
     line = next(t for t in out.splitlines() if t.startswith("fd-central"))
     assert "unknowable" in line
-    assert "warning: fd-central: the stencil steps across a kink" in out
+    assert "warning: fd-central: the error of ∂f/∂x cannot be estimated: the stencil steps across a kink" \
+        in out
     code, out, _ = cli("compare", "abs(x - 1e-20)", "x=0", "--no-timing", "-m", "fd-central,fd-backward",
                        "-f", "json")
     rows = {r["method"]: r for r in json.loads(out)["methods"]}

@@ -175,10 +175,14 @@ def stencil_estimates(graph: Graph, derivatives, stencil, values, taken, answers
         steps = [factor * taken[i] for i in todo] + [factor * factor * taken[i] for i in todo]
         D, used, G, g0 = derivatives([*todo, *todo], steps)
         for q, i in enumerate(todo):
-            if factor == 2.0 and kinked(i, [taken[i]]):
-                warnings.append(f"{stencil.id}: the stencil steps across a kink around {names[i]} = "
-                                f"{values[i]!r} (h = {taken[i]:.3g}): its error cannot be estimated from f's "
-                                "values (est. error: unknowable)")
+            why = _unknowable(stencil, names[i], values[i], taken[i], bounds[i], [*F[i], f0 or 0.0]) \
+                if factor == 2.0 else None
+            if why is None and factor == 2.0 and kinked(i, [taken[i]]):
+                why = f"the stencil steps across a kink around {names[i]} = {values[i]!r} " \
+                      f"(h = {taken[i]:.3g})"
+            if why is not None:
+                warnings.append(f"{stencil.id}: the error of ∂f/∂{names[i]} cannot be estimated: {why} "
+                                "(est. error: unknowable)")
                 estimates[i] = math.nan
                 continue
             s = [taken[i], used[q], used[q + len(todo)]]
@@ -198,6 +202,20 @@ def stencil_estimates(graph: Graph, derivatives, stencil, values, taken, answers
             else:
                 estimates[i] += noise[0]
     return [float(e) if e is not None and math.isfinite(e) else None for e in estimates], warnings
+
+
+NOISE = 1e3
+"""f's values are noise where the bound on their rounding exceeds this many times f itself (beyond what an
+underflow leaves): the first-order bound no longer describes them (``cos`` of 7e38, rounded by 1e23)."""
+
+
+def _unknowable(stencil, name: str, x: float, h: float, bound: float, row: list) -> str | None:
+    """Why f's values at the answer's stencil points tell nothing (its rounding swamps f itself), or None."""
+    largest = max(abs(f) for f in row)
+    if bound > NOISE * largest and bound > 1e-290:
+        return (f"f's values around {name} = {x!r} are noise: their rounding may reach {bound:.2g}, more "
+                f"than {NOISE:g} times f itself ({largest:.2g})")
+    return None
 
 
 def _truncation(p: int, s: list, D: list, noise: list) -> float | None:
