@@ -147,3 +147,29 @@ def test_verify_references_share_one_time_limit(monkeypatch, point):
     with pytest.raises(PrecisionError, match="time limit"):
         verify("x*sin(x)", "x", "sin(x) + x*cos(x)", point, samples=1000)
     assert time.monotonic() - started < 3
+
+
+def test_the_points_reference_sample_shares_one_time_limit(monkeypatch, tmp_path):
+    """1,000 sampled points whose references take 0.1 s each would take 100 s: one limit (0.5 s here)
+    bounds the whole sample, and the record says where it stopped."""
+    from diffcli.reference import reference
+    from diffcli.tasks.points import at_points
+
+    def slowish(*args, **kwargs):
+        time.sleep(0.1)
+        return reference(*args, **kwargs)
+
+    monkeypatch.setattr("diffcli.harness.point.REFERENCE_TIME_LIMIT", 0.5)
+    monkeypatch.setattr("diffcli.tasks.points.reference", slowish)
+    from diffcli.core.parse import parse
+
+    started = time.monotonic()
+    record = at_points(parse("x*sin(x)"), {"x": [0.001 * k for k in range(1, 2001)]}, ["reverse"],
+                       reference_sample=1000, timing=False)
+    assert time.monotonic() - started < 5
+    computed = record["reference"]["computed"]
+    assert 1 <= len(computed) <= 8  # about 0.5 s / 0.1 s of points, not 1,000
+    assert record["reference"]["note"].startswith("the reference sample stopped at its time limit (0.5 s")
+    reached = int(record["reference"]["note"].split(" after ")[1].split(" of ")[0])
+    assert record["reference"]["note"].endswith(f"after {reached} of 1000 points")
+    assert len(computed) <= reached <= len(computed) + 1  # the last one reached may have been cut short

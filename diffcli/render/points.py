@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 from functools import partial
 
-from diffcli.render.base import Table, View, csv_text, duration, error_number, raw, to_json
+from diffcli.render.base import FORMATS, FileOutput, Table, View, duration, error_number, raw
 from diffcli.render.base import render as render_view
 
-STREAMING = ("jsonl", "csv")
+STREAMING = tuple(name for name, spec in FORMATS.items() if spec.record is not None)
 """The formats that write the points themselves, a chunk at a time; the others write the summary."""
 
 _SUMMARY_KEYS = ("expression", "points", "variables", "f_seconds", "reference", "methods")
@@ -46,7 +46,7 @@ def _body(record: dict) -> list:
     return [f"f = {record['expression']}",
             f"{record['points']} points; f on all of them: {duration(record['f_seconds']) or '-'}; "
             f"reference ({sample['digits']} digits) at points {', '.join(map(str, sample['computed']))}",
-            "", Table(headers, rows)]
+            "", Table(headers, rows)] + ([f"reference: {sample['note']}"] if sample.get("note") else [])
 
 
 def _number(value):
@@ -57,11 +57,14 @@ def _number(value):
 def chunk_text(record: dict, fmt: str, methods: list, first: bool) -> str:
     """The ``jsonl`` or ``csv`` text of the points of one chunk record (``start``, ``values``, ``gradients``
     …, see :class:`diffcli.tasks.points.PointsRun`), with the CSV header when ``first``; ``methods`` are the
-    columns of every chunk (a method that failed from some chunk on is empty there)."""
-    if fmt == "jsonl":
-        return "\n".join(to_json(point, indent=None) for point in points(record, methods))
-    table = _csv_table(record, methods)
-    return csv_text(table.headers if first else None, table.rows)
+    columns of every chunk (a method that failed from some chunk on is empty there).  Each point is one
+    record of a streaming format (base.py's ``Format.record``), as a line of an expression file is."""
+    names = record["variables"]
+    output = FileOutput(view=lambda records: View(records), csv_header=tuple(_csv_headers(names, methods)),
+                        csv_rows=lambda point: [_csv_cells(point, names, methods)])
+    texts = [output.start(fmt)] if first else []
+    texts += [output.record(point, fmt) for point in points(record, methods)]
+    return "\n".join(text for text in texts if text is not None)
 
 
 def points(record: dict, methods: list | None = None):
@@ -81,15 +84,20 @@ def points(record: dict, methods: list | None = None):
                "value": _number(record["values"][index]), "gradient": gradients}
 
 
+def _csv_headers(names: list, methods: list) -> list:
+    return ["index", *names, "value", *[f"{m}:d_{n}" for m in methods for n in names]]
+
+
+def _csv_cells(point: dict, names: list, methods: list) -> list:
+    cells = [point["index"], *[repr(v) for v in (point["point"] or {}).values()], raw(point["value"])]
+    for m in methods:
+        g = point["gradient"][m]
+        cells += [repr(g[n]) if g else "" for n in names]
+    return cells
+
+
 def _csv_table(record: dict, methods: list | None = None) -> Table:
     names = record["variables"]
     methods = list(record["gradients"]) if methods is None else methods
-    headers = ["index", *names, "value", *[f"{m}:d_{n}" for m in methods for n in names]]
-    rows = []
-    for point in points(record, methods):
-        cells = [point["index"], *[repr(v) for v in (point["point"] or {}).values()], raw(point["value"])]
-        for m in methods:
-            g = point["gradient"][m]
-            cells += [repr(g[n]) if g else "" for n in names]
-        rows.append(cells)
-    return Table(headers, rows)
+    return Table(_csv_headers(names, methods), [_csv_cells(point, names, methods)
+                                                for point in points(record, methods)])

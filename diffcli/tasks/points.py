@@ -19,6 +19,7 @@ import io
 import math
 import os
 import sys
+import time
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -30,6 +31,7 @@ from diffcli.core.errors import UsageError
 from diffcli.core.evaluate import bind
 from diffcli.core.graph import Graph
 from diffcli.harness import median_seconds, reference_or_error, relative_error, run_timed
+from diffcli.harness import point as harness_point
 from diffcli.methods import METHODS
 from diffcli.methods.registry import ids
 from diffcli.reference import DIGITS, reference
@@ -280,12 +282,20 @@ class PointsRun:
         names, size = self.graph.variable_names, len(self.columns)
         chosen = self.spread.chosen(self.count)
         scored: dict = {m: [] for m in self.methods}
-        computed = []
-        for index, kept in chosen:
+        computed, note = [], None
+        # One time limit for the whole sample (read now), not one per point: 1,000 slow points must not
+        # take 1,000 limits.  Past it, the points not reached are left out and a note says so.
+        limit, started = harness_point.REFERENCE_TIME_LIMIT, time.monotonic()
+        for count, (index, kept) in enumerate(chosen):
             if not math.isfinite(kept[size]):
                 continue
+            left = limit - (time.monotonic() - started)
+            if left <= 0:
+                note = (f"the reference sample stopped at its time limit ({limit:g} s for the whole sample) "
+                        f"after {count} of {len(chosen)} points")
+                break
             point = dict(zip(names, map(float, kept[:size])))
-            ref, _ = reference_or_error(lambda point=point: reference(self.graph, point, self.digits))
+            ref, _ = reference_or_error(lambda point=point: reference(self.graph, point, self.digits), left)
             if ref is None:  # a sample point without a reference is left out of the errors (``computed``)
                 continue
             computed.append(index)
@@ -303,7 +313,7 @@ class PointsRun:
         return {"expression": self.graph.source, "points": self.count, "variables": names,
                 "f_seconds": self.f_seconds,
                 "reference": {"digits": self.digits, "sample": [index for index, _ in chosen],
-                              "computed": computed},
+                              "computed": computed, **({"note": note} if note else {})},
                 "methods": [self.rows[m] for m in self.methods]}
 
 
