@@ -218,6 +218,7 @@ def jax_check(f, grad, at) -> bool:
     import jax.numpy as jnp
     from jax.test_util import check_grads
 
+    jax.config.update("jax_enable_x64", True)  # else JAX has no float64 at all; float32 stays float32
     x0, template = _flat(at)
     scalar = jax.ShapeDtypeStruct((), x0.dtype)
     vector = jax.ShapeDtypeStruct(x0.shape, x0.dtype)
