@@ -139,3 +139,20 @@ def test_an_argument_absorbed_by_a_huge_negative_term_is_seen(text):
     assert result.note is None
     assert result.text(result.value) == wide.nstr(wide.sin(argument), 20)
     assert result.text(result.gradient["x"]) == wide.nstr(wide.cos(argument), 20)
+
+
+
+@pytest.mark.parametrize("text, slopes", [
+    # (x − 1)**e with e = y·1e1500 (an even integer beside y = 1): 0 at x = 1 with both slopes 0, since
+    # e·0^(e−1) = 0 and log(0)·0^e → 0; the second term gives 1
+    ("(x - 1)**(y*1e300*1e300*1e300*1e300*1e300) + ((1e20 + x) - 1e20)", ["1.0", "0"]),
+    ("(x - 1)**(2 + y*1e300*1e300*1e300*1e300*1e300) + ((1e20 + y) - 1e20)", ["0", "1.0"]),
+])
+def test_terms_past_the_floats_range_beside_an_exact_zero(text, slopes):
+    """An exponent of 1e1500 is past the floats' range (the neighbourhood screen sees inf) and its powers
+    of the base 0 are past any precision's spread: the reference still answers, f = 1, and the rounding of
+    the exponent, whose partials vanish at base 0, costs nothing."""
+    result = reference(parse(text), {"x": 1.0, "y": 1.0}, digits=20)
+    assert result.note is None and result.errors == {}
+    assert [result.text(result.value), result.text(result.gradient["x"]), result.text(result.gradient["y"])] \
+        == ["1.0", *slopes]

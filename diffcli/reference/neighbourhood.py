@@ -107,7 +107,9 @@ def _suspects(graph: Graph, values: list) -> list | None:
         if everywhere(primitive):
             continue
         moving = [k for k, a in enumerate(arguments[node]) if depends[a]]
-        if moving and not _inside_when_nudged(primitive, [values[a] for a in arguments[node]], moving):
+        args = [values[a] for a in arguments[node]]
+        # An argument past the floats' range (inf, from mpmath) cannot be nudged: f itself decides.
+        if moving and not (all(map(math.isfinite, args)) and _inside_when_nudged(primitive, args, moving)):
             for k in moving:
                 marked[arguments[node][k]] = any_marked = True
     if not any_marked:

@@ -40,8 +40,9 @@ def settle(runs, low: int, high: int, extra: int):
             for each in run.losses.values():
                 loss = loss.worse(each)
         if loss.unresolved:
-            # Nothing says how much was lost: jump by the spread of the magnitudes met, at least doubling.
-            wanted = max(2 * extra, extra + 16, math.ceil(loss.spread) + SLACK_DIGITS)
+            # Nothing says how much was lost: jump by the spread of the magnitudes met, at least doubling
+            # (a spread past any precision, as 0**(1e1500) beside 1 in a complex step, is inf: capped).
+            wanted = max(2 * extra, extra + 16, math.ceil(min(loss.spread, MAX_EXTRA_DIGITS)) + SLACK_DIGITS)
         elif loss.digits > extra + SLACK_DIGITS:
             wanted = math.ceil(loss.digits) + SLACK_DIGITS
         else:
