@@ -39,7 +39,7 @@ def undefined_beside(graph: Graph, values, index: int) -> str | None:
     as ``(-x)**z`` at integer z.
 
     >>> from diffcli.core.parse import parse
-    >>> undefined_beside(parse("(-x)**z"), [2.0, 3.0], 1)[:79]
+    >>> undefined_beside(parse("(-x)**z"), [2.0, 3.0], 1)[:80]
     'no derivative: f is undefined on both sides of z = 3.0: (-x)**z is undefined: -x'
     >>> undefined_beside(parse("(-x)**z"), [2.0, 3.0], 0) is None
     True
