@@ -222,6 +222,19 @@ def test_where_f_is_noise_the_estimate_is_unknowable(method):
     assert estimate is None and any("are noise" in w for w in warnings), warnings
 
 
+@pytest.mark.parametrize("method", STENCILS)
+def test_a_stencil_far_from_the_chain_rules_slope_is_unknowable(method):
+    """tan(exp(x)) at 35: exp(35) = 1.6e15, so tan turns ~10^8 times within one step and the stencils' three
+    steps agree by chance on nonsense; ∂f/∂x = (1 + tan²(e^35))·e^35 ≈ 1.6e15 in closed form."""
+    m = mpmath.MPContext()
+    m.dps = 80
+    u = m.exp(m.mpf(35))
+    (case,) = _cases("tan(exp(x))", {"x": 35.0}, [method])
+    _, _, answer, estimate, _, warnings = case
+    assert _true_error(answer, (1 + m.tan(u) ** 2) * u) > 1e15
+    assert estimate is None and any("from the chain rule's slope at the point" in w for w in warnings)
+
+
 def test_near_a_domain_edge_the_extra_steps_shrink_instead():
     """log(x) at 1e-5 in fd-central: x − h is inside the domain, x − 2h is not; h/2 and h/4 are used."""
     (case,) = _cases("log(x)", {"x": 1e-5}, ["fd-central"])

@@ -16,11 +16,13 @@ A fixed stencil's error is truncation plus rounding:
   fd-backward, 4 for fd-central, 4 for fd-5point (its points at 2h are ``x ± 2h`` again, shared in the
   formula but evaluated again), all in one vectorized call after the timed answer.
 
-Where the differences do not shrink like ``h^p`` (the pair at the larger steps differs by less than half
-of what the smaller pair predicts, or with the other sign, both well above rounding), or where the
-answer's own stencil steps across a kink of abs, relu, min, max, sign or step (a function whose partials
-change between the stencil points), there is no honest estimate: it is ``None`` (est. error
-``unknowable``) with a warning, never ±0.
+Where the differences do not shrink like ``h^p`` (the pair at the larger steps differs by less than
+:data:`SLOWEST` of what the smaller pair predicts, or with the other sign, both well above rounding),
+where the answer's own stencil steps across a kink of abs, relu, min, max, sign or step (a function whose
+partials change between the stencil points), where f's values are noise (:data:`NOISE`), or where the
+answer is farther from the chain rule's slope at the point than its estimate allows (:data:`AGREEMENT`:
+f turning faster than the steps can see, which three steps can miss), there is no honest estimate: it is
+``None`` (est. error ``unknowable``) with a warning, never ±0.
 
 The complex step ``Im f(x + ih)/h`` follows the chain rule of forward mode through the imaginary parts:
 its rounding is bounded by forward mode's running bound of the same tangent
@@ -66,9 +68,16 @@ def evaluation_bound(graph: Graph, values: list) -> list:
     >>> [round(b / UNIT, 6) for b in evaluation_bound(parse("x*x + z"), [3.0, 1.0])]  # 9u + 10u, 10u
     [19.0, 10.0]
     """
+    return _measured(graph, values)[0]
+
+
+def _measured(graph: Graph, values: list) -> tuple[list, list]:
+    """``(bounds, slopes)``: :func:`evaluation_bound` and the chain rule's ∂f/∂x_i on doubles (nan where
+    undefined), from one pass, kept for the stencils of the same point."""
     if _cache[0] is graph and _cache[1] == (len(graph), list(values)):
         return _cache[2]
-    found = _measure(graph, values) if too_large(graph, 2) is None else [None] * len(values)
+    n = len(values)
+    found = _measure(graph, values) if too_large(graph, 2) is None else ([None] * n, [math.nan] * n)
     _cache[:] = [graph, (len(graph), list(values)), found]
     return found
 
@@ -97,7 +106,7 @@ def _measure(graph: Graph, values: list) -> list:
         with np.errstate(all="ignore"):
             adjoint = adjoints(graph, [None if v is None else np.float64(v) for v in nodes], _Poisoned())
     except (ArithmeticError, ValueError, DomainError):
-        return [None] * len(values)
+        return [None] * len(values), [math.nan] * len(values)
     share = {}
     for node, weight in adjoint.items():
         op = graph.ops[node]
@@ -115,7 +124,7 @@ def _measure(graph: Graph, values: list) -> list:
         moved = depends_on(graph, variable)
         total = sum(b for node, b in share.items() if moved[node])
         bounds.append(total * (1 + 1e-10) if math.isfinite(total) else None)
-    return bounds
+    return bounds, [float(adjoint.get(v, 0.0)) for v in graph.variables]
 
 
 def too_large(graph: Graph, passes: int) -> str | None:
@@ -161,7 +170,7 @@ def stencil_estimates(graph: Graph, derivatives, stencil, values, taken, answers
     def kinked(i: int, steps: list) -> bool:  # stencil points (and x) on different pieces of a kink
         points = [values[i] + o * s for s in steps for o in stencil.offsets]
         return sides is not None and sides(values, i, points)
-    bounds = evaluation_bound(graph, values)
+    bounds, slopes = _measured(graph, values)
     names, n = graph.variable_names, len(values)
     estimates, warnings = [None] * n, []
     for i in range(n):
@@ -201,8 +210,20 @@ def stencil_estimates(graph: Graph, derivatives, stencil, values, taken, answers
                 estimates[i] = math.nan  # settled: not tried again
             else:
                 estimates[i] += noise[0]
+                if abs(answers[i] - slopes[i]) > 2 * estimates[i] + AGREEMENT * abs(slopes[i]):
+                    warnings.append(f"{stencil.id}: the error of ∂f/∂{names[i]} cannot be estimated: the "
+                                    f"stencil is {abs(answers[i] - slopes[i]):.2g} from the chain rule's "
+                                    f"slope at the point, more than its own estimate {estimates[i]:.2g} "
+                                    "allows: f is not resolved at these steps (est. error: unknowable)")
+                    estimates[i] = math.nan
     return [float(e) if e is not None and math.isfinite(e) else None for e in estimates], warnings
 
+
+AGREEMENT = 1e-6
+"""A stencil's estimate is withheld where its answer is farther from the chain rule's slope at the point
+(computed on doubles in the same pass as the rounding bound) than twice the estimate plus this fraction of
+the slope (room for the slope's own rounding): the values of f at its steps misled it (``tan(exp(x))``
+at 35 turns 10^8 times within one step).  It only ever turns an estimate into unknowable."""
 
 NOISE = 1e3
 """f's values are noise where the bound on their rounding exceeds this many times f itself (beyond what an
