@@ -34,3 +34,19 @@ def test_symbolic_rounding_estimate_counts_its_passes_over_the_graph():
     row = compare(text, {"x": 1.5}, methods=["symbolic"], timing=False)["methods"][0]
     assert row["gradient"] == {"x": 8_006_000.0}
     assert 0 < row["error_estimate"]["x"] < 1e-6 * 8_006_000
+
+
+def test_forward_over_reverse_hessian_of_a_cube_is_exact_and_its_bound_is_zero():
+    """d²(x·x·x)/dx² = 6x.  Forward-over-reverse builds it from the tangents 2x, 4x and 6x, each a small
+    multiple of x = 1.1 that is itself a double (6·1.1 in mpmath equals the double 6.6000000000000005), so
+    every operation it takes is exact and its rounding bound is 0; x·x = 1.2100000000000002, which is
+    rounded, enters the gradient only, never this entry."""
+    import mpmath
+
+    from diffcli.api import hessian
+
+    exact = mpmath.mpf(6) * mpmath.mpf(1.1)
+    assert mpmath.mpf(float(exact)) == exact
+    row = next(r for r in hessian("x*x*x", {"x": 1.1})["methods"] if r["method"] == "forward-over-reverse")
+    assert row["hessian"] == [[float(exact)]]
+    assert row["error_estimate"] == [[0.0]]
