@@ -156,3 +156,28 @@ def test_terms_past_the_floats_range_beside_an_exact_zero(text, slopes):
     assert result.note is None and result.errors == {}
     assert [result.text(result.value), result.text(result.gradient["x"]), result.text(result.gradient["y"])] \
         == ["1.0", *slopes]
+
+
+def test_an_edge_is_found_where_f_overflows_the_floats():
+    """x/3 + sqrt(x)**3 + y·1e600 at x = 0, y = 1 overflows the floats, so the neighbourhood screen reads
+    mpmath's values: it must still see sqrt at its edge (f undefined for x < 0), where the one-sided slope
+    is 1/3, while ∂f/∂y = 1e600 (the double 1e300 squared)."""
+    result = reference(parse("x/3 + sqrt(x)**3 + y*1e300*1e300"), {"x": 0.0, "y": 1.0}, digits=20)
+    assert result.errors == {} and result.note == "∂f/∂x is one-sided: f is undefined for x < 0.0"
+    assert result.text(result.gradient["x"]) == M.nstr(M.mpf(1) / 3, 20)
+    assert result.text(result.gradient["y"]) == M.nstr(M.mpf(1e300) ** 2, 20)
+
+
+@pytest.mark.parametrize("text, slope", [
+    # the rise of sqrt over a step δ far below the working precision is absorbed by 1e200 unless the
+    # precision is raised: the slope 1/(2·sqrt(δ)) is unbounded, not 0
+    ("sqrt(x) + 1e200", None),
+    ("x/3 + sqrt(x)**3 + 1e200", M.nstr(M.mpf(1) / 3, 20)),   # 1/3 + 1.5·sqrt(δ) → 1/3, not 0
+])
+def test_a_one_sided_slope_beside_a_huge_value_is_not_absorbed(text, slope):
+    result = reference(parse(text), {"x": 0.0}, digits=20)
+    if slope is None:
+        assert result.errors == {"x": "∂f/∂x does not exist: f is undefined for x < 0.0 and the one-sided "
+                                      "slope at 0.0 grows without bound"}
+    else:
+        assert result.text(result.gradient["x"]) == slope

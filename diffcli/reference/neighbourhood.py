@@ -34,6 +34,9 @@ SCREEN_BITS = 40
 far more than a double's rounding, so an argument that is at an edge in exact arithmetic and off it by
 rounding in floats is still suspected (f itself then decides)."""
 
+EDGE_DOUBLINGS = 4
+"""Times :func:`edge_slope` doubles its precision where f absorbed its whole rise (or f does not move)."""
+
 
 @dataclass(frozen=True)
 class Sides:
@@ -139,13 +142,28 @@ def edge_slope(m, graph: Graph, at: dict, values: list, name: str, direction: in
     the square of the context's precision (relative to |x|, or absolute at 0), both values computed at
     three times the working digits so that their difference keeps its digits (nodes that do not depend on
     ``name`` keep their values, the same in both).  Its truncation ``δ^(α-1)`` for f ≈ c·t^α at the edge is
-    below the working precision for α ≥ 1.5, and it grows like δ^(α-1) where α < 1 (no derivative)."""
+    below the working precision for α ≥ 1.5, and it grows like δ^(α-1) where α < 1 (no derivative).
+
+    Where f is large beside its rise (``sqrt(x) + 1e200`` at 0), the precision is raised until the rise
+    keeps the context's bits (doubled, at most :data:`EDGE_DOUBLINGS` times, where the rise is 0)."""
     x = at[name]
     changed = depends_on(graph, graph.variables[graph.variable_names.index(name)])
     bits = 2 * m.prec
-    with m.workprec(3 * m.prec + 64):
-        delta = m.ldexp(abs(x) if x else m.one, -bits) * direction
-        here, moved = (evaluate_mp(graph, {**at, name: t}, m, base=values, changed=changed)
-                       for t in (x, x + delta))
-        slope = (moved - here) / delta
+    precision = 3 * m.prec + 64
+    for _ in range(EDGE_DOUBLINGS + 1):
+        with m.workprec(precision):
+            delta = m.ldexp(abs(x) if x else m.one, -bits) * direction
+            here, moved = (evaluate_mp(graph, {**at, name: t}, m, base=values, changed=changed)
+                           for t in (x, x + delta))
+            rise = moved - here
+            slope = rise / delta
+        if not here:
+            break
+        if rise:  # the bits of the rise left beside f's size
+            kept = precision - (m.mag(here) - m.mag(rise))
+            if kept >= m.prec + 64:
+                break
+            precision += m.prec + 64 - kept
+        else:  # f absorbed the whole rise, or f does not move: look closer
+            precision *= 2
     return +slope
