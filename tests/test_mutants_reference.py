@@ -181,3 +181,14 @@ def test_a_one_sided_slope_beside_a_huge_value_is_not_absorbed(text, slope):
                                       "slope at 0.0 grows without bound"}
     else:
         assert result.text(result.gradient["x"]) == slope
+
+
+def test_sides_are_tested_at_the_step_closest_to_the_point():
+    """sqrt(x·(x − y)) at x = 0 with y = 1.5·2^-84 is real left of 0 and on [y, ∞), not on (0, y): just
+    right of the point f is undefined, however small y.  The reference, at 20 + 30 working digits (169
+    bits), tests each side at δ = 2^-84: x = δ is inside (0, y), x = 2δ would not be.  Left of 0 the slope
+    of sqrt(|x|·y) is unbounded."""
+    result = reference(parse("sqrt(x*(x - y))"), {"x": 0.0, "y": 1.5 * 2.0 ** -84}, digits=20)
+    assert result.errors == {"x": "∂f/∂x does not exist: f is undefined for x > 0.0 and the one-sided slope "
+                                  "at 0.0 grows without bound"}
+    assert result.text(result.gradient["y"]) == "0"  # f(0, y) = sqrt(0) for every y
