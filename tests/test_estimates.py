@@ -235,6 +235,20 @@ def test_a_stencil_far_from_the_chain_rules_slope_is_unknowable(method):
     assert estimate is None and any("from the chain rule's slope at the point" in w for w in warnings)
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_a_rounded_step_that_does_not_move_with_x_still_moves_the_derivative(method):
+    """(atan(y) − y)**x at x = 0.3, y = -1e-7: the base, 3.3e-22 from terms of 1e-7, is the same double at
+    every stencil point in x but is off by ~0.2%, and ∂f/∂x = b^x·log(b) with it."""
+    m = mpmath.MPContext()
+    m.dps = 60
+    b = m.atan(m.mpf(-1e-7)) - m.mpf(-1e-7)
+    (case,) = [c for c in _cases("(atan(y) - y)**x", {"x": 0.3, "y": -1e-7}, [method]) if c[1] == "x"]
+    _, _, answer, estimate, _, _ = case
+    true = _true_error(answer, b ** m.mpf(0.3) * m.log(b))
+    assert true > 1e-3 * 1.78e-5  # rounding-limited: 0.2% of the derivative
+    assert true <= estimate <= 1e4 * true
+
+
 def test_near_a_domain_edge_the_extra_steps_shrink_instead():
     """log(x) at 1e-5 in fd-central: x − h is inside the domain, x − 2h is not; h/2 and h/4 are used."""
     (case,) = _cases("log(x)", {"x": 1e-5}, ["fd-central"])

@@ -7,7 +7,9 @@ A fixed stencil's error is truncation plus rounding:
   by half an ulp for ``+ - * /`` and by its measured error at the point plus 4 ulps for a table function,
   reaching f through the node's adjoint), doubled for the points beside x; the stencil's weights
   multiply it and the step divides it (``Σ|w|·2B/h``), plus the rounding of the stencil's own sum, of a
-  point ``x + 2h`` and of the division.
+  point ``x + 2h`` and of the division; and the steps of f that do not move with x are rounded once, the
+  same at every point, which shifts the derivative of f as evaluated: forward mode's tracked bound
+  (:func:`~diffcli.methods.rounding.tangents`, shared with ``dual`` and ``complex-step``) covers that.
 * **truncation** — the same stencil at two more steps, 2h and 4h (h/2 and h/4 where those leave f's
   domain or cross a kink): for an order-p stencil ``D(2h) − D(h) ≈ (2^p − 1)·C·h^p``, so
   ``|D(h) − D(2h)|/(2^p − 1)`` (and the same from the pair 2h, 4h, scaled down by 2^p), each widened by
@@ -77,7 +79,7 @@ def _measured(graph: Graph, values: list) -> tuple[list, list]:
     if _cache[0] is graph and _cache[1] == (len(graph), list(values)):
         return _cache[2]
     n = len(values)
-    found = _measure(graph, values) if too_large(graph, 2) is None else ([None] * n, [math.nan] * n)
+    found = _measure(graph, values) if too_large(graph, 1 + n) is None else ([None] * n, [math.nan] * n)
     _cache[:] = [graph, (len(graph), list(values)), found]
     return found
 
@@ -141,6 +143,18 @@ def _no_bound(method_id: str, name: str) -> str:
             "here (a partial of some step of f is undefined at the point) (est. error: unknowable)")
 
 
+def _shifted(graph: Graph, values: list) -> list:
+    """How far the derivative of f as evaluated (its steps that do not move with x rounded once, the same
+    double at every stencil point) may be from the derivative of f: forward mode's tracked bound, which
+    carries every node's rounding into the tangent (``(atan(y) - y)**g(x)`` at y = -1e-7: the base is
+    rounded by 1% and so is ∂f/∂x).  None where it is not finite."""
+    try:
+        found = [t.bound for t in tangents(graph, values)]
+    except (ArithmeticError, ValueError):
+        return [None] * len(values)
+    return [b if math.isfinite(b) else None for b in found]
+
+
 # ---------------------------------------------------------------- the fixed stencils
 
 def _rounding(stencil, s: float, F_row, f0, bound: float, x: float, slope: float) -> float:
@@ -172,9 +186,10 @@ def stencil_estimates(graph: Graph, derivatives, stencil, values, taken, answers
         return sides is not None and sides(values, i, points)
     bounds, slopes = _measured(graph, values)
     names, n = graph.variable_names, len(values)
+    shifted = _shifted(graph, values)
     estimates, warnings = [None] * n, []
     for i in range(n):
-        if bounds[i] is None and isinstance(answers[i], float):
+        if (bounds[i] is None or shifted[i] is None) and isinstance(answers[i], float):
             warnings.append(_no_bound(stencil.id, names[i]))
             estimates[i] = math.nan
     for factor in (2.0, 0.5):
@@ -209,13 +224,18 @@ def stencil_estimates(graph: Graph, derivatives, stencil, values, taken, answers
                                 "or fast oscillation near the point) (est. error: unknowable)")
                 estimates[i] = math.nan  # settled: not tried again
             else:
-                estimates[i] += noise[0]
+                estimates[i] += noise[0] + shifted[i]
                 if abs(answers[i] - slopes[i]) > 2 * estimates[i] + AGREEMENT * abs(slopes[i]):
                     warnings.append(f"{stencil.id}: the error of ∂f/∂{names[i]} cannot be estimated: the "
                                     f"stencil is {abs(answers[i] - slopes[i]):.2g} from the chain rule's "
                                     f"slope at the point, more than its own estimate {estimates[i]:.2g} "
                                     "allows: f is not resolved at these steps (est. error: unknowable)")
                     estimates[i] = math.nan
+    for i in range(n):
+        if estimates[i] is None and isinstance(answers[i], float):  # neither 2h, 4h nor h/2, h/4 usable
+            warnings.append(f"{stencil.id}: the error of ∂f/∂{names[i]} cannot be estimated: the stencil at "
+                            "other steps (2h and 4h, h/2 and h/4) leaves f's domain or crosses a kink "
+                            "(est. error: unknowable)")
     return [float(e) if e is not None and math.isfinite(e) else None for e in estimates], warnings
 
 

@@ -271,8 +271,8 @@ def _fixed(stencil: Stencil):
             return gradient, evaluations, {"step": dict(zip(names, map(float, taken)))}
 
         def details(values, gradient) -> dict:  # the est. error, once, after the timing (fd_error.py)
-            if too_large(graph, 2):
-                return {"warnings": [f"{stencil.id}: {too_large(graph, 2)}"]}
+            if too_large(graph, 1 + len(names)):  # as dual's: forward mode's tracked passes, shared
+                return {"warnings": [f"{stencil.id}: {too_large(graph, 1 + len(names))}"]}
             taken, F, f0 = run.last
             again = lambda rows, steps: stencil_derivatives(evaluate, values, rows, steps, stencil)  # noqa: E731
             found, warnings = stencil_estimates(graph, again, stencil, values, taken, gradient, F.tolist(),
