@@ -15,7 +15,13 @@ from diffcli.core.evaluate import evaluate
 from diffcli.core.graph import Graph
 from diffcli.methods.partials import explained
 from diffcli.methods.registry import method
-from diffcli.methods.rounding import symbolic_bounds, with_estimate
+from diffcli.methods.rounding import (
+    MAX_TRACKED_NODES,
+    graph_bounds,
+    hessian_bounds,
+    symbolic_bounds,
+    with_estimate,
+)
 
 
 def symbolic_hessian(graph: Graph) -> list[list[int]]:
@@ -59,6 +65,18 @@ def _hessian(graph: Graph):
                      lambda k: f"the second derivative in {names[k // count]}, {names[k % count]}")
             raise
         return [list(entries[i * count:(i + 1) * count]) for i in range(count)], 0
+
+    def details(values, rows) -> dict:  # the rounding bound of every entry, once, after the timing
+        if (len(derived) + 2 * len(graph) * count) > MAX_TRACKED_NODES:
+            return {}
+        try:  # its own evaluation's bound, plus the chain rule's (forward-over-reverse) for folded constants
+            own = graph_bounds(derived, flat, values, len(graph))
+            chain = hessian_bounds(graph, values)
+        except (ArithmeticError, ValueError):
+            return {}
+        return {"error_estimate": [[own[i * count + j] + chain[i][j] for j in range(count)]
+                                   for i in range(count)]}
+    run.details = details
     return run
 
 
