@@ -50,3 +50,14 @@ def test_forward_over_reverse_hessian_of_a_cube_is_exact_and_its_bound_is_zero()
     row = next(r for r in hessian("x*x*x", {"x": 1.1})["methods"] if r["method"] == "forward-over-reverse")
     assert row["hessian"] == [[float(exact)]]
     assert row["error_estimate"] == [[0.0]]
+
+
+def test_complex_step_looks_beside_the_point_at_its_documented_step():
+    """sqrt(2e-12 − (x − 1)²) is real for |x − 1| ≤ 1.41e-6 only.  The complex step checks that f is real
+    beside the point at x ± 1e-6·max(1, |x|) (inside that interval here, so f is analytic at x = 1) and
+    answers: f'(1) = −(x − 1)/sqrt(…) = 0.  Checked at twice that step it would find f non-real on both
+    sides and refuse."""
+    record = compare("sqrt(2e-12 - (x - 1)**2)", {"x": 1.0}, methods=["complex-step"], timing=False)
+    row = record["methods"][0]
+    assert row["errors"] == {} and row["error"] is None
+    assert row["gradient"] == {"x": 0.0}
