@@ -173,3 +173,27 @@ def test_the_points_reference_sample_shares_one_time_limit(monkeypatch, tmp_path
     reached = int(record["reference"]["note"].split(" after ")[1].split(" of ")[0])
     assert record["reference"]["note"].endswith(f"after {reached} of 1000 points")
     assert len(computed) <= reached <= len(computed) + 1  # the last one reached may have been cut short
+
+
+def test_methods_whose_work_grows_with_variables_times_nodes_are_bounded(monkeypatch):
+    """The stencils, the complex step, richardson and dual pass over f for every variable: past
+    MAX_VARIABLE_WORK variables × nodes their rows say so instead of running for minutes; reverse and
+    symbolic (a fixed number of passes) still run, and their answer is right."""
+    from diffcli.api import compare
+    from diffcli.methods.registry import METHODS
+
+    monkeypatch.setattr("diffcli.harness.running.MAX_VARIABLE_WORK", 1000)
+    count = 40  # 40 variables × 159 nodes = 6,360 > 1,000
+    expression = " + ".join(f"sin(x{i})*x{i}" for i in range(count))
+    point = {f"x{i}": 0.1 * i for i in range(count)}
+    rows = {row["method"]: row for row in compare(expression, point, timing=False)["methods"]}
+    per_variable = {m for m, entry in METHODS.items() if entry.work == "variables"}
+    assert per_variable >= {"fd-forward", "fd-backward", "fd-central", "fd-5point", "complex-step",
+                            "richardson", "dual"}
+    for method in per_variable & set(rows):
+        assert rows[method]["error"].startswith("not run: 40 variables × 159 nodes = 6,360, past "
+                                                "MAX_VARIABLE_WORK (1,000)"), rows[method]["error"]
+    for method in ("reverse", "symbolic"):
+        assert rows[method]["error"] is None
+        x = 0.1 * 7  # d/dx_i sin(x_i)·x_i = cos(x_i)·x_i + sin(x_i)
+        assert rows[method]["gradient"]["x7"] == pytest.approx(math.cos(x) * x + math.sin(x), rel=1e-14)

@@ -24,6 +24,12 @@ from diffcli.methods import METHODS
 from diffcli.methods.partials import Undefined
 from diffcli.methods.registry import Estimate
 
+MAX_VARIABLE_WORK = 50_000_000
+"""Variables × nodes past which a method whose work grows with both (``Method.work == "variables"``: the
+stencils, the complex step, richardson, dual) is not run: at 2.25·10^8 (5,001 variables, 45,000 nodes)
+dual took 26 s, the complex step and richardson 31 s each on the 2-core development machine; here about
+7 s each.  reverse and symbolic pass over f a fixed number of times and are not bounded by it."""
+
 TIMING_BUDGET = 0.02
 """Most seconds spent timing one method (median of repeated runs); ``timing=False`` runs once instead."""
 
@@ -253,6 +259,11 @@ def run_method(method_id: str, graph: Graph, point: dict, timing: bool = True, s
         raise UsageError(f"unknown method {method_id!r}; choose from {', '.join(ids('point'))}")
     step = check_step(step)
     names = graph.variable_names
+    work = len(names) * len(graph)
+    if chosen.work == "variables" and work > MAX_VARIABLE_WORK:
+        return Estimate(method=method_id, error=f"not run: {len(names):,} variables × {len(graph):,} nodes "
+                        f"= {work:,}, past MAX_VARIABLE_WORK ({MAX_VARIABLE_WORK:,}); {method_id} passes "
+                        "over f for every variable (reverse and symbolic do not)")
     values = [float(point[n]) for n in names]
     options = {"step": step} if "step" in chosen.options else {}
     outcome = run_timed(lambda: chosen.prepare(graph, **options), values, timing, time_limit)

@@ -163,7 +163,8 @@ class ComplexSweep:
                         "--eps) and one beside x to check that f is real there (two where it is not); no "
                         "subtraction, so exact to rounding where f is analytic (not applicable to "
                         + ", ".join(p.name for p in PRIMITIVES.values() if not p.holomorphic) + ")",
-        rank=50, options=("step",), sweep=ComplexSweep(), sweep_default=True, marker="i", draw_rank=0)
+        rank=50, options=("step",), sweep=ComplexSweep(), sweep_default=True, marker="i", draw_rank=0,
+        work="variables")
 def _complex_step(graph: Graph, step: float | None = None):
     refusal = complex_step_refusal(graph)
     if refusal:

@@ -312,7 +312,7 @@ def register_stencil(stencil: Stencil) -> None:
     """Register a fixed stencil as a method: one point, eps-sweep's form, and arrays if it says so."""
     method(stencil.id, stencil.summary, rank=stencil.rank, options=("step",), sweep=StencilSweep(stencil),
            sweep_default=stencil.sweep_default, marker=stencil.marker, draw_rank=stencil.draw_rank,
-           arrays=_stencil_arrays(stencil) if stencil.arrays else None)(_fixed(stencil))
+           arrays=_stencil_arrays(stencil) if stencil.arrays else None, work="variables")(_fixed(stencil))
 
 
 # ---------------------------------------------------------------- eps-sweep's forms: many steps at once

@@ -133,7 +133,7 @@ def _arrays(graph: Graph):
 
 
 @method("dual", "forward-mode AD with dual numbers: one forward pass per variable, each carrying a value "
-                "and a tangent; compiled to straight-line code", rank=90, arrays=_arrays)
+                "and a tangent; compiled to straight-line code", rank=90, arrays=_arrays, work="variables")
 def _dual(graph: Graph):
     tangent = compile_tangent(graph)
     count = len(graph.variables)

@@ -65,6 +65,10 @@ class Method:
     sweep_default: bool = False  # run by ``eps-sweep`` when no --methods are given
     marker: str | None = None  # its character in eps-sweep's terminal plot
     draw_rank: int = 0  # eps-sweep draws lines in increasing draw_rank (the last one on top)
+    work: str = "graph"
+    """How its work grows: ``"graph"``, a fixed number of passes over f whatever the number of variables
+    (reverse, symbolic); ``"variables"``, passes for every variable (stencils, complex step, richardson,
+    dual), so variables × nodes, which the harness bounds (``MAX_VARIABLE_WORK``)."""
 
 
 METHODS: dict[str, Method] = {}

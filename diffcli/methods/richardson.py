@@ -297,7 +297,7 @@ def _at_a_kink(graph: Graph):
                       "h = 0.2·max(1, |x|)/2^j (--eps sets the first), extrapolated to h → 0, the candidate "
                       "with the smallest error estimate kept; 81 evaluations per variable in one vectorized "
                       "call; reports error_estimate, and says so when it cannot vouch for 10 digits", rank=60,
-        options=("step",))
+        options=("step",), work="variables")
 def _richardson(graph: Graph, step: float | None = None):
     evaluate = Evaluator(graph)
     names = graph.variable_names
