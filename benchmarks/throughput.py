@@ -299,13 +299,48 @@ def points_rows(folder: Path, sizes: list) -> list:
 # ---------------------------------------------------------------- big expressions
 
 
+def phase_rows(sizes: list) -> list:
+    """CPU µs per node of each phase of ``compare -m reverse`` on the flat sum of ``tests/test_scale.py``
+    (Σ sin(x_i·x_(i+1)) + exp(x_i)/(1 + x_i²), 9 nodes a term, a variable each): parse, the reference
+    (reverse mode in mpmath, cross-checked), derive (the gradient's source) and compile it; and how
+    each grows from one size to the next (linear: the ratio of the sizes)."""
+    from diffcli.core.codegen import gradient_source
+    from diffcli.core.parse import parse
+    from diffcli.reference import reference
+
+    rows, before = [], None
+    for nodes in sizes:
+        text = " + ".join(f"sin(x{i}*x{i + 1}) + exp(x{i})/(1 + x{i}**2)" for i in range(max(1, nodes // 9)))
+        graph = parse(text)
+        point = {name: 0.5 + 0.0001 * i for i, name in enumerate(graph.variable_names)}
+        seconds = {}
+        for phase, call, argument in (("parse", parse, text), ("reference", reference, (graph, point)),
+                                      ("derive", gradient_source, graph)):
+            started = time.process_time()
+            result = call(*argument) if isinstance(argument, tuple) else call(argument)
+            seconds[phase] = time.process_time() - started
+        started = time.process_time()
+        compile(result, "<gradient>", "exec")
+        seconds["compile"] = time.process_time() - started
+        per = {phase: s * 1e6 / len(graph) for phase, s in seconds.items()}
+        shown = " / ".join(f"{per[p]:.1f}" for p in per)
+        rows.append((f"{len(graph):,} nodes, D = {len(graph.variables):,}: parse / reference / derive / "
+                     "compile", f"{shown} µs per node (CPU)", ""))
+        if before is not None:
+            growth = " / ".join(f"{seconds[p] / before[1][p]:.1f}" for p in seconds)
+            rows.append((f"growth {before[0]:,} -> {len(graph):,} nodes ({len(graph) / before[0]:.1f}×)",
+                         growth, "target <= 10.5 for 10x"))
+        before = (len(graph), seconds)
+    return rows
+
+
 def nodes_rows(folder: Path, sizes: list) -> list:
     """µs per node: parse and compile f here, the whole ``compare -m reverse`` as a command, against the
     floor of one evaluation of the compiled f."""
     from diffcli.core.codegen import compile_function
     from diffcli.core.parse import parse
 
-    rows = []
+    rows = phase_rows([n for n in sizes if n <= 100_000])  # MAX_NODES is 200,000
     for nodes in sizes:
         terms = max(1, nodes // 5)  # sin(x_k*y + x_k) + … : 5 nodes a term (x_k, *, +, sin, the sum)
         text = " + ".join(f"sin(x{k}*y + x{k})" for k in range(terms))

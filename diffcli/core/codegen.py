@@ -46,10 +46,11 @@ def _forward(graph: Graph, outputs):
             yield n, node_expression(graph, n, lambda a: _value(graph, a))
 
 
-def _computed(graph: Graph, outputs) -> dict[str, str]:
-    """What the forward lines compute, as :class:`Code` would write it → the name it is stored in."""
+def _computed(graph: Graph, forward: list) -> dict[str, str]:
+    """What the forward lines (``forward``: :func:`_forward`'s pairs) compute, as :class:`Code` would write
+    it → the name it is stored in."""
     infix = lambda n: PRIMITIVES[graph.ops[n]].symbol not in (None, "**")  # noqa: E731 - Code parenthesises these
-    return {f"({text})" if infix(n) else text: f"v{n}" for n, text in _forward(graph, outputs)}
+    return {f"({text})" if infix(n) else text: f"v{n}" for n, text in forward}
 
 
 def forward_lines(graph: Graph, outputs) -> list[str]:
@@ -116,9 +117,10 @@ def gradient_source(graph: Graph, name: str = "gradient", value: bool = True) ->
     out is then not raised.
     """
     params = ", ".join(f"v{v}" for v in graph.variables)
-    lines = forward_lines(graph, [graph.output])
+    forward = list(_forward(graph, [graph.output]))  # written once, read twice
+    lines = [f"v{n} = {text}" for n, text in forward]
     algebra = CodeAlgebra(graph)
-    known = _computed(graph, [graph.output])
+    known = _computed(graph, forward)
     operands = [_operand(graph, n) for n in range(len(graph))]
     for operand in operands:
         if isinstance(operand, Code) and operand.value is None:

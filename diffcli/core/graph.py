@@ -68,9 +68,11 @@ class Graph:
         self.source: str | None = None    # the text the graph was parsed from, for error carets
         self._index: dict = {}
         self.compiled: dict = {}          # code generated from this graph (codegen.compiled), not copied
+        self._walks: dict = {}            # depends_on_variables and reachable, by graph size
 
     def __getstate__(self) -> dict:
-        return {**self.__dict__, "compiled": {}}  # compiled functions do not pickle; they are rebuilt
+        # Compiled functions do not pickle; they are rebuilt, as the walks are.
+        return {**self.__dict__, "compiled": {}, "_walks": {}}
 
     # ---------------------------------------------------------------- inspection
     def __len__(self) -> int:
@@ -149,24 +151,41 @@ class Graph:
     # ---------------------------------------------------------------- analysis
     def depends_on_variables(self) -> list[bool]:
         """For every node, whether its value depends on some variable (constants' derivatives are 0)."""
-        depends = [False] * len(self.ops)
-        for node, op in enumerate(self.ops):
-            if op == VAR:
-                depends[node] = True
-            elif op != CONST:
-                depends[node] = any(depends[a] for a in self.arguments[node])
-        return depends
+        key = ("depends", len(self.ops))
+        depends = self._walks.get(key)
+        if depends is None:
+            depends = [False] * len(self.ops)
+            for node, op in enumerate(self.ops):
+                if op == VAR:
+                    depends[node] = True
+                elif op != CONST:
+                    depends[node] = any(depends[a] for a in self.arguments[node])
+            self._remember(key, depends)
+        return list(depends)
 
     def reachable(self, outputs: Iterable[int]) -> list[bool]:
         """Which nodes the given outputs need (walking arguments backwards in index order)."""
-        needed = [False] * len(self.ops)
-        for node in outputs:
-            needed[node] = True
-        for node in range(len(self.ops) - 1, -1, -1):
-            if needed[node]:
-                for a in self.arguments[node]:
-                    needed[a] = True
-        return needed
+        outputs = tuple(outputs)
+        key = ("reachable", outputs, len(self.ops)) if len(outputs) == 1 else None
+        needed = self._walks.get(key)
+        if needed is None:
+            needed = [False] * len(self.ops)
+            for node in outputs:
+                needed[node] = True
+            for node in range(len(self.ops) - 1, -1, -1):
+                if needed[node]:
+                    for a in self.arguments[node]:
+                        needed[a] = True
+            if key is not None:
+                self._remember(key, needed)
+        return list(needed)
+
+    def _remember(self, key, walk: list) -> None:
+        """Keep a walk's result for this size of the graph (a graph only grows, so it stays right); a
+        100,000-node reference asks for the same ones a dozen times.  Callers get copies."""
+        if len(self._walks) >= 8:
+            self._walks.clear()
+        self._walks[key] = walk
 
 
 def fold(primitive, values: list[float], words=None) -> float:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import keyword
+import math
 import re
 import unicodedata
 
@@ -126,6 +127,9 @@ def parse_point(words, what: str = "point") -> dict[str, float]:
             raise UsageError(f"{word!r}: '{name}' is a built-in name, not a variable")
         if name in point:
             raise UsageError(f"{word!r}: '{name}' is given twice")
+        if len(value) <= 40 and _PLAIN_NUMBER.fullmatch(value) and math.isfinite(float(value)):
+            point[name] = float(value)  # what parse gives, without a graph (10,000 variables: 10,000 parses)
+            continue
         try:
             graph = parse(value)
         except DiffcliError as error:
@@ -136,6 +140,9 @@ def parse_point(words, what: str = "point") -> dict[str, float]:
         point[name] = graph.value(graph.output)
     return point
 
+
+_PLAIN_NUMBER = re.compile(r"-?(?:[0-9]+\.[0-9]*|\.[0-9]+|0|[1-9][0-9]*)(?:[eE][+-]?[0-9]+)?")
+"""A number Python reads as ``float()`` does (no underscores, no leading zeros of a whole number)."""
 
 _SEPARATORS = " \t\r\f\v,"
 """What may separate two bindings of a point."""

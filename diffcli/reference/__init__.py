@@ -104,6 +104,8 @@ class Reference:
     """Variable name → why ∂f/∂name has no reference (its ``gradient`` entry is None)."""
     scales: dict = field(default_factory=dict, repr=False)
     """Each partial's largest term met on the way (the floor of its agreement, see :func:`reference`)."""
+    values: list | None = field(default=None, repr=False, compare=False)
+    """Every node's value in a reverse-mode run, until the cross-check has read them (then None)."""
 
     def text(self, number) -> str:
         """``number`` as a decimal string of ``digits`` significant digits."""
@@ -153,6 +155,7 @@ def reference(graph: Graph, point: dict, digits: int = 50, one_sided: bool = Fal
     extra = 0
     for low, high in GUARD_DIGITS:
         first, second, extra = settle(runs, low, high, extra)
+        first.values = None
         unknown = unknown_losses(second.losses, digits + low + extra)
         agreed = _agreement(first, second, computed, unknown, digits)
         if min(agreed.values()) >= digits:
@@ -297,7 +300,8 @@ def _compute(mpmath, graph: Graph, point: dict, guard: int, extra: int, digits: 
         scale = m.one
         method = DIFF
     return Reference(digits=m.dps, value=values[graph.output], gradient=gradient, context=m, method=method,
-                     losses=losses, scales=dict.fromkeys(gradient, scale))
+                     losses=losses, scales=dict.fromkeys(gradient, scale),
+                     values=values if use_reverse else None)
 
 
 def _compute_complex_step(mpmath, graph: Graph, point: dict, precision: tuple, names: list,
@@ -357,7 +361,10 @@ def _cross_check(mpmath, graph: Graph, point: dict, result: Reference, names: li
     """mpmath.diff on a few coordinates must agree with the reverse-mode reference to ``digits``."""
     m = private_context(mpmath, dps)
     at = {name: m.mpf(float(point[name])) for name in graph.variable_names}
-    values = evaluate_mp(graph, at, m, every=True)
+    # The run checked was made at this precision from the same point: its node values are these.
+    values = result.values if result.values is not None and result.context is m \
+        else evaluate_mp(graph, at, m, every=True)
+    result.values = None
     picks = sorted({0, len(names) // 2, len(names) - 1})[:CROSS_CHECKS]
     scale = max(abs(result.value), result.context.one)
     how = "mpmath.diff"
