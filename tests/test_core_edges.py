@@ -64,3 +64,13 @@ def test_a_run_python_cannot_parse_is_parsed_part_by_part_with_its_positions():
     assert error.value.column == text.index("log(-x)") + 1
     graph = parse(text.replace("log(-x)", "log(x)"))
     assert evaluate(graph, {"x": 1.0, "y": 2.0})[graph.output] == 4.0  # 2 + 1·…·1·log(1) + 2
+
+
+def test_the_complex_step_of_zero_to_a_positive_power_is_zero():
+    # 0.0**y is 0 for every y > 0 (autograd's test_power_arg1_zero): its derivative in y is 0
+    from diffcli.core.primitives import PRIMITIVES
+    from diffcli.harness import run_method
+
+    assert PRIMITIVES["pow"].complex(0j, complex(0.4556, 1e-20)) == 0j
+    estimate = run_method("complex-step", parse("0.0**y"), {"y": 0.4556}, timing=False)
+    assert estimate.error is None and estimate.gradient == {"y": 0.0}

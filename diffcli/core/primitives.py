@@ -348,8 +348,16 @@ def _p(name, arity, real, array, complex_, mp, partials, latex, domain="all real
 
 _POW_PARTIALS = (lambda b, y, x, z: z * x ** (z - 1.0), lambda b, y, x, z: b.log(x) * y)
 
+def _cpow(x: complex, y: complex) -> complex:
+    """x**y for complex numbers, with 0**y = 0 where Re y > 0 (Python raises for a complex exponent): the
+    complex step differentiates 0.0**y in y there (the derivative is 0, as f is 0 for every y > 0)."""
+    if x == 0 and y.real > 0:
+        return 0j
+    return operator.pow(x, y)
+
+
 _CONSTANT_POWER = _p(
-    "pow", 2, _power, _np_pow, operator.pow, _mp_pow, _POW_PARTIALS, "{0}^{{{1}}}",
+    "pow", 2, _power, _np_pow, _cpow, _mp_pow, _POW_PARTIALS, "{0}^{{{1}}}",
     domain="x > 0, or x == 0 and y >= 0, or x < 0 and y an integer",
     inside=lambda x, y: x > 0 or (x == 0 and y >= 0) or (x < 0 and _is_integer(y)),
     symbol="**", precedence=POW, identities=_pow_identities, rule="power rule", zero_where=(1, 0))
@@ -379,7 +387,7 @@ _TABLE = [
        (lambda b, y, x: -1.0,),
        "-{0}", symbol="-", precedence=NEG, public=False, identities=_neg_identities,
        rule="constant factor rule"),
-    _p("pow", 2, _pow, _np_pow, operator.pow, _mp_pow, _POW_PARTIALS,
+    _p("pow", 2, _pow, _np_pow, _cpow, _mp_pow, _POW_PARTIALS,
        "{0}^{{{1}}}", domain="x > 0, or x == 0 and y > 0, or x < 0 and y an integer",
        inside=lambda x, y: x > 0 or (x == 0 and y > 0) or (x < 0 and _is_integer(y)),
        symbol="**", precedence=POW, identities=_pow_identities,
