@@ -17,7 +17,11 @@ from diffcli.core.evaluate import evaluate
 from diffcli.core.fragments import CodeAlgebra
 from diffcli.core.graph import Graph
 from diffcli.core.parse import parse
+from diffcli.methods import fd_error
 from diffcli.methods.forward import DualAlgebra
+from diffcli.methods.poison import PoisonAlgebra
+from diffcli.methods.rounding import TrackedAlgebra, TrackedDualAlgebra
+from diffcli.reference.cancellation import ReverseAlgebra
 
 INSTANCES = {
     FloatAlgebra: lambda: FloatAlgebra(),
@@ -25,6 +29,11 @@ INSTANCES = {
     GraphAlgebra: lambda: GraphAlgebra(Graph()),
     CodeAlgebra: lambda: CodeAlgebra(),
     DualAlgebra: lambda: DualAlgebra(),
+    PoisonAlgebra: lambda: PoisonAlgebra(parse("x*x"), [2.0, 4.0]),
+    TrackedAlgebra: lambda: TrackedAlgebra(),
+    TrackedDualAlgebra: lambda: TrackedDualAlgebra(),
+    fd_error._Poisoned: lambda: fd_error._Poisoned(),
+    ReverseAlgebra: lambda: ReverseAlgebra(mpmath.MPContext()),
 }
 """One instance of every algebra (the Protocol has data members, so it checks instances, not classes)."""
 

@@ -74,3 +74,16 @@ def test_the_complex_step_of_zero_to_a_positive_power_is_zero():
     assert PRIMITIVES["pow"].complex(0j, complex(0.4556, 1e-20)) == 0j
     estimate = run_method("complex-step", parse("0.0**y"), {"y": 0.4556}, timing=False)
     assert estimate.error is None and estimate.gradient == {"y": 0.0}
+
+
+@pytest.mark.parametrize("text, point, gradient", [
+    ("x**0.0", {"x": 0.0}, {"x": 0.0}),       # 1 for every x: the power rule's domain, slope 0
+    ("0.0**y", {"y": 0.4556}, {"y": 0.0}),    # 0 for every y > 0
+    ("x**2.0", {"x": -3.0}, {"x": -6.0}),     # 2x
+])
+def test_compiled_code_follows_the_power_rule_for_a_constant_exponent(text, point, gradient):
+    from diffcli.harness import run_method
+
+    for method in ("reverse", "dual", "symbolic", "complex-step"):
+        estimate = run_method(method, parse(text), point, timing=False)
+        assert (estimate.error, estimate.errors, estimate.gradient) == (None, {}, gradient), method

@@ -44,7 +44,7 @@ def adjoints(graph: Graph, values: list, algebra: Algebra, output: int | None = 
         partials, args, value = primitive.partials, arguments[node], values[node]
         arg_values = [values[a] for a in args]
         for k, a in enumerate(args):
-            if not depends[a] or (primitive.zero_where and _vanishes(graph, primitive, args, k)):
+            if not depends[a] or (primitive.zero_where and vanishes(graph, primitive, args, k)):
                 continue
             try:
                 partial = partials[k](functions, value, *arg_values)
@@ -56,7 +56,7 @@ def adjoints(graph: Graph, values: list, algebra: Algebra, output: int | None = 
     return adjoint
 
 
-def _vanishes(graph: Graph, primitive, args, k: int) -> bool:
+def vanishes(graph: Graph, primitive, args, k: int) -> bool:
     """Whether the table says partial k is 0 here, because another argument is the constant 0
     (``Primitive.zero_where``: 0.0**y in y)."""
     if not primitive.zero_where or primitive.zero_where[k] is None:

@@ -14,7 +14,7 @@ glibc told to keep freed memory (:mod:`diffcli.core.memory`).
 
 from __future__ import annotations
 
-from diffcli.core.chain import adjoints
+from diffcli.core.chain import adjoints, vanishes
 from diffcli.core.fragments import Code, CodeAlgebra, constant, known_number, literal, source_of, total
 from diffcli.core.graph import CONST, VAR, Graph, gc_paused
 from diffcli.core.memory import keep_freed_memory
@@ -35,6 +35,8 @@ def node_expression(graph: Graph, node: int, names) -> str:
         return f"{args[0]} {primitive.symbol} {args[1]}"
     if primitive.symbol and primitive.arity == 1:
         return f"{primitive.symbol}{args[0]}"
+    if primitive.constant is not None and graph.ops[graph.arguments[node][primitive.constant[0]]] == CONST:
+        return f"{primitive.name}{CONSTANT_FORM}({', '.join(args)})"  # x**0.0: the power rule's domain
     return f"{primitive.name}({', '.join(args)})"
 
 
@@ -58,11 +60,19 @@ def forward_lines(graph: Graph, outputs) -> list[str]:
     return [f"v{n} = {text}" for n, text in _forward(graph, outputs)]
 
 
+CONSTANT_FORM = "_constant"
+"""Suffix of the name generated code calls for a primitive's ``constant`` form (``pow_constant(x, 0.0)``:
+``x**0.0`` is 1 at x = 0, where ``pow`` refuses 0**0), as :func:`diffcli.core.evaluate.entry` chooses it."""
+
+
 def evaluators(kind: str) -> dict:
     """Each primitive's evaluator of that kind (a field of the table entry of the same name)."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; choose from {KINDS}")
-    return {p.name: getattr(p, kind) for p in PRIMITIVES.values()}
+    found = {p.name: getattr(p, kind) for p in PRIMITIVES.values()}
+    found.update({p.name + CONSTANT_FORM: getattr(p.constant[1], kind)
+                  for p in PRIMITIVES.values() if p.constant is not None})
+    return found
 
 
 def _build(source: str, name: str, kind: str):
@@ -154,7 +164,7 @@ def tangent_source(graph: Graph, name: str = "tangent") -> str:
         args = [_operand(graph, a) for a in graph.arguments[node]]
         terms = []
         for k, a in enumerate(graph.arguments[node]):
-            if depends[a]:
+            if depends[a] and not vanishes(graph, primitive, graph.arguments[node], k):
                 partial = primitive.partials[k](algebra.functions, Code(f"v{node}"), *args)
                 term = algebra.times(Code(f"d{a}"), partial)
                 if known_number(term) != 0.0:
