@@ -87,6 +87,8 @@ TESTS = {
     "diffcli/methods/complex_step.py": ["tests/test_mutants_methods.py", "tests/test_sweep.py",
                                         "tests/test_finite.py", "tests/test_partials.py",
                                         "tests/test_methods.py"],
+    "diffcli/methods/fd_error.py": ["tests/test_estimates.py", "tests/test_finite.py",
+                                    "tests/test_methods.py"],
     "diffcli/methods/finite.py": ["tests/test_mutants_methods.py", "tests/test_registry.py",
                                   "tests/test_sweep.py", "tests/test_finite.py", "tests/test_methods.py"],
     "diffcli/methods/forward.py": ["tests/test_algebra.py", "tests/test_forward.py", "tests/test_registry.py",
