@@ -8,7 +8,7 @@ diffcli's graph compiled for numpy arrays.  Peers that are not installed are ski
 
     python benchmarks/fd_vs_peers.py
 
-Target (issue 3): at least the accuracy of numdifftools at a quarter of its time per partial.
+Target: at least the accuracy of numdifftools at a quarter of its time per partial.
 """
 
 from __future__ import annotations

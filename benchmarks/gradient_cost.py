@@ -1,6 +1,6 @@
 """What a gradient costs, in units of f, as the number of variables D grows — diffcli and its peers.
 
-Two families (issue 6):
+Two families:
 
 * ``sum``:    f = Σ_i sin(x_i·x_{i+1}) + exp(x_i)/(1 + x_i²)                 (flat: generated models)
 * ``nested``: y1 = sin(x1·x0 + x1); y2 = sin(x2·y1 + x2); …; y_D            (deep: one statement per level)
@@ -299,7 +299,7 @@ def main():
 
 
 def summarize(batch_times: dict, setups: dict) -> None:
-    """The targets of issue 6 that compare numbers of this run: reverse's batched gradient against JAX's
+    """The targets that compare numbers of this run: reverse's batched gradient against JAX's
     (<= 1.5x), and setup growth from D to 10 D (<= 12x)."""
     print()
     for (fam, size), times in batch_times.items():

@@ -1,6 +1,6 @@
 """The largest inputs the documented limits admit, each run as a whole command: wall time and peak memory.
 
-Issue 15, item 10: any input within the limits must finish in under 60 s and 4 GB on a 2-core machine.
+The goal: any input within the limits must finish in under 60 s and 4 GB on a 2-core machine.
 Each case below builds the biggest input one limit allows (its size is computed from the limit's own
 constant, so lowering a limit shrinks the case) and runs ``python -m diffcli …`` on it in a subprocess.
 Measured per case: wall time, the peak resident memory of the largest process (``wait4``'s ``ru_maxrss``)

@@ -1,4 +1,4 @@
-"""Start-up cost of one ``diffcli`` call, as a ratio to ``python -c "import numpy, typer"`` (issue 5).
+"""Start-up cost of one ``diffcli`` call, as a ratio to ``python -c "import numpy, typer"``.
 
 Shell loops (``for f in *.txt; do diffcli compare …; done``) pay the start-up of every call, so a single
 call should cost at most 1.5 times the import of what diffcli is built on.  The commands are run

@@ -1,7 +1,7 @@
 """Throughput: lines/s in file mode, points/s and peak memory for --points, µs per node for big expressions,
 each next to its peer or floor measured in the same run.
 
-    python benchmarks/throughput.py            # the sizes of issue 16 (10^7 points: several minutes, ~1 GB)
+    python benchmarks/throughput.py            # the full sizes (10^7 points: several minutes, ~1 GB)
     python benchmarks/throughput.py --quick    # small sizes, about a minute
 
 Every diffcli figure is a whole command (``python -m diffcli …``, start-up included) run once, its peak

@@ -206,7 +206,7 @@ def test_quiet_keeps_only_the_records(cli):
     assert code == 1 and err == "" and json.loads(out)["methods"][0]["method"] == "fd-central"
 
 
-# ---------------------------------------------------------------- internal errors (issue 7's promise)
+# ---------------------------------------------------------------- internal errors: never a traceback
 
 @pytest.fixture
 def a_bug(monkeypatch):

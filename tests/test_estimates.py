@@ -1,4 +1,4 @@
-"""est. error for the finite differences and the complex step (issue 14, item 5; diffcli/methods/fd_error.py).
+"""est. error for the finite differences and the complex step (diffcli/methods/fd_error.py).
 
 Each estimate must bound the true error — measured against mpmath, independently of the estimate — in
 every case where the method gives a finite answer and an estimate, and be within 10^4 of it on the median

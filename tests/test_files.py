@@ -1,4 +1,4 @@
-"""Expression files (DESIGN §4, issue 5): the format, one record per line in input order, bad lines,
+"""Expression files: the format, one record per line in input order, bad lines,
 --jobs, streaming into a closed pipe, Ctrl-C, --tolerance over a file, progress only on a terminal."""
 
 import csv

@@ -362,7 +362,7 @@ def test_richardson_column_in_the_table_and_field_in_json(cli):
     code, out, _ = cli("compare", LECTURE, "x=2", "z=3", "--no-timing", "--wide")  # every column
     assert code == 0 and "est. error" in out
     code, out, _ = cli("compare", LECTURE, "x=2", "z=3", "--no-timing", "--wide", "-m", "fd-central")
-    assert "est. error" in out  # every method now has one (issue 14)
+    assert "est. error" in out  # every method has one
     code, out, _ = cli("compare", LECTURE, "x=2", "z=3", "--no-timing", "-f", "json")
     rows = {r["method"]: r for r in json.loads(out)["methods"]}
     for row in rows.values():

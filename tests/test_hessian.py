@@ -82,7 +82,7 @@ def test_hessian_method_failure_is_the_rows_error():
 
 
 def test_hessian_at_a_kink_is_the_right_derivatives_not_a_precision_failure(cli):
-    """|x|·y at x=0, y=1 (issue 14): to the right of 0, f = x·y, so ∂²/∂x² = 0, ∂²/∂x∂y = 1, ∂²/∂y² = 0 —
+    """|x|·y at x=0, y=1: to the right of 0, f = x·y, so ∂²/∂x² = 0, ∂²/∂x∂y = 1, ∂²/∂y² = 0 —
     the right derivatives, as the gradient's reference takes at a kink, with 50 digits and with 15."""
     for digits in (50, 15):
         record = hessian("abs(x)*y", {"x": 0.0, "y": 1.0}, timing=False, digits=digits)

@@ -1,4 +1,4 @@
-"""Every partial answered on its own (issue 14, items 1 and 3): a partial that does not exist, or that a
+"""Every partial answered on its own: a partial that does not exist, or that a
 method cannot compute, is an error for that partial alone, in every method and every format; complex-step
 refuses a partial along which f's complex continuation leaves the real line instead of printing a wrong
 number.  Expected values are closed forms: for f = (-x)**z = -x**3 at z = 3, ∂f/∂x = -3·x**2 = -12 at

@@ -20,7 +20,7 @@ def _close(shown: str, truth, digits: int = 50) -> bool:
     return abs(M.mpf(shown) - truth) <= M.mpf(10) ** (1 - digits) * abs(truth)
 
 
-# ---------------------------------------------------------------- true zeros agree (issue 14, item 1)
+# ---------------------------------------------------------------- true zeros agree
 
 @pytest.mark.parametrize("text, point, gradient", [
     # x³ at 0: f = 0, f' = 3x² = 0 (the complex step leaves -h² in each run, different h, no common digit)

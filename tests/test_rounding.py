@@ -1,4 +1,4 @@
-"""A rounding estimate for every AD and symbolic partial (issue 14, item 5): a running error bound carried
+"""A rounding estimate for every AD and symbolic partial: a running error bound carried
 through the same loops (:mod:`diffcli.methods.rounding`).  It must bound the true error — measured against
 mpmath, independently of the bound — in every case of a random battery and in the rounding-limited cases,
 and not be more than 10^4 times the true error on the median case.  richardson says its estimate is
