@@ -22,3 +22,17 @@ def cli(capsys):
         out, err = capsys.readouterr()
         return code, out, err
     return run
+
+
+class FakeClock:
+    """A clock that advances only when the timed call runs: call number k costs ``cost(k)`` seconds."""
+
+    def __init__(self, cost):
+        self.now, self.calls, self.cost = 0.0, 0, cost
+
+    def perf_counter(self) -> float:
+        return self.now
+
+    def call(self) -> None:
+        self.now += self.cost(self.calls)
+        self.calls += 1

@@ -4,7 +4,7 @@ import math
 
 import mpmath
 import pytest
-from conftest import LECTURE
+from conftest import LECTURE, FakeClock
 from test_primitives import CASES, text_of
 
 from diffcli.api import compare, gradient
@@ -192,20 +192,6 @@ def test_overflow_in_a_method_is_its_rows_error():
     rows = {r["method"]: r for r in record["methods"]}
     assert rows["fd-central"]["error"] and "stencil" in rows["fd-central"]["error"]
     assert rows["reverse"]["error"] is None
-
-
-class FakeClock:
-    """A clock that advances only when the timed call runs: call number k costs ``cost(k)`` seconds."""
-
-    def __init__(self, cost):
-        self.now, self.calls, self.cost = 0.0, 0, cost
-
-    def perf_counter(self) -> float:
-        return self.now
-
-    def call(self) -> None:
-        self.now += self.cost(self.calls)
-        self.calls += 1
 
 
 def test_median_seconds_for_fast_and_slow_calls(monkeypatch):

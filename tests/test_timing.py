@@ -4,28 +4,15 @@ and no longer once the median is known to ±5%."""
 from types import SimpleNamespace
 
 import pytest
+from conftest import FakeClock
 
 from diffcli.harness import running
-
-
-class Clock:
-    """A clock that advances only when the timed call runs: call number k costs ``cost(k)`` seconds."""
-
-    def __init__(self, cost):
-        self.now, self.calls, self.cost = 0.0, 0, cost
-
-    def perf_counter(self) -> float:
-        return self.now
-
-    def call(self) -> None:
-        self.now += self.cost(self.calls)
-        self.calls += 1
 
 
 @pytest.fixture
 def clock(monkeypatch):
     def install(cost):
-        fake = Clock(cost)
+        fake = FakeClock(cost)
         monkeypatch.setattr(running, "time", SimpleNamespace(perf_counter=fake.perf_counter))
         return fake
     return install
