@@ -192,3 +192,13 @@ def test_sides_are_tested_at_the_step_closest_to_the_point():
     assert result.errors == {"x": "∂f/∂x does not exist: f is undefined for x > 0.0 and the one-sided slope "
                                   "at 0.0 grows without bound"}
     assert result.text(result.gradient["y"]) == "0"  # f(0, y) = sqrt(0) for every y
+
+
+def test_partials_reference_refuses_when_no_derivative_asked_for_settles():
+    """abs(x − 2) has a kink at 2: its second derivative there does not exist (mpmath.diff's runs do not
+    agree), and when it is the only one asked for, and no variable lacks a real neighbourhood, the reference
+    refuses as a whole."""
+    from diffcli.core.errors import PrecisionError
+
+    with pytest.raises(PrecisionError, match="could not reach 20 correct digits at this point"):
+        reference_partials(parse("abs(x - 2)"), {"x": 2.0}, [(2,)], digits=20)
