@@ -61,3 +61,13 @@ def test_complex_step_looks_beside_the_point_at_its_documented_step():
     row = record["methods"][0]
     assert row["errors"] == {} and row["error"] is None
     assert row["gradient"] == {"x": 0.0}
+
+
+def test_richardson_warning_gives_its_relative_error_as_a_size_for_a_negative_derivative():
+    """d(1e8 − sin x)/dx = −cos 1 ≈ −0.54, but f's values carry 1e8·eps of rounding, so richardson cannot
+    vouch for 10 digits and says so, with the estimated error relative to |∂f/∂x|: a positive size."""
+    row = compare("1e8 - sin(x)", {"x": 1.0}, methods=["richardson"], timing=False)["methods"][0]
+    assert row["gradient"]["x"] < 0
+    estimate = row["error_estimate"]["x"]
+    (warning,) = row["warnings"]
+    assert f"estimated error {estimate:.2g} ({estimate / abs(row['gradient']['x']):.2g} relative)" in warning
