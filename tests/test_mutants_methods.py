@@ -71,3 +71,15 @@ def test_richardson_warning_gives_its_relative_error_as_a_size_for_a_negative_de
     estimate = row["error_estimate"]["x"]
     (warning,) = row["warnings"]
     assert f"estimated error {estimate:.2g} ({estimate / abs(row['gradient']['x']):.2g} relative)" in warning
+
+
+@pytest.mark.parametrize("text, x, method, point", [
+    ("sqrt(1 - x)", 0.9999999999, "fd-forward", "x + h"),     # h = 1.49e-8 steps past 1
+    ("sqrt(1 - x)", 0.9999999999, "fd-5point", "x + h"),      # x - 2h, x - h are inside; x + h is not
+    ("sqrt(x - 1)", 1.0000000001, "fd-backward", "x - h"),
+    ("sqrt(x - 1)", 1.0000000001, "fd-5point", "x - 2·h"),    # the first stencil point, and outside
+])
+def test_a_stencil_names_the_point_it_stepped_out_of_the_domain_at(text, x, method, point):
+    row = compare(text, {"x": x}, methods=[method], timing=False)["methods"][0]
+    assert row["gradient"] is None  # its only partial has no value
+    assert row["errors"]["x"].startswith(f"f is undefined at a stencil point: {point} = ")
