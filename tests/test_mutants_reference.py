@@ -202,3 +202,12 @@ def test_partials_reference_refuses_when_no_derivative_asked_for_settles():
 
     with pytest.raises(PrecisionError, match="could not reach 20 correct digits at this point"):
         reference_partials(parse("abs(x - 2)"), {"x": 2.0}, [(2,)], digits=20)
+
+
+def test_an_unbounded_edge_slope_is_told_where_f_overflows_the_floats():
+    """sqrt(x) + y·1e600 at x = 0, y = 1: the floats overflow, and the reference still answers: ∂f/∂x does
+    not exist (the one-sided slope 1/(2·sqrt(t)) is unbounded), ∂f/∂y = 1e600."""
+    result = reference(parse("sqrt(x) + y*1e300*1e300"), {"x": 0.0, "y": 1.0}, digits=20)
+    assert result.errors == {"x": "∂f/∂x does not exist: f is undefined for x < 0.0 and the one-sided slope "
+                                  "at 0.0 grows without bound"}
+    assert result.text(result.gradient["y"]) == M.nstr(M.mpf(1e300) ** 2, 20)

@@ -198,9 +198,13 @@ def _agreement(first: Reference, second: Reference, names: list, unknown: dict, 
 
 
 def _kinks(graph: Graph, point: dict) -> list:
-    """The kinks the point sits on, as :func:`~diffcli.core.evaluate.kinks` words them (its advice cut)."""
-    found = kinks(graph, evaluate(graph, {name: float(point[name]) for name in graph.variable_names}))
-    return [warning.split(":")[0] for warning in found]
+    """The kinks the point sits on, as :func:`~diffcli.core.evaluate.kinks` words them (its advice cut);
+    none where f overflows the floats (``sqrt(x) + y*1e300*1e300``), whose values kinks reads."""
+    try:
+        values = evaluate(graph, {name: float(point[name]) for name in graph.variable_names})
+    except DomainError:
+        return []
+    return [warning.split(":")[0] for warning in kinks(graph, values)]
 
 
 def _within_floor(m, numbers, digits: int, scale) -> bool:
