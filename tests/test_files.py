@@ -301,9 +301,12 @@ def test_a_closed_pipe_ends_the_run_quietly(tmp_path, jobs):
 @pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGKILL, -signal.SIGKILL)])
 def test_an_interrupted_run_leaves_whole_records(tmp_path, jobs, sig, status):
     # with timings: slow lines
+    # SIGINT's default disposition in the child even when the tests run as a background job, whose shell
+    # ignores SIGINT for it (Python then keeps it ignored, as a background command should)
     process = subprocess.Popen([sys.executable, "-m", "diffcli", "compare", "--file",
                                 _generated_path(tmp_path), "z=2", "--format", "jsonl", "--jobs", jobs],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     first = process.stdout.readline()
     process.send_signal(sig)
     # Not communicate(): it reads the raw pipe and would lose what readline() already buffered.
