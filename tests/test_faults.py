@@ -197,3 +197,32 @@ def test_methods_whose_work_grows_with_variables_times_nodes_are_bounded(monkeyp
         assert rows[method]["error"] is None
         x = 0.1 * 7  # d/dx_i sin(x_i)·x_i = cos(x_i)·x_i + sin(x_i)
         assert rows[method]["gradient"]["x7"] == pytest.approx(math.cos(x) * x + math.sin(x), rel=1e-14)
+
+
+def test_a_closed_output_disarms_the_watch_handler(monkeypatch):
+    """When a write finds stdout closed, the run stops once: the watch thread's SIGPIPE, arriving late
+    (while diffcli is already pointing stdout at /dev/null), must not raise OutputClosed a second time
+    — that was a traceback and exit 1 in about 1 run in 12 of `compare --file … | head -1` under load."""
+    import importlib
+    import io
+    import os
+    import signal
+
+    app = importlib.import_module("diffcli.cli.app")  # the module (the package's 'app' is the Typer app)
+    read, write = os.pipe()
+    os.close(read)
+    stream = io.TextIOWrapper(os.fdopen(write, "wb"), write_through=True)
+    monkeypatch.setattr("sys.stdout", stream)
+    monkeypatch.setattr(app, "_watching", True)
+    caught = []
+    previous = signal.signal(signal.SIGPIPE, lambda signum, frame: caught.append(signum))  # armed
+    try:
+        with pytest.raises(app.OutputClosed):
+            app.emit("a record")
+        assert signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGPIPE, previous)
+        try:
+            stream.close()
+        except BrokenPipeError:
+            pass

@@ -125,7 +125,18 @@ def emit(text: str) -> None:
         try:
             _write_whole(text + "\n")
         except BrokenPipeError:
+            stop_watching()  # the watch thread may see the close too: one OutputClosed, not a second
             raise OutputClosed() from None
+
+
+def stop_watching() -> None:
+    """Disarm the closed-output handler (:func:`watch_output`): once the run stops for a closed output, a
+    late SIGPIPE from the watch thread must not raise :class:`OutputClosed` again while it exits."""
+    import signal
+    import threading
+
+    if _watching and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
 
 
 def _write_whole(text: str) -> None:

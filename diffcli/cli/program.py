@@ -21,7 +21,7 @@ import sys
 
 import typer
 
-from diffcli.cli.app import OutputClosed, app, note, settings
+from diffcli.cli.app import OutputClosed, app, note, settings, stop_watching
 from diffcli.core.errors import DiffcliError
 from diffcli.render.base import printable
 
@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     except DiffcliError as error:
         return _fail(str(error), error.caret(printable))
     except OutputClosed:
+        stop_watching()
         _silence_stdout()
         return EXIT_OUTPUT_CLOSED
     except (typer.Abort, KeyboardInterrupt):
