@@ -15,6 +15,7 @@ glibc told to keep freed memory (:mod:`diffcli.core.memory`).
 from __future__ import annotations
 
 from diffcli.core.chain import adjoints, vanishes
+from diffcli.core.evaluate import entry
 from diffcli.core.fragments import Code, CodeAlgebra, constant, known_number, literal, source_of, total
 from diffcli.core.graph import CONST, VAR, Graph, gc_paused
 from diffcli.core.memory import keep_freed_memory
@@ -35,8 +36,8 @@ def node_expression(graph: Graph, node: int, names) -> str:
         return f"{args[0]} {primitive.symbol} {args[1]}"
     if primitive.symbol and primitive.arity == 1:
         return f"{primitive.symbol}{args[0]}"
-    if primitive.constant is not None and graph.ops[graph.arguments[node][primitive.constant[0]]] == CONST:
-        return f"{primitive.name}{CONSTANT_FORM}({', '.join(args)})"  # x**0.0: the power rule's domain
+    if entry(graph, node, primitive) is not primitive:  # x**0.0: the constant form, the power rule's domain
+        return f"{primitive.name}{CONSTANT_FORM}({', '.join(args)})"
     return f"{primitive.name}({', '.join(args)})"
 
 
