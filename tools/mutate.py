@@ -78,6 +78,8 @@ TESTS = {
     "diffcli/core/parse.py": ["tests/test_parse.py", "tests/test_splitter.py", "tests/test_hostile.py"],
     "diffcli/core/primitives.py": ["tests/test_domains.py", "tests/test_rules.py", "tests/test_primitives.py",
                                    "tests/test_diff.py", "tests/test_methods.py"],
+    "diffcli/core/numeric.py":    ["tests/test_domains.py", "tests/test_rules.py", "tests/test_primitives.py",
+                                   "tests/test_diff.py", "tests/test_methods.py"],
     "diffcli/core/printing.py": ["tests/test_printing_plan.py", "tests/test_diff.py", "tests/test_graph.py",
                                  "tests/test_rules.py", "tests/test_domains.py", "tests/test_splitter.py",
                                  "tests/test_hessian.py"],

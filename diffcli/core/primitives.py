@@ -20,9 +20,9 @@ Each :class:`Primitive` carries, side by side:
   ``rule``, the textbook name of its derivative rule (``diff --steps``; functions use the chain rule).
 
 Nothing else in diffcli keeps a list of functions: the parser, the methods, the printers and the tests all
-read this table.  Long by design: it is that one table, each entry with its numerically careful helpers
-(float, complex, mpmath, numpy) and its simplifications next to it; split, a function's parts would be in
-several files again.
+read this table.  The numerically careful evaluators its entries name (float, complex, mpmath, numpy
+versions where the library's is missing or leaves the real branch) are in :mod:`diffcli.core.numeric`;
+the simplifications stay here, next to their entries.
 
 Non-differentiable points: ``abs``, ``relu``, ``sign``, ``step``, ``min`` and ``max`` use the *right*
 derivative at a kink (the slope as the variable increases): ``abs'(0) = 1``, ``relu'(0) = 1``, and at
@@ -38,6 +38,7 @@ import operator
 from dataclasses import dataclass, field
 from typing import Callable
 
+from diffcli.core import numeric
 from diffcli.core.lazy import LazyNumpy
 
 np = LazyNumpy()  # numpy's functions for the table's array evaluators, imported when first called
@@ -90,145 +91,6 @@ def _always(*args) -> bool:
 def everywhere(primitive: "Primitive") -> bool:
     """Whether the primitive is defined for all real arguments (no domain to check)."""
     return primitive.inside is _always
-
-
-# ---------------------------------------------------------------- float helpers (numerically careful)
-
-def _cbrt(x: float) -> float:
-    return math.copysign(abs(x) ** (1.0 / 3.0), x) if x else 0.0
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    t = math.exp(x)
-    return t / (1.0 + t)
-
-
-def _softplus(x: float) -> float:
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
-
-
-def _pow(x: float, y: float) -> float:
-    if x == 0.0 and y <= 0:
-        # 0**0 too: 0**y jumps from 0 (y > 0) to 1, so x**y is undefined there (a constant exponent 0 is
-        # another function, 1 everywhere: _power)
-        raise ZeroDivisionError("0 to a negative power") if y < 0 else ValueError("0 to the power 0")
-    return math.pow(x, y)
-
-
-def _power(x: float, y: float) -> float:
-    if x == 0.0 and y < 0:
-        raise ZeroDivisionError("0 to a negative power")
-    return math.pow(x, y)
-
-
-def _relu(x: float) -> float:
-    return x if x > 0 else 0.0
-
-
-def _sign(x: float) -> float:
-    return 1.0 if x >= 0 else -1.0
-
-
-def _step(x: float) -> float:
-    return 1.0 if x >= 0 else 0.0
-
-
-def _is_integer(y) -> bool:
-    return int(y) == y
-
-
-# ---------------------------------------------------------------- complex helpers (analytic continuations)
-
-def _ccbrt(z: complex) -> complex:
-    return z ** (1.0 / 3.0) if z.real >= 0 else -((-z) ** (1.0 / 3.0))
-
-
-def _clog1p(z: complex) -> complex:
-    a, b = z.real, z.imag
-    return complex(0.5 * math.log1p(a * (2.0 + a) + b * b), math.atan2(b, 1.0 + a))
-
-
-def _cexpm1(z: complex) -> complex:
-    a, b = z.real, z.imag
-    return complex(math.expm1(a) * math.cos(b) - 2.0 * math.sin(b / 2.0) ** 2, math.exp(a) * math.sin(b))
-
-
-def _catan2(y: complex, x: complex) -> complex:
-    if abs(x.real) >= abs(y.real):
-        base = cmath.atan(y / x)
-        if x.real < 0:
-            base += math.pi if y.real >= 0 else -math.pi
-        return base
-    return (math.pi / 2 if y.real > 0 else -math.pi / 2) - cmath.atan(x / y)
-
-
-def _csoftplus(z: complex) -> complex:
-    return z + _clog1p(cmath.exp(-z)) if z.real > 0 else _clog1p(cmath.exp(z))
-
-
-def _csigmoid(z: complex) -> complex:
-    return 1.0 / (1.0 + cmath.exp(-z)) if z.real >= 0 else cmath.exp(z) / (1.0 + cmath.exp(z))
-
-
-def _cpick(condition: bool, a: complex, b: complex) -> complex:
-    return a if condition else b
-
-
-# ---------------------------------------------------------------- mpmath helpers
-# The mp evaluators also accept mpc arguments near the real line and then compute the analytic continuation
-# of the real function (as the complex evaluators do): the reference differentiates by a complex step.
-
-def _mp_cbrt(m, x):
-    return m.cbrt(x) if m.re(x) >= 0 else -m.cbrt(-x)
-
-
-def _mp_atan2(m, y, x):
-    if not x and not y:
-        return m.zero
-    if not m.re(x) and not m.re(y):  # a step off the origin: atan2 jumps there, it has no continuation
-        return m.nan
-    if abs(m.re(x)) >= abs(m.re(y)):
-        base = m.atan(y / x)
-        if m.re(x) < 0:
-            base += m.pi if m.re(y) >= 0 else -m.pi
-        return base
-    return (m.pi / 2 if m.re(y) > 0 else -m.pi / 2) - m.atan(x / y)
-
-
-def _mp_pow(m, x, y):
-    # 0**y is 0 for every y with a positive real part, complex y too (mpmath's power gives nan there): the
-    # continuation the complex step in y needs (0.0**y is 0 for y > 0, so its slope in y is 0)
-    if not x and m.re(y) > 0:
-        return m.zero * y
-    return m.power(x, y)
-
-
-# ---------------------------------------------------------------- numpy helpers
-
-def _np_sigmoid(x):
-    return np.exp(-np.logaddexp(0.0, -x))
-
-
-def _np_pow(x, y):
-    # x**2 is the commonest power in generated models; np.square is twice as fast as np.power and gives the
-    # same correctly rounded x·x
-    return np.square(x) if y.__class__ is float and y == 2.0 else np.power(x, y)
-
-
-def _np_sign(x):
-    return np.where(np.asarray(x) >= 0, 1.0, -1.0)
-
-
-def _np_step(x):
-    return np.where(np.asarray(x) >= 0, 1.0, 0.0)
-
-
-def _np_cbrt(x):
-    if not np.iscomplexobj(x):
-        return np.cbrt(x)
-    return np.where(np.real(x) >= 0, x ** (1 / 3), -((-x) ** (1 / 3)))
 
 
 # ---------------------------------------------------------------- graph identities (symbolic simplification)
@@ -348,18 +210,11 @@ def _p(name, arity, real, array, complex_, mp, partials, latex, domain="all real
 
 _POW_PARTIALS = (lambda b, y, x, z: z * x ** (z - 1.0), lambda b, y, x, z: b.log(x) * y)
 
-def _cpow(x: complex, y: complex) -> complex:
-    """x**y for complex numbers, with 0**y = 0 where Re y > 0 (Python raises for a complex exponent): the
-    complex step differentiates 0.0**y in y there (the derivative is 0, as f is 0 for every y > 0)."""
-    if x == 0 and y.real > 0:
-        return 0j
-    return operator.pow(x, y)
-
-
 _CONSTANT_POWER = _p(
-    "pow", 2, _power, _np_pow, _cpow, _mp_pow, _POW_PARTIALS, "{0}^{{{1}}}",
+    "pow", 2, numeric.constant_power, numeric.np_pow, numeric.cpow, numeric.mp_pow, _POW_PARTIALS,
+    "{0}^{{{1}}}",
     domain="x > 0, or x == 0 and y >= 0, or x < 0 and y an integer",
-    inside=lambda x, y: x > 0 or (x == 0 and y >= 0) or (x < 0 and _is_integer(y)),
+    inside=lambda x, y: x > 0 or (x == 0 and y >= 0) or (x < 0 and numeric.is_integer(y)),
     symbol="**", precedence=POW, identities=_pow_identities, rule="power rule", zero_where=(1, 0))
 """x**c for a constant c: the power rule's domain, where x**0.0 is 1 for every x (not in the table: the
 pow entry names it as its ``constant`` form)."""
@@ -387,9 +242,9 @@ _TABLE = [
        (lambda b, y, x: -1.0,),
        "-{0}", symbol="-", precedence=NEG, public=False, identities=_neg_identities,
        rule="constant factor rule"),
-    _p("pow", 2, _pow, _np_pow, _cpow, _mp_pow, _POW_PARTIALS,
+    _p("pow", 2, numeric.real_pow, numeric.np_pow, numeric.cpow, numeric.mp_pow, _POW_PARTIALS,
        "{0}^{{{1}}}", domain="x > 0, or x == 0 and y > 0, or x < 0 and y an integer",
-       inside=lambda x, y: x > 0 or (x == 0 and y > 0) or (x < 0 and _is_integer(y)),
+       inside=lambda x, y: x > 0 or (x == 0 and y > 0) or (x < 0 and numeric.is_integer(y)),
        symbol="**", precedence=POW, identities=_pow_identities,
        rule="power rule", zero_where=(1, 0), constant=(1, _CONSTANT_POWER)),
     # ---- exponentials and logarithms
@@ -404,14 +259,14 @@ _TABLE = [
     _p("log10", 1, math.log10, np.log10, cmath.log10, lambda m, x: m.log10(x),
        (lambda b, y, x: 1.0 / (b.log(10.0) * x),), r"\log_{{10}}\left({0}\right)", domain="x > 0",
        inside=lambda x: x > 0),
-    _p("log1p", 1, math.log1p, np.log1p, _clog1p, lambda m, x: m.log1p(x),
+    _p("log1p", 1, math.log1p, np.log1p, numeric.clog1p, lambda m, x: m.log1p(x),
        (lambda b, y, x: 1.0 / (1.0 + x),), r"\ln\left(1 + {0}\right)", domain="x > -1",
        inside=lambda x: x > -1),
-    _p("expm1", 1, math.expm1, np.expm1, _cexpm1, lambda m, x: m.expm1(x),
+    _p("expm1", 1, math.expm1, np.expm1, numeric.cexpm1, lambda m, x: m.expm1(x),
        (lambda b, y, x: b.exp(x),), r"\left(e^{{{0}}} - 1\right)"),
     _p("sqrt", 1, math.sqrt, np.sqrt, cmath.sqrt, lambda m, x: m.sqrt(x),
        (lambda b, y, x: 0.5 / y,), r"\sqrt{{{0}}}", domain="x >= 0", inside=lambda x: x >= 0),
-    _p("cbrt", 1, _cbrt, _np_cbrt, _ccbrt, _mp_cbrt,
+    _p("cbrt", 1, numeric.cbrt, numeric.np_cbrt, numeric.ccbrt, numeric.mp_cbrt,
        (lambda b, y, x: 1.0 / (3.0 * y ** 2.0),), r"\sqrt[3]{{{0}}}"),
     # ---- trigonometric
     _p("sin", 1, math.sin, np.sin, cmath.sin, lambda m, x: m.sin(x),
@@ -428,7 +283,7 @@ _TABLE = [
        domain="-1 <= x <= 1", inside=lambda x: -1 <= x <= 1, aliases=("arccos",)),
     _p("atan", 1, math.atan, np.arctan, cmath.atan, lambda m, x: m.atan(x),
        (lambda b, y, x: 1.0 / (1.0 + x ** 2.0),), r"\arctan\left({0}\right)", aliases=("arctan",)),
-    _p("atan2", 2, math.atan2, np.arctan2, _catan2, _mp_atan2,
+    _p("atan2", 2, math.atan2, np.arctan2, numeric.catan2, numeric.mp_atan2,
        (lambda b, r, y, x: x / (x ** 2.0 + y ** 2.0), lambda b, r, y, x: -y / (x ** 2.0 + y ** 2.0)),
        r"\operatorname{{atan2}}\left({0}, {1}\right)", aliases=("arctan2",)),
     # ---- hyperbolic
@@ -448,31 +303,32 @@ _TABLE = [
        (lambda b, y, x: 1.0 / ((1.0 - x) * (1.0 + x)),), r"\operatorname{{artanh}}\left({0}\right)",
        domain="-1 < x < 1", inside=lambda x: -1 < x < 1, aliases=("arctanh",)),
     # ---- machine-learning favourites
-    _p("sigmoid", 1, _sigmoid, _np_sigmoid, _csigmoid, lambda m, x: 1 / (1 + m.exp(-x)),
+    _p("sigmoid", 1, numeric.sigmoid, numeric.np_sigmoid, numeric.csigmoid, lambda m, x: 1 / (1 + m.exp(-x)),
        (lambda b, y, x: y * b.sigmoid(-x),), r"\sigma\left({0}\right)"),
-    _p("softplus", 1, _softplus, lambda x: np.logaddexp(0.0, x), _csoftplus,
+    _p("softplus", 1, numeric.softplus, lambda x: np.logaddexp(0.0, x), numeric.csoftplus,
        lambda m, x: m.log1p(m.exp(x)),
        (lambda b, y, x: b.sigmoid(x),), r"\operatorname{{softplus}}\left({0}\right)"),
     # ---- not differentiable everywhere: right derivative at the kink (module docstring)
-    _p("abs", 1, abs, np.abs, lambda z: _cpick(z.real >= 0, z, -z), lambda m, x: x if m.re(x) >= 0 else -x,
+    _p("abs", 1, abs, np.abs, lambda z: numeric.cpick(z.real >= 0, z, -z),
+       lambda m, x: x if m.re(x) >= 0 else -x,
        (lambda b, y, x: b.sign(x),), r"\left|{0}\right|", holomorphic=False, kink=lambda x: x == 0),
-    _p("relu", 1, _relu, lambda x: np.maximum(x, 0.0),
-       lambda z: _cpick(z.real > 0, z, 0j), lambda m, x: x if m.re(x) > 0 else m.zero,
+    _p("relu", 1, numeric.relu, lambda x: np.maximum(x, 0.0),
+       lambda z: numeric.cpick(z.real > 0, z, 0j), lambda m, x: x if m.re(x) > 0 else m.zero,
        (lambda b, y, x: b.step(x),), r"\operatorname{{relu}}\left({0}\right)",
        holomorphic=False, kink=lambda x: x == 0),
-    _p("min", 2, min, np.minimum, lambda x, y: _cpick(x.real <= y.real, x, y),
+    _p("min", 2, min, np.minimum, lambda x, y: numeric.cpick(x.real <= y.real, x, y),
        lambda m, x, y: x if m.re(x) <= m.re(y) else y,
        (lambda b, r, x, y: 1.0 - b.step(x - y), lambda b, r, x, y: 1.0 - b.step(y - x)),
        r"\min\left({0}, {1}\right)", holomorphic=False, kink=lambda x, y: x == y),
-    _p("max", 2, max, np.maximum, lambda x, y: _cpick(x.real >= y.real, x, y),
+    _p("max", 2, max, np.maximum, lambda x, y: numeric.cpick(x.real >= y.real, x, y),
        lambda m, x, y: x if m.re(x) >= m.re(y) else y,
        (lambda b, r, x, y: b.step(x - y), lambda b, r, x, y: b.step(y - x)),
        r"\max\left({0}, {1}\right)", holomorphic=False, kink=lambda x, y: x == y),
-    _p("sign", 1, _sign, _np_sign, lambda z: complex(1.0 if z.real >= 0 else -1.0),
+    _p("sign", 1, numeric.sign, numeric.np_sign, lambda z: complex(1.0 if z.real >= 0 else -1.0),
        lambda m, x: m.one if m.re(x) >= 0 else -m.one,
        (lambda b, y, x: 0.0,), r"\operatorname{{sign}}\left({0}\right)", holomorphic=False,
        kink=lambda x: x == 0),
-    _p("step", 1, _step, _np_step, lambda z: complex(1.0 if z.real >= 0 else 0.0),
+    _p("step", 1, numeric.step, numeric.np_step, lambda z: complex(1.0 if z.real >= 0 else 0.0),
        lambda m, x: m.one if m.re(x) >= 0 else m.zero,
        (lambda b, y, x: 0.0,), r"\operatorname{{step}}\left({0}\right)", holomorphic=False,
        kink=lambda x: x == 0),

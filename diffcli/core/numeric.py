@@ -1,0 +1,160 @@
+"""The numerically careful evaluators the primitive table (:mod:`diffcli.core.primitives`) is made of:
+float, complex, mpmath and numpy versions of the functions whose library form is missing, loses digits, or
+leaves the real function's branch.  Each is named in one table entry; nothing else calls them.
+"""
+
+from __future__ import annotations
+
+import cmath
+import math
+import operator
+
+from diffcli.core.lazy import LazyNumpy
+
+np = LazyNumpy()  # imported when an array evaluator is first called
+
+# ---------------------------------------------------------------- float helpers (numerically careful)
+
+def cbrt(x: float) -> float:
+    return math.copysign(abs(x) ** (1.0 / 3.0), x) if x else 0.0
+
+
+def sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    t = math.exp(x)
+    return t / (1.0 + t)
+
+
+def softplus(x: float) -> float:
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def real_pow(x: float, y: float) -> float:
+    if x == 0.0 and y <= 0:
+        # 0**0 too: 0**y jumps from 0 (y > 0) to 1, so x**y is undefined there (a constant exponent 0 is
+        # another function, 1 everywhere: power)
+        raise ZeroDivisionError("0 to a negative power") if y < 0 else ValueError("0 to the power 0")
+    return math.pow(x, y)
+
+
+def constant_power(x: float, y: float) -> float:
+    if x == 0.0 and y < 0:
+        raise ZeroDivisionError("0 to a negative power")
+    return math.pow(x, y)
+
+
+def relu(x: float) -> float:
+    return x if x > 0 else 0.0
+
+
+def sign(x: float) -> float:
+    return 1.0 if x >= 0 else -1.0
+
+
+def step(x: float) -> float:
+    return 1.0 if x >= 0 else 0.0
+
+
+def is_integer(y) -> bool:
+    return int(y) == y
+
+
+# ---------------------------------------------------------------- complex helpers (analytic continuations)
+
+def ccbrt(z: complex) -> complex:
+    return z ** (1.0 / 3.0) if z.real >= 0 else -((-z) ** (1.0 / 3.0))
+
+
+def clog1p(z: complex) -> complex:
+    a, b = z.real, z.imag
+    return complex(0.5 * math.log1p(a * (2.0 + a) + b * b), math.atan2(b, 1.0 + a))
+
+
+def cexpm1(z: complex) -> complex:
+    a, b = z.real, z.imag
+    return complex(math.expm1(a) * math.cos(b) - 2.0 * math.sin(b / 2.0) ** 2, math.exp(a) * math.sin(b))
+
+
+def catan2(y: complex, x: complex) -> complex:
+    if abs(x.real) >= abs(y.real):
+        base = cmath.atan(y / x)
+        if x.real < 0:
+            base += math.pi if y.real >= 0 else -math.pi
+        return base
+    return (math.pi / 2 if y.real > 0 else -math.pi / 2) - cmath.atan(x / y)
+
+
+def csoftplus(z: complex) -> complex:
+    return z + clog1p(cmath.exp(-z)) if z.real > 0 else clog1p(cmath.exp(z))
+
+
+def csigmoid(z: complex) -> complex:
+    return 1.0 / (1.0 + cmath.exp(-z)) if z.real >= 0 else cmath.exp(z) / (1.0 + cmath.exp(z))
+
+
+def cpick(condition: bool, a: complex, b: complex) -> complex:
+    return a if condition else b
+
+
+# ---------------------------------------------------------------- mpmath helpers
+# The mp evaluators also accept mpc arguments near the real line and then compute the analytic continuation
+# of the real function (as the complex evaluators do): the reference differentiates by a complex step.
+
+def mp_cbrt(m, x):
+    return m.cbrt(x) if m.re(x) >= 0 else -m.cbrt(-x)
+
+
+def mp_atan2(m, y, x):
+    if not x and not y:
+        return m.zero
+    if not m.re(x) and not m.re(y):  # a step off the origin: atan2 jumps there, it has no continuation
+        return m.nan
+    if abs(m.re(x)) >= abs(m.re(y)):
+        base = m.atan(y / x)
+        if m.re(x) < 0:
+            base += m.pi if m.re(y) >= 0 else -m.pi
+        return base
+    return (m.pi / 2 if m.re(y) > 0 else -m.pi / 2) - m.atan(x / y)
+
+
+def mp_pow(m, x, y):
+    # 0**y is 0 for every y with a positive real part, complex y too (mpmath's power gives nan there): the
+    # continuation the complex step in y needs (0.0**y is 0 for y > 0, so its slope in y is 0)
+    if not x and m.re(y) > 0:
+        return m.zero * y
+    return m.power(x, y)
+
+
+# ---------------------------------------------------------------- numpy helpers
+
+def np_sigmoid(x):
+    return np.exp(-np.logaddexp(0.0, -x))
+
+
+def np_pow(x, y):
+    # x**2 is the commonest power in generated models; np.square is twice as fast as np.power and gives the
+    # same correctly rounded x·x
+    return np.square(x) if y.__class__ is float and y == 2.0 else np.power(x, y)
+
+
+def np_sign(x):
+    return np.where(np.asarray(x) >= 0, 1.0, -1.0)
+
+
+def np_step(x):
+    return np.where(np.asarray(x) >= 0, 1.0, 0.0)
+
+
+def np_cbrt(x):
+    if not np.iscomplexobj(x):
+        return np.cbrt(x)
+    return np.where(np.real(x) >= 0, x ** (1 / 3), -((-x) ** (1 / 3)))
+
+
+def cpow(x: complex, y: complex) -> complex:
+    """x**y for complex numbers, with 0**y = 0 where Re y > 0 (Python raises for a complex exponent): the
+    complex step differentiates 0.0**y in y there (the derivative is 0, as f is 0 for every y > 0)."""
+    if x == 0 and y.real > 0:
+        return 0j
+    return operator.pow(x, y)
