@@ -35,7 +35,7 @@ from __future__ import annotations
 import cmath
 import math
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from diffcli.core import numeric
@@ -208,16 +208,16 @@ def _p(name, arity, real, array, complex_, mp, partials, latex, domain="all real
                      partials=partials, domain=domain, inside=inside, latex=latex, **options)
 
 
-_POW_PARTIALS = (lambda b, y, x, z: z * x ** (z - 1.0), lambda b, y, x, z: b.log(x) * y)
-
-_CONSTANT_POWER = _p(
-    "pow", 2, numeric.constant_power, numeric.np_pow, numeric.cpow, numeric.mp_pow, _POW_PARTIALS,
-    "{0}^{{{1}}}",
-    domain="x > 0, or x == 0 and y >= 0, or x < 0 and y an integer",
-    inside=lambda x, y: x > 0 or (x == 0 and y >= 0) or (x < 0 and numeric.is_integer(y)),
-    symbol="**", precedence=POW, identities=_pow_identities, rule="power rule", zero_where=(1, 0))
-"""x**c for a constant c: the power rule's domain, where x**0.0 is 1 for every x (not in the table: the
-pow entry names it as its ``constant`` form)."""
+_POW = _p("pow", 2, numeric.real_pow, numeric.np_pow, numeric.cpow, numeric.mp_pow,
+          (lambda b, y, x, z: z * x ** (z - 1.0), lambda b, y, x, z: b.log(x) * y),
+          "{0}^{{{1}}}", domain="x > 0, or x == 0 and y > 0, or x < 0 and y an integer",
+          inside=lambda x, y: x > 0 or (x == 0 and y > 0) or (x < 0 and numeric.is_integer(y)),
+          symbol="**", precedence=POW, identities=_pow_identities, rule="power rule", zero_where=(1, 0))
+_POW = replace(_POW, constant=(1, replace(
+    _POW, real=numeric.constant_power, domain="x > 0, or x == 0 and y >= 0, or x < 0 and y an integer",
+    inside=lambda x, y: x > 0 or (x == 0 and y >= 0) or (x < 0 and numeric.is_integer(y)))))
+"""pow, and as its ``constant`` form x**c for a constant c (not in the table): the same entry with the power
+rule's domain, where x**0.0 is 1 for every x."""
 
 _TABLE = [
     # ---- arithmetic
@@ -242,11 +242,7 @@ _TABLE = [
        (lambda b, y, x: -1.0,),
        "-{0}", symbol="-", precedence=NEG, public=False, identities=_neg_identities,
        rule="constant factor rule"),
-    _p("pow", 2, numeric.real_pow, numeric.np_pow, numeric.cpow, numeric.mp_pow, _POW_PARTIALS,
-       "{0}^{{{1}}}", domain="x > 0, or x == 0 and y > 0, or x < 0 and y an integer",
-       inside=lambda x, y: x > 0 or (x == 0 and y > 0) or (x < 0 and numeric.is_integer(y)),
-       symbol="**", precedence=POW, identities=_pow_identities,
-       rule="power rule", zero_where=(1, 0), constant=(1, _CONSTANT_POWER)),
+    _POW,
     # ---- exponentials and logarithms
     _p("exp", 1, math.exp, np.exp, cmath.exp, lambda m, x: m.exp(x),
        (lambda b, y, x: y,), r"e^{{{0}}}"),
