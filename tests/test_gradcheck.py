@@ -358,3 +358,32 @@ def test_gradient_code_fixed_in_float32_is_not_failed_for_its_own_data_rounding(
         assert gradcheck(f, lambda w: g32(w) * np.float32(0.5), w)["verdict"] != "pass"
     assert "fail" not in verdicts and "pass" in verdicts and "undecided" in verdicts
     assert all("computes in float32 whatever it is given" in r for r in reasons)
+
+
+def _lying_npy(shape) -> bytes:
+    """A .npy file whose header claims ``shape`` of float64 but which holds 8 bytes of data."""
+    header = f"{{'descr': '<f8', 'fortran_order': False, 'shape': {shape!r}, }}"
+    header += " " * (63 - (10 + len(header)) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode() + b"\0" * 8
+
+
+def test_a_point_file_is_judged_by_its_header_before_numpy_allocates(cli, tmp_path):
+    # A 136-byte file claiming 10^11 coordinates was an internal MemoryError ("Unable to allocate 745 GiB").
+    (tmp_path / "big.npy").write_bytes(_lying_npy((10 ** 11,)))
+    code, out, err = cli("gradcheck", f"{LAYER}:loss", "--grad", f"{LAYER}:grad", "--at",
+                         str(tmp_path / "big.npy"))
+    assert code == 2 and out == "" and len(err.splitlines()) == 1
+    assert "the .npy header says shape (100000000000,), but the file holds 8 bytes of data" in err
+    # the same member inside a .npz, whose data is checked before it is decompressed
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "big.npz", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("W.npy", _lying_npy((10 ** 11,)))
+    code, out, err = cli("gradcheck", f"{LAYER}:loss", "--grad", f"{LAYER}:grad", "--at",
+                         str(tmp_path / "big.npz"))
+    assert code == 2 and "big.npz[W]: the .npy header says shape (100000000000,)" in err
+    # a truthful header past the coordinate bound is refused by the bound, before the data is read
+    (tmp_path / "wide.npy").write_bytes(_lying_npy((10_000_001,))[:-8] + b"\0" * 80_000_008)
+    code, out, err = cli("gradcheck", f"{LAYER}:loss", "--grad", f"{LAYER}:grad", "--at",
+                         str(tmp_path / "wide.npy"))
+    assert code == 2 and "coordinates in" in err and "10,000,000" in err

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from diffcli.core.bounds import Bound
 from diffcli.core.errors import UsageError
 from diffcli.core.lazy import LazyNumpy
+from diffcli.tasks.reading import npy_header
 
 np = LazyNumpy(globals())
 
@@ -114,6 +115,16 @@ def _array(value, name: str):
     return array
 
 
+def _check_npy(stream, size: int, what: str) -> None:
+    """Refuse a ``.npy`` array (a file, or a member of a ``.npz``) from its header alone: one whose data
+    is not the size its header says, or which holds more coordinates than a point may."""
+    shape, _, _, data_bytes = npy_header(stream, what)
+    if data_bytes != size - stream.tell():
+        raise UsageError(f"--at: {what}: the .npy header says shape {shape}, but the file holds "
+                         f"{size - stream.tell():,} bytes of data")
+    MAX_INPUT_COORDINATES.check(math.prod(shape), f"coordinates in {what}")
+
+
 def read_point(path: str):
     """One point from a ``.npy``, ``.npz`` or ``.json`` file (see the module docstring)."""
     if not os.path.isfile(path):
@@ -123,9 +134,16 @@ def read_point(path: str):
     suffix = os.path.splitext(path)[1].lower()
     try:
         if suffix == ".npy":
+            with open(path, "rb") as stream:
+                _check_npy(stream, os.path.getsize(path), path)
             return np.load(path, allow_pickle=False)
         if suffix == ".npz":
             with np.load(path, allow_pickle=False) as archive:
+                for name in archive.files:  # each member's header before it is decompressed
+                    stored = name + ".npy" if name + ".npy" in archive.zip.namelist() else name
+                    member = archive.zip.getinfo(stored)
+                    with archive.zip.open(member) as stream:
+                        _check_npy(stream, member.file_size, f"{path}[{name}]")
                 return {name: archive[name] for name in archive.files}
         if suffix == ".json":
             with open(path, encoding="utf-8") as handle:

@@ -35,7 +35,7 @@ from diffcli.harness import point as harness_point
 from diffcli.methods import METHODS
 from diffcli.methods.registry import ids
 from diffcli.reference import DIGITS, reference
-from diffcli.tasks.reading import CsvBlocks, binary, read_bytes
+from diffcli.tasks.reading import CsvBlocks, binary, npy_header, read_bytes
 
 DEFAULT_REFERENCE_SAMPLE = 3
 REFERENCE_SAMPLE = Bound(0, 1000, "each sampled point costs one mpmath reference; 1,000 spread points "
@@ -132,15 +132,7 @@ def _npy_columns(stream, size: int, path: str, memory_map: bool) -> dict[str, np
     """The columns of a ``.npy`` file, its header checked before any array is made: a dtype of real numbers
     (or a flat structure of them), and exactly as many data bytes as the shape says.  With ``memory_map``
     the columns are views of a memory map of ``path`` (converted to floats a chunk at a time)."""
-    try:
-        version = np.lib.format.read_magic(stream)
-        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
-                       (2, 0): np.lib.format.read_array_header_2_0}.get(version)
-        if read_header is None:
-            raise ValueError(f".npy format version {version} is not supported")
-        shape, fortran, dtype = read_header(stream)
-    except (ValueError, EOFError, SyntaxError, TypeError) as error:
-        raise UsageError(f"{path}: not a .npy array ({str(error) or type(error).__name__})") from None
+    shape, fortran, dtype, data_bytes = npy_header(stream, path)
     fields = [dtype.fields[name][0] for name in dtype.names] if dtype.names else [dtype]
     if any(f.names or f.subdtype or f.kind not in _NUMBER_KINDS for f in fields):
         raise UsageError(f"{path}: the .npy array holds {dtype}; points must be real numbers (a plain array, "
@@ -149,7 +141,7 @@ def _npy_columns(stream, size: int, path: str, memory_map: bool) -> dict[str, np
         raise UsageError(f"{path}: a {'structured' if dtype.names else 'plain'} .npy points array must be "
                          f"{'1-D' if dtype.names else '2-D (points × variables)'}, not of shape {shape}")
     offset = stream.tell()
-    if math.prod(shape) * dtype.itemsize != size - offset:
+    if data_bytes != size - offset:
         raise UsageError(f"{path}: the .npy header says {shape} of {dtype}, but the file holds "
                          f"{size - offset:,} bytes of data")
     if memory_map:

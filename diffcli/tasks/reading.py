@@ -276,3 +276,23 @@ class CsvBlocks:
                     raise UsageError(f"{self.name}: line {number}: {cell!r} is not a number") from None
             count += 1
         return values[:count]
+
+
+def npy_header(stream, what: str) -> tuple:
+    """``(shape, fortran_order, dtype, data_bytes)`` of the ``.npy`` array that ``stream`` (at its start)
+    holds, read from its header alone, before numpy allocates anything; ``data_bytes`` is what the shape
+    and dtype need.  A stream that is not a ``.npy`` array is a UsageError naming ``what``."""
+    import math
+
+    import numpy as np
+
+    try:
+        version = np.lib.format.read_magic(stream)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                       (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+        if read_header is None:
+            raise ValueError(f".npy format version {version} is not supported")
+        shape, fortran, dtype = read_header(stream)
+    except (ValueError, EOFError, SyntaxError, TypeError) as error:
+        raise UsageError(f"{what}: not a .npy array ({str(error) or type(error).__name__})") from None
+    return shape, fortran, dtype, math.prod(shape) * dtype.itemsize
