@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from diffcli.render.base import Table, View, record_warnings
+from diffcli.render.base import Table, View, raw, record_warnings
 from diffcli.render.base import render as render_view
 
 SHOWN_ROWS = 20
@@ -98,8 +98,8 @@ def _csv(record: dict) -> Table:
     """Every checked coordinate and direction, its numbers exact, with its reason (undecided) and the
     warnings of the whole check (CSV has no other place for them)."""
     warnings = "; ".join(record_warnings(record))
-    rows = [[p["point"], r["coordinate"], repr(r["gradient"]), repr(r["estimate"]), r["method"],
-             repr(r["allowed"]), r["status"], r["reason"] or "", warnings]
+    rows = [[p["point"], r["coordinate"], raw(r["gradient"]), raw(r["estimate"]), r["method"],
+             raw(r["allowed"]), r["status"], r["reason"] or "", warnings]
             for p in record["points"] for r in p["rows"] + p["directions"]]
     return Table(HEADERS + ["reason", "warnings"], rows)
 

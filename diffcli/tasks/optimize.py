@@ -275,9 +275,8 @@ def _starts(graph, parameters, fixed, start, restarts, box, seed, data, record):
 
 
 def _split(count: int, fraction: float, seed: int):
-    """Training and validation row indices (validation: a seeded random ``fraction`` of the rows)."""
-    if not 0 <= fraction < 1:
-        raise UsageError(f"--validation must be a fraction in [0, 1), not {fraction!r}")
+    """Training and validation row indices (validation: a seeded random ``fraction`` of the rows, a
+    fraction in [0, 1) that ``VALIDATION`` checked)."""
     held = round(fraction * count)
     if fraction and not 1 <= held < count:
         raise UsageError(f"--validation {fraction} of {count} rows leaves no validation or no training rows")

@@ -77,15 +77,11 @@ class Workers:
         self.idle.append(parent_end)
         return parent_end
 
-    def submit(self, key, line, attempt: int = 1, first: bool = False) -> None:
+    def submit(self, key, line) -> None:
         """Queue a line; lines are sent once a chunk's worth is waiting, or when :meth:`results` is asked."""
-        job = _Job(key, line, attempt)
-        self.queue.appendleft(job) if first else self.queue.append(job)
+        self.queue.append(_Job(key, line, 1))
         if len(self.queue) >= CHUNK_LINES:
             self._dispatch()
-
-    def pending(self) -> int:
-        return len(self.queue) + sum(len(jobs) for jobs in self.busy.values())
 
     def _chunk(self) -> list:
         """The next jobs to send together: a retried line alone, else up to :data:`CHUNK_LINES` lines, so
