@@ -8,6 +8,7 @@ for how).
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 import time
 from typing import Callable
@@ -43,7 +44,8 @@ def run_file(path: str, task: Callable, point: dict, fmt: str, jobs: int, output
         emit(first)
     lines = records(source, task, point, jobs, on_internal_error=_internal_error, max_memory=max_memory)
     # closing(lines): on a closed pipe or Ctrl-C the generator shuts its worker pool down at once.
-    with _closing(source, path), contextlib.closing(lines), _Progress(count_lines(path), streams) as progress:
+    total = functools.partial(count_lines, path)  # read through once more only if a bar is shown
+    with _closing(source, path), contextlib.closing(lines), _Progress(total, streams) as progress:
         for record in lines:
             if "error" in record:
                 failed_lines.append(record["line"])
@@ -89,8 +91,8 @@ class _Progress:
     the same terminal receiving streamed records (the two would garble each other).  ``NO_COLOR`` is
     respected (rich reads it).  Otherwise every method does nothing."""
 
-    def __init__(self, total: int | None, streams: bool):
-        self.total = total
+    def __init__(self, total, streams: bool):
+        self.total = total  # a function giving the number of lines (reading the file), called only if shown
         self.enabled = (not settings.quiet and stderr_is_terminal()
                         and not (streams and sys.stdout.isatty()))
         self.bar = None
@@ -108,7 +110,7 @@ class _Progress:
                                 console=console, transient=True, auto_refresh=False,
                                 redirect_stdout=False, redirect_stderr=False)
             self.bar.start()
-            self.task = self.bar.add_task("lines", total=self.total)
+            self.task = self.bar.add_task("lines", total=self.total())
             self.bar.refresh()
         return self
 
