@@ -31,7 +31,8 @@ import warnings
 from diffcli.core.bounds import SEED, Bound
 from diffcli.core.errors import UsageError
 from diffcli.core.lazy import LazyNumpy
-from diffcli.methods.richardson import richardson_derivatives
+from diffcli.methods.complex_step import COMPLEX_STEP_FACTOR
+from diffcli.methods.richardson import EPS, richardson_derivatives
 from diffcli.tasks import gradrounding, patterns
 from diffcli.tasks.gradinputs import shown, structure
 from diffcli.tasks.usercode import float64_function, value_and_gradient
@@ -44,7 +45,7 @@ times the sum of their error bounds (richardson's estimate already carries a fac
 UNDECIDED = 1e-3
 """A bound wider than this fraction of the derivative's size (the larger of |g_i|, |d_i| and 1/1000 of the
 point's largest derivative) leaves a coordinate that does not fail undecided."""
-COMPLEX_STEP = 1e-20
+COMPLEX_STEP = COMPLEX_STEP_FACTOR
 """The step h of the complex step: far below any rounding of x, so truncation (h²·f''') is nil."""
 COMPLEX_ULPS = 64
 """The complex step's bound: this many units in the last place of float64 times |d_i|, plus the same of
@@ -221,7 +222,7 @@ def _estimates(fun, x, chosen: list, steps, g, rounding, scale: dict, progress, 
     if found and not steps.distrusted:
         largest = max(abs(d) for d, _, _ in found.values())
         for i, (d, _, method) in found.items():
-            bound = COMPLEX_ULPS * 2.2e-16 * (abs(d) + largest)
+            bound = COMPLEX_ULPS * EPS * (abs(d) + largest)
             found[i] = (d, bound, method)
             if abs(g[i] - d) > SAFETY * (bound + rounding[i]):
                 pending.append(i)
@@ -243,7 +244,7 @@ def _complex_step_agrees(fun, x, steps) -> bool:
     v /= np.linalg.norm(v)
     d = steps.along(x, v)
     values, bounds = _richardson_along(fun, x, v)
-    return d is not None and abs(d - values) <= SAFETY * bounds + COMPLEX_ULPS * 2.2e-16 * abs(d)
+    return d is not None and abs(d - values) <= SAFETY * bounds + COMPLEX_ULPS * EPS * abs(d)
 
 
 def _richardson(fun, x, coordinates: list):
@@ -334,7 +335,7 @@ def _direction(fun, x, g, rounding, steps, rng, largest: float, options: dict, k
     d, method = (steps.along(x, v), "complex-step") if steps is not None and not steps.distrusted else \
         (None, "richardson")
     along = float(v @ g)
-    bound = COMPLEX_ULPS * 2.2e-16 * (abs(d) + largest) if d is not None else math.nan
+    bound = COMPLEX_ULPS * EPS * (abs(d) + largest) if d is not None else math.nan
     slack = float(np.abs(v) @ rounding)
     if d is None or abs(along - d) > SAFETY * (bound + slack):
         (d, bound), method = _richardson_along(fun, x, v), "richardson"
