@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from diffcli.core.bounds import Bound
 from diffcli.core.errors import UsageError
 from diffcli.core.lazy import LazyNumpy
+from diffcli.tasks.optimize import parse_box
 from diffcli.tasks.reading import npy_header
 
 np = LazyNumpy(globals())
@@ -25,7 +26,6 @@ MAX_INPUT_COORDINATES = Bound(1, 10_000_000, "coordinates of one point: its arra
 """Coordinates of one point (all its arrays together)."""
 MAX_POINT_BYTES = 400_000_000
 """A point file larger than this is refused before it is read."""
-BOX = Bound(-1e300, 1e300, "a coordinate of a random point: finite", whole=False)
 """Each end of ``--box LOW:HIGH``."""
 DTYPES = ("float64", "float32")
 """The floating-point types a point may have; integers and booleans are read as float64."""
@@ -186,21 +186,6 @@ def parse_shape(text: str) -> tuple[str | None, tuple]:
         raise UsageError(f"--shape {text!r}: give sizes like 3,4 (positive whole numbers, at most "
                          f"{MAX_DIMENSIONS} of them)")
     return (name.strip() if name else None), tuple(int(w) for w in words)
-
-
-def parse_box(text: str) -> tuple[float, float]:
-    """``-1:1`` → ``(-1.0, 1.0)``: the ends of the box random points are drawn in."""
-    low, colon, high = text.partition(":")
-    try:
-        ends = (float(low), float(high)) if colon else None
-    except ValueError:
-        ends = None
-    if ends is None:
-        raise UsageError(f"--box {text!r}: give LOW:HIGH, two numbers")
-    low, high = (BOX.check(v, "--box") for v in ends)
-    if not low < high:
-        raise UsageError(f"--box {text!r}: LOW must be below HIGH")
-    return low, high
 
 
 def points_from_options(files: list, words: list, shapes: list, samples: int, seed: int, box: str,
