@@ -55,7 +55,8 @@ from diffcli.core.errors import DomainError, PrecisionError
 from diffcli.core.evaluate import depends_on, evaluate, evaluate_mp, kinks
 from diffcli.core.graph import Graph
 from diffcli.reference.cancellation import Loss, assess
-from diffcli.reference.neighbourhood import edge_slope, sides
+from diffcli.reference.neighbourhood import edge_slope
+from diffcli.reference.neighbourhood import edges as edges_of
 from diffcli.reference.partials import Partials, reference_partials
 from diffcli.reference.runs import (
     DIGITS,
@@ -138,7 +139,7 @@ def reference(graph: Graph, point: dict, digits: int = 50, one_sided: bool = Fal
     import mpmath
 
     names = graph.variable_names if variables is None else list(variables)
-    edges = _edges(mpmath, graph, point, names, digits)
+    edges = edges_of(mpmath, graph, point, names, digits)
     computed = [name for name in names if name not in edges or edges[name].direction]
     directions = {name: edges[name].direction for name in computed if name in edges}
     use_reverse = variables is None and not one_sided and not edges \
@@ -165,16 +166,6 @@ def reference(graph: Graph, point: dict, digits: int = 50, one_sided: bool = Fal
     if use_reverse:
         _cross_check(mpmath, graph, point, second, names, digits + high + extra)
     return second
-
-
-def _edges(mpmath, graph: Graph, point: dict, names: list, digits: int) -> dict:
-    """The variables along which f is not real on both sides of the point (:mod:`.neighbourhood`)."""
-    m = private_context(mpmath, digits + GUARD_DIGITS[0][1])
-    at = {name: m.mpf(float(point[name])) for name in graph.variable_names}
-    try:
-        return sides(m, graph, at, names)
-    except DomainError as error:
-        raise PrecisionError(f"no reference: f is undefined at the point ({error.message})") from None
 
 
 def _agreement(first: Reference, second: Reference, names: list, unknown: dict, digits: int) -> dict:

@@ -9,7 +9,7 @@ from diffcli.core.errors import DomainError, PrecisionError
 from diffcli.core.evaluate import evaluate_mp
 from diffcli.core.graph import Graph
 from diffcli.reference.cancellation import assess
-from diffcli.reference.neighbourhood import sides
+from diffcli.reference.neighbourhood import edges
 from diffcli.reference.runs import (
     DIGITS,
     GUARD_DIGITS,
@@ -110,12 +110,7 @@ def _done(result: Partials, digits: int, errors: dict) -> Partials:
 
 def _without_neighbourhood(mpmath, graph: Graph, point: dict, digits: int) -> dict:
     """Variable name → why f has no derivatives in it here (f not real on one side or both)."""
-    m = private_context(mpmath, digits + GUARD_DIGITS[0][1])
-    at = {name: m.mpf(float(point[name])) for name in graph.variable_names}
-    try:
-        found = sides(m, graph, at, graph.variable_names)
-    except DomainError as error:
-        raise PrecisionError(f"no reference: f is undefined at the point ({error.message})") from None
+    found = edges(mpmath, graph, point, graph.variable_names, digits)
     return {name: (side.message(name, float(point[name])) if not side.direction else
                    f"no two-sided derivative in {name}: {side.message(name, float(point[name]))}")
             for name, side in found.items()}
