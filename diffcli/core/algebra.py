@@ -83,11 +83,15 @@ class NumberAlgebra:
         pass
 
 
+FLOATS = Functions(lambda primitive, args: primitive.real(*args))
+"""The table's functions on floats, for a rule evaluated on numbers (``rule(FLOATS, y, *args)``)."""
+
+
 class FloatAlgebra(NumberAlgebra):
     """Numbers.  ``record`` collects every chain-rule term, for ``trace``."""
 
     def __init__(self, record: bool = False):
-        self.functions = Functions(lambda primitive, args: primitive.real(*args))
+        self.functions = FLOATS
         self.terms: list | None = [] if record else None
 
     def note(self, node, argument, partial, term):

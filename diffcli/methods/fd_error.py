@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 
-from diffcli.core.algebra import FloatAlgebra, Functions
+from diffcli.core.algebra import FLOATS, FloatAlgebra, Functions
 from diffcli.core.chain import adjoints
 from diffcli.core.errors import DomainError
 from diffcli.core.evaluate import depends_on, forward
@@ -54,7 +54,6 @@ TINY = 2.0 ** -1074
 SAFETY = 2.0
 """The truncation estimate from step-halving is a first-order model: it is doubled."""
 
-_FLOATS = Functions(lambda primitive, args: primitive.real(*args))
 _cache: list = [None, None, None]  # graph, values, bound: the fixed stencils of one point share it
 
 
@@ -310,7 +309,7 @@ def kink_sides(graph: Graph):
             if v[node] is None:
                 continue
             primitive, args = PRIMITIVES[graph.ops[node]], [v[a] for a in graph.arguments[node]]
-            partials = tuple(rule(_FLOATS, v[node], *args) for rule in primitive.partials)
+            partials = tuple(rule(FLOATS, v[node], *args) for rule in primitive.partials)
             found.append((partials, v[node] if not any(partials) else None))
         return tuple(found)
 

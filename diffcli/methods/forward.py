@@ -19,7 +19,7 @@ evaluates ``log(x)``.
 
 from __future__ import annotations
 
-from diffcli.core.algebra import Functions, NumberAlgebra
+from diffcli.core.algebra import FLOATS, Functions, NumberAlgebra
 from diffcli.core.chain import adjoints, rule_error
 from diffcli.core.codegen import compile_tangent
 from diffcli.core.errors import RuleError
@@ -29,8 +29,6 @@ from diffcli.core.primitives import PRIMITIVES
 from diffcli.methods.partials import explained
 from diffcli.methods.registry import Method, method, register
 from diffcli.methods.rounding import MAX_TRACKED_NODES, hessian_bounds, tangent_bounds, with_estimate
-
-_FLOATS = Functions(lambda primitive, args: primitive.real(*args))
 
 
 class Dual:
@@ -73,7 +71,7 @@ def apply(primitive, args) -> Dual:
     tangent = 0.0
     for k, a in enumerate(args):
         if isinstance(a, Dual) and a.tangent != 0.0:  # 0·ε adds nothing: its partial is never asked for
-            tangent += primitive.partials[k](_FLOATS, y, *values) * a.tangent
+            tangent += primitive.partials[k](FLOATS, y, *values) * a.tangent
     return Dual(y, tangent)
 
 
@@ -114,7 +112,7 @@ def _failing_argument(primitive, args) -> int:
     for k, a in enumerate(args):
         if isinstance(a, Dual) and a.tangent != 0.0:
             try:
-                primitive.partials[k](_FLOATS, y, *values)
+                primitive.partials[k](FLOATS, y, *values)
             except (ArithmeticError, ValueError):
                 return k
     return 0

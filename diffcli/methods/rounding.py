@@ -26,7 +26,7 @@ import math
 import operator
 from fractions import Fraction
 
-from diffcli.core.algebra import Functions, NumberAlgebra
+from diffcli.core.algebra import FLOATS, Functions, NumberAlgebra
 from diffcli.core.chain import adjoints
 from diffcli.core.evaluate import forward
 from diffcli.core.graph import CONST, VAR, Graph
@@ -200,13 +200,12 @@ def call(primitive, args) -> Tracked:
     for k, a in enumerate(args):
         if a.bound:
             try:
-                bound += _times(abs(primitive.partials[k](_FLOATS, r, *values)), a.bound)
+                bound += _times(abs(primitive.partials[k](FLOATS, r, *values)), a.bound)
             except (ArithmeticError, ValueError):
                 return Tracked(r, math.inf)
     return Tracked(r, bound * _UPWARD)
 
 
-_FLOATS = Functions(lambda primitive, args: primitive.real(*args))
 TRACKED = Functions(call)
 """The ``b`` of the rules on tracked numbers."""
 
