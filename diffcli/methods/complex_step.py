@@ -113,6 +113,11 @@ def off_the_real_line(f, values, index: int, center: complex, name: str = "x") -
             f"{delta:.2g}): f is on a non-real branch, where Im f(x+ih)/h is not its derivative"), evaluations
 
 
+def rule_step(x: float) -> float:
+    """The complex step's own rule: h = COMPLEX_STEP_FACTOR·max(1, |x|)."""
+    return COMPLEX_STEP_FACTOR * max(1.0, abs(x))
+
+
 class ComplexSweep:
     """The complex step at many steps for ``eps-sweep`` (one complex evaluation each), or why it cannot run:
     a non-analytic function in f, or a branch point at x (checked once, at the rule's step).  Its error
@@ -122,7 +127,7 @@ class ComplexSweep:
     rule = "1e-20·max(1, |x|)"
 
     def rule_step(self, x: float) -> float:
-        return COMPLEX_STEP_FACTOR * max(1.0, abs(x))
+        return rule_step(x)
 
     def runner(self, graph: Graph, evaluator, values, index: int):
         rule_step = self.rule_step(values[index])
@@ -175,7 +180,7 @@ def _complex_step(graph: Graph, step: float | None = None):
         center = complex_value(f, values)
         gradient, steps, evaluations = [], {}, 1
         for i, x in enumerate(values):
-            rule = COMPLEX_STEP_FACTOR * max(1.0, abs(x))
+            rule = rule_step(x)
             h = rule if step is None else step
             estimate, used = _one_partial(graph, f, values, center, i, h, rule)
             gradient.append(estimate)
@@ -187,7 +192,7 @@ def _complex_step(graph: Graph, step: float | None = None):
         names = graph.variable_names
         if too_large(graph, 1 + len(names)):
             return {"warnings": [f"complex-step: {too_large(graph, 1 + len(names))}"]}
-        steps = [COMPLEX_STEP_FACTOR * max(1.0, abs(x)) if step is None else step for x in values]
+        steps = [rule_step(x) if step is None else step for x in values]
         second = []
         for i, h in enumerate(steps):
             try:

@@ -36,7 +36,7 @@ def symbolic_hessian(graph: Graph) -> list[list[int]]:
     return [symbolic_gradient(graph, node) for node in symbolic_gradient(graph)]
 
 
-def _explain(derived: Graph, names: list, nodes: list, point: dict, what) -> None:
+def _explain(derived: Graph, nodes: list, point: dict, what) -> None:
     """Raise the DomainError of the first derivative node undefined at ``point`` (``what(k)`` names it)."""
     for k, node in enumerate(nodes):
         try:
@@ -61,7 +61,7 @@ def _hessian(graph: Graph):
         try:
             entries = h(*values)
         except (ValueError, ZeroDivisionError, OverflowError):
-            _explain(derived, names, flat, dict(zip(names, values)),
+            _explain(derived, flat, dict(zip(names, values)),
                      lambda k: f"the second derivative in {names[k // count]}, {names[k % count]}")
             raise
         return [list(entries[i * count:(i + 1) * count]) for i in range(count)], 0
