@@ -20,6 +20,7 @@ from collections import deque
 from typing import Callable, Iterator
 
 from diffcli.core.errors import UsageError
+from diffcli.tasks.workers import reply
 
 MAX_ADDRESS_CHARS = 1_000
 """Longest ``--scheduler`` address: ``tcp://host:8786`` and its kin are a few dozen characters."""
@@ -76,15 +77,9 @@ def connect(address: str):
 
 
 def run_chunk(run: Callable, task: Callable, lines: list, point: dict) -> list:
-    """On a worker: ``("record", run(task, line, point))`` or ``("error", exception)`` (a bug) for each
-    line, in order."""
-    replies = []
-    for line in lines:
-        try:
-            replies.append(("record", run(task, line, point)))
-        except Exception as error:  # noqa: BLE001 - a bug: the main process decides what to do with it
-            replies.append(("error", error))
-    return replies
+    """On a worker: each line's :func:`~diffcli.tasks.workers.reply`, in order (the same as a local worker's,
+    a line out of memory included)."""
+    return [reply(run, task, point, line) for line in lines]
 
 
 def records_on_cluster(lines: Iterator, run: Callable, task: Callable, point: dict, address: str,

@@ -211,19 +211,26 @@ def _work(connection, run, task, point, parent: int, max_memory: int | None) -> 
             _answer(connection, run, task, point, line, max_memory)
 
 
-def _answer(connection, run, task, point, line, max_memory) -> None:
+def reply(run, task, point, line, max_memory: int | None = None) -> tuple:
+    """What a worker (a local process, or a Dask worker) sends back for one line: ``("record", record)``,
+    a line that ran out of memory as its error record, or ``("error", exception)`` for a bug, which the
+    main process decides about."""
     try:
-        reply = ("record", run(task, line, point))
+        return "record", run(task, line, point)
     except MemoryError:
         needs = f": the line needs more than --max-memory {max_memory} MB" if max_memory else ""
-        reply = ("record", {"line": line.number, "expression": line.expression,
-                            "error": "out of memory" + needs})
+        return "record", {"line": line.number, "expression": line.expression,
+                          "error": "out of memory" + needs}
     except Exception as error:  # noqa: BLE001 - a bug: the main process decides what to do with it
-        reply = ("error", error)
+        return "error", error
+
+
+def _answer(connection, run, task, point, line, max_memory) -> None:
+    kind, value = reply(run, task, point, line, max_memory)
     try:
-        connection.send(reply)
+        connection.send((kind, value))
     except (pickle.PicklingError, TypeError, AttributeError):
-        connection.send(("error", RuntimeError(f"{type(reply[1]).__name__}: {reply[1]}")))
+        connection.send(("error", RuntimeError(f"{type(value).__name__}: {value}")))
 
 
 def _start_worker(parent: int, max_memory: int | None) -> None:
