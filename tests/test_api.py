@@ -133,3 +133,34 @@ def test_the_right_arguments_still_work():
     record = api.optimize("(w*x - y)**2", {"w": 0.0}, params="w", timing=False, optimizers="sgd",
                           hyper=api.Hyper(lr=0.1), data={"x": [1, 2], "y": [2.0, 4.0]})
     assert abs(record["optimizers"][0]["parameters"]["w"] - 2.0) < 1e-4
+
+
+# What the command line does when an option is not given is what the library does when the argument is not
+# given: one default, not two.  Left out, each for its stated reason: ``timing`` (the command line's None
+# means "on for a table, off for a file", the library's default is on) and ``history`` (a file to write on
+# the command line, a flag in the library); optimize's ``box`` is text on the command line and a pair in the
+# library, compared after parsing.
+_NOT_THE_SAME_KIND = {"timing", "history", "box"}
+
+
+def test_the_command_line_and_the_library_share_every_default():
+    import inspect
+
+    from diffcli.cli.app import app
+    from diffcli.tasks.optimize import parse_box
+
+    compared = 0
+    for command in app.registered_commands:
+        library = getattr(api, (command.name or command.callback.__name__).replace("-", "_"), None)
+        if library is None:
+            continue
+        ours = inspect.signature(library).parameters
+        for name, option in inspect.signature(command.callback).parameters.items():
+            if name not in ours or ours[name].default is inspect.Parameter.empty:
+                continue
+            if name == "box":
+                assert parse_box(option.default) == tuple(ours[name].default), command.name
+            elif name not in _NOT_THE_SAME_KIND:
+                assert option.default == ours[name].default, (command.name, name)
+            compared += 1
+    assert compared >= 20  # compare, hessian, verify, optimize, gradcheck… share many options

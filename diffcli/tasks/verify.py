@@ -58,7 +58,7 @@ _WORDS = {"dropped": "dropped the term", "sign": "got the sign wrong of the term
 
 
 def verify(expression, wrt: str, claim, point: dict | None = None, tolerance: float = 1e-10, seed: int = 0,
-           samples: int = DEFAULT_SAMPLES, digits: int = 30) -> dict:
+           samples: int = DEFAULT_SAMPLES, digits: int = 50) -> dict:
     """Check ``claim`` as ∂expression/∂wrt, as a plain record (``holds`` is the verdict).
 
     >>> verify("x*sin(x)", "x", "sin(x) + x*cos(x)")["holds"]
