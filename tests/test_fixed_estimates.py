@@ -1,0 +1,196 @@
+"""Fixed cases of the est. error columns (methods/rounding.py, methods/fd_error.py), run first against their
+mutants: every expected number comes from a closed form, from exact rational arithmetic (``Fraction``) or
+from mpmath called here, never from the estimate itself.
+
+An estimate must bound the true error, and where a closed form says what it should be (a polynomial whose
+stencil error is a known power of the step, at steps where every point and every value of f is an exact
+double), it must be that error times the documented safety factor, not some other multiple.
+"""
+
+import math
+from fractions import Fraction
+
+import mpmath
+import pytest
+
+from diffcli.api import compare
+from diffcli.methods.rounding import Tracked
+
+M = mpmath.MPContext()
+M.prec = 300
+UNIT = Fraction(1, 2 ** 53)
+
+
+def _row(text, point, method, eps=None):
+    """The row of one method (20 reference digits are plenty: the true errors are checked here)."""
+    (row,) = compare(text, point, methods=[method], digits=20, timing=False, eps=eps)["methods"]
+    return row
+
+
+def _exact_error(value: float, truth) -> Fraction:
+    return abs(Fraction(value) - Fraction(truth))
+
+
+# ---------------------------------------------------------------- running bounds on doubles
+
+def test_a_sum_s_bound_is_its_own_rounding_exactly():
+    """0.1 + 0.2 rounds to 0.30000000000000004; the bound is that rounding (exact in rationals), rounded up
+    by no more than a few ulps of itself."""
+    a = Tracked(0.1) + Tracked(0.2)
+    rounding = _exact_error(a.value, Fraction(0.1) + Fraction(0.2))
+    assert rounding > 0 and a.value == 0.30000000000000004
+    assert rounding <= Fraction(a.bound) <= rounding * (1 + Fraction(1, 2 ** 40))
+
+
+@pytest.mark.parametrize("a, b, op", [
+    (0.1, 0.7, "-"), (1e16, 1.0, "+"), (0.1, 3.0, "*"), (1.0, 3.0, "/"), (-2.0, 3.0, "/"), (0.7, -0.3, "*"),
+    # past Dekker's safe range (2^500, 2^-400): the rounding is measured in rationals instead
+    (3.0 ** 400, 1.1, "*"), (3.0 ** -400, 1.1, "*"), (3.0 ** 400, 1.1, "/"), (3.0 ** -400, 0.3, "/"),
+])
+def test_each_operation_s_bound_is_its_exact_rounding(a, b, op):
+    exact = {"+": Fraction(a) + Fraction(b), "-": Fraction(a) - Fraction(b), "*": Fraction(a) * Fraction(b),
+             "/": Fraction(a) / Fraction(b)}[op]
+    r = {"+": Tracked(a) + Tracked(b), "-": Tracked(a) - Tracked(b), "*": Tracked(a) * Tracked(b),
+         "/": Tracked(a) / Tracked(b)}[op]
+    assert r.value == {"+": a + b, "-": a - b, "*": a * b, "/": a / b}[op]
+    rounding = _exact_error(r.value, exact)
+    assert rounding > 0
+    assert rounding <= Fraction(r.bound) <= rounding * (1 + Fraction(1, 2 ** 40))
+
+
+@pytest.mark.parametrize("a, b, op", [(3.0, 1.0, "-"), (0.5, 0.25, "+"), (3.0, 0.5, "*"), (3.0, 4.0, "/"),
+                                      (2.0 ** 600, 3.0, "*"), (2.0 ** 600, 4.0, "/")])
+def test_an_exact_operation_adds_nothing(a, b, op):
+    r = {"+": Tracked(a) + Tracked(b), "-": Tracked(a) - Tracked(b), "*": Tracked(a) * Tracked(b),
+         "/": Tracked(a) / Tracked(b)}[op]
+    assert r.bound == 0.0
+
+
+def test_bounds_flow_through_each_operation_first_order():
+    """What flows in reaches the result through the operation's partials: |a| and |b| for a product (and
+    the product of the bounds), 1/(|b| − its bound) for a quotient; the operations here are exact."""
+    a, b = Tracked(3.0, 1e-10), Tracked(2.0, 1e-12)
+    assert (a + b).bound == pytest.approx(1e-10 + 1e-12, rel=1e-14)
+    assert (a - b).bound == pytest.approx(1e-10 + 1e-12, rel=1e-14)
+    assert (a * b).bound == pytest.approx(3 * 1e-12 + 2 * 1e-10 + 1e-22, rel=1e-14)
+    # (bound of a + |a/b|·bound of b) / (|b| − bound of b)
+    assert (a / b).bound == pytest.approx((1e-10 + 1.5 * 1e-12) / (2.0 - 1e-12), rel=1e-14)
+    assert (-a).value == -3.0 and (-a).bound == 1e-10
+
+
+def test_numbers_on_the_left_keep_their_place():
+    """1 − t and 2 / t with t tracked: the number is the left operand (exact constants of a rule)."""
+    t = Tracked(4.0, 1e-3)
+    assert (1.0 - t).value == -3.0 and (1.0 - t).bound == pytest.approx(1e-3, rel=1e-14)
+    assert (2.0 / t).value == 0.5 and (2.0 / t).bound == pytest.approx(0.5 * 1e-3 / (4.0 - 1e-3), rel=1e-14)
+    assert (5.0 + t).value == 9.0 and (3.0 * t).value == 12.0
+    assert (3.0 * t).bound == pytest.approx(3e-3, rel=1e-14)
+
+
+def test_a_divisor_whose_bound_reaches_zero_knows_nothing():
+    assert (Tracked(1.0) / Tracked(1e-3, 1e-3)).bound == math.inf
+    assert (Tracked(1.0) / Tracked(1e-3, 0.999e-3)).bound < math.inf
+    unknown = Tracked(1.0) / Tracked(0.0)  # a partial undefined here
+    assert math.isnan(unknown.value) and unknown.bound == math.inf
+
+
+def test_an_overflowing_operation_has_no_finite_bound():
+    assert (Tracked(1e300) * Tracked(1e10)).bound == math.inf
+
+
+def test_a_table_function_s_bound_is_its_measured_error():
+    """sin of the double 1.0, against mpmath: the bound is that error plus 2^-80 of the result (what the
+    80-bit measurement may miss), and the measurement is itself off by at most another 2^-80 of it."""
+    from diffcli.core.primitives import PRIMITIVES
+    from diffcli.methods.rounding import call
+
+    r = call(PRIMITIVES["sin"], [Tracked(1.0)])
+    error = abs(M.mpf(r.value) - M.sin(1))
+    assert r.value == math.sin(1.0)
+    assert error <= r.bound <= (error + 2 * M.ldexp(r.value, -80)) * (1 + M.ldexp(1, -40))
+
+
+def test_a_table_function_carries_its_argument_s_bound_through_its_slope():
+    """sqrt at 4 (exact, 2) with the argument off by 1e-20: its slope 1/4 carries 2.5e-21; at 0 the slope is
+    infinite, so nothing is known."""
+    from diffcli.core.primitives import PRIMITIVES
+    from diffcli.methods.rounding import call
+
+    assert call(PRIMITIVES["sqrt"], [Tracked(4.0, 1e-20)]).bound == pytest.approx(2.5e-21, rel=1e-9)
+    assert call(PRIMITIVES["sqrt"], [Tracked(0.0, 1e-20)]).bound == math.inf
+    assert (Tracked(2.0, 1e-10) ** 3.0).bound == pytest.approx(12 * 1e-10, rel=1e-6)  # 3·2² = 12
+
+
+# ---------------------------------------------------------------- AD and symbolic rows
+
+@pytest.mark.parametrize("method", ["reverse", "dual", "symbolic"])
+def test_exact_partials_have_an_estimate_of_zero(method):
+    """x·y + x at (0.1, 0.3): ∂f/∂x = y + 1 = 1.3 rounds (one addition), ∂f/∂y = x is exact."""
+    row = _row("x*y + x", {"x": 0.1, "y": 0.3}, method)
+    assert row["gradient"]["y"] == 0.1 and row["error_estimate"]["y"] == 0.0
+    true = _exact_error(row["gradient"]["x"], Fraction(0.3) + 1)
+    assert Fraction(row["error_estimate"]["x"]) >= true > 0
+
+
+def test_the_complex_step_s_own_rounding_is_counted():
+    """The complex step of x·y + x in y is Im(x·(y + ih))/h: x·h and the division round, so it gives
+    0.09999999999999999, not x = 0.1, and its estimate covers that distance."""
+    row = _row("x*y + x", {"x": 0.1, "y": 0.3}, "complex-step")
+    for name, truth in (("x", Fraction(0.3) + 1), ("y", Fraction(0.1))):
+        assert Fraction(row["error_estimate"][name]) >= _exact_error(row["gradient"][name], truth)
+    assert row["gradient"]["y"] != 0.1 and row["error_estimate"]["y"] <= 4 * float(UNIT) * 0.1
+
+
+@pytest.mark.parametrize("method, factor", [("reverse", 1), ("dual", 1), ("symbolic", 2)])
+def test_the_bound_of_a_rounded_product_chain_is_its_error(method, factor):
+    """x·x·x at 0.1: the partial 3x² as the loop computes it is off by its products' roundings, all of one
+    sign here, so the bound equals the error (symbolic adds reverse mode's bound for its folded constants:
+    twice it)."""
+    row = _row("x*x*x", {"x": 0.1}, method)
+    true = _exact_error(row["gradient"]["x"], 3 * Fraction(0.1) ** 2)
+    assert true > 0
+    assert true <= Fraction(row["error_estimate"]["x"]) <= factor * true * (1 + Fraction(1, 10 ** 6))
+
+
+# ---------------------------------------------------------------- fixed stencils, closed forms
+
+# f = x^p-ish polynomials at steps where every stencil point and every value of f is an exact double: the
+# stencil's error is its truncation alone, a closed form, and the estimate's step-halving model is exact
+# for it, so the estimate is that error times SAFETY (2), plus a rounding allowance far below it.
+CLOSED = [
+    # (method, f, x, h, f'(x), the stencil's truncation error D(h) − f'(x))
+    # fd-forward of x² at 1.5: (f(x+h) − f(x))/h = 2x + h
+    ("fd-forward", "x**2", 1.5, 2.0 ** -10, 3.0, 2.0 ** -10),
+    # fd-backward: 2x − h
+    ("fd-backward", "x**2", 1.5, 2.0 ** -10, 3.0, -2.0 ** -10),
+    # at a negative point the same: 2x + h at −1.5
+    ("fd-forward", "x**2", -1.5, 2.0 ** -10, -3.0, 2.0 ** -10),
+    # fd-central of x³: 3x² + h²
+    ("fd-central", "x**3", 1.5, 2.0 ** -10, 6.75, 2.0 ** -20),
+    # fd-5point of x⁵ at 1: 5x⁴ − 4h⁴ (its error term h⁴·f⁽⁵⁾/30 with f⁽⁵⁾ = 120); its division by 12h rounds
+    ("fd-5point", "x**5", 1.0, 2.0 ** -6, 5.0, -4 * 2.0 ** -24),
+]
+
+
+@pytest.mark.parametrize("method, text, x, h, slope, truncation", CLOSED)
+def test_a_polynomial_s_stencil_error_is_estimated_as_twice_its_truncation(method, text, x, h, slope,
+                                                                            truncation):
+    row = _row(text, {"x": x}, method, eps=h)
+    assert row["step"]["x"] == h and row["warnings"] == []
+    assert row["gradient"]["x"] == pytest.approx(slope + truncation, rel=4 * float(UNIT))
+    true = abs(row["gradient"]["x"] - slope)
+    assert 2 * abs(truncation) <= row["error_estimate"]["x"] <= 2 * abs(truncation) * (1 + 1e-4)
+    assert row["error_estimate"]["x"] >= true
+
+
+@pytest.mark.parametrize("method", ["fd-forward", "fd-backward", "fd-central", "fd-5point"])
+def test_a_line_s_stencil_error_is_only_rounding(method):
+    """3x + 1 at 0.75 with h = 2^-8: every stencil point and value of f is exact and nothing is truncated,
+    so the true error is only the rounding of the stencil's own sum and division (0 but for fd-5point's
+    1/12), and the estimate is its rounding allowance: a few hundred ulps of f over the step at most."""
+    row = _row("3*x + 1", {"x": 0.75}, method, eps=2.0 ** -8)
+    assert row["warnings"] == []
+    estimate = row["error_estimate"]["x"]
+    assert abs(row["gradient"]["x"] - 3.0) <= estimate <= 1000 * float(UNIT) * 3.25 / 2.0 ** -8
+    assert row["gradient"]["x"] == 3.0 or method == "fd-5point"
+    assert estimate > 0  # never ±0: the sum and division may round
