@@ -204,3 +204,162 @@ def test_cut_keeps_text_of_its_width_and_ends_longer_text_with_an_ellipsis():
     assert cut("abcdef", 6) == "abcdef"
     assert cut("abcdefg", 6) == "abcde…"
     assert len(cut("x" * 100, 41)) == 41
+
+
+# ---------------------------------------------------------------- graph
+
+
+def test_graph_nodes_are_hash_consed_in_topological_order():
+    from diffcli.core.graph import Graph
+
+    g = Graph()
+    x, again, y = g.var("x"), g.var("x"), g.var("y")
+    assert (x, again, y) == (0, 0, 1) and g.variables == [0, 1] and g.variable_names == ["x", "y"]
+    product = g.apply("mul", (x, y))
+    assert g.apply("mul", (x, y)) == product == 2 and len(g) == 3
+    assert (g.op(product), g.args(product), g.primitive(product).name) == ("mul", (0, 1), "mul")
+    two = g.const(2.0)
+    assert g.const(2) == two and g.value(two) == 2.0 and len(g) == 4
+    assert g.is_const(two) and g.is_const(two, 2.0) and not g.is_const(two, 3.0) and not g.is_const(x)
+    assert not g.is_const(x, None) and g.labels == {0: "x", 1: "y"}
+
+
+def test_constants_fold_and_identities_apply_only_when_asked():
+    from diffcli.core.errors import DomainError
+    from diffcli.core.graph import Graph
+
+    g = Graph()
+    x = g.var("x")
+    total = g.apply("add", (g.const(1.5), g.const(2.25)))
+    assert g.ops[total] == "const" and g.value(total) == 3.75
+    assert g.value(g.apply("log", (g.const(1.0),))) == 0.0
+    one = g.const(1.0)
+    kept = g.apply("mul", (x, one))
+    assert g.ops[kept] == "mul" and g.args(kept) == (x, one)
+    assert g.apply("mul", (x, one), simplify=True) == x
+    sine = g.apply("sin", (x,), simplify=True)  # sin has no identities
+    assert g.ops[sine] == "sin"
+    with pytest.raises(DomainError, match="the constant inf is not a finite double"):
+        g.const(math.inf)
+    with pytest.raises(DomainError):
+        g.apply("log", (g.const(-1.0),))
+
+
+def test_the_node_limit_holds_at_its_boundary():
+    from diffcli.core.errors import LimitError
+    from diffcli.core.graph import MAX_NODES, Graph
+
+    assert MAX_NODES == 200_000
+    g = Graph()
+    for k in range(200_000):  # exactly the limit: accepted
+        g.const(float(k))
+    assert len(g) == 200_000 and g.const(5.0) == 5  # an existing node costs nothing
+    with pytest.raises(LimitError, match=r"^the expression needs more than 200,000 graph nodes \(MAX_NODES"):
+        g.const(-1.0)
+
+
+def test_reachable_and_depends_on_variables():
+    from diffcli.core.graph import Graph
+
+    g = Graph()
+    x = g.var("x")                         # 0
+    s = g.apply("sin", (x,))               # 1
+    c = g.const(2.0)                       # 2
+    y = g.var("y")                         # 3
+    m = g.apply("mul", (s, c))             # 4
+    n = g.apply("mul", (y, y))             # 5
+    assert g.reachable([m]) == [True, True, True, False, True, False]
+    assert g.reachable([m]) == [True, True, True, False, True, False]  # again, from the remembered walk
+    assert g.reachable([n]) == [False, False, False, True, False, True]
+    assert g.reachable([s, y]) == [True, True, False, True, False, False]
+    assert g.reachable([c, n]) == [False, False, True, True, False, True]
+    walk = g.reachable([s])
+    walk[0] = False  # a copy: the remembered walk is not changed
+    assert g.reachable([s]) == [True, True, False, False, False, False]
+    assert g.depends_on_variables() == [True, True, False, True, True, True]
+    assert g.depends_on_variables() == [True, True, False, True, True, True]
+    g.apply("add", (c, g.const(1.0)))      # 6 (the 1.0) and 7 (the 3.0 it folds to): constants only
+    assert g.depends_on_variables() == [True, True, False, True, True, True, False, False]
+
+
+def test_a_graph_pickles_without_its_compiled_code_and_copies_independently():
+    import pickle
+
+    from diffcli.core.codegen import compile_function
+    from diffcli.core.parse import parse
+
+    g = parse("x*y + 1")
+    assert compile_function(g)(2.0, 3.0) == (7.0,) and g.compiled
+    back = pickle.loads(pickle.dumps(g))
+    assert back.compiled == {} and back.ops == g.ops and back.output == g.output and back.source == "x*y + 1"
+    copy = g.copy()
+    copy.apply("sin", (copy.output,))
+    assert len(copy) == len(g) + 1 and copy.variable_names == ["x", "y"] and copy.labels == g.labels
+    assert (copy.positions, copy.ends, copy.output) == (g.positions, g.ends, g.output)
+
+
+# ---------------------------------------------------------------- the chain rule
+
+
+def _float_adjoints(text, point, output=None):
+    from diffcli.core.algebra import FloatAlgebra
+    from diffcli.core.chain import adjoints
+    from diffcli.core.evaluate import evaluate
+    from diffcli.core.parse import parse
+
+    graph = parse(text)
+    node = graph.output if output is None else output(graph)
+    values = evaluate(graph, point, node)
+    found = adjoints(graph, values, FloatAlgebra(), None if output is None else node)
+    return graph, found
+
+
+def test_the_backward_loop_reaches_the_first_nodes():
+    # sin(x)*sin(x): x is node 0, sin(x) node 1; d/dx = 2 sin(x) cos(x), summed as sin + sin, times cos.
+    graph, found = _float_adjoints("sin(x)*sin(x)", {"x": 0.5})
+    assert found[0] == 2 * math.sin(0.5) * math.cos(0.5)
+    from diffcli.core.chain import symbolic_gradient
+    from diffcli.core.evaluate import evaluate
+
+    (derivative,) = symbolic_gradient(graph)
+    assert evaluate(graph, {"x": 0.5}, derivative)[derivative] == math.sin(1.0)  # 2 sin cos, to the bit here
+
+
+def test_the_backward_loop_from_a_node_other_than_the_output():
+    # the output is log(x) + y; asked from the node log(x): d/dx = 1/x, and y gets no adjoint
+    graph, found = _float_adjoints("log(x) + y", {"x": 4.0, "y": 1.0},
+                                   output=lambda g: g.arguments[g.output][0])
+    assert found[graph.variables[0]] == 0.25 and graph.variables[1] not in found
+
+
+def test_zero_to_a_power_has_no_partial_in_the_exponent():
+    # d/dy (0**y + y) = 1: the table says 0**y's partial in y is 0 (its rule, 0**y * log(0), fails)
+    graph, found = _float_adjoints("0**y + y", {"y": 2.0})
+    assert found[graph.variables[0]] == 1.0
+    from diffcli.core.codegen import compile_gradient
+
+    assert compile_gradient(graph)(2.0) == (2.0, (1.0,))  # 0**2 + 2
+    assert compile_gradient(graph, value=False)(3.0) == (None, (1.0,))
+
+
+def test_a_variable_the_output_does_not_reach_has_the_derivative_zero():
+    from diffcli.core.chain import symbolic_gradient
+    from diffcli.core.graph import Graph
+
+    g = Graph()
+    x = g.var("x")
+    g.var("y")
+    g.output = g.apply("sin", (x,))
+    dx, dy = symbolic_gradient(g)
+    assert g.ops[dx] == "cos" and g.args(dx) == (x,)
+    assert g.ops[dy] == "const" and g.value(dy) == 0.0
+
+
+def test_a_rule_that_fails_is_reported_in_the_users_words():
+    from diffcli.core.errors import RuleError
+
+    with pytest.raises(RuleError) as error:
+        _float_adjoints("1 + sqrt(x)", {"x": 0.0})  # sqrt's rule 0.5/y at y = 0
+    assert str(error.value) == "column 5: the partial derivative of sqrt(x) in x is undefined: x = 0.0 " \
+                               "(float division by zero)"
+    assert (error.value.node, error.value.argument) == (1, 0)  # built children first: x, sqrt(x), 1, the sum
