@@ -363,3 +363,67 @@ def test_a_rule_that_fails_is_reported_in_the_users_words():
     assert str(error.value) == "column 5: the partial derivative of sqrt(x) in x is undefined: x = 0.0 " \
                                "(float division by zero)"
     assert (error.value.node, error.value.argument) == (1, 0)  # built children first: x, sqrt(x), 1, the sum
+
+
+# ---------------------------------------------------------------- derivation (diff --steps)
+
+
+def _steps(text, wrt="x"):
+    from diffcli.core.derivation import derivation
+    from diffcli.core.parse import parse
+
+    return [(step["rule"], step["of"], step["result"]) + ((step["name"],) if "name" in step else ())
+            for step in derivation(parse(text), wrt)]
+
+
+def test_each_factor_is_written_bare_only_when_it_is_atomic():
+    # The table's partials: of k*u in u, k; of cos(u), -sin(u); of u*v in u, v; of u/v in u, 1/v; of
+    # u**3 in u, 3*u**(3-1).  A negative number or an operation is parenthesised before " · ".
+    assert _steps("-3*sin(x) + 0.5*cos(x)") == [
+        ("sum rule", "-3 * sin(x) + 0.5 * cos(x)", "d/dx[-3 * sin(x)] + d/dx[0.5 * cos(x)]"),
+        ("product rule", "-3 * sin(x)", "(-3) · d/dx[sin(x)]"),
+        ("chain rule (sin)", "sin(x)", "cos(x)"),
+        ("product rule", "0.5 * cos(x)", "0.5 · d/dx[cos(x)]"),
+        ("chain rule (cos)", "cos(x)", "-sin(x)")]
+    assert _steps("x*sin(x) - exp(y*x)") == [
+        ("difference rule", "x * sin(x) - exp(y * x)", "d/dx[x * sin(x)] - d/dx[exp(y * x)]"),
+        ("product rule", "x * sin(x)", "sin(x) + x · d/dx[sin(x)]"),
+        ("chain rule (sin)", "sin(x)", "cos(x)"),
+        ("chain rule (exp)", "exp(y * x)", "exp(y * x) · d/dx[y * x]"),
+        ("product rule", "y * x", "y")]
+    assert _steps("sin(x)^3 / y") == [
+        ("quotient rule", "sin(x)**3 / y", "(1 / y) · d/dx[sin(x)**3]"),
+        ("power rule", "sin(x)**3", "(3 * sin(x)**2) · d/dx[sin(x)]"),
+        ("chain rule (sin)", "sin(x)", "cos(x)")]
+
+
+def test_only_the_parts_the_variable_reaches_are_derived():
+    # a = sin(x) is not used by the output; y + 1 does not depend on x; a short program names nothing
+    assert _steps("a = sin(x); b = x*x; b*(y + 1) + y") == [
+        ("sum rule", "x * x * (y + 1) + y", "d/dx[x * x * (y + 1)]"),
+        ("product rule", "x * x * (y + 1)", "(y + 1) · d/dx[x * x]"),
+        ("product rule", "x * x", "x + x")]
+    assert _steps("x + y*y", "y") == [("sum rule", "x + y * y", "d/dy[y * y]"),
+                                      ("product rule", "y * y", "y + y")]
+
+
+def test_a_long_expression_is_derived_with_names():
+    from diffcli.core.derivation import definitions, derivation, naming
+    from diffcli.core.parse import parse
+
+    # 300 terms in y (about 3,300 characters: past INLINE_LIMIT), which x does not reach, and x*x named a
+    long = " + ".join(f"{1 + k / 10_000}*y" for k in range(1, 301))
+    graph = parse(f"a = x*x; b = ({long}) + a; b*b")
+    names = naming(graph)
+    steps = derivation(graph, "x")
+    assert [(s["rule"], s["result"], s.get("name")) for s in steps] == [
+        ("product rule", "b · d/dx[b] + b · d/dx[b]", None), ("sum rule", "d/dx[a]", "b"),
+        ("product rule", "x + x", "a")]
+    assert steps[0]["of"] == "b * b" and steps[1]["of"].endswith(" + a") and steps[2]["of"] == "x * x"
+    parts = [n for n in sorted(names) if names[n] not in ("a", "b")]
+    assert [names[n] for n in parts] == [f"t{k}" for k in range(1, len(parts) + 1)] and len(parts) >= 2
+    assert steps[1]["of"].startswith(f"t{len(parts)} + ")
+    written = definitions(graph, names, steps)
+    assert [line.split(" = ", 1)[0] for line in written] == [f"t{k}" for k in range(1, len(parts) + 1)]
+    assert written[0].startswith("t1 = 1.0001 * y + 1.0002 * y") and written[1].startswith("t2 = t1 + ")
+    assert naming(parse("a = x*x; b = a + 1; b*b")) == {}  # short: no names, not even the program's
