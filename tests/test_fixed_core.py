@@ -427,3 +427,120 @@ def test_a_long_expression_is_derived_with_names():
     assert [line.split(" = ", 1)[0] for line in written] == [f"t{k}" for k in range(1, len(parts) + 1)]
     assert written[0].startswith("t1 = 1.0001 * y + 1.0002 * y") and written[1].startswith("t2 = t1 + ")
     assert naming(parse("a = x*x; b = a + 1; b*b")) == {}  # short: no names, not even the program's
+
+
+# ---------------------------------------------------------------- source fragments (compiled gradients)
+
+
+def test_literals_and_constants_of_source():
+    from diffcli.core.fragments import constant, literal
+
+    assert (literal(2.0), literal(-2.0), literal(3)) == ("2.0", "(-2.0)", "3.0")
+    half = constant(-0.5)
+    assert half == "(-0.5)" and half.value == -0.5
+
+
+def test_fragment_arithmetic_simplifies_as_documented():
+    from diffcli.core.fragments import Code, CodeAlgebra, constant
+
+    a, b = Code("a"), Code("b")
+    # constants fold; a failing or overflowing constant is the primitive's call, failing when it runs
+    assert constant(2.0) - constant(0.5) == 1.5 and type(constant(2.0) - constant(0.5)) is float
+    assert constant(1.0) / constant(0.0) == "div(1.0, 0.0)"
+    functions = CodeAlgebra().functions
+    assert functions.log(constant(-0.5)) == "log((-0.5))" and functions.log(constant(1.0)) == 0.0
+    assert functions.sin(a) == "sin(a)"
+    # a * 1.0, 1.0 * a, a / 1.0 and a ** 1.0 are a; the rest is written out, fully parenthesised
+    assert (a * 1.0, 1.0 * a, a / 1.0, a ** 1.0) == ("a", "a", "a", "a")
+    assert (a * 2.0, 2.0 / a, 1.0 - a, 1.0 + a, a + constant(1.0)) == \
+        ("(a * 2.0)", "(2.0 / a)", "(1.0 - a)", "(1.0 + a)", "(a + 1.0)")
+    assert (a ** 2.0, 2.0 ** a, a - b) == ("pow(a, 2.0)", "pow(2.0, a)", "(a - b)")
+    # a * (1.0 / b) is a / b, on either side
+    reciprocal = 1.0 / b
+    assert reciprocal == "(1.0 / b)" and reciprocal.reciprocal == "b"
+    assert (a * reciprocal, reciprocal * a) == ("(a / b)", "(a / b)")
+    # a negation is carried outwards, and two cancel
+    negative = -a
+    assert negative == "(-a)" and negative.negand == "a" and -negative == "a" and -constant(2.0) == -2.0
+    product = negative * b
+    assert product == "(-(a * b))" and product.negand == "(a * b)"
+    assert (negative * -b, b / negative) == ("(a * b)", "(-(b / a))")
+
+
+def test_fragments_reuse_the_values_f_computed():
+    from diffcli.core.fragments import Code
+
+    known = {"(a * b)": "v3", "(-a)": "v5", "(1.0 / b)": "v4"}
+    a, b = Code("a"), Code("b")
+    a.known = b.known = known
+    assert a * b == "v3" and (a * b).known is known
+    assert Code("c") * 2.0 == "(c * 2.0)" and (a * 2.0).known is known
+    assert -a == "v5" and (-a).negand is None  # a name: another variable's value, not a negation to undo
+    inverse = 1.0 / b
+    assert inverse == "v4" and inverse.reciprocal is None and Code("c") * inverse == "(c * v4)"
+
+
+def test_a_sum_of_terms_subtracts_the_negated_ones():
+    from diffcli.core.fragments import Code, total
+
+    assert total([]) == "0.0" and total([2.0]) == "2.0"
+    assert total([Code("a"), -Code("b"), Code("c")]) == "a - b + c"
+
+
+def test_the_adjoint_algebra_on_source_lines():
+    from diffcli.core.fragments import Code, CodeAlgebra, constant
+
+    algebra = CodeAlgebra()
+    a, b = Code("a"), Code("b")
+    # times: a zero partial is 0.0, a partial of -1 (or an adjoint of -1) negates the other
+    assert algebra.times(a, 0.0) == 0.0 and algebra.times(a, constant(0.0)) == 0.0
+    assert algebra.times(a, -1.0) == "(-a)" and algebra.times(-1.0, Code("(p * q)")) == "(-(p * q))"
+    assert algebra.times(a, b) == "(a * b)" and algebra.times(1.0, b) == "b"
+    # first: a number or a name writes no line; an expression gets its own line g<node>, sign kept apart
+    assert algebra.first(2.0, 3) == 2.0 and algebra.first(a, 4) == "a" and algebra.lines == []
+    assert algebra.first(Code("(p * q)"), 5) == "g5"
+    negative = algebra.first(-Code("(p * q)"), 6)
+    assert negative == "(-g6)" and negative.negand == "g6"
+    assert algebra.lines == ["g5 = (p * q)", "g6 = (p * q)"]
+    # plus: numbers fold; into a line the adjoint owns, in place, the operator given by the two signs
+    assert algebra.plus(1.0, 2.0, 7) == 3.0
+    steps = [(Code("g5"), Code("(r)"), 5, "g5", "g5 += (r)"),
+             (Code("g5"), -Code("(r)"), 5, "g5", "g5 -= (r)"),
+             (negative, Code("(u)"), 6, "(-g6)", "g6 -= (u)"),
+             (negative, -Code("(u)"), 6, "(-g6)", "g6 += (u)"),
+             # a name the adjoint does not own (it may share its array): a new line, never in place
+             (Code("g9"), Code("(w)"), 8, "g8", "g8 = g9 + (w)"),
+             (-Code("g9"), -Code("(w)"), 10, "(-g10)", "g10 = g9 + (w)"),
+             (-Code("g9"), Code("(w)"), 11, "g11", "g11 = (w) - g9"),
+             (Code("g9"), -Code("(w)"), 12, "g12", "g12 = g9 - (w)"),
+             (Code("g9"), 2.0, 13, "g13", "g13 = g9 + 2.0")]
+    for total, term, node, result, line in steps:
+        assert (algebra.plus(total, term, node), algebra.lines[-1]) == (result, line)
+    assert algebra.plus(Code("g8"), Code("(z)"), 8) == "g8" and algebra.lines[-1] == "g8 += (z)"  # owned now
+
+
+def test_an_adjoint_read_once_writes_no_line_of_its_own():
+    from diffcli.core.fragments import Code, CodeAlgebra
+    from diffcli.core.parse import parse
+
+    graph = parse("x*y + sin(x)")  # x*y reads its adjoint for two arguments, sin(x) for one
+    algebra = CodeAlgebra(graph)
+    product, sine = graph.ops.index("mul"), graph.ops.index("sin")
+    assert algebra.first(Code("(p * q)"), sine) == "(p * q)" and algebra.lines == []
+    assert algebra.first(Code("(p * q)"), product) == f"g{product}"
+    assert algebra.lines == [f"g{product} = (p * q)"]
+
+
+def test_compiled_gradients_on_arrays_add_every_term_once():
+    import numpy as np
+
+    from diffcli.core.codegen import compile_gradient, compile_tangent
+    from diffcli.core.parse import parse
+
+    # d/dx = 3 + 2x, d/dy = 3 - 3y²: x + y passes one adjoint to both, which then get terms of their own
+    graph = parse("(x + y)*3 + x*x - y*y*y")
+    x, y = np.array([0.5, 2.0, -4.0]), np.array([1.5, -1.0, 0.25])
+    value, (dx, dy) = compile_gradient(graph, "array")(x, y)
+    assert value.tolist() == ((x + y) * 3 + x * x - y * y * y).tolist()
+    assert dx.tolist() == [4.0, 7.0, -5.0] and dy.tolist() == [3 - 6.75, 0.0, 3 - 0.1875]
+    assert compile_tangent(graph)(0.5, 1.5, 1.0, 0.0) == (compile_gradient(graph)(0.5, 1.5)[0], 4.0)
