@@ -544,3 +544,86 @@ def test_compiled_gradients_on_arrays_add_every_term_once():
     assert value.tolist() == ((x + y) * 3 + x * x - y * y * y).tolist()
     assert dx.tolist() == [4.0, 7.0, -5.0] and dy.tolist() == [3 - 6.75, 0.0, 3 - 0.1875]
     assert compile_tangent(graph)(0.5, 1.5, 1.0, 0.0) == (compile_gradient(graph)(0.5, 1.5)[0], 4.0)
+
+
+# ---------------------------------------------------------------- generated code: codegen, statements, memory
+
+
+def test_compiled_functions_and_gradients():
+    from diffcli.core.codegen import compile_function, compile_gradient, compile_tangent
+    from diffcli.core.parse import parse
+
+    graph = parse("a = x*y; a + sin(x)")
+    inner = next(n for n, name in graph.labels.items() if name == "a")
+    assert compile_function(graph, [inner, graph.output])(2.0, 3.0) == (6.0, 6.0 + math.sin(2.0))
+    assert compile_gradient(parse("x*x"))(3.0) == (9.0, (6.0,))  # one variable: a tuple of one
+    # variables in order of first appearance: y, x; the output does not reach y
+    assert compile_gradient(parse("b = y*2; x*x"))(1.0, 3.0) == (9.0, (0.0, 6.0))
+    # x**0.0 has the power rule's domain (1 at x = 0, where pow refuses 0**0)
+    assert compile_function(parse("x**0.0 + x"))(0.0) == (1.0,)
+    assert compile_gradient(parse("x**0.0 + x"))(0.0) == (1.0, (1.0,))
+    # without the value, f's own lines the gradient does not read are left out, with their domain errors
+    with pytest.raises(ValueError):
+        compile_gradient(parse("log(x)"))(-1.0)
+    assert compile_gradient(parse("log(x)"), value=False)(-1.0) == (None, (-1.0,))
+    assert compile_gradient(parse("x*x"), "complex")(1 + 2j) == (-3 + 4j, (2 + 4j,))
+    # forward mode: the tangent along (dx, dy) is the gradient's dot product with it
+    tangent = compile_tangent(parse("x*y + sin(x)"))
+    assert tangent(2.0, 3.0, 1.0, 0.0) == (6.0 + math.sin(2.0), 3.0 + math.cos(2.0))
+    assert tangent(2.0, 3.0, 0.0, 1.0) == (6.0 + math.sin(2.0), 2.0)
+    assert compile_tangent(parse("0**y + y"))(2.0, 1.0) == (2.0, 1.0)  # 0**y's partial in y is 0
+    assert compile_tangent(parse("a = x*x; 2.5"))(1.0, 1.0) == (2.5, 0.0)  # a constant output
+
+
+def test_compiled_code_is_shared_until_the_graph_grows():
+    from diffcli.core.codegen import compile_function, evaluators
+    from diffcli.core.parse import parse
+
+    graph = parse("x + 1")
+    first = compile_function(graph)
+    assert compile_function(graph) is first
+    graph.apply("sin", (graph.output,))
+    assert compile_function(graph) is not first and compile_function(graph)(2.0) == (3.0,)
+    with pytest.raises(ValueError, match=r"^unknown kind 'quaternion'; choose from \('real', 'array', 'co"):
+        evaluators("quaternion")
+    assert evaluators("real")["sin"] is math.sin and evaluators("real")["pow_constant"](0.0, 0.0) == 1.0
+
+
+def test_generated_names_are_reused_as_registers():
+    from diffcli.core.statements import reuse_names
+
+    # v1 is never read: its register is free at once; v2's last read is the line binding v3, which
+    # may then take its register
+    source = "def f(v0):\n    v1 = v0 * 2.0\n    v2 = v0 + 1.0\n    v3 = v2 * v2\n    return (v3,)\n"
+    assert reuse_names(source) == \
+        "def f(v0):\n    r0 = v0 * 2.0\n    r0 = v0 + 1.0\n    r0 = r0 * r0\n    return (r0,)\n"
+    # parameters keep their names; a value read by the return stays live; += reads its target
+    source = ("def f(v0, v1):\n    v0 = v0 * 2.0\n    v2 = v0 * v1\n    g2 = v2 + v1\n    g2 += v2\n"
+              "    g1 = g2 * v0\n    return v2, (g2, g1)\n")
+    assert reuse_names(source) == ("def f(v0, v1):\n    v0 = v0 * 2.0\n    r0 = v0 * v1\n    r1 = r0 + v1\n"
+                                   "    r1 += r0\n    r2 = r1 * v0\n    return r0, (r1, r2)\n")
+
+
+def test_only_the_lines_the_return_reads_are_needed():
+    from diffcli.core.statements import needed_lines
+
+    lines = ["v1 = v0 * v0", "v2 = sin(v1)", "g1 = cos(v1)", "g1 += v0", "v3 = exp(v0)", "return None, (g1,)"]
+    assert needed_lines(lines) == ["v1 = v0 * v0", "g1 = cos(v1)", "g1 += v0", "return None, (g1,)"]
+
+
+def test_glibc_keeps_freed_memory_when_told():
+    import sys
+
+    from diffcli.core.memory import keep_freed_memory
+
+    if not sys.platform.startswith("linux"):
+        assert keep_freed_memory() is False
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").mallopt  # noqa: B018
+    except (OSError, AttributeError):
+        pytest.skip("not glibc")
+    # glibc accepts a trim threshold of 256 MiB and an mmap threshold up to 32 MiB (its largest setting)
+    assert keep_freed_memory.__wrapped__() is True
