@@ -237,3 +237,19 @@ def test_trace_shows_the_error_of_a_tape_that_failed(cli, monkeypatch):
     code, out, _ = cli("trace", "x*z", "x=2", "z=3", "-f", "json")
     record = json.loads(out)
     assert record["nodes"] == [] and "the tape broke" in record["error"]
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "latex"])
+def test_every_text_format_says_why_a_partial_failed(cli, fmt):
+    # (-x)**z at x=2, z=3: f is real only at integer z, so ∂f/∂z exists for no method and not for the
+    # reference; markdown and LaTeX show the tables and the notes, so the reasons must be notes.
+    code, out, _ = cli("compare", "(-x)**z", "x=2", "z=3", "-m", "reverse", "-f", fmt)
+    text = " ".join(out.split())
+    assert code == 0
+    assert "f is not real for z near 3.0" in text  # the reference's reason
+    assert "no derivative: f is undefined on both sides of z = 3.0" in text  # the method's
+
+
+def test_the_wide_table_keeps_the_reference_reason_for_a_partial(cli):
+    code, out, _ = cli("compare", "(-x)**z", "x=2", "z=3", "-m", "reverse", "--wide")
+    assert code == 0 and "reference ∂f/∂z: ∂f/∂z does not exist: f is not real for z near 3.0" in out

@@ -131,8 +131,31 @@ def test_trace_cli_formats(cli, fmt):
 
 
 def test_trace_errors(cli):
-    code, _, err = cli("trace", "sqrt(x)", "x=0")
-    assert code == 2 and err.count("\n") == 1
-    assert "the partial derivative of sqrt(x) in x is undefined: x = 0.0" in err
+    code, _, err = cli("trace", "sqrt(-x)", "x=1")  # f itself is undefined: nothing to trace
+    assert code == 2 and err.count("\n") == 1 and "sqrt(-x) is undefined" in err
     code, _, err = cli("trace", "x*y", "x=1")
     assert code == 2 and "no value for variable 'y'" in err
+
+
+def test_a_partial_whose_rule_cannot_be_evaluated_leaves_the_rest_of_the_tape_standing():
+    # (-x)**z at x=2, z=3: f = (-2)**3 = -8 and ∂f/∂x = -z·(-x)**(z-1) = -3·4 = -12, while pow's partial in
+    # its exponent is log(-2)·f, which has no real value: only g_z is undefined, as in the reverse method.
+    record = trace("(-x)**z", {"x": 2.0, "z": 3.0})
+    assert record["value"] == -8.0 and record["gradient"] == {"x": -12.0, "z": None}
+    assert record["errors"]["z"].startswith("no derivative: f is undefined on both sides of z = 3.0")
+    nodes = {n["name"]: n for n in record["nodes"]}
+    assert nodes["x"]["adjoint"] == -12.0 and nodes["a"]["adjoint"] == 12.0 and nodes["z"]["adjoint"] is None
+    (term,) = nodes["z"]["terms"]
+    assert term["partial_value"] is None and term["value"] is None and term["from_adjoint"] == 1.0
+    assert "the partial derivative of (-x)**z in z is undefined" in term["error"]
+    assert record["rel_error"]["z"] is None and record["rel_error"]["x"] < 1e-15
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "markdown", "latex"])
+def test_every_format_says_why_a_partial_is_undefined(cli, fmt):
+    # sqrt(x) at 0: f = 0, and the rule 0.5/sqrt(x) divides by zero.
+    code, out, _ = cli("trace", "sqrt(x)", "x=0", "-f", fmt)
+    assert code == 0 and "undefined" in out
+    said = "the partial derivative of sqrt(x) in x is undefined" if fmt == "csv" else \
+        "the partial derivative of sqrt(x) in x is undefined: x = 0.0"
+    assert said in out.replace("\n    ", " ")

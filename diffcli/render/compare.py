@@ -17,6 +17,7 @@ from diffcli.render.base import (
     number,
     point_text,
     raw,
+    record_warnings,
     short_decimal,
     shorten,
     table_width,
@@ -39,7 +40,7 @@ def view(record: dict, width: int = DEFAULT_WIDTH, wide: bool = False) -> View:
     variable, for one record as for an expression file.
     """
     return View(record, body=partial(_body, record, width, wide), csv=partial(_csv_table, record),
-                width=width)
+                notes=partial(_notes, record, wide), width=width)
 
 
 def render(record: dict, fmt: str = "table", width: int = DEFAULT_WIDTH, wide: bool = False) -> str:
@@ -57,14 +58,21 @@ def _body(record: dict, width: int, wide: bool) -> list:
         if len(names) <= WIDE_LAYOUT_MAX_VARIABLES:
             layouts = [partial(_by_method, record, names, estimates) for estimates in (True, False)] + layouts
         lines = [*heading(record)[:-1], *_reference_lines(record, width), "", fitting(layouts, width)]
-        failed = [f"{row['method']}: {row['error']}" for row in record["methods"] if row["error"]]
-        failed += partial_failures(record)
-        lines += [""] + failed if failed else []
-    reference = record["reference"]
-    for problem in (reference.get("error"), reference.get("note")):
-        if problem:
-            lines += ["", f"reference: {problem}"]
     return lines
+
+
+def _notes(record: dict, wide: bool) -> list[str]:
+    """What every text format shows after the table (markdown and LaTeX show the tables alone): the methods
+    and partials that failed and why (the wide table has its own error column), the reference's problem or
+    note, then the warnings."""
+    reference = record["reference"]
+    if wide:
+        lines = [f"reference ∂f/∂{name}: {said}" for name, said in (reference.get("errors") or {}).items()]
+    else:
+        lines = [f"{row['method']}: {row['error']}" for row in record["methods"] if row["error"]]
+        lines += partial_failures(record)
+    lines += [f"reference: {said}" for said in (reference.get("error"), reference.get("note")) if said]
+    return lines + [f"warning: {w}" for w in record_warnings(record)]
 
 
 FAILED = "failed"

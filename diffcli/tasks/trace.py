@@ -20,11 +20,15 @@ from __future__ import annotations
 
 from diffcli.core import bounds
 from diffcli.core.algebra import GraphAlgebra, Ref
-from diffcli.core.errors import DiffcliError
+from diffcli.core.chain import adjoints
+from diffcli.core.errors import DiffcliError, RuleError
+from diffcli.core.evaluate import evaluate
 from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.core.primitives import CONSTANTS, FUNCTIONS, PRIMITIVES
 from diffcli.core.printing import letters, to_latex, to_text
 from diffcli.harness import prepare, reference_or_error, relative_error, run_timed
+from diffcli.methods.partials import explained
+from diffcli.methods.poison import Guarded, Poison, PoisonAlgebra
 from diffcli.methods.reverse import tape
 from diffcli.reference import DIGITS, reference
 
@@ -103,27 +107,68 @@ def trace(expression, point: dict, digits: int = 50) -> dict:
     graph, point, warnings = at.graph, at.point, at.warnings
     # The tape is the reverse method interpreted: a domain problem in a rule is the user's (exit 2), any other
     # failure (a bug) becomes the record's error, as a method's failure becomes its row's error elsewhere.
-    outcome = run_timed(lambda: (lambda p: (tape(graph, p), 1)), point, timing=False, reraise=(DiffcliError,))
+    outcome = run_timed(lambda: (lambda p: (_tape(graph, p), 1)), point, timing=False,
+                        reraise=(DiffcliError,))
     if outcome.error:
         return {"expression": graph.source, "point": point, "value": at.value, "nodes": [], "gradient": None,
                 "reference": {"digits": digits, "value": None, "gradient": None, "error": None},
                 "rel_error": None, "error": outcome.error, **({"warnings": warnings} if warnings else {})}
     forward, adjoint, algebra = outcome.result
     rows = _rows(graph, point, forward, adjoint, algebra.terms)
-    gradient = {n: float(adjoint.get(v, 0.0)) for n, v in zip(graph.variable_names, graph.variables)}
+    gradient, undefined = {}, {}
+    for index, (name, v) in enumerate(zip(graph.variable_names, graph.variables)):
+        g = adjoint.get(v, 0.0)
+        if isinstance(g, Poison):
+            values = [point[n] for n in graph.variable_names]
+            gradient[name] = None
+            undefined[name] = explained(graph, values, index, g.message or f"undefined ({g.error})").message
+        else:
+            gradient[name] = float(g)
     record = {"expression": graph.source, "point": point, "value": forward[graph.output], "nodes": rows,
-              "gradient": gradient, "error": None}
+              "gradient": gradient, "error": None, **({"errors": undefined} if undefined else {})}
     ref, problem = reference_or_error(lambda: reference(graph, point, digits, one_sided=bool(warnings)))
     if ref is not None:
         record["reference"] = ref.as_json()
-        record["rel_error"] = {n: relative_error(ref.context, g, ref.gradient[n])
-                               for n, g in gradient.items()}
+        record["rel_error"] = {n: None if g is None or ref.gradient[n] is None else
+                               relative_error(ref.context, g, ref.gradient[n]) for n, g in gradient.items()}
     else:
         record["reference"] = {"digits": digits, "value": None, "gradient": None, "error": problem}
         record["rel_error"] = None
     if warnings:
         record["warnings"] = warnings
     return record
+
+
+class _RecordedPoisons(PoisonAlgebra):
+    """The backward loop on guarded floats with every term recorded: where a rule cannot be evaluated, its
+    term is a poison carrying the rule's message, and so is every adjoint it flows into."""
+
+    def __init__(self, graph: Graph, values: list):
+        super().__init__(graph, values)
+        self.terms: list = []
+
+    def note(self, node, argument, partial, term):
+        super().note(node, argument, partial, term)
+        self.terms.append((node, argument, partial, term))
+
+
+def _tape(graph: Graph, point: dict):
+    """The tape on floats, as the reverse method computes it; where a partial derivative cannot be evaluated
+    (``(-x)**z`` at x = 2: the rule of z is log(-2)·f), the same loop again on guarded floats, so the tape is
+    shown whole and only the adjoints that need that rule are undefined (as the reverse method answers the
+    other partials)."""
+    try:
+        return tape(graph, point)
+    except RuleError:
+        values = evaluate(graph, point)
+        algebra = _RecordedPoisons(graph, values)
+        guarded = [None if v is None else Guarded(v) for v in values]
+        return values, adjoints(graph, guarded, algebra), algebra
+
+
+def _number(value):
+    """A float, or None for a poison (its message is the term's ``error``)."""
+    return None if isinstance(value, Poison) else float(value)
 
 
 def _rows(graph: Graph, point: dict, forward: list, adjoint: dict, recorded: list) -> list[dict]:
@@ -150,14 +195,16 @@ def _rows(graph: Graph, point: dict, forward: list, adjoint: dict, recorded: lis
         row = {"name": name, "kind": "input" if op == VAR else ("output" if node == graph.output else
                                                                   "intermediate"),
                "computes": None, "computes_latex": None, "value": forward[node] if forward[node] is not None
-               else point[graph.data[node]], "adjoint": float(adjoint.get(node, 0.0)), "terms": []}
+               else point[graph.data[node]], "adjoint": _number(adjoint.get(node, 0.0)), "terms": []}
         if op != VAR:
             row["computes"], row["computes_latex"] = symbols_of(node).computes()
         pieces, latex_pieces = [], []
         for parent, partial, term in terms_of.get(node, []):
             text, latex, wrap = symbols_of(parent).partial(graph.arguments[parent].index(node))
             row["terms"].append({"from": names[parent], "partial": text, "partial_latex": latex,
-                                 "partial_value": partial, "from_adjoint": adjoint[parent], "value": term})
+                                 "partial_value": _number(partial), "from_adjoint": _number(adjoint[parent]),
+                                 "value": _number(term),
+                                 **({"error": term.message} if isinstance(term, Poison) else {})})
             pieces.append(_product(f"g_{names[parent]}", text, wrap))
             latex_pieces.append(_latex_product(names[parent], latex, wrap))
         output = node == graph.output
