@@ -627,3 +627,103 @@ def test_glibc_keeps_freed_memory_when_told():
         pytest.skip("not glibc")
     # glibc accepts a trim threshold of 256 MiB and an mmap threshold up to 32 MiB (its largest setting)
     assert keep_freed_memory.__wrapped__() is True
+
+
+# ---------------------------------------------------------------- forward passes (evaluate)
+
+
+def test_binding_a_point_names_every_missing_variable():
+    from diffcli.core.evaluate import bind
+    from diffcli.core.parse import parse
+
+    graph = parse("z*x + y")
+    assert bind(graph, {"x": 1.0, "y": 2.0, "z": 3.0, "w": 4.0}) == [3.0, 1.0, 2.0]  # in order of appearance
+    assert _usage(bind, graph, {"y": 1.0}) == "no value for variable 'z', 'x'; give it as z=VALUE"
+
+
+def test_evaluate_values_only_the_nodes_the_output_needs():
+    from diffcli.core.evaluate import depends_on, evaluate
+    from diffcli.core.parse import parse
+
+    graph = parse("a = sin(y); x*3")  # y's sine is not needed
+    values = evaluate(graph, {"x": 2.0, "y": 1.0})
+    assert values[graph.output] == 6.0 and values[graph.ops.index("sin")] is None
+    sine = graph.ops.index("sin")
+    assert evaluate(graph, {"x": 2.0, "y": 1.0}, sine)[sine] == math.sin(1.0)
+    assert evaluate(parse("x**0.0"), {"x": 0.0})[-1] == 1.0  # the constant form: 1 at x = 0
+    graph = parse("x*y + sin(y)")
+    x, y = graph.variables
+    assert depends_on(graph, x) == [n == x or graph.ops[n] in ("mul", "add") for n in range(len(graph))]
+    assert depends_on(graph, y) == [n != x for n in range(len(graph))]
+
+
+@pytest.mark.parametrize("text, point, message", [
+    ("x + log(y)", {"x": 1.0, "y": -1.0}, "column 5: log(y) is undefined: y = -1.0 (needs y > 0)"),
+    ("x**y", {"x": 0.0, "y": 0.0}, "column 1: x**y is undefined: x = 0.0, y = 0.0 (needs x > 0, or x == 0 "
+                                   "and y > 0, or x < 0 and y an integer)"),
+])
+def test_a_domain_error_names_the_function_its_values_and_its_column(text, point, message):
+    from diffcli.core.errors import DomainError
+    from diffcli.core.evaluate import evaluate
+    from diffcli.core.parse import parse
+
+    with pytest.raises(DomainError) as error:
+        evaluate(parse(text), point)
+    assert str(error.value) == message and error.value.text == text
+
+
+def test_evaluate_in_mpmath_refuses_what_is_not_a_finite_real():
+    import mpmath
+
+    from diffcli.core.errors import DomainError
+    from diffcli.core.evaluate import evaluate_mp
+    from diffcli.core.parse import parse
+
+    m = mpmath.MPContext()
+    m.dps = 30
+    assert evaluate_mp(parse("x*x + 1"), {"x": m.mpf(2)}, m) == 5
+    assert evaluate_mp(parse("x*x + 1"), {"x": m.mpf(2)}, m, every=True)[-1] == 5
+    cases = [("x + 1", {"x": m.inf}, "column 1: x + 1 has no finite real value: x = inf", False),
+             ("x + sqrt(y)", {"x": m.mpf(1), "y": m.mpf(-1)}, "column 5: sqrt(y) is undefined: y = -1.0 "
+                                                               "(needs y >= 0)", False),
+             ("x*x", {"x": 2.0}, "column 1: x*x has no finite real value: x = 2.0", False),  # not an mpf
+             ("sqrt(x)", {"x": m.mpc(-1, 1e-20)}, "column 1: sqrt(x) is undefined: x = -1.0 (needs x >= 0)",
+              True)]  # the domain is checked on the real part
+    for source, at, message, complex_step in cases:
+        with pytest.raises(DomainError) as error:
+            evaluate_mp(parse(source), at, m, complex_step=complex_step)
+        assert str(error.value) == message
+    # a complex step: (2 + ih)² = 4 - h² + 4ih
+    value = evaluate_mp(parse("x*x"), {"x": m.mpc(2, "1e-20")}, m, complex_step=True)
+    assert value.imag == m.mpf("4e-20") and value.real == 4 - m.mpf("1e-40")
+
+
+def test_evaluate_in_mpmath_keeps_the_values_a_changed_variable_does_not_reach():
+    import mpmath
+
+    from diffcli.core.evaluate import depends_on, evaluate_mp
+    from diffcli.core.parse import parse
+
+    m = mpmath.MPContext()
+    graph = parse("sin(x) + y")
+    base = evaluate_mp(graph, {"x": m.mpf(1), "y": m.mpf(2)}, m, every=True)
+    _, y = graph.variables
+    # only y changed (x's new value is not even read): sin(x) is taken from the base values
+    again = evaluate_mp(graph, {"x": m.mpf(5), "y": m.mpf(3)}, m, base=base, changed=depends_on(graph, y))
+    assert again == m.sin(1) + 3
+
+
+def test_kinks_are_named_with_their_arguments():
+    from diffcli.core.evaluate import evaluate, kinks
+    from diffcli.core.parse import parse
+
+    graph = parse("abs(x) + max(x, y)")  # built children first: max before abs
+    words = "is at its kink: not differentiable there; the methods use the right derivative of each " \
+            "function and the reference the right derivative in each variable"
+    assert kinks(graph, evaluate(graph, {"x": 0.0, "y": 0.0})) == [f"max(0.0, 0.0) {words}",
+                                                                   f"abs(0.0) {words}"]
+    assert kinks(graph, evaluate(graph, {"x": 0.0, "y": 1.0})) == [f"abs(0.0) {words}"]
+    assert kinks(graph, evaluate(graph, {"x": 2.0, "y": 2.0})) == [f"max(2.0, 2.0) {words}"]
+    assert kinks(graph, evaluate(graph, {"x": -1.0, "y": 2.0})) == []
+    sine = parse("a = abs(y); sin(x)")  # abs(y) is not needed: no value, no warning
+    assert kinks(sine, evaluate(sine, {"x": 0.0, "y": 0.0})) == []
