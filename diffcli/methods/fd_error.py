@@ -44,7 +44,8 @@ from diffcli.core.evaluate import depends_on, forward
 from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.core.lazy import LazyNumpy
 from diffcli.core.primitives import PRIMITIVES
-from diffcli.methods.rounding import EXACTLY_KNOWN, MAX_TRACKED_NODES, UNIT, own_rounding, tangents
+from diffcli.methods.one_rounding import EXACTLY_KNOWN, UNIT, own_rounding
+from diffcli.methods.rounding import once_per_point, tangents, too_large
 
 np = LazyNumpy(globals())
 
@@ -53,9 +54,6 @@ TINY = 2.0 ** -1074
 
 SAFETY = 2.0
 """The truncation estimate from step-halving is a first-order model: it is doubled."""
-
-_cache: list = [None, None, None]  # graph, values, bound: the fixed stencils of one point share it
-
 
 def evaluation_bound(graph: Graph, values: list) -> list:
     """For each variable, a bound on how differently f's evaluation may be rounded at points that move it:
@@ -74,13 +72,11 @@ def evaluation_bound(graph: Graph, values: list) -> list:
 
 def _measured(graph: Graph, values: list) -> tuple[list, list]:
     """``(bounds, slopes)``: :func:`evaluation_bound` and the chain rule's ∂f/∂x_i on doubles (nan where
-    undefined), from one pass, kept for the stencils of the same point."""
-    if _cache[0] is graph and _cache[1] == (len(graph), list(values)):
-        return _cache[2]
+    undefined), from one pass, shared by the stencils of the same point."""
     n = len(values)
-    found = _measure(graph, values) if too_large(graph, 1 + n) is None else ([None] * n, [math.nan] * n)
-    _cache[:] = [graph, (len(graph), list(values)), found]
-    return found
+    if too_large(graph, 1 + n):
+        return [None] * n, [math.nan] * n
+    return once_per_point(graph, values, "evaluation bound", lambda: _measure(graph, values))
 
 
 class _Poisoned(FloatAlgebra):
@@ -126,15 +122,6 @@ def _measure(graph: Graph, values: list) -> list:
         total = sum(b for node, b in share.items() if moved[node])
         bounds.append(total * (1 + 1e-10) if math.isfinite(total) else None)
     return bounds, [float(adjoint.get(v, 0.0)) for v in graph.variables]
-
-
-def too_large(graph: Graph, passes: int) -> str | None:
-    """The warning of a row whose estimate would take more than :data:`MAX_TRACKED_NODES` node
-    evaluations (``passes`` over the graph), or None."""
-    if len(graph) * passes <= MAX_TRACKED_NODES:
-        return None
-    return (f"no error estimate: f has {len(graph)} nodes, more than the {MAX_TRACKED_NODES // passes} "
-            "whose rounding is measured")
 
 
 def _no_bound(method_id: str, name: str) -> str:

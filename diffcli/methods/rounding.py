@@ -6,8 +6,9 @@ depends on it (first order):
 
 * ``+ - * /`` on doubles: their rounding exactly (rational arithmetic), 0 where the result is exact;
 * a function of the table is measured: its double result against the exact value of the function at the
-  same double arguments (mpmath, :data:`CHECK_BITS` bits), so libm's error and the table's own
-  composite evaluators (sigmoid, softplus, cbrt, …) are counted as they are, with no list of functions;
+  same double arguments (mpmath, :data:`~diffcli.methods.one_rounding.CHECK_BITS` bits), so libm's error
+  and the table's own composite evaluators (sigmoid, softplus, cbrt, …) are counted as they are, with no
+  list of functions (:mod:`diffcli.methods.one_rounding` measures one operation);
 * the bound of an argument reaches the result through ``|∂result/∂argument|``, the table's rule
   evaluated at the doubles.
 
@@ -24,22 +25,16 @@ from __future__ import annotations
 
 import math
 import operator
-from fractions import Fraction
 
 from diffcli.core.algebra import FLOATS, Functions, NumberAlgebra
 from diffcli.core.chain import adjoints
 from diffcli.core.evaluate import forward
 from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.core.primitives import PRIMITIVES
-
-UNIT = 2.0 ** -53
-"""The unit roundoff of doubles: a correctly rounded operation is off by at most UNIT·|result|."""
+from diffcli.methods.one_rounding import UNIT, operation_error, own_rounding
 
 MAX_TRACKED_NODES = 50_000
 """Node evaluations the tracked passes of one row may take; beyond, the row has no rounding estimate."""
-
-CHECK_BITS = 80
-"""Precision at which a function's double result is measured against its exact value."""
 
 
 class Tracked:
@@ -69,13 +64,6 @@ def _lift(x) -> Tracked:
     return x if isinstance(x, Tracked) else Tracked(x)  # a rule's constant (1.0, 0.5) is exact
 
 
-def _up(exact) -> float:
-    """A non-negative exact number (Fraction, mpf) as the nearest double at or above it (a bound that
-    underflows to 0 must not say 0)."""
-    near = float(exact)
-    return math.nextafter(near, math.inf) if near < exact else near
-
-
 UNKNOWN = Tracked(math.nan, math.inf)
 """What an operation that cannot be evaluated gives (a partial undefined here): it flows only into the
 partials that need it, whose estimates are then left out."""
@@ -87,45 +75,6 @@ _UPWARD = 1.0 + 2.0 ** -50
 def _times(magnitude: float, bound: float) -> float:
     """``magnitude · bound``, 0 where the magnitude is 0 (an unbounded error times 0 adds nothing)."""
     return magnitude * bound if magnitude else 0.0
-
-
-def _rounded(op, a: float, b: float, r: float) -> float:
-    """``|r − a op b|`` exactly: the operation's own rounding, 0 where it is exact (Knuth's TwoSum for + and
-    −, rational arithmetic for * and /)."""
-    if not math.isfinite(r):
-        return math.inf
-    if op is operator.add or op is operator.sub:
-        b = b if op is operator.add else -b
-        back = r - a
-        return abs((a - (r - back)) + (b - back))
-    if _SAFE_BELOW < abs(r) < _SAFE_ABOVE and abs(a) < _SAFE_ABOVE and abs(b) < _SAFE_ABOVE:
-        if op is operator.mul:
-            return abs(_product_error(a, b, r))
-        p = r * b  # a/b: the residual a − r·b is exact, and the quotient's error is |residual / b|
-        residual = (a - p) - _product_error(r, b, p)
-        return abs(residual / b) * (1.0 + 2.0 ** -50)
-    return _up(abs(op(Fraction(a), Fraction(b)) - Fraction(r)))
-
-
-_SAFE_ABOVE, _SAFE_BELOW = 2.0 ** 500, 2.0 ** -400  # Dekker's product is exact between these (no overflow
-                                                    # in the split, no underflow in the error terms)
-
-
-def _split(a: float) -> tuple[float, float]:
-    c = 134217729.0 * a  # 2^27 + 1: Veltkamp's split into two 26-bit halves
-    high = c - (c - a)
-    return high, a - high
-
-
-def _product_error(a: float, b: float, r: float) -> float:
-    """``a·b − r`` exactly for ``r`` = fl(a·b) (Dekker's TwoProduct)."""
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    return ((ah * bh - r) + ah * bl + al * bh) + al * bl
-
-
-EXACTLY_KNOWN = {operator.add, operator.sub, operator.mul, operator.truediv}
-"""Evaluators that are one IEEE operation, whose rounding :func:`_rounded` knows exactly (no mpmath)."""
 
 
 def _arithmetic(op, reflected: bool = False):
@@ -144,7 +93,7 @@ def _arithmetic(op, reflected: bool = False):
             passed = _times(abs(a.value), b.bound) + _times(abs(b.value), a.bound) + a.bound * b.bound
         else:
             passed = a.bound + b.bound
-        return Tracked(r, (passed + _rounded(op, a.value, b.value, r)) * _UPWARD)
+        return Tracked(r, (passed + operation_error(op, a.value, b.value, r)) * _UPWARD)
     return apply
 
 
@@ -156,35 +105,6 @@ Tracked.__pow__ = lambda a, b: call(PRIMITIVES["pow"], (a, b)) if isinstance(b, 
     else NotImplemented
 Tracked.__rpow__ = lambda a, b: call(PRIMITIVES["pow"], (b, a))
 Tracked.__neg__ = lambda a: Tracked(-a.value, a.bound)
-
-
-_CONTEXT = None
-
-
-def _exact(primitive, values: list) -> object:
-    global _CONTEXT
-    if _CONTEXT is None:
-        import mpmath
-
-        _CONTEXT = mpmath.MPContext()
-        _CONTEXT.prec = CHECK_BITS
-    m = _CONTEXT
-    return primitive.mp(m, *(m.mpf(v) for v in values))
-
-
-def own_rounding(primitive, values: list, result: float) -> float:
-    """``|result − exact|`` for ``result`` = the primitive's double at the double ``values``, measured, plus
-    what the measurement itself may miss (2^-CHECK_BITS·|result|); exact for one IEEE operation."""
-    if primitive.real in EXACTLY_KNOWN:
-        return _rounded(primitive.real, *values, result)
-    if primitive.real is operator.neg:
-        return 0.0
-    try:
-        exact = _exact(primitive, values)
-        measured = _up(abs(exact - result))
-    except (ArithmeticError, ValueError, TypeError):
-        return 2 * UNIT * abs(result)  # mpmath has no real value here: one ulp
-    return measured + 2.0 ** -CHECK_BITS * abs(result)
 
 
 def call(primitive, args) -> Tracked:
@@ -218,22 +138,44 @@ class TrackedAlgebra(NumberAlgebra):
         self.functions = TRACKED
 
 
+def once_per_point(graph: Graph, values: list, name: str, compute):
+    """``compute()``, computed once for ``graph`` at ``values`` and then shared (the pass called ``name``):
+    every method's estimate at a point runs the same tracked passes (reverse mode's bound serves
+    ``symbolic`` too; forward mode's tangents serve ``dual``, the stencils and the complex step; the
+    Hessian's bounds serve both Hessian methods).  Only the last point's passes are kept; a pass that
+    raises is not kept."""
+    key = (len(graph), *(float(v).hex() for v in values))  # hex: 0.0 and -0.0 are different points
+    if _POINT[0] is not graph or _POINT[1] != key:
+        _POINT[:] = [graph, key, {}]
+    passes = _POINT[2]
+    if name not in passes:
+        passes[name] = compute()
+    return passes[name]
+
+
+_POINT: list = [None, None, {}]  # the graph, its size and point, and the passes computed there
+
+
 def tracked_forward(graph: Graph, values: list, output: int | None = None) -> list:
     """Every node's Tracked value at the double ``values`` (variables and constants are exact)."""
+    output = graph.output if output is None else output
     point = dict(zip(graph.variable_names, values))
-    return forward(graph, graph.output if output is None else output, Tracked,
-                   lambda name: Tracked(point[name]), lambda primitive, node, args: call(primitive, args))
+    return once_per_point(graph, values, f"forward {output}", lambda: forward(
+        graph, output, Tracked, lambda name: Tracked(point[name]),
+        lambda primitive, node, args: call(primitive, args)))
 
 
 def reverse_bounds(graph: Graph, values: list) -> list[float]:
-    """The rounding bound of each partial reverse mode computes at ``values``.
+    """The rounding bound of each partial reverse mode computes at ``values`` (once per point).
 
     >>> from diffcli.core.parse import parse
     >>> reverse_bounds(parse("x*z"), [2.0, 3.0])
     [0.0, 0.0]
     """
-    adjoint = adjoints(graph, tracked_forward(graph, values), TrackedAlgebra())
-    return [_lift(adjoint.get(v, 0.0)).bound for v in graph.variables]
+    def compute():
+        adjoint = adjoints(graph, tracked_forward(graph, values), TrackedAlgebra())
+        return [_lift(adjoint.get(v, 0.0)).bound for v in graph.variables]
+    return list(once_per_point(graph, values, "reverse", compute))
 
 
 def tangent_bounds(graph: Graph, values: list) -> list[float]:
@@ -243,16 +185,9 @@ def tangent_bounds(graph: Graph, values: list) -> list[float]:
 
 def tangents(graph: Graph, values: list) -> list[Tracked]:
     """Each partial as forward mode computes it, tracked: one tracked pass per variable, each node's
-    tangent ``Σ ∂n/∂a · d_a`` in tracked arithmetic (an argument with tangent 0 adds nothing).  The last
-    point's are kept: ``dual`` and ``complex-step`` ask for the same ones."""
-    if _TANGENTS[0] is graph and _TANGENTS[1] == (len(graph), list(values)):
-        return _TANGENTS[2]
-    found = _tangents(graph, values)
-    _TANGENTS[:] = [graph, (len(graph), list(values)), found]
-    return found
-
-
-_TANGENTS: list = [None, None, None]
+    tangent ``Σ ∂n/∂a · d_a`` in tracked arithmetic (an argument with tangent 0 adds nothing).  Computed
+    once per point: ``dual``, the stencils and ``complex-step`` ask for the same ones."""
+    return once_per_point(graph, values, "tangents", lambda: _tangents(graph, values))
 
 
 def _tangents(graph: Graph, values: list) -> list[Tracked]:
@@ -309,6 +244,20 @@ def graph_bounds(graph: Graph, outputs: list[int], values: list,
     return [tracked[node].bound for node in outputs]
 
 
+def too_large(graph: Graph, passes: int, more: int = 0) -> str | None:
+    """Why a row has no rounding estimate: its tracked passes (``passes`` over the graph, and ``more`` node
+    evaluations besides) would take more than :data:`MAX_TRACKED_NODES` node evaluations, each measured in
+    mpmath; None where they fit.  The one check of that limit, whatever the method.
+
+    >>> too_large(Graph(), 2) is None
+    True
+    """
+    if len(graph) * passes + more <= MAX_TRACKED_NODES:
+        return None
+    return (f"no error estimate: f has {len(graph)} nodes, more than the "
+            f"{(MAX_TRACKED_NODES - more) // max(1, passes)} whose rounding is measured")
+
+
 def with_estimate(run, graph: Graph, bounds, passes: int = 2):
     """``run`` with the harness's untimed ``details`` hook giving ``{"error_estimate": {name: bound}}``,
     ``bounds(values)`` in variable order; None for a partial without a value or without a finite bound.
@@ -316,7 +265,7 @@ def with_estimate(run, graph: Graph, bounds, passes: int = 2):
     graph whose ``passes`` over it exceed :data:`MAX_TRACKED_NODES` node evaluations (each measured in
     mpmath)."""
     names = graph.variable_names
-    if len(graph) * passes > MAX_TRACKED_NODES:
+    if too_large(graph, passes):
         return run
 
     def details(values, gradient) -> dict:
@@ -385,7 +334,13 @@ class TrackedDualAlgebra(NumberAlgebra):
 
 def hessian_bounds(graph: Graph, values: list) -> list[list[float]]:
     """The rounding bound of each entry of the Hessian that forward-over-reverse computes: row ``i`` is the
-    backward loop on tracked dual numbers seeded on variable ``i``."""
+    backward loop on tracked dual numbers seeded on variable ``i`` (once per point: the symbolic Hessian
+    adds the same bounds to its own)."""
+    rows = once_per_point(graph, values, "hessian", lambda: _hessian_bounds(graph, values))
+    return [list(row) for row in rows]
+
+
+def _hessian_bounds(graph: Graph, values: list) -> list[list[float]]:
     point = dict(zip(graph.variable_names, values))
     rows = []
     for seeded in graph.variable_names:

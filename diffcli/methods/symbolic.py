@@ -15,13 +15,7 @@ from diffcli.core.evaluate import evaluate
 from diffcli.core.graph import Graph
 from diffcli.methods.partials import explained
 from diffcli.methods.registry import method
-from diffcli.methods.rounding import (
-    MAX_TRACKED_NODES,
-    graph_bounds,
-    hessian_bounds,
-    symbolic_bounds,
-    with_estimate,
-)
+from diffcli.methods.rounding import graph_bounds, hessian_bounds, symbolic_bounds, too_large, with_estimate
 
 
 def symbolic_hessian(graph: Graph) -> list[list[int]]:
@@ -67,7 +61,7 @@ def _hessian(graph: Graph):
         return [list(entries[i * count:(i + 1) * count]) for i in range(count)], 0
 
     def details(values, rows) -> dict:  # the rounding bound of every entry, once, after the timing
-        if (len(derived) + 2 * len(graph) * count) > MAX_TRACKED_NODES:
+        if too_large(graph, 2 * count, len(derived)):
             return {}
         try:  # its own evaluation's bound, plus the chain rule's (forward-over-reverse) for folded constants
             own = graph_bounds(derived, flat, values, len(graph))
