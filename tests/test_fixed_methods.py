@@ -1,0 +1,144 @@
+"""Fixed cases for the differentiation methods: each test pins one documented behaviour at its boundary
+(a step rule at negative, zero, tiny and huge x, a check just inside and just outside its limit, a message's
+exact words, a count of evaluations), through the public API or a module's public functions.
+
+Expected values come from closed forms, mpmath called directly, or literal numbers derived in a comment;
+never from the method under test.  The file runs first against the methods' mutants (tools/mutate.py), so
+it stays fast.
+"""
+
+import math
+
+import mpmath
+import pytest
+
+from diffcli.api import compare, hessian
+from diffcli.core.parse import parse
+from diffcli.methods.partials import undefined_beside
+from diffcli.methods.registry import METHODS, Estimate, Method, method, register
+
+
+def row(text, point, name, **options):
+    """The row of method ``name`` in ``compare``'s record (no timing: deterministic)."""
+    return compare(text, point, methods=[name], timing=False, **options)["methods"][0]
+
+
+# ---------------------------------------------------------------- one partial at a time (partials.py)
+
+def test_f_undefined_on_one_side_only_is_no_reason_to_refuse_the_partial():
+    """sqrt(1 − x) at x = 1 is defined at x and just below it, undefined just above: the partial is one-sided,
+    not missing, so the forward stencil reports its own reason, the point x + h it stepped out at
+    (h = 2^-26 = 1.4901161193847656e-08, and 1 + 2^-26 prints as 1.0000000149011612), never 'no derivative:
+    f is undefined on both sides'."""
+    assert undefined_beside(parse("sqrt(1 - x)"), [1.0], 0) is None
+    assert undefined_beside(parse("sqrt(x - 1)"), [1.0], 0) is None
+    forward = row("sqrt(1 - x)", {"x": 1.0}, "fd-forward")
+    assert forward["errors"]["x"].startswith("f is undefined at a stencil point: x + h = 1.0000000149011612 ")
+
+
+def test_no_derivative_names_the_value_just_above_the_point():
+    """(−x)**z at x = 2 is real only at integer z: ∂f/∂z has no value, and the reason quotes f's failure at
+    the double just above z = 3, which is 3 + 2^-51·2 = 3.0000000000000004 (the one below would print as
+    2.9999999999999996).  ∂f/∂x = −z·(−x)^(z−1) = −12 stands."""
+    assert math.nextafter(3.0, math.inf) == 3.0000000000000004
+    stencil = row("(-x)**z", {"x": 2.0, "z": 3.0}, "complex-step")
+    assert stencil["gradient"]["x"] == -12.0
+    assert stencil["errors"]["z"].startswith(
+        "no derivative: f is undefined on both sides of z = 3.0: (-x)**z is undefined: -x = -2.0, "
+        "z = 3.0000000000000004 (needs ")
+
+
+# ---------------------------------------------------------------- the registry (registry.py)
+
+def test_the_method_decorator_registers_and_hands_the_function_back():
+    """A plugin decorates its prepare function with ``@method``: the function must stay usable under its
+    own name, and ``register`` gives back the entry it registered."""
+    def prepare(graph):
+        return lambda values: ([0.0] * len(values), 0)
+
+    try:
+        assert method("throwaway-fixed", "an example", rank=10_000)(prepare) is prepare
+        assert METHODS["throwaway-fixed"].prepare is prepare
+        entry = Method("throwaway-entry", "another example")
+        assert register(entry) is entry
+        # rank 1000 by default: after the built-in ones, before the example of rank 10,000
+        assert list(METHODS)[-2:] == ["throwaway-entry", "throwaway-fixed"]
+    finally:
+        METHODS.pop("throwaway-fixed", None)
+        METHODS.pop("throwaway-entry", None)
+
+
+def test_the_documented_defaults_of_an_entry_and_of_an_estimate():
+    """A method registered without a rank goes after every built-in one (rank 1000, documented), is drawn
+    first by eps-sweep (draw_rank 0), and a method that never ran counted no evaluation of f."""
+    entry = Method("m", "s")
+    assert (entry.rank, entry.draw_rank, entry.sweep_default, entry.work) == (1000, 0, False, "graph")
+    assert all(m.rank < 1000 for m in METHODS.values())
+    estimate = Estimate("m")
+    assert (estimate.evaluations, estimate.gradient, estimate.errors, estimate.error) == (0, {}, {}, None)
+
+
+# ---------------------------------------------------------------- the complex step (complex_step.py)
+
+@pytest.mark.parametrize("text, names", [
+    ("abs(x) + relu(x)", "abs and relu are"),
+    ("abs(x) + relu(x) + sign(x)*x", "abs, relu and sign are"),
+    ("max(x, 1) + x", "max is"),
+])
+def test_complex_step_names_every_non_analytic_function_it_refuses(text, names):
+    """The refusal lists the non-holomorphic functions of f in sorted order, joined as English does."""
+    complex_step = row(text, {"x": 2.0}, "complex-step")
+    assert complex_step["error"] == f"not applicable: {names} not analytic"
+    assert complex_step["evaluations"] == 0
+
+
+def test_complex_step_ignores_a_non_analytic_function_f_does_not_use():
+    """``a = abs(x)`` is assigned but never reaches f (x*x): the complex step is applicable, and exact:
+    d(x²)/dx = 2x = 4 at x = 2."""
+    complex_step = row("a = abs(x)\nx*x", {"x": 2.0}, "complex-step")
+    assert complex_step["error"] is None
+    assert complex_step["gradient"] == {"x": 4.0}
+
+
+def test_complex_step_counts_both_looks_beside_x_when_the_first_is_not_real():
+    """sqrt(1e-7 − x) at x = 0 is real below 1e-7 only: f at x + 1e-6 is not real, at x − 1e-6 it is, so
+    the check looks twice beside x (documented: 'two where it is not'), after f(x) and f(x + ih): 4
+    evaluations.  f'(0) = −1/(2·sqrt(1e-7)) (mpmath)."""
+    complex_step = row("sqrt(1e-7 - x)", {"x": 0.0}, "complex-step")
+    exact = -1 / (2 * mpmath.sqrt(mpmath.mpf("1e-7")))
+    assert complex_step["gradient"]["x"] == pytest.approx(float(exact), rel=4e-16)
+    assert complex_step["evaluations"] == 4
+
+
+@pytest.mark.parametrize("x, delta", [(-3.0, "3e-06"), (-0.5, "1e-06"), (0.5, "1e-06"), (3.0, "3e-06")])
+def test_complex_step_looks_beside_x_at_its_rule_at_negative_and_small_x(x, delta):
+    """f = sqrt(w² − (x − c)²) with c the point: real only for |x − c| ≤ w, analytic at c.  The check looks at
+    c ± 1e-6·max(1, |c|) (3e-6 at c = ±3, 1e-6 at c = ±0.5); with w = 2e-6 between the two, it refuses at
+    |c| = 3, naming that step, and answers f'(c) = 0 at |c| = 0.5."""
+    complex_step = row(f"sqrt(4e-12 - (x - ({x!r}))**2)", {"x": x}, "complex-step")
+    if abs(x) > 1:
+        assert complex_step["errors"]["x"] == (
+            f"not applicable here: f's complex continuation is not real beside x = {x!r} (at x ± {delta}): "
+            "f is on a non-real branch, where Im f(x+ih)/h is not its derivative")
+    else:
+        assert complex_step["errors"] == {} and complex_step["gradient"] == {"x": 0.0}
+
+
+# ---------------------------------------------------------------- symbolic Hessian's bound (symbolic.py)
+
+def test_symbolic_hessian_bound_adds_its_own_rounding_to_the_chain_rules():
+    """symbolic's Hessian bound is the rounding of evaluating its derivative graph plus the chain rule's
+    bound for the constants it folded, which is forward-over-reverse's bound: so every entry is at least
+    forward-over-reverse's, and at least symbolic's true error against mpmath (∂²(sin x·e^z) = −sin x·e^z,
+    cos x·e^z, sin x·e^z)."""
+    record = hessian("sin(x)*exp(z)", {"x": 0.7, "z": 0.3})
+    rows = {r["method"]: r for r in record["methods"]}
+    symbolic, chain = rows["symbolic"], rows["forward-over-reverse"]
+    x, z = mpmath.mpf(0.7), mpmath.mpf(0.3)
+    exact = [[-mpmath.sin(x) * mpmath.exp(z), mpmath.cos(x) * mpmath.exp(z)],
+             [mpmath.cos(x) * mpmath.exp(z), mpmath.sin(x) * mpmath.exp(z)]]
+    for i in range(2):
+        for j in range(2):
+            bound = symbolic["error_estimate"][i][j]
+            assert bound >= chain["error_estimate"][i][j] > 0
+            assert bound >= abs(symbolic["hessian"][i][j] - exact[i][j])
