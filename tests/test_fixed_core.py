@@ -727,3 +727,25 @@ def test_kinks_are_named_with_their_arguments():
     assert kinks(graph, evaluate(graph, {"x": -1.0, "y": 2.0})) == []
     sine = parse("a = abs(y); sin(x)")  # abs(y) is not needed: no value, no warning
     assert kinks(sine, evaluate(sine, {"x": 0.0, "y": 0.0})) == []
+
+
+# ---------------------------------------------------------------- printing
+
+
+def test_the_text_between_two_positions():
+    from diffcli.core.printing import between
+
+    assert between("abc", (1, 2), (1, 3)) == "b" and between("ab\ncd", (2, 1), (2, 3)) == "cd"
+    assert between("abc", (1, 2), (1, 2)) is None and between("abc", (1, 3), (1, 2)) is None  # empty
+    assert between("x" * 500, (1, 1), (1, 500)) == "x" * 80  # at most twice the 40 characters a message shows
+
+
+def test_to_text_keeps_only_the_first_characters_when_asked():
+    from diffcli.core.parse import parse
+    from diffcli.core.printing import to_text
+
+    graph = parse("sin(x) + cos(y)*(x - y)")
+    whole = "sin(x) + cos(y) * (x - y)"
+    assert to_text(graph, graph.output) == whole
+    for keep in (1, 5, 12, 20, 25, 40):
+        assert to_text(graph, graph.output, keep=keep) == whole[:keep]
