@@ -193,3 +193,39 @@ def test_a_file_run_writes_each_lines_warnings_once_on_stderr(cli, tmp_path):
     assert code == 0 and err.count("warning: line 1: abs(0.0) is at its kink") == 1 and "line 2" not in err
     _, _, quiet = cli("compare", "--file", str(lines), "-m", "reverse", "-f", "jsonl", "--quiet")
     assert quiet == ""
+
+
+_AT_A_KINK = {
+    "compare": ("compare", "abs(x)*y", "x=0", "y=1", "--no-timing"),
+    "hessian": ("hessian", "abs(x)*y", "x=0", "y=1", "--no-timing"),
+    "trace": ("trace", "abs(x)*y", "x=0", "y=1"),
+    "eps-sweep": ("eps-sweep", "abs(x)*y", "x=0", "y=1", "--wrt", "x", "--no-terminal-plot"),
+    "verify": ("verify", "abs(x)*y", "--wrt", "x", "--claim", "y", "x=0", "y=1"),
+}
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "jsonl", "csv", "markdown", "latex"])
+@pytest.mark.parametrize("command", list(_AT_A_KINK))
+def test_every_command_carries_its_kink_warning_in_every_format(cli, command, fmt):
+    code, out, err = cli(*_AT_A_KINK[command], "-f", fmt)
+    assert code == 0 and KINK in " ".join(out.split())
+    assert err.count(f"diffcli: warning: {KINK}") == 1
+
+
+_FAILING = {  # each with the reason every format must carry
+    "compare": (("compare", "(-x)**z", "x=2", "z=3", "-m", "reverse"), "f is undefined on both sides of z"),
+    "hessian": (("hessian", "sqrt(x)*y", "x=0", "y=1"), "no two-sided derivative in x"),
+    "trace": (("trace", "sqrt(x)", "x=0"), "the partial derivative of sqrt(x) in x is undefined"),
+    "eps-sweep": (("eps-sweep", "abs(x)", "x=1", "--wrt", "x", "--no-terminal-plot"),
+                  "not applicable: abs is not analytic"),
+    "verify": (("verify", "x*sin(x)", "--wrt", "x", "--claim", "x*cos(x)", "x=1"), "dropped the term sin(x)"),
+}
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown", "latex"])
+@pytest.mark.parametrize("command", list(_FAILING))
+def test_every_command_says_why_something_failed_in_every_format(cli, command, fmt):
+    arguments, reason = _FAILING[command]
+    code, out, _ = cli(*arguments, "-f", fmt)
+    text = " ".join(out.split()).replace(r"\_", "_")  # LaTeX escapes the underscore
+    assert reason in text, (code, out[-400:])

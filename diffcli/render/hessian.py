@@ -13,6 +13,7 @@ from diffcli.render.base import (
     heading,
     number,
     raw,
+    record_warnings,
     short_decimal,
 )
 from diffcli.render.base import render as render_view
@@ -20,7 +21,8 @@ from diffcli.render.base import render as render_view
 
 def view(record: dict) -> View:
     """A ``hessian`` record: the entries against the reference, then each method's cost and status."""
-    return View(record, body=partial(_body, record), csv=partial(_csv_table, record))
+    return View(record, body=partial(_body, record), csv=partial(_csv_table, record),
+                notes=partial(_notes, record))
 
 
 def render(record: dict, fmt: str = "table") -> str:
@@ -60,12 +62,18 @@ def _body(record: dict) -> list:
                 bound = row["error_estimate"][i][j]
                 line.append(NO_ESTIMATE if bound is None else error_number(bound))
         rows.append(line)
-    lines = [*heading(record), Table(headers, rows), ""]
-    lines += [_method_line(row) for row in record["methods"]]
+    return [*heading(record), Table(headers, rows)]
+
+
+def _notes(record: dict) -> list[str]:
+    """Each method's cost and status, the reference's problems, then the warnings: after the table in every
+    text format."""
+    reference = record["reference"]
+    lines = [_method_line(row) for row in record["methods"]]
     if reference.get("error"):
         lines.append(f"reference: {reference['error']}")
     lines += [f"reference {entry}: {message}" for entry, message in (reference.get("errors") or {}).items()]
-    return lines
+    return lines + [f"warning: {w}" for w in record_warnings(record)]
 
 
 def _method_line(row: dict) -> str:
@@ -100,5 +108,15 @@ def _csv_table(record: dict) -> Table:
             line += [raw(row["hessian"][i][j]) if row["hessian"] else "",
                      raw(row["rel_error"][i][j]) if row["rel_error"] else "",
                      raw(row["error_estimate"][i][j]) if row.get("error_estimate") else ""]
-        rows.append(line)
-    return Table(headers, rows)
+        rows.append(line + [_entry_problems(record, _entry_label(names, i, j))])
+    return Table(headers + ["errors and warnings"], rows)
+
+
+def _entry_problems(record: dict, entry: str) -> str:
+    """What CSV says beside an entry: the reference's reason for it, the methods that failed as a whole,
+    and the record's warnings."""
+    reference = record["reference"]
+    said = [(reference.get("errors") or {}).get(entry), reference.get("error"),
+            *(f"{row['method']}: {row['error']}" for row in record["methods"] if row["error"]),
+            *record_warnings(record)]
+    return "; ".join(s for s in said if s)

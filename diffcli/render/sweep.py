@@ -18,6 +18,7 @@ from diffcli.render.base import (
     number,
     point_text,
     raw,
+    record_warnings,
     short_decimal,
     shorten,
     table_width,
@@ -41,7 +42,13 @@ def view(record: dict, plot: bool = True, width: int = DEFAULT_WIDTH, all_steps:
     coloured with ``color``.  Tables fit ``width`` (the steps table keeps only the errors when the
     estimates do not fit).  CSV has every step, whatever ``all_steps``."""
     return View(record, body=partial(_body, record, plot, width, all_steps, color),
-                csv=partial(_csv_table, record), width=width)
+                csv=partial(_csv_table, record), notes=partial(_notes, record), width=width)
+
+
+def _notes(record: dict) -> list[str]:
+    """The schemes that could not run and why, then the warnings: after the tables in every text format."""
+    return [f"{scheme}: {row['error']}" for scheme, row in _refusals(record)] + \
+        [f"warning: {w}" for w in record_warnings(record)]
 
 
 def render(record: dict, fmt: str = "table", plot: bool = True, width: int = DEFAULT_WIDTH,
@@ -63,7 +70,6 @@ def _body(record: dict, plot: bool, width: int, all_steps: bool, color: bool) ->
               "", "model: the predicted error, truncation C·h^p plus round-off R·eps·|f|/h; smallest at h*."]
     if not all_steps:
         lines.append(f"{len(record['rows'])} steps measured: every one with --all, or --format jsonl/csv.")
-    lines += [f"{scheme}: {row['error']}" for scheme, row in _refusals(record)]
     if plot:
         height = PLOT_HEIGHT if all_steps else SUMMARY_PLOT_HEIGHT
         lines += ["", Figure(partial(_plot_or_note, record, width, height, color))]
@@ -122,14 +128,16 @@ def _csv_table(record) -> Table:
     headers = ["h"]
     for scheme in record["schemes"]:
         headers += [f"{scheme}_estimate", f"{scheme}_rel_error", f"{scheme}_predicted"]
+    refusals = [f"{scheme}: {row['error']}" for scheme, row in _refusals(record)]
+    said = "; ".join(refusals + record_warnings(record))
     rows = []
     for row in record["rows"]:
         cells = [repr(row["h"])]
         for scheme in record["schemes"]:
             cell = row[scheme]
             cells += [raw(cell["estimate"]), raw(cell["rel_error"]), raw(cell["predicted"])]
-        rows.append(cells)
-    return Table(headers, rows)
+        rows.append(cells + [said])
+    return Table(headers + ["errors and warnings"], rows)
 
 
 # ---------------------------------------------------------------- plots

@@ -11,6 +11,7 @@ from diffcli.render.base import (
     error_number,
     number,
     point_text,
+    record_warnings,
     short_decimal,
     shorten,
 )
@@ -19,7 +20,8 @@ from diffcli.render.base import render as render_view
 
 def view(record: dict) -> View:
     """A ``verify`` record: one row per point checked, then the verdict and any diagnosis."""
-    return View(record, body=partial(_body, record), csv=partial(_csv_table, record))
+    return View(record, body=partial(_body, record), csv=partial(_csv_table, record),
+                notes=partial(_notes, record))
 
 
 def render(record: dict, fmt: str = "table") -> str:
@@ -49,21 +51,31 @@ def _claim(p: dict) -> str:
 def _body(record: dict) -> list:
     rows = [[point_text(p["point"]), _claim(p), short_decimal(p["derivative"]), error_number(p["rel_error"]),
              "yes" if p["holds"] else "NO"] for p in record["points"]]
-    lines = [f"f = {record['expression']}", f"claim: ∂f/∂{record['wrt']} = {record['claim']}", "",
-             Table(_headers(record), rows), "", verdict(record)]
+    return [f"f = {record['expression']}", f"claim: ∂f/∂{record['wrt']} = {record['claim']}", "",
+            Table(_headers(record), rows)]
+
+
+def _notes(record: dict) -> list[str]:
+    """The verdict and the diagnosis, then the warnings: after the table in every text format."""
+    return [verdict(record), *_diagnosis(record), *(f"warning: {w}" for w in record_warnings(record))]
+
+
+def _diagnosis(record: dict) -> list[str]:
     if record["diagnosis"]:
-        lines.append(record["diagnosis"]["message"])
-    elif not record["holds"]:
-        lines.append("no single mistake explains the difference (a term dropped, a chain-rule factor, a "
-                     "sign, a constant factor)")
-    return lines
+        return [record["diagnosis"]["message"]]
+    if not record["holds"]:
+        return ["no single mistake explains the difference (a term dropped, a chain-rule factor, a sign, a "
+                "constant factor)"]
+    return []
 
 
 def _csv_table(record: dict) -> Table:
+    """One row per point; the diagnosis and the warnings, the record's, on every row (CSV is flat)."""
+    said = ["; ".join(_diagnosis(record)), "; ".join(record_warnings(record))]
     rows = [[point_text(p["point"]), _claim(p), p["derivative"],
-             repr(p["rel_error"]) if p["rel_error"] is not None else "", "yes" if p["holds"] else "NO"]
+             repr(p["rel_error"]) if p["rel_error"] is not None else "", "yes" if p["holds"] else "NO", *said]
             for p in record["points"]]
-    return Table(_headers(record), rows)
+    return Table([*_headers(record), "diagnosis", "warnings"], rows)
 
 
 # ---------------------------------------------------------------- expression files (--file)

@@ -25,7 +25,7 @@ from diffcli.core import bounds
 from diffcli.core.algebra import GraphAlgebra, Ref
 from diffcli.core.bounds import LARGEST, SEED, Bound
 from diffcli.core.errors import DiffcliError, DomainError, PrecisionError, UsageError
-from diffcli.core.evaluate import bind, evaluate, evaluate_mp, kinks
+from diffcli.core.evaluate import evaluate, evaluate_mp, kinks
 from diffcli.core.parse import as_graph
 from diffcli.core.printing import fits_inline, to_program, to_text
 from diffcli.harness import errors, reference_within_limit, run_timed
@@ -78,11 +78,14 @@ def verify(expression, wrt: str, claim, point: dict | None = None, tolerance: fl
         raise UsageError(f"the claim uses '{strangers[0]}', which is not a variable of the expression")
 
     checks, until = [], time.monotonic() + harness_point.REFERENCE_TIME_LIMIT  # one limit for all points
+    warnings: list = []
     if point:
-        values = bind(graph, point)
-        at = dict(zip(graph.variable_names, (float(v) for v in values)))
-        evaluate(graph, at)  # f must be defined at a given point: exit 2 otherwise
-        checks.append(_check(graph, claimed, wrt, at, tolerance, digits, until=until))
+        # f must be defined at a given point (exit 2 otherwise); at a kink the reference takes the right
+        # derivative, as compare's does, and the record says so.
+        prepared = harness_point.prepare(graph, point)
+        warnings = prepared.warnings
+        checks.append(_check(graph, claimed, wrt, prepared.point, tolerance, digits, until=until,
+                             one_sided=bool(warnings)))
     else:
         rng = random.Random(seed)
         tries = 0
@@ -105,7 +108,7 @@ def verify(expression, wrt: str, claim, point: dict | None = None, tolerance: fl
     holds = all(c["holds"] for c in checks)
     record = {"expression": graph.source, "wrt": wrt, "claim": claimed.source, "tolerance": tolerance,
               "seed": None if point else seed, "holds": holds, "points": [_public(c) for c in checks],
-              "diagnosis": None}
+              "diagnosis": None, **({"warnings": warnings} if warnings else {})}
     if not holds:
         record["diagnosis"] = diagnose(graph, wrt, checks, claimed)
     return record
@@ -122,7 +125,7 @@ def _late() -> PrecisionError:
 
 
 def _check(graph, claimed, wrt: str, at: dict, tolerance: float, digits: int, strict: bool = False,
-           until: float = float("inf")) -> dict:
+           until: float = float("inf"), one_sided: bool = False) -> dict:
     if strict:
         evaluate(claimed, at)
         if kinks(graph, evaluate(graph, at)) or kinks(claimed, evaluate(claimed, at)):
@@ -130,7 +133,8 @@ def _check(graph, claimed, wrt: str, at: dict, tolerance: float, digits: int, st
     left = until - time.monotonic()
     if left <= 0:
         raise _late()
-    ref = reference_within_limit(lambda: reference(graph, at, digits), min(left, 1e9), wrt=wrt)
+    ref = reference_within_limit(lambda: reference(graph, at, digits, one_sided=one_sided), min(left, 1e9),
+                                 wrt=wrt)
     m = ref.context
     truth = ref.gradient[wrt]
     check = {"point": at, "derivative": ref.text(truth), "claim": None, "abs_error": None, "rel_error": None,

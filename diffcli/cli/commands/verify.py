@@ -16,6 +16,7 @@ from diffcli.cli.app import (
     app,
     emit,
     expression_and_point,
+    note_warnings,
 )
 from diffcli.cli.options import (
     NO_FILE,
@@ -89,6 +90,7 @@ def verify(ctx: typer.Context, expression: ExpressionArg = None, wrt: WrtOption 
     options["wrt"] = resolve_wrt(graph, wrt, mixed=MIXED)
     record = run_verify(graph, claim=claim, point=at, **options)
     emit(render(record, format))
+    note_warnings(record)
     return 0 if record["holds"] else 1
 
 
