@@ -749,3 +749,77 @@ def test_to_text_keeps_only_the_first_characters_when_asked():
     assert to_text(graph, graph.output) == whole
     for keep in (1, 5, 12, 20, 25, 40):
         assert to_text(graph, graph.output, keep=keep) == whole[:keep]
+
+
+# ---------------------------------------------------------------- the whitelist (what the language refuses)
+
+REFUSED = [
+    ("x.y", 1, "attribute access is not allowed"), ("x[1]", 1, "subscripts are not allowed"),
+    ("(lambda: x)", 2, "lambda is not allowed"), ("[x for x in y]", 1, "comprehensions are not allowed"),
+    ("x < y", 1, "comparisons are not allowed"), ("x and y", 1, "'and' and 'or' are not allowed"),
+    ("x if y else z", 1, "conditional expressions are not allowed"), ("(y := 2)", 2, "':=' is not allowed"),
+    ("'a'", 1, "strings are not allowed"), ("f'{x}'", 1, "strings are not allowed"),
+    ("b'x'", 1, "strings are not allowed"), ("[x]", 1, "lists are not allowed"),
+    ("(x, y)", 1, "tuples are not allowed"), ("{x}", 1, "sets are not allowed"),
+    ("{x: y}", 1, "dicts are not allowed"),
+    ("x % y", 1, "the operator '%' is not supported"), ("x // y", 1, "the operator '//' is not supported"),
+    ("x @ y", 1, "the operator '@' is not supported"), ("x << y", 1, "the operator '<<' is not supported"),
+    ("x | y", 1, "the operator '|' is not supported"), ("~x", 1, "the operator '~' is not supported"),
+    ("not x", 1, "the operator 'not' is not supported"),
+    ("True", 1, "True is not a number"), ("None", 1, "None is not a number"),
+    ("...", 1, "Ellipsis is not a number"), ("1j", 1, "complex numbers are not allowed"),
+    ("x + sin", 5, "'sin' is a function; call it as sin(...)"), ("log", 1, "'log' is a function; call it as "
+                                                                       "log(...)"),
+    ("x + 2(x+1)", 5, "a number cannot be called; to multiply, write 2*(x+1)"),
+    ("(x+1)(x-1)", 1, "a value cannot be called; to multiply, write (x+1)*(x-1)"),
+    ("y + (x+1) (x-1)", 5, "a value cannot be called; to multiply, write (x+1) *(x-1)"),
+    ("(x.y)(1)", 2, "attribute access is not allowed"),  # at the function, not the call
+    ("('a')(x)", 2, "only functions called by name are allowed, like sin(x)"),
+    ("(sin(x))(y)", 2, "calls of calls are not allowed"), ("[1](x)", 1, "lists are not allowed"),
+    ("sin(x, key=1)", 1, "sin() takes no keyword arguments"), ("sin(*x)", 1, "'*' unpacking is not allowed"),
+    ("log()", 1, "log takes 1 or 2 arguments (log(x) or log(x, base)), not 0"),
+    ("log(x, y, z)", 1, "log takes 1 or 2 arguments (log(x) or log(x, base)), not 3"),
+    ("x(y)", 1, "'x' is not a function; to multiply, write x*(y)"),  # a one-letter name
+    ("pi(x)", 1, "'pi' is not a function; to multiply, write pi*(x)"),
+    ("aa = 2; aa(x)", 9, "'aa' is not a function; to multiply, write aa*(x)"),
+    ("xy + xy(2)", 6, "'xy' is not a function; to multiply, write xy*(2)"),
+    ("ab(y)", 1, "unknown function 'ab'; did you mean 'abs'?"), ("zzzz(y)", 1, "unknown function 'zzzz'"),
+    ("min(x)", 1, "min takes two or more arguments"), ("sin(x, y)", 1, "sin takes 1 argument, not 2"),
+    ("atan2(x)", 1, "atan2 takes 2 arguments, not 1"),
+    # constants fold while parsing; one that cannot is quoted as written, its literal arguments unshown
+    ("log(-1) + x", 1, "log(-1) is undefined (needs -1 > 0)"),
+    ("x + 1/(3-3)", 5, "1/(3-3) is undefined: 3-3 = 0.0 (needs 3-3 != 0)"),
+    ("x + (-8)**(1/3)", 5, "(-8)**(1/3) is undefined: 1/3 = 0.3333333333333333 (needs -8 > 0, or -8 == 0 and "
+                           "1/3 > 0, or -8 < 0 and 1/3 an integer)"),
+    ("x + 1e999", 5, "the constant inf is not a finite double"),
+    ("x + 1" + "0" * 400, 5, "the number is too large for float64"),
+]
+
+
+@pytest.mark.parametrize("text, column, message", REFUSED)
+def test_the_language_refuses_with_its_reason_at_its_column(text, column, message):
+    from diffcli.core.parse import parse
+
+    with pytest.raises(DiffcliError) as error:
+        parse(text)
+    assert (error.value.message, error.value.column) == (message, column)
+
+
+def test_what_the_language_builds():
+    from diffcli.core.evaluate import evaluate
+    from diffcli.core.parse import parse
+    from diffcli.core.printing import to_text
+
+    def printed(text):
+        graph = parse(text)
+        return to_text(graph, graph.output), graph.variable_names
+
+    assert printed("min(x, y, z)") == ("min(min(x, y), z)", ["x", "y", "z"])
+    assert printed("max(x, y, 2, z)") == ("max(max(max(x, y), 2), z)", ["x", "y", "z"])
+    assert printed("log(x, 2)") == (f"log(x) / {math.log(2)!r}", ["x"])
+    assert printed("log(x)") == ("log(x)", ["x"])
+    assert printed("e + pi + tau + x") == (f"{math.e + math.pi + math.tau!r} + x", ["x"])
+    assert printed("-x + +x") == ("-x + x", ["x"])
+    assert printed("a = y*y; a + x") == ("y * y + x", ["y", "x"])
+    graph = parse("log(x, 10) + 2.5")
+    assert evaluate(graph, {"x": 1000.0})[graph.output] == math.log(1000.0) / math.log(10) + 2.5
