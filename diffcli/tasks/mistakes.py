@@ -36,6 +36,17 @@ def close(a: float, b: float, scale: float) -> bool:
     return abs(a - b) <= MATCH * scale
 
 
+def short_fraction(r: float, largest: int, within: float) -> Fraction | None:
+    """The fraction p/q with q and |p| at most ``largest`` that is within ``within`` of ``r``, or None: the
+    factor a mistake is named by (``scaled by 2/3``), in verify's diagnosis and gradcheck's patterns alike.
+
+    >>> short_fraction(0.6666666667, 6, 1e-8), short_fraction(0.7071, 6, 1e-8), short_fraction(9.0, 6, 1e-8)
+    (Fraction(2, 3), None, None)
+    """
+    simple = Fraction(r).limit_denominator(largest)
+    return simple if abs(float(simple) - r) <= within and abs(simple.numerator) <= largest else None
+
+
 def whole(truth: list, claim: list) -> dict | None:
     """A sign flip or constant factor of the whole derivative: ``{"mistake", "factor", "message"}``."""
     if any(t == 0.0 for t in truth):
@@ -47,11 +58,10 @@ def whole(truth: list, claim: list) -> dict | None:
     if close(r, -1.0, 1.0):
         return {"mistake": "flipped", "factor": -1.0,
                 "message": "the claim is the derivative with its sign flipped"}
-    simple = Fraction(r).limit_denominator(SIMPLE_DENOMINATOR)
-    is_simple = close(float(simple), r, abs(r)) and abs(simple.numerator) <= SIMPLE_DENOMINATOR
-    if len(ratios) < 2 and not is_simple:
+    simple = short_fraction(r, SIMPLE_DENOMINATOR, MATCH * abs(r))
+    if len(ratios) < 2 and simple is None:
         return None
-    shown = str(simple) if close(float(simple), r, abs(r)) else format(r, ".6g")
+    shown = str(simple) if simple is not None else format(r, ".6g")
     return {"mistake": "scaled", "factor": r,
             "message": f"the claim is the derivative scaled by {shown} (a constant factor)"}
 

@@ -13,9 +13,9 @@ that coordinate's own bound (see :mod:`diffcli.tasks.gradcheck`), and — for th
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 from diffcli.core.lazy import LazyNumpy
+from diffcli.tasks.mistakes import short_fraction
 
 np = LazyNumpy(globals())
 
@@ -35,10 +35,8 @@ def worst_first(rows: list) -> list:
 
 def factor_text(r: float) -> str:
     """``2/3``, ``-1``, ``1.0001``: a factor as a short fraction when it is one."""
-    simple = Fraction(r).limit_denominator(SIMPLE)
-    if abs(float(simple) - r) <= 1e-9 * abs(r) and abs(simple.numerator) <= SIMPLE:
-        return str(simple)
-    return f"{r:.6g}"
+    simple = short_fraction(r, SIMPLE, 1e-9 * abs(r))
+    return f"{r:.6g}" if simple is None else str(simple)
 
 
 def name(rows: list, directional: list, inputs, x) -> list[dict]:
@@ -117,9 +115,8 @@ def _common_ratio(failing: list) -> float | None:
     ratios = sorted(r["gradient"] / r["estimate"] for r in failing)
     r = ratios[len(ratios) // 2]
     if all(abs(w["gradient"] - r * w["estimate"]) <= w["allowed"] * max(1.0, abs(r)) for w in failing):
-        simple = Fraction(r).limit_denominator(SIMPLE)
-        close = abs(float(simple) - r) <= max(w["allowed"] / abs(w["estimate"]) for w in failing)
-        return float(simple) if close and abs(simple.numerator) <= SIMPLE else r
+        simple = short_fraction(r, SIMPLE, max(w["allowed"] / abs(w["estimate"]) for w in failing))
+        return r if simple is None else float(simple)
     return None
 
 
