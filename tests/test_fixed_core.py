@@ -823,3 +823,95 @@ def test_what_the_language_builds():
     assert printed("a = y*y; a + x") == ("y * y + x", ["y", "x"])
     graph = parse("log(x, 10) + 2.5")
     assert evaluate(graph, {"x": 1000.0})[graph.output] == math.log(1000.0) / math.log(10) + 2.5
+
+
+# ---------------------------------------------------------------- parse: text checks, statements, points
+
+PARSE_ERRORS = [
+    ("x × y", 1, 3, "non-ASCII character '×' (MULTIPLICATION SIGN); use '*' instead"),
+    ("x + ｘ", 1, 5, "non-ASCII character 'ｘ' (FULLWIDTH LATIN SMALL LETTER X); use 'x' instead"),  # NFKC
+    ("é + x", 1, 1, "non-ASCII character 'é' (LATIN SMALL LETTER E WITH ACUTE); expressions are plain ASCII"),
+    ("x\x01", 1, 2, "control character U+0001; expressions are plain ASCII"),
+    ("x\x7f", 1, 2, "non-ASCII character '\\x7f' (U+007F); expressions are plain ASCII"),  # past '~'
+    ("x +\n y ×", 2, 4, "non-ASCII character '×' (MULTIPLICATION SIGN); use '*' instead"),
+    ("x²", 1, 2, "non-ASCII character '²' (SUPERSCRIPT TWO); use '**2' instead"),
+    ("a = 1", 1, 1, "a program must end with an expression, but this line assigns 'a'"),
+    ("lambda = 2; x", 1, 1, "'lambda' is a Python keyword and cannot be a name; call it something else"),
+    ("y = 1; sin = 2; x", 1, 8, "'sin' is a built-in name and cannot be assigned"),
+    ("log = 2; x", 1, 1, "'log' is a built-in name and cannot be assigned"),
+    ("pi = 3; x", 1, 1, "'pi' is a built-in name and cannot be assigned"),
+    ("a = 1; a = 2; a", 1, 8, "'a' is assigned twice; each name is assigned once"),
+    ("b = a; a = 2; b", 1, 8, "'a' is used before it is assigned"),
+    ("x; y", 1, 1, "only the last statement of a program may be an expression; write 'name = expression' "
+                   "before it"),
+    ("a = 1\n  x; y", 2, 3, "only the last statement of a program may be an expression; write 'name = "
+                            "expression' before it"),  # at the x, not at the blanks before it
+    ("a = 1;   x; y", 1, 10, "only the last statement of a program may be an expression; write 'name = "
+                             "expression' before it"),
+    ("", 1, 1, "the expression is empty"), ("  ;  \n", 1, 1, "the expression is empty"),
+    ("(x + 1", 1, 1, "syntax error: '(' was never closed"),
+    ("x) + (y", 1, 2, "syntax error: unmatched ')'"),
+    ("a = 1; b = 2;   x + $", 1, 21, "syntax error: invalid syntax"),
+    ("a = 1\nb = x +\n 1\nb", 2, 8, "syntax error: the expression ends too early"),
+    ("x == 1", 1, 1, "comparisons are not allowed"),
+]
+
+
+@pytest.mark.parametrize("text, line, column, message", PARSE_ERRORS)
+def test_parse_refuses_with_its_reason_at_its_line_and_column(text, line, column, message):
+    from diffcli.core.parse import parse
+
+    with pytest.raises(ParseError) as error:
+        parse(text)
+    assert (error.value.message, error.value.line, error.value.column) == (message, line, column)
+
+
+def test_parse_wants_text():
+    from diffcli.core.parse import parse
+
+    with pytest.raises(ParseError) as error:
+        parse(5)
+    assert str(error.value) == "an expression must be text, not int" and error.value.column is None
+
+
+def test_the_input_limit_is_two_million_characters():
+    from diffcli.core.errors import LimitError
+    from diffcli.core.parse import MAX_INPUT_CHARS, parse
+
+    assert MAX_INPUT_CHARS == 2_000_000
+    with pytest.raises(LimitError) as error:
+        parse("é" + "x" * 2_000_000)  # 2,000,001 characters: refused before any character is read
+    assert str(error.value) == "the input has 2,000,001 characters; the limit is 2,000,000 (MAX_INPUT_CHARS)"
+    with pytest.raises(ParseError) as error:
+        parse("é" + "x" * 1_999_999)  # exactly the limit: read, and refused at its first character
+    assert type(error.value) is ParseError and error.value.message.startswith("non-ASCII character 'é'")
+
+
+def test_a_program_labels_its_nodes_with_the_first_name_given():
+    from diffcli.core.parse import parse
+
+    graph = parse("a=x*y; b=x*y; a+b")  # one node x*y, named a
+    assert graph.labels == {0: "x", 1: "y", 2: "a"} and graph.output == 3
+    graph = parse("a = x\nb = 2*a\n\nb")  # a is the variable x itself, which keeps its name
+    assert graph.labels == {0: "x", 2: "b"} and graph.output == 2
+
+
+def test_points_are_read_from_words():
+    from diffcli.core.parse import parse_point
+
+    assert parse_point(["x=2*pi"]) == {"x": 2 * math.pi}
+    assert parse_point(["x=1,", "y = -2.5e-3"]) == {"x": 1.0, "y": -0.0025}
+    assert parse_point(["x=" + "1" * 41]) == {"x": 1.111111111111111e40}  # past 40 characters: parsed
+    negative_zero = parse_point(["x=-0"])["x"]
+    assert negative_zero == 0.0 and math.copysign(1.0, negative_zero) == -1.0
+    refused = [(["pi=2"], "'pi=2': 'pi' is a built-in name, not a variable"),
+               (["sin=2"], "'sin=2': 'sin' is a built-in name, not a variable"),
+               (["x=1", "x=2"], "'x=2': 'x' is given twice"),
+               (["x=1e999"], "'x=1e999': column 1: the constant inf is not a finite double"),
+               (["2"], "expected NAME=VALUE, got '2'"),
+               (["hello world x=1"], "expected NAME=VALUE, got 'hello world x=1'"),
+               (["x=y"], "'x=y': the value must be a number or a constant expression; 'y' is not a known "
+                         "constant"),
+               (["x=(1"], "'x=(1': column 1: syntax error: '(' was never closed")]
+    for words, message in refused:
+        assert _usage(parse_point, words) == message

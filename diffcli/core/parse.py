@@ -100,10 +100,11 @@ def parse(text: str) -> Graph:
             graph.labels.setdefault(node, name)
         else:
             node = _parse_statement(graph, text, statement, names, used_free)
-            if not last:
+            if not last:  # located at its first character, past the blanks after the ';' or newline
+                lead = len(statement.text) - len(statement.text.lstrip())
                 raise ParseError.at("only the last statement of a program may be an expression; "
                                     "write 'name = expression' before it", text,
-                                    (statement.line, statement.start + 1))
+                                    (statement.line, statement.start + lead + 1))
             graph.output = node
     return graph
 
