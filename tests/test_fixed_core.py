@@ -915,3 +915,62 @@ def test_points_are_read_from_words():
                (["x=(1"], "'x=(1': column 1: syntax error: '(' was never closed")]
     for words, message in refused:
         assert _usage(parse_point, words) == message
+
+
+# Python's own precedence: unary minus binds tighter than * and / but looser than ** (so -x**2 is -(x**2)),
+# ** groups from the right, + - * / from the left; LaTeX writes a power's exponent in braces.
+PRINTED = [
+    ("-(x + y)", "-(x + y)", r"-\left(x + y\right)"), ("(-x)**2", "(-x)**2", r"\left(-x\right)^{2}"),
+    ("-x**2", "-x**2", "-x^{2}"), ("x**(-y)", "x**(-y)", "x^{-y}"), ("x**y**z", "x**y**z", "x^{y^{z}}"),
+    ("(x**y)**z", "(x**y)**z", r"\left(x^{y}\right)^{z}"), ("x - (y - z)", "x - (y - z)",
+                                                            r"x - \left(y - z\right)"),
+    ("(x - y) - z", "x - y - z", "x - y - z"), ("x / (y * z)", "x / (y * z)", r"\frac{x}{y \cdot z}"),
+    ("x * y / z", "x * y / z", r"\frac{x \cdot y}{z}"), ("x*-2", "x * -2", r"x \cdot -2"),
+    ("-2**x", "-2**x", "-2^{x}"), ("(-2)**x", "(-2)**x", r"\left(-2\right)^{x}"),
+    ("x**-2", "x**(-2)", "x^{-2}"),
+    ("-(-x)", "-(-x)", r"-\left(-x\right)"), ("x - -y", "x - -y", "x - -y"),
+    ("sin(x + 1)*cos(y)", "sin(x + 1) * cos(y)", r"\sin\left(x + 1\right) \cdot \cos\left(y\right)"),
+    ("theta + 0.5", "theta + 0.5", r"\mathit{theta} + 0.5"),
+]
+
+
+@pytest.mark.parametrize("source, text, latex", PRINTED)
+def test_printed_text_and_latex_keep_the_structure(source, text, latex):
+    from diffcli.core.evaluate import evaluate
+    from diffcli.core.parse import parse
+    from diffcli.core.printing import to_latex, to_program, to_text
+
+    graph = parse(source)
+    assert to_text(graph, graph.output) == text == to_program(graph, graph.output)
+    assert to_latex(graph, graph.output) == latex
+    back = parse(text)  # the printed text reads back to the same operations, so the same value to the bit
+    point = {name: 2.0 + k for k, name in enumerate(graph.variable_names)}  # (-2)**x wants a whole x
+    assert evaluate(back, point)[back.output] == evaluate(graph, point)[graph.output]
+
+
+def test_python_source_of_an_expression():
+    from diffcli.core.parse import parse
+    from diffcli.core.printing import to_python
+
+    def run(text, *args):
+        graph = parse(text)
+        code = to_python(graph, graph.output, "f")
+        namespace = {}
+        exec(compile(code, "<f>", "exec"), namespace)  # noqa: S102 - code printed from a parsed graph
+        return code, namespace["f"](*args)
+
+    code, value = run("abs(x) + atan2(y, x)", -1.0, 1.0)
+    assert code == "from math import atan2\n\n\ndef f(x, y):\n    return abs(x) + atan2(y, x)"
+    assert value == 1.0 + math.atan2(1.0, -1.0)
+    assert run("2.5 + 1") == ("def f():\n    return 3.5", 3.5)
+    code, value = run("x**0.5 * exp(x) + x**2", 4.0)
+    assert code.startswith("import math\nfrom math import exp\n\n\ndef pow(x: float, y: float) -> float:")
+    assert code.endswith("def f(x):\n    return pow(x, 0.5) * exp(x) + x**2")
+    assert value == 2.0 * math.exp(4.0) + 16.0
+    code, value = run("sin(x*y) + x*y + lambda_", 2.0, 3.0, 1.0)  # x*y is used twice: named a
+    assert code.endswith("def f(x, y, lambda_):\n    a = x * y\n    return sin(a) + a + lambda_")
+    assert value == math.sin(6.0) + 7.0
+    code, value = run("sigmoid(x)", 0.0)
+    assert "def sigmoid(x: float) -> float:" in code and value == 0.5
+    code, value = run("a*b + c*d + a*b*c", 1.0, 2.0, 3.0, 4.0)  # a to d are taken: a*b is named e
+    assert code.endswith("def f(a, b, c, d):\n    e = a * b\n    return e + c * d + e * c") and value == 20.0

@@ -365,6 +365,8 @@ def _latex_piece(graph: Graph, n: int, pieces: list) -> tuple[str, int]:
         texts = [t for t, _ in args]
     elif primitive.name == "pow":
         texts = [_latex_wrap(args[0][0], args[0][1] <= POW), args[1][0]]
+    elif primitive.symbol and primitive.arity == 1:  # -(-x), as the text printer writes it: not --x
+        texts = [_latex_wrap(args[0][0], args[0][1] <= me)]
     elif primitive.symbol:
         texts = [_latex_wrap(args[0][0], args[0][1] < me)] + [_latex_wrap(t, p <= me) for t, p in args[1:]]
     else:
