@@ -1,0 +1,322 @@
+"""Fixed cases of the 50-digit reference (diffcli/reference/), run first against its mutants.
+
+Expected values come from closed forms, from mpmath called here on the exact doubles, or from literal
+numbers derived in a comment, never from the reference itself.  The small functions every reference shares
+(how many digits two runs agree on, when a pair of runs is repeated with more digits) are checked at their
+boundaries; the reference itself through :func:`diffcli.reference.reference` on small expressions.
+"""
+
+import mpmath
+import pytest
+
+from diffcli.core.evaluate import evaluate_mp
+from diffcli.core.parse import parse
+from diffcli.reference import reference, reference_partials
+from diffcli.reference.cancellation import Loss, assess, sensitivities
+from diffcli.reference.neighbourhood import Sides, edge_slope, sides
+from diffcli.reference.runs import (
+    MAX_EXTRA_DIGITS,
+    SLACK_DIGITS,
+    agree,
+    agreeing_digits,
+    private_context,
+    settle,
+    unknown_losses,
+)
+
+M = mpmath.MPContext()
+M.dps = 60
+
+
+# ---------------------------------------------------------------- agreement of two runs
+
+@pytest.mark.parametrize("a, b, digits", [
+    ("1", "1", 10_000),                      # the same number: capped
+    ("1", "1.0000001", 7),                   # 1e-7 / 1.0000001 = 9.9999990e-8: 7.0000000434 digits
+    ("-1.2345", "-1.2346", 4),               # 1e-4 / 1.2346 = 8.0998e-5: 4.09 digits, sign aside
+    ("1.2346", "-1.2346", 0),                # 2.4692 / 1.2346 = 2: none
+    ("100", "1", 0),                         # 99: none, not a negative count
+    ("0", "1e-30", 0), ("1e-30", "0", 0),    # one of them 0: no significant digit in common
+    ("123456789.0", "123456788.0", 8),       # 1 / 123456788 = 8.1e-9: 8.09 digits
+])
+def test_agreeing_digits(a, b, digits):
+    assert agreeing_digits(M, M.mpf(a), M.mpf(b)) == digits
+
+
+@pytest.mark.parametrize("a, b, digits, scale, agreed", [
+    ("1", "1.000002", 5, 1, True),           # 2e-6 <= 1e-5 · 1.000002
+    ("1", "1.0001", 5, 1, False),            # 1e-4 > 1e-5 · 1.0001
+    ("-1", "-1.000002", 5, 1, True),         # sizes, not signed values
+    ("1e-12", "0", 5, 1, True),              # next to 0: within 1e-5 · 1e-5 · scale = 1e-10
+    ("1e-9", "0", 5, 100, True),             # 1e-9 <= 1e-5 · 1e-5 · 100 = 1e-8
+    ("1e-9", "0", 5, 1, False),              # 1e-9 > 1e-10
+    ("1.00001", "1", 5, 1, True),            # exactly 10^-5 apart is agreement (<=)
+])
+def test_agree_to_digits_relative_to_the_larger_of_the_number_and_its_scale(a, b, digits, scale, agreed):
+    assert agree(M, M.mpf(a), M.mpf(b), digits, scale) is agreed
+
+
+def test_unknown_losses_are_those_past_the_working_digits_less_one():
+    """At 20 working digits a quantity that lost 19 or more is unknown, as is an unresolved one."""
+    losses = {"value": Loss(digits=18.5), "x": Loss(digits=19.0), "y": Loss(unresolved=True),
+              "z": Loss(digits=25.0)}
+    assert sorted(unknown_losses(losses, 20)) == ["x", "y", "z"]
+    assert unknown_losses({"value": Loss(digits=18.99)}, 20) == {}
+
+
+def test_the_worse_of_two_losses_takes_the_worst_of_each_part():
+    a = Loss(digits=3.0, unresolved=False, bound=M.mpf(2), spread=7.0)
+    b = Loss(digits=5.0, unresolved=True, bound=M.mpf(1), spread=4.0)
+    for worse in (a.worse(b), b.worse(a)):
+        assert (worse.digits, worse.unresolved, worse.bound, worse.spread) == (5.0, True, 2, 7.0)
+    assert a.worse(Loss()).bound == 2 and Loss().worse(b).bound == 1 and Loss().worse(Loss()).bound is None
+    assert not Loss().worse(Loss()).unresolved
+
+
+def test_private_contexts_work_at_the_precision_asked_and_are_reused():
+    m = private_context(mpmath, 37)
+    assert m.dps == 37 and m is not mpmath.mp
+    assert private_context(mpmath, 37) is m and private_context(mpmath, 38).dps == 38
+
+
+# ---------------------------------------------------------------- settling the extra digits
+
+class _Run:
+    def __init__(self, loss):
+        self.losses = {"value": loss}
+
+
+def _settled(losses):
+    """The extra digits each pair of runs was asked for, and what settle returned, for runs whose loss at
+    each call is ``losses(extra)``."""
+    asked = []
+
+    def runs(low, high, extra):
+        asked.append(extra)
+        return _Run(losses(extra)), _Run(Loss())
+    first, second, extra = settle(runs, 15, 30, 0)
+    return asked, extra
+
+
+def test_a_run_that_lost_no_more_than_its_slack_is_kept():
+    assert _settled(lambda extra: Loss(digits=float(SLACK_DIGITS))) == ([0], 0)
+
+
+def test_a_run_that_lost_more_is_repeated_with_what_it_lost_plus_the_slack():
+    # 12.2 digits lost: ceil(12.2) + 5 = 18 more working digits, after which 12.2 <= 18 + 5
+    assert _settled(lambda extra: Loss(digits=12.2)) == ([0, 18], 18)
+    assert _settled(lambda extra: Loss(digits=5.5)) == ([0, 11], 11)
+
+
+def test_an_unresolved_run_at_least_doubles_its_extra_digits_up_to_the_maximum():
+    # max(2·extra, extra + 16, spread + slack): 16, 32, 64, … then capped at MAX_EXTRA_DIGITS, and kept there
+    asked, extra = _settled(lambda extra: Loss(unresolved=True))
+    assert asked == [0, 16, 32, 64, 128, 256, 512, 1024, 1200] and extra == MAX_EXTRA_DIGITS == 1200  # README
+    # a spread of 100 digits jumps to 105 at once, then doubles
+    asked, _ = _settled(lambda extra: Loss(unresolved=extra < 200, spread=100.0))
+    assert asked == [0, 105, 210]
+    # a spread past any precision is capped: one jump to the maximum
+    asked, _ = _settled(lambda extra: Loss(unresolved=True, spread=float("inf")))
+    assert asked == [0, MAX_EXTRA_DIGITS]
+
+
+def test_a_loss_past_the_maximum_stops_at_the_maximum():
+    assert _settled(lambda extra: Loss(digits=5000.0)) == ([0, MAX_EXTRA_DIGITS], MAX_EXTRA_DIGITS)
+
+
+# ---------------------------------------------------------------- what a run lost to cancellation
+
+def _loss(text, point, dps, imaginary=False):
+    m = mpmath.MPContext()
+    m.dps = dps
+    graph = parse(text)
+    values = evaluate_mp(graph, {name: m.mpf(v) for name, v in point.items()}, m, every=True)
+    return m, assess(m, graph, values, imaginary, lambda: sensitivities(m, graph, values))
+
+
+def test_the_digits_lost_are_the_log_of_the_terms_over_the_result():
+    """(1e125 + x) − 1e125 at x = 1 and 150 digits: the nodes rounded are the sum (1e125 + 1, adjoint 1) and
+    the difference (1, adjoint 1), so the loss is log10((1e125 + 1 + 1)/1) = 125 (1e125 the double);
+    the magnitudes met spread over 125 digits, from 1 to 1e125."""
+    m, loss = _loss("(1e125 + x) - 1e125", {"x": 1.0}, 150)
+    big = M.mpf(1e125)
+    assert not loss.unresolved
+    assert abs(loss.digits - float(M.log10(big + 2))) < 1e-9
+    assert abs(loss.spread - float(M.log10(big + 1))) < 1e-9
+    assert loss.bound == pytest.approx(float((big + 2) * M.mpf(10) ** (2 - 150)), rel=1e-12)
+
+
+def test_an_absorbed_term_that_leaves_zero_is_unresolved():
+    """At 30 digits 1e125 + 1 rounds to 1e125 and the difference is exactly 0 from nonzero operands."""
+    _, loss = _loss("(1e125 + x) - 1e125", {"x": 1.0}, 30)
+    assert loss.unresolved and loss.digits == 0.0
+
+
+@pytest.mark.parametrize("text, point", [
+    ("x*y", {"x": 3.0, "y": 4.0}),        # no sum at all
+    ("(x + 0.5) - 0.25", {"x": 0.25}),     # sums of exact doubles: no gap, no cancellation
+])
+def test_runs_without_a_suspicious_sum_lose_nothing(text, point):
+    _, loss = _loss(text, point, 30)
+    assert (loss.digits, loss.unresolved, loss.bound, loss.spread) == (0.0, False, None, 0.0)
+
+
+def test_a_node_minus_itself_is_an_exact_zero_with_the_bound_of_its_largest_magnitude():
+    """x − x is exactly 0 (one node twice): nothing lost, not unresolved, and the bound of a 0 is 10^(2−dps)
+    times the largest magnitude met, 1.5."""
+    _, loss = _loss("x - x", {"x": 1.5}, 30)
+    assert (loss.digits, loss.unresolved, loss.spread) == (0.0, False, 0.0)
+    assert loss.bound == pytest.approx(1.5e-28, rel=1e-20)
+
+
+T = 1 / 3  # the double, 53 significant bits
+
+
+@pytest.mark.parametrize("text, point, dps, unresolved", [
+    # an exact 0 from two equal values is known to be 0 only if everything before it was computed exactly
+    ("x/4 - y/4", {"x": 1.0, "y": 1.0}, 30, False),          # 0.25: exact
+    ("x/3 - y/3", {"x": 1.0, "y": 1.0}, 30, True),           # 1/3 rounds at any precision
+    ("x*z - y*z", {"x": T, "y": T, "z": T}, 30, True),       # a 106-bit product at 30 digits (~100 bits)
+    ("x*z - y*z", {"x": T, "y": T, "z": T}, 40, False),      # and exact at 40 (~133 bits)
+    ("(x + z) - (y + z)", {"x": 1.5, "y": 1.5, "z": 0.25}, 30, False),
+    ("(x + z) - (y + z)", {"x": 1e30, "y": 1e30, "z": 1e-30}, 30, True),  # a 200-bit sum
+    ("x**3 - y**3", {"x": T, "y": T}, 30, True),             # 159 bits at ~100
+    ("x**3 - y**3", {"x": T, "y": T}, 60, False),            # and at ~200
+    ("x**64 - y**64", {"x": 1.5, "y": 1.5}, 40, False),      # 3^64: 102 bits, exact at ~133
+    ("x**65 - y**65", {"x": 1.5, "y": 1.5}, 40, True),       # past the integer powers checked (0-64)
+    ("sqrt(x) - sqrt(y)", {"x": 2.25, "y": 2.25}, 30, False),  # 1.5
+    ("sqrt(x) - sqrt(y)", {"x": 2.0, "y": 2.0}, 30, True),
+    ("exp(x) - exp(y)", {"x": 0.0, "y": 0.0}, 30, False),    # exp(0) = 1 exactly
+    ("log(x) - log(y)", {"x": 1.0, "y": 1.0}, 30, False),    # log(1) = 0 exactly
+    ("exp(x) - exp(y)", {"x": 1.0, "y": 1.0}, 30, True),     # e is irrational
+    ("sin(x) - sin(y)", {"x": T, "y": T}, 30, True),
+    ("abs(x) - abs(y)", {"x": -T, "y": T}, 30, False),       # a selection is exact
+    ("((1e125 + x) - 1e125)**2", {"x": 1.0}, 30, True),      # 1e125 + 1 rounded to 1e125: 0, squared
+])
+def test_an_exact_zero_is_resolved_only_where_everything_before_it_was_exact(text, point, dps, unresolved):
+    _, loss = _loss(text, point, dps)
+    assert loss.unresolved is unresolved
+    assert loss.digits == 0.0  # a quantity that is 0 has no relative loss
+
+
+# ---------------------------------------------------------------- the reference, end to end
+
+def test_digits_asked_for_are_bounded_1_to_1000():
+    from diffcli.core.errors import UsageError
+
+    for digits in (0, 1001):
+        with pytest.raises(UsageError, match=f"at least 1 and at most 1,000 .*, not {digits:,}$"):
+            reference(parse("x"), {"x": 1.0}, digits=digits)
+        with pytest.raises(UsageError, match="at least 1 and at most 1,000"):
+            reference_partials(parse("x"), {"x": 1.0}, [(1,)], digits=digits)
+    assert reference(parse("x*y"), {"x": 0.1, "y": 3.0}, digits=1).as_json()["gradient"] == {"x": "3.0",
+                                                                                          "y": "0.1"}
+
+
+def test_a_thousand_digits_write_out_the_double_exactly():
+    """∂(x·y)/∂y = x, the double 0.1, whose exact decimal value has 55 significant digits."""
+    result = reference(parse("x*y"), {"x": 0.1, "y": 3.0}, digits=1000)
+    assert result.as_json()["gradient"]["y"] == "0.1000000000000000055511151231257827021181583404541015625"
+    assert result.digits == 1000 and result.text(result.gradient["x"]) == "3.0"
+
+
+def test_an_absorbed_input_is_repaid_with_more_digits():
+    """(1e125 + x) − 1e125 at x = 1/3 (the double): both first runs round 1e125 + x to 1e125; the loss of
+    125 digits raises the working precision, and f is x itself, its slope 1."""
+    result = reference(parse("(1e125 + x) - 1e125"), {"x": 1 / 3}, digits=20)
+    assert result.note is None and result.errors == {}
+    assert (result.text(result.value), result.text(result.gradient["x"])) == (M.nstr(M.mpf(1 / 3), 20), "1.0")
+
+
+# ---------------------------------------------------------------- the neighbourhood of the point
+
+@pytest.mark.parametrize("left, right, direction, message", [
+    (False, True, 1, "f is undefined for x < 0.5"),
+    (True, False, -1, "f is undefined for x > 0.5"),
+    (False, False, 0, "∂f/∂x does not exist: f is not real for x near 0.5"),
+])
+def test_sides_say_which_way_the_partial_may_look(left, right, direction, message):
+    side = Sides(left, right)
+    assert side.direction == direction and side.message("x", 0.5) == message
+
+
+@pytest.mark.parametrize("text, point, expected", [
+    ("sqrt(x)", {"x": 0.0}, {"x": (False, True)}),
+    ("sqrt(-x)", {"x": 0.0}, {"x": (True, False)}),
+    ("sqrt(x)", {"x": 1.0}, {}),                                   # nothing near an edge
+    ("sqrt(x + 2)", {"x": -2.0}, {"x": (False, True)}),            # an edge away from 0
+    ("sqrt(2 - x)", {"x": 2.0}, {"x": (True, False)}),
+    ("asin(x)", {"x": 1.0}, {"x": (True, False)}), ("asin(x)", {"x": -1.0}, {"x": (False, True)}),
+    ("acosh(x)", {"x": 1.0}, {"x": (False, True)}),
+    ("x**1.5", {"x": 0.0}, {"x": (False, True)}),
+    ("sqrt(x) + sqrt(-x)", {"x": 0.0}, {"x": (False, False)}),      # real at the point only
+    ("(-x)**z", {"x": 2.0, "z": 3.0}, {"z": (False, False)}),        # real only at integer z; x moves freely
+    ("(-x)**(z - z + 3)", {"x": 2.0, "z": 3.0}, {}),                 # the exponent does not move
+    ("sqrt(x - y)", {"x": 1.0, "y": 1.0}, {"x": (False, True), "y": (True, False)}),
+    # sqrt's argument x·y is at its edge; the suspicion reaches both x and y, but only x leaves the domain
+    ("sqrt(x*y)", {"x": 0.0, "y": 1.0}, {"x": (False, True)}),
+    # the edge is two applications below the root: sqrt(x) − 1 = 0 at x = 1, exp(x) − 1 = 0 at x = 0
+    ("sqrt(sqrt(x) - 1)", {"x": 1.0}, {"x": (False, True)}),
+    ("sqrt(exp(x) - 1)", {"x": 0.0}, {"x": (False, True)}),
+    # base x − y = 0 with exponent x = 1: out of pow's domain only when both move (negative base,
+    # non-integer exponent), which is x < 1
+    ("(x - y)**x", {"x": 1.0, "y": 1.0}, {"x": (False, True)}),
+    ("log(x)", {"x": 1e-300}, {}),                                  # a relative nudge stays inside
+    ("sqrt(x - 1e-300)", {"x": 1e-300}, {"x": (False, True)}),
+])
+def test_sides_of_each_variable_not_real_on_both_sides(text, point, expected):
+    m = private_context(mpmath, 50)
+    graph = parse(text)
+    found = sides(m, graph, {name: m.mpf(v) for name, v in point.items()}, graph.variable_names)
+    assert found == {name: Sides(*pair) for name, pair in expected.items()}
+
+
+def test_sides_are_asked_only_for_the_variables_named():
+    m = private_context(mpmath, 50)
+    graph = parse("sqrt(x - y)")
+    at = {"x": m.mpf(1), "y": m.mpf(1)}
+    assert sides(m, graph, at, ["y"]) == {"y": Sides(True, False)}
+
+
+def test_f_undefined_at_the_point_is_no_reference():
+    from diffcli.core.errors import PrecisionError
+
+    with pytest.raises(PrecisionError, match=r"^no reference: f is undefined at the point \(.*log\(x\) is "
+                                             r"undefined: x = 0\.0 \(needs x > 0\)\)$"):
+        reference(parse("log(x) + sqrt(x)"), {"x": 0.0}, digits=20)
+
+
+@pytest.mark.parametrize("text, direction", [("sqrt(x)", 1), ("sqrt(-x)", -1), ("sqrt(x) + 1e200", 1)])
+def test_the_edge_slope_of_a_square_root_is_two_to_the_precision(text, direction):
+    """δ = 2^-2P at a working precision of P bits: sqrt(δ)/δ = 2^P exactly (on the left, −2^P), also beside
+    1e200, which the rise would vanish into without more precision."""
+    m = private_context(mpmath, 40)
+    graph = parse(text)
+    at = {"x": m.zero}
+    values = evaluate_mp(graph, at, m, every=True)
+    assert edge_slope(m, graph, at, values, "x", direction) == direction * m.ldexp(1, m.prec)
+
+
+@pytest.mark.parametrize("text, direction", [("x/3 + sqrt(x)**3", 1), ("x/3 - sqrt(-x)**3", -1),
+                                             ("x/3 + sqrt(x)**3 + 1e200", 1)])
+def test_the_edge_slope_of_a_power_one_and_a_half_is_its_linear_term(text, direction):
+    """x/3 + t^1.5: the quotient is 1/3 + δ^0.5 = 1/3 + 2^-P, 1/3 to the context's precision."""
+    m = private_context(mpmath, 40)
+    graph = parse(text)
+    at = {"x": m.zero}
+    slope = edge_slope(m, graph, at, evaluate_mp(graph, at, m, every=True), "x", direction)
+    assert abs(slope - m.mpf(1) / 3) <= m.ldexp(1, 2 - m.prec)
+
+
+def test_a_partial_at_a_two_variable_edge_is_one_sided_in_one_and_two_sided_in_the_other():
+    """(x − y)**x at x = y = 1: f = t^(1+t) to the right in x (slope t^t → 1), not real to the left; in y
+    f = (1 − y)^1, real on both sides, slope −1."""
+    result = reference(parse("(x - y)**x"), {"x": 1.0, "y": 1.0}, digits=20)
+    assert result.errors == {} and result.note == "∂f/∂x is one-sided: f is undefined for x < 1.0"
+    assert [result.text(result.gradient[name]) for name in "xy"] == ["1.0", "-1.0"]
+
+
+def test_a_partial_real_at_the_point_only_does_not_exist():
+    result = reference(parse("sqrt(x) + sqrt(-x) + y"), {"x": 0.0, "y": 2.0}, digits=20)
+    assert result.gradient == {"x": None, "y": 1} and result.note is None
+    assert result.errors == {"x": "∂f/∂x does not exist: f is not real for x near 0.0"}
