@@ -142,3 +142,39 @@ def test_symbolic_hessian_bound_adds_its_own_rounding_to_the_chain_rules():
             bound = symbolic["error_estimate"][i][j]
             assert bound >= chain["error_estimate"][i][j] > 0
             assert bound >= abs(symbolic["hessian"][i][j] - exact[i][j])
+
+
+@pytest.mark.parametrize("text", ["-sqrt(x)", "x - sqrt(x)", "sqrt(x)", "1 + sqrt(x)", "sqrt(x) - 1"])
+def test_complex_step_refuses_a_branch_point_whichever_way_the_real_part_moves(text):
+    """At x = 0, h = 1e-20: sqrt(ih) = sqrt(h)·e^(iπ/4), whose real part sqrt(h/2) = 7.07e-11 is as large as
+    its imaginary part, where an analytic f moves by O(h²).  −sqrt(x) moves down by as much as sqrt(x) moves
+    up: both are branch points, and the message gives the size of the move from f(0), whatever f(0) is."""
+    complex_step = row(text, {"x": 0.0}, "complex-step")
+    assert complex_step["errors"]["x"] == ("not applicable here: f is not analytic at x = 0.0 (Re f(x+ih) "
+                                           "moves by 7.1e-11, as at a branch point)")
+
+
+def test_complex_step_allows_the_real_part_to_move_by_exactly_its_allowance():
+    """1e10·x² at x = 0: Re f(ih) = −1e10·h² with h = 1e-20, computed as −(1e10·1e-20)·1e-20, which is the
+    same double as the allowance for f(0) = 0, 1e-10·h (the premise is checked first).  The check is
+    inclusive: f is analytic, and f'(0) = 0."""
+    assert 1e10 * 1e-20 * 1e-20 == 1e-10 * 1e-20 * 1.0
+    complex_step = row("1e10*x*x", {"x": 0.0}, "complex-step")
+    assert complex_step["errors"] == {} and complex_step["gradient"] == {"x": 0.0}
+
+
+@pytest.mark.parametrize("text, x", [("(-x)**z", 1.0), ("x**z", -1.0)])
+def test_complex_step_refuses_where_f_is_not_real_at_the_point_itself(text, x):
+    """A negative base to the odd integer power z = 1000001 is real (−1) in the real function, but its
+    complex continuation is exp(z·log(base)), whose imaginary part is sin(z·π) as rounded: z·π ≈ 3.14e6 is
+    rounded to its ulp 4.7e-10, so |Im f| is about that, far above 1e-10·|f| (the documented tolerance).  The
+    complex step refuses ∂f/∂x there rather than read Im f(x+ih)/h off a non-real branch; ∂f/∂z has no value
+    at all (f is real at integer z only).  Evaluations: f(x) once, f(x + ih) once per variable, and no look
+    beside x, since f is not real at x itself: 3."""
+    complex_step = row(text, {"x": x, "z": 1000001.0}, "complex-step")
+    assert complex_step["evaluations"] == 3
+    reason = complex_step["errors"]["x"]
+    start = "not applicable here: f's complex value at the point is not real (Im f = "
+    assert reason.startswith(start) and reason.endswith("): f is on a non-real branch")
+    assert 1e-10 < abs(float(reason[len(start):].split(")")[0])) < 1e-9
+    assert complex_step["errors"]["z"].startswith("no derivative: f is undefined on both sides of z")
