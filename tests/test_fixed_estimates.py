@@ -194,3 +194,78 @@ def test_a_line_s_stencil_error_is_only_rounding(method):
     assert abs(row["gradient"]["x"] - 3.0) <= estimate <= 1000 * float(UNIT) * 3.25 / 2.0 ** -8
     assert row["gradient"]["x"] == 3.0 or method == "fd-5point"
     assert estimate > 0  # never ±0: the sum and division may round
+
+
+# ---------------------------------------------------------------- Hessian rows
+
+@pytest.mark.parametrize("method, factor", [("forward-over-reverse", 1), ("symbolic", 2)])
+def test_hessian_bounds_cover_each_entry_s_rounding(method, factor):
+    """x·x·x·y at (0.1, 0.3): H = [[6xy, 3x²], [3x², 0]] on the exact doubles (Fractions).  The entries'
+    roundings all have one sign here, so forward-over-reverse's bound is the error itself (symbolic adds
+    reverse mode's bound of the same chain rule: twice it); ∂²f/∂y² is an exact 0 with a bound of 0."""
+    from diffcli.api import hessian
+
+    (row,) = [r for r in hessian("x*x*x*y", {"x": 0.1, "y": 0.3}, methods=[method], digits=20,
+                                 timing=False)["methods"]]
+    x, y = Fraction(0.1), Fraction(0.3)
+    exact = [[6 * x * y, 3 * x * x], [3 * x * x, Fraction(0)]]
+    for i in range(2):
+        for j in range(2):
+            true = _exact_error(row["hessian"][i][j], exact[i][j])
+            estimate = Fraction(row["error_estimate"][i][j])
+            assert true <= estimate <= factor * true * (1 + Fraction(1, 10 ** 6)), (i, j)
+    assert row["hessian"][1][1] == 0.0 and row["error_estimate"][1][1] == 0.0
+
+
+# ---------------------------------------------------------------- how much is tracked
+
+def test_an_estimate_is_given_up_to_50_000_tracked_node_evaluations():
+    """The README: graphs beyond 50,000 tracked node evaluations get no estimate.  Reverse mode makes two
+    passes, so a graph of 25,000 nodes is measured and one of 25,001 is not (a stand-in graph: only its
+    size and variables are read before the bound is asked for)."""
+    from types import SimpleNamespace
+
+    from diffcli.methods.rounding import with_estimate
+
+    class Sized:
+        variable_names = ["x", "y"]
+
+        def __init__(self, size):
+            self.size = size
+
+        def __len__(self):
+            return self.size
+
+    kept = with_estimate(SimpleNamespace(), Sized(25_000), lambda values: [1e-16, math.inf], passes=2)
+    # a finite bound is given; an infinite one, or one of a partial without a value, is None
+    assert kept.details([1.0, 2.0], [0.5, 0.25]) == {"error_estimate": {"x": 1e-16, "y": None}}
+    assert kept.details([1.0, 2.0], [None, 0.25]) == {"error_estimate": {"x": None, "y": None}}
+    assert not hasattr(with_estimate(SimpleNamespace(), Sized(25_001), lambda values: [0.0, 0.0], passes=2),
+                       "details")
+    assert hasattr(with_estimate(SimpleNamespace(), Sized(50_000), lambda values: [0.0, 0.0], passes=1),
+                   "details")
+
+    def failing(values):
+        raise ArithmeticError("a pass that cannot run")
+    assert with_estimate(SimpleNamespace(), Sized(10), failing).details([1.0, 2.0], [0.5, 0.25]) == {}
+
+
+def test_a_table_function_is_measured_at_80_bits():
+    """own_rounding of exp at 0.1: |double − exp(0.1) at 80 bits| rounded up to a double, plus 2^-80 of the
+    result for what the 80-bit value itself may miss (the documented measurement, done here in mpmath)."""
+    from diffcli.core.primitives import PRIMITIVES
+    from diffcli.methods.rounding import own_rounding
+
+    m = mpmath.MPContext()
+    m.prec = 80
+    result = math.exp(0.1)
+    measured = abs(m.exp(m.mpf(0.1)) - m.mpf(result))
+    up = float(measured) if float(measured) >= measured else math.nextafter(float(measured), math.inf)
+    assert own_rounding(PRIMITIVES["exp"], [0.1], result) == pytest.approx(up + 2.0 ** -80 * result,
+                                                                           rel=2.0 ** -50)
+
+
+def test_a_tracked_number_reads_as_its_value_and_bound():
+    t = Tracked(0.5, 1.25e-17)
+    assert repr(t) == "Tracked(0.5, 1.25e-17)" and float(t) == 0.5
+    assert repr(Tracked(3.0)) == "Tracked(3.0, 0)"
