@@ -240,14 +240,30 @@ def test_an_estimate_is_given_up_to_50_000_tracked_node_evaluations():
     # a finite bound is given; an infinite one, or one of a partial without a value, is None
     assert kept.details([1.0, 2.0], [0.5, 0.25]) == {"error_estimate": {"x": 1e-16, "y": None}}
     assert kept.details([1.0, 2.0], [None, 0.25]) == {"error_estimate": {"x": None, "y": None}}
-    assert not hasattr(with_estimate(SimpleNamespace(), Sized(25_001), lambda values: [0.0, 0.0], passes=2),
-                       "details")
+    too_many = SimpleNamespace()
+    assert with_estimate(too_many, Sized(25_001), lambda values: [0.0, 0.0], passes=2) is too_many
+    assert not hasattr(too_many, "details")
     assert hasattr(with_estimate(SimpleNamespace(), Sized(50_000), lambda values: [0.0, 0.0], passes=1),
                    "details")
+    assert not hasattr(with_estimate(SimpleNamespace(), Sized(50_001), lambda values: [0.0, 0.0], passes=1),
+                       "details")
 
     def failing(values):
         raise ArithmeticError("a pass that cannot run")
     assert with_estimate(SimpleNamespace(), Sized(10), failing).details([1.0, 2.0], [0.5, 0.25]) == {}
+
+
+def test_a_row_past_the_tracked_limit_says_how_many_nodes_fit():
+    from diffcli.methods.rounding import too_large
+
+    class Sized(list):
+        pass
+    assert too_large(Sized([None] * 25_000), 2) is None
+    assert too_large(Sized([None] * 25_001), 2) == \
+        "no error estimate: f has 25001 nodes, more than the 25000 whose rounding is measured"
+    # 10,000 evaluations spent besides: (50,000 − 10,000) // 2 fit
+    assert too_large(Sized([None] * 20_001), 2, 10_000).endswith("than the 20000 whose rounding is measured")
+    assert too_large(Sized([None] * 20_000), 2, 10_000) is None
 
 
 def test_a_table_function_is_measured_at_80_bits():
@@ -269,3 +285,44 @@ def test_a_tracked_number_reads_as_its_value_and_bound():
     t = Tracked(0.5, 1.25e-17)
     assert repr(t) == "Tracked(0.5, 1.25e-17)" and float(t) == 0.5
     assert repr(Tracked(3.0)) == "Tracked(3.0, 0)"
+
+
+# ---------------------------------------------------------------- rates other than h^p, and no bound
+
+def test_the_complex_step_s_truncation_is_estimated_from_a_step_twice_as_large():
+    """x³ at 1.5 with the step h = 2^-10 (eps): Im((x + ih)³)/h = 3x² − h², so the answer is off by h² from
+    forward mode's tangent 6.75, and D(2h) − D(h) = −3h² gives |…|/3 = h² more: 2h² in all."""
+    row = _row("x**3", {"x": 1.5}, "complex-step", eps=2.0 ** -10)
+    h2 = 2.0 ** -20
+    assert row["gradient"]["x"] == 6.75 - h2 and row["warnings"] == []
+    assert 2 * h2 <= row["error_estimate"]["x"] <= 2 * h2 * (1 + 1e-6)
+
+
+def test_differences_that_shrink_slower_than_h_use_the_rate_they_show():
+    """x^1.5 at its edge 0, fd-forward with h = 2^-10: D(h) = h^0.5 = 2^-5 while the one-sided slope is 0.
+    The differences shrink by 2^0.5 = 1.41 per halving, not 2, but above SLOWEST·2 = 1.4: the truncation
+    T(h) = d1/(ρ − 1) with the rate ρ shown is h^0.5 itself, doubled (SAFETY)."""
+    row = _row("x**1.5", {"x": 0.0}, "fd-forward", eps=2.0 ** -10)
+    assert row["gradient"]["x"] == 2.0 ** -5 and row["warnings"] == []
+    assert 2 * 2.0 ** -5 <= row["error_estimate"]["x"] <= 2 * 2.0 ** -5 * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("power", ["1.45", "1.4"])
+def test_differences_that_shrink_slower_than_slowest_are_unknowable(power):
+    """x^1.45: a rate of 2^0.45 = 1.37 per halving, below SLOWEST·2 = 1.4: no estimate, with the steps."""
+    row = _row(f"x**{power}", {"x": 0.0}, "fd-forward", eps=2.0 ** -10)
+    assert row["error_estimate"] == {"x": None}
+    assert row["warnings"] == [
+        "fd-forward: the error of ∂f/∂x cannot be estimated: its differences at steps 0.000977, 0.00195, "
+        "0.00391 do not shrink like h^1: f is not resolved at these steps (a singularity, a kink or fast "
+        "oscillation near the point) (est. error: unknowable)"]
+
+
+def test_a_partial_without_a_rounding_bound_is_unknowable_and_the_others_keep_theirs():
+    """sqrt(y·y) + x at y = 0: sqrt's slope at 0 is infinite, so the rounding of f cannot be bounded in y;
+    x never reaches it: its estimate stays (a rounding allowance only, the stencil being exact)."""
+    row = _row("sqrt(y*y) + x", {"x": 1.0, "y": 0.0}, "fd-central", eps=2.0 ** -10)
+    assert row["error_estimate"]["y"] is None and 0 < row["error_estimate"]["x"] < 1e-10
+    assert row["warnings"] == [
+        "fd-central: the error of ∂f/∂y cannot be estimated: the rounding of f cannot be bounded here (a "
+        "partial of some step of f is undefined at the point) (est. error: unknowable)"]
