@@ -625,7 +625,7 @@ def test_glibc_keeps_freed_memory_when_told():
         ctypes.CDLL("libc.so.6").mallopt  # noqa: B018
     except (OSError, AttributeError):
         pytest.skip("not glibc")
-    # glibc accepts a trim threshold of 256 MiB and an mmap threshold up to 32 MiB (its largest setting)
+    # glibc accepts both settings (a trim threshold of 256 MiB, an mmap threshold of 32 MiB)
     assert keep_freed_memory.__wrapped__() is True
 
 
