@@ -22,12 +22,18 @@ each to h → 0 (Neville's algorithm), and returns the extrapolation with the sm
 estimate (``error_estimate`` in JSON) is built to be an upper bound, and the row says so when it cannot
 vouch for the digits (:mod:`diffcli.methods.richardson`).
 
-Vectorized: the stencil points of all variables go through f compiled for numpy arrays in one call
-(chunked so that memory stays bounded), never point by point.  A point outside f's domain gives nan
-there, and that partial alone then reports which stencil point stepped out of the domain (or that f is
-undefined on both sides of the point, :mod:`diffcli.methods.partials`).  Each stencil also
-offers ``eps-sweep`` its form (:class:`StencilSweep`: many steps in one call, and its error model); the
-complex step lives in :mod:`diffcli.methods.complex_step`.
+For few variables (below :data:`SCALAR_POINTS` stencil points) the stencil evaluates f compiled for floats
+at one stencil point after another (:class:`FloatStencil`): numpy's cost per call would be most of the
+time.  For more, the stencil points of all variables go through f compiled for numpy arrays in one call
+(chunked so that memory stays bounded).  Both give the same steps, points and sums; f's values may differ
+in the last bit where numpy and Python's ``math`` round a function differently (:class:`FloatStencil`
+says by how much).  A point outside f's domain gives nan there, and that partial alone then reports which
+stencil point stepped out of the domain (or that f is undefined on both sides of the point,
+:mod:`diffcli.methods.partials`).  Each stencil also offers ``eps-sweep`` its form (:class:`StencilSweep`:
+many steps in one call, and its error model); the complex step lives in :mod:`diffcli.methods.complex_step`.
+
+Long by design: the scalar and the vectorized path of the one-point stencils are kept side by side in this
+module, because each must do the other's arithmetic exactly (the same steps, points, sums and failures).
 """
 
 from __future__ import annotations
@@ -47,6 +53,18 @@ from diffcli.methods.registry import method
 np = LazyNumpy(globals())
 
 EPS = sys.float_info.epsilon
+
+SCALAR_POINTS = 32
+"""A one-point stencil with fewer stencil points than this (variables × points per variable: fd-central
+up to 15 variables, fd-forward up to 31, fd-5point up to 7) evaluates f on floats, one point after another
+(:class:`FloatStencil`); from it on, all points in one numpy call (:class:`Evaluator`).  Measured by
+``benchmarks/stencil_crossover.py`` (f a sum of D copies of the lecture's terms; vectorized time / scalar
+time for fd-forward, fd-central, fd-5point; two runs on the shared, loaded 2-core machine): 4.7–16 at 1 to
+4 points, where numpy's cost per call dominates; 2.5–6.3 at 8 points; 1.4–2.5 at 16; 0.65–1.13 at 32 (the
+crossover); 0.33–0.51 at 64."""
+
+FAILURES = (ValueError, ZeroDivisionError, OverflowError, FloatingPointError, TypeError)
+"""What f's compiled code may raise where it is undefined: the value there is nan."""
 
 MAX_ARRAY_ELEMENTS = 1 << 22
 """Bound on (graph nodes × stencil points) evaluated in one vectorized call; more points are chunked."""
@@ -193,7 +211,7 @@ class Evaluator:
     def _call(self, args, n: int) -> np.ndarray:
         try:
             (result,) = self.f(*args)
-        except (ValueError, ZeroDivisionError, OverflowError, FloatingPointError, TypeError):
+        except FAILURES:
             return np.full(n, np.nan)
         result = np.asarray(result, dtype=float)
         if result.shape != (n,):  # f does not depend on the moved variables
@@ -223,11 +241,14 @@ def stencil_derivatives(evaluate: Evaluator, values, rows, steps, stencil: Stenc
     points = x[:, None] + taken[:, None] * offsets
     if center is None:
         F, f0 = evaluate(values, rows, points), None
-        total = F @ weights
     else:
         F, f0 = evaluate(values, rows, points, center=True)
-        total = F @ weights + center * f0
     with np.errstate(all="ignore"):
+        total = F[:, 0] * weights[0]  # Σ w·f left to right, then the center: the sum FloatStencil writes
+        for k in range(1, len(weights)):
+            total += F[:, k] * weights[k]
+        if center is not None:
+            total += center * f0
         estimates = total / taken
     estimates[~(taken > 0)] = np.nan
     return estimates, taken, F, f0
@@ -249,34 +270,122 @@ def _outside(name: str, x: float, step: float, stencil: Stencil, F_row, f0) -> s
     return f"the stencil gave no finite estimate at {name} = {x!r}"
 
 
+class FloatStencil:
+    """A fixed stencil at one point with f evaluated on floats, one stencil point after another: the
+    scalar path, for few variables, where numpy's cost per call outweighs its speed per element.
+
+    ``float_stencil.at(values, rows, steps)`` returns what :func:`stencil_derivatives` returns (as lists): the
+    same steps taken, the same stencil points and the same sum (Σ w·f left to right, then the center, then
+    the division).  The values of f are Python's ``math`` functions' (``kind="real"``), not numpy's, which
+    round some functions differently in the last bit (``exp``, ``log``, ``tanh`` …); so the two paths, and
+    ``compare --points`` (numpy, one call per stencil point), agree bit for bit where f's evaluations do
+    (``+ − × /`` and ``sqrt``, correctly rounded by both; ``sin`` and ``cos`` with some numpy builds), and
+    otherwise differ by what the two evaluations of f differ by, times Σ|w|/h: about the round-off every
+    stencil already carries (``eps·|f|/h``).  That is the honest price of the speed: numpy on a few points
+    is what cost the lecture's fd-central 99 × f (15 × f here, ``benchmarks/stencil_crossover.py``), and
+    numpy's ufuncs called on single floats cost more still.  Where f has no finite
+    value on floats (a domain error, an overflow, a nan), the point is evaluated again on arrays
+    (:class:`Evaluator`), so that both paths fail at the same stencil points and a finite value the array
+    evaluators find there (``x**y`` at 0**0, ``1/exp(1000*x)``) is kept as the vectorized path keeps it.
+    """
+
+    def __init__(self, graph: Graph, stencil: Stencil):
+        self.graph = graph
+        self.f = compile_function(graph)  # shared with every method that runs f on floats
+        self.pairs = tuple((float(o), w) for o, w in zip(stencil.offsets, stencil.weights) if o)
+        center = [w for o, w in zip(stencil.offsets, stencil.weights) if not o]
+        self.center = center[0] if center else None
+        self.factor = stencil.factor
+        self.on_arrays = None  # an Evaluator, built the first time a float evaluation fails
+
+    def value(self, args: list) -> float:
+        """f at ``args``: on floats, or on arrays where that gives no finite value (nan if neither does)."""
+        try:
+            (value,) = self.f(*args)
+        except FAILURES:
+            value = math.nan
+        return value if value - value == 0.0 else self.again(args)
+
+    def again(self, args: list) -> float:
+        """f at ``args`` on arrays, as :class:`Evaluator` gives it (nan where undefined or not finite)."""
+        if not args:
+            return math.nan  # as Evaluator: f(x) rides along with the stencil points of some variable
+        if self.on_arrays is None:
+            self.on_arrays = Evaluator(self.graph)
+        return float(self.on_arrays(args, [0], [[args[0]]])[0, 0])
+
+    def at(self, values, rows, steps=None):
+        """``(estimates, taken, F, f0)`` as :func:`stencil_derivatives` returns them, as lists; ``steps`` one
+        per row, one float for all, or None for the stencil's rule."""
+        f, pairs, center, factor, nan = self.f, self.pairs, self.center, self.factor, math.nan
+        args = list(map(float, values))
+        each = steps is not None and hasattr(steps, "__len__")
+        f0 = self.value(args) if center is not None and rows else None
+        estimates, taken, F = [], [], []
+        for q, i in enumerate(rows):  # self.value written out: this loop is the whole cost at a few variables
+            x = args[i]
+            h = float(steps[q]) if each else factor * max(1.0, abs(x)) if steps is None else steps
+            t = (x + h) - x
+            row = []
+            total = None
+            for o, w in pairs:
+                args[i] = x + t * o
+                try:
+                    (value,) = f(*args)
+                except FAILURES:
+                    value = nan
+                if value - value != 0.0:  # not finite
+                    value = self.again(args)
+                row.append(value)
+                total = value * w if total is None else total + value * w
+            args[i] = x
+            if f0 is not None:
+                total += center * f0
+            estimates.append(total / t if t > 0 else nan)
+            taken.append(t)
+            F.append(row)
+        return estimates, taken, F, f0
+
+
 def _fixed(stencil: Stencil):
-    """The method of a fixed stencil: every variable's stencil points in one vectorized evaluation."""
+    """The method of a fixed stencil: below :data:`SCALAR_POINTS` stencil points f on floats point by
+    point (:class:`FloatStencil`), else every variable's stencil points in one vectorized evaluation."""
+    moved = sum(1 for o in stencil.offsets if o)
 
     def prepare(graph: Graph, step: float | None = None):
-        evaluate = Evaluator(graph)
         names = graph.variable_names
         everyone = list(range(len(names)))
-        moved = sum(1 for o in stencil.offsets if o)
+        n = len(names)
+        evaluations = moved * n + (1 if 0 in stencil.offsets else 0)
+        if moved * n < SCALAR_POINTS:
+            derivatives = FloatStencil(graph, stencil).at
+        else:
+            evaluate = Evaluator(graph)
+
+            def derivatives(values, rows, steps=None):
+                x = np.asarray(values, dtype=float)
+                if steps is None:
+                    steps = stencil.factor * np.maximum(1.0, np.abs(x[rows]))
+                estimates, taken, F, f0 = stencil_derivatives(evaluate, x, rows, steps, stencil)
+                return estimates.tolist(), taken.tolist(), F.tolist(), f0
 
         def run(values):
-            x = np.asarray(values, dtype=float)
-            steps = step if step is not None else stencil.factor * np.maximum(1.0, np.abs(x))
-            estimates, taken, F, f0 = stencil_derivatives(evaluate, x, everyone, steps, stencil)
-            gradient = [float(g) if math.isfinite(g) else
-                        explained(graph, values, i, _outside(names[i], float(x[i]), float(taken[i]), stencil,
-                                                             F[i], f0))
-                        for i, g in enumerate(estimates.tolist())]
-            evaluations = moved * len(x) + (1 if 0 in stencil.offsets else 0)
-            run.last = (taken.tolist(), F, f0)  # what the untimed estimate reuses
-            return gradient, evaluations, {"step": dict(zip(names, map(float, taken)))}
+            gradient, taken, F, f0 = derivatives(values, everyone, step)
+            total = sum(gradient)
+            if total - total != 0.0:  # some partial is not finite: say why
+                gradient = [g if g - g == 0.0 else
+                            explained(graph, values, i, _outside(names[i], float(values[i]), taken[i],
+                                                                 stencil, F[i], f0))
+                            for i, g in enumerate(gradient)]
+            run.last = (taken, F, f0)  # what the untimed estimate reuses
+            return gradient, evaluations, {"step": dict(zip(names, taken))}
 
         def details(values, gradient) -> dict:  # the est. error, once, after the timing (fd_error.py)
             if too_large(graph, 1 + len(names)):  # as dual's: forward mode's tracked passes, shared
                 return {"warnings": [f"{stencil.id}: {too_large(graph, 1 + len(names))}"]}
             taken, F, f0 = run.last
-            again = lambda rows, steps: stencil_derivatives(evaluate, values, rows, steps, stencil)  # noqa: E731
-            found, warnings = stencil_estimates(graph, again, stencil, values, taken, gradient, F.tolist(),
-                                                f0)
+            again = lambda rows, steps: derivatives(values, rows, steps)  # noqa: E731
+            found, warnings = stencil_estimates(graph, again, stencil, values, taken, gradient, F, f0)
             return {"error_estimate": dict(zip(names, found)), "warnings": warnings}
         run.details = details
         return run
@@ -297,11 +406,14 @@ def _stencil_arrays(stencil: Stencil):
             f0 = f(*columns)[0] if center else 0.0
             for i, x in enumerate(columns):
                 taken = effective_steps(x, stencil.factor * np.maximum(1.0, np.abs(x)))
-                total = center[0] * f0 if center else 0.0
-                for o, w in moved:
+                total = None
+                for o, w in moved:  # Σ w·f left to right, then the center: the one-point forms' sum
                     shifted = list(columns)
-                    shifted[i] = x + o * taken
-                    total = total + w * f(*shifted)[0]
+                    shifted[i] = x + taken * float(o)
+                    term = f(*shifted)[0] * w
+                    total = term if total is None else total + term
+                if center:
+                    total = total + center[0] * f0
                 gradient.append(total / taken)
             return gradient, len(moved) * len(columns) + (1 if center else 0)
         return run

@@ -1,0 +1,183 @@
+"""The one-point stencils' two paths: f on floats point by point (below SCALAR_POINTS stencil points) and f on
+numpy arrays in one call (from it on) give the same steps, the same answers, the same per-partial errors and
+warnings and the same evaluation counts.
+
+Each test runs a method twice at the same point, once with every stencil on the scalar path and once with
+every stencil vectorized (``SCALAR_POINTS`` set to a huge number, then to 0), at D on both sides of the
+crossover; what it compares is the harness's whole record of the row.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from diffcli.core.codegen import compile_function
+from diffcli.core.parse import parse
+from diffcli.harness import run_method
+from diffcli.methods import METHODS, finite
+from diffcli.methods.finite import SCALAR_POINTS, STENCILS
+
+FIXED = ("fd-forward", "fd-backward", "fd-central", "fd-5point")
+UNIT = 2.0 ** -53  # the unit roundoff of doubles
+
+
+def both(monkeypatch, method, expression, point, step=None):
+    """The row of ``method`` on the scalar path, then on the vectorized path."""
+    graph = parse(expression)
+    rows = []
+    for threshold in (1 << 30, 0):
+        monkeypatch.setattr(finite, "SCALAR_POINTS", threshold)
+        rows.append(run_method(method, graph, point, timing=False, step=step))
+    return rows
+
+
+def sum_of(d: int, term: str) -> tuple[str, dict]:
+    """A sum of d copies of ``term`` (in ``x``), one variable each, and a point."""
+    names = [f"x{i}" for i in range(d)]
+    return " + ".join(term.replace("x", n) for n in names), {n: 0.7 + i / 16 for i, n in enumerate(names)}
+
+
+# ---------------------------------------------------------------- the same answers
+
+# + - * / and sqrt are correctly rounded by IEEE arithmetic, on floats as in numpy: f's values are the same
+# doubles on both paths, and so (the same steps, the same sums in the same order) is every stencil's answer.
+RATIONAL = ["x*z + x/z - z*z*z", "sqrt(x*x + z) / (1 + x*z)", "(x - 3)*(x + z)/(x*x + 1)"]
+
+
+@pytest.mark.parametrize("method", FIXED)
+@pytest.mark.parametrize("expression", RATIONAL)
+@pytest.mark.parametrize("point", [{"x": 2.0, "z": 3.0}, {"x": -1e5, "z": 0.25}, {"x": 1e-9, "z": 7.5}])
+def test_rational_functions_give_the_same_answer_to_the_bit(monkeypatch, method, expression, point):
+    scalar, vectorized = both(monkeypatch, method, expression, point)
+    assert scalar.error is None and vectorized.error is None
+    assert scalar.gradient == vectorized.gradient
+    assert scalar.details == vectorized.details  # the steps taken and the est. error
+    assert scalar.warnings == vectorized.warnings and scalar.evaluations == vectorized.evaluations
+
+
+@pytest.mark.parametrize("method", FIXED)
+@pytest.mark.parametrize("d", [2, 12, 40])  # 40 variables is past SCALAR_POINTS for every stencil
+def test_many_variables_on_both_sides_of_the_crossover(monkeypatch, method, d):
+    expression, point = sum_of(d, "(x*x - 1)/(x + 2)")
+    scalar, vectorized = both(monkeypatch, method, expression, point)
+    assert scalar.gradient == vectorized.gradient and scalar.details == vectorized.details
+    assert scalar.evaluations == vectorized.evaluations
+
+
+def _stencil_values(graph, stencil, values, i, kind):
+    """f at the stencil points of variable i, and at x, by the compiled f of ``kind``, with the step the
+    rule gives: h = factor·max(1, |x|), taken as (x + h) − x."""
+    f = compile_function(graph, kind=kind)
+    x = values[i]
+    t = (x + stencil.factor * max(1.0, abs(x))) - x
+    found = []
+    for o in stencil.offsets:
+        point = list(values)
+        point[i] = x + t * o
+        found.append(float(np.asarray(f(*[np.array([v]) if kind == "array" else v for v in point])[0])
+                           .reshape(-1)[0]))
+    return found, t
+
+
+TRANSCENDENTAL = ["exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)", "tanh(x - z) * log10(x + z)",
+                  "expm1(x/7) * cbrt(z) - sinh(x*z/10)", "sigmoid(x) + asinh(z*x)"]
+
+
+@pytest.mark.parametrize("method", FIXED)
+@pytest.mark.parametrize("expression", TRANSCENDENTAL)
+def test_where_numpy_rounds_f_differently_the_answers_differ_by_at_most_what_f_does(monkeypatch, method,
+                                                                                       expression):
+    """numpy's exp, log, tanh … and Python's math may differ in the last bit.  Both paths compute
+    D = (Σ w_k·F_k) / t with the same t, the same points and the sum in the same order, on values F_k
+    (math) and G_k (numpy) of f.  So |D_math − D_numpy| ≤ (Σ|w_k|·|F_k − G_k| + 2·m·u·Σ|w_k|·|F_k|)/t
+    + 2u·|D|: the difference of f's values, plus the rounding of each m-term sum (at most m·u·Σ|w·F| each,
+    the two F's being within a few ulps of each other) and of each division (u·|D| each).  F and G are
+    computed here by the compiled f of each kind directly, not by the stencil code."""
+    graph = parse(expression)
+    point = {"x": 2.0, "z": 3.0}
+    scalar, vectorized = both(monkeypatch, method, expression, point)
+    stencil = STENCILS[method]
+    values = [point[n] for n in graph.variable_names]
+    for i, name in enumerate(graph.variable_names):
+        F, t = _stencil_values(graph, stencil, values, i, "real")
+        G, _ = _stencil_values(graph, stencil, values, i, "array")
+        assert t == scalar.details["step"][name] == vectorized.details["step"][name]
+        weights = [abs(w) for w in stencil.weights]
+        bound = (sum(w * abs(a - b) for w, a, b in zip(weights, F, G))
+                 + 2 * len(F) * UNIT * sum(w * abs(a) for w, a in zip(weights, F))) / t \
+            + 2 * UNIT * abs(scalar.gradient[name])
+        assert abs(scalar.gradient[name] - vectorized.gradient[name]) <= bound
+    assert scalar.evaluations == vectorized.evaluations
+
+
+def test_each_path_sums_its_own_evaluations_of_f(monkeypatch):
+    """The scalar answer is the stencil on Python's math.exp, the vectorized one the stencil on numpy's exp
+    (at x = 0.39375 the two exp differ by one ulp at x + h with this machine's numpy, which moves the
+    answer by 1.8e-11; where they agree, both equalities still hold)."""
+    graph = parse("exp(x)")
+    stencil = STENCILS["fd-central"]
+    F, t = _stencil_values(graph, stencil, [0.39375], 0, "real")
+    G, _ = _stencil_values(graph, stencil, [0.39375], 0, "array")
+    scalar, vectorized = both(monkeypatch, "fd-central", "exp(x)", {"x": 0.39375})
+    assert scalar.gradient["x"] == (F[0] * -0.5 + F[1] * 0.5) / t
+    assert vectorized.gradient["x"] == (G[0] * -0.5 + G[1] * 0.5) / t
+
+
+# ---------------------------------------------------------------- the same failures
+
+@pytest.mark.parametrize("method, expression, point", [
+    ("fd-central", "sqrt(x) + z", {"x": 1e-7, "z": 1.0}),                # x − h < 0: sqrt's domain
+    ("fd-backward", "log(x)*z", {"x": 1e-9, "z": 2.0}),                  # x − h < 0: log's domain
+    ("fd-5point", "asin(x) + z*z", {"x": 0.9999, "z": 1.0}),             # x + 2h > 1
+    ("fd-forward", "exp(x) + z", {"x": 709.78271, "z": 1.0}),               # exp overflows at x + h
+    ("fd-central", "(-x)**z", {"x": 2.0, "z": 3.0}),                     # f undefined on both sides of z
+    ("fd-central", "x/(z - 3)", {"x": 2.0, "z": 3.0 + 1e-6}),            # a pole between the points: finite
+])
+def test_a_partial_that_fails_fails_the_same_way_on_both_paths(monkeypatch, method, expression, point):
+    scalar, vectorized = both(monkeypatch, method, expression, point)
+    assert (scalar.error, scalar.errors) == (vectorized.error, vectorized.errors)
+    assert scalar.gradient == vectorized.gradient and scalar.warnings == vectorized.warnings
+    assert scalar.details == vectorized.details and scalar.evaluations == vectorized.evaluations
+
+
+def test_the_failing_partials_of_the_table_are_named():
+    """The cases above fail where they should (so that their agreement is not that of two empty rows)."""
+    graph = parse("sqrt(x) + z")
+    row = run_method("fd-central", graph, {"x": 1e-7, "z": 1.0}, timing=False)
+    assert "x - h" in row.errors["x"] and "sqrt" not in row.errors.get("z", "")
+    assert row.gradient["z"] == pytest.approx(1.0, rel=1e-9)
+    row = run_method("fd-forward", parse("exp(x) + z"), {"x": 709.78271, "z": 1.0}, timing=False)
+    assert "x + h" in row.errors["x"]
+    row = run_method("fd-central", parse("(-x)**z"), {"x": 2.0, "z": 3.0}, timing=False)
+    assert row.gradient["x"] == pytest.approx(-12.0, rel=1e-9) and "both sides" in row.errors["z"]
+
+
+def test_a_value_only_numpy_finds_is_kept_as_the_vectorized_path_keeps_it(monkeypatch):
+    """1/exp(x) at x = 709.78271 + h: math.exp overflows (an exception, no value) where numpy's exp gives inf
+    and 1/inf = 0.0, a finite value.  The scalar path evaluates such a point again on arrays, so both
+    paths answer with the same estimate: (0.0 − f(x)) / h, about −e^-709.78/1.06e-5."""
+    scalar, vectorized = both(monkeypatch, "fd-forward", "1/exp(x) + z", {"x": 709.78271, "z": 1.0})
+    assert scalar.errors == vectorized.errors == {}
+    assert scalar.gradient == vectorized.gradient
+    h = STENCILS["fd-forward"].factor * 709.78271
+    assert scalar.gradient["x"] == pytest.approx(-math.exp(-709.78271) / h, rel=1e-6)
+
+
+def test_a_step_below_the_spacing_of_doubles_is_refused_on_both_paths(monkeypatch):
+    scalar, vectorized = both(monkeypatch, "fd-central", "x*z", {"x": 1.0, "z": 2.0}, step=1e-300)
+    assert scalar.error == vectorized.error and "spacing of doubles" in scalar.error
+
+
+# ---------------------------------------------------------------- which path runs
+
+def test_below_the_crossover_no_numpy_evaluator_is_built(monkeypatch):
+    built = []
+    original = finite.Evaluator
+    monkeypatch.setattr(finite, "Evaluator", lambda graph: built.append(graph) or original(graph))
+    small, _ = sum_of(SCALAR_POINTS // 2 - 1, "x*x")  # fd-central: 2 points a variable, below
+    METHODS["fd-central"].prepare(parse(small))
+    assert built == []
+    large, _ = sum_of(SCALAR_POINTS // 2, "x*x")  # exactly SCALAR_POINTS points: vectorized
+    METHODS["fd-central"].prepare(parse(large))
+    assert len(built) == 1
