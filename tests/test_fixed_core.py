@@ -627,6 +627,24 @@ def test_glibc_keeps_freed_memory_when_told():
         pytest.skip("not glibc")
     # glibc accepts both settings (a trim threshold of 256 MiB, an mmap threshold of 32 MiB)
     assert keep_freed_memory.__wrapped__() is True
+    libc = ctypes.CDLL("libc.so.6")
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd",
+                                                          "usmblks", "fsmblks", "uordblks", "fordblks",
+                                                          "keepcost")]
+    if not hasattr(libc, "mallinfo2"):  # glibc before 2.33
+        return
+    libc.mallinfo2.restype = MallInfo2
+    libc.malloc.restype, libc.malloc.argtypes, libc.free.argtypes = ctypes.c_void_p, [ctypes.c_size_t], \
+        [ctypes.c_void_p]
+    # 16 MiB, below the 32 MiB mmap threshold: served from the heap, not by an mmap of its own (glibc's
+    # default threshold is 128 kB, raised only as far as the largest block freed so far)
+    before = libc.mallinfo2().hblks
+    block = libc.malloc(16 << 20)
+    during = libc.mallinfo2().hblks
+    libc.free(block)
+    assert block and during == before
 
 
 # ---------------------------------------------------------------- forward passes (evaluate)
