@@ -264,6 +264,7 @@ def test_a_row_past_the_tracked_limit_says_how_many_nodes_fit():
     # 10,000 evaluations spent besides: (50,000 − 10,000) // 2 fit
     assert too_large(Sized([None] * 20_001), 2, 10_000).endswith("than the 20000 whose rounding is measured")
     assert too_large(Sized([None] * 20_000), 2, 10_000) is None
+    assert too_large(Sized([None] * 50_001), 1).endswith("than the 50000 whose rounding is measured")
 
 
 def test_a_table_function_is_measured_at_80_bits():
@@ -359,3 +360,44 @@ def test_passes_shared_at_a_point_are_not_shared_between_graphs_of_one_size():
         row = _row(text, {"x": 1.0}, "reverse")
         true = abs(m.mpf(row["gradient"]["x"]) - exact)
         assert true <= row["error_estimate"]["x"] <= true + m.ldexp(exact, -78), text
+
+
+@pytest.mark.parametrize("method", ["symbolic", "reverse"])
+@pytest.mark.parametrize("x", [1.0, 2.0])
+def test_a_constant_a_rule_writes_is_exact(method, x):
+    """x**41: the derivative 41·x^40 is exact at 1 and 2 (41·2^40); the rule's new constant 40 is exact, not
+    a folded rounding (2u·40, which at x = 2 would reach the result through ∂pow/∂exponent = 2^40·log 2), so
+    the bound is only the measurement's allowance of 2^-80 of pow's results, about 41·x^40·2^-80 per pass."""
+    row = _row("x**41", {"x": x}, method)
+    assert row["gradient"]["x"] == 41 * x ** 40
+    assert 0 <= row["error_estimate"]["x"] <= 41 * x ** 40 * 2.0 ** -76
+
+
+@pytest.mark.parametrize("factor, allowance", [
+    # d/dx of x²·c folds to the one constant 2c: 1048577 = 2^20 + 1 is past the constants a rule writes
+    # (multiples of 2^-10 below 2^20), so it counts as folded and possibly off by one ulp, 2u·1048577
+    ("524288.5", 2.0 ** -52 * 1048577),
+    # 2c = 1048575, below 2^20: a rule's exact constant, nothing for it
+    ("524287.5", 0.0),
+])
+def test_a_folded_constant_in_a_derivative_counts_one_ulp(factor, allowance):
+    row = _row(f"x**2*{factor}", {"x": 1.0}, "symbolic")
+    assert row["gradient"]["x"] == 2 * float(factor)
+    assert allowance <= row["error_estimate"]["x"] <= allowance * (1 + 1e-6) + 1e-17
+
+
+def test_a_variable_the_result_does_not_depend_on_has_an_exact_zero_partial():
+    """In the program 'a = y*2; x*x' f does not depend on y: every method's ∂f/∂y is an exact 0, its
+    estimate 0 (the complex step's x-partial is off by the rounding of Im((x + ih)²)/h, and says so)."""
+    for method in ("complex-step", "dual", "reverse"):
+        row = _row("a = y*2\nx*x", {"x": 0.1, "y": 0.5}, method)
+        assert row["gradient"]["y"] == 0.0 and row["error_estimate"]["y"] == 0.0, method
+        assert row["error_estimate"]["x"] >= _exact_error(row["gradient"]["x"], 2 * Fraction(0.1)), method
+    from diffcli.api import hessian
+
+    record = hessian("a = y*2\nx*x*x", {"x": 0.1, "y": 0.5}, digits=20, timing=False)
+    assert record["variables"] == ["y", "x"]  # in the order they appear
+    for row in record["methods"]:
+        estimate = row["error_estimate"]
+        assert (estimate[0][0], estimate[0][1], estimate[1][0]) == (0.0, 0.0, 0.0), row["method"]
+        assert estimate[1][1] >= _exact_error(row["hessian"][1][1], 6 * Fraction(0.1)) > 0
