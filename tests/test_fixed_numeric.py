@@ -96,7 +96,8 @@ POINTS = {
     "sin": ANYWHERE, "cos": ANYWHERE, "tan": (-0.3, 1.2), "asin": UNIT, "acos": UNIT, "atan": ANYWHERE,
     # every octant of the plane, and the axes, for atan2(y, x): each of its branches
     "atan2": ((1.0, 2.0), (2.0, 1.0), (2.0, -1.0), (1.0, -2.0), (-1.0, -2.0), (-2.0, -1.0), (-2.0, 1.0),
-              (-1.0, 2.0), (0.0, 1.0), (0.0, -1.0), (1.0, 0.0), (-1.0, 0.0), (1.0, 1.0), (-1.0, -1.0)),
+              (-1.0, 2.0), (0.0, 1.0), (0.0, -1.0), (1.0, 0.0), (-1.0, 0.0), (1.0, 1.0), (-1.0, -1.0),
+              (0.25, 0.5), (-0.25, 0.5)),
     "sinh": ANYWHERE, "cosh": ANYWHERE, "tanh": ANYWHERE, "asinh": ANYWHERE, "acosh": (1.7, 3.1),
     "atanh": UNIT, "sigmoid": (-40.0, -0.3, 0.4, 40.0), "softplus": (-40.0, -0.3, 0.4, 40.0),
     "abs": (-2.5, 0.4), "relu": (-2.5, 0.4), "min": ((1.0, 2.0), (2.0, 1.0), (-1.0, -3.0)),
@@ -170,6 +171,7 @@ def test_cube_root_on_both_sides_and_at_zero():
     assert numeric.cbrt(0.0) == 0.0 and numeric.cbrt(1e-300) == pytest.approx(1e-100, rel=1e-15)
     assert numeric.ccbrt(complex(-8.0)) == pytest.approx(-2.0, rel=1e-15)
     assert numeric.np_cbrt(np.array([-8.0, 27.0])).tolist() == [-2.0, 3.0]
+    assert numeric.np_cbrt(np.array([-8 + 0j, 27 + 0j])) == pytest.approx([-2.0, 3.0], rel=1e-15)
 
 
 @pytest.mark.parametrize("z", [8j, -8j, 1e-30j])
@@ -211,12 +213,17 @@ def test_the_power_of_zero():
     with pytest.raises(ZeroDivisionError, match="^0 to a negative power$"):
         numeric.constant_power(0.0, -TINY)
     # the continuations: 0**y is 0 for Re y > 0 (slope 0 in y), and 0**0 is 1 as Python's and mpmath's
-    assert numeric.cpow(0j, complex(2.5, H)) == 0 and numeric.cpow(0j, 0j) == 1
+    for y in (2.5, 0.5):  # Python's and mpmath's power fail or give nan for 0 to a complex power
+        assert numeric.cpow(0j, complex(y, H)) == 0 and numeric.mp_pow(M, M.zero, M.mpc(y, H)) == 0
+    assert numeric.cpow(0j, 0j) == 1
     assert numeric.cpow(complex(2.0), complex(3.0)) == 8
     assert numeric.mp_pow(M, M.zero, M.mpc(2.5, H)) == 0 and numeric.mp_pow(M, M.zero, M.zero) == 1
     assert numeric.mp_pow(M, M.mpf(2), M.mpf(3)) == 8
     assert numeric.np_pow(np.array([3.0]), 2.0).tolist() == [9.0]
     assert numeric.np_pow(np.array([2.0]), np.array([3.0])).tolist() == [8.0]
+    # the square is only for the float exponent 2.0; any other float, or an array of exponents, is a power
+    assert numeric.np_pow(np.array([2.0, -3.0]), 3.0).tolist() == [8.0, -27.0]
+    assert numeric.np_pow(np.array([2.0, 2.0]), np.array([2.0, 3.0])).tolist() == [4.0, 8.0]
 
 
 @pytest.mark.parametrize("y, integer", [(3.0, True), (-2.0, True), (0.0, True), (above(3.0), False),
@@ -261,6 +268,8 @@ def test_atan2_at_the_origin_and_a_step_off_it():
     assert float(numeric.mp_atan2(M, M.zero, M.zero)) == 0.0
     assert M.isnan(numeric.mp_atan2(M, M.mpc(0, H), M.zero))
     assert M.isnan(numeric.mp_atan2(M, M.zero, M.mpc(0, H)))
+    with pytest.raises(ZeroDivisionError):  # the complex form has no value there either
+        numeric.catan2(complex(0.0, H), 0j)
     assert float(numeric.mp_atan2(M, M.one, M.zero)) == pytest.approx(math.pi / 2, rel=1e-16)
     assert float(numeric.mp_atan2(M, M.zero, M.one)) == 0.0
 
