@@ -401,3 +401,51 @@ def test_a_variable_the_result_does_not_depend_on_has_an_exact_zero_partial():
         estimate = row["error_estimate"]
         assert (estimate[0][0], estimate[0][1], estimate[1][0]) == (0.0, 0.0, 0.0), row["method"]
         assert estimate[1][1] >= _exact_error(row["hessian"][1][1], 6 * Fraction(0.1)) > 0
+
+
+# ---------------------------------------------------------------- the rounding allowance, by hand
+
+@pytest.mark.parametrize("text, values, units", [
+    # one IEEE operation may round by u·|its value|, reaching f through its adjoint (1 here):
+    # 3x = 2.25 and 3x + 1 = 3.25, both moved by x
+    ("3*x + 1", [0.75], [5.5]),
+    # x·y = 1.5 and x·y + y = 4.5 both move with x and with y
+    ("x*y + y", [0.5, 3.0], [6.0, 6.0]),
+])
+def test_the_evaluation_bound_is_each_moved_node_s_rounding(text, values, units):
+    from diffcli.core.parse import parse
+    from diffcli.methods.fd_error import evaluation_bound
+
+    found = evaluation_bound(parse(text), values)
+    assert found == [pytest.approx(k * float(UNIT), rel=1e-9) for k in units]
+
+
+def test_no_evaluation_bound_where_f_cannot_be_evaluated_or_is_too_large():
+    from diffcli.core.parse import parse
+    from diffcli.methods.fd_error import evaluation_bound
+
+    assert evaluation_bound(parse("log(x)"), [-1.0]) == [None]
+
+    class Sized(list):
+        variable_names = ["x", "y"]
+    assert evaluation_bound(Sized([None] * 20_000), [1.0, 2.0]) == [None, None]  # 3 passes > 50,000
+
+
+# 3x + 1 at 0.75 with h = 2^-8: f is exact at every point and every stencil answers 3 exactly at h, 2h, 4h,
+# so the estimate is the rounding allowance alone.  With B = 5.5u the evaluation bound (above) and f_k the
+# values of f at a step s, the allowance at s is (Σ|w|·(2B + u·|f_k|) + (points + 2)·u·Σ|w·f_k|)/s
+# (each value off by B at x and at the point beside it, plus its own rounding, plus the stencil's sum and
+# division), and the estimate is SAFETY·max(e1, e2) + allowance(h), with e1 = (n(h) + n(2h))/(2^p − 1),
+# e2 = (n(2h) + n(4h))/(4^p − 2^p):
+# fd-forward (f(x+s) − f(x))/s: n(s) = (4B + 4u·(3.25 + f(x+s)))/s, f(x+s) = 3.25 + 3s:
+#   n(h) = 256·(22 + 4·6.51171875)u = 12300u, n(2h) = 128·(22 + 4·6.5234375)u = 6156u, n(4h) = 3084u;
+#   e1 = 18456u > e2 = 4620u: 2·18456u + 12300u = 49212u
+# fd-backward, f(x−s) = 3.25 − 3s: 12276u, 6132u, 3060u: 2·18408u + 12276u = 49092u
+# fd-central (f(x+s) − f(x−s))/2s, weights ±1/2, f(x+s) + f(x−s) = 6.5: n(s) = (2B + 3.25u + 4u·3.25)/s
+#   = 27.25u/s: 6976u, 3488u, 1744u; e1 = 10464u/3 = 3488u > e2 = 5232u/12: 2·3488u + 6976u = 13952u
+@pytest.mark.parametrize("method, units", [("fd-forward", 49212), ("fd-backward", 49092),
+                                           ("fd-central", 13952)])
+def test_the_rounding_allowance_of_an_exact_stencil(method, units):
+    row = _row("3*x + 1", {"x": 0.75}, method, eps=2.0 ** -8)
+    assert row["gradient"]["x"] == 3.0
+    assert row["error_estimate"]["x"] == pytest.approx(units * float(UNIT), rel=1e-8)
