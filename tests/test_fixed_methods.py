@@ -178,3 +178,61 @@ def test_complex_step_refuses_where_f_is_not_real_at_the_point_itself(text, x):
     assert reason.startswith(start) and reason.endswith("): f is on a non-real branch")
     assert 1e-10 < abs(float(reason[len(start):].split(")")[0])) < 1e-9
     assert complex_step["errors"]["z"].startswith("no derivative: f is undefined on both sides of z")
+
+
+# ---------------------------------------------------------------- stencils (finite.py)
+
+@pytest.fixture
+def plugin_stencil():
+    """A stencil a plugin adds: (f(x + 2h) − f(x)) / 2h, f(x) in it, offered for arrays of points, with no
+    rank, marker or draw rank of its own.  Removed from the registry afterwards."""
+    from diffcli.methods.finite import EPS, Stencil, register_stencil
+
+    stencil = Stencil("fd-plugin-forward2", (0, 2), (-0.5, 0.5), 1, EPS ** 0.5, "sqrt(eps)",
+                      "forward difference over 2h (f(x+2h) - f(x)) / 2h", arrays=True)
+    register_stencil(stencil)
+    yield stencil.id
+    METHODS.pop(stencil.id)
+
+
+def test_a_plugin_stencil_gets_the_documented_defaults(plugin_stencil):
+    """Registered without a rank it goes after every built-in method (rank 1000); eps-sweep offers it, draws
+    it first (draw_rank 0), with no marker, and does not run it unless asked (not a default scheme)."""
+    entry = METHODS[plugin_stencil]
+    assert (entry.rank, entry.marker, entry.draw_rank, entry.sweep_default) == (1000, None, 0, False)
+    assert list(METHODS)[-1] == plugin_stencil
+    assert entry.summary == ("forward difference over 2h (f(x+2h) - f(x)) / 2h, h = sqrt(eps)·max(1, |x|), "
+                             "1 evaluation per variable plus f(x) once, error O(h)")
+
+
+@pytest.mark.parametrize("x", [-3.0, 0.5, 1e6])
+def test_a_plugin_stencil_with_f_x_in_it_runs_at_a_point_and_on_arrays(plugin_stencil, x):
+    """d(x²)/dx = 2x.  The stencil's difference of x² is exactly 2x + 2h; h = 2^-26·max(1, |x|), so its
+    relative error is h/|x| or h, below 1.5e-8, plus rounding (eps·x²/h over 2x: below 1e-8).  Its f(x) is
+    counted once, its one moved point once per variable: 2 evaluations of f per point, on arrays as at one
+    point."""
+    import numpy as np
+
+    point = row("x**2", {"x": x}, plugin_stencil)
+    assert point["gradient"]["x"] == pytest.approx(2 * x, rel=3e-8)
+    assert point["evaluations"] == 2
+    gradient, evaluations = METHODS[plugin_stencil].arrays(parse("x**2"))([np.array([x, -x])])
+    assert gradient[0].tolist() == pytest.approx([2 * x, -2 * x], rel=3e-8)
+    assert evaluations == 2
+
+
+@pytest.mark.parametrize("name, per_point", [("reverse", 1), ("symbolic", 0), ("dual", 2),
+                                             ("fd-central", 4)])
+def test_every_arrays_form_counts_its_evaluations_of_f_as_its_point_form_does(name, per_point):
+    """The registry's definition: evaluations of f per point, 1 for reverse mode (its forward pass), 0 for
+    symbolic (it evaluates the derivative instead), one pass per variable for dual, 2 per variable for
+    central differences; here with two variables, x*z + sin(x) at (0.5, 2) and at (−1, 3), whose gradient
+    is (z + cos x, x)."""
+    import numpy as np
+
+    gradient, evaluations = METHODS[name].arrays(parse("x*z + sin(x)"))([np.array([0.5, -1.0]),
+                                                                          np.array([2.0, 3.0])])
+    assert evaluations == per_point == row("x*z + sin(x)", {"x": 0.5, "z": 2.0}, name)["evaluations"]
+    expected = [[2.0 + math.cos(0.5), 3.0 + math.cos(-1.0)], [0.5, -1.0]]
+    for got, want in zip(gradient, expected):
+        assert np.asarray(got).tolist() == pytest.approx(want, rel=1e-9)
