@@ -10,6 +10,7 @@ reference, no command line.
 """
 
 import math
+import re
 
 import mpmath
 import numpy as np
@@ -18,6 +19,7 @@ import pytest
 from diffcli.core import numeric
 from diffcli.core.algebra import FLOATS, FloatAlgebra, Functions, GraphAlgebra, MpAlgebra, Ref
 from diffcli.core.domains import NOT_REAL, OUTSIDE, OVERFLOW, Words, condition, failure, number_words, shorten
+from diffcli.core.errors import ParseError
 from diffcli.core.graph import Graph
 from diffcli.core.parse import parse
 from diffcli.core.primitives import PRIMITIVES, everywhere
@@ -120,6 +122,17 @@ def close(value, truth, rel=1e-14) -> bool:
 
 def test_every_entry_is_here():
     assert set(POINTS) == set(PRIMITIVES) == set(FUNCTION) == set(DERIVATIVE)
+    for name, entry in PRIMITIVES.items():
+        assert entry.arity == len(DERIVATIVE[name]) == len(entry.partials), name
+
+
+def test_a_call_takes_as_many_arguments_as_the_entry():
+    assert to_text(parse("pow(x, 3)"), parse("pow(x, 3)").output) == "x**3"
+    for text, message in (("pow(x, 3, 4)", "pow takes 2 arguments, not 3"),
+                          ("atan2(x)", "atan2 takes 2 arguments, not 1"),
+                          ("sin(x, y)", "sin takes 1 argument")):
+        with pytest.raises(ParseError, match=re.escape(message)):
+            parse(text)
 
 
 @pytest.mark.parametrize("name, point", CASES, ids=[f"{n}{p}" for n, p in CASES])
@@ -430,7 +443,10 @@ def _simplified(op, *texts):
     ("add", (0.0, "x"), "x"), ("add", ("x", 0.0), "x"), ("add", ("x", "x"), "2 * x"),
     ("add", (3.0, "x"), "x + 3"), ("add", ("x", "-y"), "x - y"), ("add", ("-x", "y"), "y - x"),
     ("add", ("x + 1", 2.0), "x + 3"), ("add", ("x + y", 2.0), "x + y + 2"), ("add", ("x", "y"), "x + y"),
-    ("add", ("x", 1.0), "x + 1"),
+    ("add", ("x", 1.0), "x + 1"), ("add", (1.0, "x"), "x + 1"), ("sub", ("x", 1.0), "x - 1"),
+    ("mul", ("x", 2.0), "2 * x"), ("mul", (-2.0, "x"), "-2 * x"), ("mul", ("x", -2.0), "-2 * x"),
+    ("mul", ("2/y", "x"), "2 / y * x"), ("div", ("x", -2.0), "x / -2"), ("div", (1.0, "x"), "1 / x"),
+    ("div", (2.0, "x"), "2 / x"), ("neg", ("-2*x",), "2 * x"),
     ("sub", ("x", 0.0), "x"), ("sub", (0.0, "x"), "-x"), ("sub", ("x", "x"), "0"),
     ("sub", ("x", "-y"), "x + y"), ("sub", ("x", "y"), "x - y"), ("sub", (1.0, "x"), "1 - x"),
     ("mul", (0.0, "x"), "0"), ("mul", ("x", 0.0), "0"), ("mul", (1.0, "x"), "x"), ("mul", ("x", 1.0), "x"),
