@@ -83,20 +83,36 @@ def evaluate_mp(graph: Graph, point: dict, m, output: int | None = None, every: 
     ``complex_step``, values may be ``mpc`` (a variable moved off the real line); domains are checked on
     real parts.  Any other kind of value (a Python float, say) is refused.
     """
-    kinds = (m.mpf, m.mpc) if complex_step else m.mpf
+    mpf, mpc = m.mpf, m.mpc
+    kinds = (mpf, mpc) if complex_step else (mpf,)
+    ops, is_finite = graph.ops, finite(m)
 
     def apply(primitive, node, args):
-        primitive = entry(graph, node, primitive)
-        real = [m.re(a) for a in args] if complex_step else args
+        if primitive.constant is not None and ops[graph.arguments[node][primitive.constant[0]]] == CONST:
+            primitive = primitive.constant[1]  # entry(graph, node, primitive), inlined: once per node
+        # The real parts: an mpf is its own (m.re would convert it again), an mpc's is its first component.
+        real = [a if type(a) is mpf else m.re(a) for a in args] if complex_step else args
         if not primitive.inside(*real):
             raise located(graph, node, real, OUTSIDE)
         value = primitive.mp(m, *args)
-        if not isinstance(value, kinds) or not m.isfinite(value):
+        if not isinstance(value, kinds) or not is_finite(value):
             raise located(graph, node, real, NOT_REAL)
         return value
     output = graph.output if output is None else output
     values = forward(graph, output, m.mpf, point.__getitem__, apply, base, changed)
     return values if every else values[output]
+
+
+def finite(m):
+    """``m.isfinite`` for the mpf and mpc of context ``m``, without its conversions (a forward walk asks it of
+    every node): a number is finite unless a part is mpmath's inf, -inf or nan."""
+    special = (m.inf._mpf_, m.ninf._mpf_, m.nan._mpf_)
+
+    def check(value) -> bool:
+        if hasattr(value, "_mpc_"):
+            return value._mpc_[0] not in special and value._mpc_[1] not in special
+        return value._mpf_ not in special
+    return check
 
 
 def kinks(graph: Graph, values: list) -> list[str]:

@@ -66,6 +66,7 @@ from diffcli.reference.runs import (
     agree,
     agreeing_digits,
     decimal,
+    largest,
     lazy_sensitivities,
     private_context,
     settle,
@@ -174,14 +175,15 @@ def _agreement(first: Reference, second: Reference, names: list, unknown: dict, 
     leaves different residues (rounding, the complex step's h²) in the two runs, which agree on no
     significant digit; it counts as agreeing and is shown as 0."""
     m = second.context
-    agreed = {"value": digits if "value" in unknown else agreeing_digits(m, first.value, second.value)}
+    agreed = {"value": digits if "value" in unknown
+              else agreeing_digits(m, first.value, second.value, digits)}
     for name in names:
         if name in unknown or name in second.errors or name in first.errors:
             agreed[name] = digits
             second.errors.update(first.errors)
             continue
         a, b = first.gradient[name], second.gradient[name]
-        agreed[name] = agreeing_digits(m, a, b)
+        agreed[name] = agreeing_digits(m, a, b, digits)  # more than digits counts as digits (_finish)
         if agreed[name] < digits and _within_floor(m, (a, b), digits, second.scales.get(name)):
             second.gradient[name] = m.zero
             agreed[name] = digits
@@ -287,7 +289,7 @@ def _compute(mpmath, graph: Graph, point: dict, guard: int, extra: int, digits: 
         adjoint = weights() or adjoints(graph, values, MpAlgebra(m))  # without: the rule's error, raised
         gradient = {name: adjoint.get(node, m.zero)
                     for name, node in zip(graph.variable_names, graph.variables)}
-        scale = max([abs(a) for a in adjoint.values()] + [m.one])
+        scale = max(largest(list(adjoint.values()), m.one), m.one)
         method = REVERSE
     else:
         gradient = {name: edge_slope(m, graph, at, values, name, directions[name]) if name in directions
@@ -338,8 +340,7 @@ def _complex_step(m, graph: Graph, at: dict, values: list, name: str, exponent: 
     perturbed = evaluate_mp(graph, {**at, name: m.mpc(x, h)}, m, base=values, changed=changed,
                             complex_step=True, every=True)
     loss = assess(m, graph, perturbed, True, lazy_sensitivities(m, graph, perturbed), scale=h)
-    tangents = [abs(m.im(v)) for v, moved in zip(perturbed, changed) if moved and v is not None]
-    scale = max(tangents, default=h) / h
+    scale = largest([v.imag for v, moved in zip(perturbed, changed) if moved and v is not None], h) / h
     return m.im(perturbed[graph.output]) / h, loss, scale
 
 

@@ -144,33 +144,54 @@ def assess(m, graph: Graph, values: list, imaginary: bool = False, weights=None,
 
 def _screen(m, graph: Graph, values: list, nodes: list, parts: tuple) -> tuple[bool, list]:
     """Whether some sum lost more than :data:`SCREEN_DIGITS` digits to cancellation or to a gap between its
-    operands, and the ``(node, component)`` of sums that came out exactly 0 from nonzero operands."""
+    operands, and the ``(node, component)`` of sums that came out exactly 0 from nonzero operands.
+
+    It reads magnitudes off mpmath's raw ``(sign, mantissa, exponent, bitcount)`` tuples, as ``m.mag`` does
+    (``exponent + bitcount``), without building an mpf for each part, ``abs`` or ``max``: a sum's larger
+    operand in absolute value has the larger (or equal) magnitude, so the comparisons are those of the
+    numbers themselves."""
     ops, arguments = graph.ops, graph.arguments
     suspicious, zeros = False, []
     screen = int(SCREEN_DIGITS * _BITS_PER_DIGIT)
-    real = parts == (m.re, m.im)
-    mpf = m.mpf
+    # Which component of an mpc each part is: (real, imaginary) for the value, (imaginary, real) for a
+    # complex step's derivative.
+    indices = (0, 1) if parts == (m.re, m.im) else (1, 0)
     for node in nodes:
         if ops[node] not in ADDITIVE:
             continue
         args = arguments[node]
-        # Real numbers are their own real parts and have no imaginary part to screen (which would be
-        # skipped as 0 below): the sums of a real run are screened without mpmath's re() and im().
-        plain = real and type(values[args[0]]) is mpf and type(values[args[1]]) is mpf \
-            and type(values[node]) is mpf
+        triple = (values[args[0]], values[args[1]], values[node])
+        # Real numbers have no imaginary part to screen (it would be skipped as 0 below); a complex step's
+        # run screens the real parts too, whose errors its imaginary parts may carry.
+        plain = not indices[0] and not any(hasattr(v, "_mpc_") for v in triple)
         for component in (0,) if plain else (0, 1):
-            a, b = (values[x] for x in args) if plain else (parts[component](values[x]) for x in args)
-            big, small = max(abs(a), abs(b)), min(abs(a), abs(b))
-            if not big:
+            a, b, r = (_magnitude(v, indices[component]) for v in triple)
+            if a is None and b is None:
                 continue
-            r = values[node] if plain else parts[component](values[node])
-            if not r:
+            if r is None:
                 if args[0] != args[1]:
                     zeros.append((node, component))
                     suspicious = True
-            elif m.mag(big) - m.mag(r) > screen or (small and m.mag(big) - m.mag(small) > screen):
+            elif max(a if a is not None else b, b if b is not None else a) - r > screen \
+                    or (a is not None and b is not None and abs(a - b) > screen):
                 suspicious = True
     return suspicious, zeros
+
+
+def _magnitude(value, index: int):
+    """``m.mag`` of component ``index`` (0 real, 1 imaginary) of an mpf or mpc; None where it is 0."""
+    if hasattr(value, "_mpc_"):
+        part = value._mpc_[index]
+    elif index:
+        return None
+    else:
+        part = value._mpf_
+    sign, mantissa, exponent, bits = part
+    if mantissa:
+        return exponent + bits
+    if bits:  # inf or nan (a forward walk refuses them): as large as can be
+        return math.inf
+    return None
 
 
 def _linear_paths(m, graph: Graph, values: list) -> list[bool]:

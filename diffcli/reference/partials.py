@@ -81,7 +81,8 @@ def reference_partials(graph: Graph, point: dict, orders: list, digits: int = 50
             raise PrecisionError("no reference: f cancels beyond the largest working precision here, so its "
                                  "digits are unknown")
         m = second.context
-        if all(agreeing_digits(m, first.derivatives[o], second.derivatives[o]) >= digits for o in computed):
+        if all(agreeing_digits(m, first.derivatives[o], second.derivatives[o], digits) >= digits
+               for o in computed):
             return _done(second, digits, errors)
     # The last pair: a derivative that both runs put within 10^-digits of max(|f|, 1) is 0 to the digits
     # asked for (mpmath.diff leaves residues of about that size where the derivative is 0); earlier pairs
@@ -89,7 +90,7 @@ def reference_partials(graph: Graph, point: dict, orders: list, digits: int = 50
     # An entry on which even that fails is that entry's error; the others are given.
     scale = max(abs(second.value), m.one)
     for o in computed:
-        if agreeing_digits(m, first.derivatives[o], second.derivatives[o]) >= digits:
+        if agreeing_digits(m, first.derivatives[o], second.derivatives[o], digits) >= digits:
             continue
         if agree(m, first.derivatives[o], second.derivatives[o], digits, scale):
             second.derivatives[o] = m.zero

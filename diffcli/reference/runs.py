@@ -57,20 +57,41 @@ def unknown_losses(losses: dict, working: int) -> dict:
     return {q: loss for q, loss in losses.items() if loss.unresolved or loss.digits >= working - 1}
 
 
-def agreeing_digits(m, a, b) -> int:
-    """How many significant decimal digits two approximations share (capped at 10,000; 0 if one is 0)."""
+def agreeing_digits(m, a, b, enough: int | None = None) -> int:
+    """How many significant decimal digits two approximations share (capped at 10,000; 0 if one is 0).
+
+    With ``enough``, a pair whose difference is plainly below ``10^-enough`` of ``|b|`` by the numbers'
+    binary magnitudes returns ``enough`` without a logarithm (callers that ask only whether ``enough``
+    digits agree: a large gradient compares thousands of pairs)."""
     difference = abs(a - b)
     if not difference:
         return 10_000
     if not a or not b:
         return 0
+    # |d| < 2^mag(d) and |b| >= 2^(mag(b) - 1), so |d|/|b| < 2^(mag(d) - mag(b) + 1) <= 10^-enough.
+    if enough is not None and m.mag(b) - m.mag(difference) - 1 >= enough * _BITS_PER_DIGIT:
+        return enough
     return max(0, int(m.floor(-m.log10(difference / abs(b)))))
+
+
+def largest(numbers: list, default):
+    """``max(|n| for n in numbers)``, ``default`` if there are none: the mpf with the largest binary
+    magnitude (``exponent + bitcount`` of mpmath's raw tuple, as ``m.mag``) are the only candidates, as
+    ``2^(mag(n) - 1) <= |n| < 2^mag(n)``, so only they are compared."""
+    parts = [getattr(n, "_mpf_", None) for n in numbers]
+    if any(part is None or (not part[1] and part[3]) for part in parts):  # not an mpf, or inf or nan
+        return max((abs(n) for n in numbers), default=default)
+    magnitudes = [part[2] + part[3] if part[1] else None for part in parts]
+    top = max((mag for mag in magnitudes if mag is not None), default=None)
+    return max((abs(n) for n, mag in zip(numbers, magnitudes) if mag == top), default=default)
 
 
 def agree(m, a, b, digits: int, scale) -> bool:
     tolerance = m.mpf(10) ** (-digits)
     return abs(a - b) <= tolerance * max(abs(b), tolerance * scale)
 
+
+_BITS_PER_DIGIT = math.log2(10)
 
 CONTEXTS_KEPT = 16
 """Private mpmath contexts kept for reuse, per thread (a file of lines asks for the same few precisions)."""
