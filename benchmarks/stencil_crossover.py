@@ -19,11 +19,14 @@ import time
 import timeit
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from diffcli.core.codegen import compile_function  # noqa: E402
 from diffcli.core.parse import parse  # noqa: E402
 from diffcli.methods import METHODS, finite  # noqa: E402
+from diffcli.methods.richardson import RICHARDSON_FIRST_STEP, RICHARDSON_STEPS  # noqa: E402
 
 LECTURE = "exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)"
 SIZES = (1, 2, 4, 8, 16, 32, 64, 128)
@@ -73,6 +76,33 @@ def crossover() -> dict:
     return found
 
 
+def richardson_evaluations() -> None:
+    """richardson's 1 + 80·D values of f at the lecture point (D = 2): on floats one after another, as the
+    scalar stencils do, against one numpy call (the Evaluator richardson uses)."""
+    graph = parse(LECTURE)
+    f = compile_function(graph)
+    evaluate = finite.Evaluator(graph)
+    values = [2.0, 3.0]
+    halvings = [2.0 ** -j for j in range(RICHARDSON_STEPS)]  # x + h_j, then x − h_j, as richardson steps
+    points = np.array([[x + sign * RICHARDSON_FIRST_STEP * max(1.0, abs(x)) * r for sign in (1.0, -1.0)
+                        for r in halvings] for x in values])
+
+    def on_floats():
+        found = [f(*values)[0]]
+        for i, row in enumerate(points.tolist()):
+            args = list(values)
+            for p in row:
+                args[i] = p
+                found.append(f(*args)[0])
+        return found
+
+    scalar = seconds(on_floats)
+    vectorized = seconds(lambda: evaluate(values, [0, 1], points, center=True))
+    print(f"\nrichardson's {1 + points.size} evaluations of the lecture's f: on floats {scalar * 1e6:.1f} µs,"
+          f" in one numpy call {vectorized * 1e6:.1f} µs (vectorized / scalar {vectorized / scalar:.2f});\n"
+          "  80 points a variable are past the crossover from D = 1 on: richardson stays vectorized")
+
+
 def lecture() -> None:
     graph = parse(LECTURE)
     f = compile_function(graph)
@@ -83,6 +113,13 @@ def lecture() -> None:
         ratio = seconds(lambda run=run: run([2.0, 3.0])) / f_time
         print(f"  {method:<11} {ratio * f_time * 1e6:8.2f} µs = {ratio:6.1f} × f   (target ≤ {target:g} × f: "
               f"{'met' if ratio <= target else 'not met'})")
+    h = [finite.STENCILS["fd-central"].step(v) for v in (2.0, 3.0)]
+
+    def floor():  # the four calls of f and the two differences alone, nothing else a row needs
+        return [(f(2.0 + h[0], 3.0)[0] - f(2.0 - h[0], 3.0)[0]) / (2 * h[0]),
+                (f(2.0, 3.0 + h[1])[0] - f(2.0, 3.0 - h[1])[0]) / (2 * h[1])]
+    print(f"  fd-central's floor in plain Python (4 calls of f, 2 differences): "
+          f"{seconds(floor) / f_time:.1f} × f")
     run = prepared("fd-central", graph, False)
     ratio = seconds(lambda: run([2.0, 3.0])) / f_time
     print(f"  fd-central through numpy (as before the scalar path): {ratio * f_time * 1e6:.2f} µs = "
@@ -95,6 +132,7 @@ def main() -> None:
         print(f"crossover {method}: " + (f"vectorized faster from {points} stencil points" if points
                                          else "scalar faster at every D measured"))
     print(f"finite.SCALAR_POINTS = {finite.SCALAR_POINTS}")
+    richardson_evaluations()
     lecture()
 
 

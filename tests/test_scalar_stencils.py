@@ -181,3 +181,33 @@ def test_below_the_crossover_no_numpy_evaluator_is_built(monkeypatch):
     large, _ = sum_of(SCALAR_POINTS // 2, "x*x")  # exactly SCALAR_POINTS points: vectorized
     METHODS["fd-central"].prepare(parse(large))
     assert len(built) == 1
+
+
+# ---------------------------------------------------------------- compare --points
+
+@pytest.mark.parametrize("expression, exact", [("x*y + x/y - sqrt(x*x + y)", True),
+                                               ("exp(x*y) + x*y/log(x) + tanh(y)/(x*y)", False)])
+def test_points_and_the_one_point_stencil_agree_as_the_readme_says(expression, exact):
+    """``compare --points`` evaluates f with numpy, one call per stencil point, with the same steps and the
+    same sum as the one-point fd-central (on floats here, 2 variables): bit for bit where f's values are
+    the same doubles (+ - * / and sqrt), else within the bound of the test above, from f's values at the
+    stencil points by each kind of compiled f."""
+    from diffcli.tasks.points import at_points
+
+    graph = parse(expression)
+    xs, ys = [1.5, 0.3, 3.0, 7.25], [0.5, 2.0, 4.0, 1.0]
+    record = at_points(graph, {"x": np.array(xs), "y": np.array(ys)}, ["fd-central"], reference_sample=0,
+                       timing=False)
+    batched = record["gradients"]["fd-central"]
+    stencil = STENCILS["fd-central"]
+    for k, point in enumerate(zip(xs, ys)):
+        single = run_method("fd-central", graph, dict(zip("xy", point)), timing=False).gradient
+        for i, name in enumerate("xy"):
+            if exact:
+                assert float(batched[i][k]) == single[name]
+                continue
+            F, t = _stencil_values(graph, stencil, list(point), i, "real")
+            G, _ = _stencil_values(graph, stencil, list(point), i, "array")
+            bound = (0.5 * abs(F[0] - G[0]) + 0.5 * abs(F[1] - G[1])
+                     + 2 * 2 * UNIT * 0.5 * (abs(F[0]) + abs(F[1]))) / t + 2 * UNIT * abs(single[name])
+            assert abs(float(batched[i][k]) - single[name]) <= bound
