@@ -236,3 +236,35 @@ def test_every_arrays_form_counts_its_evaluations_of_f_as_its_point_form_does(na
     expected = [[2.0 + math.cos(0.5), 3.0 + math.cos(-1.0)], [0.5, -1.0]]
     for got, want in zip(gradient, expected):
         assert np.asarray(got).tolist() == pytest.approx(want, rel=1e-9)
+
+
+# ---------------------------------------------------------------- richardson (richardson.py)
+
+EPS = 2.0 ** -52  # the machine epsilon of doubles
+
+
+@pytest.mark.parametrize("text, point, slope, units", [
+    ("x", {"x": 0.0}, 1.0, 16 / 3),
+    ("x", {"x": -0.0}, 1.0, 16 / 3),
+    ("-x", {"x": 0.0}, -1.0, 16 / 3),
+    ("0.5*x", {"x": 0.0}, 0.5, 8 / 3),
+    ("2*x", {"x": 0.0}, 2.0, 32 / 3),
+    ("x*z", {"x": 0.0, "z": 1.0}, 1.0, 16 / 3),
+    ("relu(x)", {"x": 0.0}, 1.0, 14.0),             # a kink: forward differences only
+    ("x + sqrt(x)*0", {"x": 0.0}, 1.0, 14.0),       # a domain edge: x − h is outside, forward differences
+    ("x + 0*sqrt(-x)", {"x": 0.0}, 1.0, 14.0),      # x + h is outside: backward differences
+])
+def test_richardson_estimate_on_a_line_through_the_origin_is_its_round_off_model_doubled(text, point, slope,
+                                                                                        units):
+    """f = c·x at x = 0 with c a power of 2: x ± h are exact and f(x ± h) = ±c·h exactly, so every difference
+    is exactly c, every extrapolation too (level 1: 4/3·c − 1/3·c rounds to c), the tableau's spread is 0,
+    and the estimate is the README's round-off model alone, doubled.  Each value of f is off by eps·|f|
+    = eps·|c|·h: a central difference over 2h carries 2·eps·|c|h/2h = eps·|c|, a one-sided one over h twice
+    that.  The best candidate is at level 1 (the least round-off), which carries it with |weights| 4/3 + 1/3
+    (central, 5/3·eps·|c|) or 2 + 1 (one-sided, 6·eps·|c|), plus eps·|T| = eps·|c|; doubled: 16/3·eps·|c|
+    centrally, 14·eps·|c| one-sided, where only one side may be used (a kink: forward; a domain edge: the
+    side inside it)."""
+    richardson = row(text, point, "richardson")
+    assert richardson["gradient"]["x"] == slope
+    assert richardson["error_estimate"]["x"] == pytest.approx(units * EPS * abs(slope), rel=1e-14)
+    assert richardson["evaluations"] == 1 + 80 * len(point)  # one sequence of 40 steps a side per variable
