@@ -57,6 +57,15 @@ def test_rational_functions_give_the_same_answer_to_the_bit(monkeypatch, method,
 
 
 @pytest.mark.parametrize("method", FIXED)
+@pytest.mark.parametrize("point, step", [({"x": 0.0, "z": 3.0}, None), ({"x": -0.0, "z": -7.0}, None),
+                                         ({"x": 2.0, "z": 3.0}, 1e-3), ({"x": -4e8, "z": 0.5}, 0.25)])
+def test_a_given_step_and_a_zero_coordinate_are_the_same_on_both_paths(monkeypatch, method, point, step):
+    scalar, vectorized = both(monkeypatch, method, RATIONAL[2], point, step=step)
+    assert scalar.error is None and scalar.gradient == vectorized.gradient
+    assert scalar.details == vectorized.details and scalar.warnings == vectorized.warnings
+
+
+@pytest.mark.parametrize("method", FIXED)
 @pytest.mark.parametrize("d", [2, 12, 40])  # 40 variables is past SCALAR_POINTS for every stencil
 def test_many_variables_on_both_sides_of_the_crossover(monkeypatch, method, d):
     expression, point = sum_of(d, "(x*x - 1)/(x + 2)")
