@@ -992,3 +992,32 @@ def test_python_source_of_an_expression():
     assert "def sigmoid(x: float) -> float:" in code and value == 0.5
     code, value = run("a*b + c*d + a*b*c", 1.0, 2.0, 3.0, 4.0)  # a to d are taken: a*b is named e
     assert code.endswith("def f(a, b, c, d):\n    e = a * b\n    return e + c * d + e * c") and value == 20.0
+
+
+# ---------------------------------------------------------------- the splitter of long chains
+
+
+@pytest.mark.parametrize("text", ["x*2*3/(x-x)*5", "y + x*2 - log(x-3) + 1", "  x +  y  -sqrt(x - 3)  ",
+                                  "(x +\n y) * (x-x) / 2", "a = 1; b = 2;  y*2 -  log(x -3)  ",
+                                  "x^2*3^x/(x-x)"])
+def test_a_split_chain_has_the_positions_and_messages_of_the_whole(monkeypatch, text):
+    import diffcli.core.splitter as splitter
+    from diffcli.core.evaluate import evaluate
+    from diffcli.core.parse import parse
+
+    def parsed():
+        graph = parse(text)
+        try:
+            evaluate(graph, {"x": 1.0, "y": 1.0})
+            message = None
+        except DiffcliError as error:
+            message = str(error)
+        links = sorted((graph.positions[n], graph.ends[n]) for n in range(len(graph))
+                       if graph.ops[n] in ("add", "sub", "mul", "div"))
+        return message, links
+
+    whole = parsed()
+    monkeypatch.setattr(splitter, "CHAIN_SPLIT_CHARS", 0)  # every chain split at its operators
+    assert parsed() == whole
+    if text == "x*2*3/(x-x)*5":  # the failing link quoted as written, not as printed (x * 2 * 3 / …)
+        assert whole[0] == "column 1: x*2*3/(x-x) is undefined: x*2*3 = 6.0, x-x = 0.0 (needs x-x != 0)"

@@ -142,7 +142,8 @@ def _parse_chain(graph: Graph, text: str, piece: str, offset: int, where, parts:
     Each run of :data:`CHAIN_RUN` parts is parsed in one call: its tree is the chain ``((p1 op p2) op p3) …``,
     whose left spine gives back the parts' trees.  A run the parser gives up on (a part nested deeply
     itself) is parsed part by part, each part as a piece of its own.  Each link of the chain is placed
-    where the chain starts, as CPython places a binary operation at its left operand.
+    where the chain starts, as CPython places a binary operation at its left operand, and ends where its
+    right operand ends.
     """
     node = None
     chain_start = where(offset + len(piece) - len(piece.lstrip()))  # CPython places every link there
@@ -166,6 +167,9 @@ def _parse_chain(graph: Graph, text: str, piece: str, offset: int, where, parts:
             else:
                 node = graph.apply(_CHAIN_OPERATORS[operator], (node, term))
                 graph.positions.setdefault(node, chain_start)
+                # and it ends where its right operand does (a message quotes the link as the user wrote it)
+                part = piece[part_start:part_end]
+                graph.ends.setdefault(node, where(offset + part_start + len(part.rstrip())))
     return node
 
 
