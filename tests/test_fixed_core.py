@@ -342,6 +342,15 @@ def test_zero_to_a_power_has_no_partial_in_the_exponent():
     assert compile_gradient(graph, value=False)(3.0) == (None, (1.0,))
 
 
+def test_a_constant_exponent_or_base_other_than_zero_keeps_its_partial():
+    # d/dx (x**3 + 2**x) = 3x² + 2**x log 2: at x = 2, 3·2**2 (the rule z·x**(z-1)) + log(2)·4
+    graph, found = _float_adjoints("x**3 + 2**x", {"x": 2.0})
+    assert found[graph.variables[0]] == 12.0 + math.log(2.0) * 4.0
+    from diffcli.core.codegen import compile_tangent
+
+    assert compile_tangent(graph)(2.0, 1.0) == (12.0, 12.0 + math.log(2.0) * 4.0)
+
+
 def test_a_variable_the_output_does_not_reach_has_the_derivative_zero():
     from diffcli.core.chain import symbolic_gradient
     from diffcli.core.graph import Graph
