@@ -1030,3 +1030,14 @@ def test_a_split_chain_has_the_positions_and_messages_of_the_whole(monkeypatch, 
     assert parsed() == whole
     if text == "x*2*3/(x-x)*5":  # the failing link quoted as written, not as printed (x * 2 * 3 / …)
         assert whole[0] == "column 1: x*2*3/(x-x) is undefined: x*2*3 = 6.0, x-x = 0.0 (needs x-x != 0)"
+
+
+def test_a_flat_chain_too_long_for_pythons_parser_is_split():
+    from diffcli.core.evaluate import evaluate
+    from diffcli.core.parse import parse
+
+    # 3,000 terms (about 12,000 characters, under CHAIN_SPLIT_CHARS): CPython's parser gives up on it
+    # ("maximum recursion depth exceeded during ast construction"), so it is split at its operators
+    graph = parse(" + ".join(["x"] * 2999) + " - y")
+    assert evaluate(graph, {"x": 1.0, "y": 0.5})[graph.output] == 2998.5  # 2999 - 0.5, exact in floats
+    assert len(graph) == 2 + 2999  # x, y and one node per operator
