@@ -281,7 +281,8 @@ class FloatStencil:
     ``compare --points`` (numpy, one call per stencil point), agree bit for bit where f's evaluations do
     (``+ − × /`` and ``sqrt``, correctly rounded by both; ``sin`` and ``cos`` with some numpy builds), and
     otherwise differ by what the two evaluations of f differ by, times Σ|w|/h: about the round-off every
-    stencil already carries (``eps·|f|/h``).  That is the honest price of the speed: numpy on a few points
+    stencil already carries (``eps·|f|/h``; on 900 random expressions, 305 of 3,108 rows differed, by at
+    most 6% of the row's own est. error, and no warning or error differed).  That is the honest price of the speed: numpy on a few points
     is what cost the lecture's fd-central 99 × f (15 × f here, ``benchmarks/stencil_crossover.py``), and
     numpy's ufuncs called on single floats cost more still.  Where f has no finite
     value on floats (a domain error, an overflow, a nan), the point is evaluated again on arrays
