@@ -275,19 +275,19 @@ class FloatStencil:
     scalar path, for few variables, where numpy's cost per call outweighs its speed per element.
 
     ``float_stencil.at(values, rows, steps)`` returns what :func:`stencil_derivatives` returns (as lists): the
-    same steps taken, the same stencil points and the same sum (Σ w·f left to right, then the center, then
-    the division).  The values of f are Python's ``math`` functions' (``kind="real"``), not numpy's, which
-    round some functions differently in the last bit (``exp``, ``log``, ``tanh`` …); so the two paths, and
-    ``compare --points`` (numpy, one call per stencil point), agree bit for bit where f's evaluations do
-    (``+ − × /`` and ``sqrt``, correctly rounded by both; ``sin`` and ``cos`` with some numpy builds), and
-    otherwise differ by what the two evaluations of f differ by, times Σ|w|/h: about the round-off every
-    stencil already carries (``eps·|f|/h``; on 900 random expressions, 305 of 3,108 rows differed, by at
-    most 6% of the row's own est. error, and no warning or error differed).  That is the honest price of the speed: numpy on a few points
-    is what cost the lecture's fd-central 99 × f (15 × f here, ``benchmarks/stencil_crossover.py``), and
-    numpy's ufuncs called on single floats cost more still.  Where f has no finite
-    value on floats (a domain error, an overflow, a nan), the point is evaluated again on arrays
-    (:class:`Evaluator`), so that both paths fail at the same stencil points and a finite value the array
-    evaluators find there (``x**y`` at 0**0, ``1/exp(1000*x)``) is kept as the vectorized path keeps it.
+    same steps taken, the same stencil points and the same sum (Σ w·f left to right, then the center, then the
+    division). The values of f are Python's ``math`` functions' (``kind="real"``), not numpy's, which round
+    some functions differently in the last bit (``exp``, ``log``, ``tanh`` …); so the two paths, and ``compare
+    --points`` (numpy, one call per stencil point), agree bit for bit where f's evaluations do (``+ − × /``
+    and ``sqrt``, correctly rounded by both; ``sin`` and ``cos`` with some numpy builds), and otherwise differ
+    by what the two evaluations of f differ by, times Σ|w|/h: about the round-off every stencil already
+    carries (``eps·|f|/h``; on 900 random expressions, 305 of 3,108 rows differed, by at most 6% of the row's
+    own est. error, and no warning or error differed). That is the honest price of the speed: numpy on a few
+    points is what cost the lecture's fd-central 99 × f (15 × f here, ``benchmarks/stencil_crossover.py``),
+    and numpy's ufuncs called on single floats cost more still. Where f has no finite value on floats (a
+    domain error, an overflow, a nan), the point is evaluated again on arrays (:class:`Evaluator`), so that
+    both paths fail at the same stencil points and a finite value the array evaluators find there (``x**y`` at
+    0**0, ``1/exp(1000*x)``) is kept as the vectorized path keeps it.
     """
 
     def __init__(self, graph: Graph, stencil: Stencil):
