@@ -409,3 +409,76 @@ def test_a_derivative_that_is_zero_through_a_product_is_not_refused():
     as 0 within a bound in the note)."""
     ref = reference(parse("exp(x)*exp(-x)"), {"x": 1.0}, digits=30)
     assert ref.text(ref.value) == "1.0" and ref.text(ref.gradient["x"]) == "0"
+
+
+# ---------------------------------------------------------------- shortcuts of the bookkeeping
+# The runs' agreement, a partial's scale and the cancellation screen read binary magnitudes instead of
+# computing logarithms and absolute values; these cases sit at the boundaries where a wrong shortcut would
+# claim a digit or miss a sum.
+
+from diffcli.core.evaluate import evaluate_mp  # noqa: E402
+from diffcli.reference.cancellation import assess  # noqa: E402
+from diffcli.reference.runs import agreeing_digits, largest  # noqa: E402
+
+A = mpmath.MPContext()
+A.dps = 60
+
+
+@pytest.mark.parametrize("difference, enough, digits", [
+    ("3e-51", 50, 50),    # -log10(3e-51) = 50.52: 50 agree, and 50 are enough
+    ("3e-51", 49, 49),    # at least 49 agree: 49 is the answer to "are 49 enough?"
+    ("3e-51", 51, 50),    # not enough: the exact count, 50
+    ("1.2e-50", 50, 49),  # -log10(1.2e-50) = 49.92: 49, not 50
+    # 0.99·2^-166 = 1.0606e-50: 49.97 digits, so 49; its magnitude is -166 and 1's is 1, 167 bits apart,
+    # more than 50 digits' 166.1 bits: only the -1 of the bound (|d| < 2^mag(d), |b| >= 2^(mag(b) - 1))
+    # keeps the shortcut from claiming 50
+    (A.ldexp(A.mpf("0.99"), -166), 50, 49),
+])
+def test_agreeing_digits_says_enough_only_when_that_many_agree(difference, enough, digits):
+    b = A.one
+    assert agreeing_digits(A, b + A.mpf(difference), b, enough) == digits
+
+
+@pytest.mark.parametrize("numbers, largest_abs", [
+    (["-0.75", "0.9", "-0.6", "0", "1e-300"], "0.9"),  # 0.75 and 0.9 share the magnitude 0 (in [1/2, 1))
+    (["-0.9", "0.75"], "0.9"),
+    (["0", "0"], "0"),
+    (["-1e300", "3"], "1e300"),
+])
+def test_largest_is_the_largest_absolute_value(numbers, largest_abs):
+    assert largest([A.mpf(n) for n in numbers], None) == A.mpf(largest_abs)
+
+
+def test_largest_of_nothing_is_the_default():
+    assert largest([], A.mpf(7)) == 7
+
+
+@pytest.mark.parametrize("text, point, moved, asked", [
+    # sums 11 digits apart (mag 37 and 1: 36 bits, more than the screen's 33) or cancelling 12 digits ask for
+    # the adjoints; 9 digits apart (mag 30 and 1: 29 bits) do not
+    ("x + 1e11", {"x": 1.0}, None, True),
+    ("x + 1e9", {"x": 1.0}, None, False),
+    ("x - 1", {"x": 1.0 + 2.0 ** -40}, None, True),   # 2^-40 left of 1: 40 bits cancelled
+    ("x - 1", {"x": 1.0 + 2.0 ** -30}, None, False),  # 30 bits
+    ("(x - y) + 1", {"x": 2.0, "y": 2.0}, None, True),  # a sum exactly 0 from nonzero operands
+    # a complex step in x: imaginary parts h and 1e11·h, 11 digits apart; 1e9·h is not suspect
+    ("x + 1e11*x", {"x": 1.0}, "x", True),
+    ("x + 1e9*x", {"x": 1.0}, "x", False),
+    # the real parts of a sum the step does not move (y + 1e11, 11 digits apart) are screened in a complex
+    # step's run as well; the sum the step moves has parts 1e11 and 1e11 + 1, nothing to suspect
+    ("1e11*x + (y + 1e11)", {"x": 1.0, "y": 1.0}, "x", True),
+    ("1e11*x + (y + 1e9)", {"x": 1.0, "y": 1.0}, "x", False),
+])
+def test_the_cancellation_screen_asks_for_adjoints_only_at_suspect_sums(text, point, moved, asked):
+    graph = parse(text)
+    at = {name: A.mpf(value) for name, value in point.items()}
+    if moved:
+        at[moved] = A.mpc(at[moved], A.ldexp(1, -120))
+    values = evaluate_mp(graph, at, A, every=True, complex_step=bool(moved))
+    calls = []
+
+    def weights():
+        calls.append(1)
+        return None
+    assess(A, graph, values, bool(moved), weights)
+    assert bool(calls) == asked
