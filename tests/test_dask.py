@@ -165,3 +165,152 @@ def test_a_line_that_kills_its_dask_worker_is_that_lines_error(scheduler):
     assert [r["line"] for r in got] == list(range(1, 41))
     assert "Dask worker died every time it ran the line" in got[18]["error"]
     assert all(r["value"] == len(f"line{k}") for k, r in enumerate(got) if k != 18)
+
+
+# ---------------------------------------------------------------- --points on a local Dask cluster
+
+POINTS_F = "exp(x*z) + log(x)/z"  # undefined where x <= 0: failed points, counted from the file itself
+
+
+def _points_csv(path: Path, count: int, bad_row: int | None = None) -> Path:
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    x, z = rng.uniform(-1.0, 3.0, count), rng.uniform(0.5, 2.0, count)
+    rows = [f"{float(a)!r},{float(b)!r}" for a, b in zip(x, z)]
+    if bad_row is not None:
+        rows[bad_row] = "1,oops"
+    path.write_text("x,z\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def _small_blocks(monkeypatch):
+    """Blocks of about 20 points (CSV) and 20 points (.npy), so that a few hundred points are many tasks."""
+    from diffcli.tasks import points, reading
+
+    monkeypatch.setattr(reading, "CSV_BLOCK_BYTES", 800)
+    monkeypatch.setattr(points, "NPY_CHUNK_CELLS", 40)
+
+
+@pytest.mark.parametrize("kind", ["csv", "npy"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "json", "table"])
+def test_dask_points_are_the_local_points(cli, tmp_path, scheduler, monkeypatch, kind, fmt):
+    import numpy as np
+
+    _small_blocks(monkeypatch)
+    path = _points_csv(tmp_path / "p.csv", 400)
+    table = np.loadtxt(path, delimiter=",", skiprows=1)
+    if kind == "npy":
+        path = tmp_path / "p.npy"
+        np.save(path, table)
+    argv = ("compare", POINTS_F, "--points", str(path), "-f", fmt, "--no-timing", "--reference-sample", "5")
+    local = cli(*argv)
+    dask = cli(*argv, "--scheduler", scheduler.scheduler_address)
+    assert dask == local and local[0] == 0
+    undefined = int((table[:, 0] <= 0).sum())  # log(x) needs x > 0: those rows fail for every method
+    assert 0 < undefined < 400 and f"{undefined} of 400 points failed for reverse" in local[2]
+    if fmt == "jsonl":
+        got = [json.loads(line) for line in dask[1].splitlines()]
+        assert [p["index"] for p in got] == list(range(400))
+        assert [p["point"]["x"] for p in got] == table[:, 0].tolist()
+        assert sum(p["gradient"]["reverse"] is None for p in got) == undefined
+
+
+def test_dask_points_timing_is_all_that_differs(cli, tmp_path, scheduler, monkeypatch):
+    _small_blocks(monkeypatch)
+    path = _points_csv(tmp_path / "p.csv", 200)
+    argv = ("compare", POINTS_F, "--points", str(path), "-f", "json", "--timing")
+    local, dask = cli(*argv), cli(*argv, "--scheduler", scheduler.scheduler_address)
+    timing = TIMING + ("seconds_per_point",)
+    def rows(text):
+        return [{k: v for k, v in row.items() if k not in timing} for row in json.loads(text)["methods"]]
+    assert rows(dask[1]) == rows(local[1]) and dask[0] == local[0] == 0
+    assert all(row["seconds"] > 0 for row in json.loads(dask[1])["methods"])  # the workers' times, added up
+
+
+def test_a_bad_row_on_dask_comes_after_the_blocks_before_it(cli, tmp_path, scheduler, monkeypatch):
+    _small_blocks(monkeypatch)
+    path = _points_csv(tmp_path / "p.csv", 400, bad_row=300)
+    argv = ("compare", POINTS_F, "--points", str(path), "-f", "jsonl", "--no-timing")
+    local = cli(*argv)
+    assert cli(*argv, "--scheduler", scheduler.scheduler_address) == local
+    assert local[0] == 2 and "line 302: 'oops' is not a number" in local[2]
+    assert 250 < len(local[1].splitlines()) <= 300  # the blocks before the bad row's block, every point
+
+
+def test_dask_holds_at_most_its_bound_of_blocks(tmp_path, scheduler, monkeypatch):
+    import numpy as np
+
+    from diffcli.core.parse import parse
+    from diffcli.tasks import cluster
+    from diffcli.tasks.points import PointsRun
+
+    monkeypatch.setattr(cluster, "MAX_BLOCKS_IN_FLIGHT", 3)  # below the 2 workers × CHUNKS_PER_WORKER
+    read = []
+
+    def tables():
+        for k in range(10):
+            read.append(k)
+            yield {"x": np.arange(10.0 * k + 1, 10.0 * k + 11)}
+    run = PointsRun(parse("x**2"), ["x"], ["reverse"], reference_sample=0, timing=False)
+    written = []
+    for chunk in cluster.points_on_cluster(run, tables(), scheduler.scheduler_address):
+        assert len(read) - len(written) <= 3
+        written.append(chunk["gradients"]["reverse"][0].tolist())
+    assert written == [[2.0 * x for x in range(10 * k + 1, 10 * k + 11)] for k in range(10)]  # d(x²)/dx
+
+
+def test_a_dask_worker_killed_mid_points_run_loses_no_block(tmp_path, scheduler):
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    path = tmp_path / "p.npy"
+    np.save(path, np.column_stack([rng.uniform(0.5, 3.0, 20_000), rng.uniform(0.5, 2.0, 20_000)]))
+    small = ("import sys; from diffcli.tasks import points; points.NPY_CHUNK_CELLS = 400; "
+             "from diffcli.cli.program import main; sys.exit(main(sys.argv[1:]))")  # 100 blocks of 200
+    f = " + ".join(f"sin(x*{k} + z)/(x + {k})" for k in range(30))
+    command = [sys.executable, "-c", small, "compare", f, "--points", str(path), "-f", "jsonl", "--no-timing",
+               "-m", "reverse,symbolic"]
+    local = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    process = subprocess.Popen(command + ["--scheduler", scheduler.scheduler_address], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = process.stdout.readline()
+    with scheduler.get_client() if hasattr(scheduler, "get_client") else _client(scheduler) as client:
+        pids = client.run(os.getpid)
+    os.kill(next(iter(pids.values())), signal.SIGKILL)
+    rest = process.stdout.read()
+    process.stderr.read()
+    assert process.wait(timeout=300) == local.returncode == 0
+    assert first + rest == local.stdout and len(local.stdout.splitlines()) == 20_000
+
+
+def _deadly_block(token, graph, timing, columns, methods):
+    """run_block, except that a block holding the point x = 666 kills its worker every time."""
+    from diffcli.tasks.cluster import run_block
+
+    if any((column == 666.0).any() for column in columns):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return run_block(token, graph, timing, columns, methods)
+
+
+def test_a_block_that_kills_its_dask_workers_is_lost_alone(cli, tmp_path, scheduler, monkeypatch):
+    import cloudpickle
+
+    from diffcli.tasks import cluster
+
+    path = tmp_path / "p.csv"
+    path.write_text("x\n" + "".join(f"{666 if k == 45 else k + 1}\n" for k in range(100)))
+    monkeypatch.setattr(cluster, "run_block", _deadly_block)
+    monkeypatch.setattr("diffcli.tasks.reading.CSV_BLOCK_BYTES", 60)  # 20 rows of 'NN\n' and more per block
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import this file
+    try:
+        code, out, err = cli("compare", "x**2", "--points", str(path), "-f", "jsonl", "--no-timing",
+                             "-m", "reverse", "--scheduler", scheduler.scheduler_address)
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    got = [json.loads(line) for line in out.splitlines()]
+    lost = [p["index"] for p in got if p["gradient"]["reverse"] is None]
+    assert code == 1 and [p["index"] for p in got] == list(range(100)) and 45 in lost
+    assert f"lost on the cluster: points {lost[0]} to {lost[-1]}: its Dask worker died every time" in err
+    assert lost == list(range(lost[0], lost[-1] + 1)) and len(lost) < 40  # one block, not the run
+    assert all(p["gradient"]["reverse"]["x"] == 2 * p["point"]["x"] for p in got if p["index"] not in lost)

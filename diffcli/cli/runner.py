@@ -20,12 +20,14 @@ PROGRESS_REFRESH_SECONDS = 0.1
 
 
 def run_file(path: str, task: Callable, point: dict, fmt: str, jobs: int, output: FileOutput,
-             check: Callable[[dict], list] | None = None, max_memory: int | None = None) -> int:
+             check: Callable[[dict], list] | None = None, max_memory: int | None = None,
+             scheduler: str | None = None) -> int:
     """Run ``task`` on every line of expression file ``path`` and write the records in format ``fmt``.
 
     Streaming formats (jsonl, csv) write each record whole, in one ``write`` (:func:`~diffcli.cli.app.emit`),
-    as soon as it and every line before it are done; the others are written at the end.  ``jobs`` and
-    ``max_memory`` (MB per line, ``--max-memory``) are as in :func:`diffcli.tasks.files.records`.
+    as soon as it and every line before it are done; the others are written at the end.  ``jobs``,
+    ``max_memory`` (MB per line, ``--max-memory``) and ``scheduler`` (a Dask scheduler's address,
+    ``--scheduler``) are as in :func:`diffcli.tasks.files.records`.
     ``check(record)`` lists what is wrong with a good record (``--tolerance``); each message and a summary
     of the failed lines go to stderr.  A reader that closes stdout stops the run at once (see
     :func:`diffcli.cli.app.watch_output`), in every format.
@@ -42,7 +44,8 @@ def run_file(path: str, task: Callable, point: dict, fmt: str, jobs: int, output
     first = output.start(fmt)
     if first is not None:
         emit(first)
-    lines = records(source, task, point, jobs, on_internal_error=_internal_error, max_memory=max_memory)
+    lines = records(source, task, point, jobs, on_internal_error=_internal_error, max_memory=max_memory,
+                    scheduler=scheduler)
     # closing(lines): on a closed pipe or Ctrl-C the generator shuts its worker pool down at once.
     total = functools.partial(count_lines, path)  # read through once more only if a bar is shown
     with _closing(source, path), contextlib.closing(lines), _Progress(total, streams) as progress:

@@ -16,11 +16,13 @@ run that takes too long) instead.
 
 from __future__ import annotations
 
+import threading
+import uuid
 from collections import deque
 from typing import Callable, Iterator
 
 from diffcli.core.errors import UsageError
-from diffcli.tasks.workers import reply
+from diffcli.tasks.workers import record, reply
 
 MAX_ADDRESS_CHARS = 1_000
 """Longest ``--scheduler`` address: ``tcp://host:8786`` and its kin are a few dozen characters."""
@@ -30,6 +32,11 @@ CLUSTER_CHUNK_LINES = 16
 
 CHUNKS_PER_WORKER = 4
 """Tasks in flight per worker (the read-ahead), so workers never wait for the writer."""
+
+MAX_BLOCKS_IN_FLIGHT = 16
+"""Most blocks of a ``--points`` file sent to the cluster and not yet written, whatever its number of workers:
+a block is about :data:`~diffcli.tasks.reading.CSV_BLOCK_BYTES` of text (or
+:data:`~diffcli.tasks.points.NPY_CHUNK_CELLS` numbers), so this bounds what a run holds here."""
 
 CONNECT_SECONDS = 10
 """How long to wait for the scheduler before exit 2."""
@@ -89,20 +96,12 @@ def records_on_cluster(lines: Iterator, run: Callable, task: Callable, point: di
     module docstring)."""
     client = connect(address)
     try:
-        workers = max(1, len(client.scheduler_info().get("workers", {})))
-        flight: deque = deque()  # (chunk of lines, future), in input order
-        chunk: list = []
-        for line in lines:
-            chunk.append(line)
-            if len(chunk) == CLUSTER_CHUNK_LINES:
-                flight.append((chunk, client.submit(run_chunk, run, task, chunk, point, pure=False)))
-                chunk = []
-            while len(flight) >= workers * CHUNKS_PER_WORKER:
-                yield from _finish(client, *flight.popleft(), (run, task, point), on_internal_error)
-        if chunk:
-            flight.append((chunk, client.submit(run_chunk, run, task, chunk, point, pure=False)))
-        while flight:
-            yield from _finish(client, *flight.popleft(), (run, task, point), on_internal_error)
+        def submit(chunk):
+            return client.submit(run_chunk, run, task, chunk, point, pure=False)
+
+        limit = _workers(client) * CHUNKS_PER_WORKER
+        for chunk, future in _in_flight(_chunks(lines, CLUSTER_CHUNK_LINES), submit, limit):
+            yield from _finish(client, chunk, future, (run, task, point), on_internal_error)
     finally:
         client.close()
 
@@ -122,11 +121,94 @@ def _finish(client, chunk: list, future, job: tuple, on_internal_error) -> Itera
             except KilledWorker as error:
                 replies.append(("died", f"its Dask worker died every time it ran the line ({error})"))
     for line, (kind, value) in zip(chunk, replies):
-        if kind == "record":
-            yield value
-        elif kind == "died":
-            yield {"line": line.number, "expression": line.expression, "error": value}
-        elif on_internal_error is None:
-            raise value
-        else:
-            yield on_internal_error(line, value)
+        yield record(line, kind, value, on_internal_error)
+
+
+def points_on_cluster(run, tables: Iterator[dict], address: str) -> Iterator[dict]:
+    """The chunk records of a ``--points`` run (:class:`~diffcli.tasks.points.PointsRun`), each table of
+    ``tables`` evaluated as a Dask task (:func:`run_block`) on the cluster at ``address`` and added to the
+    run's summary in input order, at most :data:`MAX_BLOCKS_IN_FLIGHT` at a time.  A block whose workers
+    kept dying is lost alone (:func:`~diffcli.tasks.points.lost_block`): its points are failed points of
+    every method, and the run's ``lost`` says why; the blocks after it are evaluated as usual."""
+    from distributed import KilledWorker
+
+    from diffcli.tasks.points import lost_block
+
+    client = connect(address)
+    token = uuid.uuid4().hex  # the workers compile f and the methods once per run (run_block)
+    try:
+        def submit(columns):
+            return client.submit(run_block, token, run.graph, run.timing, columns, run.running(), pure=False)
+
+        limit = min(_workers(client) * CHUNKS_PER_WORKER, MAX_BLOCKS_IN_FLIGHT)
+        for columns, future in _in_flight(map(run.columns_of, tables), submit, limit):
+            try:
+                block = future.result()
+            except KilledWorker as error:
+                block = lost_block(columns, run.running(), f"its Dask worker died every time it ran them "
+                                                            f"({error})")
+            yield run.absorb(columns, block)
+    finally:
+        client.close()
+
+
+_EVALUATORS: dict = {}  # on a worker: run token -> its Evaluator, for the last KEPT_RUNS runs
+_EVALUATORS_LOCK = threading.Lock()  # a worker may run tasks in several threads
+
+KEPT_RUNS = 4
+"""Runs whose compiled f and methods a worker keeps (a run's blocks reuse them)."""
+
+
+def run_block(token: str, graph, timing: bool, columns: list, methods: list) -> dict:
+    """On a worker: :meth:`~diffcli.tasks.points.Evaluator.block` of one block of points, with f and the
+    methods compiled once per run (``token``) on this worker, not once per block."""
+    from diffcli.tasks.points import Evaluator
+
+    with _EVALUATORS_LOCK:
+        evaluator = _EVALUATORS.get(token)
+        if evaluator is None:
+            evaluator = _EVALUATORS[token] = Evaluator(graph, timing)
+            while len(_EVALUATORS) > KEPT_RUNS:
+                del _EVALUATORS[next(iter(_EVALUATORS))]
+    return evaluator.block(columns, methods)
+
+
+def _workers(client) -> int:
+    return max(1, len(client.scheduler_info().get("workers", {})))
+
+
+def _chunks(items: Iterator, size: int) -> Iterator[list]:
+    """``items`` in lists of ``size`` (the last shorter); the items read before a failure to read the next
+    come first, then the failure."""
+    chunk: list = []
+    try:
+        for item in items:
+            chunk.append(item)
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+    except Exception:
+        if chunk:
+            yield chunk
+        raise
+    if chunk:
+        yield chunk
+
+
+def _in_flight(items: Iterator, submit: Callable, limit: int) -> Iterator[tuple]:
+    """``(item, submit(item))`` for each item in input order, with at most ``limit`` submitted and not yet
+    taken, so that memory is bounded by ``limit`` items whatever the input's length.  When the next item
+    cannot be read (a bad row of a points file, a line too long), the items before it are taken first and
+    then the error is raised, as when they run one at a time."""
+    flight: deque = deque()
+    try:
+        for item in items:
+            flight.append((item, submit(item)))
+            while len(flight) >= limit:
+                yield flight.popleft()
+    except Exception:
+        while flight:
+            yield flight.popleft()
+        raise
+    while flight:
+        yield flight.popleft()

@@ -54,10 +54,9 @@ From Python, :func:`records` is the whole thing without the printing::
 from __future__ import annotations
 
 import codecs
-import contextlib
 import io
+import itertools
 import os
-import sys
 from collections import deque
 from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator
@@ -65,6 +64,7 @@ from typing import BinaryIO, Callable, Iterator
 from diffcli.core import bounds
 from diffcli.core.bounds import Bound
 from diffcli.core.errors import DiffcliError, LimitError, UsageError
+from diffcli.tasks.reading import open_input, read_line
 
 JOBS = Bound(0, 4 * (os.cpu_count() or 1), "worker processes (0: one per core); beyond 4 per core they "
              "add only memory, each worker importing numpy and mpmath")
@@ -95,6 +95,10 @@ class FileLine:
     expression: str             # the text before '@', comment removed, stripped
     point: dict | None = None   # the bindings after '@', or None
     error: str | None = None    # why the line cannot even be read (a bad '@' point, not UTF-8)
+
+    def error_record(self, message: str) -> dict:
+        """The record of this line when it fails: its number, its expression and why."""
+        return {"line": self.number, "expression": self.expression, "error": message}
 
 
 def parse_line(text: str, number: int = 1) -> FileLine | None:
@@ -137,22 +141,14 @@ def physical_lines(source: BinaryIO) -> Iterator[tuple[int, bytes]]:
     >>> list(physical_lines(io.BytesIO(b"x\\ny")))
     [(1, b'x\\n'), (2, b'y')]
     """
-    number = 0
-    while True:
-        number += 1
-        pieces, size = [], 0
-        while not pieces or not pieces[-1].endswith(b"\n"):
-            if size > MAX_LINE_BYTES:
-                raise LimitError(f"line {number} of the expression file is longer than {MAX_LINE_BYTES:,} "
-                                 "bytes (MAX_LINE_BYTES)")
-            piece = source.readline(min(READ_CHUNK_BYTES, MAX_LINE_BYTES + 1 - size))
-            if not piece:
-                break
-            pieces.append(piece)
-            size += len(piece)
-        if not pieces:
+    for number in itertools.count(1):
+        raw = read_line(source.readline, MAX_LINE_BYTES, READ_CHUNK_BYTES)
+        if raw is None:
+            raise LimitError(f"line {number} of the expression file is longer than {MAX_LINE_BYTES:,} "
+                             "bytes (MAX_LINE_BYTES)")
+        if not raw:
             return
-        yield number, b"".join(pieces)
+        yield number, raw
 
 
 def read_lines(source: BinaryIO) -> Iterator[FileLine]:
@@ -174,12 +170,7 @@ def read_lines(source: BinaryIO) -> Iterator[FileLine]:
 
 def open_file(path: str) -> BinaryIO:
     """The expression file at ``path`` (``-`` is stdin), opened for :func:`read_lines`."""
-    if path == "-":
-        return sys.stdin.buffer
-    try:
-        return open(path, "rb")
-    except OSError as error:
-        raise UsageError(f"cannot read the expression file {path!r}: {error.strerror}") from None
+    return open_input(path, "expression file")
 
 
 def count_lines(path: str) -> int | None:
@@ -202,28 +193,13 @@ def run_line(task: Callable, line: FileLine, point: dict) -> dict:
             message = str(error)
     else:
         message = line.error
-    return {"line": line.number, "expression": line.expression, "error": message}
+    return line.error_record(message)
 
 
 def internal_error_record(line: FileLine, error: BaseException) -> dict:
     """The record of a line on which diffcli itself failed (a bug), when the run goes on."""
-    return {"line": line.number, "expression": line.expression,
-            "error": f"internal error (a bug; --debug shows the traceback): {type(error).__name__}: {error}"}
-
-
-_CLUSTER: list = [None]  # the scheduler address of the run in progress (see on_cluster)
-
-
-@contextlib.contextmanager
-def on_cluster(address: str | None):
-    """Within the block, :func:`records` runs on the Dask cluster at ``address`` (None: locally) when it is
-    not given a ``scheduler`` itself: how a command sends its ``--file`` run, written by the command-line
-    runner, to ``--scheduler``."""
-    previous, _CLUSTER[0] = _CLUSTER[0], address
-    try:
-        yield
-    finally:
-        _CLUSTER[0] = previous
+    return line.error_record(f"internal error (a bug; --debug shows the traceback): {type(error).__name__}: "
+                             f"{error}")
 
 
 def records(source: BinaryIO, task: Callable, point: dict, jobs: int = 1,
@@ -239,11 +215,10 @@ def records(source: BinaryIO, task: Callable, point: dict, jobs: int = 1,
     unexpected exception (a bug) is raised, unless ``on_internal_error(line, error)`` is given, whose
     return value is the record.
 
-    ``scheduler`` (or the address of :func:`on_cluster`) runs the lines on that Dask cluster instead, in
-    chunks (:mod:`diffcli.tasks.cluster`); ``jobs`` and ``max_memory`` are then the cluster's business.
+    ``scheduler`` (a Dask scheduler's address) runs the lines on that cluster instead, in chunks
+    (:mod:`diffcli.tasks.cluster`); ``jobs`` and ``max_memory`` are then the cluster's business.
     """
     jobs, point = JOBS.check(jobs, "jobs"), bounds.point(point)
-    scheduler = scheduler if scheduler is not None else _CLUSTER[0]
     if max_memory is not None:
         max_memory = MAX_MEMORY.check(max_memory, "max_memory")
     if not hasattr(source, "read") or isinstance(source, io.TextIOBase) or not callable(task):
@@ -297,17 +272,10 @@ def _parallel(lines, task, point, jobs, on_internal_error, max_memory) -> Iterat
 
 def _in_order(workers, waiting: deque, done: dict, on_internal_error) -> Iterator[dict]:
     """Wait for at least one line, then yield the records that are next in input order."""
+    from diffcli.tasks.workers import record
+
     lines = dict(waiting)
     for index, kind, value in workers.results():
-        line = lines[index]
-        if kind == "record":
-            done[index] = value
-        elif kind == "died":
-            done[index] = {"line": line.number, "expression": line.expression,
-                           "error": f"{value} (twice: the line was retried in a fresh worker)"}
-        elif on_internal_error is None:  # "error": an exception raised in the worker (a bug)
-            raise value
-        else:
-            done[index] = on_internal_error(line, value)
+        done[index] = record(lines[index], kind, value, on_internal_error)
     while waiting and waiting[0][0] in done:
         yield done.pop(waiting.popleft()[0])

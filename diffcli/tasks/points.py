@@ -15,6 +15,7 @@ expression's variables in order of first appearance.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -35,7 +36,7 @@ from diffcli.harness import point as harness_point
 from diffcli.methods import METHODS
 from diffcli.methods.registry import ids
 from diffcli.reference import DIGITS, reference
-from diffcli.tasks.reading import CsvBlocks, binary, npy_header, read_bytes
+from diffcli.tasks.reading import CsvBlocks, npy_columns, open_input, read_bytes
 
 DEFAULT_REFERENCE_SAMPLE = 3
 REFERENCE_SAMPLE = Bound(0, 1000, "each sampled point costs one mpmath reference; 1,000 spread points "
@@ -49,7 +50,6 @@ MAX_POINTS = 10 ** 10
 """Most points one run reads (a CSV of that many rows is some 300 GB); every output is linear in it."""
 
 _WHAT = "points file"
-_NUMBER_KINDS = "fiu"  # float, signed and unsigned integer: complex, datetime, text or objects are refused
 
 
 # ---------------------------------------------------------------- reading
@@ -70,11 +70,11 @@ def open_points(path: str) -> PointsSource:
     ``.npy`` header is read and checked now."""
     if path.endswith(".npy"):
         return _open_npy(path)
-    source = binary(sys.stdin) if path == "-" else _open(path)
+    source = open_input(path, _WHAT)
     blocks = CsvBlocks(source, _WHAT, path)
 
     def chunks():
-        with source if path != "-" else _nothing():
+        with source if path != "-" else contextlib.nullcontext():
             for _, rows in blocks:
                 yield {name: rows[:, k] for k, name in enumerate(blocks.names)}
     return PointsSource(blocks.names, None, chunks)
@@ -87,26 +87,11 @@ def read_points(path: str) -> dict[str, np.ndarray]:
     (:func:`open_points`)."""
     content = read_bytes(sys.stdin if path == "-" else path, _WHAT, path)
     if path.endswith(".npy"):
-        return _npy_columns(io.BytesIO(content), len(content), path, memory_map=False)
+        return npy_columns(io.BytesIO(content), len(content), path, memory_map=False)
     blocks = CsvBlocks(io.BytesIO(content.encode() if isinstance(content, str) else content), _WHAT, path)
     rows = [chunk for _, chunk in blocks]
     table = np.concatenate(rows) if rows else np.empty((0, len(blocks.names)))
     return {name: table[:, k] for k, name in enumerate(blocks.names)}
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-def _open(path: str):
-    try:
-        return open(path, "rb")
-    except OSError as error:
-        raise UsageError(f"cannot read the {_WHAT} {path!r}: {error.strerror or error}") from None
 
 
 def _open_npy(path: str) -> PointsSource:
@@ -115,8 +100,8 @@ def _open_npy(path: str) -> PointsSource:
         table = read_points(path)
         names = list(table)
         return PointsSource(names, len(next(iter(table.values()))) if table else 0, lambda: iter([table]))
-    with _open(path) as handle:
-        table = _npy_columns(handle, os.fstat(handle.fileno()).st_size, path, memory_map=True)
+    with open_input(path, _WHAT) as handle:
+        table = npy_columns(handle, os.fstat(handle.fileno()).st_size, path, memory_map=True)
     names = list(table)
     count = len(table[names[0]]) if names else 0
     step = max(1, NPY_CHUNK_CELLS // max(len(names), 1))
@@ -126,34 +111,6 @@ def _open_npy(path: str) -> PointsSource:
             yield {name: np.asarray(column[start:start + step], dtype=float)
                    for name, column in table.items()}
     return PointsSource(names, count, chunks)
-
-
-def _npy_columns(stream, size: int, path: str, memory_map: bool) -> dict[str, np.ndarray]:
-    """The columns of a ``.npy`` file, its header checked before any array is made: a dtype of real numbers
-    (or a flat structure of them), and exactly as many data bytes as the shape says.  With ``memory_map``
-    the columns are views of a memory map of ``path`` (converted to floats a chunk at a time)."""
-    shape, fortran, dtype, data_bytes = npy_header(stream, path)
-    fields = [dtype.fields[name][0] for name in dtype.names] if dtype.names else [dtype]
-    if any(f.names or f.subdtype or f.kind not in _NUMBER_KINDS for f in fields):
-        raise UsageError(f"{path}: the .npy array holds {dtype}; points must be real numbers (a plain array, "
-                         "or a structured array with one number field per variable)")
-    if len(shape) != (1 if dtype.names else 2):
-        raise UsageError(f"{path}: a {'structured' if dtype.names else 'plain'} .npy points array must be "
-                         f"{'1-D' if dtype.names else '2-D (points × variables)'}, not of shape {shape}")
-    offset = stream.tell()
-    if data_bytes != size - offset:
-        raise UsageError(f"{path}: the .npy header says {shape} of {dtype}, but the file holds "
-                         f"{size - offset:,} bytes of data")
-    if memory_map:
-        array = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape,
-                          order="F" if fortran else "C") if math.prod(shape) else np.empty(shape, dtype)
-    else:
-        stream.seek(0)
-        loaded = np.load(stream, allow_pickle=False)
-        array = loaded.astype([(n, float) for n in dtype.names] if dtype.names else float)
-    if dtype.names:
-        return {name: array[name] for name in dtype.names}
-    return {str(k): array[:, k] for k in range(shape[1])}
 
 
 def _column_names(graph: Graph, names: list) -> list:
@@ -185,9 +142,58 @@ def at_points(graph: Graph, table: dict, methods: list[str], reference_sample: i
     return {**run.summary(), **chunk}
 
 
+class Evaluator:
+    """f and the array form of each method for one graph, each compiled once: :meth:`block` evaluates them
+    on one block of points, here or on a Dask worker (:func:`diffcli.tasks.cluster.run_block`)."""
+
+    def __init__(self, graph: Graph, timing: bool):
+        self.graph, self.timing = graph, timing
+        self.f = compile_function(graph, kind="array")
+        self.forms: dict = {}
+
+    def block(self, columns: list, methods: list) -> dict:
+        """f's ``values`` at the points of ``columns`` (one array per variable), its ``f_seconds``, and for
+        each method of ``methods`` its run there (``setup_seconds``, ``seconds``, ``error``, ``gradient``)."""
+        size = len(columns[0]) if columns else 0
+        with np.errstate(all="ignore"):
+            (values,) = self.f(*columns)
+            values = np.broadcast_to(np.asarray(values, dtype=float), (size,))
+            f_seconds = median_seconds(lambda: self.f(*columns)) if self.timing else None
+            runs = {method: self._run(method, columns) for method in methods}
+        return {"values": values, "f_seconds": f_seconds, "methods": runs}
+
+    def _run(self, method: str, columns: list) -> dict:
+        def prepare():
+            if method not in self.forms:
+                form = METHODS[method].arrays(self.graph)
+
+                def broadcast(argument):
+                    gradient, evaluations = form(argument)
+                    shape = (len(argument[0]),)
+                    return [np.broadcast_to(np.asarray(g, dtype=float), shape) for g in gradient], evaluations
+                self.forms[method] = broadcast
+            return self.forms[method]
+
+        outcome = run_timed(prepare, columns, self.timing)
+        return {"setup_seconds": outcome.setup_seconds, "seconds": outcome.seconds, "error": outcome.error,
+                "gradient": outcome.result}
+
+
+def lost_block(columns: list, methods: list, why: str) -> dict:
+    """What :meth:`Evaluator.block` would give for a block none of whose evaluations came back: f and every
+    method undefined at each of its points, and ``why`` (:attr:`PointsRun.lost` says it)."""
+    size = len(columns[0]) if columns else 0
+    undefined = [np.full(size, math.nan)] * len(columns)
+    return {"values": np.full(size, math.nan), "f_seconds": 0.0, "lost": why,
+            "methods": {m: {"setup_seconds": None, "seconds": 0.0, "error": None, "gradient": undefined}
+                        for m in methods}}
+
+
 class PointsRun:
     """One ``--points`` run, fed chunk by chunk: :meth:`chunk` evaluates a chunk of rows and returns its
-    per-point arrays; :meth:`summary` is the record of every method over all the points fed.
+    per-point arrays; :meth:`summary` is the record of every method over all the points fed.  A chunk
+    evaluated elsewhere (a Dask worker) is fed in two steps: :meth:`columns_of` its table, then
+    :meth:`absorb` what :meth:`Evaluator.block` made of it, chunk after chunk in input order.
 
     ``count``, when known before reading (``.npy``), places the reference sample exactly; otherwise the
     sample is drawn from a bounded, evenly spread set of kept rows (:class:`Spread`).
@@ -203,32 +209,48 @@ class PointsRun:
             raise UsageError(f"method {unknown[0]!r} has no batched form yet; with --points choose from "
                              f"{', '.join(batched)}")
         self.graph, self.methods, self.columns = graph, list(methods), _column_names(graph, names)
-        self.f = compile_function(graph, kind="array")
-        self.count, self.f_seconds = 0, 0.0 if timing else None
+        self.evaluator = Evaluator(graph, self.timing)
+        self.count, self.read, self.f_seconds = 0, 0, 0.0 if timing else None
         self.rows = {m: {"method": m, "setup_seconds": None, "seconds": None, "seconds_per_point": None,
                          "max_rel_error": None, "failed_points": None, "error": None} for m in methods}
-        self.forms: dict = {}
+        self.started: set = set()  # the methods whose first chunk is absorbed
+        self.lost: list = []  # why each block that could not be evaluated was lost (lost_block)
         width = len(self.columns) * (1 + len(methods)) + 1 + len(methods)
         self.spread = Spread(self.reference_sample, width, count)
 
     def chunk(self, table: dict) -> dict:
         """Evaluate f and every method on one chunk of rows; the chunk's record (``start``, ``values``,
         ``gradients``, ``failed``, ``columns``) for writing its points."""
+        columns = self.columns_of(table)
+        return self.absorb(columns, self.evaluator.block(columns, self.running()))
+
+    def columns_of(self, table: dict) -> list:
+        """The columns of a chunk's table (``{name: column}``), one float array per variable in order."""
         columns = [np.ascontiguousarray(table[name], dtype=float) for name in self.columns]
-        size, start = len(columns[0]) if columns else 0, self.count
+        size = len(columns[0]) if columns else 0
         if len({len(c) for c in columns}) > 1:
             raise UsageError("the point columns have different lengths")
-        if start + size > MAX_POINTS:
+        if self.read + size > MAX_POINTS:
             raise UsageError(f"more than {MAX_POINTS:,} points (MAX_POINTS)")
-        with np.errstate(all="ignore"):
-            (values,) = self.f(*columns)
-            values = np.broadcast_to(np.asarray(values, dtype=float), (size,))
-            if self.timing:
-                self.f_seconds += median_seconds(lambda: self.f(*columns))
+        self.read += size
+        return columns
+
+    def running(self) -> list:
+        """The methods still evaluated: a method that failed on a chunk is not run on the later ones."""
+        return [m for m in self.methods if not self.rows[m]["error"]]
+
+    def absorb(self, columns: list, block: dict) -> dict:
+        """Add the next chunk, ``columns`` evaluated as ``block``, to the running summary; its record."""
+        size, start, values = len(block["values"]), self.count, block["values"]
+        if self.timing:
+            self.f_seconds += block["f_seconds"]
+        if "lost" in block:
+            self.lost.append(f"points {start} to {start + size - 1}: {block['lost']}")
         record = {"start": start, "points": size, "variables": self.graph.variable_names, "values": values,
                   "gradients": {}, "failed": {}, "columns": columns}
         for method in self.methods:
-            self._run(method, columns, values, record)
+            if method in block["methods"] and not self.rows[method]["error"]:
+                self._add(method, block["methods"][method], values, record)
         self.count += size
         parts = [*columns, values[:, None]]
         for method in self.methods:
@@ -237,35 +259,21 @@ class PointsRun:
         self.spread.offer(start, size, lambda chosen: np.column_stack([np.asarray(p)[chosen] for p in parts]))
         return record
 
-    def _run(self, method: str, columns: list, values, record: dict) -> None:
+    def _add(self, method: str, run: dict, values, record: dict) -> None:
         row = self.rows[method]
-        if row["error"]:
-            return
-
-        def prepare():
-            if method not in self.forms:
-                form = METHODS[method].arrays(self.graph)
-
-                def broadcast(argument):
-                    gradient, evaluations = form(argument)
-                    shape = (len(argument[0]),)
-                    return [np.broadcast_to(np.asarray(g, dtype=float), shape) for g in gradient], evaluations
-                self.forms[method] = form, broadcast
-            return self.forms[method][1]
-
-        first = method not in self.forms
-        with np.errstate(all="ignore"):
-            outcome = run_timed(prepare, columns, self.timing)
+        first = method not in self.started
+        self.started.add(method)
         if first:
-            row["setup_seconds"] = outcome.setup_seconds
-        if outcome.error:
-            row["error"] = outcome.error if first else f"{outcome.error} (at the points from {self.count} on)"
+            row["setup_seconds"] = run["setup_seconds"]
+        if run["error"]:
+            row["error"] = run["error"] if first else f"{run['error']} (at the points from {self.count} on)"
             return
         if self.timing:
-            row["seconds"] = (row["seconds"] or 0.0) + outcome.seconds
-        failed = ~np.logical_and.reduce([np.isfinite(g) for g in outcome.result] + [np.isfinite(values)])
+            row["seconds"] = (row["seconds"] or 0.0) + run["seconds"]
+        gradient = run["gradient"]
+        failed = ~np.logical_and.reduce([np.isfinite(g) for g in gradient] + [np.isfinite(values)])
         row["failed_points"] = (row["failed_points"] or 0) + int(failed.sum())
-        record["gradients"][method], record["failed"][method] = outcome.result, failed
+        record["gradients"][method], record["failed"][method] = gradient, failed
 
     def summary(self) -> dict:
         """The record of the whole run: each method's row, the reference's sample and the errors there."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from typing import Iterator
 
 from diffcli.core.errors import UsageError
@@ -90,6 +91,37 @@ def header(cells: list[str], what: str, name: str) -> list[str]:
     if repeated is not None:
         raise UsageError(f"the {what} {name!r} has the column {repeated!r} twice")
     return names
+
+
+def open_input(path: str, what: str):
+    """The file at ``path`` opened for reading bytes (``-`` is stdin); ``what`` names it when it cannot be
+    opened (a UsageError)."""
+    if path == "-":
+        return binary(sys.stdin)
+    try:
+        return open(path, "rb")
+    except OSError as error:
+        raise UsageError(f"cannot read the {what} {path!r}: {error.strerror or error}") from None
+
+
+def read_line(readline, limit: int, piece: int = 1 << 16) -> bytes | None:
+    """The rest of the current line of a binary file, its newline kept (``b""`` at the end of the file),
+    by ``readline(size)`` in pieces of at most ``piece`` bytes; None once more than ``limit`` bytes of it
+    are read, so that a file without newlines (``/dev/zero``) costs ``limit + 1`` bytes at most.
+
+    >>> source = io.BytesIO(b"ab\\ncdef")
+    >>> read_line(source.readline, 3), read_line(source.readline, 3)
+    (b'ab\\n', None)
+    """
+    pieces, size = [], 0
+    while not pieces or not pieces[-1].endswith(b"\n"):
+        if size > limit:
+            return None
+        pieces.append(readline(min(piece, limit + 1 - size)))
+        if not pieces[-1]:
+            break
+        size += len(pieces[-1])
+    return b"".join(pieces)
 
 
 # ---------------------------------------------------------------- CSV read as a stream of chunks
@@ -182,17 +214,11 @@ class CsvBlocks:
 
     def _line_bytes(self) -> bytes:
         """The rest of the current line, newline included, read in bounded pieces."""
-        pieces, size = [], 0
-        while not pieces or not pieces[-1].endswith(b"\n"):
-            piece = self._read(self.source.readline, min(1 << 16, MAX_ROW_BYTES + 1 - size))
-            if not piece:
-                break
-            pieces.append(piece)
-            size += len(piece)
-            if size > MAX_ROW_BYTES:
-                raise UsageError(f"{self.name}: line {self.line} is longer than {MAX_ROW_BYTES:,} bytes "
-                                 "(MAX_ROW_BYTES)")
-        return b"".join(pieces)
+        line = read_line(lambda size: self._read(self.source.readline, size), MAX_ROW_BYTES)
+        if line is None:
+            raise UsageError(f"{self.name}: line {self.line} is longer than {MAX_ROW_BYTES:,} bytes "
+                             "(MAX_ROW_BYTES)")
+        return line
 
     def _read(self, read, size: int) -> bytes:
         try:
@@ -296,3 +322,41 @@ def npy_header(stream, what: str) -> tuple:
     except (ValueError, EOFError, SyntaxError, TypeError) as error:
         raise UsageError(f"{what}: not a .npy array ({str(error) or type(error).__name__})") from None
     return shape, fortran, dtype, math.prod(shape) * dtype.itemsize
+
+
+NUMBER_KINDS = "fiu"
+"""The dtype kinds a points array may hold: float, signed and unsigned integer (complex numbers, dates,
+text and objects are refused)."""
+
+
+def npy_columns(stream, size: int, path: str, memory_map: bool) -> dict:
+    """The columns of a ``.npy`` points file (``{name: array}``), its header checked before any array is
+    made: a dtype of real numbers (or a flat structure of them), and exactly as many data bytes as the shape
+    says.  With ``memory_map`` the columns are views of a memory map of ``path`` (converted to floats a
+    chunk at a time by the caller); a plain 2-D array's columns are named ``0, 1, …``."""
+    import math
+
+    import numpy as np
+
+    shape, fortran, dtype, data_bytes = npy_header(stream, path)
+    fields = [dtype.fields[name][0] for name in dtype.names] if dtype.names else [dtype]
+    if any(f.names or f.subdtype or f.kind not in NUMBER_KINDS for f in fields):
+        raise UsageError(f"{path}: the .npy array holds {dtype}; points must be real numbers (a plain array, "
+                         "or a structured array with one number field per variable)")
+    if len(shape) != (1 if dtype.names else 2):
+        raise UsageError(f"{path}: a {'structured' if dtype.names else 'plain'} .npy points array must be "
+                         f"{'1-D' if dtype.names else '2-D (points × variables)'}, not of shape {shape}")
+    offset = stream.tell()
+    if data_bytes != size - offset:
+        raise UsageError(f"{path}: the .npy header says {shape} of {dtype}, but the file holds "
+                         f"{size - offset:,} bytes of data")
+    if memory_map:
+        array = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape,
+                          order="F" if fortran else "C") if math.prod(shape) else np.empty(shape, dtype)
+    else:
+        stream.seek(0)
+        loaded = np.load(stream, allow_pickle=False)
+        array = loaded.astype([(n, float) for n in dtype.names] if dtype.names else float)
+    if dtype.names:
+        return {name: array[name] for name in dtype.names}
+    return {str(k): array[:, k] for k in range(shape[1])}

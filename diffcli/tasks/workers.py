@@ -51,7 +51,7 @@ class Workers:
     :meth:`submit` queues a line; :meth:`results` waits until at least one line is done and returns
     ``(key, kind, value)`` triples: ``kind`` is ``"record"`` (the line's record), ``"error"`` (an
     unexpected exception raised in the worker, a bug) or ``"died"`` (its worker died twice; ``value``
-    is the cause in words).
+    is the cause in words); :func:`record` makes the line's record of each.
     """
 
     def __init__(self, jobs: int, run: Callable, task: Callable, point: dict, max_memory: int | None = None):
@@ -137,7 +137,7 @@ class Workers:
         if running.attempt < ATTEMPTS:
             self.queue.appendleft(_Job(running.key, running.line, running.attempt + 1))
         else:
-            done.append((running.key, "died", cause))
+            done.append((running.key, "died", f"{cause} (twice: the line was retried in a fresh worker)"))
 
     def _replace(self, connection) -> str:
         """Bury a dead worker, start a fresh one, and say how the dead one ended."""
@@ -219,10 +219,22 @@ def reply(run, task, point, line, max_memory: int | None = None) -> tuple:
         return "record", run(task, line, point)
     except MemoryError:
         needs = f": the line needs more than --max-memory {max_memory} MB" if max_memory else ""
-        return "record", {"line": line.number, "expression": line.expression,
-                          "error": "out of memory" + needs}
+        return "record", line.error_record("out of memory" + needs)
     except Exception as error:  # noqa: BLE001 - a bug: the main process decides what to do with it
         return "error", error
+
+
+def record(line, kind: str, value, on_internal_error: Callable | None = None) -> dict:
+    """The record of ``line`` from what its worker (a local process, or a Dask worker) answered: the record
+    it made, an error record for a line whose workers died (``"died"``, ``value`` says how), or for a bug
+    (``"error"``) ``on_internal_error(line, value)``, and without it the bug raised."""
+    if kind == "record":
+        return value
+    if kind == "died":
+        return line.error_record(value)
+    if on_internal_error is None:
+        raise value
+    return on_internal_error(line, value)
 
 
 def _answer(connection, run, task, point, line, max_memory) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from typing import Annotated, Optional
 
@@ -56,7 +57,8 @@ def compare(ctx: typer.Context, expression: ExpressionArg = None, point: PointAr
             file: FileOption = None, jobs: JobsOption = 1, max_memory: MaxMemoryOption = None,
             scheduler: Annotated[Optional[str], typer.Option(
                 "--scheduler", metavar="ADDRESS", envvar="DIFFCLI_SCHEDULER", show_default=False,
-                show_envvar=False, help="Run --file on this Dask scheduler (env DIFFCLI_SCHEDULER).")]
+                show_envvar=False,
+                help="Run --file or --points on this Dask scheduler (env DIFFCLI_SCHEDULER).")]
             = None,
             points: Annotated[Optional[str], typer.Option(
                 "--points", metavar="FILE", show_default=False,
@@ -79,28 +81,30 @@ def compare(ctx: typer.Context, expression: ExpressionArg = None, point: PointAr
     cluster_reason = "--scheduler runs the lines on the Dask cluster's workers"
     refuse_unused(ctx, jobs=cluster_reason if scheduler else None if file else NO_FILE,
                   max_memory=cluster_reason if scheduler else None if file else NO_FILE_MEMORY,
-                  scheduler=None if file else "it runs the lines of --file on a Dask cluster, and there is "
-                                              "no --file (--points runs here)",
+                  scheduler=None if file or points else "it runs the lines of --file or the points of "
+                                                        "--points on a Dask cluster, and there are none",
                   reference_sample=None if points else "it samples the rows of --points, and there is none",
                   eps=None if points is None else "--points runs the methods that evaluate arrays of points "
                                                   "with their own steps")
-    scheduler = scheduler if file else None  # DIFFCLI_SCHEDULER applies to --file runs only
+    scheduler = scheduler if file or points else None  # DIFFCLI_SCHEDULER applies to those runs only
     at = parse_point(words)
     timing = timing_default(timing, file)
+    if scheduler is not None:
+        from diffcli.tasks.cluster import require
+
+        scheduler = require(scheduler, reach=True)  # a wrong address is exit 2 before any output
     if points is not None:
-        return _points(expression, at, points, methods, reference_sample, digits, timing, tolerance, format)
+        return _points(expression, at, points, methods, reference_sample, digits, timing, tolerance, format,
+                       scheduler)
     methods = select_methods(methods)  # a wrong id is exit 2 before any line runs
     check = None if tolerance is None else functools.partial(tolerance_failures, tolerance=tolerance)
     if file is not None:
         from diffcli.cli.runner import run_file
         from diffcli.render.compare import file_output
-        from diffcli.tasks.cluster import require
-        from diffcli.tasks.files import on_cluster
 
         task = functools.partial(run_compare, methods=methods, digits=digits, timing=timing, eps=eps)
-        with on_cluster(None if scheduler is None else require(scheduler, reach=True)):
-            return run_file(file, task, at, format, jobs, file_output(terminal_width()), check=check,
-                            max_memory=max_memory)
+        return run_file(file, task, at, format, jobs, file_output(terminal_width()), check=check,
+                        max_memory=max_memory, scheduler=scheduler)
 
     from diffcli.core.parse import as_graph
     from diffcli.render.compare import render
@@ -116,9 +120,12 @@ def compare(ctx: typer.Context, expression: ExpressionArg = None, point: PointAr
     return 1 if failures else 0
 
 
-def _points(expression, at, path, methods, reference_sample, digits, timing, tolerance, format) -> int:
+def _points(expression, at, path, methods, reference_sample, digits, timing, tolerance, format,
+            scheduler) -> int:
     """``compare --points FILE``: every row of a points file, a chunk at a time (see
-    :mod:`diffcli.tasks.points`); jsonl and csv write each chunk's points as soon as it is done."""
+    :mod:`diffcli.tasks.points`), here or with ``scheduler`` as Dask tasks
+    (:func:`diffcli.tasks.cluster.points_on_cluster`); jsonl and csv write each chunk's points as soon as
+    it and every chunk before it are done."""
     from diffcli.core.errors import UsageError
     from diffcli.core.parse import as_graph
     from diffcli.render.points import STREAMING, chunk_text, render
@@ -133,21 +140,29 @@ def _points(expression, at, path, methods, reference_sample, digits, timing, tol
     source = open_points(path)
     run = PointsRun(graph, source.names, chosen, reference_sample=reference_sample, digits=digits,
                     timing=timing, count=source.count)
+    if scheduler is None:
+        pieces = (run.chunk(table) for table in source.chunks())
+    else:
+        from diffcli.tasks.cluster import points_on_cluster
+
+        pieces = points_on_cluster(run, source.chunks(), scheduler)
     shown = None  # the methods of the first chunk: the columns of every chunk
-    for table in source.chunks():
-        piece = run.chunk(table)
-        if format in STREAMING:
-            emit(chunk_text(piece, format, shown or list(piece["gradients"]), first=shown is None))
-            shown = shown or list(piece["gradients"])
+    with contextlib.closing(pieces):  # a closed output or Ctrl-C: the cluster's client closes now
+        for piece in pieces:
+            if format in STREAMING:
+                emit(chunk_text(piece, format, shown or list(piece["gradients"]), first=shown is None))
+                shown = shown or list(piece["gradients"])
     record = run.summary()
     if format not in STREAMING:
         emit(render(record, format))
-    return _points_notes(record, tolerance)
+    return _points_notes(record, tolerance, run.lost)
 
 
-def _points_notes(record: dict, tolerance) -> int:
+def _points_notes(record: dict, tolerance, lost: list) -> int:
     """Failed points on stderr whatever the format (a summary table is not the only one to hear it); exit
-    status 1 past ``--tolerance``."""
+    status 1 past ``--tolerance`` or when a block of points was lost on a cluster."""
+    for why in lost:
+        note(f"lost on the cluster: {why}")
     for row in record["methods"]:
         if row["error"]:
             note(f"{row['method']}: {row['error']}")
@@ -159,4 +174,4 @@ def _points_notes(record: dict, tolerance) -> int:
     for row in failures:
         note(f"{row['method']}: max relative error {row['max_rel_error']} over the sampled points, "
              f"{row['failed_points']} failed points; tolerance {tolerance:g}")
-    return 1 if failures else 0
+    return 1 if failures or lost else 0
