@@ -17,7 +17,7 @@ from diffcli.core.errors import LimitError
 from diffcli.core.evaluate import evaluate
 from diffcli.core.memory import keep_freed_memory
 from diffcli.core.parse import parse
-from diffcli.core.statements import reuse_names
+from diffcli.core.statements import in_parts, reuse_names
 from diffcli.reference import reference
 
 
@@ -130,6 +130,46 @@ def test_compiled_code_reuses_a_name_only_after_its_last_reader():
     for i in range(5):
         assert (single(*(float(c[i]) for c in columns))[1]
                 == pytest.approx([g[i] for g in gradient], rel=1e-14))
+
+
+def _closed_form_partial(x: list, i: int) -> float:
+    """∂/∂x_i of :func:`generated_sum` (x_i is in the terms i − 1 and i), written out by hand."""
+    total = math.exp(x[i]) / (1 + x[i] ** 2) - math.exp(x[i]) * 2 * x[i] / (1 + x[i] ** 2) ** 2 \
+        if i < len(x) - 1 else 0.0
+    if i > 0:
+        total += math.cos(x[i - 1] * x[i]) * x[i - 1]
+    if i < len(x) - 1:
+        total += math.cos(x[i] * x[i + 1]) * x[i + 1]
+    return total
+
+
+def test_a_long_function_is_compiled_in_parts_that_compute_what_the_whole_does(monkeypatch):
+    """Past PART_STATEMENTS statements a generated function is compiled in parts (values handed from one
+    part to the next): the same statements in the same order, so the same doubles and arrays, bit for
+    bit, on floats, numpy arrays and complex numbers; and the gradient is the closed form's."""
+    from diffcli.core import codegen
+
+    graph = parse(generated_sum(120))  # 1,082 nodes: about 1,400 statements of gradient
+    sources = in_parts(gradient_source(graph), 300)
+    assert len(sources) == 1 + math.ceil((gradient_source(graph).count("\n") - 1) / 300)
+    assert all(source.count("\n") <= 300 + 2 for source in sources[1:])  # its def and its return
+    point = [0.3 + 0.005 * i for i in range(121)]
+    columns = [np.linspace(0.2, 0.9, 6) + 0.003 * i for i in range(121)]
+    built = {}
+    for size in (300, 10**9):  # in parts, and whole
+        monkeypatch.setattr(codegen, "PART_STATEMENTS", size)
+        fresh = graph.copy()  # compiled code is kept per graph
+        built[size] = (compile_gradient(fresh)(*point), compile_gradient(fresh, kind="array")(*columns),
+                       codegen.compile_tangent(fresh)(*point, *([0.0] * 60 + [1.0] + [0.0] * 60)),
+                       compile_function(fresh, kind="complex")(*[complex(v, 1e-20) for v in point]))
+    (value, gradient), (array_value, array_gradient), tangent, complex_value = built[300]
+    assert (value, gradient) == built[10**9][0] and tangent == built[10**9][2]
+    assert complex_value == built[10**9][3]
+    assert np.array_equal(array_value, built[10**9][1][0])
+    assert all(np.array_equal(a, b) for a, b in zip(array_gradient, built[10**9][1][1]))
+    for i in (0, 1, 60, 119, 120):
+        assert gradient[i] == pytest.approx(_closed_form_partial(point, i), rel=1e-13)
+    assert tangent[1] == pytest.approx(_closed_form_partial(point, 60), rel=1e-13)
 
 
 def test_gradient_without_the_value_leaves_out_only_what_the_value_needs():
