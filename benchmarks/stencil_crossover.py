@@ -4,14 +4,16 @@ Run: python3 benchmarks/stencil_crossover.py   (about a minute)
 
 For f = a sum of D copies of the lecture's terms, one variable each (exp(3·x_i) + 3·x_i/log(x_i) +
 sin(log(x_i))/(3·x_i), x_i = 2 + i/100), times one whole gradient by ``fd-forward``, ``fd-central`` and
-``fd-5point`` through the scalar path (f on floats: the stencil compiled into one function, or f called
-once per stencil point where that function would be too large) and through the vectorized path (every
-stencil point in one numpy call), at D = 1, 2, 4, … 128, and prints vectorized / scalar: above 1 the
-scalar path is faster.  The crossover is the number of stencil points (D × points per variable) of the
-first D where the vectorized path wins; ``finite.SCALAR_POINTS`` is set from it.  Then the lecture
-example at x=2, z=3 (D = 2): ``fd-central`` / f and ``richardson`` / f next to their targets, f being the
-bare compiled f on floats.  Every time is the best of several ``timeit`` batches of this process's CPU
-time (``time.process_time``), so that other processes on a loaded machine count less; all are from one run.
+``fd-5point`` through the scalar path (f compiled for floats, called once per stencil point) and through the
+vectorized path (every stencil point in one numpy call), at D = 1, 2, 4, … 128, and prints vectorized /
+scalar: above 1 the scalar path is faster; and the setup of each path (its first prepare, which compiles f).
+The crossover is the number of stencil points (D × points per variable) of the first D where the vectorized
+path wins; ``finite.SCALAR_POINTS`` is set from it. Then the lecture example at x=2, z=3 (D = 2):
+``fd-central`` / f and ``richardson`` / f next to their targets, f being the bare compiled f on floats, with
+fd-central's floor in plain Python (its four calls of f and two differences written out) and its time
+through numpy; and richardson's 161 evaluations on floats against one numpy call. Every time is the best of
+several ``timeit`` batches of this process's CPU time (``time.process_time``), so that other processes on a
+loaded machine count less; all are from one run.
 """
 
 import sys
@@ -58,10 +60,16 @@ def prepared(method: str, graph, scalar: bool):
 def crossover() -> dict:
     """Per stencil, the stencil points of the first D where the vectorized path is faster (None: never)."""
     found = dict.fromkeys(STENCILS)
-    print(f"{'D':>4}  " + "  ".join(f"{m + ' vec/scalar':>24}" for m in STENCILS))
+    print(f"{'D':>4}  " + "  ".join(f"{m + ' vec/scalar':>24}" for m in STENCILS)
+          + "   setup scalar / vectorized")
     for d in SIZES:
         graph = parse(expression(d))
         values = [2.0 + i / 100 for i in range(d)]
+        setup = []  # each path's first prepare compiles its f (on floats, on arrays); later ones share it
+        for scalar in (True, False):
+            started = time.process_time()
+            prepared(STENCILS[0], graph, scalar)
+            setup.append(time.process_time() - started)
         row = []
         for method in STENCILS:
             scalar = prepared(method, graph, True)
@@ -72,7 +80,8 @@ def crossover() -> dict:
             if ratio < 1 and found[method] is None:
                 found[method] = points
             row.append(f"{ratio:>10.2f} ({points:>4} points)")
-        print(f"{d:>4}  " + "  ".join(f"{cell:>24}" for cell in row), flush=True)
+        print(f"{d:>4}  " + "  ".join(f"{cell:>24}" for cell in row)
+              + f"   {setup[0] * 1e3:6.2f} / {setup[1] * 1e3:.2f} ms", flush=True)
     return found
 
 

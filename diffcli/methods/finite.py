@@ -59,7 +59,7 @@ SCALAR_POINTS = 32
 up to 15 variables, fd-forward up to 31, fd-5point up to 7) evaluates f on floats, one point after another
 (:class:`FloatStencil`); from it on, all points in one numpy call (:class:`Evaluator`).  Measured by
 ``benchmarks/stencil_crossover.py`` (f a sum of D copies of the lecture's terms; vectorized time / scalar
-time for fd-forward, fd-central, fd-5point; three runs on the shared, loaded 2-core machine): 4.7–16 at 1
+time for fd-forward, fd-central, fd-5point; four runs on the shared, loaded 2-core machine): 4.6–16 at 1
 to 4 points, where numpy's cost per call dominates; 2.5–6.3 at 8 points; 1.3–2.5 at 16; 0.50–1.13 at 32 (the
 crossover); 0.25–0.51 at 64."""
 
