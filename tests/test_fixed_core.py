@@ -1041,3 +1041,17 @@ def test_a_flat_chain_too_long_for_pythons_parser_is_split():
     graph = parse(" + ".join(["x"] * 2999) + " - y")
     assert evaluate(graph, {"x": 1.0, "y": 0.5})[graph.output] == 2998.5  # 2999 - 0.5, exact in floats
     assert len(graph) == 2 + 2999  # x, y and one node per operator
+
+
+def test_a_whole_number_too_long_for_python_is_found_past_one_just_short_enough():
+    import sys
+
+    from diffcli.core.parse import parse
+
+    limit = sys.get_int_max_str_digits()  # CPython's own limit on the digits int() reads (4300 by default)
+    text = "x + " + "1" * limit + " + " + "2" * (limit + 1)  # the first number is read, the second is not
+    with pytest.raises(ParseError) as error:
+        parse(text)
+    assert error.value.message == f"a whole number of {limit + 1} digits; at most {limit} digits are read " \
+                                  "(write it with an exponent, such as 1.5e20)"
+    assert error.value.column == 4 + limit + 3 + 1  # past "x + ", the first number and " + "
