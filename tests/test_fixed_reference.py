@@ -320,3 +320,80 @@ def test_a_partial_real_at_the_point_only_does_not_exist():
     result = reference(parse("sqrt(x) + sqrt(-x) + y"), {"x": 0.0, "y": 2.0}, digits=20)
     assert result.gradient == {"x": None, "y": 1} and result.note is None
     assert result.errors == {"x": "∂f/∂x does not exist: f is not real for x near 0.0"}
+
+
+# ------------------------------------------------ partials that do not settle, zeros, reverse mode
+
+@pytest.mark.parametrize("text, message", [
+    # cbrt is real on both sides and has no kink; its slope at 0 is infinite: the runs never agree
+    ("cbrt(x) + y", "no reference for ∂f/∂x: f is not differentiable here in x, or too ill-conditioned (two "
+                    "working precisions do not agree on a single digit)"),
+    # sqrt(|x|): ±1/(2·sqrt|t|) on both sides of abs's kink
+    ("sqrt(abs(x)) + y", "no reference for ∂f/∂x: f has a kink here, where it is not differentiable "
+                         "(abs(0.0) is at its kink)"),
+])
+def test_a_partial_on_which_the_runs_never_agree_says_why(text, message):
+    result = reference(parse(text), {"x": 0.0, "y": 1.0}, digits=20)
+    assert result.errors == {"x": message} and result.gradient["x"] is None
+    assert result.text(result.gradient["y"]) == "1.0" and result.note is None
+
+
+@pytest.mark.parametrize("x", [2.0, -2.0, 0.0])
+def test_a_zero_partial_is_shown_as_zero_at_any_sign_of_the_point(x):
+    """exp(x)·exp(−x) is 1 for every x: ∂f/∂x = 0 whatever the sign of x (the complex step's h is relative
+    to |x|, and the largest term met, e^|x|, is a size)."""
+    result = reference(parse("exp(x)*exp(-x)"), {"x": x}, digits=30)
+    assert (result.text(result.value), result.text(result.gradient["x"])) == ("1.0", "0")
+    assert result.note is None and result.errors == {}
+
+
+def test_an_imaginary_part_cancelled_exactly_through_a_real_division_is_resolved():
+    """((x + sin(y)) − x)/2: in the complex step in x the imaginary parts h of x + sin(y) and of x cancel
+    exactly, while sin(y) was rounded; the difference reaches f only through a division by the real 2, so
+    no error of a real part hides in it: ∂f/∂x is 0 and ∂f/∂y = cos(1)/2, with no note."""
+    result = reference(parse("((x + sin(y)) - x)/2"), {"x": 1 / 3, "y": 1.0}, digits=20)
+    assert result.note is None
+    assert result.text(result.gradient["x"]) == "0"
+    assert result.text(result.gradient["y"]) == M.nstr(M.cos(1) / 2, 20)
+
+
+def test_reverse_mode_reference_of_a_sum_with_differences():
+    """16 variables: the reference is reverse mode in mpmath, whose sums' partials ±1 are taken as the
+    adjoint or its negation; f = x0² − x1² − … − x15² has ∂f/∂x0 = 2·x0 and ∂f/∂xi = −2·xi."""
+    names = [f"x{i}" for i in range(16)]
+    point = {name: i + 0.5 for i, name in enumerate(names)}
+    result = reference(parse("x0*x0" + "".join(f" - {name}*{name}" for name in names[1:])), point, digits=20)
+    assert result.method == "reverse-mode in mpmath, checked by mpmath.diff on 3 coordinates"
+    assert [result.text(result.gradient[name]) for name in names] == \
+        ["1.0"] + [M.nstr(-2 * (i + 0.5), 20) for i in range(1, 16)]
+    assert result.text(result.value) == M.nstr(0.25 - sum((i + 0.5) ** 2 for i in range(1, 16)), 20)
+
+
+def test_fifteen_variables_are_still_the_complex_step():
+    names = [f"x{i}" for i in range(15)]
+    result = reference(parse(" + ".join(f"{name}*{name}" for name in names)),
+                       {name: i + 0.5 for i, name in enumerate(names)}, digits=20)
+    assert result.method == "complex step in mpmath"
+    assert result.text(result.gradient["x14"]) == "29.0"
+
+
+def test_without_adjoints_every_rounded_node_weighs_one():
+    """With no adjoints (the rules cannot be evaluated at the point), each node counts with weight 1: for
+    (1e125 + x) − 1e125 that is the same sum as with its adjoints, all 1 there."""
+    m = mpmath.MPContext()
+    m.dps = 150
+    graph = parse("(1e125 + x) - 1e125")
+    values = evaluate_mp(graph, {"x": m.one}, m, every=True)
+    for weights in (None, lambda: None):
+        loss = assess(m, graph, values, False, weights)
+        assert abs(loss.digits - float(M.log10(M.mpf(1e125) + 2))) < 1e-9 and not loss.unresolved
+
+
+def test_reverse_mode_reference_through_a_constant_zero_partial():
+    """sign and step have the constant partial 0 away from 0: in reverse mode nothing flows through them,
+    so with 16 variables f = Σ xi² + sign(x0) + step(x15) has ∂f/∂xi = 2·xi."""
+    names = [f"x{i}" for i in range(16)]
+    text = " + ".join(f"{name}*{name}" for name in names) + " + sign(x0) + step(x15)"
+    result = reference(parse(text), {name: i + 0.5 for i, name in enumerate(names)}, digits=20)
+    assert result.method == "reverse-mode in mpmath, checked by mpmath.diff on 3 coordinates"
+    assert [result.text(result.gradient[name]) for name in names] == [f"{2 * i + 1}.0" for i in range(16)]
