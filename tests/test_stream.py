@@ -177,3 +177,25 @@ def test_the_compiled_readers_read_every_number_as_float_does(monkeypatch, arrow
     slow = reading.CsvBlocks(io.BytesIO(text.encode()), "points file", "p.csv")._slow(
         text.split("\n", 1)[1].encode())
     assert fast.tobytes() == slow.tobytes()
+
+
+@pytest.mark.parametrize("piece", [3, 1 << 16])
+@pytest.mark.parametrize("extra", [0, 1])
+def test_both_line_readers_refuse_a_line_one_byte_past_their_limit(monkeypatch, piece, extra):
+    """An expression file's line and a points CSV's line are read by one bounded reader: 12 bytes before the
+    newline pass a limit of 12, 13 do not, whatever the size of the pieces read."""
+    from diffcli.core.errors import LimitError, UsageError
+    from diffcli.tasks import files, reading
+
+    monkeypatch.setattr(reading, "MAX_ROW_BYTES", 12)
+    monkeypatch.setattr(files, "MAX_LINE_BYTES", 12)
+    monkeypatch.setattr(files, "READ_CHUNK_BYTES", piece)
+    line = b"x," + b"y" * (10 + extra) + b"\n"  # 12 or 13 bytes, then the newline
+    if extra:
+        with pytest.raises(UsageError, match=r"line 1 is longer than 12 bytes \(MAX_ROW_BYTES\)"):
+            reading.CsvBlocks(io.BytesIO(line), "points file", "p.csv")
+        with pytest.raises(LimitError, match="line 2 of the expression file is longer than 12 bytes"):
+            list(files.physical_lines(io.BytesIO(b"x\n" + line)))
+    else:
+        assert reading.CsvBlocks(io.BytesIO(line), "points file", "p.csv").names == ["x", "y" * 10]
+        assert list(files.physical_lines(io.BytesIO(b"x\n" + line))) == [(1, b"x\n"), (2, line)]
