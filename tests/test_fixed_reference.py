@@ -56,6 +56,29 @@ def test_agree_to_digits_relative_to_the_larger_of_the_number_and_its_scale(a, b
     assert agree(M, M.mpf(a), M.mpf(b), digits, scale) is agreed
 
 
+@pytest.mark.parametrize("b, enough, digits", [
+    ("1e-30", 20, 20),       # plainly past 20 digits: 20 is enough, whatever the exact count (30)
+    ("1e-30", None, 30),
+    ("1e-20", 20, 20),
+    ("1e-19", 20, 19),
+    (2.0 ** -66, 20, 19),    # 1.36e-20 apart: 19.87 digits, not 20, though within a bit of the shortcut
+    (2.0 ** -67, 20, 20),    # 6.8e-21: 20.17 digits
+])
+def test_agreeing_digits_stop_at_enough_only_when_plainly_there(b, enough, digits):
+    assert agreeing_digits(M, M.one, 1 + M.mpf(b), enough) == digits
+
+
+@pytest.mark.parametrize("numbers, largest_size", [
+    (["-3", "2", "0.5"], 3), (["-3", "2.5"], 3), (["-0.75", "0.5"], 0.75),  # sizes, of one magnitude too
+    (["0", "0"], 0), (["1", "inf"], M.inf), (["-inf", "1"], M.inf),
+])
+def test_the_largest_size_met(numbers, largest_size):
+    from diffcli.reference.runs import largest
+
+    assert largest([M.mpf(n) for n in numbers], None) == largest_size
+    assert largest([], "none") == "none" and largest([2.0, -5.0], None) == 5.0
+
+
 def test_unknown_losses_are_those_past_the_working_digits_less_one():
     """At 20 working digits a quantity that lost 19 or more is unknown, as is an unresolved one."""
     losses = {"value": Loss(digits=18.5), "x": Loss(digits=19.0), "y": Loss(unresolved=True),
