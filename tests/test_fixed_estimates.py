@@ -453,3 +453,37 @@ def test_the_rounding_allowance_of_an_exact_stencil(method, units):
     row = _row("3*x + 1", {"x": 0.75}, method, eps=2.0 ** -8)
     assert row["gradient"]["x"] == 3.0
     assert row["error_estimate"]["x"] == pytest.approx(units * float(UNIT), rel=1e-8, abs=0)
+
+
+def test_the_evaluation_bound_is_measured_up_to_the_tracked_limit():
+    """x·y + 1 + 2 + … + 8331 has 16,665 nodes: with two variables the stencils' tracked passes are 3 per
+    node, 49,995 evaluations, within the 50,000; each sum v_k = 1.5 + k(k+1)/2 is one IEEE operation moved
+    by both variables, as is x·y = 1.5: B = u·(1.5 + Σ v_k) = u·(1.5 + 1.5n + n(n+1)(n+2)/6), n = 8331."""
+    from diffcli.core.parse import parse
+    from diffcli.methods.fd_error import evaluation_bound
+
+    n = 8331
+    graph = parse("x*y" + "".join(f" + {k}" for k in range(1, n + 1)))
+    assert len(graph) == 16_665
+    expected = float(UNIT) * (1.5 + 1.5 * n + n * (n + 1) * (n + 2) / 6)
+    assert evaluation_bound(graph, [0.5, 3.0]) == [pytest.approx(expected, rel=1e-9, abs=0)] * 2
+
+
+@pytest.mark.parametrize("x, estimate, warnings", [
+    # the stencil's points 0.3 ± h lie on both sides of abs's kink at 0.3: no estimate
+    (0.3, None, ["abs(0.0) is at its kink: not differentiable there; the methods use the right derivative of "
+                 "each function and the reference the right derivative in each variable",
+                 "fd-central: the error of ∂f/∂x cannot be estimated: the stencil steps across a kink around "
+                 "x = 0.3 (h = 0.000977) (est. error: unknowable)"]),
+    # 0.31 ± h, ± 2h, ± 4h are all right of it: f = 2x − 0.3 there, and the estimate is its rounding only
+    (0.31, "rounding", []),
+])
+def test_a_stencil_across_a_kink_has_no_estimate(x, estimate, warnings):
+    record = compare("abs(x - 0.3) + x", {"x": x}, methods=["fd-central"], digits=20, timing=False,
+                     eps=2.0 ** -10)
+    (row,) = record["methods"]
+    assert row["warnings"] == warnings
+    if estimate is None:
+        assert row["error_estimate"] == {"x": None}
+    else:
+        assert abs(row["gradient"]["x"] - 2) <= row["error_estimate"]["x"] < 1e-11
