@@ -1055,3 +1055,41 @@ def test_a_whole_number_too_long_for_python_is_found_past_one_just_short_enough(
     assert error.value.message == f"a whole number of {limit + 1} digits; at most {limit} digits are read " \
                                   "(write it with an exponent, such as 1.5e20)"
     assert error.value.column == 4 + limit + 3 + 1  # past "x + ", the first number and " + "
+
+
+@pytest.mark.parametrize("text, column, product", [("2x", 1, ("2x", "2*x")), ("x + 2x", 5, ("2x", "2*x")),
+                                                   ("x + 12x", 5, ("12x", "12*x")),
+                                                   ("x + 1.5e3x", 5, ("1.5e3x", "1.5e3*x"))])
+def test_a_number_written_against_a_name_gets_the_product_to_write(text, column, product):
+    from diffcli.core.parse import parse
+
+    with pytest.raises(ParseError) as error:
+        parse(text)
+    written, meant = product
+    assert error.value.message == \
+        f"syntax error: invalid decimal literal '{written}'; to multiply, write {meant}"
+    assert error.value.column == column
+
+
+@pytest.mark.parametrize("text", ["x*y*z + w + v", "x/y*z - w*v + v", "(x + y)*(x - y)*x - y + x"])
+def test_a_split_chain_whose_first_part_is_itself_a_chain(monkeypatch, text):
+    import diffcli.core.splitter as splitter
+    from diffcli.core.evaluate import evaluate
+    from diffcli.core.parse import parse
+    from diffcli.core.printing import to_text
+
+    whole = parse(text)
+    monkeypatch.setattr(splitter, "CHAIN_SPLIT_CHARS", 0)
+    split = parse(text)
+    assert to_text(split, split.output) == to_text(whole, whole.output)
+    point = {"x": 0.7, "y": 1.3, "z": 2.9, "w": 0.3, "v": 5.0}
+    assert evaluate(split, point)[split.output] == evaluate(whole, point)[whole.output]
+
+
+def test_a_long_chain_of_nested_parentheses_is_split_at_its_top_level():
+    from diffcli.core.evaluate import evaluate
+    from diffcli.core.parse import parse
+
+    # 3,000 terms ((x - 1)*2), 42,000 characters: split at the top-level '+' only; each term is 1 at x = 1.5
+    graph = parse(" + ".join(["((x - 1)*2)"] * 3000))
+    assert evaluate(graph, {"x": 1.5})[graph.output] == 3000.0
