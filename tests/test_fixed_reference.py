@@ -420,3 +420,20 @@ def test_reverse_mode_reference_through_a_constant_zero_partial():
     result = reference(parse(text), {name: i + 0.5 for i, name in enumerate(names)}, digits=20)
     assert result.method == "reverse-mode in mpmath, checked by mpmath.diff on 3 coordinates"
     assert [result.text(result.gradient[name]) for name in names] == [f"{2 * i + 1}.0" for i in range(16)]
+
+
+@pytest.mark.parametrize("digits", [30, 200])
+def test_a_reverse_mode_reference_is_cross_checked_by_the_complex_step_beside_an_edge(digits):
+    """Σ sqrt(xi) over 16 variables with x0 = 1e-300: mpmath.diff's central difference in x0 would step
+    below 0, so that coordinate is checked by the complex step instead, which must be good to every digit
+    asked for (200 too): ∂f/∂x0 = 1/(2·sqrt(x0)) on the exact double, ∂f/∂x8 = 1/(2·sqrt(8.5))."""
+    wide = mpmath.MPContext()
+    wide.dps = digits + 20
+    names = [f"x{i}" for i in range(16)]
+    point = {name: 1e-300 if i == 0 else i + 0.5 for i, name in enumerate(names)}
+    result = reference(parse(" + ".join(f"sqrt({name})" for name in names)), point, digits=digits)
+    assert result.method == \
+        "reverse-mode in mpmath, checked by mpmath.diff and the complex step on 3 coordinates"
+    for name, x in (("x0", 1e-300), ("x8", 8.5)):
+        truth = 1 / (2 * wide.sqrt(wide.mpf(x)))
+        assert wide.mpf(result.text(result.gradient[name])) == wide.mpf(wide.nstr(truth, digits))
