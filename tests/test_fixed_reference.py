@@ -437,3 +437,17 @@ def test_a_reverse_mode_reference_is_cross_checked_by_the_complex_step_beside_an
     for name, x in (("x0", 1e-300), ("x8", 8.5)):
         truth = 1 / (2 * wide.sqrt(wide.mpf(x)))
         assert wide.mpf(result.text(result.gradient[name])) == wide.mpf(wide.nstr(truth, digits))
+
+
+@pytest.mark.parametrize("kinked", [0, 8, 15])
+def test_the_reverse_mode_cross_check_reads_the_first_middle_and_last_coordinates(kinked):
+    """16 variables, abs(xk) at xk = 0 among squares: reverse mode gives abs's rule there while mpmath.diff's
+    central difference gives 0; the cross-check, on x0, x8 and x15, refuses the reference naming xk."""
+    from diffcli.core.errors import PrecisionError
+
+    names = [f"x{i}" for i in range(16)]
+    text = " + ".join(f"abs({name})" if i == kinked else f"{name}*{name}" for i, name in enumerate(names))
+    point = {name: 0.0 if i == kinked else i + 0.5 for i, name in enumerate(names)}
+    with pytest.raises(PrecisionError, match=f"^the reverse-mode reference disagrees with mpmath.diff in "
+                                             f"x{kinked}; no trustworthy reference at this point$"):
+        reference(parse(text), point, digits=20)
