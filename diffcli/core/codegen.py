@@ -67,29 +67,60 @@ CONSTANT_FORM = "_constant"
 
 
 def evaluators(kind: str) -> dict:
-    """Each primitive's evaluator of that kind (a field of the table entry of the same name)."""
+    """Each primitive's evaluator of that kind (a field of the table entry of the same name): a fresh dict,
+    which generated code may be run in."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; choose from {KINDS}")
-    found = {p.name: getattr(p, kind) for p in PRIMITIVES.values()}
-    found.update({p.name + CONSTANT_FORM: getattr(p.constant[1], kind)
-                  for p in PRIMITIVES.values() if p.constant is not None})
-    return found
+    found = _EVALUATORS.get(kind)
+    if found is None:
+        found = _EVALUATORS[kind] = {p.name: getattr(p, kind) for p in PRIMITIVES.values()}
+        found.update({p.name + CONSTANT_FORM: getattr(p.constant[1], kind)
+                      for p in PRIMITIVES.values() if p.constant is not None})
+    return dict(found)
+
+
+_EVALUATORS: dict[str, dict] = {}
 
 
 PART_STATEMENTS = 2_000
 """Statements of generated code compiled at once; a longer function is compiled in parts of this size
-(:func:`~diffcli.core.statements.in_parts`): the 90,002-node sum's gradient (3.8 MB of source) took 240 MB
-and 1.4 s to compile whole, 0.9 s and no memory beyond its source in parts."""
+(:func:`~diffcli.core.statements.in_parts`): CPython holds a whole function's syntax tree while it
+compiles it, and the 90,002-node sum's gradient (3.8 MB of source) took 240 MB."""
 
 
-def _build(source: str, name: str, kind: str):
-    if kind == "array":  # on floats the renaming costs more setup than it saves (a compare runs f once)
+def _build(source: str, name: str, kind: str, registers: bool | None = None):
+    """The function ``name`` of ``source`` run on ``kind`` numbers.  Code for arrays has its names
+    reassigned as registers (on floats the renaming costs more setup than it saves: a compare runs f
+    once), unless ``registers`` says otherwise."""
+    registers = kind == "array" if registers is None else registers
+    if kind == "array":
         keep_freed_memory()
     namespace = evaluators(kind)
-    for part in in_parts(source, PART_STATEMENTS):
-        part = reuse_names(part) if kind == "array" else part
-        exec(compile(part, f"<diffcli {name}>", "exec"), namespace)  # generated-code: names and numbers only
+    for code in _code(source, name, registers):
+        exec(code, namespace)  # generated-code: names and numbers only
     return namespace[name]
+
+
+def _code(source: str, name: str, registers: bool) -> list:
+    """The code objects of ``source`` (in parts beyond :data:`PART_STATEMENTS`), compiled once for the last
+    few short sources: f's code is the same whatever numbers it runs on (the stencils' arrays, the
+    complex step's complex numbers, the timing's floats)."""
+    key = (source, registers)
+    found = _CODE.get(key)
+    if found is None:
+        found = [compile(reuse_names(part) if registers else part, f"<diffcli {name}>", "exec")
+                 for part in in_parts(source, PART_STATEMENTS)]
+        if len(source) <= CODE_KEPT_CHARS:
+            if len(_CODE) >= CODE_KEPT:
+                del _CODE[next(iter(_CODE))]  # the oldest
+            _CODE[key] = found
+    return found
+
+
+_CODE: dict[tuple, list] = {}
+
+CODE_KEPT, CODE_KEPT_CHARS = 16, 100_000
+"""How many compiled sources are kept for reuse, each at most this long."""
 
 
 def compiled(graph: Graph, key: tuple, build):
@@ -193,9 +224,9 @@ def compile_function(graph: Graph, outputs: list[int] | None = None, kind: str =
     >>> f(2.0, 3.0)
     (7.0,)
     """
-    outputs = [graph.output] if outputs is None else list(outputs)
-    return compiled(graph, ("f", kind, tuple(outputs)),
-                    lambda: _build(function_source(graph, outputs), "f", kind))
+    outputs = [graph.output] if outputs is None else list(outputs)  # as registers on every kind: one code
+    return compiled(graph, ("f", kind, tuple(outputs)),                # for the arrays and complex numbers
+                    lambda: _build(function_source(graph, outputs), "f", kind, registers=True))
 
 
 @gc_paused()

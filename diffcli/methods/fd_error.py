@@ -143,12 +143,13 @@ def _shifted(graph: Graph, values: list) -> list:
 
 # ---------------------------------------------------------------- the fixed stencils
 
-def _rounding(stencil, s: float, F_row, f0, bound: float, x: float, slope: float) -> float:
-    """A bound on the rounding of the stencil's value at step ``s`` (f at its moved points ``F_row``;
+def _rounding(moved, s: float, F_row, f0, bound: float, x: float, slope: float) -> float:
+    """A bound on the rounding of the stencil's value at step ``s`` (f at its ``moved`` points: offsets,
+    weights and center weight, :attr:`~diffcli.methods.finite.Stencil.moved` as lists, at ``F_row``;
     ``slope`` about |f'|, for the rounding of a point ``x + 2h``)."""
-    offsets, weights, center = stencil.moved
+    offsets, weights, center = moved
     total, spread = 0.0, 0.0
-    for o, w, f in zip(offsets.tolist(), weights.tolist(), F_row):
+    for o, w, f in zip(offsets, weights, F_row):
         total += abs(w) * (2 * bound + UNIT * abs(f))
         spread += abs(w * f)
         if abs(o) > 1:  # x + 2h may round: f moves by |f'|·u·|x + 2h|
@@ -171,6 +172,8 @@ def stencil_estimates(graph: Graph, derivatives, stencil, values, taken, answers
         points = [values[i] + o * s for s in steps for o in stencil.offsets]
         return sides is not None and sides(values, i, points)
     bounds, slopes = _measured(graph, values)
+    offsets, weights, center = stencil.moved
+    moved = (offsets.tolist(), weights.tolist(), center)
     names, n = graph.variable_names, len(values)
     shifted = _shifted(graph, values)
     estimates, warnings = [None] * n, []
@@ -200,7 +203,7 @@ def stencil_estimates(graph: Graph, derivatives, stencil, values, taken, answers
             if not all(math.isfinite(v) and t > 0 for v, t in zip(values_at, s)) or kinked(i, s[1:]):
                 continue  # an extra point outside the domain or across a kink: try the smaller steps
             rows = [F[i], G[q], G[q + len(todo)]]
-            noise = [_rounding(stencil, t, row, f, bounds[i], abs(values[i]), 2 * abs(d))
+            noise = [_rounding(moved, t, row, f, bounds[i], abs(values[i]), 2 * abs(d))
                      for t, row, f, d in zip(s, rows, [f0, g0, g0], values_at)]
             estimates[i] = _truncation(stencil.order, s, values_at, noise)
             if estimates[i] is None:
