@@ -451,3 +451,9 @@ def test_the_reverse_mode_cross_check_reads_the_first_middle_and_last_coordinate
     with pytest.raises(PrecisionError, match=f"^the reverse-mode reference disagrees with mpmath.diff in "
                                              f"x{kinked}; no trustworthy reference at this point$"):
         reference(parse(text), point, digits=20)
+
+
+def test_an_unused_assignment_that_moves_with_x_is_not_a_term_of_its_partial():
+    """'a = x*3; x*x': x·3 depends on x but f does not use it; ∂f/∂x = 2x on the double 0.1."""
+    result = reference(parse("a = x*3\nx*x"), {"x": 0.1}, digits=20)
+    assert result.text(result.gradient["x"]) == M.nstr(2 * M.mpf(0.1), 20) and result.note is None
