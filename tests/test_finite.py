@@ -387,7 +387,10 @@ class Counting:
 @pytest.mark.parametrize("method, points, extra", [("fd-forward", 3 + 1, 3 * 2 + 1), ("fd-central", 6, 12),
                                                    ("fd-5point", 12, 24), ("richardson", 3 * 80 + 1, None)])
 def test_all_stencil_points_go_through_f_in_one_call(monkeypatch, method, points, extra):
-    """The answer's points in one call; the est. error's (the stencil at 2h and 4h, untimed) in one more."""
+    """The vectorized path: the answer's points in one call; the est. error's (the stencil at 2h and 4h,
+    untimed) in one more.  (Below SCALAR_POINTS stencil points a one-point stencil calls f on floats
+    instead, point by point: tests/test_scalar_stencils.py; here the vectorized path is forced.)"""
+    monkeypatch.setattr("diffcli.methods.finite.SCALAR_POINTS", 0)
     counters = []
 
     def counted(graph):
