@@ -447,12 +447,22 @@ def test_no_evaluation_bound_where_f_cannot_be_evaluated_or_is_too_large():
 # fd-backward, f(x−s) = 3.25 − 3s: 12276u, 6132u, 3060u: 2·18408u + 12276u = 49092u
 # fd-central (f(x+s) − f(x−s))/2s, weights ±1/2, f(x+s) + f(x−s) = 6.5: n(s) = (2B + 3.25u + 4u·3.25)/s
 #   = 27.25u/s: 6976u, 3488u, 1744u; e1 = 10464u/3 = 3488u > e2 = 5232u/12: 2·3488u + 6976u = 13952u
-@pytest.mark.parametrize("method, units", [("fd-forward", 49212), ("fd-backward", 49092),
-                                           ("fd-central", 13952)])
-def test_the_rounding_allowance_of_an_exact_stencil(method, units):
-    row = _row("3*x + 1", {"x": 0.75}, method, eps=2.0 ** -8)
-    assert row["gradient"]["x"] == 3.0
-    assert row["error_estimate"]["x"] == pytest.approx(units * float(UNIT), rel=1e-8, abs=0)
+# The same with f = −3x − 1 (sizes, not signs: the same numbers), and with 3·|x| + 1, where abs is a table
+# function: its allowance is twice its measured error (0 but for 2^-80 of it) plus 8 ulps, 8u·0.75, reaching f
+# through its adjoint 3: B = 18u + 5.5u = 23.5u, so 4B = 94u in place of 22u:
+# fd-forward n(h) = 256·(94 + 26.046875)u = 30732u, n(2h) = 15372u: 2·46104u + 30732u = 122940u;
+# fd-backward 256·(94 + 25.953125)u = 30708u, 15348u: 2·46056u + 30708u = 122820u;
+# fd-central n(s) = (2B + 16.25u)/s = 63.25u/s: 16192u, 8096u; e1 = 8096u: 2·8096u + 16192u = 32384u
+@pytest.mark.parametrize("text, slope, units", [
+    ("3*x + 1", 3.0, {"fd-forward": 49212, "fd-backward": 49092, "fd-central": 13952}),
+    ("-3*x - 1", -3.0, {"fd-forward": 49212, "fd-backward": 49092, "fd-central": 13952}),
+    ("3*abs(x) + 1", 3.0, {"fd-forward": 122940, "fd-backward": 122820, "fd-central": 32384}),
+])
+@pytest.mark.parametrize("method", ["fd-forward", "fd-backward", "fd-central"])
+def test_the_rounding_allowance_of_an_exact_stencil(text, slope, units, method):
+    row = _row(text, {"x": 0.75}, method, eps=2.0 ** -8)
+    assert row["gradient"]["x"] == slope and row["warnings"] == []
+    assert row["error_estimate"]["x"] == pytest.approx(units[method] * float(UNIT), rel=1e-8, abs=0)
 
 
 def test_the_evaluation_bound_is_measured_up_to_the_tracked_limit():
