@@ -313,6 +313,7 @@ EDGES = [
     ("div", (1.0, 0.0), False), ("div", (1.0, -0.0), False), ("div", (1.0, TINY), True),
     ("div", (1.0, -TINY), True),
     ("pow", (0.0, 0.0), False), ("pow", (0.0, TINY), True), ("pow", (0.0, -TINY), False),
+    ("pow", (0.0, -1.0), False), ("pow", (0.0, 2.0), True), ("pow", (0.5, 0.5), True),
     ("pow", (TINY, -1.0), True), ("pow", (-TINY, 2.0), True), ("pow", (-TINY, 0.5), False),
     ("pow", (-8.0, 3.0), True), ("pow", (-8.0, above(3.0)), False), ("pow", (-8.0, below(3.0)), False),
     ("log", (0.0,), False), ("log", (TINY,), True), ("log", (-TINY,), False),
@@ -329,7 +330,8 @@ EDGES = [
 ]
 
 # pow with a constant exponent (x**c): the power rule's domain, where x**0 is 1 at x = 0
-CONSTANT_EDGES = [((0.0, 0.0), True), ((0.0, TINY), True), ((0.0, -TINY), False), ((-8.0, 3.0), True),
+CONSTANT_EDGES = [((0.0, 0.0), True), ((0.0, TINY), True), ((0.0, -TINY), False), ((0.0, -1.0), False),
+                  ((0.5, 0.5), True), ((-8.0, 3.0), True),
                   ((-8.0, 0.5), False), ((TINY, -1.0), True), ((-TINY, 0.0), True)]
 
 
