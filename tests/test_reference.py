@@ -482,3 +482,70 @@ def test_the_cancellation_screen_asks_for_adjoints_only_at_suspect_sums(text, po
         return None
     assess(A, graph, values, bool(moved), weights)
     assert bool(calls) == asked
+
+
+# ---------------------------------------------------------------- the lower run by the rules
+# The complex step's lower run is first tried by reverse mode on the table's rules and kept only where it
+# agrees with the higher complex-step run (diffcli/reference/rules.py).  A wrong rule must never show.
+
+from dataclasses import replace  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+from diffcli.core.primitives import PRIMITIVES  # noqa: E402
+from diffcli.reference.rules import rule_gradient  # noqa: E402
+
+
+@pytest.mark.parametrize("wrong", [
+    lambda b, y, x: -b.cos(x),                    # the sign
+    lambda b, y, x: b.cos(x) * (1.0 + 1e-15),     # one part in 10^15: far below the doubles' eye
+])
+def test_a_wrong_rule_never_reaches_the_reference(monkeypatch, wrong):
+    monkeypatch.setitem(PRIMITIVES, "sin", replace(PRIMITIVES["sin"], partials=(wrong,)))
+    r = reference(parse("sin(x) * z"), {"x": 1.0, "z": 2.0})
+    assert r.note is None and r.errors == {}
+    assert r.text(r.gradient["x"]) == M.nstr(2 * M.cos(1), 50)  # the complex step's, from mpmath here
+    assert r.text(r.gradient["z"]) == M.nstr(M.sin(1), 50)
+
+
+def _higher(gradient: dict, scales: dict | None = None, errors: dict | None = None):
+    """What rule_gradient reads of the higher run (a Reference): context, gradient, scales, errors."""
+    return SimpleNamespace(context=A, gradient={n: A.mpf(g) for n, g in gradient.items()},
+                           scales=scales or {}, errors=errors or {})
+
+
+def test_the_rules_run_is_kept_where_it_agrees_to_the_digits():
+    graph = parse("x * z")
+    x, z = graph.variables
+    adjoint = {x: A.mpf(2) * (1 + A.mpf(10) ** -55), z: A.mpf(3)}  # 55 digits agree: enough for 50
+    assert rule_gradient(A, graph, ["x", "z"], adjoint, _higher({"x": 2, "z": 3}), 50) == {"x": adjoint[x],
+                                                                                          "z": adjoint[z]}
+
+
+@pytest.mark.parametrize("adjoint_x, higher_x, kept", [
+    ("2.000000000000000000000000000000000000000000001", "2", False),  # 45 digits: not 50
+    ("1e-52", "-3e-53", True),   # both within 10^-50 of the scale 1: 0 to 50 digits, as two runs are
+    ("1e-48", "-3e-53", False),  # one of them is not
+])
+def test_the_rules_run_is_refused_where_it_does_not_agree(adjoint_x, higher_x, kept):
+    graph = parse("x * z")
+    x, z = graph.variables
+    adjoint = {x: A.mpf(adjoint_x), z: A.mpf(3)}
+    found = rule_gradient(A, graph, ["x", "z"], adjoint, _higher({"x": higher_x, "z": 3}), 50)
+    assert (found is not None) == kept
+
+
+def test_the_rules_run_is_refused_off_the_real_line_or_without_adjoints():
+    graph = parse("x * z")
+    x, z = graph.variables
+    higher = _higher({"x": 2, "z": 3})
+    assert rule_gradient(A, graph, ["x", "z"], {x: A.mpc(2, 1), z: A.mpf(3)}, higher, 50) is None
+    assert rule_gradient(A, graph, ["x", "z"], None, higher, 50) is None
+    assert rule_gradient(A, graph, ["x", "z"], {x: A.inf, z: A.mpf(3)}, higher, 50) is None  # a pole
+    assert rule_gradient(A, graph, ["x", "z"], {x: A.nan, z: A.mpf(3)}, higher, 50) is None
+
+
+def test_a_partial_the_higher_run_could_not_compute_is_not_compared():
+    graph = parse("x * z")
+    x, z = graph.variables
+    higher = _higher({"z": 3}, errors={"x": "f is undefined just beside the point"})
+    assert rule_gradient(A, graph, ["x", "z"], {x: A.mpf(7), z: A.mpf(3)}, higher, 50) is not None

@@ -90,8 +90,9 @@ def evaluate_mp(graph: Graph, point: dict, m, output: int | None = None, every: 
     def apply(primitive, node, args):
         if primitive.constant is not None and ops[graph.arguments[node][primitive.constant[0]]] == CONST:
             primitive = primitive.constant[1]  # entry(graph, node, primitive), inlined: once per node
-        # The real parts: an mpf is its own (m.re would convert it again), an mpc's is its first component.
-        real = [a if type(a) is mpf else m.re(a) for a in args] if complex_step else args
+        # The real parts: an mpf is its own, an mpc's is its first component (m.re would convert them again).
+        real = [a if type(a) is mpf else a.real if type(a) is mpc else m.re(a) for a in args] \
+            if complex_step else args
         if not primitive.inside(*real):
             raise located(graph, node, real, OUTSIDE)
         value = primitive.mp(m, *args)

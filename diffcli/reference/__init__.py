@@ -22,8 +22,11 @@ touched.
 Correct digits: the whole computation runs twice, with ``digits + low`` and ``digits + high`` working digits
 (``low, high`` the first pair of :data:`GUARD_DIGITS`; the complex step adds room for its imaginary parts
 and uses a different step h in each run), and the two must agree to ``digits`` significant digits, else
-they are repeated with the next pair of guard digits.  Two runs that both lose an input the same way
-(``(1e125 + x) - 1e125``: both round ``1e125 + 1`` to ``1e125``) agree on a wrong number, so each run also
+they are repeated with the next pair of guard digits.  The complex step's lower run is first tried by
+reverse mode on the table's rules, one pass for every variable, and kept only where it agrees with the
+higher complex-step run (:mod:`diffcli.reference.rules`): the digits shown are the complex step's either
+way.  Two runs that both lose an input the same way (``(1e125 + x) - 1e125``: both round ``1e125 + 1`` to
+``1e125``) agree on a wrong number, so each run also
 bounds what it lost to cancellation (:mod:`diffcli.reference.cancellation`), and the pair is repeated with
 that many more working digits, up to :data:`MAX_EXTRA_DIGITS`.  A quantity still unresolved there is shown
 as 0 and the ``note`` gives the bound within which it is 0 ("… digits are unknown").  If the runs still
@@ -57,7 +60,9 @@ from diffcli.core.graph import Graph
 from diffcli.reference.cancellation import Loss, assess
 from diffcli.reference.neighbourhood import edge_slope
 from diffcli.reference.neighbourhood import edges as edges_of
+from diffcli.reference.notes import unknown_note, unsettled_reason
 from diffcli.reference.partials import Partials, reference_partials
+from diffcli.reference.rules import rule_gradient
 from diffcli.reference.runs import (
     DIGITS,
     GUARD_DIGITS,
@@ -146,10 +151,17 @@ def reference(graph: Graph, point: dict, digits: int = 50, one_sided: bool = Fal
     use_reverse = variables is None and not one_sided and not edges \
         and len(names) >= REVERSE_REFERENCE_MIN_VARIABLES
 
+    by_rules = not use_reverse and not one_sided and not directions  # rules.py: the lower run's shortcut
+
     def runs(low, high, extra):
         try:
-            return [_compute(mpmath, graph, point, guard, extra, digits, computed, one_sided, use_reverse,
-                             directions) for guard in (low, high)]
+            second = _compute(mpmath, graph, point, high, extra, digits, computed, one_sided, use_reverse,
+                              directions)
+            if by_rules:
+                return [_compute_complex_step(mpmath, graph, point, (low, extra, digits), computed,
+                                              directions, second), second]
+            return [_compute(mpmath, graph, point, low, extra, digits, computed, one_sided, use_reverse,
+                             directions), second]
         except DomainError as error:
             raise PrecisionError("no reference derivative: f is undefined just beside the point, so it is "
                                  f"not differentiable there ({error.message})") from None
@@ -221,7 +233,7 @@ def _finish(result: Reference, other: Reference, agreement: tuple, edges: dict, 
     kinked = _kinks(graph, point) if unsettled else []
     for name in unsettled:
         growing = abs(result.gradient[name]) > abs(other.gradient[name])  # the smaller step's is larger
-        result.errors[name] = _unsettled(name, point[name], edges.get(name), kinked, growing)
+        result.errors[name] = unsettled_reason(name, point[name], edges.get(name), kinked, growing)
     for name in result.errors:
         result.gradient[name] = None
     shown = [count for name, count in agreed.items() if name not in result.errors]
@@ -239,39 +251,8 @@ def _finish(result: Reference, other: Reference, agreement: tuple, edges: dict, 
         result.gradient[q] = m.zero  # 0 to the digits asked for, relative to its largest term
         del unknown[q]
     if unknown:
-        notes.append(_unknown_note(result, unknown))
+        notes.append(unknown_note(result, unknown))
     result.note = "; ".join(notes) or None
-
-
-def _unsettled(name: str, value: float, side, kinked: list, growing: bool) -> str:
-    """Why the two runs of ∂f/∂name agree on no digit: an edge of f's domain where the one-sided slope
-    grows without bound as the step shrinks (or settles too slowly), a kink, or (neither seen) not
-    differentiable or too ill-conditioned."""
-    if side is not None and growing:
-        return (f"∂f/∂{name} does not exist: {side.message(name, value)} and the one-sided slope at "
-                f"{value!r} grows without bound")
-    if side is not None:
-        return (f"no reference for ∂f/∂{name}: {side.message(name, value)} and the one-sided slope at "
-                f"{value!r} changes with the step too slowly to settle (like t^a with 1 < a < 1.5)")
-    if kinked:
-        return (f"no reference for ∂f/∂{name}: f has a kink here, where it is not differentiable "
-                f"({'; '.join(kinked)})")
-    return (f"no reference for ∂f/∂{name}: f is not differentiable here in {name}, or too ill-conditioned "
-            "(two working precisions do not agree on a single digit)")
-
-
-def _unknown_note(result: Reference, unknown: dict) -> str:
-    m = result.context
-    shown = []
-    for q, loss in unknown.items():
-        if q == "value":
-            result.value = m.zero
-        else:
-            result.gradient[q] = m.zero
-        label = "f" if q == "value" else f"∂f/∂{q}"
-        shown.append(f"{label} is 0 within ±{m.nstr(loss.bound, 2)}")
-    return ("cancellation beyond the largest working precision: " + ", ".join(shown)
-            + "; shown as 0, its digits are unknown")
 
 
 def _compute(mpmath, graph: Graph, point: dict, guard: int, extra: int, digits: int, names: list,
@@ -302,11 +283,13 @@ def _compute(mpmath, graph: Graph, point: dict, guard: int, extra: int, digits: 
 
 
 def _compute_complex_step(mpmath, graph: Graph, point: dict, precision: tuple, names: list,
-                          directions: dict) -> Reference:
+                          directions: dict, higher: Reference | None = None) -> Reference:
     # Im f(x + ih) / h has no subtractive cancellation of its own.  h shrinks with the guard digits, so two
     # runs also differ in truncation error; the working precision leaves room for the imaginary parts,
     # which are h times smaller.  h is a power of two times |x|, so x + ih and its images under exact
     # operations are exact too, and a derivative that cancels to exactly 0 can be shown exact.
+    # With ``higher`` (the other run, at the higher precision), this lower run is first tried by the rules
+    # and kept only where it agrees with that one (rules.py says why the digits shown are still right).
     guard, extra, digits = precision
     exponent = digits // 2 + 5 + guard // 3
     m = private_context(mpmath, digits + exponent + guard + extra)
@@ -314,6 +297,11 @@ def _compute_complex_step(mpmath, graph: Graph, point: dict, precision: tuple, n
     values = evaluate_mp(graph, at, m, every=True)
     weights = lazy_sensitivities(m, graph, values)
     losses = {"value": assess(m, graph, values, False, weights)}
+    if higher is not None:
+        gradient = rule_gradient(m, graph, names, weights(), higher, digits)
+        if gradient is not None:
+            return Reference(digits=m.dps, value=values[graph.output], gradient=gradient, context=m,
+                             method=COMPLEX_STEP, losses=losses)
     gradient, scales, failed = {}, {}, {}
     for name in names:
         if name in directions:

@@ -75,15 +75,30 @@ def agreeing_digits(m, a, b, enough: int | None = None) -> int:
 
 
 def largest(numbers: list, default):
-    """``max(|n| for n in numbers)``, ``default`` if there are none: the mpf with the largest binary
-    magnitude (``exponent + bitcount`` of mpmath's raw tuple, as ``m.mag``) are the only candidates, as
-    ``2^(mag(n) - 1) <= |n| < 2^mag(n)``, so only they are compared."""
-    parts = [getattr(n, "_mpf_", None) for n in numbers]
-    if any(part is None or (not part[1] and part[3]) for part in parts):  # not an mpf, or inf or nan
-        return max((abs(n) for n in numbers), default=default)
-    magnitudes = [part[2] + part[3] if part[1] else None for part in parts]
-    top = max((mag for mag in magnitudes if mag is not None), default=None)
-    return max((abs(n) for n, mag in zip(numbers, magnitudes) if mag == top), default=default)
+    """``max(|n| for n in numbers)``, ``default`` if there are none, read off mpmath's raw
+    ``(sign, mantissa, exponent, bitcount)`` tuples: ``2^(mag - 1) <= |n| < 2^mag`` with ``mag = exponent +
+    bitcount`` (as ``m.mag``), so only the numbers of the largest ``mag`` are candidates, and among them
+    ``|n| = mantissa·2^(mag - bitcount)`` orders as the mantissas shifted to a common width (a big sum's
+    adjoints are mostly 1: thousands of candidates, compared as integers instead of mpf)."""
+    if not numbers:
+        return default
+    try:
+        parts = [n._mpf_ for n in numbers]
+    except AttributeError:  # not all mpf: compared as they are
+        return max(abs(n) for n in numbers)
+    top = None
+    for _, mantissa, exponent, bits in parts:
+        if mantissa:
+            if top is None or exponent + bits > top:
+                top = exponent + bits
+        elif bits:  # inf or nan
+            return max(abs(n) for n in numbers)
+    if top is None:  # all 0
+        return abs(numbers[0])
+    candidates = [(mantissa, bits, k) for k, (_, mantissa, exponent, bits) in enumerate(parts)
+                  if mantissa and exponent + bits == top]
+    width = max(bits for _, bits, _ in candidates)
+    return abs(numbers[max(candidates, key=lambda c: c[0] << (width - c[1]))[2]])
 
 
 def agree(m, a, b, digits: int, scale) -> bool:
