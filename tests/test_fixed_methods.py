@@ -106,7 +106,7 @@ def test_complex_step_counts_both_looks_beside_x_when_the_first_is_not_real():
     evaluations.  f'(0) = −1/(2·sqrt(1e-7)) (mpmath)."""
     complex_step = row("sqrt(1e-7 - x)", {"x": 0.0}, "complex-step")
     exact = -1 / (2 * mpmath.sqrt(mpmath.mpf("1e-7")))
-    assert complex_step["gradient"]["x"] == pytest.approx(float(exact), rel=4e-16)
+    assert complex_step["gradient"]["x"] == pytest.approx(float(exact), rel=4e-16, abs=0.0)
     assert complex_step["evaluations"] == 4
 
 
@@ -214,10 +214,10 @@ def test_a_plugin_stencil_with_f_x_in_it_runs_at_a_point_and_on_arrays(plugin_st
     import numpy as np
 
     point = row("x**2", {"x": x}, plugin_stencil)
-    assert point["gradient"]["x"] == pytest.approx(2 * x, rel=3e-8)
+    assert point["gradient"]["x"] == pytest.approx(2 * x, rel=3e-8, abs=0.0)
     assert point["evaluations"] == 2
     gradient, evaluations = METHODS[plugin_stencil].arrays(parse("x**2"))([np.array([x, -x])])
-    assert gradient[0].tolist() == pytest.approx([2 * x, -2 * x], rel=3e-8)
+    assert gradient[0].tolist() == pytest.approx([2 * x, -2 * x], rel=3e-8, abs=0.0)
     assert evaluations == 2
 
 
@@ -235,20 +235,21 @@ def test_every_arrays_form_counts_its_evaluations_of_f_as_its_point_form_does(na
     assert evaluations == per_point == row("x*z + sin(x)", {"x": 0.5, "z": 2.0}, name)["evaluations"]
     expected = [[2.0 + math.cos(0.5), 3.0 + math.cos(-1.0)], [0.5, -1.0]]
     for got, want in zip(gradient, expected):
-        assert np.asarray(got).tolist() == pytest.approx(want, rel=1e-9)
+        assert np.asarray(got).tolist() == pytest.approx(want, rel=1e-9, abs=0.0)
 
 
 # ---------------------------------------------------------------- richardson (richardson.py)
 
-EPS = 2.0 ** -52  # the machine epsilon of doubles
+EPS = 2.0 ** -52  # the machine epsilon of doubles (pytest.approx below always with abs=0.0: its default
+# absolute tolerance, 1e-12, would swallow every estimate of this size)
 
 
 @pytest.mark.parametrize("text, point, slope, units", [
     ("x", {"x": 0.0}, 1.0, 16 / 3),
     ("x", {"x": -0.0}, 1.0, 16 / 3),
     ("-x", {"x": 0.0}, -1.0, 16 / 3),
-    ("0.5*x", {"x": 0.0}, 0.5, 8 / 3),
-    ("2*x", {"x": 0.0}, 2.0, 32 / 3),
+    ("0.5*x", {"x": 0.0}, 0.5, 16 / 3),
+    ("2*x", {"x": 0.0}, 2.0, 16 / 3),
     ("x*z", {"x": 0.0, "z": 1.0}, 1.0, 16 / 3),
     ("relu(x)", {"x": 0.0}, 1.0, 14.0),             # a kink: forward differences only
     ("x + sqrt(x)*0", {"x": 0.0}, 1.0, 14.0),       # a domain edge: x − h is outside, forward differences
@@ -266,5 +267,62 @@ def test_richardson_estimate_on_a_line_through_the_origin_is_its_round_off_model
     side inside it)."""
     richardson = row(text, point, "richardson")
     assert richardson["gradient"]["x"] == slope
-    assert richardson["error_estimate"]["x"] == pytest.approx(units * EPS * abs(slope), rel=1e-14)
+    assert richardson["error_estimate"]["x"] == pytest.approx(units * EPS * abs(slope), rel=1e-14, abs=0.0)
     assert richardson["evaluations"] == 1 + 80 * len(point)  # one sequence of 40 steps a side per variable
+
+
+def _level_one_estimate(noise, first: float, value: float, central: bool = True) -> float:
+    """The README's estimate where every difference is exact (the tableau's spread is 0): the best candidate
+    is the level-1 extrapolation at the first step h, whose estimate is the larger own estimate of itself
+    and of its neighbour at the next step, the one at h/2: its round-off w·R0(h/4) + w'·R0(h/2) (R0(h) =
+    ``noise(h)``, the difference's round-off at step h; |weights| 4/3 and 1/3 for central differences, 2
+    and 1 for one-sided ones) plus eps·|T|; doubled."""
+    from fractions import Fraction
+
+    h = [Fraction(first) / 2 ** j for j in range(3)]
+    later, here = (Fraction(4, 3), Fraction(1, 3)) if central else (Fraction(2), Fraction(1))
+    level_one = later * noise(h[2]) + here * noise(h[1])
+    return float(2 * (level_one + Fraction(EPS) * abs(Fraction(value))))
+
+
+def test_richardson_estimate_counts_the_rounding_of_the_argument_inside_f():
+    """f = 2x at x = 1 with --eps 0.25: steps 2^-2-j, so x ± h and f(x ± h) = 2 ± 2h are exact and every
+    difference is exactly 2.  Each value of f is taken as off by eps·(|f| + |x·f'|) (the second term for
+    an argument rounded inside f): eps·(2 + 2h + 2) at the larger value, so a central difference over 2h
+    carries R0(h) = eps·(4 + 2h)·2/2h = eps·(4/h + 2)."""
+    from fractions import Fraction
+
+    richardson = row("2*x", {"x": 1.0}, "richardson", eps=0.25)
+    assert richardson["gradient"]["x"] == 2.0 and richardson["warnings"] == []
+    expected = _level_one_estimate(lambda h: Fraction(EPS) * (4 / h + 2), 0.25, 2.0)
+    assert expected == pytest.approx(608 / 3 * EPS, rel=1e-15, abs=0.0)
+    assert richardson["error_estimate"]["x"] == pytest.approx(expected, rel=1e-14, abs=0.0)
+
+
+@pytest.mark.parametrize("text, slope, stall, central", [
+    ("1 + 0.5*x", 0.5, 2.0 ** -52, True),        # 1 + 2^-53 rounds to 1: still at h = 2^-52
+    ("1 + x + 0*sqrt(x)", 1.0, 2.0 ** -53, False),   # forward differences only (x − h is outside)
+    ("1 + x + 0*sqrt(-x)", 1.0, 2.0 ** -54, False),  # backward only: 1 − 2^-54 rounds to 1, not 1 − 2^-53
+])
+def test_richardson_estimate_counts_the_quantum_f_reveals_where_it_stands_still(text, slope, stall, central):
+    """f = 1 + c·x at x = 0 with --eps 2^-20: steps h = 2^-20-j down to 2^-59.  1 ± c·h is exact down to
+    c·h = 2^-52 (2^-53 below 1), every difference there exactly c; below, f(x ± h) rounds to f(x): f stands
+    still although f' = c.  The README's model then takes each value of f as off by the quantum this
+    reveals as well, |f'|·h/2 with h the largest step where f stood still (``stall``, the step of the
+    difference: h for a central one over 2h as for a one-sided one) and |f'| the largest difference at
+    steps up to 64 times larger (c): c·stall/2, besides eps·|f| (eps·(1 + c·h) at the larger value).  A
+    difference over the width w (2h central, h one-sided) carries R0(h) = 2·(eps·|f| + c·stall/2)/w; the
+    estimate is past 1e-10 relative, so the row says it cannot vouch for 10 digits."""
+    from fractions import Fraction
+
+    richardson = row(text, {"x": 0.0}, "richardson", eps=2.0 ** -20)
+    assert richardson["gradient"]["x"] == slope
+    quantum = Fraction(slope) * Fraction(stall) / 2
+    top = (lambda h: 1 + Fraction(slope) * h) if central or "sqrt(x)" in text else (lambda h: Fraction(1))
+    width = (lambda h: 2 * h) if central else (lambda h: h)
+    noise = lambda h: 2 * (Fraction(EPS) * top(h) + quantum) / width(h)  # noqa: E731
+    expected = _level_one_estimate(noise, 2.0 ** -20, slope, central)
+    assert richardson["error_estimate"]["x"] == pytest.approx(expected, rel=1e-14, abs=0.0)
+    (warning,) = richardson["warnings"]
+    assert warning.startswith("richardson: could not reach 1e-10 relative accuracy in ∂f/∂x: estimated "
+                              f"error {expected:.2g} ({expected / slope:.2g} relative)")
