@@ -109,7 +109,8 @@ def _sign(value):
 
 
 def _binary(symbol: str, left, right):
-    a, b = known_number(left), known_number(right)
+    a = left.value if isinstance(left, Code) else float(left)  # known_number, inlined: 2 calls a term
+    b = right.value if isinstance(right, Code) else float(right)
     if a is not None and b is not None:  # folded, or (1.0 / 0.0) the primitive's call: see _call
         return _call(_INFIX[symbol], (left, right))
     if symbol == "**":
@@ -137,8 +138,11 @@ def _binary(symbol: str, left, right):
 def _reuse(code: Code, *parts) -> Code:
     """``code``, or the name of the forward value computed by the same source if there is one; either way
     carrying the parts' table of :attr:`Code.known` on."""
-    known = next((p.known for p in parts if isinstance(p, Code) and p.known is not None), None)
-    if known is None:
+    for part in parts:
+        if isinstance(part, Code) and part.known is not None:
+            known = part.known
+            break
+    else:
         return code
     name = known.get(code)
     if name is not None:
