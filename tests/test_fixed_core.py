@@ -1093,3 +1093,27 @@ def test_a_long_chain_of_nested_parentheses_is_split_at_its_top_level():
     # 3,000 terms ((x - 1)*2), 42,000 characters: split at the top-level '+' only; each term is 1 at x = 1.5
     graph = parse(" + ".join(["((x - 1)*2)"] * 3000))
     assert evaluate(graph, {"x": 1.5})[graph.output] == 3000.0
+
+
+def test_a_chain_python_gives_up_on_is_split_at_its_lowest_operators():
+    from diffcli.core.evaluate import evaluate
+    from diffcli.core.parse import parse
+
+    # 3,000 terms 2*x (18,000 characters, parsed whole at first): split at '+', never at '*'
+    graph = parse(" + ".join(["2*x"] * 3000))
+    assert evaluate(graph, {"x": 0.5})[graph.output] == 3000.0
+
+
+def test_a_run_of_a_split_chain_python_gives_up_on_is_parsed_part_by_part():
+    from diffcli.core.evaluate import evaluate
+    from diffcli.core.parse import parse
+
+    # the product of 3,000 factors is too deep for CPython inside the run of the '+' chain: that run is
+    # parsed part by part, and the product is split at its '*' in turn
+    text = "y + " + "*".join(["x"] * 3000) + "*log(x - 2) + y"
+    with pytest.raises(DiffcliError) as error:
+        evaluate(parse(text), {"x": 1.0, "y": 1.0})
+    assert error.value.column == text.index("log(x - 2)") + 1
+    assert error.value.message == "log(x - 2) is undefined: x - 2 = -1.0 (needs x - 2 > 0)"
+    graph = parse(text.replace("log(x - 2)", "log(x)"))
+    assert evaluate(graph, {"x": 1.0, "y": 2.0})[graph.output] == 4.0  # 2 + 1·…·1·log(1) + 2
