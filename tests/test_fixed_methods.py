@@ -326,3 +326,36 @@ def test_richardson_estimate_counts_the_quantum_f_reveals_where_it_stands_still(
     (warning,) = richardson["warnings"]
     assert warning.startswith("richardson: could not reach 1e-10 relative accuracy in ∂f/∂x: estimated "
                               f"error {expected:.2g} ({expected / slope:.2g} relative)")
+
+
+# ---------------------------------------------------------------- the estimates' size limit
+
+def _sum_of_multiples(terms: int) -> str:
+    """x*2 + x*3 + … : 1 variable, ``terms`` constants and products, ``terms`` − 1 sums, so 3·terms nodes."""
+    return " + ".join(f"x*{c}" for c in range(2, terms + 2))
+
+
+@pytest.mark.parametrize("name", ["fd-central", "complex-step", "dual"])
+def test_an_estimate_takes_one_tracked_pass_over_f_and_one_per_variable(name):
+    """The est. error of the stencils, the complex step and dual runs forward mode's tracked passes: one
+    over f and one per variable, each node's rounding measured, within MAX_TRACKED_NODES (50,000) node
+    evaluations.  With 1 variable: a graph of 20,001 nodes (6,667 terms) takes 2 passes, 40,002: it has its
+    estimate; one of 25,002 nodes (8,334 terms) would take 50,004: it has none, and says so.  The
+    derivative of the first is 2 + 3 + … + 6668 = 6668·6669/2 − 1 = 22,234,445."""
+    from diffcli.methods.rounding import MAX_TRACKED_NODES
+
+    assert MAX_TRACKED_NODES == 50_000
+    small, large = parse(_sum_of_multiples(6_667)), parse(_sum_of_multiples(8_334))
+    assert (len(small), len(large)) == (20_001, 25_002)
+    run = METHODS[name].prepare(small)
+    gradient = run([1.5])[0]
+    assert gradient[0] == pytest.approx(22_234_445, rel=1e-9, abs=0.0)
+    details = run.details([1.5], gradient)
+    assert details.get("warnings", []) == [] and details["error_estimate"]["x"] is not None
+    run = METHODS[name].prepare(large)
+    gradient = run([1.5])[0]
+    if name == "dual":  # forward mode's row, as reverse's and symbolic's: no estimate hook at all
+        assert not hasattr(run, "details")
+    else:
+        assert run.details([1.5], gradient) == {"warnings": [
+            f"{name}: no error estimate: f has 25002 nodes, more than the 25000 whose rounding is measured"]}
