@@ -336,17 +336,18 @@ def test_a_partial_without_a_rounding_bound_is_unknowable_and_the_others_keep_th
 @pytest.mark.parametrize("method", ["forward-over-reverse", "symbolic"])
 def test_hessian_bounds_through_every_kind_of_rule(method):
     """A Hessian whose rules use sums, differences, products and quotients with constants on either side
-    (1/(1 + x), atan's 1/(1 + x²), (2 − y)³) and table functions: each entry's bound covers its true error
-    (mpmath.diff at 400 bits on the exact doubles) and is within 100 times it."""
+    (1/(1 + x), atan's 1/(1 + x²), (2 − y)³), powers of a constant and of a variable, and table functions:
+    each entry's bound covers its true error (mpmath.diff at 400 bits on the exact doubles) and is within 100
+    times it."""
     from diffcli.api import hessian
 
     m = mpmath.MPContext()
     m.prec = 400
 
     def f(x, y):
-        return m.atan(x) * y + m.exp(x * y) + x / y - m.sqrt(x) + 1 / (1 + x) - (2 - y) ** 3
-    (row,) = hessian("atan(x)*y + exp(x*y) + x/y - sqrt(x) + 1/(1 + x) - (2 - y)**3", {"x": 0.7, "y": 0.3},
-                     methods=[method], digits=20, timing=False)["methods"]
+        return m.atan(x) * y + m.exp(x * y) + x / y - m.sqrt(x) + 1 / (1 + x) - (2 - y) ** 3 + 2 ** x + x ** y
+    text = "atan(x)*y + exp(x*y) + x/y - sqrt(x) + 1/(1 + x) - (2 - y)**3 + 2**x + x**y"
+    (row,) = hessian(text, {"x": 0.7, "y": 0.3}, methods=[method], digits=20, timing=False)["methods"]
     for i in range(2):
         for j in range(2):
             orders = tuple(int(k == i) + int(k == j) for k in range(2))
