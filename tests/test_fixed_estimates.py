@@ -498,3 +498,15 @@ def test_a_stencil_across_a_kink_has_no_estimate(x, estimate, warnings):
         assert row["error_estimate"] == {"x": None}
     else:
         assert abs(row["gradient"]["x"] - 2) <= row["error_estimate"]["x"] < 1e-11
+
+
+def test_the_rounding_allowance_of_the_five_point_stencil():
+    """fd-5point of f = x at 0, h = 2^-8: f's values ±s, ±2s are exact and every product and partial sum of
+    the stencil scales by s (a power of 2), so D(h) = D(2h) = D(4h) (nothing to extrapolate) and B = 0 (f
+    has no operation).  At every step s the allowance is Σ|w|·u·|f_k| = u·s·(2/12 + 8/12 + 8/12 + 2/12) =
+    (5/3)u·s, plus the rounding of the points x ± 2s, 2·(1/12)·2|D|·u·(x + 2s) = (2/3)u·s, plus the sum and
+    division's (4 + 2)·u·Σ|w·f_k| = 10u·s, over s: n = 37/3 u.  With e1 = 2n/(2^4 − 1) > e2 = 2n/(4^4 − 2^4)
+    the estimate is 2·e1 + n = (4/15 + 1)·37/3 u = 703/45 u; the answer 1 − 2^-53 is off by u."""
+    row = _row("x", {"x": 0.0}, "fd-5point", eps=2.0 ** -8)
+    assert row["gradient"]["x"] == 1 - 2.0 ** -53 and row["warnings"] == []
+    assert row["error_estimate"]["x"] == pytest.approx(703 / 45 * float(UNIT), rel=1e-9, abs=0)
