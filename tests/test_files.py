@@ -357,3 +357,23 @@ def test_eps_sweep_file_gives_one_sweep_per_line(cli, tmp_path):
     assert "log(x) is undefined: x = -1.0 (needs x > 0)" in records[2]["error"]
     code, out, _ = cli("eps-sweep", "--file", str(path), "--wrt", "x", "--per-decade", "1", "--format", "csv")
     assert out.splitlines()[0].startswith("line,expression,wrt,scheme,best_h")
+
+
+def _length(expression, point):
+    return {"length": len(expression)}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_line_too_long_comes_after_every_record_before_it(monkeypatch, jobs):
+    """Line 30 is past MAX_LINE_BYTES: lines 1 to 29 are written, then the run stops there, with or without
+    worker processes (they used to lose the lines still in flight)."""
+    from diffcli.core.errors import LimitError
+    from diffcli.tasks import files
+
+    monkeypatch.setattr(files, "MAX_LINE_BYTES", 100)
+    text = b"".join(b"x" * 101 + b"\n" if k == 30 else b"x + %d\n" % k for k in range(1, 41))
+    got = []
+    with pytest.raises(LimitError, match="line 30 of the expression file is longer than 100 bytes"):
+        for record in records(io.BytesIO(text), _length, {}, jobs=jobs):
+            got.append(record)
+    assert got == [{"line": k, "length": len(f"x + {k}")} for k in range(1, 30)]

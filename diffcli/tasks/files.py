@@ -258,11 +258,16 @@ def _parallel(lines, task, point, jobs, on_internal_error, max_memory) -> Iterat
     waiting: deque = deque()   # the lines read and not yet written, in input order
     done: dict = {}            # index in the file -> the line's record
     try:
-        for index, line in enumerate(lines):
-            waiting.append((index, line))
-            workers.submit(index, line)
-            while len(waiting) >= jobs * WINDOW_PER_JOB:
+        try:
+            for index, line in enumerate(lines):
+                waiting.append((index, line))
+                workers.submit(index, line)
+                while len(waiting) >= jobs * WINDOW_PER_JOB:
+                    yield from _in_order(workers, waiting, done, on_internal_error)
+        except DiffcliError:  # a line that cannot be read (too long): the lines before it first, as on 1 job
+            while waiting:
                 yield from _in_order(workers, waiting, done, on_internal_error)
+            raise
         while waiting:
             yield from _in_order(workers, waiting, done, on_internal_error)
     finally:
