@@ -512,3 +512,15 @@ def test_the_rounding_allowance_of_the_five_point_stencil():
     row = _row("x", {"x": 0.0}, "fd-5point", eps=2.0 ** -8)
     assert row["gradient"]["x"] == 1 - 2.0 ** -53 and row["warnings"] == []
     assert row["error_estimate"]["x"] == pytest.approx(703 / 45 * float(UNIT), rel=1e-9, abs=0)
+
+
+def test_the_pair_at_the_larger_steps_can_set_the_estimate():
+    """fd-forward of x³ + 2^28 at 0, h = 2^-6: every value C + s³ is exact (s³ a multiple of 2^28's ulp,
+    2^-24), so D(s) = s², d1 = D(2h) − D(h) = 3h², d2 = D(4h) − D(2h) = 12h²: the larger steps' pair, with
+    e2 = (d2 + n(2h) + n(4h))/(4 − 2), outweighs e1 = (d1 + n(h) + n(2h))/(2 − 1).  The allowance is
+    n(s) = (4B + 4u·(2C + s³))/s with B = u·C (the sum's rounding): 12uC/s = 12·2^-25/s, so
+    n(h) = 12·2^-19, n(2h) = 12·2^-20, n(4h) = 12·2^-21, and the estimate 2·e2 + n(h) =
+    12·(2^-12 + 2^-20 + 2^-21 + 2^-19) = 6228·2^-21 for a true error h² = 2^-12."""
+    row = _row("x**3 + 268435456", {"x": 0.0}, "fd-forward", eps=2.0 ** -6)
+    assert row["gradient"]["x"] == 2.0 ** -12 and row["warnings"] == []
+    assert row["error_estimate"]["x"] == pytest.approx(6228 * 2.0 ** -21, rel=1e-9, abs=0)
