@@ -3,7 +3,9 @@
 The compiled straight-line code of a method runs on numpy arrays (one array per variable), so 10,000 points
 cost one pass, not 10,000.  The command line streams the file (:func:`open_points`): each chunk of rows is
 read, evaluated and written before the next is read, so memory is bounded by the chunk, not the file;
-the summary (failed points, time, the errors at the sampled points) is kept as running totals.  The mpmath
+the summary (failed points, time, the errors at the sampled points) is kept as running totals.  With
+``--scheduler`` each chunk is evaluated (:class:`Evaluator`) as a Dask task instead, and the answers are
+added to the same running totals in input order (:func:`diffcli.tasks.cluster.points_on_cluster`).  The mpmath
 reference is computed on a sample of the points only (``reference_sample``, evenly spread, first and last
 included), which keeps large files fast while still measuring each method's error.
 
