@@ -240,7 +240,7 @@ def test_an_estimate_is_given_up_to_50_000_tracked_node_evaluations():
         def __len__(self):
             return self.size
 
-    kept = with_estimate(SimpleNamespace(), Sized(25_000), lambda values: [1e-16, math.inf], passes=2)
+    kept = with_estimate(SimpleNamespace(), Sized(25_000), lambda values: [1e-16, math.inf])  # 2 passes
     # a finite bound is given; an infinite one, or one of a partial without a value, is None
     assert kept.details([1.0, 2.0], [0.5, 0.25]) == {"error_estimate": {"x": 1e-16, "y": None}}
     assert kept.details([1.0, 2.0], [None, 0.25]) == {"error_estimate": {"x": None, "y": None}}
