@@ -78,7 +78,7 @@ def compare(ctx: typer.Context, expression: ExpressionArg = None, point: PointAr
     from diffcli.tasks.compare import select_methods, tolerance_failures
 
     expression, words = expression_and_point(expression, point, file)
-    cluster_reason = "--scheduler runs the lines on the Dask cluster's workers"
+    cluster_reason = "--scheduler runs the lines or points on the Dask cluster's workers"
     refuse_unused(ctx, jobs=cluster_reason if scheduler else None if file else NO_FILE,
                   max_memory=cluster_reason if scheduler else None if file else NO_FILE_MEMORY,
                   scheduler=None if file or points else "it runs the lines of --file or the points of "
