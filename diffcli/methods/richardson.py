@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import math
 import sys
+import typing
 
 from diffcli.core.evaluate import evaluate, kinks
 from diffcli.core.graph import CONST, VAR, Graph
@@ -47,10 +48,8 @@ RICHARDSON_TOLERANCE = 1e-10
 for."""
 
 _CENTRAL, _FORWARD, _BACKWARD = 0, 1, 2
-# per family, which of (x + h, x − h, x) its difference goes from and to
-_UPPER, _LOWER = [0, 0, 2], [1, 2, 1]
-# the planes of a candidate: value, error estimate, estimate / |value|, R
-_T, _E, _RELATIVE, _R = range(4)
+# the planes of a level: value T, bound R (see _tableau), error estimate E, E / |T|
+_T, _R, _E, _RELATIVE = range(4)
 
 
 def _sequences(x: float, step: float | None) -> list[float]:
@@ -65,80 +64,110 @@ def _sequences(x: float, step: float | None) -> list[float]:
     return firsts
 
 
+class _Layout(typing.NamedTuple):
+    """Constant arrays for a number of sequences (see :func:`_layout`)."""
+
+    multiples: object
+    gather: object
+    half: object
+    later: object
+    here: object
+    neighbours: object
+    columns: object
+    families: object
+
+
 @functools.lru_cache(maxsize=16)
-def _layout(rows: int):
+def _layout(rows: int) -> _Layout:
     """Constant arrays for ``rows`` sequences, built once per number of rows.
 
-    The candidates of one level are a flat *plane*: one element per (row, family, step), each (row, family)
-    padded with a nan step at each end, so that the next step is the next element and a neighbour across
-    two rows or families is a nan; plain slices of the flat array are the neighbours, in one numpy call.
-    Returns ``half`` (per element of a plane: the step of the difference in units of its width, 1/2 central,
-    1 one-sided) and, by level k, the weights ``later`` of T[k-1, j+1] (the smaller step) and ``here`` of
-    T[k-1, j] (−1/(r−1) in T, +1/(r−1) in the bound R) over T's plane then R's, less the last element
+    Each sequence q has a *grid* row of abscissae (and one of f): x + h_j, x − h_j, then x and a nan, which
+    is x + h_0·``multiples``.  The candidates of one level are a flat *plane*: one element per (row,
+    family, step), each (row, family) padded with a nan step at each end, so that the next step is the next
+    element and a neighbour across two rows or families is a nan.  ``gather`` picks from the flat grid, for
+    every element of a plane, the upper end of its difference, then the lower end, then x (the nan at the
+    padding steps).  ``half`` is per element the step of the difference in units of its width (1/2 central,
+    1 one-sided).  By level k, ``later`` and ``here`` are the weights of T[k-1, j+1] (the smaller step) and
+    of T[k-1, j] (−1/(r−1) in T, +1/(r−1) in the bound R) over T's plane then R's, less the last element
     (which has no next), where r is the factor by which the error term that level k removes shrinks when
-    the step halves (4^k central, 2^k one-sided).
+    the step halves (4^k central, 2^k one-sided).  ``neighbours`` are, for every candidate above level 0
+    but the first and last, the flat index of its value in the planes of T (level by level, then those of
+    R), of the values it is compared with (see :func:`_spread`) and of its R; ``columns`` and
+    ``families`` count the elements of a plane and its (row, family) rows.
     """
-    per_element = lambda family: np.repeat(np.tile(family, rows), RICHARDSON_STEPS + 2)  # noqa: E731
+    n, levels = RICHARDSON_STEPS, RICHARDSON_LEVELS + 1
+    halvings = 2.0 ** -np.arange(n)
+    multiples = np.concatenate([halvings, -halvings, [0.0, np.nan]])
+    steps = np.arange(n + 2)
+    padding = (steps == 0) | (steps == n + 1)
+    j = np.clip(steps - 1, 0, n - 1)
+    plus, minus, at = (np.where(padding, 2 * n + 1, end) for end in (j, n + j, np.full(n + 2, 2 * n)))
+    base = (np.arange(rows) * (2 * n + 2))[:, None, None]
+    gather = np.concatenate([(base + np.array(side)).reshape(-1)
+                             for side in ([plus, plus, at], [minus, at, minus], [at, at, at])])
+    per_element = lambda family: np.repeat(np.tile(family, rows), n + 2)  # noqa: E731
     half = per_element([0.5, 1.0, 1.0])
-    later, here = np.full((2, RICHARDSON_LEVELS + 1, 2 * half.size - 1), np.nan)
-    for k in range(1, RICHARDSON_LEVELS + 1):
+    plane = half.size
+    later, here = np.full((2, levels, 2 * plane - 1), np.nan)
+    for k in range(1, levels):
         r = per_element([4.0 ** k, 2.0 ** k, 2.0 ** k])
         later[k] = np.tile(r / (r - 1), 2)[:-1]
         here[k] = np.concatenate([-1.0 / (r - 1), 1.0 / (r - 1)])[:-1]
-    return half, later, here
+    flat = np.arange(plane + 1, levels * plane - 1)                # in a tableau of T alone
+    neighbours = np.stack([flat, flat - plane, flat - plane + 1, flat + 1, flat - 1, flat + levels * plane])
+    return _Layout(multiples, gather, half, later, here, neighbours, np.arange(plane),
+                   np.arange(3 * rows)[:, None])
 
 
-def _differences(F, f0: float, x, points, half):
-    """Level 0 of the tableau: ``X`` shaped (levels + 1, 2, plane) (see :func:`_layout`), its levels above
-    0 still to be filled, with the central, forward and backward difference at every step in ``X[0, 0]``
-    and a bound of its round-off in ``X[0, 1]``.  ``points[q]`` are x[q] + h_j then x[q] − h_j, ``F`` f
-    there (nan where undefined), ``f0`` f at x.
+def _differences(X, grid, F, f0: float, still, layout: _Layout) -> None:
+    """Level 0 of the tableau ``X`` shaped (levels + 1, 2, plane) (see :func:`_tableau`): the central,
+    forward and backward difference at every step in ``X[0, 0]`` and a bound of its round-off in
+    ``X[0, 1]``.  ``grid[0]`` are the abscissae (see :func:`_layout`), ``F`` f at its first 2·steps
+    columns (x + h_j then x − h_j; nan where undefined), ``f0`` f at x, ``still`` where F == f0.
 
     Each value of f is taken to be off by eps·(|f| + |x·f'|) (the second term for arguments rounded inside
     f, as in ``exp(100*x)``) and, where f(x ± h) == f(x) although f' ≠ 0 (f is quantized, as in
     ``1e10 + sin(x)``), by the quantum this reveals (:func:`_quantum`).
     """
-    q, n = len(points), RICHARDSON_STEPS
-    grid = np.empty((3, q, 3, n + 2))  # abscissa, f, |f|; at x + h, x − h, x; by step
-    grid[:2, :, :2, ::n + 1] = np.nan                                         # the padding steps
-    grid[0, :, :2, 1:-1] = points.reshape(q, 2, n)
-    grid[1, :, :2, 1:-1] = F.reshape(q, 2, n)
-    grid[0, :, 2] = x[:, None]
-    grid[1, :, 2] = f0
-    np.abs(grid[1], out=grid[2])
-    upper, lower = grid.take(_UPPER, axis=2), grid.take(_LOWER, axis=2)      # by family
-    # width: the distance really stepped
-    width, rise = (upper[:2] - lower[:2]).reshape(2, -1)
-    X = np.empty((RICHARDSON_LEVELS + 1, 2, width.size))
-    X[1:, 1, -1] = np.nan  # the one element _tableau leaves
-    D, noise = X[0]
+    ends = F.shape[1]
+    grid[1, :, :ends] = F
+    grid[1, :, ends:] = (f0, np.nan)
+    ends = grid.reshape(2, -1).take(layout.gather, axis=1)        # abscissa, f; at upper, lower, x
+    size = len(layout.half)
+    width, rise = ends[:, :size] - ends[:, size:2 * size]         # width: the distance really stepped
+    np.abs(ends, out=ends)
+    D = X[0, 0]
     np.divide(rise, width, out=D)
     D[np.isinf(D)] = np.nan
-    rows = (3 * q, n + 2)                                                     # by (row, family): the steps
-    slopes = np.abs(D).reshape(rows)
-    bound = EPS * (np.fmax(upper[2], lower[2]).reshape(rows) + np.abs(x).repeat(3)[:, None] * slopes)
-    still = F == f0
+    slopes = np.abs(D)
+    bound = np.fmax(ends[1, :size], ends[1, size:2 * size])
+    bound += ends[0, 2 * size:] * slopes
+    bound *= EPS
     if still.any():
-        bound = bound + _quantum(still, (width * half).reshape(rows), slopes)
-    np.multiply(bound, 2.0 / width.reshape(rows), out=noise.reshape(rows))
-    return X
+        quantum = _quantum(still, width * layout.half, slopes, layout.gather[:2 * size])
+        bound = (bound.reshape(len(layout.families), -1) + quantum).reshape(-1)
+    np.multiply(bound, np.divide(2.0, width, out=width), out=X[0, 1])
 
 
-def _quantum(still, reach, slopes):
+def _quantum(still, reach, slopes, gather):
     """The error |f'|·h/2 of each value of f that f(x ± h) == f(x) (``still``, shaped like ``F``) reveals,
     by (row, family): h the largest step where f stood still, |f'| the largest difference at steps up to 64
-    times larger.  ``reach`` is the step h of each difference, ``slopes`` its absolute value."""
-    q, n = len(still), RICHARDSON_STEPS
-    stood = np.zeros((q, 3, n + 2))
-    stood[:, :2, 1:-1] = still.reshape(q, 2, n)
-    stood = np.fmax(stood.take(_UPPER, axis=1), stood.take(_LOWER, axis=1)).reshape(reach.shape)
+    times larger.  ``reach`` is the step h of each difference, ``slopes`` its absolute value (both flat
+    planes), ``gather`` the ends of each difference in the grid (see :func:`_layout`)."""
+    q = len(still)
+    stood = np.zeros((q, 2 * RICHARDSON_STEPS + 2))
+    stood[:, :-2] = still
+    stood = stood.reshape(-1).take(gather).reshape(2, -1)
+    rows = (3 * q, RICHARDSON_STEPS + 2)
+    stood = np.fmax(stood[0], stood[1]).reshape(rows)
+    reach, slopes = reach.reshape(rows), slopes.reshape(rows)
     quantum = np.fmax.reduce(reach * stood, axis=1, keepdims=True, initial=0.0)
     near = (reach >= quantum) & (reach <= 64 * quantum)
     slope = np.fmax.reduce(slopes, axis=1, keepdims=True, where=near, initial=0.0)
     return 0.5 * quantum * slope
 
 
-def _tableau(X, later, here):
+def _tableau(X, layout: _Layout) -> None:
     """Richardson's tableau for steps that halve, every sequence and family at once, filled in place above
     level 0 of ``X`` (:func:`_differences`): ``X[k, 0, j]`` (T) extrapolates the differences at steps
     j … j+k to h = 0.  The central difference's error is a series in h², so level k removes the h^(2k) term
@@ -149,20 +178,24 @@ def _tableau(X, later, here):
     terms the extrapolation removes.)
     """
     planes = X.reshape(len(X), -1)                                            # T then R, level by level
+    planes[1:, -1] = np.nan                                                   # R's last step has no next
+    product = np.empty(planes.shape[1] - 1)
     for k in range(1, len(X)):
         out = planes[k, :-1]
-        np.multiply(later[k], planes[k - 1, 1:], out=out)
-        out += here[k] * planes[k - 1, :-1]
+        np.multiply(layout.later[k], planes[k - 1, 1:], out=out)
+        out += np.multiply(layout.here[k], planes[k - 1, :-1], out=product)
 
 
-def _richardson_rows(F, f0: float, x, points):
-    """Every candidate extrapolation and its error estimate, for each row q: variable value ``x[q]``, ``F``
-    = f at ``points[q]`` = x[q] + h_j then x[q] − h_j (halving steps; nan where f is undefined).
+def _richardson_rows(grid, F, f0: float, still):
+    """Every candidate extrapolation and its error estimate, for each row q of ``grid`` (see
+    :func:`_layout`): ``F`` = f at its abscissae x[q] + h_j then x[q] − h_j (halving steps; nan where f is
+    undefined), ``f0`` f at x, ``still`` where F == f0.
 
-    Returns ``Z`` shaped (4, levels + 1, rows, 3 families, steps + 2): for every candidate its value T, its
-    error estimate E, E/|T| and R (see :func:`_tableau`) — a nan step pads each end of the steps; E (and
-    E/|T|) is inf where a candidate does not exist, as at every level 0 entry (a plain difference is not
-    extrapolated).  The families are central, forward and backward differences.  A candidate's estimate is
+    Returns ``Z`` shaped (4, levels + 1, rows, 3 families, steps + 2): for every candidate its value T,
+    R (see :func:`_tableau`), its error estimate E and E/|T| — a nan step pads each end of the steps; E
+    (and E/|T|) is inf where a candidate does not exist, as at every level 0 entry (a plain difference is
+    not extrapolated).  The families are central, forward and backward differences.  A candidate's
+    estimate is
 
     * the largest difference to its neighbours in the tableau (same step at the level below, next step at
       the level below, the next and previous step at the same level) — the truncation error;
@@ -173,46 +206,49 @@ def _richardson_rows(F, f0: float, x, points):
       one is at least that far off; a candidate that does not even claim its first digit, like a central
       difference straddling a pole, constrains nothing).
     """
-    q = len(points)
-    half, later, here = _layout(q)
-    X = _differences(F, f0, np.asarray(x, dtype=float), points, half)
-    _tableau(X, later, here)
-    levels, _, plane = X.shape
-    Z = np.empty((4, levels, plane))
+    layout = _layout(len(grid[0]))
+    X = np.empty((RICHARDSON_LEVELS + 1, 2, len(layout.half)))
+    _differences(X, grid, F, f0, still, layout)
+    _tableau(X, layout)
+    Z = np.empty((4,) + X[:, 0].shape)
     Z[_T], Z[_R] = X[:, 0], X[:, 1]
-    _spread(Z)
-    _widen_to_claims(Z[_T], Z[_E], 3 * q)
-    np.divide(Z[_E], np.abs(Z[_T]), out=Z[_RELATIVE])
-    np.fmin(Z[_RELATIVE], np.inf, out=Z[_RELATIVE])                          # nan (no candidate) → inf
-    return Z.reshape(4, levels, q, 3, -1)
+    _spread(Z, layout)
+    T, E, relative = Z[_T], Z[_E], Z[_RELATIVE]
+    _widen_to_claims(T, E, layout)
+    np.divide(E, np.abs(T), out=relative)
+    np.fmin(relative, np.inf, out=relative)                                  # nan (no candidate) → inf
+    return Z.reshape(4, RICHARDSON_LEVELS + 1, len(grid[0]), 3, -1)
 
 
-def _spread(Z):
+def _spread(Z, layout: _Layout) -> None:
     """``Z[_E]`` from T and R: each candidate's largest difference to its neighbours in the tableau plus
     its R and eps·|T|, then the largest of that over its neighbours at the next and previous step (inf
     where there is no candidate)."""
-    plane = Z.shape[-1]
-    T, E, _, R = Z.reshape(len(Z), -1)                            # flat: next step +1, level below −plane
-    t = T[plane + 1:-1]                                           # every candidate above level 0 (and pads)
-    step = T[plane + 1:] - T[plane:-1]                            # to the next step at the same level
-    np.abs(step, out=step)
-    spread = np.fmax(np.fmax(np.abs(t - T[1:-plane - 1]), np.abs(t - T[2:-plane])),
-                     np.fmax(step[1:], step[:-1]))
-    spread += R[plane + 1:-1]
-    own = np.empty_like(T)                                        # each candidate's own estimate (nan: none)
-    own[:plane + 1] = own[-1] = np.nan
-    np.add(spread, EPS * np.abs(t), out=own[plane + 1:-1])
-    np.fmax(np.fmax(own[:-2], own[2:]), own[1:-1], out=E[1:-1])
-    np.copyto(E, np.inf, where=np.isnan(own))
+    _, levels, plane = Z.shape
+    found = Z.reshape(-1).take(layout.neighbours)                 # T, 4 neighbours, R (see _layout)
+    t, differences = found[0], found[1:5]
+    np.subtract(differences, t, out=differences)
+    np.abs(differences, out=differences)
+    own = np.full(levels * plane + 2, np.nan)                     # each candidate's own estimate (nan:
+    inner = own[plane + 2:-2]                                     # none), flat over levels, a nan each end
+    np.fmax.reduce(differences, axis=0, out=inner)
+    inner += found[5]
+    np.abs(t, out=t)
+    t *= EPS
+    inner += t
+    shape = (levels, plane)
+    E = Z[_E]
+    np.fmax(np.fmax(own[:-2].reshape(shape), own[2:].reshape(shape), out=E), own[1:-1].reshape(shape), out=E)
+    np.copyto(E, np.inf, where=np.isnan(own[1:-1].reshape(shape)))
 
 
-def _widen_to_claims(T, E, rows: int):
+def _widen_to_claims(T, E, layout: _Layout) -> None:
     """Widen E (in place) to at least each candidate's distance to the error interval of every row-best
     candidate (the best level at a step) of its family and sequence that claims a first digit.  T and E
-    are by level a plane of ``rows`` (sequence, family) rows."""
+    are by level a plane of (sequence, family) rows."""
     levels, plane = T.shape
-    rowbest = E.argmin(axis=0)                                    # each step's best level
-    Eb, Tb = E.min(axis=0), T[rowbest, np.arange(plane)]
+    rows = len(layout.families)
+    Eb, Tb = E.min(axis=0), T[E.argmin(axis=0), layout.columns]  # each step's best level
     claimed = np.where(Eb < np.abs(Tb), Eb, np.inf).reshape(rows, -1)
     Tb = Tb.reshape(rows, -1)
     low = np.fmax.reduce(Tb - claimed, axis=-1, keepdims=True)    # the claimed intervals meet in [low, high]
@@ -221,15 +257,14 @@ def _widen_to_claims(T, E, rows: int):
     np.fmax(E, np.fmax(T - high, low - T), out=E)
 
 
-def _best(Z):
-    """For each sequence and family: ``(value, estimate, relative estimate)`` of the candidate with the
+def _best(Z, layout: _Layout):
+    """For each sequence and family: ``(value, R, estimate, relative estimate)`` of the candidate with the
     smallest absolute estimate, and of the one with the smallest relative estimate (the first in the order
-    of levels, then steps, at a tie); a list shaped (rows, families, 2, 3)."""
+    of levels, then steps, at a tie); a list shaped (rows, families, 2, 4)."""
     _, levels, q, families, n = Z.shape
-    by_family = Z[:3].transpose(2, 3, 0, 1, 4).reshape(q * families, 3, levels * n)
-    smallest = by_family[:, _E:_RELATIVE + 1].argmin(axis=-1)
-    every = np.arange(q * families)[:, None]
-    return by_family[every, :, smallest].reshape(q, families, 2, 3).tolist()
+    by_family = Z.transpose(2, 3, 0, 1, 4).reshape(q * families, 4, levels * n)
+    smallest = by_family[:, _E:].argmin(axis=-1)
+    return by_family[layout.families, :, smallest].reshape(q, families, 2, 4).tolist()
 
 
 def richardson_derivatives(evaluate: Evaluator, values, step: float | None = None, one_sided: bool = False,
@@ -252,19 +287,24 @@ def richardson_derivatives(evaluate: Evaluator, values, step: float | None = Non
         for h0 in _sequences(x, step):
             rows.append(i)
             firsts.append(h0)
-    x = values[rows]
-    points = x[:, None] + np.array(firsts)[:, None] * _signed_halvings()   # x + h_j, then x − h_j
+    layout = _layout(len(rows))
+    grid = np.empty((2, len(rows), 2 * RICHARDSON_STEPS + 2))    # abscissa, f (see _layout)
+    np.multiply(np.array(firsts)[:, None], layout.multiples, out=grid[0])
+    grid[0] += values[rows][:, None]
+    points = grid[0, :, :-2]                                      # x + h_j, then x − h_j
     F, f0 = evaluate(values, rows, points, center=True)
-    if flat is not None:
-        moved = (F != f0).any(axis=1)
-        flat += [i for i in range(len(values)) if not any(moved[q] for q, r in enumerate(rows) if r == i)]
+    still = F == f0
     with np.errstate(all="ignore"):
-        by_row = _best(_richardson_rows(F, f0, x, points))
+        by_row = _best(_richardson_rows(grid, F, f0, still), layout)
+    if flat is not None and still.any():
+        moved = (~still.all(axis=1)).tolist()
+        flat += [i for i in range(len(values)) if not any(moved[q] for q, r in enumerate(rows) if r == i)]
     families = [_FORWARD] if one_sided else [_CENTRAL, _FORWARD, _BACKWARD]
     candidates = [[] for _ in values]                             # per variable: the best of each family
     for q, i in enumerate(rows):                                  # (relative: value, estimate, relative,
         for absolute, relative in (by_row[q][k] for k in families):      # then absolute: value, estimate)
-            candidates[i].append(relative + absolute[:2])
+            value, _, estimate, ratio = relative
+            candidates[i].append((value, estimate, ratio, absolute[_T], absolute[_E]))
     gradient, estimates = [], []
     for found in candidates:
         found = [c for c in found if math.isfinite(c[4])]
@@ -283,13 +323,6 @@ def richardson_derivatives(evaluate: Evaluator, values, step: float | None = Non
         gradient.append(value)
         estimates.append(RICHARDSON_SAFETY * estimate)
     return gradient, estimates, 1 + points.size
-
-
-@functools.lru_cache(maxsize=None)
-def _signed_halvings():
-    """2^-j for j = 0 … RICHARDSON_STEPS − 1, then the same negated; built once on first use."""
-    halvings = 2.0 ** -np.arange(RICHARDSON_STEPS)
-    return np.concatenate([halvings, -halvings])
 
 
 def _at_a_kink(graph: Graph):
