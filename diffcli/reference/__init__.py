@@ -23,15 +23,15 @@ Correct digits: the whole computation runs twice, with ``digits + low`` and ``di
 (``low, high`` the first pair of :data:`GUARD_DIGITS`; the complex step adds room for its imaginary parts
 and uses a different step h in each run), and the two must agree to ``digits`` significant digits, else
 they are repeated with the next pair of guard digits.  The complex step's lower run is first tried by
-reverse mode on the table's rules, one pass for every variable, and kept only where it agrees with the
-higher complex-step run (:mod:`diffcli.reference.rules`): the digits shown are the complex step's either
+reverse mode on the table's rules (one backward pass for all variables) and kept only where it agrees with
+the higher complex-step run (:mod:`diffcli.reference.rules`): the digits shown are the complex step's either
 way.  Two runs that both lose an input the same way (``(1e125 + x) - 1e125``: both round ``1e125 + 1`` to
-``1e125``) agree on a wrong number, so each run also
-bounds what it lost to cancellation (:mod:`diffcli.reference.cancellation`), and the pair is repeated with
-that many more working digits, up to :data:`MAX_EXTRA_DIGITS`.  A quantity still unresolved there is shown
-as 0 and the ``note`` gives the bound within which it is 0 ("… digits are unknown").  If the runs still
-disagree after the last guard digits, the reference keeps only the digits on which they agree and says so
-in ``note`` ("ill-conditioned here: only N … digits").  Digits it shows are digits it has checked.
+``1e125``) agree on a wrong number, so each run also bounds what it lost to cancellation
+(:mod:`diffcli.reference.cancellation`), and the pair is repeated with that many more working digits, up to
+:data:`MAX_EXTRA_DIGITS`.  A quantity still unresolved there is shown as 0 and the ``note`` gives the bound
+within which it is 0 ("… digits are unknown").  If the runs still disagree after the last guard digits,
+the reference keeps only the digits on which they agree and says so in ``note`` ("ill-conditioned here:
+only N … digits").  Digits it shows are digits it has checked.
 
 Zeros: a partial that is 0 leaves different residues in the two runs (rounding, the complex step's h²),
 which share no significant digit.  So a partial that both runs put within ``10^-digits`` of the largest
