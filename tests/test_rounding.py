@@ -124,6 +124,36 @@ def test_exact_operations_add_nothing_and_rounded_ones_their_exact_rounding():
     assert (Tracked(2.0) * 1.5).bound == 0.0
 
 
+def test_a_tracked_pass_runs_once_per_point_and_is_reused_only_there(monkeypatch):
+    """reverse, symbolic and the others ask for the same tracked passes at a point: each runs once there;
+    another point, another graph or the other zero (0.0 and -0.0 are equal floats, not the same point)
+    runs it again, and a pass that fails is not kept."""
+    from diffcli.methods import rounding
+
+    walks = []
+    original = rounding.forward
+    monkeypatch.setattr(rounding, "forward", lambda *args, **kw: walks.append(1) or original(*args, **kw))
+    graph = parse("sin(x)*exp(y)/(1 + x*y)")
+    first = rounding.reverse_bounds(graph, [0.7, 1.3])
+    assert rounding.reverse_bounds(graph, [0.7, 1.3]) == first and rounding.tangents(graph, [0.7, 1.3])
+    assert len(walks) == 1  # one tracked forward walk served reverse mode twice and forward mode
+    moved = rounding.reverse_bounds(graph, [0.7, 1.31])
+    assert len(walks) == 2 and moved != first
+    assert rounding.reverse_bounds(graph.copy(), [0.7, 1.31]) == moved and len(walks) == 3  # a new graph
+    assert rounding.reverse_bounds(graph, [0.7, 1.3]) == first and len(walks) == 4  # only the last point kept
+    assert rounding.once_per_point(graph, [0.0, 1.0], "probe", lambda: "at +0") == "at +0"
+    assert rounding.once_per_point(graph, [-0.0, 1.0], "probe", lambda: "at -0") == "at -0"
+    calls = []
+
+    def failing():
+        calls.append(1)
+        raise ArithmeticError("no bound here")
+    for _ in range(2):
+        with pytest.raises(ArithmeticError):
+            rounding.once_per_point(graph, [-0.0, 1.0], "failing", failing)
+    assert len(calls) == 2
+
+
 def test_every_ad_row_shows_est_error_in_the_wide_table():
     record = compare("exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)", {"x": 2.0, "z": 3.0}, methods=AD,
                      timing=False)
