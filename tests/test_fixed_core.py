@@ -1009,7 +1009,8 @@ def test_python_source_of_an_expression():
 @pytest.mark.parametrize("text", ["x*2*3/(x-x)*5", "y + x*2 - log(x-3) + 1", "  x +  y  -sqrt(x - 3)  ",
                                   "(x +\n y) * (x-x) / 2", "a = 1; b = 2;  y*2 -  log(x -3)  ",
                                   "x^2*3^x/(x-x)"])
-def test_a_split_chain_has_the_positions_and_messages_of_the_whole(monkeypatch, text):
+@pytest.mark.parametrize("run", [200, 2])
+def test_a_split_chain_has_the_positions_and_messages_of_the_whole(monkeypatch, text, run):
     import diffcli.core.splitter as splitter
     from diffcli.core.evaluate import evaluate
     from diffcli.core.parse import parse
@@ -1027,6 +1028,7 @@ def test_a_split_chain_has_the_positions_and_messages_of_the_whole(monkeypatch, 
 
     whole = parsed()
     monkeypatch.setattr(splitter, "CHAIN_SPLIT_CHARS", 0)  # every chain split at its operators
+    monkeypatch.setattr(splitter, "CHAIN_RUN", run)  # and parsed in runs of 2 parts: runs after the first
     assert parsed() == whole
     if text == "x*2*3/(x-x)*5":  # the failing link quoted as written, not as printed (x * 2 * 3 / …)
         assert whole[0] == "column 1: x*2*3/(x-x) is undefined: x*2*3 = 6.0, x-x = 0.0 (needs x-x != 0)"
@@ -1059,7 +1061,8 @@ def test_a_whole_number_too_long_for_python_is_found_past_one_just_short_enough(
 
 @pytest.mark.parametrize("text, column, product", [("2x", 1, ("2x", "2*x")), ("x + 2x", 5, ("2x", "2*x")),
                                                    ("x + 12x", 5, ("12x", "12*x")),
-                                                   ("x + 1.5e3x", 5, ("1.5e3x", "1.5e3*x"))])
+                                                   ("x + 1.5e3x", 5, ("1.5e3x", "1.5e3*x")),
+                                                   ("(x +\n 2y)", 2, ("2y", "2*y"))])  # on line 2
 def test_a_number_written_against_a_name_gets_the_product_to_write(text, column, product):
     from diffcli.core.parse import parse
 
