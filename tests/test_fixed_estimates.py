@@ -382,13 +382,15 @@ def test_a_constant_a_rule_writes_is_exact(method, x):
     # d/dx of x²·c folds to the one constant 2c: 1048577 = 2^20 + 1 is past the constants a rule writes
     # (multiples of 2^-10 below 2^20), so it counts as folded and possibly off by one ulp, 2u·1048577
     ("524288.5", 2.0 ** -52 * 1048577),
+    # 2c = 2^20 exactly: already past them
+    ("524288", 2.0 ** -52 * 1048576),
     # 2c = 1048575, below 2^20: a rule's exact constant, nothing for it
     ("524287.5", 0.0),
 ])
 def test_a_folded_constant_in_a_derivative_counts_one_ulp(factor, allowance):
     row = _row(f"x**2*{factor}", {"x": 1.0}, "symbolic")
     assert row["gradient"]["x"] == 2 * float(factor)
-    assert allowance <= row["error_estimate"]["x"] <= allowance * (1 + 1e-6) + 1e-17
+    assert allowance <= row["error_estimate"]["x"] <= allowance * (1 + 1e-6) + 1e-17, factor
 
 
 def test_a_variable_the_result_does_not_depend_on_has_an_exact_zero_partial():
@@ -524,3 +526,46 @@ def test_the_pair_at_the_larger_steps_can_set_the_estimate():
     row = _row("x**3 + 268435456", {"x": 0.0}, "fd-forward", eps=2.0 ** -6)
     assert row["gradient"]["x"] == 2.0 ** -12 and row["warnings"] == []
     assert row["error_estimate"]["x"] == pytest.approx(6228 * 2.0 ** -21, rel=1e-9, abs=0)
+
+
+@pytest.mark.parametrize("method, x", [("fd-forward", 0.2998), ("fd-backward", 0.3002)])
+def test_a_one_sided_stencil_across_a_kink_on_its_side_has_no_estimate(method, x):
+    """abs(x − 0.3) + x: 0.2998 + h and 0.3002 − h (h = 2^-10) lie beyond the kink at 0.3, on the side the
+    stencil steps to; the point itself is not at a kink."""
+    row = _row("abs(x - 0.3) + x", {"x": x}, method, eps=2.0 ** -10)
+    assert row["error_estimate"] == {"x": None}
+    assert row["warnings"] == [f"{method}: the error of ∂f/∂x cannot be estimated: the stencil steps across "
+                               f"a kink around x = {x!r} (h = 0.000977) (est. error: unknowable)"]
+
+
+def test_extra_steps_past_a_domain_edge_are_halved_instead():
+    """x² + log(x − 0.933) at 1, fd-backward with h = 2^-5: x − 2h = 0.9375 is inside the domain, x − 4h =
+    0.875 is not, so the extra steps are h/2 and h/4 (x − 1.5h would be inside but x − 2.25h = 0.9297 not):
+    an estimate, no warning, and it bounds the true error (mpmath)."""
+    m = mpmath.MPContext()
+    m.prec = 200
+    row = _row("x*x + log(x - 0.933)", {"x": 1.0}, "fd-backward", eps=2.0 ** -5)
+    true = abs(m.mpf(row["gradient"]["x"]) - (2 + 1 / (1 - m.mpf(0.933))))
+    assert row["warnings"] == [] and true <= row["error_estimate"]["x"] <= 4 * true
+
+
+def test_a_result_that_underflows_still_has_a_rounding_allowance():
+    """x·1e-300 at 1e-30: f is about 1e-330, below the smallest normal double, so its values are rounded by
+    up to 2^-1074 each, not by u·|f|: the estimate is positive and covers the true error (mpmath)."""
+    row = _row("x*1e-300", {"x": 1e-30}, "fd-forward")
+    true = abs(M.mpf(row["gradient"]["x"]) - M.mpf(1e-300))
+    assert 0 < true <= row["error_estimate"]["x"] < 1e-300
+
+
+def test_the_rounding_of_a_step_that_does_not_move_with_x_is_added():
+    """sin(y)·(x − 1) at x = y = 1, fd-forward with h = 2^-10: f's values s·sin(1) are exact multiples of the
+    double sin(1), so D(s) is that double at every step and the stencil's allowance is n(s) = 4u·|f(x+s)|/s =
+    4u·sin(1) (B is only 2^-1074s); the double sin(1) itself is off by its rounding, which forward mode's
+    tracked tangent adds: 2·(n(h) + n(2h)) + n(h) + |sin(1) double − sin(1)| + 2^-80·sin(1)."""
+    m = mpmath.MPContext()
+    m.prec = 200
+    row = _row("sin(y)*(x - 1)", {"x": 1.0, "y": 1.0}, "fd-forward", eps=2.0 ** -10)
+    sine = math.sin(1.0)
+    assert row["gradient"]["x"] == sine and row["warnings"] == []
+    expected = 20 * float(UNIT) * sine + float(abs(m.mpf(sine) - m.sin(1))) + 2.0 ** -80 * sine
+    assert row["error_estimate"]["x"] == pytest.approx(expected, rel=1e-9, abs=0)
