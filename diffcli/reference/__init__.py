@@ -151,7 +151,9 @@ def reference(graph: Graph, point: dict, digits: int = 50, one_sided: bool = Fal
     use_reverse = variables is None and not one_sided and not edges \
         and len(names) >= REVERSE_REFERENCE_MIN_VARIABLES
 
-    by_rules = not use_reverse and not one_sided and not directions  # rules.py: the lower run's shortcut
+    # rules.py: the lower run's shortcut, one backward pass over the whole graph; a sample of the variables
+    # (``variables``) keeps its complex walks, which may cost less
+    by_rules = variables is None and not use_reverse and not one_sided and not directions
 
     def runs(low, high, extra):
         try:
