@@ -8,8 +8,11 @@ one-sided differences take over; at a kink only forward differences are used (th
 Unlike the fixed stencils, richardson never evaluates f on floats point by point: its 80 points a variable
 are past their crossover (:data:`diffcli.methods.finite.SCALAR_POINTS`, 32 points) from one variable on;
 ``benchmarks/stencil_crossover.py`` measures its 161 evaluations at the lecture's point as about 3.5 times
-slower on floats than in one numpy call.  Its time goes to the tableau and its estimates, about a hundred
-numpy operations on planes of a few hundred elements, each costing mostly numpy's fixed cost per call.
+slower on floats than in one numpy call.  Its time goes to the tableau and its estimates, about eighty
+numpy operations on arrays of a few hundred to a few thousand elements, each costing mostly numpy's fixed
+cost per call (one to three microseconds for a reduction, a broadcast or a gather): at the lecture's point
+that floor keeps a gradient near 650 calls of f on floats, whatever is precomputed per number of rows
+(:func:`_layout`).
 """
 
 from __future__ import annotations
@@ -48,8 +51,8 @@ RICHARDSON_TOLERANCE = 1e-10
 for."""
 
 _CENTRAL, _FORWARD, _BACKWARD = 0, 1, 2
-# the planes of a level: value T, bound R (see _tableau), error estimate E, E / |T|
-_T, _R, _E, _RELATIVE = range(4)
+# the planes of a candidate: value, error estimate, estimate / |value|, R (see _tableau)
+_T, _E, _RELATIVE, _R = range(4)
 
 
 def _sequences(x: float, step: float | None) -> list[float]:
@@ -72,7 +75,6 @@ class _Layout(typing.NamedTuple):
     half: object
     later: object
     here: object
-    neighbours: object
     columns: object
     families: object
 
@@ -90,10 +92,8 @@ def _layout(rows: int) -> _Layout:
     1 one-sided).  By level k, ``later`` and ``here`` are the weights of T[k-1, j+1] (the smaller step) and
     of T[k-1, j] (−1/(r−1) in T, +1/(r−1) in the bound R) over T's plane then R's, less the last element
     (which has no next), where r is the factor by which the error term that level k removes shrinks when
-    the step halves (4^k central, 2^k one-sided).  ``neighbours`` are, for every candidate above level 0
-    but the first and last, the flat index of its value in the planes of T (level by level, then those of
-    R), of the values it is compared with (see :func:`_spread`) and of its R; ``columns`` and
-    ``families`` count the elements of a plane and its (row, family) rows.
+    the step halves (4^k central, 2^k one-sided).  ``columns`` and ``families`` count the elements of a
+    plane and its (row, family) rows.
     """
     n, levels = RICHARDSON_STEPS, RICHARDSON_LEVELS + 1
     halvings = 2.0 ** -np.arange(n)
@@ -113,9 +113,7 @@ def _layout(rows: int) -> _Layout:
         r = per_element([4.0 ** k, 2.0 ** k, 2.0 ** k])
         later[k] = np.tile(r / (r - 1), 2)[:-1]
         here[k] = np.concatenate([-1.0 / (r - 1), 1.0 / (r - 1)])[:-1]
-    flat = np.arange(plane + 1, levels * plane - 1)                # in a tableau of T alone
-    neighbours = np.stack([flat, flat - plane, flat - plane + 1, flat + 1, flat - 1, flat + levels * plane])
-    return _Layout(multiples, gather, half, later, here, neighbours, np.arange(plane),
+    return _Layout(multiples, gather, half, later, here, np.arange(plane),
                    np.arange(3 * rows)[:, None])
 
 
@@ -123,7 +121,8 @@ def _differences(X, grid, F, f0: float, still, layout: _Layout) -> None:
     """Level 0 of the tableau ``X`` shaped (levels + 1, 2, plane) (see :func:`_tableau`): the central,
     forward and backward difference at every step in ``X[0, 0]`` and a bound of its round-off in
     ``X[0, 1]``.  ``grid[0]`` are the abscissae (see :func:`_layout`), ``F`` f at its first 2·steps
-    columns (x + h_j then x − h_j; nan where undefined), ``f0`` f at x, ``still`` where F == f0.
+    columns (x + h_j then x − h_j; nan where undefined), ``f0`` f at x, ``still`` where F == f0 (None if
+    nowhere).
 
     Each value of f is taken to be off by eps·(|f| + |x·f'|) (the second term for arguments rounded inside
     f, as in ``exp(100*x)``) and, where f(x ± h) == f(x) although f' ≠ 0 (f is quantized, as in
@@ -143,7 +142,7 @@ def _differences(X, grid, F, f0: float, still, layout: _Layout) -> None:
     bound = np.fmax(ends[1, :size], ends[1, size:2 * size])
     bound += ends[0, 2 * size:] * slopes
     bound *= EPS
-    if still.any():
+    if still is not None:
         quantum = _quantum(still, width * layout.half, slopes, layout.gather[:2 * size])
         bound = (bound.reshape(len(layout.families), -1) + quantum).reshape(-1)
     np.multiply(bound, np.divide(2.0, width, out=width), out=X[0, 1])
@@ -189,10 +188,10 @@ def _tableau(X, layout: _Layout) -> None:
 def _richardson_rows(grid, F, f0: float, still):
     """Every candidate extrapolation and its error estimate, for each row q of ``grid`` (see
     :func:`_layout`): ``F`` = f at its abscissae x[q] + h_j then x[q] − h_j (halving steps; nan where f is
-    undefined), ``f0`` f at x, ``still`` where F == f0.
+    undefined), ``f0`` f at x, ``still`` where F == f0 (None if nowhere).
 
     Returns ``Z`` shaped (4, levels + 1, rows, 3 families, steps + 2): for every candidate its value T,
-    R (see :func:`_tableau`), its error estimate E and E/|T| — a nan step pads each end of the steps; E
+    its error estimate E, E/|T| and R (see :func:`_tableau`) — a nan step pads each end of the steps; E
     (and E/|T|) is inf where a candidate does not exist, as at every level 0 entry (a plain difference is
     not extrapolated).  The families are central, forward and backward differences.  A candidate's
     estimate is
@@ -225,17 +224,21 @@ def _spread(Z, layout: _Layout) -> None:
     its R and eps·|T|, then the largest of that over its neighbours at the next and previous step (inf
     where there is no candidate)."""
     _, levels, plane = Z.shape
-    found = Z.reshape(-1).take(layout.neighbours)                 # T, 4 neighbours, R (see _layout)
-    t, differences = found[0], found[1:5]
-    np.subtract(differences, t, out=differences)
-    np.abs(differences, out=differences)
+    T, R = Z[_T].reshape(-1), Z[_R].reshape(-1)                   # flat: next step +1, level below −plane
+    t = T[plane + 1:-1]                                           # every candidate above level 0 (and pads)
+    step = np.subtract(T[plane + 1:], T[plane:-1])                # to the next step at the same level
+    np.abs(step, out=step)
+    below = np.subtract(t, T[1:-plane - 1])
+    np.abs(below, out=below)
+    spread = np.subtract(t, T[2:-plane])
+    np.abs(spread, out=spread)
+    np.fmax(below, spread, out=spread)
+    np.fmax(spread, np.fmax(step[1:], step[:-1], out=step[1:]), out=spread)
+    spread += R[plane + 1:-1]
     own = np.full(levels * plane + 2, np.nan)                     # each candidate's own estimate (nan:
-    inner = own[plane + 2:-2]                                     # none), flat over levels, a nan each end
-    np.fmax.reduce(differences, axis=0, out=inner)
-    inner += found[5]
-    np.abs(t, out=t)
-    t *= EPS
-    inner += t
+    np.abs(t, out=below)                                          # none), flat over levels, a nan each end
+    below *= EPS
+    np.add(spread, below, out=own[plane + 2:-2])
     shape = (levels, plane)
     E = Z[_E]
     np.fmax(np.fmax(own[:-2].reshape(shape), own[2:].reshape(shape), out=E), own[1:-1].reshape(shape), out=E)
@@ -245,26 +248,27 @@ def _spread(Z, layout: _Layout) -> None:
 def _widen_to_claims(T, E, layout: _Layout) -> None:
     """Widen E (in place) to at least each candidate's distance to the error interval of every row-best
     candidate (the best level at a step) of its family and sequence that claims a first digit.  T and E
-    are by level a plane of (sequence, family) rows."""
+    are by level a plane of (sequence, family) rows; E is inf at level 0 (and nowhere nan)."""
     levels, plane = T.shape
     rows = len(layout.families)
-    Eb, Tb = E.min(axis=0), T[E.argmin(axis=0), layout.columns]  # each step's best level
+    best = E.argmin(axis=0)                                       # each step's best level
+    Tb, Eb = T[best, layout.columns], E[best, layout.columns]
     claimed = np.where(Eb < np.abs(Tb), Eb, np.inf).reshape(rows, -1)
     Tb = Tb.reshape(rows, -1)
     low = np.fmax.reduce(Tb - claimed, axis=-1, keepdims=True)    # the claimed intervals meet in [low, high]
     high = np.fmin.reduce(Tb + claimed, axis=-1, keepdims=True)   # (nan: no interval is claimed)
-    T, E = T.reshape(levels, rows, -1), E.reshape(levels, rows, -1)
+    T, E = T[1:].reshape(levels - 1, rows, -1), E[1:].reshape(levels - 1, rows, -1)
     np.fmax(E, np.fmax(T - high, low - T), out=E)
 
 
 def _best(Z, layout: _Layout):
-    """For each sequence and family: ``(value, R, estimate, relative estimate)`` of the candidate with the
+    """For each sequence and family: ``(value, estimate, relative estimate)`` of the candidate with the
     smallest absolute estimate, and of the one with the smallest relative estimate (the first in the order
-    of levels, then steps, at a tie); a list shaped (rows, families, 2, 4)."""
+    of levels, then steps, at a tie); a list shaped (rows, families, 2, 3)."""
     _, levels, q, families, n = Z.shape
-    by_family = Z.transpose(2, 3, 0, 1, 4).reshape(q * families, 4, levels * n)
+    by_family = Z[:_R].transpose(2, 3, 0, 1, 4).reshape(q * families, 3, levels * n)
     smallest = by_family[:, _E:].argmin(axis=-1)
-    return by_family[layout.families, :, smallest].reshape(q, families, 2, 4).tolist()
+    return by_family[layout.families, :, smallest].reshape(q, families, 2, 3).tolist()
 
 
 def richardson_derivatives(evaluate: Evaluator, values, step: float | None = None, one_sided: bool = False,
@@ -290,21 +294,22 @@ def richardson_derivatives(evaluate: Evaluator, values, step: float | None = Non
     layout = _layout(len(rows))
     grid = np.empty((2, len(rows), 2 * RICHARDSON_STEPS + 2))    # abscissa, f (see _layout)
     np.multiply(np.array(firsts)[:, None], layout.multiples, out=grid[0])
-    grid[0] += values[rows][:, None]
+    grid[0] += (values if len(rows) == len(values) else values[rows])[:, None]   # one row each, in order
     points = grid[0, :, :-2]                                      # x + h_j, then x − h_j
     F, f0 = evaluate(values, rows, points, center=True)
     still = F == f0
+    if not still.any():
+        still = None
     with np.errstate(all="ignore"):
         by_row = _best(_richardson_rows(grid, F, f0, still), layout)
-    if flat is not None and still.any():
+    if flat is not None and still is not None:
         moved = (~still.all(axis=1)).tolist()
         flat += [i for i in range(len(values)) if not any(moved[q] for q, r in enumerate(rows) if r == i)]
     families = [_FORWARD] if one_sided else [_CENTRAL, _FORWARD, _BACKWARD]
     candidates = [[] for _ in values]                             # per variable: the best of each family
     for q, i in enumerate(rows):                                  # (relative: value, estimate, relative,
         for absolute, relative in (by_row[q][k] for k in families):      # then absolute: value, estimate)
-            value, _, estimate, ratio = relative
-            candidates[i].append((value, estimate, ratio, absolute[_T], absolute[_E]))
+            candidates[i].append(relative + absolute[:2])
     gradient, estimates = [], []
     for found in candidates:
         found = [c for c in found if math.isfinite(c[4])]
