@@ -112,7 +112,7 @@ def _code(source: str, name: str, registers: bool) -> list:
                  for part in in_parts(source, PART_STATEMENTS)]
         if len(source) <= CODE_KEPT_CHARS:
             if len(_CODE) >= CODE_KEPT:
-                del _CODE[next(iter(_CODE))]  # the oldest
+                _CODE.clear()
             _CODE[key] = found
     return found
 

@@ -145,15 +145,16 @@ def once_per_point(graph: Graph, values: list, name: str, compute):
     Hessian's bounds serve both Hessian methods).  Only the last point's passes are kept; a pass that
     raises is not kept."""
     key = (len(graph), *(float(v).hex() for v in values))  # hex: 0.0 and -0.0 are different points
-    if _POINT[0] is not graph or _POINT[1] != key:
-        _POINT[:] = [graph, key, {}]
-    passes = _POINT[2]
+    kept = _POINT[0]  # replaced whole, never changed: a thread with another point only recomputes
+    if kept[0] is not graph or kept[1] != key:
+        kept = _POINT[0] = (graph, key, {})
+    passes = kept[2]
     if name not in passes:
         passes[name] = compute()
     return passes[name]
 
 
-_POINT: list = [None, None, {}]  # the graph, its size and point, and the passes computed there
+_POINT: list = [(None, None, {})]  # the graph, its size and point, and the passes computed there
 
 
 def tracked_forward(graph: Graph, values: list, output: int | None = None) -> list:
