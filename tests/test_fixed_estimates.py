@@ -549,12 +549,20 @@ def test_extra_steps_past_a_domain_edge_are_halved_instead():
     assert row["warnings"] == [] and true <= row["error_estimate"]["x"] <= 4 * true
 
 
-def test_a_result_that_underflows_still_has_a_rounding_allowance():
-    """x·1e-300 at 1e-30: f is about 1e-330, below the smallest normal double, so its values are rounded by
-    up to 2^-1074 each, not by u·|f|: the estimate is positive and covers the true error (mpmath)."""
-    row = _row("x*1e-300", {"x": 1e-30}, "fd-forward")
-    true = abs(M.mpf(row["gradient"]["x"]) - M.mpf(1e-300))
-    assert 0 < true <= row["error_estimate"]["x"] < 1e-300
+@pytest.mark.parametrize("text, x, method", [
+    ("x*1e-300", 1e-30, "fd-forward"),
+    # f is exactly 0 at the point: its only allowance there is 2^-1074, which its subnormal values beside it
+    # (about 1e-318 at the steps taken) are rounded by
+    ("x*1e-310", 0.0, "fd-forward"), ("x*1e-310", 0.0, "fd-central"),
+])
+def test_a_result_that_underflows_still_has_a_rounding_allowance(text, x, method):
+    """x·1e-300 at 1e-30 and x·1e-310 at 0: f's values beside the point are below the smallest normal double,
+    so they are rounded by up to 2^-1074 each, not by u·|f|: the estimate is positive and covers the true
+    error (mpmath)."""
+    row = _row(text, {"x": x}, method)
+    slope = float(text.split("*")[1])
+    true = abs(M.mpf(row["gradient"]["x"]) - M.mpf(slope))
+    assert 0 < true <= row["error_estimate"]["x"] < slope
 
 
 def test_the_rounding_of_a_step_that_does_not_move_with_x_is_added():
