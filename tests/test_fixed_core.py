@@ -522,7 +522,8 @@ def test_the_adjoint_algebra_on_source_lines():
              (-Code("g9"), -Code("(w)"), 10, "(-g10)", "g10 = g9 + (w)"),
              (-Code("g9"), Code("(w)"), 11, "g11", "g11 = (w) - g9"),
              (Code("g9"), -Code("(w)"), 12, "g12", "g12 = g9 - (w)"),
-             (Code("g9"), 2.0, 13, "g13", "g13 = g9 + 2.0")]
+             (Code("g9"), 2.0, 13, "g13", "g13 = g9 + 2.0"),
+             (Code("g14"), Code("(w)"), 14, "g14", "g14 = g14 + (w)")]  # its name, but no line of its own
     for total, term, node, result, line in steps:
         assert (algebra.plus(total, term, node), algebra.lines[-1]) == (result, line)
     assert algebra.plus(Code("g8"), Code("(z)"), 8) == "g8" and algebra.lines[-1] == "g8 += (z)"  # owned now
