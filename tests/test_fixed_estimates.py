@@ -396,6 +396,8 @@ def test_a_folded_constant_in_a_derivative_counts_one_ulp(factor, allowance):
 def test_a_variable_the_result_does_not_depend_on_has_an_exact_zero_partial():
     """In the program 'a = y*2; x*x' f does not depend on y: every method's ∂f/∂y is an exact 0, its
     estimate 0 (the complex step's x-partial is off by the rounding of Im((x + ih)²)/h, and says so)."""
+    row = _row("a = y*2\nx*x", {"x": 0.1, "y": 0.5}, "fd-central")  # no slope of 1 where there is none
+    assert row["gradient"]["y"] == 0.0 and row["warnings"] == [] and row["error_estimate"]["y"] < 1e-11
     for method in ("complex-step", "dual", "reverse"):
         row = _row("a = y*2\nx*x", {"x": 0.1, "y": 0.5}, method)
         assert row["gradient"]["y"] == 0.0 and row["error_estimate"]["y"] == 0.0, method
@@ -504,16 +506,28 @@ def test_a_stencil_across_a_kink_has_no_estimate(x, estimate, warnings):
         assert abs(row["gradient"]["x"] - 2) <= row["error_estimate"]["x"] < 1e-11
 
 
-def test_the_rounding_allowance_of_the_five_point_stencil():
-    """fd-5point of f = x at 0, h = 2^-8: f's values ±s, ±2s are exact and every product and partial sum of
-    the stencil scales by s (a power of 2), so D(h) = D(2h) = D(4h) (nothing to extrapolate) and B = 0 (f
-    has no operation).  At every step s the allowance is Σ|w|·u·|f_k| = u·s·(2/12 + 8/12 + 8/12 + 2/12) =
-    (5/3)u·s, plus the rounding of the points x ± 2s, 2·(1/12)·2|D|·u·(x + 2s) = (2/3)u·s, plus the sum and
-    division's (4 + 2)·u·Σ|w·f_k| = 10u·s, over s: n = 37/3 u.  With e1 = 2n/(2^4 − 1) > e2 = 2n/(4^4 − 2^4)
-    the estimate is 2·e1 + n = (4/15 + 1)·37/3 u = 703/45 u; the answer 1 − 2^-53 is off by u."""
-    row = _row("x", {"x": 0.0}, "fd-5point", eps=2.0 ** -8)
-    assert row["gradient"]["x"] == 1 - 2.0 ** -53 and row["warnings"] == []
-    assert row["error_estimate"]["x"] == pytest.approx(703 / 45 * float(UNIT), rel=1e-9, abs=0)
+@pytest.mark.parametrize("text, answer, units", [("x", 1 - 2.0 ** -53, 703 / 45), ("-3*x", -3.0, 703 / 15)])
+def test_the_rounding_allowance_of_the_five_point_stencil(text, answer, units):
+    """fd-5point of f = c·x at 0, h = 2^-8: f's values are exact and every product and partial sum of the
+    stencil scales by s (a power of 2), so D(h) = D(2h) = D(4h) (nothing to extrapolate) and B = 0 (but for
+    2^-1074s).  At every step s the allowance is Σ|w|·u·|f_k| = u·s·|c|·(2/12 + 8/12 + 8/12 + 2/12) =
+    (5/3)|c|·u·s, plus the rounding of the points x ± 2s, 2·(1/12)·2|D|·u·(x + 2s) = (2/3)|D|·u·s, plus the
+    sum and division's (4 + 2)·u·Σ|w·f_k| = 10|c|·u·s, over s: n = 37/3 u for c = 1 (D ≈ 1), 37u for c = −3.
+    With e1 = 2n/(2^4 − 1) > e2 = 2n/(4^4 − 2^4) the estimate is 2·e1 + n = (19/15)·n: 703/45 u and
+    703/15 u.  The answer 1 − 2^-53 for c = 1 is off by u."""
+    row = _row(text, {"x": 0.0}, "fd-5point", eps=2.0 ** -8)
+    assert row["gradient"]["x"] == answer and row["warnings"] == []
+    assert row["error_estimate"]["x"] == pytest.approx(units * float(UNIT), rel=1e-9, abs=0)
+
+
+def test_the_five_point_stencil_s_outer_points_round_relative_to_the_point():
+    """fd-5point of 3·(x + 0.5) at −0.5, h = 2^-8: f's values 3·o·s are exact and D(s) = 3 at every step.
+    Beside the terms above (5u·s and 30u·s for |c| = 3), the points x ± 2s are rounded relative to
+    |x ± 2s|, about 0.5: 2·(1/12)·2·3·u·(|x| + 2s) = u·(0.5 + 2s), which dominates here.  So n(s) =
+    u·(37 + 0.5/s): 165u, 101u, 69u, and the estimate 2·(165 + 101)u/15 + 165u = 3007/15 u."""
+    row = _row("3*(x + 0.5)", {"x": -0.5}, "fd-5point", eps=2.0 ** -8)
+    assert row["gradient"]["x"] == 3.0 and row["warnings"] == []
+    assert row["error_estimate"]["x"] == pytest.approx(3007 / 15 * float(UNIT), rel=1e-9, abs=0)
 
 
 def test_the_pair_at_the_larger_steps_can_set_the_estimate():
