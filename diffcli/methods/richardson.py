@@ -213,7 +213,7 @@ def _richardson_rows(grid, F, f0: float, still):
     Z[_T], Z[_R] = X[:, 0], X[:, 1]
     _spread(Z, layout)
     T, E, relative = Z[_T], Z[_E], Z[_RELATIVE]
-    _widen_to_claims(T, E, layout)
+    _widen_to_claims(Z, layout)
     np.divide(E, np.abs(T), out=relative)
     np.fmin(relative, np.inf, out=relative)                                  # nan (no candidate) → inf
     return Z.reshape(4, RICHARDSON_LEVELS + 1, len(grid[0]), 3, -1)
@@ -228,12 +228,12 @@ def _spread(Z, layout: _Layout) -> None:
     t = T[plane + 1:-1]                                           # every candidate above level 0 (and pads)
     step = np.subtract(T[plane + 1:], T[plane:-1])                # to the next step at the same level
     np.abs(step, out=step)
-    below = np.subtract(t, T[1:-plane - 1])
-    np.abs(below, out=below)
-    spread = np.subtract(t, T[2:-plane])
+    spread = np.subtract(t, T[1:-plane - 1])
     np.abs(spread, out=spread)
-    np.fmax(below, spread, out=spread)
-    np.fmax(spread, np.fmax(step[1:], step[:-1], out=step[1:]), out=spread)
+    below = np.subtract(t, T[2:-plane])
+    np.abs(below, out=below)
+    np.fmax(spread, below, out=spread)
+    np.fmax(spread, np.fmax(step[1:], step[:-1], out=below), out=spread)
     spread += R[plane + 1:-1]
     own = np.full(levels * plane + 2, np.nan)                     # each candidate's own estimate (nan:
     np.abs(t, out=below)                                          # none), flat over levels, a nan each end
@@ -245,14 +245,15 @@ def _spread(Z, layout: _Layout) -> None:
     np.copyto(E, np.inf, where=np.isnan(own[1:-1].reshape(shape)))
 
 
-def _widen_to_claims(T, E, layout: _Layout) -> None:
+def _widen_to_claims(Z, layout: _Layout) -> None:
     """Widen E (in place) to at least each candidate's distance to the error interval of every row-best
     candidate (the best level at a step) of its family and sequence that claims a first digit.  T and E
-    are by level a plane of (sequence, family) rows; E is inf at level 0 (and nowhere nan)."""
-    levels, plane = T.shape
-    rows = len(layout.families)
-    best = E.argmin(axis=0)                                       # each step's best level
-    Tb, Eb = T[best, layout.columns], E[best, layout.columns]
+    (``Z[_T]``, ``Z[_E]``) are by level a plane of (sequence, family) rows; E is inf at level 0 (and
+    nowhere nan)."""
+    _, levels, plane = Z.shape
+    T, E, rows = Z[_T], Z[_E], len(layout.families)
+    best = E.argmin(axis=0) * plane + layout.columns              # each step's best level
+    Tb, Eb = Z[_T:_E + 1].reshape(2, -1).take(best, axis=1)
     claimed = np.where(Eb < np.abs(Tb), Eb, np.inf).reshape(rows, -1)
     Tb = Tb.reshape(rows, -1)
     low = np.fmax.reduce(Tb - claimed, axis=-1, keepdims=True)    # the claimed intervals meet in [low, high]
@@ -298,7 +299,7 @@ def richardson_derivatives(evaluate: Evaluator, values, step: float | None = Non
     points = grid[0, :, :-2]                                      # x + h_j, then x − h_j
     F, f0 = evaluate(values, rows, points, center=True)
     still = F == f0
-    if not still.any():
+    if not np.count_nonzero(still):
         still = None
     with np.errstate(all="ignore"):
         by_row = _best(_richardson_rows(grid, F, f0, still), layout)
