@@ -108,6 +108,8 @@ TESTS = {
                                    "tests/test_forward.py", "tests/test_registry.py", "tests/test_hessian.py",
                                    "tests/test_partials.py", "tests/test_rounding.py",
                                    "tests/test_methods.py"],
+    "diffcli/methods/one_rounding.py": ["tests/test_fixed_estimates.py", "tests/test_rounding.py",
+                                        "tests/test_estimates.py", "tests/test_methods.py"],
     "diffcli/methods/partials.py": ["tests/test_fixed_methods.py", "tests/test_partials.py",
                                     "tests/test_mutants_methods.py"],
     "diffcli/methods/poison.py": ["tests/test_fixed_methods.py", "tests/test_partials.py",

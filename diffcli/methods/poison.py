@@ -80,12 +80,14 @@ def _call(primitive, args):
 
 class PoisonAlgebra(NumberAlgebra):
     """Guarded floats and poisons for the backward loop; a poison made by a rule is given that rule's
-    message (:func:`diffcli.core.chain.rule_error`) when the loop tells :meth:`note` of it."""
+    message (:func:`diffcli.core.chain.rule_error`) when the loop tells :meth:`note` of it.  ``record``
+    collects every chain-rule term, poisons included, as FloatAlgebra's does (``trace``)."""
 
-    def __init__(self, graph: Graph, values: list):
+    def __init__(self, graph: Graph, values: list, record: bool = False):
         self.graph, self.values = graph, values
         self.one = Guarded(1.0)
         self.functions = Functions(_call)
+        self.terms: list | None = [] if record else None
 
     def note(self, node, argument, partial, term):
         if isinstance(term, Poison) and term.message is None:
@@ -93,6 +95,8 @@ class PoisonAlgebra(NumberAlgebra):
             said = rule_error(self.graph, node, arguments.index(argument),
                               [self.values[a] for a in arguments], term.error)
             term.message = said.message
+        if self.terms is not None:
+            self.terms.append((node, argument, partial, term))
 
 
 def poisoned_gradient(graph: Graph, values: list) -> list:

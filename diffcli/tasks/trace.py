@@ -139,19 +139,6 @@ def trace(expression, point: dict, digits: int = 50) -> dict:
     return record
 
 
-class _RecordedPoisons(PoisonAlgebra):
-    """The backward loop on guarded floats with every term recorded: where a rule cannot be evaluated, its
-    term is a poison carrying the rule's message, and so is every adjoint it flows into."""
-
-    def __init__(self, graph: Graph, values: list):
-        super().__init__(graph, values)
-        self.terms: list = []
-
-    def note(self, node, argument, partial, term):
-        super().note(node, argument, partial, term)
-        self.terms.append((node, argument, partial, term))
-
-
 def _tape(graph: Graph, point: dict):
     """The tape on floats, as the reverse method computes it; where a partial derivative cannot be evaluated
     (``(-x)**z`` at x = 2: the rule of z is log(-2)·f), the same loop again on guarded floats, so the tape is
@@ -161,7 +148,7 @@ def _tape(graph: Graph, point: dict):
         return tape(graph, point)
     except RuleError:
         values = evaluate(graph, point)
-        algebra = _RecordedPoisons(graph, values)
+        algebra = PoisonAlgebra(graph, values, record=True)
         guarded = [None if v is None else Guarded(v) for v in values]
         return values, adjoints(graph, guarded, algebra), algebra
 
