@@ -113,8 +113,10 @@ def _layout(rows: int) -> _Layout:
         r = per_element([4.0 ** k, 2.0 ** k, 2.0 ** k])
         later[k] = np.tile(r / (r - 1), 2)[:-1]
         here[k] = np.concatenate([-1.0 / (r - 1), 1.0 / (r - 1)])[:-1]
-    return _Layout(multiples, gather, half, later, here, np.arange(plane),
-                   np.arange(3 * rows)[:, None])
+    layout = _Layout(multiples, gather, half, later, here, np.arange(plane), np.arange(3 * rows)[:, None])
+    for constant in layout:                                       # shared by every call (and thread)
+        constant.flags.writeable = False
+    return layout
 
 
 def _differences(X, grid, F, f0: float, still, layout: _Layout) -> None:
