@@ -140,8 +140,10 @@ def points_on_cluster(run, tables: Iterator[dict], address: str) -> Iterator[dic
     """The chunk records of a ``--points`` run (:class:`~diffcli.tasks.points.PointsRun`), each table of
     ``tables`` evaluated as a Dask task (:func:`run_block`) on the cluster at ``address`` and added to the
     run's summary in input order, at most :data:`MAX_BLOCKS_IN_FLIGHT` at a time.  A block whose workers
-    kept dying is lost alone (:func:`~diffcli.tasks.points.lost_block`): its points are failed points of
-    every method, and the run's ``lost`` says why; the blocks after it are evaluated as usual."""
+    kept dying (Dask's ``KilledWorker``) is run once more, alone: a block that was only running beside the
+    one that kills them passes then.  One that kills them again is lost alone
+    (:func:`~diffcli.tasks.points.lost_block`): its points are failed points of every method, and the run's
+    ``lost`` says why; the blocks after it are evaluated as usual."""
     from distributed import KilledWorker
 
     from diffcli.tasks.points import lost_block
@@ -156,9 +158,12 @@ def points_on_cluster(run, tables: Iterator[dict], address: str) -> Iterator[dic
         for columns, future in _in_flight(map(run.columns_of, tables), submit, limit):
             try:
                 block = future.result()
-            except KilledWorker as error:
-                block = lost_block(columns, run.running(), f"its Dask worker died every time it ran them "
-                                                            f"({error})")
+            except KilledWorker:  # it, or a block beside it on the same workers, kills them: run it alone
+                try:
+                    block = submit(columns).result()
+                except KilledWorker as error:
+                    block = lost_block(columns, run.running(), f"its Dask worker died every time it ran "
+                                                                f"them ({error})")
             yield run.absorb(columns, block)
     finally:
         client.close()
