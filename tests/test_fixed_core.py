@@ -567,6 +567,8 @@ def test_compiled_functions_and_gradients():
     inner = next(n for n, name in graph.labels.items() if name == "a")
     assert compile_function(graph, [inner, graph.output])(2.0, 3.0) == (6.0, 6.0 + math.sin(2.0))
     assert compile_gradient(parse("x*x"))(3.0) == (9.0, (6.0,))  # one variable: a tuple of one
+    assert compile_function(parse("-x*y"))(2.0, 3.0) == (-6.0,)  # a negation
+    assert compile_gradient(parse("-x*y"))(2.0, 3.0) == (-6.0, (-3.0, -2.0))
     # variables in order of first appearance: y, x; the output does not reach y
     assert compile_gradient(parse("b = y*2; x*x"))(1.0, 3.0) == (9.0, (0.0, 6.0))
     # x**0.0 has the power rule's domain (1 at x = 0, where pow refuses 0**0)
