@@ -568,6 +568,8 @@ def test_compiled_functions_and_gradients():
     assert compile_function(graph, [inner, graph.output])(2.0, 3.0) == (6.0, 6.0 + math.sin(2.0))
     assert compile_gradient(parse("x*x"))(3.0) == (9.0, (6.0,))  # one variable: a tuple of one
     assert compile_function(parse("-x*y"))(2.0, 3.0) == (-6.0,)  # a negation
+    with pytest.raises(ValueError):  # the table's real power, not Python's ** (which would give a complex)
+        compile_function(parse("x**y"))(-8.0, 0.5)
     assert compile_gradient(parse("-x*y"))(2.0, 3.0) == (-6.0, (-3.0, -2.0))
     # variables in order of first appearance: y, x; the output does not reach y
     assert compile_gradient(parse("b = y*2; x*x"))(1.0, 3.0) == (9.0, (0.0, 6.0))
