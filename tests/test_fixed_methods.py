@@ -359,3 +359,38 @@ def test_an_estimate_takes_one_tracked_pass_over_f_and_one_per_variable(name):
     else:
         assert run.details([1.5], gradient) == {"warnings": [
             f"{name}: no error estimate: f has 25002 nodes, more than the 25000 whose rounding is measured"]}
+
+
+def test_a_hessians_bound_fits_its_tracked_passes_within_the_limit():
+    """The Hessian's bounds are documented by their tracked passes: forward-over-reverse's two over f per
+    variable (len(f)·2·D node evaluations), symbolic's own over its derivative graph plus those
+    (len(derived) + 2·len(f)·D), within MAX_TRACKED_NODES (50,000).  f = x·2 + x·3 + … + z with n
+    multiples (3n + 2 nodes, D = 2, Hessian 0, its bound 0 where computed): forward-over-reverse bounds
+    n = 4,166 (12,500 nodes: exactly 50,000) and not n = 4,167 (50,012).  For symbolic, with z·3 for z
+    (3n + 4 nodes), its derivative graph is counted here by ``symbolic_hessian``: n = 3,124 fits (exactly
+    50,000), n = 3,125 does not (50,016)."""
+    from diffcli.methods.symbolic import symbolic_hessian
+
+    def text(terms):
+        return _sum_of_multiples(terms) + " + z"
+
+    zero = [[0.0, 0.0], [0.0, 0.0]]
+    for terms, bounded in ((4_166, True), (4_167, False)):
+        graph = parse(text(terms))
+        assert (len(graph) * 2 * 2 <= 50_000) == bounded
+        run = METHODS["forward-over-reverse"].hessian(graph)
+        rows = run([1.5, 2.0])[0]
+        assert rows == zero
+        assert run.details([1.5, 2.0], rows) == ({"error_estimate": zero} if bounded else {})
+    fits = []
+    for terms in (3_124, 3_125):
+        graph = parse(_sum_of_multiples(terms) + " + z*3")
+        derived = graph.copy()
+        symbolic_hessian(derived)
+        bounded = len(derived) + 2 * len(graph) * 2 <= 50_000
+        fits.append(bounded)
+        run = METHODS["symbolic"].hessian(graph)
+        rows = run([1.5, 2.0])[0]
+        assert rows == zero
+        assert run.details([1.5, 2.0], rows) == ({"error_estimate": zero} if bounded else {})
+    assert fits == [True, False]
