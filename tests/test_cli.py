@@ -388,3 +388,12 @@ def test_duration_rounding_up_to_the_next_unit(seconds, shown):
     from diffcli.render.base import duration
 
     assert duration(seconds) == shown
+
+
+@pytest.mark.parametrize("command", ["compare", "hessian", "trace"])
+def test_an_expression_without_variables_is_refused_in_one_line(cli, command):
+    # sin(2) for sin(x): there is nothing to differentiate (complex-step failed with an internal IndexError
+    # and richardson with a numpy message on such an expression)
+    code, out, err = cli(command, "sin(2) + 0.5")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "the expression has no variables (it is the constant 1.4092974268256817)" in err

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from diffcli.core.errors import DiffcliError, PrecisionError
+from diffcli.core.errors import DiffcliError, PrecisionError, UsageError
 from diffcli.core.evaluate import bind, evaluate, kinks
 from diffcli.core.graph import Graph
 from diffcli.core.parse import as_graph
@@ -42,7 +42,8 @@ class Prepared:
 
 def prepare(expression, point: dict) -> Prepared:
     """Parse (unless given a Graph), bind the point (a missing variable is a UsageError) and evaluate f
-    (a DomainError where f is undefined).
+    (a DomainError where f is undefined); an expression without variables is a UsageError (a derivative of
+    a constant is asked for by mistake, e.g. ``sin(2)`` for ``sin(x)``).
 
     >>> p = prepare("x*z", {"x": 2, "z": 3})
     >>> p.point, p.value, p.warnings
@@ -52,6 +53,9 @@ def prepare(expression, point: dict) -> Prepared:
     values = [float(v) for v in bind(graph, point)]
     point = dict(zip(graph.variable_names, values))
     forward = evaluate(graph, point)
+    if not graph.variables:
+        raise UsageError(f"the expression has no variables (it is the constant {forward[graph.output]!r}): "
+                         "there is nothing to differentiate")
     return Prepared(graph, point, values, forward, kinks(graph, forward))
 
 

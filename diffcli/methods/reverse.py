@@ -42,7 +42,7 @@ def _arrays(graph: Graph):
 @method("reverse", "reverse-mode AD (backpropagation): one forward pass storing every intermediate, then one "
                    "backward pass of adjoints; compiled to straight-line code", rank=80, arrays=_arrays)
 def _reverse(graph: Graph):
-    gradient = compile_gradient(graph)
+    gradient = compile_gradient(graph, value=False)  # f's value is not read (and was checked at the point)
 
     def run(values):
         try:
