@@ -1062,6 +1062,9 @@ def test_a_whole_number_too_long_for_python_is_found_past_one_just_short_enough(
     assert error.value.message == f"a whole number of {limit + 1} digits; at most {limit} digits are read " \
                                   "(write it with an exponent, such as 1.5e20)"
     assert error.value.column == 4 + limit + 3 + 1  # past "x + ", the first number and " + "
+    with pytest.raises(ParseError) as error:
+        parse("a = 1;   x + " + "3" * (limit + 1))  # after a statement and blanks
+    assert error.value.column == 14
 
 
 @pytest.mark.parametrize("text, column, product", [("2x", 1, ("2x", "2*x")), ("x + 2x", 5, ("2x", "2*x")),
