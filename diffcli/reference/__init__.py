@@ -74,6 +74,7 @@ from diffcli.reference.runs import (
     largest,
     lazy_sensitivities,
     private_context,
+    rounded,
     settle,
     unknown_losses,
 )
@@ -180,6 +181,9 @@ def reference(graph: Graph, point: dict, digits: int = 50, one_sided: bool = Fal
             point, graph)
     if use_reverse:
         _cross_check(mpmath, graph, point, second, names, digits + high + extra)
+    m = second.context  # what the reference knows, without the runs' residues (runs.rounded)
+    second.value = rounded(m, second.value, digits)
+    second.gradient = {name: rounded(m, g, digits) for name, g in second.gradient.items()}
     return second
 
 
