@@ -591,3 +591,17 @@ def test_the_rounding_of_a_step_that_does_not_move_with_x_is_added():
     assert row["gradient"]["x"] == sine and row["warnings"] == []
     expected = 20 * float(UNIT) * sine + float(abs(m.mpf(sine) - m.sin(1))) + 2.0 ** -80 * sine
     assert row["error_estimate"]["x"] == pytest.approx(expected, rel=1e-9, abs=0)
+
+
+@pytest.mark.parametrize("h", [2.0 ** -4, 2.0 ** -6])
+def test_the_five_point_stencil_at_a_rate_between_h3_and_h4(h):
+    """x·(x·x)^1.75 = x·|x|^3.5 at 0 (f'(0) = 0): fd-5point gives D(h) = c·h^3.5 with c = Σ w·o·|o|^3.5 =
+    (16 − 4·2^3.5)/12, so its differences shrink by 2^3.5 = 11.3 per halving, slower than the model's 16 but
+    above SLOWEST·16 = 11.2: the truncation T(h) = d1/(ρ − 1) from the rate shown is D(h) itself, and the
+    estimate twice it (SAFETY), not the model's d1/15 (0.69 of it)."""
+    m = mpmath.MPContext()
+    m.prec = 200
+    truncation = float((16 - 4 * m.mpf(2) ** 3.5) / 12 * m.mpf(h) ** 3.5)
+    row = _row("x*(x*x)**1.75", {"x": 0.0}, "fd-5point", eps=h)
+    assert row["gradient"]["x"] == pytest.approx(truncation, rel=1e-12, abs=0) and row["warnings"] == []
+    assert row["error_estimate"]["x"] == pytest.approx(2 * abs(truncation), rel=1e-9, abs=0)
