@@ -124,6 +124,19 @@ def test_complex_step_looks_beside_x_at_its_rule_at_negative_and_small_x(x, delt
         assert complex_step["errors"] == {} and complex_step["gradient"] == {"x": 0.0}
 
 
+
+@pytest.mark.parametrize("text, point", [("2*x", {"x": 1.0}), ("2*x", {"x": -3.0}),
+                                         ("x*z", {"x": 1.0, "z": 2.0})])
+def test_complex_step_estimate_of_a_product_exact_at_every_step_is_zero(text, point):
+    """The complex step's est. error adds |answer − forward mode's tracked tangent|, that tangent's rounding
+    bound and |D(2h) − D(h)|/3, D(h) = Im f(x + ih)/h.  For 2x and x·z every operation is exact: Im f(x + ih)
+    = 2h (or z·h) at h and 2h alike, the tangent is exactly 2 (or z, or x), its bound 0: the estimate is 0."""
+    complex_step = row(text, point, "complex-step")
+    assert complex_step["warnings"] == []
+    assert set(complex_step["error_estimate"].values()) == {0.0}
+    exact = {"2*x": {"x": 2.0}, "x*z": {"x": point.get("z"), "z": point["x"]}}[text]
+    assert complex_step["gradient"] == exact
+
 # ---------------------------------------------------------------- symbolic Hessian's bound (symbolic.py)
 
 def test_symbolic_hessian_bound_adds_its_own_rounding_to_the_chain_rules():
