@@ -605,3 +605,17 @@ def test_the_five_point_stencil_at_a_rate_between_h3_and_h4(h):
     row = _row("x*(x*x)**1.75", {"x": 0.0}, "fd-5point", eps=h)
     assert row["gradient"]["x"] == pytest.approx(truncation, rel=1e-12, abs=0) and row["warnings"] == []
     assert row["error_estimate"]["x"] == pytest.approx(2 * abs(truncation), rel=1e-9, abs=0)
+
+
+def test_the_extra_steps_are_checked_for_kinks_at_2h_too():
+    """abs(sin(1638.4·x)) + x at x = 0.1/1638.4, fd-forward with h = 2^-10: sin's argument moves by 1.6 per
+    h from 0.1, so it is positive at x, x + h (1.7) and x + 4h (6.5) but negative at x + 2h (3.3): the
+    stencil at 2h crosses abs's kink twice over and the extra steps are halved instead (h/2, h/4, where sin
+    stays positive): an estimate, no warning, covering the true error (mpmath)."""
+    m = mpmath.MPContext()
+    m.prec = 200
+    x = 0.1 / 1638.4
+    row = _row("abs(sin(1638.4*x)) + x", {"x": x}, "fd-forward", eps=2.0 ** -10)
+    truth = 1638.4 * m.cos(1638.4 * m.mpf(x)) + 1
+    true = abs(m.mpf(row["gradient"]["x"]) - truth)
+    assert row["warnings"] == [] and true <= row["error_estimate"]["x"] <= 4 * true
