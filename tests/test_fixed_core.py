@@ -898,6 +898,15 @@ def test_parse_refuses_with_its_reason_at_its_line_and_column(text, line, column
     assert (error.value.message, error.value.line, error.value.column) == (message, line, column)
 
 
+def test_too_deep_nesting_is_located_on_its_own_line():
+    from diffcli.core.errors import LimitError
+    from diffcli.core.parse import parse
+
+    with pytest.raises(LimitError) as error:
+        parse("a = 1\n  b = " + "(" * 101 + "x" + ")" * 101 + "\nb")
+    assert (error.value.line, error.value.column) == (2, 6 + 101)  # "  b = " and the 101st '('
+
+
 def test_parse_wants_text():
     from diffcli.core.parse import parse
 
@@ -942,6 +951,7 @@ def test_points_are_read_from_words():
                (["x=1e999"], "'x=1e999': column 1: the constant inf is not a finite double"),
                (["2"], "expected NAME=VALUE, got '2'"),
                (["hello world x=1"], "expected NAME=VALUE, got 'hello world x=1'"),
+               (["1234567890" * 5], "expected NAME=VALUE, got '" + "1234567890" * 4 + "…'"),  # 41: 40 and …
                (["x=y"], "'x=y': the value must be a number or a constant expression; 'y' is not a known "
                          "constant"),
                (["x=(1"], "'x=(1': column 1: syntax error: '(' was never closed")]
