@@ -973,6 +973,8 @@ PRINTED = [
     ("-(-x)", "-(-x)", r"-\left(-x\right)"), ("x - -y", "x - -y", "x - -y"),
     ("sin(x + 1)*cos(y)", "sin(x + 1) * cos(y)", r"\sin\left(x + 1\right) \cdot \cos\left(y\right)"),
     ("theta + 0.5", "theta + 0.5", r"\mathit{theta} + 0.5"),
+    ("(x + y)*z", "(x + y) * z", r"\left(x + y\right) \cdot z"), ("z*(x - y)", "z * (x - y)",
+                                                                   r"z \cdot \left(x - y\right)"),
 ]
 
 
