@@ -176,6 +176,16 @@ def test_complex_step_allows_the_real_part_to_move_by_exactly_its_allowance():
     assert complex_step["errors"] == {} and complex_step["gradient"] == {"x": 0.0}
 
 
+def test_complex_step_allowance_where_f_is_0_is_one_part_in_1e10_of_the_step():
+    """Just outside the allowance: 2e10·x² at x = 0 moves Re f by 2e10·h² = 2e-30, twice 1e-10·h·max(1, |f|)
+    with f(0) = 0; the documented check (Re f(x+ih) = f(x) + O(h²) to 1e-10) cannot tell this curvature
+    from a branch point and refuses, naming the move.  The price of a fixed tolerance, pinned here so that
+    the allowance at f = 0 stays 1e-10·h, not a multiple of it."""
+    complex_step = row("2e10*x*x", {"x": 0.0}, "complex-step")
+    assert complex_step["errors"]["x"] == ("not applicable here: f is not analytic at x = 0.0 (Re f(x+ih) "
+                                           "moves by 2e-30, as at a branch point)")
+
+
 @pytest.mark.parametrize("text, x", [("(-x)**z", 1.0), ("x**z", -1.0)])
 def test_complex_step_refuses_where_f_is_not_real_at_the_point_itself(text, x):
     """A negative base to the odd integer power z = 1000001 is real (−1) in the real function, but its
