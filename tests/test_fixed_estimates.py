@@ -382,8 +382,8 @@ def test_a_constant_a_rule_writes_is_exact(method, x):
     # d/dx of x²·c folds to the one constant 2c: 1048577 = 2^20 + 1 is past the constants a rule writes
     # (multiples of 2^-10 below 2^20), so it counts as folded and possibly off by one ulp, 2u·1048577
     ("524288.5", 2.0 ** -52 * 1048577),
-    # 2c = 2^20 exactly: already past them
-    ("524288", 2.0 ** -52 * 1048576),
+    # 2c = 2^20 exactly: already past them; and a negative one, by its size
+    ("524288", 2.0 ** -52 * 1048576), ("-524288.5", 2.0 ** -52 * 1048577),
     # 2c = 1048575, below 2^20: a rule's exact constant, nothing for it
     ("524287.5", 0.0),
 ])
