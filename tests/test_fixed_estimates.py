@@ -619,3 +619,18 @@ def test_the_extra_steps_are_checked_for_kinks_at_2h_too():
     truth = 1638.4 * m.cos(1638.4 * m.mpf(x)) + 1
     true = abs(m.mpf(row["gradient"]["x"]) - truth)
     assert row["warnings"] == [] and true <= row["error_estimate"]["x"] <= 4 * true
+
+
+def test_differences_of_opposite_sign_are_seen_however_small_f_is():
+    # cos(1228.8x) at 0 with h = 2^-10: the forward differences at h, 2h, 4h change sign (f oscillates
+    # faster than the steps resolve), so the truncation cannot be estimated.  Scaled by 1e-200 the
+    # differences are about 1e-198 and their product, 1e-396, underflows to -0.0: the sign test must not
+    # depend on it.
+    from diffcli import api
+
+    for scale in ("", "1e-150*", "1e-200*"):
+        record = api.compare(f"{scale}cos(1228.8*x)", {"x": 0.0}, methods=["fd-forward"], eps=2**-10,
+                             timing=False)
+        (row,) = record["methods"]
+        assert row["error_estimate"] == {"x": None}, scale
+        assert "do not shrink like h^1" in row["warnings"][0]

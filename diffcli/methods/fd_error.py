@@ -265,7 +265,7 @@ def _truncation(p: int, s: list, D: list, noise: list) -> float | None:
         return None  # even with its rounding, the larger steps' difference is not larger
     if abs(d1) > 4 * n1 and abs(d2) > 4 * n2:  # both well above rounding: the rate they show
         rate = abs(big / small)
-        if small * big < 0 or rate < SLOWEST * 2 ** p:
+        if (small < 0) != (big < 0) or rate < SLOWEST * 2 ** p:  # signs, not a product (it can underflow)
             return None
         if rate < 2 ** p:  # T(2h) = ρ·T(h): d1 = T(h)·(ρ − 1) at 2h, T(h)·(1 − 1/ρ) at h/2
             e1 = max(e1, (abs(d1) + n1) / ((rate - 1) if r1 > 1 else (1 - 1 / rate)))
