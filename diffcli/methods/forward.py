@@ -28,7 +28,7 @@ from diffcli.core.graph import Graph
 from diffcli.core.primitives import PRIMITIVES
 from diffcli.methods.partials import explained
 from diffcli.methods.registry import Method, method, register
-from diffcli.methods.rounding import MAX_TRACKED_NODES, hessian_bounds, tangent_bounds, with_estimate
+from diffcli.methods.rounding import hessian_bounds, tangent_bounds, too_large, with_estimate
 
 
 class Dual:
@@ -186,8 +186,9 @@ def _forward_over_reverse(graph: Graph):
         return [forward_over_reverse_row(graph, point, name) for name in names], len(names)
 
     def details(values, rows) -> dict:  # the rounding bound of every entry, once, after the timing
-        if len(graph) * 2 * len(names) > MAX_TRACKED_NODES:
-            return {}
+        why = too_large(graph, 2 * len(names))  # a forward and a backward pass a row, each tracked
+        if why:
+            return {"warnings": [f"forward-over-reverse: {why}"]}
         try:
             return {"error_estimate": hessian_bounds(graph, values)}
         except (ArithmeticError, ValueError):

@@ -61,8 +61,9 @@ def _hessian(graph: Graph):
         return [list(entries[i * count:(i + 1) * count]) for i in range(count)], 0
 
     def details(values, rows) -> dict:  # the rounding bound of every entry, once, after the timing
-        if too_large(graph, 2 * count, len(derived)):
-            return {}
+        why = too_large(graph, 2 * count, len(derived))
+        if why:
+            return {"warnings": [f"symbolic: {why}"]}
         try:  # its own evaluation's bound, plus the chain rule's (forward-over-reverse) for folded constants
             own = graph_bounds(derived, flat, values, len(graph))
             chain = hessian_bounds(graph, values)
