@@ -16,7 +16,18 @@ np = LazyNumpy()  # imported when an array evaluator is first called
 # ---------------------------------------------------------------- float helpers (numerically careful)
 
 def cbrt(x: float) -> float:
-    return math.copysign(abs(x) ** (1.0 / 3.0), x) if x else 0.0
+    """The real cube root.  ``a ** (1/3)`` alone is off by |ln a|·(1/3 − the double 1/3) relative, 1.3e-14
+    at 1e±300 (58 units in the last place); one Newton step on y³ = a brings it to the last bit.
+
+    >>> cbrt(1e-300), cbrt(-27.0), cbrt(1e300), cbrt(0.0)
+    (1e-100, -3.0, 1e+100, 0.0)
+    """
+    if not x or not math.isfinite(x):
+        return x if x else 0.0
+    a = abs(x)
+    y = a ** (1.0 / 3.0)
+    better = y - (y * y * y - a) / (3.0 * y * y)
+    return math.copysign(better if math.isfinite(better) else y, x)
 
 
 def sigmoid(x: float) -> float:
@@ -63,6 +74,15 @@ def is_integer(y) -> bool:
 # ---------------------------------------------------------------- complex helpers (analytic continuations)
 
 def ccbrt(z: complex) -> complex:
+    """The cube root on the real function's branch (real for real z).  Off the imaginary axis it is
+    cbrt(Re z)·(z / Re z)^(1/3): the power of a number near 1 (a complex step's x + ih) keeps the real
+    root's accuracy, where z ** (1/3) alone loses |ln|z||·2^-54 relative.
+
+    >>> ccbrt(complex(1e-300, 1e-320)).real, ccbrt(complex(-8.0)).real
+    (1e-100, -2.0)
+    """
+    if z.real:
+        return cbrt(z.real) * (z / z.real) ** (1.0 / 3.0)
     return z ** (1.0 / 3.0) if z.real >= 0 else -((-z) ** (1.0 / 3.0))
 
 
