@@ -41,28 +41,28 @@ def two_steps(optimizer, hyper, steps=2):
 def test_sgd_two_steps():
     x, y = two_steps("sgd", Hyper(lr=0.1))
     # step 1: x = 1 - 0.1*2 = 0.8, y = 2 - 0.1*3 = 1.7; step 2: x = 0.8 - 0.1*1.6 = 0.64, y = 1.7 - 0.3 = 1.4
-    assert x == pytest.approx(0.64, rel=1e-15) and y == pytest.approx(1.4, rel=1e-15)
+    assert x == pytest.approx(0.64, rel=1e-15, abs=0) and y == pytest.approx(1.4, rel=1e-15, abs=0)
 
 
 def test_momentum_is_the_lectures_form():
     x, y = two_steps("momentum", Hyper(lr=0.1, momentum=0.9))
     # step 1 (G_0 = 0): x = 1 - 0.1*(0 + 2) = 0.8, y = 2 - 0.1*3 = 1.7
     # step 2: x = 0.8 - 0.1*(0.9*2 + 1.6) = 0.46, y = 1.7 - 0.1*(0.9*3 + 3) = 1.13
-    assert x == pytest.approx(0.46, rel=1e-14) and y == pytest.approx(1.13, rel=1e-14)
+    assert x == pytest.approx(0.46, rel=1e-14, abs=0) and y == pytest.approx(1.13, rel=1e-14, abs=0)
     # step 3 tells it from the velocity form: only the previous gradient, G_2 = (0.92, 3), counts
     x, y = two_steps("momentum", Hyper(lr=0.1, momentum=0.9), steps=3)
-    assert x == pytest.approx(0.46 - 0.1 * (0.9 * 1.6 + 0.92), rel=1e-14)   # 0.224
-    assert y == pytest.approx(1.13 - 0.1 * (0.9 * 3 + 3), rel=1e-14)        # 0.56
+    assert x == pytest.approx(0.46 - 0.1 * (0.9 * 1.6 + 0.92), rel=1e-14, abs=0)   # 0.224
+    assert y == pytest.approx(1.13 - 0.1 * (0.9 * 3 + 3), rel=1e-14, abs=0)        # 0.56
 
 
 def test_momentum_velocity_three_steps():
     # V_1 = (2, 3); V_2 = 0.9*V_1 + (1.6, 3) = (3.4, 5.7); so step 2 equals the lecture's form (0.46, 1.13)
     x, y = two_steps("momentum-velocity", Hyper(lr=0.1, momentum=0.9))
-    assert x == pytest.approx(0.46, rel=1e-14) and y == pytest.approx(1.13, rel=1e-14)
+    assert x == pytest.approx(0.46, rel=1e-14, abs=0) and y == pytest.approx(1.13, rel=1e-14, abs=0)
     # V_3 = 0.9*(3.4, 5.7) + (0.92, 3) = (3.98, 8.13): the whole past decays in, unlike the lecture's form
     x, y = two_steps("momentum-velocity", Hyper(lr=0.1, momentum=0.9), steps=3)
-    assert x == pytest.approx(0.46 - 0.1 * 3.98, rel=1e-13)   # 0.062
-    assert y == pytest.approx(1.13 - 0.1 * 8.13, rel=1e-13)   # 0.317
+    assert x == pytest.approx(0.46 - 0.1 * 3.98, rel=1e-13, abs=0)   # 0.062
+    assert y == pytest.approx(1.13 - 0.1 * 8.13, rel=1e-13, abs=0)   # 0.317
 
 
 def test_rmsprop_two_steps():
@@ -76,7 +76,7 @@ def test_rmsprop_two_steps():
     s_x, s_y = beta * s_x + (1 - beta) * (2 * x1) ** 2, beta * s_y + (1 - beta) * 3 ** 2  # S_2
     x2 = x1 - gamma * (2 * x1) / math.sqrt(s_x + eps)
     y2 = y1 - gamma * 3 / math.sqrt(s_y + eps)
-    assert x == pytest.approx(x2, rel=1e-14) and y == pytest.approx(y2, rel=1e-14)
+    assert x == pytest.approx(x2, rel=1e-14, abs=0) and y == pytest.approx(y2, rel=1e-14, abs=0)
 
 
 def test_adam_two_steps():
@@ -93,7 +93,7 @@ def test_adam_two_steps():
     s_x, s_y = b2 * s_x + (1 - b2) * g_x ** 2, b2 * s_y + (1 - b2) * 9
     x2 = x1 - gamma * (m_x / (1 - b1 ** 2)) / (math.sqrt(s_x / (1 - b2 ** 2)) + eps)
     y2 = y1 - gamma * (m_y / (1 - b1 ** 2)) / (math.sqrt(s_y / (1 - b2 ** 2)) + eps)
-    assert x == pytest.approx(x2, rel=1e-14) and y == pytest.approx(y2, rel=1e-14)
+    assert x == pytest.approx(x2, rel=1e-14, abs=0) and y == pytest.approx(y2, rel=1e-14, abs=0)
 
 
 def test_every_rule_is_covered_by_a_hand_computed_test(monkeypatch):
@@ -227,7 +227,7 @@ def test_l2_adds_lambda_sum_of_squares():
                       timing=False)
     (row,) = record["optimizers"]
     assert row["parameters"]["x"] == pytest.approx(1.5, abs=1e-6)
-    assert row["loss"] == pytest.approx(4.5, rel=1e-10)
+    assert row["loss"] == pytest.approx(4.5, rel=1e-10, abs=0)
 
 
 def test_fixed_variables_are_not_optimized():
@@ -315,7 +315,7 @@ def test_data_mode_recovers_a_line(cli, line_data):
         # within the noise level of the known truth (3 standard errors of least squares)...
         assert abs(w - 3) < 3 * standard_error[0] and abs(b + 1) < 3 * standard_error[1], row
         # ...and the loss is the mean squared residual there, computed here independently
-        assert row["loss"] == pytest.approx(np.mean((w * x + b - y) ** 2), rel=1e-12)
+        assert row["loss"] == pytest.approx(np.mean((w * x + b - y) ** 2), rel=1e-12, abs=0)
         if row["optimizer"] != "rmsprop":  # rmsprop's step γ·G/√S does not shrink with G: it hovers near
             assert (w, b) == pytest.approx(tuple(fit), abs=1e-4)  # the minimum instead of settling on it
 
@@ -388,9 +388,9 @@ def test_early_stopping_returns_the_best_validation_weights(cli, tmp_path):
     assert row["best_step"] == steps[best] and row["best_step"] < row["steps"]
     assert losses[best + 1:] and len(losses) - 1 - best == 5      # stopped after 5 checks without improvement
     # the reported weights are the best ones: their validation loss, computed here, is the minimum seen
-    assert row["validation_loss"] == pytest.approx(min(losses), rel=1e-12)
-    assert mean_loss(held) == pytest.approx(min(losses), rel=1e-10)
-    assert row["loss"] == pytest.approx(mean_loss(train), rel=1e-10)
+    assert row["validation_loss"] == pytest.approx(min(losses), rel=1e-12, abs=0)
+    assert mean_loss(held) == pytest.approx(min(losses), rel=1e-10, abs=0)
+    assert row["loss"] == pytest.approx(mean_loss(train), rel=1e-10, abs=0)
     # and it was over-fitting: the training loss kept falling while the validation loss rose
     training = {int(r["step"]): float(r["loss"]) for r in csv.DictReader(history.open())}
     assert training[row["steps"]] < training[row["best_step"]] and losses[-1] > losses[best]
@@ -450,7 +450,8 @@ def test_history_csv(cli, tmp_path):
     rows = list(csv.DictReader(history.open()))
     assert code == 0 and set(rows[0]) == {"optimizer", "run", "step", "loss", "validation_loss"}
     assert len(rows) == 2 * 51   # steps 0..50 for each optimizer
-    assert float(rows[0]["loss"]) == pytest.approx(2.2 ** 2 + 100 * 0.44 ** 2, rel=1e-15)   # f at the start
+    # f at the start
+    assert float(rows[0]["loss"]) == pytest.approx(2.2 ** 2 + 100 * 0.44 ** 2, rel=1e-15, abs=0)
     last = [r for r in rows if r["optimizer"] == "adam"][-1]
     assert float(last["loss"]) == rows_by_optimizer(json.loads(out))["adam"]["loss"]
 

@@ -46,8 +46,8 @@ def test_large_expression_reverse_and_symbolic_match_the_reference(terms, symbol
     for name in sampled:
         k = graph.variable_names.index(name)
         truth = float(ref.gradient[name])
-        assert reverse[k] == pytest.approx(truth, rel=1e-13)
-        assert symbolic[k] == pytest.approx(truth, rel=1e-13)
+        assert reverse[k] == pytest.approx(truth, rel=1e-13, abs=0)
+        assert symbolic[k] == pytest.approx(truth, rel=1e-13, abs=0)
 
 
 def test_sampled_reference_is_the_closed_form():
@@ -82,8 +82,8 @@ def test_batch_of_10000_points_matches_per_point_results():
     single = compile_gradient(graph)
     for i in range(0, 10_000, 97):
         v, (sx, sz) = single(float(x[i]), float(z[i]))
-        assert value[i] == pytest.approx(v, rel=1e-14)
-        assert gx[i] == pytest.approx(sx, rel=1e-13) and gz[i] == pytest.approx(sz, rel=1e-13)
+        assert value[i] == pytest.approx(v, rel=1e-14, abs=0)
+        assert gx[i] == pytest.approx(sx, rel=1e-13, abs=0) and gz[i] == pytest.approx(sz, rel=1e-13, abs=0)
 
 
 
@@ -106,7 +106,7 @@ def test_batched_gradient_with_a_scalar_argument_matches_single_points():
     single = compile_gradient(graph)
     for i in range(7):
         v, (sx, sy) = single(float(x[i]), 1.5)
-        assert (value[i], gx[i], gy[i]) == pytest.approx((v, sx, sy), rel=1e-14)
+        assert (value[i], gx[i], gy[i]) == pytest.approx((v, sx, sy), rel=1e-14, abs=0)
 
 
 def test_compiled_code_reuses_a_name_only_after_its_last_reader():
@@ -129,7 +129,7 @@ def test_compiled_code_reuses_a_name_only_after_its_last_reader():
     single = compile_gradient(graph)  # on floats: libm's functions, so equal to rounding
     for i in range(5):
         assert (single(*(float(c[i]) for c in columns))[1]
-                == pytest.approx([g[i] for g in gradient], rel=1e-14))
+                == pytest.approx([g[i] for g in gradient], rel=1e-14, abs=0))
 
 
 def _closed_form_partial(x: list, i: int) -> float:
@@ -168,8 +168,8 @@ def test_a_long_function_is_compiled_in_parts_that_compute_what_the_whole_does(m
     assert np.array_equal(array_value, built[10**9][1][0])
     assert all(np.array_equal(a, b) for a, b in zip(array_gradient, built[10**9][1][1]))
     for i in (0, 1, 60, 119, 120):
-        assert gradient[i] == pytest.approx(_closed_form_partial(point, i), rel=1e-13)
-    assert tangent[1] == pytest.approx(_closed_form_partial(point, 60), rel=1e-13)
+        assert gradient[i] == pytest.approx(_closed_form_partial(point, i), rel=1e-13, abs=0)
+    assert tangent[1] == pytest.approx(_closed_form_partial(point, 60), rel=1e-13, abs=0)
 
 
 def test_gradient_without_the_value_leaves_out_only_what_the_value_needs():
@@ -217,7 +217,7 @@ def test_chain_split_keeps_python_semantics():
         expected = expected + term if sign == "+" else expected - term
     text = "0 " + " ".join(pieces)
     graph = parse(text)
-    assert evaluate(graph, {"x": 1.5})[graph.output] == pytest.approx(expected, rel=1e-12)
+    assert evaluate(graph, {"x": 1.5})[graph.output] == pytest.approx(expected, rel=1e-12, abs=0)
 
 
 def test_split_chains_build_the_graph_python_would(monkeypatch):
@@ -297,11 +297,11 @@ def test_points_file_gives_one_record_per_point_matching_single_points(cli, tmp_
     for r in records[::37]:
         value, (gx, gz) = single(r["point"]["x"], r["point"]["z"])
         assert r["point"] == {"x": x[r["index"]], "z": z[r["index"]]}
-        assert r["value"] == pytest.approx(value, rel=1e-14)
+        assert r["value"] == pytest.approx(value, rel=1e-14, abs=0)
         for method in ("reverse", "symbolic", "dual"):
-            assert r["gradient"][method]["x"] == pytest.approx(gx, rel=1e-13)
-            assert r["gradient"][method]["z"] == pytest.approx(gz, rel=1e-13)
-        assert r["gradient"]["fd-central"]["x"] == pytest.approx(gx, rel=1e-7)
+            assert r["gradient"][method]["x"] == pytest.approx(gx, rel=1e-13, abs=0)
+            assert r["gradient"][method]["z"] == pytest.approx(gz, rel=1e-13, abs=0)
+        assert r["gradient"]["fd-central"]["x"] == pytest.approx(gx, rel=1e-7, abs=0)
 
 
 def test_points_summary_measures_errors_on_a_sample(cli, tmp_path):
