@@ -170,3 +170,27 @@ def test_no_code_cites_a_document_outside_the_repository():
 def test_the_citation_check_can_fail():
     assert _OUTSIDE.search("see DESIGN §4") and _OUTSIDE.search("(issue 14, item 5)")
     assert _OUTSIDE.search("Issue 15, item 10:") and not _OUTSIDE.search("by design: one table")
+
+
+def _approx_without_abs(source: str) -> list[int]:
+    """Lines of ``approx(…, rel=…)`` calls that leave out ``abs``: pytest keeps its default absolute
+    tolerance of 1e-12 beside ``rel``, so such a test passes any value within 1e-12, whatever ``rel`` says."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            keywords = {k.arg for k in node.keywords}
+            if name == "approx" and "rel" in keywords and "abs" not in keywords:
+                found.append(node.lineno)
+    return found
+
+
+def test_relative_tolerances_in_tests_are_not_widened_by_an_absolute_one():
+    widened = {path.name: lines for path in sorted((ROOT / "tests").glob("*.py"))
+               if (lines := _approx_without_abs(path.read_text()))}
+    assert widened == {}
+
+
+def test_the_tolerance_check_can_fail():
+    assert _approx_without_abs("assert x == pytest.approx(1e-100, rel=1e-15)") == [1]
+    assert _approx_without_abs("assert x == pytest.approx(1e-100, rel=1e-15, abs=0)") == []
