@@ -434,3 +434,28 @@ def test_a_hessians_bound_fits_its_tracked_passes_within_the_limit():
         assert found == {"error_estimate": zero} if bounded else \
             found["warnings"][0].startswith("symbolic: no error estimate: f has")
     assert fits == [True, False]
+
+
+@pytest.mark.parametrize("method, module", [("symbolic", "diffcli.methods.symbolic"),
+                                            ("forward-over-reverse", "diffcli.methods.forward")])
+def test_a_hessian_bound_that_cannot_be_computed_says_so(monkeypatch, method, module):
+    # Where its tracked passes fail (an overflow while bounding), the row keeps its entries and says why it
+    # has no est. error, as it says so past the size limit, instead of leaving the column out silently.
+    def failing(*args, **kwargs):
+        raise OverflowError("math range error")
+    monkeypatch.setattr(f"{module}.hessian_bounds", failing)
+    graph = parse("x*y*sin(x)")
+    run = METHODS[method].hessian(graph)
+    rows = run([1.0, 2.0])[0]
+    assert rows[0][1] == pytest.approx(math.sin(1.0) + math.cos(1.0), rel=1e-15, abs=0)  # ∂²/∂x∂y
+    why = "no error estimate: its rounding could not be bounded here (math range error)"
+    assert run.details([1.0, 2.0], rows) == {"warnings": [f"{method}: {why}"]}
+
+
+def test_a_poison_shows_its_message_once_the_loop_has_located_it():
+    from diffcli.methods.poison import Poison
+
+    poison = Poison(ValueError("math domain error"))
+    assert repr(poison) == "Poison(ValueError('math domain error'))"
+    poison.message = "log(-2) is undefined"
+    assert repr(poison) == "Poison('log(-2) is undefined')" and poison + 1.0 is poison and -poison is poison

@@ -191,8 +191,9 @@ def _forward_over_reverse(graph: Graph):
             return {"warnings": [f"forward-over-reverse: {why}"]}
         try:
             return {"error_estimate": hessian_bounds(graph, values)}
-        except (ArithmeticError, ValueError):
-            return {}
+        except (ArithmeticError, ValueError) as error:
+            why = f"no error estimate: its rounding could not be bounded here ({error})"
+            return {"warnings": [f"forward-over-reverse: {why}"]}
     run.details = details
     return run
 

@@ -67,8 +67,9 @@ def _hessian(graph: Graph):
         try:  # its own evaluation's bound, plus the chain rule's (forward-over-reverse) for folded constants
             own = graph_bounds(derived, flat, values, len(graph))
             chain = hessian_bounds(graph, values)
-        except (ArithmeticError, ValueError):
-            return {}
+        except (ArithmeticError, ValueError) as error:
+            why = f"no error estimate: its rounding could not be bounded here ({error})"
+            return {"warnings": [f"symbolic: {why}"]}
         return {"error_estimate": [[own[i * count + j] + chain[i][j] for j in range(count)]
                                    for i in range(count)]}
     run.details = details
