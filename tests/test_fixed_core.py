@@ -1140,3 +1140,14 @@ def test_a_run_of_a_split_chain_python_gives_up_on_is_parsed_part_by_part():
     assert error.value.message == "log(x - 2) is undefined: x - 2 = -1.0 (needs x - 2 > 0)"
     graph = parse(text.replace("log(x - 2)", "log(x)"))
     assert evaluate(graph, {"x": 1.0, "y": 2.0})[graph.output] == 4.0  # 2 + 1·…·1·log(1) + 2
+
+
+def test_a_complex_number_is_finite_only_when_both_of_its_parts_are():
+    import mpmath
+
+    from diffcli.core.evaluate import finite
+
+    check = finite(mpmath.mp)
+    assert check(mpmath.mpc(1, 2)) and check(mpmath.mpf(3))
+    assert not check(mpmath.mpc(mpmath.inf, 1)) and not check(mpmath.mpc(1, mpmath.nan))
+    assert not check(mpmath.mpc(mpmath.ninf, mpmath.inf)) and not check(mpmath.mpf("-inf"))

@@ -457,3 +457,25 @@ def test_an_unused_assignment_that_moves_with_x_is_not_a_term_of_its_partial():
     """'a = x*3; x*x': x·3 depends on x but f does not use it; ∂f/∂x = 2x on the double 0.1."""
     result = reference(parse("a = x*3\nx*x"), {"x": 0.1}, digits=20)
     assert result.text(result.gradient["x"]) == M.nstr(2 * M.mpf(0.1), 20) and result.note is None
+
+
+@pytest.mark.parametrize("moved, shown", [(1.03, "3.0"), (1.3, None)])
+def test_a_partial_on_which_the_runs_agree_to_one_digit_is_shown_to_that_digit(monkeypatch, moved, shown):
+    # ∂exp(x)/∂x at 1 is e = 2.718…; the lower precision's run is moved by 3% (the runs then agree on one
+    # digit: 0.03 <= 10^-1) or by 30% (on none: 0.3 > 10^-1).  One digit is shown, rounded ("3.0"), with
+    # the ill-conditioning note; none is an error for that partial, not a digit.
+    import diffcli.reference as reference_module
+    from diffcli.core.parse import parse
+
+    original = reference_module.settle
+
+    def disagreeing(*args, **kwargs):
+        first, second, extra = original(*args, **kwargs)
+        first.gradient["x"] = first.gradient["x"] * moved
+        return first, second, extra
+    monkeypatch.setattr(reference_module, "settle", disagreeing)
+    ref = reference_module.reference(parse("exp(x)"), {"x": 1.0}, digits=50)
+    if shown is None:
+        assert ref.gradient["x"] is None and "x" in ref.errors
+    else:
+        assert ref.digits == 1 and ref.text(ref.gradient["x"]) == shown and "only 1 of the 50" in ref.note
