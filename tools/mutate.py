@@ -100,6 +100,8 @@ TESTS = {
                                         "tests/test_partials.py", "tests/test_methods.py"],
     "diffcli/methods/fd_error.py": ["tests/test_fixed_estimates.py", "tests/test_estimates.py",
                                     "tests/test_finite.py", "tests/test_methods.py"],
+    "diffcli/methods/float_stencil.py": ["tests/test_scalar_stencils.py", "tests/test_fixed_methods.py",
+                                         "tests/test_finite.py", "tests/test_methods.py"],
     "diffcli/methods/finite.py": ["tests/test_fixed_methods.py", "tests/test_scalar_stencils.py",
                                   "tests/test_mutants_methods.py",
                                   "tests/test_registry.py", "tests/test_sweep.py", "tests/test_finite.py",

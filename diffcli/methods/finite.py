@@ -31,9 +31,6 @@ says by how much).  A point outside f's domain gives nan there, and that partial
 stencil point stepped out of the domain (or that f is undefined on both sides of the point,
 :mod:`diffcli.methods.partials`).  Each stencil also offers ``eps-sweep`` its form (:class:`StencilSweep`:
 many steps in one call, and its error model); the complex step lives in :mod:`diffcli.methods.complex_step`.
-
-Long by design: the scalar and the vectorized path of the one-point stencils are kept side by side in this
-module, because each must do the other's arithmetic exactly (the same steps, points, sums and failures).
 """
 
 from __future__ import annotations
@@ -47,6 +44,7 @@ from diffcli.core.codegen import compile_function
 from diffcli.core.graph import Graph
 from diffcli.core.lazy import LazyNumpy
 from diffcli.methods.fd_error import stencil_estimates, too_large
+from diffcli.methods.float_stencil import FAILURES, FloatStencil
 from diffcli.methods.partials import explained
 from diffcli.methods.registry import method
 
@@ -63,7 +61,6 @@ time for fd-forward, fd-central, fd-5point; four runs on the shared, loaded 2-co
 to 4 points, where numpy's cost per call dominates; 2.5–6.3 at 8 points; 1.3–2.5 at 16; 0.50–1.13 at 32 (the
 crossover); 0.25–0.51 at 64."""
 
-FAILURES = (ValueError, ZeroDivisionError, OverflowError, FloatingPointError, TypeError)
 """What f's compiled code may raise where it is undefined: the value there is nan."""
 
 MAX_ARRAY_ELEMENTS = 1 << 22
@@ -270,84 +267,6 @@ def _outside(name: str, x: float, step: float, stencil: Stencil, F_row, f0) -> s
     return f"the stencil gave no finite estimate at {name} = {x!r}"
 
 
-class FloatStencil:
-    """A fixed stencil at one point with f evaluated on floats, one stencil point after another: the
-    scalar path, for few variables, where numpy's cost per call outweighs its speed per element.
-
-    ``float_stencil.at(values, rows, steps)`` returns what :func:`stencil_derivatives` returns (as lists): the
-    same steps taken, the same stencil points and the same sum (Σ w·f left to right, then the center, then the
-    division). The values of f are Python's ``math`` functions' (``kind="real"``), not numpy's, which round
-    some functions differently in the last bit (``exp``, ``log``, ``tanh`` …); so the two paths, and ``compare
-    --points`` (numpy, one call per stencil point), agree bit for bit where f's evaluations do (``+ − × /``
-    and ``sqrt``, correctly rounded by both; ``sin`` and ``cos`` with some numpy builds), and otherwise differ
-    by what the two evaluations of f differ by, times Σ|w|/h: about the round-off every stencil already
-    carries (``eps·|f|/h``; on 900 random expressions, 305 of 3,108 rows differed, by at most 6% of the row's
-    own est. error, and no warning or error differed). That is the honest price of the speed: numpy on a few
-    points is what cost the lecture's fd-central 99 × f (15 × f here, ``benchmarks/stencil_crossover.py``),
-    and numpy's ufuncs called on single floats cost more still. Where f has no finite value on floats (a
-    domain error, an overflow, a nan), the point is evaluated again on arrays (:class:`Evaluator`), so that
-    both paths fail at the same stencil points and a finite value the array evaluators find there (``x**y`` at
-    0**0, ``1/exp(1000*x)``) is kept as the vectorized path keeps it.
-    """
-
-    def __init__(self, graph: Graph, stencil: Stencil):
-        self.graph = graph
-        self.f = compile_function(graph)  # shared with every method that runs f on floats
-        self.pairs = tuple((float(o), w) for o, w in zip(stencil.offsets, stencil.weights) if o)
-        center = [w for o, w in zip(stencil.offsets, stencil.weights) if not o]
-        self.center = center[0] if center else None
-        self.factor = stencil.factor
-        self.on_arrays = None  # an Evaluator, built the first time a float evaluation fails
-
-    def value(self, args: list) -> float:
-        """f at ``args``: on floats, or on arrays where that gives no finite value (nan if neither does)."""
-        try:
-            (value,) = self.f(*args)
-        except FAILURES:
-            value = math.nan
-        return value if value - value == 0.0 else self.again(args)
-
-    def again(self, args: list) -> float:
-        """f at ``args`` on arrays, as :class:`Evaluator` gives it (nan where undefined or not finite)."""
-        if not args:
-            return math.nan  # as Evaluator: f(x) rides along with the stencil points of some variable
-        if self.on_arrays is None:
-            self.on_arrays = Evaluator(self.graph)
-        return float(self.on_arrays(args, [0], [[args[0]]])[0, 0])
-
-    def at(self, values, rows, steps=None):
-        """``(estimates, taken, F, f0)`` as :func:`stencil_derivatives` returns them, as lists; ``steps`` one
-        per row, one float for all, or None for the stencil's rule."""
-        f, pairs, center, factor, nan = self.f, self.pairs, self.center, self.factor, math.nan
-        args = list(map(float, values))
-        each = steps is not None and hasattr(steps, "__len__")
-        f0 = self.value(args) if center is not None and rows else None
-        estimates, taken, F = [], [], []
-        for q, i in enumerate(rows):  # self.value written out: this loop is the whole cost at a few variables
-            x = args[i]
-            h = float(steps[q]) if each else factor * max(1.0, abs(x)) if steps is None else steps
-            t = (x + h) - x
-            row = []
-            total = None
-            for o, w in pairs:
-                args[i] = x + t * o
-                try:
-                    (value,) = f(*args)
-                except FAILURES:
-                    value = nan
-                if value - value != 0.0:  # not finite
-                    value = self.again(args)
-                row.append(value)
-                total = value * w if total is None else total + value * w
-            args[i] = x
-            if f0 is not None:
-                total += center * f0
-            estimates.append(total / t if t > 0 else nan)
-            taken.append(t)
-            F.append(row)
-        return estimates, taken, F, f0
-
-
 def _fixed(stencil: Stencil):
     """The method of a fixed stencil: below :data:`SCALAR_POINTS` stencil points f on floats point by
     point (:class:`FloatStencil`), else every variable's stencil points in one vectorized evaluation."""
@@ -359,7 +278,7 @@ def _fixed(stencil: Stencil):
         n = len(names)
         evaluations = moved * n + (1 if 0 in stencil.offsets else 0)
         if moved * n < SCALAR_POINTS:
-            derivatives = FloatStencil(graph, stencil).at
+            derivatives = FloatStencil(graph, stencil, Evaluator).at
         else:
             evaluate = Evaluator(graph)
 
