@@ -110,7 +110,12 @@ def poisoned_gradient(graph: Graph, values: list) -> list:
     """
     forward = evaluate(graph, dict(zip(graph.variable_names, values)))  # f itself: a DomainError if not
     guarded = [None if v is None else Guarded(v) for v in forward]
-    adjoint = adjoints(graph, guarded, PoisonAlgebra(graph, forward))
+    return gradient_of(graph, values, adjoints(graph, guarded, PoisonAlgebra(graph, forward)))
+
+
+def gradient_of(graph: Graph, values: list, adjoint: dict) -> list:
+    """The gradient in the adjoints of the poisoned loop: a float, or for a poison an
+    :class:`~diffcli.methods.partials.Undefined` saying why."""
     gradient: list = []
     for index, variable in enumerate(graph.variables):
         g = adjoint.get(variable, 0.0)
@@ -121,4 +126,4 @@ def poisoned_gradient(graph: Graph, values: list) -> list:
     return gradient
 
 
-__all__ = ["Guarded", "Poison", "PoisonAlgebra", "Undefined", "poisoned_gradient"]
+__all__ = ["Guarded", "Poison", "PoisonAlgebra", "Undefined", "gradient_of", "poisoned_gradient"]

@@ -27,8 +27,8 @@ from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.core.primitives import CONSTANTS, FUNCTIONS, PRIMITIVES
 from diffcli.core.printing import letters, to_latex, to_text
 from diffcli.harness import prepare, reference_or_error, relative_error, run_timed
-from diffcli.methods.partials import explained
-from diffcli.methods.poison import Guarded, Poison, PoisonAlgebra
+from diffcli.methods.partials import Undefined
+from diffcli.methods.poison import Guarded, Poison, PoisonAlgebra, gradient_of
 from diffcli.methods.reverse import tape
 from diffcli.reference import DIGITS, reference
 
@@ -115,15 +115,10 @@ def trace(expression, point: dict, digits: int = 50) -> dict:
                 "rel_error": None, "error": outcome.error, **({"warnings": warnings} if warnings else {})}
     forward, adjoint, algebra = outcome.result
     rows = _rows(graph, point, forward, adjoint, algebra.terms)
-    gradient, undefined = {}, {}
-    for index, (name, v) in enumerate(zip(graph.variable_names, graph.variables)):
-        g = adjoint.get(v, 0.0)
-        if isinstance(g, Poison):
-            values = [point[n] for n in graph.variable_names]
-            gradient[name] = None
-            undefined[name] = explained(graph, values, index, g.message or f"undefined ({g.error})").message
-        else:
-            gradient[name] = float(g)
+    values = [point[n] for n in graph.variable_names]
+    partials = dict(zip(graph.variable_names, gradient_of(graph, values, adjoint)))
+    gradient = {n: g if isinstance(g, float) else None for n, g in partials.items()}
+    undefined = {n: g.message for n, g in partials.items() if isinstance(g, Undefined)}
     record = {"expression": graph.source, "point": point, "value": forward[graph.output], "nodes": rows,
               "gradient": gradient, "error": None, **({"errors": undefined} if undefined else {})}
     ref, problem = reference_or_error(lambda: reference(graph, point, digits, one_sided=bool(warnings)))
