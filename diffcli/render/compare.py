@@ -66,11 +66,8 @@ def _notes(record: dict, wide: bool) -> list[str]:
     and partials that failed and why (the wide table has its own error column), the reference's problem or
     note, then the warnings."""
     reference = record["reference"]
-    if wide:
-        lines = [f"reference ∂f/∂{name}: {said}" for name, said in (reference.get("errors") or {}).items()]
-    else:
-        lines = [f"{row['method']}: {row['error']}" for row in record["methods"] if row["error"]]
-        lines += partial_failures(record)
+    lines = [] if wide else [f"{row['method']}: {row['error']}" for row in record["methods"] if row["error"]]
+    lines += partial_failures(record, methods=not wide)
     lines += [f"reference: {said}" for said in (reference.get("error"), reference.get("note")) if said]
     return lines + [f"warning: {w}" for w in record_warnings(record)]
 
@@ -79,12 +76,14 @@ FAILED = "failed"
 """What a table shows in place of a partial that has no value; its message is listed below the table."""
 
 
-def partial_failures(record: dict) -> list[str]:
+def partial_failures(record: dict, methods: bool = True) -> list[str]:
     """``reverse ∂f/∂z: no derivative: …``: each partial a method (or the reference) has no value for, with
     why, for the rows that have other partials (a row that failed as a whole says so once); methods that
     say the same about the same partial share one line (``symbolic, reverse, dual ∂f/∂z: …``)."""
     lines = [f"reference ∂f/∂{name}: {message}"
              for name, message in (record["reference"].get("errors") or {}).items()]
+    if not methods:  # the wide table has the methods' reasons in its error column
+        return lines
     said: dict = {}  # (variable, message) -> the methods saying it, in table order
     for row in record["methods"]:
         if not row["error"]:
