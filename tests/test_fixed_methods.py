@@ -78,6 +78,21 @@ def test_the_documented_defaults_of_an_entry_and_of_an_estimate():
     assert (estimate.evaluations, estimate.gradient, estimate.errors, estimate.error) == (0, {}, {}, None)
 
 
+def test_eps_sweep_runs_the_four_schemes_of_the_readme_by_default():
+    """The README: eps-sweep's --methods default is 'its four schemes', fd-forward, fd-central, fd-5point and
+    complex-step in its example's table.  fd-backward and richardson can be swept or run but are not
+    defaults; an entry asking to be a default without a sweep form cannot be swept, so it is not one."""
+    from diffcli.methods.registry import default_sweep, ids
+
+    assert default_sweep() == ["fd-forward", "fd-central", "fd-5point", "complex-step"]
+    assert "fd-backward" in ids("sweep")
+    try:
+        register(Method("throwaway-no-sweep", "asks to be swept, offers no sweep", sweep_default=True))
+        assert default_sweep() == ["fd-forward", "fd-central", "fd-5point", "complex-step"]
+    finally:
+        METHODS.pop("throwaway-no-sweep", None)
+
+
 # ---------------------------------------------------------------- the complex step (complex_step.py)
 
 @pytest.mark.parametrize("text, names", [
@@ -108,6 +123,21 @@ def test_complex_step_counts_both_looks_beside_x_when_the_first_is_not_real():
     exact = -1 / (2 * mpmath.sqrt(mpmath.mpf("1e-7")))
     assert complex_step["gradient"]["x"] == pytest.approx(float(exact), rel=4e-16, abs=0.0)
     assert complex_step["evaluations"] == 4
+
+
+@pytest.mark.parametrize("a, b, evaluations", [(1.5e-6, 5e-7, 4), (5e-7, 1.5e-6, 3)])
+def test_complex_step_looks_one_step_to_either_side_of_x(a, b, evaluations):
+    """sqrt((x + a)·(b − x)) is real for −a ≤ x ≤ b only, analytic inside.  At x = 0 with {a, b} = {1.5e-6,
+    5e-7} one look (at ±1e-6, the rule's step at |x| ≤ 1) falls inside, the other outside, and a look twice
+    as far would fall outside on both sides.  Real below only (a = 1.5e-6): the look above is not real, the
+    one below is, 4 evaluations; real above only: the first look, above, is real, 3.  Both answer
+    f'(0) = (b − a)/(2·sqrt(a·b)) (mpmath, at the doubles a and b: ∓1/sqrt(3) to 1e-16)."""
+    complex_step = row(f"sqrt((x + {a!r})*({b!r} - x))", {"x": 0.0}, "complex-step")
+    A, B = mpmath.mpf(a), mpmath.mpf(b)
+    exact = (B - A) / (2 * mpmath.sqrt(A * B))
+    assert complex_step["errors"] == {}
+    assert complex_step["gradient"]["x"] == pytest.approx(float(exact), rel=4e-16, abs=0.0)
+    assert complex_step["evaluations"] == evaluations
 
 
 @pytest.mark.parametrize("x, delta", [(-3.0, "3e-06"), (-0.5, "1e-06"), (0.5, "1e-06"), (3.0, "3e-06")])
@@ -362,6 +392,28 @@ def test_richardson_estimate_counts_the_quantum_f_reveals_where_it_stands_still(
     (warning,) = richardson["warnings"]
     assert warning.startswith("richardson: could not reach 1e-10 relative accuracy in ∂f/∂x: estimated "
                               f"error {expected:.2g} ({expected / slope:.2g} relative)")
+
+
+@pytest.mark.parametrize("estimate, warned", [
+    (2e-10, False),                                   # exactly 1e-10·|2|: 2·1e-10 is exact in binary
+    (math.nextafter(2e-10, math.inf), True),          # one ulp above it
+    (0.0, False),
+])
+def test_richardson_warns_only_above_its_tolerance(monkeypatch, estimate, warned):
+    """The row warns when the relative error estimate is above RICHARDSON_TOLERANCE (1e-10, documented as
+    'above this'): an estimate of exactly 1e-10·|∂f/∂x| is vouched for, one ulp more is not.  The
+    extrapolation is replaced by one that answers 2 with the given estimate, so that only the row's verdict
+    is tested."""
+    import diffcli.methods.richardson as richardson
+
+    assert richardson.RICHARDSON_TOLERANCE == 1e-10 and 1e-10 * 2.0 == 2e-10
+    monkeypatch.setattr(richardson, "richardson_derivatives", lambda *args: ([2.0], [estimate], 81))
+    found = row("x*x", {"x": 1.0}, "richardson")
+    assert found["gradient"] == {"x": 2.0} and found["error_estimate"] == {"x": estimate}
+    warning = (f"richardson: could not reach 1e-10 relative accuracy in ∂f/∂x: estimated error "
+               f"{estimate:.2g} (1e-10 relative); the values of f do not hold more (rounding in f, or f "
+               "changing faster than the steps can resolve)")
+    assert found["warnings"] == ([warning] if warned else [])
 
 
 # ---------------------------------------------------------------- the estimates' size limit
