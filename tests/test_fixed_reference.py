@@ -479,3 +479,57 @@ def test_a_partial_on_which_the_runs_agree_to_one_digit_is_shown_to_that_digit(m
         assert ref.gradient["x"] is None and "x" in ref.errors
     else:
         assert ref.digits == 1 and ref.text(ref.gradient["x"]) == shown and "only 1 of the 50" in ref.note
+
+
+# ---------------------------------------------------------------- edges the float screen must not miss
+
+def test_an_argument_rounded_just_inside_an_edge_is_still_suspected():
+    # x = 0.75·2^-40, y = 1 - x: exactly x + y = 1, acos's edge.  In floats x + 8192 rounds to 8192 (x is
+    # below half of 8192's ulp, 2^-40), so acos's argument is y = 1 - 0.75·2^-40: inside by 0.75·2^-40, which
+    # the screen's nudge of 2^-40 crosses (and one of 2^-41 would not).  f is real only left of the point in
+    # both variables, and acos' slope -1/sqrt(1 - u²) is unbounded there: no partial exists.
+    x = 0.75 * 2.0 ** -40
+    graph, point = parse("acos(((x + 8192) - 8192) + y)"), {"x": x, "y": 1 - x}
+    assert sides(M, graph, {n: M.mpf(v) for n, v in point.items()}, ["x", "y"]) \
+        == {"x": Sides(left=True, right=False), "y": Sides(left=True, right=False)}
+    result = reference(graph, point, digits=20)
+    assert result.gradient == {"x": None, "y": None}
+    assert result.errors["x"].startswith(f"∂f/∂x does not exist: f is undefined for x > {x!r} and ")
+
+
+def test_f_real_only_far_closer_than_a_double_apart_still_has_its_two_sided_partial():
+    # acos(0.5 + (x - 1)·1e40) is real for |x - 1| <= 0.5e-40 (the double 1e40), a neighbourhood of the
+    # point x = 1: ∂f/∂x = -1e40 / sqrt(1 - 0.25), two-sided, with no note.  No application is near its edge
+    # at the point (acos(0.5)), so nothing may be suspected: a test of f at x ± 2^-83 would leave the domain.
+    result = reference(parse("acos(0.5 + (x - 1)*1e40)"), {"x": 1.0}, digits=20)
+    assert result.text(result.gradient["x"]) == M.nstr(-M.mpf(1e40) / M.sqrt(M.mpf(0.75)), 20)
+    assert result.errors == {} and result.note is None
+
+
+# ---------------------------------------------------------------- real parts absorbed under the complex step
+
+@pytest.mark.parametrize("last_line, expected", [
+    ("t + x*t**2 + 1e200", M.mpf(0.75) ** 2),             # t² = y²
+    ("t + x*t*t + 1e200", M.mpf(0.75) ** 2),              # (x·t)·t: x·t is complex under the step
+    ("t + x*cos(t) + 1e200", M.cos(M.mpf(0.75))),         # cos(y)
+    ("t + x/(1 + t*t) + 1e200", 1 / (1 + M.mpf(0.75) ** 2)),  # a real divisor that t moves: 1/1.5625
+    ("t + t*t/x + 1e200", -M.mpf(0.75) ** 2 / M.mpf(0.5) ** 2),  # a complex divisor: -y²/x² = -2.25
+])
+def test_a_sum_absorbed_to_zero_in_a_partial_it_reaches_through_a_nonlinear_path_is_resolved(last_line,
+                                                                                           expected):
+    # t = (1e125 + y) - 1e125 is y = 0.75, but 0 at any working precision below 125 digits.  The value
+    # (1e200 plus small terms) does not care, and ∂f/∂t = 1 + … is 1 at t = 0, so only ∂f/∂x shows the
+    # absorption: it reads t through x·t² (or a division by a real divisor that t moves, or by the complex
+    # x), where t's real error reaches the imaginary part of the complex step with a zero first-order
+    # weight.  The run must be repeated until t is y.
+    result = reference(parse(f"t = (1e125 + y) - 1e125\n{last_line}"), {"x": 0.5, "y": 0.75}, digits=20,
+                       variables=["x"])
+    assert result.text(result.gradient["x"]) == M.nstr(expected, 20) and result.note is None
+
+
+def test_an_unused_assignment_does_not_make_a_linear_path_look_nonlinear():
+    # t = 2·sin(y) - sin(y) - sin(y) is exactly 0 (each step exact) though sin(y) is not; f = x + t reads t
+    # linearly, so ∂f/∂x = 1 whatever t's error; exp(t), assigned and never used, is not a path to f.
+    result = reference(parse("t = sin(y)*2 - sin(y) - sin(y)\na = exp(t)\nx + t"), {"x": 0.5, "y": 0.7},
+                       digits=20)
+    assert result.text(result.gradient["x"]) == "1.0" and result.note is None
