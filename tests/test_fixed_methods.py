@@ -125,6 +125,62 @@ def test_complex_step_counts_both_looks_beside_x_when_the_first_is_not_real():
     assert complex_step["evaluations"] == 4
 
 
+@pytest.mark.parametrize("x, h", [(-3.0, 1e-20 * 3.0), (-0.5, 1e-20), (0.0, 1e-20), (0.5, 1e-20),
+                                  (1e6, 1e-20 * 1e6)])
+def test_complex_step_takes_its_documented_step_in_a_row_and_in_eps_sweep(x, h):
+    """h = 1e-20·max(1, |x|): the row reports the step it took, and eps-sweep's rule row the same step.
+    d(x²)/dx = 2x is exact at any tiny step: Im (x + ih)² / h = 2x."""
+    complex_step = row("x*x", {"x": x}, "complex-step")
+    assert complex_step["step"] == {"x": h} and complex_step["gradient"] == {"x": 2 * x}
+    rule = sweep_record("x*x", x)["rule"]
+    assert rule["complex-step"]["h"] == h and rule["complex-step"]["estimate"] == 2 * x
+
+
+def test_complex_step_with_eps_counts_one_more_evaluation_per_variable():
+    """With --eps the step is the user's, and the analyticity check needs its own tiny step: documented as
+    'one more per variable with --eps'.  x·z at (1, 2): f(x) once, then per variable f(x + ih) at the
+    user's h, at the rule's h and one look beside x: 1 + 2·3 = 7.  Im (x + ih)·z / h = z exactly at any
+    h, so the gradient is (z, x) = (2, 1)."""
+    complex_step = row("x*z", {"x": 1.0, "z": 2.0}, "complex-step", eps=1e-8)
+    assert complex_step["step"] == {"x": 1e-8, "z": 1e-8}
+    assert complex_step["gradient"] == {"x": 2.0, "z": 1.0}
+    assert complex_step["evaluations"] == 7
+
+
+def test_complex_step_takes_f_that_is_exactly_0_beside_x_as_real():
+    """x − x is 0 at x and beside it: Im f = 0 is within 1e-10·|f| = 0 (the check is inclusive), so f is
+    real there, and its derivative 0 is answered after one look beside x (3 evaluations)."""
+    complex_step = row("x - x", {"x": 1.0}, "complex-step")
+    assert complex_step["errors"] == {} and complex_step["gradient"] == {"x": 0.0}
+    assert complex_step["evaluations"] == 3
+
+
+@pytest.mark.parametrize("value", [complex(1.0, math.inf), complex(math.nan, 1.0), complex(math.inf, 0.0)])
+def test_complex_value_refuses_a_value_with_either_part_not_finite(value):
+    """complex_value is documented to raise a DomainError where f has no finite complex value."""
+    from diffcli.core.errors import DomainError
+    from diffcli.methods.complex_step import complex_value
+
+    assert complex_value(lambda x: (complex(x) * 2,), [1.5], 0, 0.25) == complex(3.0, 0.5)
+    with pytest.raises(DomainError, match="f is not finite at the complex step"):
+        complex_value(lambda x: (value,), [1.5])
+
+
+def test_eps_sweep_models_the_complex_step_as_second_order_with_no_round_off_term():
+    """Im f(x + ih)/h = f'(x) − h²·f'''(x)/6 + …: order 2, C = |f'''|/6, and nothing subtracted, so no
+    round-off term and no optimal step, only a floor of eps·|f'|.  For x⁴ at x = 2: f''' = 24x = 48, so
+    C = 8; f' = 4x³ = 32, floor 32·eps (f'''' = 24 would give another C, 4, to a model of order 3)."""
+    model = sweep_record("x*x*x*x", 2.0)["model"]["complex-step"]
+    assert model == {"order": 2, "C": 8.0, "roundoff": 0.0, "floor": 32 * 2.0 ** -52,
+                     "formula": "C·h^2 + eps·|f'|", "h_optimal": None}
+
+
+def sweep_record(text, x):
+    from diffcli.api import sweep
+
+    return sweep(text, {"x": x}, "x", schemes=["complex-step"], h_from=1e-3, h_to=1e-2, per_decade=1)
+
+
 @pytest.mark.parametrize("a, b, evaluations", [(1.5e-6, 5e-7, 4), (5e-7, 1.5e-6, 3)])
 def test_complex_step_looks_one_step_to_either_side_of_x(a, b, evaluations):
     """sqrt((x + a)·(b − x)) is real for −a ≤ x ≤ b only, analytic inside.  At x = 0 with {a, b} = {1.5e-6,
