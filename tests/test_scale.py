@@ -12,7 +12,7 @@ import pytest
 from conftest import LECTURE
 
 from diffcli.core.chain import symbolic_gradient
-from diffcli.core.codegen import compile_function, compile_gradient, gradient_source
+from diffcli.core.codegen import compile_function, compile_gradient, gradient_at, gradient_source
 from diffcli.core.errors import LimitError
 from diffcli.core.evaluate import evaluate
 from diffcli.core.memory import keep_freed_memory
@@ -96,6 +96,31 @@ def test_compiled_gradient_writes_no_avoidable_operation():
     assert "1.0)" not in source and "2.0 - 1.0" not in source and "1.0 *" not in source
     assert source.count("\n") - 1 == 10 + 5  # 10 forward lines, 5 adjoint lines (see the comment below)
     # g0 = e/b - (v/b)·2x;  g3 = cos(xy);  g0 += g3·y;  g1 = g3·x - 1/x;  g0 += (y/x)/x
+
+
+@pytest.mark.parametrize("text, values", [
+    ("exp(x)/(1 + x**2) + sin(x*y) - y/x", [0.7, -1.3]),  # a reciprocal turned division, a subtraction
+    ("log(x)*y - x/y + (x - y)**3 - -x*y", [2.5, 0.3]),
+    ("1/(x - y) - 1/(y - x) + atan2(x, y) * x**y", [1.1, 1.1 + 2**-40]),  # cancels to a few bits
+    ("x*0 - y*0 + x*y - x", [-0.0, 0.0]),  # signed zeros
+    (generated_sum(40), [0.1 * k - 2 for k in range(41)]),
+])
+def test_gradient_without_compiling_is_the_compiled_one_to_the_bit(text, values):
+    """The answer wanted once is computed as the compiled code is written, operation for operation:
+    every partial has the compiled code's bits (and sign of zero), not just its value to rounding."""
+    graph = parse(text)
+    found = gradient_at(graph, values)
+    compiled = compile_gradient(graph, value=False)(*values)[1]
+    assert [v.hex() for v in found] == [float(v).hex() for v in compiled]
+
+
+def test_gradient_without_compiling_gives_way_where_the_code_fails():
+    """Where an operation of the code fails (log of a negative in pow's partial) there is no number: the
+    compiled code is run instead, and fails as it fails."""
+    graph = parse("(-x)**z")
+    assert gradient_at(graph, [2.0, 3.0]) is None
+    with pytest.raises(ValueError):
+        compile_gradient(graph, value=False)(2.0, 3.0)
 
 
 def test_batched_gradient_with_a_scalar_argument_matches_single_points():

@@ -10,6 +10,7 @@ compiled gradient (:mod:`diffcli.core.codegen`).
 from __future__ import annotations
 
 import math
+import operator
 
 from diffcli.core.algebra import Functions
 from diffcli.core.graph import Graph
@@ -43,6 +44,11 @@ class Code(str):
     known = None
     """Source of the values already computed → their names (``"(v3 / v2)"`` → ``"v4"``), shared by every
     fragment built from the forward values, so that a derivative reuses what f computed."""
+    number = None
+    """What the fragment computes, where the forward values it reads were given as numbers
+    (:func:`diffcli.core.codegen.gradient_at`): each rewrite computes it from its parts' numbers with the
+    operation it writes, so it is what the compiled code would compute, to the bit.  None where not known
+    (no numbers given, or the operation failed: the compiled code is then run, to fail as it fails)."""
 
     def __add__(self, other): return _binary("+", self, other)
     def __radd__(self, other): return _binary("+", other, self)
@@ -60,7 +66,27 @@ class Code(str):
 def constant(value: float) -> Code:
     """The fragment of a constant of the graph: its literal, knowing its number (so it folds)."""
     code = Code(literal(value))
-    code.value = float(value)
+    code.value = code.number = float(value)
+    return code
+
+
+def number_of(value) -> float | None:
+    """What a fragment computes (:attr:`Code.number`; a float is its own number, as its literal reads
+    back), or None where that is not known."""
+    if isinstance(value, Code):
+        return value.number
+    value = float(value)
+    return value if math.isfinite(value) else None  # a literal of inf or nan would not read back
+
+
+def _carrying(code: Code, function, *parts) -> Code:
+    """``code`` with its number, ``function`` of its parts' numbers where they are all known (a failure
+    leaves it unknown)."""
+    numbers = [number_of(part) for part in parts]
+    try:
+        code.number = None if None in numbers else function(*numbers)
+    except Exception:  # noqa: BLE001 - the compiled code, run instead, fails as it fails
+        code.number = None
     return code
 
 
@@ -81,6 +107,14 @@ def _fold(function, *numbers) -> float | None:
 _INFIX = {p.symbol: p for p in PRIMITIVES.values() if p.symbol and p.arity == 2}
 """The table's binary operators by symbol (``+ - * / **``)."""
 
+_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+"""What ``a + b`` … written in generated code does on floats (Python's own operators)."""
+
+_UPDATES = {"+=": operator.add, "-=": operator.sub}
+
+_POW = PRIMITIVES["pow"].real
+"""What ``pow(a, b)`` in generated code calls on floats (the table's evaluator of that name)."""
+
 
 def source_of(value) -> str:
     """The source of a fragment or a number."""
@@ -94,7 +128,7 @@ def _negate(value):
         return -value_number
     if value.negand is not None:
         return value.negand
-    negated = _reuse(Code(f"(-{value})"), value)
+    negated = _carrying(_reuse(Code(f"(-{value})"), value), operator.neg, value)
     if negated.isidentifier():  # f computed -value itself
         return negated
     negated.negand = value
@@ -114,7 +148,8 @@ def _binary(symbol: str, left, right):
     if a is not None and b is not None:  # folded, or (1.0 / 0.0) the primitive's call: see _call
         return _call(_INFIX[symbol], (left, right))
     if symbol == "**":
-        return left if b == 1.0 else _reuse(Code(f"pow({source_of(left)}, {source_of(right)})"), left, right)
+        return left if b == 1.0 else _carrying(
+            _reuse(Code(f"pow({source_of(left)}, {source_of(right)})"), left, right), _POW, left, right)
     if symbol in "*/":
         if symbol == "*" and a == 1.0:
             return right
@@ -129,7 +164,8 @@ def _binary(symbol: str, left, right):
                 return _binary("/", left, right.reciprocal)
             if isinstance(left, Code) and left.reciprocal is not None:
                 return _binary("/", right, left.reciprocal)
-    code = _reuse(Code(f"({source_of(left)} {symbol} {source_of(right)})"), left, right)
+    code = _carrying(_reuse(Code(f"({source_of(left)} {symbol} {source_of(right)})"), left, right),
+                     _OPERATORS[symbol], left, right)
     if symbol == "/" and a == 1.0 and not code.isidentifier():
         code.reciprocal = right
     return code
@@ -171,7 +207,8 @@ def _call(primitive, args):
             return folded
         # Written as the primitive's call, so that each kind fails its own way when run: on floats
         # ``div(1.0, 0.0)`` raises, as the expression does; on arrays it is inf, as numpy's division is.
-    return _reuse(Code(f"{primitive.name}({', '.join(source_of(a) for a in args)})"), *args)
+    return _carrying(_reuse(Code(f"{primitive.name}({', '.join(source_of(a) for a in args)})"), *args),
+                     primitive.real, *args)
 
 
 class CodeAlgebra:
@@ -211,7 +248,7 @@ class CodeAlgebra:
             return term
         self.lines.append(f"g{node} = {source_of(magnitude)}")
         self._owned.add(node)
-        name = Code(f"g{node}")
+        name = _carrying(Code(f"g{node}"), float, magnitude)
         return _negate(name) if negative else name
 
     def plus(self, total, term, node):
@@ -221,21 +258,25 @@ class CodeAlgebra:
         total_negative, total_magnitude = _sign(total)
         term_negative, term_magnitude = _sign(term)
         if node in self._owned and total_magnitude == name:
-            operator = "-=" if total_negative != term_negative else "+="
-            self.lines.append(f"g{node} {operator} {source_of(term_magnitude)}")
+            update = "-=" if total_negative != term_negative else "+="
+            self.lines.append(f"g{node} {update} {source_of(term_magnitude)}")
+            # The name's object is this adjoint's alone (it owns it): its number follows the update.
+            _carrying(total_magnitude, _UPDATES[update], total_magnitude, term_magnitude)
+            if total_negative:
+                _carrying(total, operator.neg, total_magnitude)
             return total
         # Not ``+=``: the total may share its array with another adjoint (see the class docstring).
         if total_negative and term_negative:
             self.lines.append(f"g{node} = {source_of(total_magnitude)} + {source_of(term_magnitude)}")
-            result = _negate(name)
+            result = _negate(_carrying(name, operator.add, total_magnitude, term_magnitude))
         elif total_negative or term_negative:
             plus, minus = ((term_magnitude, total_magnitude) if total_negative
                            else (total_magnitude, term_magnitude))
             self.lines.append(f"g{node} = {source_of(plus)} - {source_of(minus)}")
-            result = name
+            result = _carrying(name, operator.sub, plus, minus)
         else:
             self.lines.append(f"g{node} = {source_of(total_magnitude)} + {source_of(term_magnitude)}")
-            result = name
+            result = _carrying(name, operator.add, total_magnitude, term_magnitude)
         self._owned.add(node)
         return result
 

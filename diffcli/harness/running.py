@@ -267,6 +267,8 @@ def run_method(method_id: str, graph: Graph, point: dict, timing: bool = True, s
                         "over f for every variable (reverse and symbolic do not)")
     values = [float(point[n]) for n in names]
     options = {"step": step} if "step" in chosen.options else {}
+    if "once" in chosen.options:  # the answer is wanted once: no work that only repeated runs repay
+        options["once"] = not timing
     outcome = run_timed(lambda: chosen.prepare(graph, **options), values, timing, time_limit)
     estimate = Estimate(method=method_id, evaluations=outcome.count or 0, setup_seconds=outcome.setup_seconds,
                         seconds=outcome.seconds, error=outcome.error, warnings=outcome.warnings,

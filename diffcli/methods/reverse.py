@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from diffcli.core.algebra import FloatAlgebra
 from diffcli.core.chain import adjoints
-from diffcli.core.codegen import compile_gradient
+from diffcli.core.codegen import compile_gradient, gradient_at
 from diffcli.core.evaluate import evaluate
 from diffcli.core.graph import Graph
 from diffcli.methods.poison import poisoned_gradient
@@ -40,13 +40,23 @@ def _arrays(graph: Graph):
 
 
 @method("reverse", "reverse-mode AD (backpropagation): one forward pass storing every intermediate, then one "
-                   "backward pass of adjoints; compiled to straight-line code", rank=80, arrays=_arrays)
-def _reverse(graph: Graph):
-    gradient = compile_gradient(graph, value=False)  # f's value is not read (and was checked at the point)
+                   "backward pass of adjoints; compiled to straight-line code", rank=80, arrays=_arrays,
+        options=("once",))
+def _reverse(graph: Graph, once: bool = False):
+    """``once``: the answer is asked for once (no timing), so the compiled code's numbers are computed as it
+    is written (:func:`~diffcli.core.codegen.gradient_at`, the same to the bit) instead of compiling it,
+    which costs more than a run; where they cannot be, it is compiled and run as usual."""
+    compiled = [] if once else [compile_gradient(graph, value=False)]  # f's value is not read (checked)
 
     def run(values):
+        if once:
+            found = gradient_at(graph, values)
+            if found is not None:
+                return found, 1
+        if not compiled:
+            compiled.append(compile_gradient(graph, value=False))
         try:
-            return list(gradient(*values)[1]), 1
+            return list(compiled[0](*values)[1]), 1
         except (ValueError, ZeroDivisionError, OverflowError):
             return poisoned_gradient(graph, values), 1
     return with_estimate(run, graph, lambda values: reverse_bounds(graph, values))
