@@ -175,6 +175,21 @@ def test_eps_sweep_models_the_complex_step_as_second_order_with_no_round_off_ter
                      "formula": "C·h^2 + eps·|f'|", "h_optimal": None}
 
 
+@pytest.mark.parametrize("text, x, why", [
+    ("abs(x) + x", 1.0, "not applicable: abs is not analytic"),
+    ("sqrt(4e-12 - (x - 3.0)**2)", 3.0, "not applicable here: f's complex continuation is not real "
+                                        "beside x = 3.0 (at x ± 3e-06): f is on a non-real branch, where "
+                                        "Im f(x+ih)/h is not its derivative"),
+])
+def test_eps_sweep_refuses_the_complex_step_at_every_step_where_its_point_form_would(text, x, why):
+    """eps-sweep checks once, at the rule's step, what the point form checks: a non-analytic function in f
+    (abs), or f's continuation not real beside x (real only for |x − 3| ≤ 2e-6, looked at 3 ± 3e-6): every
+    step of the grid, and the rule's, carries the refusal instead of a number."""
+    record = sweep_record(text, x)
+    for found in [record["rule"], *record["rows"]]:
+        assert (found["complex-step"]["estimate"], found["complex-step"]["error"]) == (None, why)
+
+
 def sweep_record(text, x):
     from diffcli.api import sweep
 
