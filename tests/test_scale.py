@@ -12,7 +12,7 @@ import pytest
 from conftest import LECTURE
 
 from diffcli.core.chain import symbolic_gradient
-from diffcli.core.codegen import compile_function, compile_gradient, gradient_at, gradient_source
+from diffcli.core.codegen import compile_function, compile_gradient, function_at, gradient_at, gradient_source
 from diffcli.core.errors import LimitError
 from diffcli.core.evaluate import evaluate
 from diffcli.core.memory import keep_freed_memory
@@ -121,6 +121,26 @@ def test_gradient_without_compiling_gives_way_where_the_code_fails():
     assert gradient_at(graph, [2.0, 3.0]) is None
     with pytest.raises(ValueError):
         compile_gradient(graph, value=False)(2.0, 3.0)
+
+
+@pytest.mark.parametrize("text, values", [
+    ("x**0.0 * y + atan2(y, x) / (x - y) - -x", [0.0, 0.75]),  # a constant form at 0
+    ("x**2.0 * y + atan2(y, x) / (x - y) - -x*exp(-y*y)", [1e-160, 30.0]),  # underflows
+    ("log(x)*tanh(y) + 1/x", [-2.0, 1.0]),  # log of a negative: ValueError
+    ("x/y - 1/(x - 0.5)", [0.5, 2.0]),  # division by zero
+])
+def test_a_function_walked_once_is_the_compiled_one(text, values):
+    """The symbolic gradient's lines walked instead of compiled: the same bits, or the same exception."""
+    graph = parse(text)
+    outputs = symbolic_gradient(graph)
+
+    def outcome(call):
+        try:
+            return [float(v).hex() for v in call()]
+        except (ValueError, ZeroDivisionError, OverflowError) as error:
+            return type(error), str(error)
+    assert outcome(lambda: function_at(graph, outputs, values)) == \
+        outcome(lambda: compile_function(graph, outputs)(*values))
 
 
 def test_batched_gradient_with_a_scalar_argument_matches_single_points():

@@ -269,6 +269,31 @@ def compile_function(graph: Graph, outputs: list[int] | None = None, kind: str =
                     lambda: _build(function_source(graph, outputs), "f", kind, registers=True))
 
 
+def function_at(graph: Graph, outputs: list[int], values: list) -> tuple:
+    """What ``compile_function(graph, outputs)(*values)`` returns, without compiling it: its lines walked
+    in their order, each calling what the line calls (an infix operator is the table's ``real``, Python's
+    own; a constant form its own entry), on the same doubles, so the same numbers, and the same exception
+    where a line fails.  For values wanted once (``--no-timing``), where compiling costs more than a run.
+
+    >>> from diffcli.core.parse import parse
+    >>> graph = parse("x*z + 1")
+    >>> function_at(graph, [graph.output], [2.0, 3.0])
+    (7.0,)
+    """
+    needed = graph.reachable(outputs)
+    numbers: list = [None] * len(graph)
+    for v, value in zip(graph.variables, values):
+        numbers[v] = value
+    ops, arguments, data = graph.ops, graph.arguments, graph.data
+    for n in range(max(outputs, default=-1) + 1):
+        op = ops[n]
+        if op == CONST:
+            numbers[n] = data[n]
+        elif needed[n] and op != VAR:
+            numbers[n] = entry(graph, n, PRIMITIVES[op]).real(*[numbers[a] for a in arguments[n]])
+    return tuple(numbers[o] for o in outputs)
+
+
 @gc_paused()
 def compile_gradient(graph: Graph, kind: str = "real", value: bool = True):
     """Compile reverse mode to ``gradient(*variables) -> (value, (∂/∂v for v in variables))``; the value is

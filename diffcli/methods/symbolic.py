@@ -9,7 +9,7 @@ same loop, one sweep per gradient entry, giving one simplified graph per row).
 from __future__ import annotations
 
 from diffcli.core.chain import symbolic_gradient
-from diffcli.core.codegen import compile_function
+from diffcli.core.codegen import compile_function, function_at
 from diffcli.core.errors import DomainError
 from diffcli.core.evaluate import evaluate
 from diffcli.core.graph import Graph
@@ -79,11 +79,15 @@ def _hessian(graph: Graph):
 @method("symbolic", "symbolic differentiation: the chain rule builds a simplified derivative expression "
                     "(see `diffcli diff`), compiled once and evaluated", rank=70, arrays=_arrays,
         hessian=_hessian, hessian_summary="the symbolic gradient differentiated again by the same backward "
-                                          "loop (one sweep per row), simplified, compiled once")
-def _symbolic(graph: Graph):
+                                          "loop (one sweep per row), simplified, compiled once",
+        options=("once",))
+def _symbolic(graph: Graph, once: bool = False):
+    """``once``: the answer is asked for once (no timing), so the derivative's lines are walked as compiled
+    code runs them (:func:`~diffcli.core.codegen.function_at`, the same numbers) instead of compiled."""
     derived = graph.copy()
     outputs = symbolic_gradient(derived)
-    g = compile_function(derived, outputs)
+    g = (lambda *values: function_at(derived, outputs, list(values))) if once else \
+        compile_function(derived, outputs)
 
     def run(values):
         try:
