@@ -46,6 +46,9 @@ def test_a_sum_s_bound_is_its_own_rounding_exactly():
     (0.1, 0.7, "-"), (1e16, 1.0, "+"), (0.1, 3.0, "*"), (1.0, 3.0, "/"), (-2.0, 3.0, "/"), (0.7, -0.3, "*"),
     # past Dekker's safe range (2^500, 2^-400): the rounding is measured in rationals instead
     (3.0 ** 400, 1.1, "*"), (3.0 ** -400, 1.1, "*"), (3.0 ** 400, 1.1, "/"), (3.0 ** -400, 0.3, "/"),
+    # operands inside it, result outside: Dekker's split of 1e308 overflows, a subnormal's error underflows
+    # (a bound below 2^-1074 is rounded up to it)
+    (1e308, 1.1, "*"), (1e-300, 1.1e-10, "*"), (1e-300, 3e10, "/"),
 ])
 def test_each_operation_s_bound_is_its_exact_rounding(a, b, op):
     exact = {"+": Fraction(a) + Fraction(b), "-": Fraction(a) - Fraction(b), "*": Fraction(a) * Fraction(b),
@@ -55,7 +58,7 @@ def test_each_operation_s_bound_is_its_exact_rounding(a, b, op):
     assert r.value == {"+": a + b, "-": a - b, "*": a * b, "/": a / b}[op]
     rounding = _exact_error(r.value, exact)
     assert rounding > 0
-    assert rounding <= Fraction(r.bound) <= rounding * (1 + Fraction(1, 2 ** 40))
+    assert rounding <= Fraction(r.bound) <= rounding * (1 + Fraction(1, 2 ** 40)) + Fraction(2.0 ** -1074)
 
 
 @pytest.mark.parametrize("a, b, op", [(3.0, 1.0, "-"), (0.5, 0.25, "+"), (3.0, 0.5, "*"), (3.0, 4.0, "/"),
@@ -634,3 +637,162 @@ def test_differences_of_opposite_sign_are_seen_however_small_f_is():
         (row,) = record["methods"]
         assert row["error_estimate"] == {"x": None}, scale
         assert "do not shrink like h^1" in row["warnings"][0]
+
+
+# ---------------------------------------------------------------- boundaries of the stencils' estimate
+
+def test_a_partial_f_does_not_depend_on_where_f_is_0_has_an_estimate_of_exactly_0():
+    """'a = y*2; x*x' at x = 0: f is 0 at every stencil point in y and no node f needs moves with y, so
+    the stencil, its rounding allowance and its distance from the chain rule's slope (0) are all exactly
+    0: an estimate of 0 is the answer's whole error, not a disagreement with the slope."""
+    row = _row("a = y*2\nx*x", {"x": 0.0, "y": 0.5}, "fd-central")
+    assert row["gradient"]["y"] == 0.0 and row["error_estimate"]["y"] == 0.0 and row["warnings"] == []
+
+
+def test_a_stencil_below_the_chain_rule_s_slope_says_how_far_below():
+    """x + 1e-4·sin(a·x) at 0 with a = 2π·1024 and h = 2^-10: sin(a·s) is 0 (to rounding) at s = h, 2h, 4h, so
+    every stencil answers 1 and its differences shrink to nothing, while the slope is 1 + 1e-4·a =
+    1.6434: the stencil is 0.64 below it, a distance (never a signed -0.64), with no estimate."""
+    a = 2 * math.pi * 1024
+    for method in ("fd-central", "fd-forward"):
+        row = _row(f"x + 0.0001*sin({a!r}*x)", {"x": 0.0}, method, eps=2.0 ** -10)
+        assert row["gradient"]["x"] == pytest.approx(1.0, rel=0, abs=1e-12)
+        assert row["error_estimate"] == {"x": None}
+        (warning,) = row["warnings"]
+        assert warning.startswith(f"{method}: the error of ∂f/∂x cannot be estimated: the stencil is 0.64 "
+                                  "from the chain rule's slope at the point, more than its own estimate ")
+        assert warning.endswith(" allows: f is not resolved at these steps (est. error: unknowable)")
+
+
+def test_f_values_below_their_rounding_are_noise_however_small_the_rounding():
+    """(x + 1) − 1 at 0 with h = 2^-60: x + 1 rounds to 1 at every stencil point, so f is 0 at all of them
+    while its rounding bound is about u (x + 1 rounded by u·1, then 2^-1074s): far more than 1000 times f
+    itself, though far below 1, so the values are noise and there is no estimate."""
+    row = _row("(x + 1) - 1", {"x": 0.0}, "fd-forward", eps=2.0 ** -60)
+    assert row["gradient"]["x"] == 0.0 and row["error_estimate"] == {"x": None}
+    assert row["warnings"] == [
+        "fd-forward: the error of ∂f/∂x cannot be estimated: f's values around x = 0.0 are noise: their "
+        "rounding may reach 1.1e-16, more than 1000 times f itself (0) (est. error: unknowable)"]
+
+
+@pytest.mark.parametrize("text", ["x**3 - 0.09375*x**2", "0.09375*x**2 - x**3"])
+def test_differences_that_stop_growing_at_the_larger_steps_are_unknowable(text):
+    """±(x³ − 6h·x²) at 0, fd-forward with h = 2^-6 (exact values): D(s) = ±(s² − 6h·s), so D(h) = ∓5h²,
+    D(2h) = D(4h) = ∓8h²: d1 = ∓3h² is far above rounding and d2 = 0, so the larger steps' difference is
+    not larger (whichever its sign): the truncation is not shrinking with the step, no estimate."""
+    row = _row(text, {"x": 0.0}, "fd-forward", eps=2.0 ** -6)
+    assert abs(row["gradient"]["x"]) == 5 * 2.0 ** -12 and row["error_estimate"] == {"x": None}
+    assert row["warnings"] == [
+        "fd-forward: the error of ∂f/∂x cannot be estimated: its differences at steps 0.0156, 0.0312, "
+        "0.0625 do not shrink like h^1: f is not resolved at these steps (a singularity, a kink or fast "
+        "oscillation near the point) (est. error: unknowable)"]
+
+
+def test_the_five_point_stencil_at_a_rate_below_slowest_is_unknowable():
+    """x·|x|^2.5 at 0, fd-5point with h = 2^-6: D(h) = c·h^2.5, c = (16 − 4·2^2.5)/12, so the differences
+    shrink by 2^2.5 = 5.66 per halving, below SLOWEST·2^4 = 11.2: no estimate (5.66 is above 0.7·2·4 = 5.6,
+    so a threshold of 2·p instead of 2^p would let it through)."""
+    m = mpmath.MPContext()
+    m.prec = 200
+    row = _row("x*(x*x)**1.25", {"x": 0.0}, "fd-5point", eps=2.0 ** -6)
+    c = (16 - 4 * m.mpf(2) ** 2.5) / 12
+    assert row["gradient"]["x"] == pytest.approx(float(c * m.mpf(2) ** -15), rel=1e-12, abs=0)
+    assert row["error_estimate"] == {"x": None}
+    assert row["warnings"] == [
+        "fd-5point: the error of ∂f/∂x cannot be estimated: its differences at steps 0.0156, 0.0312, "
+        "0.0625 do not shrink like h^4: f is not resolved at these steps (a singularity, a kink or fast "
+        "oscillation near the point) (est. error: unknowable)"]
+
+
+# 2x + min(x, c) at 0.75, fd-forward with h = 2^-8 and the kink c = 0.75 + 1.5h: the stencil at 2h crosses
+# it, so the extra steps are h/2 and h/4.  f = 3x left of c, exact at every point, so D(s) = 3 at every step
+# and the estimate is the rounding allowance alone.  B = u·(1.5 + 2.25) for 2x and the sum, plus min's
+# 8u·0.75 (its measured error 0, but for 2^-80 of it): 9.75u.  n(s) = (4B + 4u·(f(x) + f(x + s)))/s =
+# 57u/s + 12u: n(h) = 14604u, n(h/2) = 29196u, n(h/4) = 58380u.  The halved pairs scale by r1 = 1/2,
+# r2 = 1/4: e1 = (n(h) + n(h/2))/(1 − 1/2) = 87600u, e2 = (n(h/2) + n(h/4))/(1/2 − 1/4) = 350304u (its
+# distance |r2 − r1|), so the estimate is 2·e2 + n(h) = 715212u.
+def test_the_rounding_allowance_with_halved_steps():
+    row = _row("2*x + min(x, 0.755859375)", {"x": 0.75}, "fd-forward", eps=2.0 ** -8)
+    assert row["gradient"]["x"] == 3.0 and row["warnings"] == []
+    assert row["error_estimate"]["x"] == pytest.approx(715212 * float(UNIT), rel=1e-8, abs=0)
+
+
+def test_differences_that_shrink_slower_than_h_with_halved_steps_use_the_rate_they_show():
+    """x^1.5 + min(x, 1.5h) at 0, fd-forward with h = 2^-10: the stencil at 2h crosses min's kink, so the
+    extra steps are h/2 and h/4.  D(s) = 1 + s^0.5 (min is x there), so with a = 2^-0.5 the differences are
+    d1 = D(h/2) − D(h) = −h^0.5·(1 − a), d2 = −h^0.5·a·(1 − a), the rate ρ = d1/d2 = 2^0.5, and the
+    truncation T(h) = |d1|/(1 − 1/ρ) = h^0.5 = 2^-5 exactly: the estimate is twice it (the model's
+    |d1|/(1 − 1/2) would be 0.59 of it)."""
+    row = _row("x**1.5 + min(x, 0.00146484375)", {"x": 0.0}, "fd-forward", eps=2.0 ** -10)
+    assert row["gradient"]["x"] == 1 + 2.0 ** -5 and row["warnings"] == []
+    assert row["error_estimate"]["x"] == pytest.approx(2 * 2.0 ** -5, rel=1e-12, abs=0)
+
+
+def test_a_table_function_s_allowance_is_twice_its_error_and_4_ulps():
+    """sin(x) at 10: the double sin(10) = -0.544 is off by 0.64 of u·|sin 10|; the evaluation bound is twice
+    that error plus 8u·|sin 10| (4 ulps), times 1 + 1e-10 (what the measurement at 80 bits may miss, 2^-80
+    of it twice, is below the tolerance); at 0, where sin is exact, only the 2^-1074 an underflow may
+    leave."""
+    from diffcli.core.parse import parse
+    from diffcli.methods.fd_error import evaluation_bound
+
+    v = math.sin(10.0)
+    error = abs(M.mpf(v) - M.sin(10))
+    expected = (2 * float(error) + 8 * float(UNIT) * abs(v)) * (1 + 1e-10)
+    assert evaluation_bound(parse("sin(x)"), [10.0]) == [pytest.approx(expected, rel=1e-8, abs=0)]
+    assert evaluation_bound(parse("sin(x)"), [0.0]) == [2.0 ** -1074]
+
+
+# ---------------------------------------------------------------- one operation's rounding
+
+@pytest.mark.parametrize("a, b", [(3.0, 0.7), (0.1, 3.0), (3.0 ** 400, 3.0 ** 200), (3.0 ** -400, 0.3),
+                                  (3.0 ** 400, 1.1), (0.7, 0.3), (3.0 ** -400, 3.0 ** 400),
+                                  (3.0 ** 300, 3.0 ** 400)])
+@pytest.mark.parametrize("op", ["*", "/"])
+def test_the_rounding_of_a_product_or_quotient_does_not_depend_on_signs(a, b, op):
+    """|a·b| and |a/b| are the same whatever the operands' signs, and so is their rounding: the bound of
+    (±a) op (±b) is one number, on either side of Dekker's range (2^-400 to 2^500)."""
+    bounds = {(sa, sb): ((Tracked(sa * a) * Tracked(sb * b)) if op == "*" else
+                         (Tracked(sa * a) / Tracked(sb * b))).bound for sa in (1, -1) for sb in (1, -1)}
+    assert len(set(bounds.values())) == 1, bounds
+    assert bounds[1, 1] > 0
+
+
+def test_a_bound_through_a_table_function_never_rounds_down():
+    """sqrt at 4 with the argument off by 1e-20 (the double): the first-order bound is exactly
+    1e-20/4 + 2^-79 (sqrt's result 2 is exact; 2^-80 of it is what the measurement may miss); its sum in
+    doubles may round down, the bound must not."""
+    from diffcli.core.primitives import PRIMITIVES
+    from diffcli.methods.rounding import call
+
+    bound = call(PRIMITIVES["sqrt"], [Tracked(4.0, 1e-20)]).bound
+    exact = Fraction(1e-20) / 4 + Fraction(1, 2 ** 79)
+    assert exact <= Fraction(bound) <= exact * (1 + Fraction(1, 2 ** 40))
+
+
+def test_a_function_mpmath_cannot_value_is_given_one_ulp():
+    """A stand-in table function whose mpmath evaluator raises (no real value there): its rounding is taken
+    as one ulp of the result, 2u·|result|, whatever the result's sign."""
+    from types import SimpleNamespace
+
+    from diffcli.methods.one_rounding import own_rounding
+
+    def no_value(m, x):
+        raise ValueError("no real value")
+    for result in (0.75, -0.75):
+        stand_in = SimpleNamespace(real=math.sin, mp=no_value)
+        assert own_rounding(stand_in, [0.5], result) == 2.0 ** -52 * 0.75
+
+
+def test_a_measurement_at_a_zero_argument_is_not_reused_for_another():
+    """atan2(0, −0.0) is the double π while mpmath, with one unsigned zero, values it 0: its measured rounding
+    is π itself.  atan2(0, −1) is the same double π, off by π's rounding only: measured afterwards, it must
+    not be given the first one's (the arguments 0 and −0.0 are equal keys, so neither is kept)."""
+    from diffcli.core.primitives import PRIMITIVES
+    from diffcli.methods.one_rounding import own_rounding
+
+    atan2 = PRIMITIVES["atan2"]
+    assert own_rounding(atan2, [0.0, -0.0], math.pi) >= math.pi
+    error = abs(M.mpf(math.pi) - M.pi)
+    assert own_rounding(atan2, [0.0, -1.0], math.pi) == pytest.approx(float(error) + 2.0 ** -80 * math.pi,
+                                                                      rel=1e-6, abs=0)
