@@ -8,8 +8,9 @@ parent always knows which line a worker is running.  A worker that dies (a signa
 killer, a hard crash in C code) is replaced by a fresh one; the line it was running is retried once there,
 alone, and if that worker dies too the line's record is an error naming the cause ("worker killed by
 signal 9 (SIGKILL) — out of memory?"); the lines of its chunk it had not reached are sent again as usual.
-Every other line is unaffected.  Workers are forked after the task's modules (numpy, mpmath, the methods)
-are imported, so none of them pays that start-up again.
+Every other line is unaffected.  Workers are forked after the task's modules (mpmath, the methods, the
+reference) are imported, so none of them pays that start-up again; numpy is not among them (see
+:func:`warm`).
 
 ``max_memory`` (MB, ``--max-memory``) limits each worker's address space (``RLIMIT_AS``, Linux) to what it
 uses at rest plus that many megabytes; a line that needs more gets a ``MemoryError``, which becomes that
@@ -171,12 +172,16 @@ class Workers:
 
 
 def warm(task: Callable) -> None:
-    """Import what the task will use (its module, numpy, mpmath, the methods and the reference) before
-    workers are forked, so that each starts with them loaded: copy-on-write, imported once."""
+    """Import what the task will use (its module, mpmath, the methods and the reference) before workers are
+    forked, so that each starts with them loaded: copy-on-write, imported once.  Not numpy: it is imported
+    where first used (:mod:`diffcli.core.lazy`), and many runs never use it (``-m reverse`` on a file of
+    lines); imported here it cost every run its start-up (0.15 s of CPU, a tenth of 500 lines of
+    ``-m reverse``) in the main process, before any line could start, where a worker that needs it imports
+    it alongside the other workers."""
     import importlib
 
     module = getattr(getattr(task, "func", task), "__module__", None)
-    for name in ("numpy", "mpmath", "diffcli.methods", "diffcli.reference", module):
+    for name in ("mpmath", "diffcli.methods", "diffcli.reference", module):
         if name:
             try:
                 importlib.import_module(name)
