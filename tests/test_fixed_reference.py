@@ -71,6 +71,8 @@ def test_agreeing_digits_stop_at_enough_only_when_plainly_there(b, enough, digit
 @pytest.mark.parametrize("numbers, largest_size", [
     (["-3", "2", "0.5"], 3), (["-3", "2.5"], 3), (["-0.75", "0.5"], 0.75),  # sizes, of one magnitude too
     (["0", "0"], 0), (["1", "inf"], M.inf), (["-inf", "1"], M.inf),
+    (["0.5", "-3"], 3), (["1", "0.75", "-6"], 6),  # the largest after smaller ones
+    (["2", "-2.5"], 2.5),  # one magnitude: 2 = 1·2^1 (1 bit), 2.5 = 5·2^-1 (3 bits), compared at 3 bits
 ])
 def test_the_largest_size_met(numbers, largest_size):
     from diffcli.reference.runs import largest
@@ -321,9 +323,12 @@ def test_the_edge_slope_of_a_square_root_is_two_to_the_precision(text, direction
 
 
 @pytest.mark.parametrize("text, direction", [("x/3 + sqrt(x)**3", 1), ("x/3 - sqrt(-x)**3", -1),
-                                             ("x/3 + sqrt(x)**3 + 1e200", 1)])
+                                             ("x/3 + sqrt(x)**3 + 1e200", 1), ("x/3 + sqrt(x)**3 + 1e30", 1),
+                                             ("x/3 + x*x + 1e30", -1)])
 def test_the_edge_slope_of_a_power_one_and_a_half_is_its_linear_term(text, direction):
-    """x/3 + t^1.5: the quotient is 1/3 + δ^0.5 = 1/3 + 2^-P, 1/3 to the context's precision."""
+    """x/3 + t^1.5: the quotient is 1/3 + δ^0.5 = 1/3 + 2^-P, 1/3 to the context's precision (x/3 + x²:
+    1/3 - δ on the left).  Beside 1e30 (2^100) the rise δ/3 ≈ 2^-2P/3 is about 2P + 101 bits below f: the
+    first evaluation at 3P + 64 bits keeps only P - 37 of them, so the precision must still be raised."""
     m = private_context(mpmath, 40)
     graph = parse(text)
     at = {"x": m.zero}
@@ -527,9 +532,24 @@ def test_a_sum_absorbed_to_zero_in_a_partial_it_reaches_through_a_nonlinear_path
     assert result.text(result.gradient["x"]) == M.nstr(expected, 20) and result.note is None
 
 
-def test_an_unused_assignment_does_not_make_a_linear_path_look_nonlinear():
-    # t = 2·sin(y) - sin(y) - sin(y) is exactly 0 (each step exact) though sin(y) is not; f = x + t reads t
-    # linearly, so ∂f/∂x = 1 whatever t's error; exp(t), assigned and never used, is not a path to f.
-    result = reference(parse("t = sin(y)*2 - sin(y) - sin(y)\na = exp(t)\nx + t"), {"x": 0.5, "y": 0.7},
+@pytest.mark.parametrize("text", ["t = sin(y)*2 - sin(y) - sin(y)\na = exp(t)\nx + t",
+                                  "x + 3*(sin(y)*2 - sin(y) - sin(y))", "x + (sin(y)*2 - sin(y) - sin(y))/3"])
+def test_a_sum_exactly_zero_read_linearly_does_not_hide_the_partials(text):
+    # t = 2·sin(y) - sin(y) - sin(y) is exactly 0 (each step exact) though sin(y) is not, so the run cannot
+    # show it exact.  f reads t linearly (alone, times 3, over 3), so ∂f/∂x = 1 and ∂f/∂y = 0 whatever
+    # t's error; exp(t), assigned and never used, is not a path to f.
+    result = reference(parse(text), {"x": 0.5, "y": 0.7}, digits=20)
+    assert [result.text(result.gradient[name]) for name in "xy"] == ["1.0", "0"] and result.note is None
+
+
+def test_an_output_assigned_before_its_last_use_is_read_linearly():
+    # f = t = x·sin(y) - sin(y)·w at x = w: exactly 0 (the two products round alike), which the run cannot
+    # show exact (sin), so f is "0 within a bound".  Its partials are sin(y), 0 and -sin(y): under x's
+    # complex step t's real part is that exact 0 and its imaginary part h·sin(y), and f is t itself; exp(t),
+    # computed after it and never used, is not a path to f.
+    result = reference(parse("t = x*sin(y) - sin(y)*w\na = exp(t)\nt"), {"x": 0.5, "y": 0.7, "w": 0.5},
                        digits=20)
-    assert result.text(result.gradient["x"]) == "1.0" and result.note is None
+    sine = M.nstr(M.sin(M.mpf(0.7)), 20)
+    assert [result.text(result.gradient[name]) for name in "xyw"] == [sine, "0", f"-{sine}"]
+    assert result.note.startswith("cancellation beyond the largest working precision: f is 0 within ±")
+    assert "∂f" not in result.note
