@@ -70,11 +70,14 @@ from diffcli.reference.runs import (
     SLACK_DIGITS,
     agree,
     agreeing_digits,
+    at_point,
     decimal,
+    exact_values,
     largest,
     lazy_sensitivities,
     private_context,
     rounded,
+    rounded_all,
     settle,
     unknown_losses,
 )
@@ -155,15 +158,16 @@ def reference(graph: Graph, point: dict, digits: int = 50, one_sided: bool = Fal
     # rules.py: the lower run's shortcut, one backward pass over the whole graph; a sample of the variables
     # (``variables``) keeps its complex walks, which may cost less
     by_rules = variables is None and not use_reverse and not one_sided and not directions
+    exact = exact_values(point, graph.variable_names)
 
     def runs(low, high, extra):
         try:
-            second = _compute(mpmath, graph, point, high, extra, digits, computed, one_sided, use_reverse,
+            second = _compute(mpmath, graph, exact, high, extra, digits, computed, one_sided, use_reverse,
                               directions)
             if by_rules:
-                return [_compute_complex_step(mpmath, graph, point, (low, extra, digits), computed,
+                return [_compute_complex_step(mpmath, graph, exact, (low, extra, digits), computed,
                                               directions, second), second]
-            return [_compute(mpmath, graph, point, low, extra, digits, computed, one_sided, use_reverse,
+            return [_compute(mpmath, graph, exact, low, extra, digits, computed, one_sided, use_reverse,
                              directions), second]
         except DomainError as error:
             raise PrecisionError("no reference derivative: f is undefined just beside the point, so it is "
@@ -180,10 +184,10 @@ def reference(graph: Graph, point: dict, digits: int = 50, one_sided: bool = Fal
     _finish(second, first, (agreed, unknown, digits), {name: edges[name] for name in names if name in edges},
             point, graph)
     if use_reverse:
-        _cross_check(mpmath, graph, point, second, names, digits + high + extra)
+        _cross_check(mpmath, graph, exact, second, names, digits + high + extra)
     m = second.context  # what the reference knows, without the runs' residues (runs.rounded)
     second.value = rounded(m, second.value, digits)
-    second.gradient = {name: rounded(m, g, digits) for name, g in second.gradient.items()}
+    second.gradient = rounded_all(m, second.gradient, digits)
     return second
 
 
@@ -261,14 +265,14 @@ def _finish(result: Reference, other: Reference, agreement: tuple, edges: dict, 
     result.note = "; ".join(notes) or None
 
 
-def _compute(mpmath, graph: Graph, point: dict, guard: int, extra: int, digits: int, names: list,
+def _compute(mpmath, graph: Graph, exact: dict, guard: int, extra: int, digits: int, names: list,
              one_sided: bool, use_reverse: bool, directions: dict) -> Reference:
     """One run; ``directions`` are the variables at an edge of f's domain (+1: only the right side is
     real, -1: only the left), differentiated one-sidedly."""
     if not use_reverse and not one_sided:
-        return _compute_complex_step(mpmath, graph, point, (guard, extra, digits), names, directions)
+        return _compute_complex_step(mpmath, graph, exact, (guard, extra, digits), names, directions)
     m = private_context(mpmath, digits + guard + extra)
-    at = {name: m.mpf(float(point[name])) for name in graph.variable_names}  # exact binary values
+    at = at_point(m, exact)  # exact binary values
     values = evaluate_mp(graph, at, m, every=True)
     weights = lazy_sensitivities(m, graph, values)
     losses = {"value": assess(m, graph, values, False, weights)}
@@ -288,7 +292,7 @@ def _compute(mpmath, graph: Graph, point: dict, guard: int, extra: int, digits: 
                      values=values if use_reverse else None)
 
 
-def _compute_complex_step(mpmath, graph: Graph, point: dict, precision: tuple, names: list,
+def _compute_complex_step(mpmath, graph: Graph, exact: dict, precision: tuple, names: list,
                           directions: dict, higher: Reference | None = None) -> Reference:
     # Im f(x + ih) / h has no subtractive cancellation of its own.  h shrinks with the guard digits, so two
     # runs also differ in truncation error; the working precision leaves room for the imaginary parts,
@@ -299,7 +303,7 @@ def _compute_complex_step(mpmath, graph: Graph, point: dict, precision: tuple, n
     guard, extra, digits = precision
     exponent = digits // 2 + 5 + guard // 3
     m = private_context(mpmath, digits + exponent + guard + extra)
-    at = {name: m.mpf(float(point[name])) for name in graph.variable_names}
+    at = at_point(m, exact)
     values = evaluate_mp(graph, at, m, every=True)
     weights = lazy_sensitivities(m, graph, values)
     losses = {"value": assess(m, graph, values, False, weights)}
@@ -347,10 +351,10 @@ def _diff(m, graph: Graph, at: dict, values: list, name: str, one_sided: bool):
     return m.diff(f, at[name], direction=1 if one_sided else 0)
 
 
-def _cross_check(mpmath, graph: Graph, point: dict, result: Reference, names: list, dps: int) -> None:
+def _cross_check(mpmath, graph: Graph, exact: dict, result: Reference, names: list, dps: int) -> None:
     """mpmath.diff on a few coordinates must agree with the reverse-mode reference to ``digits``."""
     m = private_context(mpmath, dps)
-    at = {name: m.mpf(float(point[name])) for name in graph.variable_names}
+    at = at_point(m, exact)
     # The run checked was made at this precision from the same point: its node values are these.
     values = result.values if result.values is not None and result.context is m \
         else evaluate_mp(graph, at, m, every=True)
@@ -364,7 +368,7 @@ def _cross_check(mpmath, graph: Graph, point: dict, result: Reference, names: li
         try:
             independent = _diff(m, graph, at, values, name, False)
         except DomainError:  # the central difference stepped out of f's domain (sqrt(x) at 1e-300)
-            independent = _independent_complex_step(mpmath, graph, point, name, dps)
+            independent = _independent_complex_step(mpmath, graph, exact, name, dps)
             by = how = "the complex step"
         if not agree(result.context, result.context.mpf(independent), result.gradient[name], result.digits,
                       scale):
@@ -374,11 +378,11 @@ def _cross_check(mpmath, graph: Graph, point: dict, result: Reference, names: li
         else f"{REVERSE}, checked by mpmath.diff and the complex step on {len(picks)} coordinates"
 
 
-def _independent_complex_step(mpmath, graph: Graph, point: dict, name: str, dps: int):
+def _independent_complex_step(mpmath, graph: Graph, exact: dict, name: str, dps: int):
     """∂f/∂name by the complex step, which never leaves the point's real parts, with room for its step."""
     exponent = dps // 2 + 5
     m = private_context(mpmath, dps + exponent)
-    at = {n: m.mpf(float(point[n])) for n in graph.variable_names}
+    at = at_point(m, exact)
     return _complex_step(m, graph, at, evaluate_mp(graph, at, m, every=True), name, exponent)[0]
 
 
