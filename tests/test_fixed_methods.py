@@ -190,6 +190,18 @@ def test_eps_sweep_refuses_the_complex_step_at_every_step_where_its_point_form_w
         assert (found["complex-step"]["estimate"], found["complex-step"]["error"]) == (None, why)
 
 
+def test_eps_sweep_draws_the_complex_step_first_and_central_differences_on_top():
+    """The README's plot legend lists the schemes in their drawing order, the last drawn on top where curves
+    overlap: complex-step, fd-5point, fd-forward, fd-central (central's V last, so that it shows)."""
+    from diffcli.api import sweep
+    from diffcli.render.sweep import terminal_plot
+
+    record = sweep("sin(x)", {"x": 1.0}, "x", h_from=1e-6, h_to=1e-2, per_decade=1)
+    assert record["schemes"] == ["fd-forward", "fd-central", "fd-5point", "complex-step"]
+    legend = terminal_plot(record).splitlines()[-1]
+    assert legend == "· model   i complex-step   5 fd-5point   f fd-forward   c fd-central"
+
+
 def sweep_record(text, x):
     from diffcli.api import sweep
 
@@ -285,6 +297,29 @@ def test_complex_step_allowance_where_f_is_0_is_one_part_in_1e10_of_the_step():
     complex_step = row("2e10*x*x", {"x": 0.0}, "complex-step")
     assert complex_step["errors"]["x"] == ("not applicable here: f is not analytic at x = 0.0 (Re f(x+ih) "
                                            "moves by 2e-30, as at a branch point)")
+
+
+@pytest.mark.parametrize("below, ulps, analytic", [(4, 12, True), (4, 13, False), (5, 12, False)])
+def test_complex_step_allowance_where_f_is_not_0_is_8_ulps_and_a_part_in_1e10_of_the_step(below, ulps,
+                                                                                           analytic):
+    """The allowance for Re f(x+ih)'s move is 8·eps·|f| + 1e-10·h·max(1, |f|) (+ 1e-10·|Im f|, 0 here).
+    f = c + K·x² at x = 0 with c = −(1.5 − below·2^-52): Re f(ih) = c + K·h², h = 1e-20, and
+    K = ulps·2^-52/h² moves it by exactly that many ulps of c (2^-52 each, c staying in [−2, −1]).
+    8·eps·|c| is 12 ulps less below·2^-101 (the allowance's own ulp), and 1e-10·h·|c| ≈ 1.5e-30 ≈
+    3.85·2^-101: for below = 4 the sum rounds to 12 ulps exactly (1e-10·h alone, 2.56·2^-101, or
+    1e-10·h/|c| would leave it an ulp short), for below = 5 it stays an ulp short (1e-10·h·2, 5.1·2^-101,
+    would reach 12 ulps).  So a move of 12 ulps is allowed at below = 4 and not at 5, and one of 13 (below
+    9·eps·|c| = 13.5 ulps) is not.  An analytic f of this curvature is refused: the price of a fixed
+    tolerance."""
+    c, K = -(1.5 - below * 2.0 ** -52), ulps * 2.0 ** -52 / 1e-40
+    assert c + K * 1e-40 - c == ulps * 2.0 ** -52
+    complex_step = row(f"{c!r} + {K!r}*x*x", {"x": 0.0}, "complex-step")
+    if analytic:
+        assert complex_step["errors"] == {} and complex_step["gradient"] == {"x": 0.0}
+    else:
+        assert complex_step["errors"]["x"] == ("not applicable here: f is not analytic at x = 0.0 (Re "
+                                               f"f(x+ih) moves by {ulps * 2.0 ** -52:.2g}, as at a branch "
+                                               "point)")
 
 
 @pytest.mark.parametrize("text, x", [("(-x)**z", 1.0), ("x**z", -1.0)])
