@@ -227,14 +227,17 @@ def test_complex_step_looks_one_step_to_either_side_of_x(a, b, evaluations):
 def test_complex_step_looks_beside_x_at_its_rule_at_negative_and_small_x(x, delta):
     """f = sqrt(w² − (x − c)²) with c the point: real only for |x − c| ≤ w, analytic at c.  The check looks at
     c ± 1e-6·max(1, |c|) (3e-6 at c = ±3, 1e-6 at c = ±0.5); with w = 2e-6 between the two, it refuses at
-    |c| = 3, naming that step, and answers f'(c) = 0 at |c| = 0.5."""
+    |c| = 3, naming that step, and answers f'(c) = 0 at |c| = 0.5.  Evaluations: f(x), f(x + ih), and the
+    looks beside x: both where it refuses (4), the first where that one is real (3)."""
     complex_step = row(f"sqrt(4e-12 - (x - ({x!r}))**2)", {"x": x}, "complex-step")
     if abs(x) > 1:
         assert complex_step["errors"]["x"] == (
             f"not applicable here: f's complex continuation is not real beside x = {x!r} (at x ± {delta}): "
             "f is on a non-real branch, where Im f(x+ih)/h is not its derivative")
+        assert complex_step["evaluations"] == 4
     else:
         assert complex_step["errors"] == {} and complex_step["gradient"] == {"x": 0.0}
+        assert complex_step["evaluations"] == 3
 
 
 
