@@ -249,7 +249,11 @@ def _parse_statement(graph: Graph, text: str, statement: _Statement, names: dict
             return statement.line, statement.start + original(position) + 1
         return statement.line + k, original(position) - original(newlines[k - 1] + 1) + 1
 
-    return parse_piece(graph, text, source, 0, where, names, used_free)
+    def where_on_one_line(position: int) -> tuple[int, int]:  # the same, for one line without a '^'
+        return line, first + position
+    line, first = statement.line, statement.start + 1
+    one_line = not newlines and not shifts  # every node is located twice: the common case kept short
+    return parse_piece(graph, text, source, 0, where_on_one_line if one_line else where, names, used_free)
 
 
 def _caret_to_power(text: str) -> tuple[str, list[int]]:

@@ -94,7 +94,11 @@ def syntax_tree(text: str, piece: str, offset: int, where):
         if end:
             return where(position(getattr(node, "end_lineno", 1), getattr(node, "end_col_offset", 0)))
         return where(position(getattr(node, "lineno", 1), getattr(node, "col_offset", 0)))
-    return tree, locate
+
+    def locate_on_one_line(node, end: bool = False) -> tuple[int, int]:  # the same, for one line of text
+        return where(start + (getattr(node, "end_col_offset", 0) if end else getattr(node, "col_offset", 0)))
+    start = offset + lead
+    return tree, locate if len(line_starts) > 1 else locate_on_one_line
 
 
 _LONG_INTEGER = re.compile(r"(?<![\w.])\d{%d,}(?![\w.])" % (sys.get_int_max_str_digits() + 1))
