@@ -553,3 +553,26 @@ def test_an_output_assigned_before_its_last_use_is_read_linearly():
     assert [result.text(result.gradient[name]) for name in "xyw"] == [sine, "0", f"-{sine}"]
     assert result.note.startswith("cancellation beyond the largest working precision: f is 0 within ±")
     assert "∂f" not in result.note
+
+
+@pytest.mark.parametrize("text", ["log((x + u) - x)", "log((x + u) - x) + sqrt(w)**3"])
+def test_f_defined_at_the_point_only_past_an_absorbed_input_has_its_reference(text):
+    # (x + u) - x is u = 2^-300 exactly, but 0 at the 80 digits (266 bits) the neighbourhood is first asked
+    # at, where log fails: f = log(2^-300) = -300·ln 2, ∂f/∂u = 2^300, ∂f/∂x = 0 (and sqrt(w)³ = w^1.5 at
+    # w = 0 adds 0, one-sided: f is real for w >= 0 only).
+    point = {"x": 1.0, "u": 2.0 ** -300, "w": 0.0}
+    graph = parse(text)
+    result = reference(graph, {name: point[name] for name in graph.variable_names}, digits=50)
+    assert result.text(result.value) == M.nstr(-300 * M.ln(2), 50)
+    assert result.text(result.gradient["u"]) == M.nstr(M.ldexp(1, 300), 50) and result.gradient["x"] == 0
+    assert result.errors == {}
+    if "w" in graph.variable_names:
+        assert result.gradient["w"] == 0 and result.note == "∂f/∂w is one-sided: f is undefined for w < 0.0"
+
+
+def test_f_undefined_at_the_point_at_every_precision_has_no_reference():
+    from diffcli.core.errors import PrecisionError
+
+    with pytest.raises(PrecisionError, match=r"^no reference: f is undefined at the point \(log\(x - 1\) is "
+                                             r"undefined: x - 1 = 0.0 \(needs x - 1 > 0\)\)$"):
+        reference(parse("log(x - 1)"), {"x": 1.0}, digits=20)

@@ -28,7 +28,7 @@ from diffcli.core.errors import DiffcliError, DomainError, PrecisionError
 from diffcli.core.evaluate import depends_on, evaluate, evaluate_mp
 from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.core.primitives import PRIMITIVES, everywhere
-from diffcli.reference.runs import GUARD_DIGITS, private_context
+from diffcli.reference.runs import GUARD_DIGITS, MAX_EXTRA_DIGITS, private_context
 
 SCREEN_BITS = 40
 """The screen nudges each argument by this many bits below its magnitude (2^-40 relative, or 2^-40 at 0):
@@ -172,11 +172,15 @@ def edge_slope(m, graph: Graph, at: dict, values: list, name: str, direction: in
 
 def edges(mpmath, graph: Graph, point: dict, names: list, digits: int) -> dict:
     """:func:`sides` of ``names`` at ``point`` (floats), in a private context of ``digits`` plus the first
-    guard digits: the variables along which f is not real on both sides.  f undefined at the point itself
-    is a PrecisionError (no reference)."""
-    m = private_context(mpmath, digits + GUARD_DIGITS[0][1])
-    at = {name: m.mpf(float(point[name])) for name in graph.variable_names}
-    try:
-        return sides(m, graph, at, names)
-    except DomainError as error:
-        raise PrecisionError(f"no reference: f is undefined at the point ({error.message})") from None
+    guard digits: the variables along which f is not real on both sides.  Where f fails there, a sum may
+    have absorbed an input (``log((x + u) - x)`` at x = 1, u = 2^-300 is ``log(0)`` at 80 digits), so f is
+    asked again with :data:`MAX_EXTRA_DIGITS` more, as the reference's runs may be; f undefined at the
+    point at both precisions is a PrecisionError (no reference)."""
+    for extra in (0, MAX_EXTRA_DIGITS):
+        m = private_context(mpmath, digits + GUARD_DIGITS[0][1] + extra)
+        at = {name: m.mpf(float(point[name])) for name in graph.variable_names}
+        try:
+            return sides(m, graph, at, names)
+        except DomainError as error:
+            failure = error
+    raise PrecisionError(f"no reference: f is undefined at the point ({failure.message})") from None
