@@ -166,11 +166,12 @@ def test_complex_value_refuses_a_value_with_either_part_not_finite(value):
         complex_value(lambda x: (value,), [1.5])
 
 
-def test_eps_sweep_models_the_complex_step_as_second_order_with_no_round_off_term():
+@pytest.mark.parametrize("text", ["x*x*x*x", "-x*x*x*x"])
+def test_eps_sweep_models_the_complex_step_as_second_order_with_no_round_off_term(text):
     """Im f(x + ih)/h = f'(x) − h²·f'''(x)/6 + …: order 2, C = |f'''|/6, and nothing subtracted, so no
-    round-off term and no optimal step, only a floor of eps·|f'|.  For x⁴ at x = 2: f''' = 24x = 48, so
-    C = 8; f' = 4x³ = 32, floor 32·eps (f'''' = 24 would give another C, 4, to a model of order 3)."""
-    model = sweep_record("x*x*x*x", 2.0)["model"]["complex-step"]
+    round-off term and no optimal step, only a floor of eps·|f'|.  For ±x⁴ at x = 2: f''' = ±24x = ±48, so
+    C = 8; f' = ±4x³ = ±32, floor 32·eps (f'''' = 24 would give another C, 4, to a model of order 3)."""
+    model = sweep_record(text, 2.0)["model"]["complex-step"]
     assert model == {"order": 2, "C": 8.0, "roundoff": 0.0, "floor": 32 * 2.0 ** -52,
                      "formula": "C·h^2 + eps·|f'|", "h_optimal": None}
 
@@ -300,6 +301,15 @@ def test_complex_step_allowance_where_f_is_0_is_one_part_in_1e10_of_the_step():
     complex_step = row("2e10*x*x", {"x": 0.0}, "complex-step")
     assert complex_step["errors"]["x"] == ("not applicable here: f is not analytic at x = 0.0 (Re f(x+ih) "
                                            "moves by 2e-30, as at a branch point)")
+
+
+def test_complex_step_allowance_grows_with_the_size_of_the_imaginary_part_whatever_its_sign():
+    """1e10·x² − x at x = 0: f(ih) = −1e10·h² − ih, so Re f moves by 1e-30 (h = 1e-20) while Im f = −h.  The
+    allowance 1e-10·|Im f| + 8·eps·|f(0)| + 1e-10·h·max(1, |f(0)|) = 1e-30 + 0 + 1e-30 holds it: f is
+    analytic, and f'(0) = −1 exactly (Im f(ih)/h = −h/h).  The move is half the allowance: 1e-10·Im f,
+    negative here, would cancel the last term and refuse."""
+    complex_step = row("1e10*x*x - x", {"x": 0.0}, "complex-step")
+    assert complex_step["errors"] == {} and complex_step["gradient"] == {"x": -1.0}
 
 
 @pytest.mark.parametrize("below, ulps, analytic", [(4, 12, True), (4, 13, False), (5, 12, False)])
