@@ -15,8 +15,7 @@ glibc told to keep freed memory (:mod:`diffcli.core.memory`).
 from __future__ import annotations
 
 from diffcli.core.chain import adjoints, vanishes
-from diffcli.core.errors import DiffcliError
-from diffcli.core.evaluate import entry, evaluate
+from diffcli.core.evaluate import entry
 from diffcli.core.fragments import (
     Code,
     CodeAlgebra,
@@ -188,8 +187,8 @@ def gradient_source(graph: Graph, name: str = "gradient", value: bool = True) ->
 
 def _adjoint_code(graph: Graph, numbers: list | None = None) -> tuple[list, CodeAlgebra, dict]:
     """The forward pairs (:func:`_forward`), the algebra holding the adjoint lines, and each node's adjoint
-    as a fragment; with ``numbers`` (each node's forward value, as :func:`~diffcli.core.evaluate.evaluate`
-    gives them) every fragment carries what it computes (:attr:`~diffcli.core.fragments.Code.number`)."""
+    as a fragment; with ``numbers`` (each node's forward value, as the forward lines compute them:
+    :func:`_walk`) every fragment carries what it computes (:attr:`~diffcli.core.fragments.Code.number`)."""
     forward = list(_forward(graph, [graph.output]))  # written once, read twice
     algebra = CodeAlgebra(graph)
     known = _computed(graph, forward)
@@ -216,8 +215,8 @@ def gradient_at(graph: Graph, values: list) -> list | None:
     [3.5, 2.0]
     """
     try:
-        numbers = evaluate(graph, dict(zip(graph.variable_names, values)))
-    except DiffcliError:
+        numbers = _walk(graph, [graph.output], values)
+    except Exception:  # noqa: BLE001 - the compiled code, run instead, fails as it fails
         return None
     _, _, adjoint = _adjoint_code(graph, numbers)
     gradient = [number_of(adjoint[v]) if v in adjoint else 0.0 for v in graph.variables]
@@ -280,6 +279,12 @@ def function_at(graph: Graph, outputs: list[int], values: list) -> tuple:
     >>> function_at(graph, [graph.output], [2.0, 3.0])
     (7.0,)
     """
+    numbers = _walk(graph, outputs, values)
+    return tuple(numbers[o] for o in outputs)
+
+
+def _walk(graph: Graph, outputs: list[int], values: list) -> list:
+    """Every node's number as the lines of :func:`function_source` compute it (None where not needed)."""
     needed = graph.reachable(outputs)
     numbers: list = [None] * len(graph)
     for v, value in zip(graph.variables, values):
@@ -291,7 +296,7 @@ def function_at(graph: Graph, outputs: list[int], values: list) -> tuple:
             numbers[n] = data[n]
         elif needed[n] and op != VAR:
             numbers[n] = entry(graph, n, PRIMITIVES[op]).real(*[numbers[a] for a in arguments[n]])
-    return tuple(numbers[o] for o in outputs)
+    return numbers
 
 
 @gc_paused()
