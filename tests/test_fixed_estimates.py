@@ -533,15 +533,17 @@ def test_the_five_point_stencil_s_outer_points_round_relative_to_the_point():
     assert row["error_estimate"]["x"] == pytest.approx(3007 / 15 * float(UNIT), rel=1e-9, abs=0)
 
 
-def test_the_pair_at_the_larger_steps_can_set_the_estimate():
+@pytest.mark.parametrize("text, sign", [("x**3 + 268435456", 1), ("268435456 - x**3", -1)])
+def test_the_pair_at_the_larger_steps_can_set_the_estimate(text, sign):
     """fd-forward of x³ + 2^28 at 0, h = 2^-6: every value C + s³ is exact (s³ a multiple of 2^28's ulp,
     2^-24), so D(s) = s², d1 = D(2h) − D(h) = 3h², d2 = D(4h) − D(2h) = 12h²: the larger steps' pair, with
     e2 = (d2 + n(2h) + n(4h))/(4 − 2), outweighs e1 = (d1 + n(h) + n(2h))/(2 − 1).  The allowance is
     n(s) = (4B + 4u·(2C + s³))/s with B = u·C (the sum's rounding): 12uC/s = 12·2^-25/s, so
     n(h) = 12·2^-19, n(2h) = 12·2^-20, n(4h) = 12·2^-21, and the estimate 2·e2 + n(h) =
-    12·(2^-12 + 2^-20 + 2^-21 + 2^-19) = 6228·2^-21 for a true error h² = 2^-12."""
-    row = _row("x**3 + 268435456", {"x": 0.0}, "fd-forward", eps=2.0 ** -6)
-    assert row["gradient"]["x"] == 2.0 ** -12 and row["warnings"] == []
+    12·(2^-12 + 2^-20 + 2^-21 + 2^-19) = 6228·2^-21 for a true error h² = 2^-12.  C − x³ gives the same
+    with every difference negative: the estimate is of their sizes."""
+    row = _row(text, {"x": 0.0}, "fd-forward", eps=2.0 ** -6)
+    assert row["gradient"]["x"] == sign * 2.0 ** -12 and row["warnings"] == []
     assert row["error_estimate"]["x"] == pytest.approx(6228 * 2.0 ** -21, rel=1e-9, abs=0)
 
 
@@ -796,3 +798,54 @@ def test_a_measurement_at_a_zero_argument_is_not_reused_for_another():
     error = abs(M.mpf(math.pi) - M.pi)
     assert own_rounding(atan2, [0.0, -1.0], math.pi) == pytest.approx(float(error) + 2.0 ** -80 * math.pi,
                                                                       rel=1e-6, abs=0)
+
+
+def test_differences_barely_above_their_rounding_that_stop_growing_keep_an_estimate():
+    """C + x³/16 − 6h·x²/16 at 0 with C = 2^28, fd-forward, h = 2^-6: f(s) − C = (s³ − 6h·s²)/16 is −20, −64
+    and −128 ulps of C (2^-24) at h, 2h, 4h, all exact, so D(h) = −20·2^-18, D(2h) = D(4h) = −32·2^-18:
+    d1 = −12·2^-18, d2 = 0.  The allowance is n(s) = (4B + 4u·(f(x) + f(x + s)))/s with B = u·C (the sum's
+    rounding), 12·2^-25/s: n(h) = 6·2^-18, n(2h) = 3·2^-18, n(4h) = 1.5·2^-18.  |d1| = 12 is above its
+    rounding n1 = 9 but by less than 4 times, so d2 = 0 is no evidence that the differences stop growing
+    (|d2| + n2 = 4.5 is not below 1.25·(12 − 9)): the estimate stands, 2·e1 + n(h) with e1 = (12 + 9)/(2 − 1),
+    48·2^-18, above the true error 20·2^-18."""
+    row = _row("0.0625*x**3 - 0.005859375*x**2 + 268435456", {"x": 0.0}, "fd-forward", eps=2.0 ** -6)
+    assert row["gradient"]["x"] == -20 * 2.0 ** -18 and row["warnings"] == []
+    assert row["error_estimate"]["x"] == pytest.approx(48 * 2.0 ** -18, rel=1e-9, abs=0)
+
+
+@pytest.mark.parametrize("a, b", [(1.0, 3.0), (1.0, 7.0), (2.0, 0.7), (3.0, 0.7)])
+def test_a_quotient_s_rounding_is_never_below_its_exact_value(a, b):
+    """a/b inside Dekker's range: the residual a − r·b is exact, but its quotient by b rounds (for 1/3 it
+    rounds down); the error given must still be at least |r − a/b| (exact in rationals), and within a few
+    ulps of it."""
+    import operator
+
+    from diffcli.methods.one_rounding import operation_error
+
+    r = a / b
+    exact = _exact_error(r, Fraction(a) / Fraction(b))
+    assert exact <= Fraction(operation_error(operator.truediv, a, b, r)) <= exact * (1 + Fraction(1, 2 ** 48))
+
+
+@pytest.mark.parametrize("a, b", [(2.0 ** 500, 3.0), (-(2.0 ** 500), 3.0), (3.0 ** 400, 1.1)])
+def test_from_the_edge_of_dekker_s_range_a_quotient_s_rounding_is_exact(a, b):
+    """A dividend of 2^500 or more is past Dekker's range (its edge included): the rounding is computed in
+    rationals, so it is |r − a/b| exactly, rounded up to the next double and no further."""
+    import operator
+
+    from diffcli.methods.one_rounding import operation_error
+
+    r = a / b
+    exact = _exact_error(r, Fraction(a) / Fraction(b))
+    up = float(exact) if Fraction(float(exact)) >= exact else math.nextafter(float(exact), math.inf)
+    assert exact > 0 and operation_error(operator.truediv, a, b, r) == up
+
+
+def test_differences_at_exactly_the_slowest_rate_keep_an_estimate():
+    """x³ − 13h·x² at 0, fd-forward with h = 2^-6 (exact values): D(s) = s² − 13h·s, so D(h) = −12h²,
+    D(2h) = −22h², D(4h) = −36h²: d1 = −10h², d2 = −14h², a rate of 14/10, the double 1.4 = SLOWEST·2
+    exactly.  At the threshold it is still resolved: T(h) = |d1|/(ρ − 1) = 25h², the estimate twice it (plus
+    a rounding allowance far below), above the true error 12h²."""
+    row = _row("x**3 - 0.203125*x**2", {"x": 0.0}, "fd-forward", eps=2.0 ** -6)
+    assert row["gradient"]["x"] == -12 * 2.0 ** -12 and row["warnings"] == []
+    assert row["error_estimate"]["x"] == pytest.approx(50 * 2.0 ** -12, rel=1e-9, abs=0)
