@@ -588,3 +588,42 @@ def test_a_one_sided_slope_that_shrinks_too_slowly_is_not_given():
     assert result.errors == {"x": "no reference for ∂f/∂x: f is undefined for x < 0.0 and the one-sided "
                                   "slope at 0.0 changes with the step too slowly to settle (like t^a with "
                                   "1 < a < 1.5)"}
+
+
+# ---------------------------------------------------------------- higher partials (reference_partials)
+
+def test_higher_partials_have_fifty_digits_by_default():
+    result = reference_partials(parse("x*y"), {"x": 2.0, "y": 3.0}, [(1, 1), (2, 0)])
+    assert result.digits == 50
+    assert [result.text(result.derivatives[o]) for o in [(1, 1), (2, 0)]] == ["1.0", "0"]
+
+
+UNSETTLED = ("two working precisions of mpmath.diff do not agree on 20 digits: f is not twice differentiable "
+             "here, or too ill-conditioned; try fewer --digits")
+
+
+@pytest.mark.parametrize("text, second_in_x", [("x*x + abs(y)", "2.0"),
+                                               ("sin(x) + abs(y)", M.nstr(-M.sin(1), 20))])
+def test_a_second_derivative_at_a_kink_is_its_own_error_and_the_others_are_given(text, second_in_x):
+    # abs(y) at y = 0 has no second derivative: mpmath.diff's runs never agree, so the last pair of guard
+    # digits is reached; ∂²/∂x² (2, or -sin(1), which the runs agree on but not to the last bit) is still
+    # given, and only (0, 2) is an error.
+    result = reference_partials(parse(text), {"x": 1.0, "y": 0.0}, [(2, 0), (0, 2)], digits=20)
+    assert result.text(result.derivatives[(2, 0)]) == second_in_x and result.derivatives[(0, 2)] is None
+    assert result.errors == {(0, 2): UNSETTLED}
+
+
+def test_no_higher_partial_settling_is_an_error_of_the_whole_reference():
+    from diffcli.core.errors import PrecisionError
+
+    with pytest.raises(PrecisionError, match=r"^the reference could not reach 20 correct digits at this "
+                                             r"point \(two working precisions"):
+        reference_partials(parse("abs(y)"), {"y": 0.0}, [(2,)], digits=20)
+
+
+def test_a_zero_higher_partial_beside_a_large_negative_value_is_zero():
+    # d³/dx³ (x/3 - 1e100) = 0; mpmath.diff's runs leave residues that scale with f's rounding (|f| = 1e100
+    # times 10^-working digits), which need not be below 10^-20 but are far within 10^-20·|f|: 0 to the
+    # digits asked for, relative to f's size (not its signed value).
+    result = reference_partials(parse("x/3 - 1e100"), {"x": 1.0}, [(3,)], digits=20)
+    assert result.derivatives[(3,)] == 0 and result.errors == {}
