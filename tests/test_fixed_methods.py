@@ -107,6 +107,14 @@ def test_complex_step_names_every_non_analytic_function_it_refuses(text, names):
     assert complex_step["evaluations"] == 0
 
 
+def test_complex_step_summary_names_the_functions_it_is_not_applicable_to():
+    """The README: not applicable when f uses a function the primitive table marks as not holomorphic
+    (abs relu min max sign step); ``diffcli methods`` says which, in the table's order."""
+    summary = METHODS["complex-step"].summary
+    assert summary.endswith("exact to rounding where f is analytic (not applicable to abs, relu, min, max, "
+                            "sign, step)")
+
+
 def test_complex_step_ignores_a_non_analytic_function_f_does_not_use():
     """``a = abs(x)`` is assigned but never reaches f (x*x): the complex step is applicable, and exact:
     d(x²)/dx = 2x = 4 at x = 2."""
