@@ -277,6 +277,7 @@ def _fixed(stencil: Stencil):
         everyone = list(range(len(names)))
         n = len(names)
         evaluations = moved * n + (1 if 0 in stencil.offsets else 0)
+        last = None
         if moved * n < SCALAR_POINTS:
             derivatives = FloatStencil(graph, stencil, Evaluator).at
         else:
@@ -297,13 +298,14 @@ def _fixed(stencil: Stencil):
                             explained(graph, values, i, _outside(names[i], float(values[i]), taken[i],
                                                                  stencil, F[i], f0))
                             for i, g in enumerate(gradient)]
-            run.last = (taken, F, f0)  # what the untimed estimate reuses
+            nonlocal last
+            last = taken, F, f0  # what the untimed estimate reuses
             return gradient, evaluations, {"step": dict(zip(names, taken))}
 
         def details(values, gradient) -> dict:  # the est. error, once, after the timing (fd_error.py)
             if too_large(graph, 1 + len(names)):  # as dual's: forward mode's tracked passes, shared
                 return {"warnings": [f"{stencil.id}: {too_large(graph, 1 + len(names))}"]}
-            taken, F, f0 = run.last
+            taken, F, f0 = last
             again = lambda rows, steps: derivatives(values, rows, steps)  # noqa: E731
             found, warnings = stencil_estimates(graph, again, stencil, values, taken, gradient, F, f0)
             return {"error_estimate": dict(zip(names, found)), "warnings": warnings}

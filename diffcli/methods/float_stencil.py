@@ -38,10 +38,12 @@ class FloatStencil:
     def __init__(self, graph: Graph, stencil, arrays: Callable):
         self.graph = graph
         self.f = compile_function(graph)  # shared with every method that runs f on floats
-        self.pairs = tuple((float(o), w) for o, w in zip(stencil.offsets, stencil.weights) if o)
+        pairs = [(float(o), w) for o, w in zip(stencil.offsets, stencil.weights) if o]
+        self.offsets = tuple(o for o, _ in pairs)  # the moved points; the weights of their sum:
+        self.first, self.rest = pairs[0][1], tuple((k, w) for k, (_, w) in enumerate(pairs) if k)  # w0; k, wk
         center = [w for o, w in zip(stencil.offsets, stencil.weights) if not o]
         self.center = center[0] if center else None
-        self.step = stencil.step  # the stencil's one step rule
+        self.factor = stencil.factor  # of the step rule
         self.arrays, self.on_arrays = arrays, None  # arrays(graph): an Evaluator, made at the first failure
 
     def value(self, args: list) -> float:
@@ -63,28 +65,34 @@ class FloatStencil:
     def at(self, values, rows, steps=None):
         """``(estimates, taken, F, f0)`` as :func:`stencil_derivatives` returns them, as lists; ``steps`` one
         per row, one float for all, or None for the stencil's rule."""
-        f, pairs, center, nan = self.f, self.pairs, self.center, math.nan
+        f, offsets, first, rest, center = self.f, self.offsets, self.first, self.rest, self.center
+        factor, again, nan = self.factor, self.again, math.nan
         args = list(map(float, values))
         each = steps is not None and hasattr(steps, "__len__")
         f0 = self.value(args) if center is not None and rows else None
         estimates, taken, F = [], [], []
         for q, i in enumerate(rows):  # self.value written out: this loop is the whole cost at a few variables
             x = args[i]
-            h = float(steps[q]) if each else self.step(x) if steps is None else steps
+            if steps is None:  # the stencil's rule factor·max(1, |x|) (Stencil.step), without its two calls
+                h = abs(x)
+                h = factor * (h if h > 1.0 else 1.0)
+            else:
+                h = float(steps[q]) if each else steps
             t = (x + h) - x
             row = []
-            total = None
-            for o, w in pairs:
+            for o in offsets:
                 args[i] = x + t * o
                 try:
                     (value,) = f(*args)
                 except FAILURES:
                     value = nan
                 if value - value != 0.0:  # not finite
-                    value = self.again(args)
+                    value = again(args)
                 row.append(value)
-                total = value * w if total is None else total + value * w
             args[i] = x
+            total = row[0] * first  # Σ w·f left to right, then the center
+            for k, w in rest:
+                total += row[k] * w
             if f0 is not None:
                 total += center * f0
             estimates.append(total / t if t > 0 else nan)
