@@ -849,3 +849,19 @@ def test_differences_at_exactly_the_slowest_rate_keep_an_estimate():
     row = _row("x**3 - 0.203125*x**2", {"x": 0.0}, "fd-forward", eps=2.0 ** -6)
     assert row["gradient"]["x"] == -12 * 2.0 ** -12 and row["warnings"] == []
     assert row["error_estimate"]["x"] == pytest.approx(50 * 2.0 ** -12, rel=1e-9, abs=0)
+
+
+@pytest.mark.parametrize("method", ["fd-forward", "fd-central"])
+def test_extra_steps_that_round_to_the_step_taken_are_not_used(method):
+    """x² at x = 2 − 2^-52 with eps = 2^-52: the step taken is h = 2^-52 (x + h = 2).  x + 2h = 2 + 2^-52 is
+    half-way between 2 and 2 + 2^-51 and rounds to even, 2: the step 2h taken is h again, and x + h/2 =
+    2 − 2^-53 rounds to 2 as well.  Two answers at one step tell nothing of the truncation (and their
+    step ratio 1 would divide by 0): there is no estimate, and the warning says why, not that f is
+    undefined at the point."""
+    x = 2 - 2.0 ** -52
+    assert x + 2 * 2.0 ** -52 == 2.0 and x + 2.0 ** -53 == 2.0
+    row = _row("x*x", {"x": x}, method, eps=2.0 ** -52)
+    assert row["step"]["x"] == 2.0 ** -52 and row["error_estimate"] == {"x": None}
+    assert row["warnings"] == [
+        f"{method}: the error of ∂f/∂x cannot be estimated: the stencil at other steps (2h and 4h, h/2 and "
+        "h/4) leaves f's domain, crosses a kink or takes the step h again (est. error: unknowable)"]

@@ -11,9 +11,10 @@ A fixed stencil's error is truncation plus rounding:
   same at every point, which shifts the derivative of f as evaluated: forward mode's tracked bound
   (:func:`~diffcli.methods.rounding.tangents`, shared with ``dual`` and ``complex-step``) covers that.
 * **truncation** — the same stencil at two more steps, 2h and 4h (h/2 and h/4 where those leave f's
-  domain or cross a kink): for an order-p stencil ``D(2h) − D(h) ≈ (2^p − 1)·C·h^p``, so
-  ``|D(h) − D(2h)|/(2^p − 1)`` (and the same from the pair 2h, 4h, scaled down by 2^p), each widened by
-  the rounding of the two values it subtracts, times 2 for the terms the model leaves out.  The cost is
+  domain, cross a kink or round to the step h itself): for an order-p stencil
+  ``D(2h) − D(h) ≈ (2^p − 1)·C·h^p``, so ``|D(h) − D(2h)|/(2^p − 1)`` (and the same from the pair 2h, 4h,
+  scaled down by 2^p), each widened by the rounding of the two values it subtracts, times 2 for the terms
+  the model leaves out.  The cost is
   the stencil's points at the two extra steps: 2 more evaluations of f per variable for fd-forward and
   fd-backward, 4 for fd-central, 4 for fd-5point (its points at 2h are ``x ± 2h`` again, shared in the
   formula but evaluated again), all in one vectorized call after the timed answer.
@@ -200,7 +201,7 @@ def stencil_estimates(graph: Graph, derivatives, stencil, values, taken, answers
                 continue
             s = [taken[i], used[q], used[q + len(todo)]]
             values_at = [answers[i], float(D[q]), float(D[q + len(todo)])]
-            if not all(math.isfinite(v) and t > 0 for v, t in zip(values_at, s)) or kinked(i, s[1:]):
+            if not _usable(values_at, s) or kinked(i, s[1:]):
                 continue  # an extra point outside the domain or across a kink: try the smaller steps
             rows = [F[i], G[q], G[q + len(todo)]]
             noise = [_rounding(moved, t, row, f, bounds[i], abs(values[i]), 2 * abs(d))
@@ -223,9 +224,15 @@ def stencil_estimates(graph: Graph, derivatives, stencil, values, taken, answers
     for i in range(n):
         if estimates[i] is None and isinstance(answers[i], float):  # neither 2h, 4h nor h/2, h/4 usable
             warnings.append(f"{stencil.id}: the error of ∂f/∂{names[i]} cannot be estimated: the stencil at "
-                            "other steps (2h and 4h, h/2 and h/4) leaves f's domain or crosses a kink "
-                            "(est. error: unknowable)")
+                            "other steps (2h and 4h, h/2 and h/4) leaves f's domain, crosses a kink or takes "
+                            "the step h again (est. error: unknowable)")
     return [float(e) if e is not None and math.isfinite(e) else None for e in estimates], warnings
+
+
+def _usable(values_at: list, steps: list) -> bool:
+    """Whether the stencil's answers at three steps can tell its truncation: each finite, at three different
+    positive steps (at a step of an ulp of x, x + 2h may round back to x + h: the same step twice)."""
+    return all(math.isfinite(v) and t > 0 for v, t in zip(values_at, steps)) and len(set(steps)) == 3
 
 
 AGREEMENT = 1e-6
