@@ -627,3 +627,25 @@ def test_a_zero_higher_partial_beside_a_large_negative_value_is_zero():
     # digits asked for, relative to f's size (not its signed value).
     result = reference_partials(parse("x/3 - 1e100"), {"x": 1.0}, [(3,)], digits=20)
     assert result.derivatives[(3,)] == 0 and result.errors == {}
+
+
+@pytest.mark.parametrize("text, point, given, errors", [
+    # (-x)**z at z = 3: not real for any non-integer z, so nothing in z; ∂/∂x (-x)³ = -3x² = -12
+    ("(-x)**z", {"x": 2.0, "z": 3.0}, {(1, 0): "-12.0"},
+     {(0, 1): "∂f/∂z does not exist: f is not real for z near 3.0",
+      (1, 1): "∂f/∂z does not exist: f is not real for z near 3.0"}),
+    # x**1.5 at 0 is real on the right only: no two-sided derivative in x; ∂²/∂y² y = 0
+    ("x**1.5 + y", {"x": 0.0, "y": 1.0}, {(0, 2): "0"},
+     {(1, 1): "no two-sided derivative in x: f is undefined for x < 0.0"}),
+])
+def test_higher_partials_in_a_variable_without_a_real_neighbourhood_are_errors(text, point, given, errors):
+    result = reference_partials(parse(text), point, [*given, *errors], digits=20)
+    assert {o: result.text(result.derivatives[o]) for o in given} == given and result.errors == errors
+    assert all(result.derivatives[o] is None for o in errors)
+
+
+@pytest.mark.parametrize("digits", [5, 20])
+def test_higher_partials_of_a_cancelling_function_are_resolved(digits):
+    # ((1e125 + x) - 1e125)² is x², d²/dx² = 2, once the runs have the 125 digits the sum absorbs
+    result = reference_partials(parse("((1e125 + x) - 1e125)**2"), {"x": 1.0}, [(2,)], digits=digits)
+    assert result.text(result.derivatives[(2,)]) == "2.0"
