@@ -45,16 +45,24 @@ def build(graph: Graph, root: ast.AST, text: str, where, names: dict, used_free:
     AST node's (line, column) in ``text``; ``where(node, end=True)`` the (line, column) just after it."""
     order: list[ast.AST] = []
     stack = [root]
+    Name, BinOp = ast.Name, ast.BinOp  # noqa: N806 - looked up once: this loop runs once per AST node
     while stack:
         node = stack.pop()
-        _check_node(node, text, where, names, graph)
+        kind = type(node)
+        if kind is not Name or node.id in FUNCTIONS or node.id == "log":  # any other name is allowed
+            _check_node(node, text, where, names, graph)
         order.append(node)
-        if isinstance(node, ast.Name) and node.id not in names and node.id not in CONSTANTS:
-            variable = graph.var(node.id)
-            used_free.add(node.id)
-            _first_seen(graph, variable, node, where)
-        stack.extend(reversed(_children(node)))
+        if kind is BinOp:
+            stack += (node.right, node.left)
+        elif kind is Name:
+            if node.id not in names and node.id not in CONSTANTS:
+                variable = graph.var(node.id)
+                used_free.add(node.id)
+                _first_seen(graph, variable, node, where)
+        else:
+            stack.extend(reversed(_children(node)))
     built: dict[int, int] = {}
+    positions = graph.positions
     for node in reversed(order):
         try:
             result = _BUILDERS[type(node)](graph, node, built, names)
@@ -62,7 +70,8 @@ def build(graph: Graph, root: ast.AST, text: str, where, names: dict, used_free:
             line, column = where(node)
             message = _in_words(graph, node, built, text, where) or error.message
             raise DomainError(message, column=column, text=text, line=line) from None
-        _first_seen(graph, result, node, where)
+        if result not in positions:
+            _first_seen(graph, result, node, where)
         built[id(node)] = result
     return built[id(root)]
 
@@ -124,10 +133,13 @@ def _children(node: ast.AST) -> list:
 
 
 def _check_node(node: ast.AST, text: str, where, names: dict, graph: Graph) -> None:
+    kind = type(node)
+    if kind is ast.BinOp and type(node.op) in _BINARY:  # the most common node, allowed: nothing to reject
+        return
+
     def reject(message, at=node):
         raise ParseError.at(message, text, where(at))
 
-    kind = type(node)
     if kind in _REJECTED:
         reject(_REJECTED[kind])
     if kind is ast.BinOp and type(node.op) not in _BINARY:
