@@ -6,6 +6,8 @@ numbers derived in a comment, never from the reference itself.  The small functi
 boundaries; the reference itself through :func:`diffcli.reference.reference` on small expressions.
 """
 
+import math
+
 import mpmath
 import pytest
 
@@ -322,13 +324,17 @@ def test_the_edge_slope_of_a_square_root_is_two_to_the_precision(text, direction
     assert edge_slope(m, graph, at, values, "x", direction) == direction * m.ldexp(1, m.prec)
 
 
-@pytest.mark.parametrize("text, direction", [("x/3 + sqrt(x)**3", 1), ("x/3 - sqrt(-x)**3", -1),
-                                             ("x/3 + sqrt(x)**3 + 1e200", 1), ("x/3 + sqrt(x)**3 + 1e30", 1),
-                                             ("x/3 + x*x + 1e30", -1)])
+@pytest.mark.parametrize("text, direction", [
+    ("x/3 + sqrt(x)**3", 1), ("x/3 - sqrt(-x)**3", -1), ("x/3 + sqrt(x)**3 + 1e200", 1),
+    ("x/3 + sqrt(x)**3 + 1e30", 1), ("x/3 + x*x + 1e30", -1), ("(x/3 + 1e30) - 1e30 + sqrt(x)**3", 1),
+    ("(x/3 + 1e30) - 1e30 + sqrt(x)**3 + 5", 1),
+])
 def test_the_edge_slope_of_a_power_one_and_a_half_is_its_linear_term(text, direction):
     """x/3 + t^1.5: the quotient is 1/3 + δ^0.5 = 1/3 + 2^-P, 1/3 to the context's precision (x/3 + x²:
     1/3 - δ on the left).  Beside 1e30 (2^100) the rise δ/3 ≈ 2^-2P/3 is about 2P + 101 bits below f: the
-    first evaluation at 3P + 64 bits keeps only P - 37 of them, so the precision must still be raised."""
+    first evaluation at 3P + 64 bits keeps only P - 37 of them, so the precision must still be raised.
+    (x/3 + 1e30) - 1e30 is 0 at 0, beside f = 0 or 5, but 1e30 + δ/3 needs 2P + 100 bits and P more to
+    keep the rise's: the largest number met, not only f, sets the precision."""
     m = private_context(mpmath, 40)
     graph = parse(text)
     at = {"x": m.zero}
@@ -649,3 +655,23 @@ def test_higher_partials_of_a_cancelling_function_are_resolved(digits):
     # ((1e125 + x) - 1e125)² is x², d²/dx² = 2, once the runs have the 125 digits the sum absorbs
     result = reference_partials(parse("((1e125 + x) - 1e125)**2"), {"x": 1.0}, [(2,)], digits=digits)
     assert result.text(result.derivatives[(2,)]) == "2.0"
+
+
+# ---------------------------------------------------------------- the lower run by the rules (rules.py)
+
+@pytest.mark.parametrize("x, wrong", [
+    (math.pi / 2, lambda b, y, x: b.cos(x) - 5.0),  # the rule's -10 against 2·cos(x) = 1.2e-16, below 1e-10
+    (math.pi, lambda b, y, x: b.cos(x) * 0.0),      # the rule's 0 against 2·cos(π) = -2
+])
+def test_a_wrong_rule_beside_a_partial_near_zero_never_reaches_the_reference(monkeypatch, x, wrong):
+    # Only a partial that both runs put within 10^-digits of its scale (1 here) may stand as 0 without
+    # agreeing digits: a rule's partial counts only when it and the complex step's are both that small in
+    # size, so a wrong rule is set aside and the complex step's two runs are shown.
+    from dataclasses import replace
+
+    from diffcli.core.primitives import PRIMITIVES
+
+    monkeypatch.setitem(PRIMITIVES, "sin", replace(PRIMITIVES["sin"], partials=(wrong,)))
+    result = reference(parse("sin(x) * z"), {"x": x, "z": 2.0}, digits=10)
+    assert result.errors == {} and result.note is None
+    assert result.text(result.gradient["x"]) == M.nstr(2 * M.cos(M.mpf(x)), 10)

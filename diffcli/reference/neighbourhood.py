@@ -145,8 +145,9 @@ def edge_slope(m, graph: Graph, at: dict, values: list, name: str, direction: in
     ``name`` keep their values, the same in both).  Its truncation ``δ^(α-1)`` for f ≈ c·t^α at the edge is
     below the working precision for α ≥ 1.5, and it grows like δ^(α-1) where α < 1 (no derivative).
 
-    Where f is large beside its rise (``sqrt(x) + 1e200`` at 0), the precision is raised until the rise
-    keeps the context's bits (doubled, at most :data:`EDGE_DOUBLINGS` times, where the rise is 0)."""
+    Where f, or a number computed on the way, is large beside the rise (``sqrt(x) + 1e200`` at 0, or
+    ``(x + 1e30) - 1e30 + sqrt(x)**3``, 0 at 0), the precision is raised until the rise keeps the context's
+    bits beside the largest of them (doubled, at most :data:`EDGE_DOUBLINGS` times, where the rise is 0)."""
     x = at[name]
     changed = depends_on(graph, graph.variables[graph.variable_names.index(name)])
     bits = 2 * m.prec
@@ -154,14 +155,14 @@ def edge_slope(m, graph: Graph, at: dict, values: list, name: str, direction: in
     for _ in range(EDGE_DOUBLINGS + 1):
         with m.workprec(precision):
             delta = m.ldexp(abs(x) if x else m.one, -bits) * direction
-            here, moved = (evaluate_mp(graph, {**at, name: t}, m, base=values, changed=changed)
-                           for t in (x, x + delta))
-            rise = moved - here
+            here = evaluate_mp(graph, at, m, base=values, changed=changed)
+            walked = evaluate_mp(graph, {**at, name: x + delta}, m, base=values, changed=changed, every=True)
+            rise = walked[graph.output] - here
             slope = rise / delta
-        if not here:
-            break
-        if rise:  # the bits of the rise left beside f's size
-            kept = precision - (m.mag(here) - m.mag(rise))
+        # Each number the walks rounded moved f by up to its own size times 2^-precision (f's among them).
+        sizes = [m.mag(v) for v, moves in zip(walked, changed) if moves and v] + [m.mag(here)] * bool(here)
+        if rise:  # the bits of the rise left beside the largest size met
+            kept = precision - (max(sizes) - m.mag(rise))
             if kept >= m.prec + 64:
                 break
             precision += m.prec + 64 - kept
