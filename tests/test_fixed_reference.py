@@ -342,6 +342,17 @@ def test_the_edge_slope_of_a_power_one_and_a_half_is_its_linear_term(text, direc
     assert abs(slope - m.mpf(1) / 3) <= m.ldexp(1, 2 - m.prec)
 
 
+def test_the_edge_slope_beside_a_huge_f_doubles_its_precision_until_the_rise_shows():
+    """x/3 + t^1.5 + exp(y) at y = 4160: f ≈ 2^6002 beside a rise of δ/3 ≈ 2^-274 (P = 136 bits), which
+    shows from about 6276 bits on: from 3P + 64 = 472 bits, the fourth doubling (7552 bits) keeps over
+    P + 64 bits of it, within the EDGE_DOUBLINGS allowed (4)."""
+    m = private_context(mpmath, 40)
+    graph = parse("x/3 + sqrt(x)**3 + exp(y)")
+    at = {"x": m.zero, "y": m.mpf(4160)}
+    slope = edge_slope(m, graph, at, evaluate_mp(graph, at, m, every=True), "x", 1)
+    assert abs(slope - m.mpf(1) / 3) <= m.ldexp(1, 2 - m.prec)
+
+
 def test_a_partial_at_a_two_variable_edge_is_one_sided_in_one_and_two_sided_in_the_other():
     """(x − y)**x at x = y = 1: f = t^(1+t) to the right in x (slope t^t → 1), not real to the left; in y
     f = (1 − y)^1, real on both sides, slope −1."""
