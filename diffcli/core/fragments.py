@@ -82,9 +82,15 @@ def number_of(value) -> float | None:
 def _carrying(code: Code, function, *parts) -> Code:
     """``code`` with its number, ``function`` of its parts' numbers where they are all known (a failure
     leaves it unknown)."""
-    numbers = [number_of(part) for part in parts]
+    numbers = []
+    for part in parts:  # a loop rather than number_of on each: every fragment written comes through here
+        number = part.number if type(part) is Code else number_of(part)
+        if number is None:  # code without numbers (timed, on arrays, a tangent): the first part tells
+            code.number = None
+            return code
+        numbers.append(number)
     try:
-        code.number = None if None in numbers else function(*numbers)
+        code.number = function(*numbers)
     except Exception:  # noqa: BLE001 - the compiled code, run instead, fails as it fails
         code.number = None
     return code
