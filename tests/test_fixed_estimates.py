@@ -865,3 +865,16 @@ def test_extra_steps_that_round_to_the_step_taken_are_not_used(method):
     assert row["warnings"] == [
         f"{method}: the error of ∂f/∂x cannot be estimated: the stencil at other steps (2h and 4h, h/2 and "
         "h/4) leaves f's domain, crosses a kink or takes the step h again (est. error: unknowable)"]
+
+
+def test_graph_bounds_of_no_outputs_is_empty_and_of_one_its_rounding():
+    """graph_bounds walks only up to the last output asked for: none asked, nothing walked (even on a graph
+    of one node); x·x at 0.1 asked, its bound is the product's exact rounding (rounded up by a hair)."""
+    from diffcli.core.parse import parse
+    from diffcli.methods.rounding import graph_bounds
+
+    assert graph_bounds(parse("x"), [], [1.0]) == []
+    graph = parse("x*x")
+    (bound,) = graph_bounds(graph, [graph.output], [0.1])
+    rounding = _exact_error(0.1 * 0.1, Fraction(0.1) ** 2)
+    assert rounding <= Fraction(bound) <= rounding * (1 + Fraction(1, 2 ** 40))
