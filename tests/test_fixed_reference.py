@@ -342,6 +342,18 @@ def test_the_edge_slope_of_a_power_one_and_a_half_is_its_linear_term(text, direc
     assert abs(slope - m.mpf(1) / 3) <= m.ldexp(1, 2 - m.prec)
 
 
+@pytest.mark.parametrize("scale", [1e-50, 1e-100])
+def test_the_edge_slope_of_a_small_multiple_of_a_cancelling_sum(scale):
+    """((x/3 + 1e30) - 1e30 + t^1.5)·scale at 0: the slope is scale/3, and the rise, scale·δ/3, lies
+    far below the last bit of the 1e30 met on the way (by 2^-166 or 2^-332 more than δ/3 does): the
+    precision must be raised by all the bits it misses, not by fewer."""
+    m = private_context(mpmath, 40)
+    graph = parse(f"((x/3 + 1e30) - 1e30 + sqrt(x)**3)*{scale!r}")
+    at = {"x": m.zero}
+    slope = edge_slope(m, graph, at, evaluate_mp(graph, at, m, every=True), "x", 1)
+    assert abs(slope - m.mpf(scale) / 3) <= m.mpf(scale) * m.ldexp(1, 2 - m.prec)
+
+
 def test_the_edge_slope_beside_a_huge_f_doubles_its_precision_until_the_rise_shows():
     """x/3 + t^1.5 + exp(y) at y = 4160: f ≈ 2^6002 beside a rise of δ/3 ≈ 2^-274 (P = 136 bits), which
     shows from about 6276 bits on: from 3P + 64 = 472 bits, the fourth doubling (7552 bits) keeps over
