@@ -878,3 +878,17 @@ def test_graph_bounds_of_no_outputs_is_empty_and_of_one_its_rounding():
     (bound,) = graph_bounds(graph, [graph.output], [0.1])
     rounding = _exact_error(0.1 * 0.1, Fraction(0.1) ** 2)
     assert rounding <= Fraction(bound) <= rounding * (1 + Fraction(1, 2 ** 40))
+
+
+def test_a_stencil_across_a_kink_has_no_estimate_even_where_the_larger_steps_do_not_cross_it():
+    """abs(sin(k·x)) + x with k = 1024·(π + 0.1), at x = 0.1/k, fd-forward with h = 2^-10: sin's argument is
+    0.1 at x, π + 0.2 at x + h (sin < 0: across abs's kink), 2π + 0.3 at x + 2h and 4π + 0.5 at x + 4h (on
+    x's side again).  The answer's own stencil crosses the kink, so there is no estimate, whatever the
+    stencil at the larger steps shows."""
+    k = (math.pi + 0.1) * 1024
+    x = 0.1 / k
+    assert [math.sin(k * (x + o * 2.0 ** -10)) > 0 for o in (0, 1, 2, 4)] == [True, False, True, True]
+    row = _row(f"abs(sin({k!r}*x)) + x", {"x": x}, "fd-forward", eps=2.0 ** -10)
+    assert row["error_estimate"] == {"x": None}
+    assert row["warnings"] == [f"fd-forward: the error of ∂f/∂x cannot be estimated: the stencil steps "
+                               f"across a kink around x = {x!r} (h = 0.000977) (est. error: unknowable)"]
