@@ -187,10 +187,11 @@ def _tableau(X, layout: _Layout) -> None:
         out += np.multiply(layout.here[k], planes[k - 1, :-1], out=product)
 
 
-def _richardson_rows(grid, F, f0: float, still):
+def _richardson_rows(grid, F, f0: float, still, layout: _Layout):
     """Every candidate extrapolation and its error estimate, for each row q of ``grid`` (see
-    :func:`_layout`): ``F`` = f at its abscissae x[q] + h_j then x[q] − h_j (halving steps; nan where f is
-    undefined), ``f0`` f at x, ``still`` where F == f0 (None if nowhere).
+    :func:`_layout`, which gives ``layout`` for its rows): ``F`` = f at its abscissae x[q] + h_j then
+    x[q] − h_j (halving steps; nan where f is undefined), ``f0`` f at x, ``still`` where F == f0 (None if
+    nowhere).
 
     Returns ``Z`` shaped (4, levels + 1, rows, 3 families, steps + 2): for every candidate its value T,
     its error estimate E, E/|T| and R (see :func:`_tableau`) — a nan step pads each end of the steps; E
@@ -207,7 +208,6 @@ def _richardson_rows(grid, F, f0: float, still):
       one is at least that far off; a candidate that does not even claim its first digit, like a central
       difference straddling a pole, constrains nothing).
     """
-    layout = _layout(len(grid[0]))
     X = np.empty((RICHARDSON_LEVELS + 1, 2, len(layout.half)))
     _differences(X, grid, F, f0, still, layout)
     _tableau(X, layout)
@@ -237,14 +237,16 @@ def _spread(Z, layout: _Layout) -> None:
     np.fmax(spread, below, out=spread)
     np.fmax(spread, np.fmax(step[1:], step[:-1], out=below), out=spread)
     spread += R[plane + 1:-1]
-    own = np.full(levels * plane + 2, np.nan)                     # each candidate's own estimate (nan:
-    np.abs(t, out=below)                                          # none), flat over levels, a nan each end
+    own = np.empty(levels * plane + 2)                            # each candidate's own estimate (nan:
+    own[:plane + 2] = own[-2:] = np.nan                           # none), flat over levels, a nan each end
+    np.abs(t, out=below)
     below *= EPS
     np.add(spread, below, out=own[plane + 2:-2])
     shape = (levels, plane)
-    E = Z[_E]
-    np.fmax(np.fmax(own[:-2].reshape(shape), own[2:].reshape(shape), out=E), own[1:-1].reshape(shape), out=E)
-    np.copyto(E, np.inf, where=np.isnan(own[1:-1].reshape(shape)))
+    E, here = Z[_E], own[1:-1].reshape(shape)
+    np.fmax(np.fmax(own[:-2].reshape(shape), own[2:].reshape(shape), out=E), here, out=E)
+    np.maximum(E, here, out=E)                                    # nan where there is no candidate, then
+    np.fmin(E, np.inf, out=E)                                     # inf there (E is not nan where here is not)
 
 
 def _widen_to_claims(Z, layout: _Layout) -> None:
@@ -304,7 +306,7 @@ def richardson_derivatives(evaluate: Evaluator, values, step: float | None = Non
     if not np.count_nonzero(still):
         still = None
     with np.errstate(all="ignore"):
-        by_row = _best(_richardson_rows(grid, F, f0, still), layout)
+        by_row = _best(_richardson_rows(grid, F, f0, still, layout), layout)
     if flat is not None and still is not None:
         moved = (~still.all(axis=1)).tolist()
         flat += [i for i in range(len(values)) if not any(moved[q] for q, r in enumerate(rows) if r == i)]
