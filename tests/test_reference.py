@@ -338,6 +338,21 @@ def test_reverse_mode_cross_check_is_a_central_difference():
         reference(parse(text), {**point, "x0": 0.0}, digits=30)
 
 
+@pytest.mark.parametrize("count", [15, 16])
+def test_a_partial_that_is_0_to_the_digits_asked_for_is_0_with_or_without_the_cross_check(count):
+    """∂/∂x0 of sin(x0) - x0*cos(x1 + 1e-60) at x0 = x1 = 1 is cos(1) - cos(1 + 1e-60) = sin(1)·1e-60 + …
+    ≈ 8.4e-61: 0 to 50 digits relative to its largest term (cos(1) ≈ 0.54), so both references show 0,
+    the complex step's (15 variables) and reverse mode's (16).  mpmath.diff, the latter's cross-check,
+    finds the 8.4e-61: a partial shown as 0 agrees with it within that same floor (it was refused: "no
+    trustworthy reference").  ∂/∂x1 = x0·sin(1 + 1e-60) = sin(1) to 59 digits."""
+    text = "sin(x0) - x0*cos(x1 + 1e-60) + " + " + ".join(f"x{i}" for i in range(2, count))
+    ref = reference(parse(text), {f"x{i}": 1.0 for i in range(count)}, digits=50)
+    assert ref.method.startswith("complex step" if count == 15 else "reverse-mode")
+    assert ref.text(ref.gradient["x0"]) == "0"
+    assert abs(M.mpf(ref.text(ref.gradient["x1"])) - M.sin(1)) <= M.mpf(10) ** -49 * M.sin(1)
+    assert [ref.text(ref.gradient[f"x{i}"]) for i in range(2, count)] == ["1.0"] * (count - 2)
+
+
 def test_reverse_mode_reference_beside_a_domain_edge_does_not_call_f_undefined():
     """sqrt(x0) at 1e-300 is defined and differentiable, ∂/∂x0 = 1/(2·sqrt(1e-300)); the 15-variable
     reference gives it by the complex step.  With 16 variables: that value, or a refusal that says why."""
