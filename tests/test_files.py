@@ -153,6 +153,20 @@ def test_jobs_zero_means_one_worker_per_core(cli, tmp_path):
     assert [r["methods"][-1]["gradient"]["x"] for r in _records(out)] == [1.0, 12.0]
 
 
+def test_workers_are_started_without_numpy_when_no_line_needs_it(tmp_path):
+    """-m reverse on floats never uses numpy: starting workers must not import it in the main process (its
+    start-up was a tenth of such a run, paid before any line could start)."""
+    path = tmp_path / "f.txt"
+    path.write_text("x*z @ x=3\nsin(x)/z @ x=2\n")
+    code = ("import sys; from diffcli.tasks.compare import compare; from diffcli.tasks.files import records; "
+            f"found = list(records(open({str(path)!r}, 'rb'), "
+            "lambda e, p: compare(e, p, methods=['reverse'], timing=False), {'z': 1.0}, jobs=2)); "
+            "print(len(found), 'numpy' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.stdout.split() == ["2", "False"], result.stderr
+
+
 # ---------------------------------------------------------------- other formats
 
 def _small_file(tmp_path):
