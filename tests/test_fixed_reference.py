@@ -698,3 +698,14 @@ def test_a_wrong_rule_beside_a_partial_near_zero_never_reaches_the_reference(mon
     result = reference(parse("sin(x) * z"), {"x": x, "z": 2.0}, digits=10)
     assert result.errors == {} and result.note is None
     assert result.text(result.gradient["x"]) == M.nstr(2 * M.cos(M.mpf(x)), 10)
+
+
+@pytest.mark.parametrize("text, point, edge", [
+    ("(x + 2)/3 + sqrt(x + 2)**3", -2.0, "-2.0"),  # an edge at a negative x: the step goes right of it
+    ("a = x*3\nx/3 + sqrt(x)**3", 0.0, "0.0"),     # x·3, assigned and never used, moves with x
+])
+def test_a_one_sided_partial_steps_into_the_real_side(text, point, edge):
+    # f = t/3 + t^1.5 with t = x - edge: the right derivative is 1/3 (t^1.5's is 0)
+    result = reference(parse(text), {"x": point}, digits=20)
+    assert result.text(result.gradient["x"]) == M.nstr(M.mpf(1) / 3, 20) and result.errors == {}
+    assert result.note == f"∂f/∂x is one-sided: f is undefined for x < {edge}"
