@@ -14,10 +14,10 @@ A fixed stencil's error is truncation plus rounding:
   domain, cross a kink or round to the step h itself): for an order-p stencil
   ``D(2h) − D(h) ≈ (2^p − 1)·C·h^p``, so ``|D(h) − D(2h)|/(2^p − 1)`` (and the same from the pair 2h, 4h,
   scaled down by 2^p), each widened by the rounding of the two values it subtracts, times 2 for the terms
-  the model leaves out.  The cost is
-  the stencil's points at the two extra steps: 2 more evaluations of f per variable for fd-forward and
-  fd-backward, 4 for fd-central, 4 for fd-5point (its points at 2h are ``x ± 2h`` again, shared in the
-  formula but evaluated again), all in one vectorized call after the timed answer.
+  the model leaves out.  The cost is the stencil's points at the two extra steps: 2 more evaluations of f
+  per variable for fd-forward and fd-backward, 4 for fd-central, 4 for fd-5point (its points at 2h are
+  ``x ± 2h`` again, shared in the formula but evaluated again), all in one vectorized call after the timed
+  answer.
 
 Where the differences do not shrink like ``h^p`` (the pair at the larger steps differs by less than
 :data:`SLOWEST` of what the smaller pair predicts, or with the other sign, both well above rounding),
