@@ -353,6 +353,20 @@ def test_a_partial_that_is_0_to_the_digits_asked_for_is_0_with_or_without_the_cr
     assert [ref.text(ref.gradient[f"x{i}"]) for i in range(2, count)] == ["1.0"] * (count - 2)
 
 
+def test_reverse_mode_reference_keeps_two_runs_where_only_the_gradient_cancels():
+    """∂/∂x of sin(x) - x*cos(y + 1e-40) at x = y = 0.5 is cos(0.5) - cos(0.5 + 1e-40) ≈ sin(0.5)·1e-40: its
+    backward pass cancels 40 digits, f's value none (sin(0.5) - 0.5·cos(0.5) ≈ 0.04).  One reverse pass at
+    80 working digits has 39 right; the two runs disagree, the guard digits rise, and all 50 shown are.
+    x is the second variable, which the cross-check (first, middle, last) does not look at."""
+    text = "w0*w0 + sin(x) - x*cos(y + 1e-40) + " + " + ".join(f"w{i}*w{i}" for i in range(1, 16))
+    ref = reference(parse(text), {"x": 0.5, "y": 0.5, **{f"w{i}": 1.0 for i in range(16)}}, digits=50)
+    assert ref.method.startswith("reverse-mode") and ref.digits == 50
+    x = M.mpf(0.5)
+    with M.workdps(200):
+        truth = M.cos(x) - M.cos(x + M.mpf(1e-40))
+    assert abs(M.mpf(ref.text(ref.gradient["x"])) - truth) <= M.mpf(10) ** -49 * abs(truth)
+
+
 def test_reverse_mode_reference_beside_a_domain_edge_does_not_call_f_undefined():
     """sqrt(x0) at 1e-300 is defined and differentiable, ∂/∂x0 = 1/(2·sqrt(1e-300)); the 15-variable
     reference gives it by the complex step.  With 16 variables: that value, or a refusal that says why."""
