@@ -360,6 +360,20 @@ def test_complex_step_refuses_where_f_is_not_real_at_the_point_itself(text, x):
     assert complex_step["errors"]["z"].startswith("no derivative: f is undefined on both sides of z")
 
 
+# ---------------------------------------------------------------- dual numbers (forward.py)
+
+def test_dual_numbers_with_a_float_on_the_left_apply_the_table_in_that_order():
+    """A float on the left of a Dual (the reflected operators): with x = 2 + 1·ε, 3 − x = 1 − ε,
+    3/x = 1.5 − (3/4)·ε, 3·x = 6 + 3·ε, 3 + x = 5 + ε, 2**x = 4 + 4·ln 2·ε (d(2^x)/dx = 2^x·ln 2), and
+    −x = −2 − ε."""
+    from diffcli.methods.forward import Dual
+
+    x = Dual(2.0, 1.0)
+    found = [(y.value, y.tangent) for y in (3.0 - x, 3.0 / x, 3.0 * x, 3.0 + x, 2.0 ** x, -x)]
+    assert found[:4] == [(1.0, -1.0), (1.5, -0.75), (6.0, 3.0), (5.0, 1.0)] and found[5] == (-2.0, -1.0)
+    assert found[4][0] == 4.0 and found[4][1] == pytest.approx(4 * math.log(2.0), rel=1e-15, abs=0.0)
+
+
 # ---------------------------------------------------------------- stencils (finite.py)
 
 @pytest.fixture
