@@ -60,23 +60,29 @@ def compare(expression, point: dict, methods=None, digits: int = 50, timing: boo
     ref, problem = reference_or_error(lambda: reference(graph, point, digits, one_sided=bool(warnings)))
     record["reference"] = ref.as_json() if ref is not None else \
         {"digits": digits, "value": None, "gradient": None, "error": problem}
-    record["methods"] = [_row(run_method(m, graph, point, timing, step=eps), ref, warnings) for m in selected]
+    scored: dict = {}  # (variable, estimate) -> its errors: methods often agree to the bit (a third here)
+    record["methods"] = [_row(run_method(m, graph, point, timing, step=eps), ref, warnings, scored)
+                         for m in selected]
     if warnings:
         record["warnings"] = warnings
     return record
 
 
-def _row(estimate, ref, warnings) -> dict:
+def _row(estimate, ref, warnings, scored: dict) -> dict:
     row = {"method": estimate.method, "gradient": estimate.gradient or None, "errors": dict(estimate.errors),
            "abs_error": None, "rel_error": None, "max_rel_error": None,
            "evaluations": estimate.evaluations, "setup_seconds": estimate.setup_seconds,
            "seconds": estimate.seconds, "error": estimate.error,
            "warnings": list(warnings) + estimate.warnings, **estimate.details}
     if estimate.error is None and ref is not None:
-        scored = {name: errors(ref.context, g, ref.gradient.get(name))
-                  for name, g in estimate.gradient.items()}
-        row["abs_error"] = {name: pair[0] for name, pair in scored.items()}
-        row["rel_error"] = {name: pair[1] for name, pair in scored.items()}
+        pairs = {}
+        for name, g in estimate.gradient.items():
+            pair = scored.get((name, g))
+            if pair is None:
+                pair = scored[name, g] = errors(ref.context, g, ref.gradient.get(name))
+            pairs[name] = pair
+        row["abs_error"] = {name: pair[0] for name, pair in pairs.items()}
+        row["rel_error"] = {name: pair[1] for name, pair in pairs.items()}
         checked = [error for error in row["rel_error"].values() if error is not None]
         row["max_rel_error"] = max(checked) if checked else (None if row["rel_error"] else 0.0)
     return row
