@@ -44,6 +44,7 @@ class FloatStencil:
         center = [w for o, w in zip(stencil.offsets, stencil.weights) if not o]
         self.center = center[0] if center else None
         self.factor = stencil.factor  # of the step rule
+        self.constants = self.f, self.offsets, self.first, self.rest, self.center, self.factor  # for at
         self.arrays, self.on_arrays = arrays, None  # arrays(graph): an Evaluator, made at the first failure
 
     def value(self, args: list) -> float:
@@ -65,8 +66,8 @@ class FloatStencil:
     def at(self, values, rows, steps=None):
         """``(estimates, taken, F, f0)`` as :func:`stencil_derivatives` returns them, as lists; ``steps`` one
         per row, one float for all, or None for the stencil's rule."""
-        f, offsets, first, rest, center = self.f, self.offsets, self.first, self.rest, self.center
-        factor, again, nan = self.factor, self.again, math.nan
+        f, offsets, first, rest, center, factor = self.constants
+        again, nan = self.again, math.nan
         args = list(map(float, values))
         each = steps is not None and hasattr(steps, "__len__")
         f0 = self.value(args) if center is not None and rows else None
