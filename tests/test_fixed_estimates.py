@@ -827,10 +827,12 @@ def test_a_quotient_s_rounding_is_never_below_its_exact_value(a, b):
     assert exact <= Fraction(operation_error(operator.truediv, a, b, r)) <= exact * (1 + Fraction(1, 2 ** 48))
 
 
-@pytest.mark.parametrize("a, b", [(2.0 ** 500, 3.0), (-(2.0 ** 500), 3.0), (3.0 ** 400, 1.1)])
+@pytest.mark.parametrize("a, b", [(2.0 ** 500, 3.0), (-(2.0 ** 500), 3.0), (3.0 ** 400, 1.1),
+                                  (3.0 ** -300, 1.1)])
 def test_from_the_edge_of_dekker_s_range_a_quotient_s_rounding_is_exact(a, b):
-    """A dividend of 2^500 or more is past Dekker's range (its edge included): the rounding is computed in
-    rationals, so it is |r − a/b| exactly, rounded up to the next double and no further."""
+    """A dividend of 2^500 or more, or a quotient below 2^-400 (3^-300/1.1 is about 2^-476), is past Dekker's
+    range (its edge included): the rounding is computed in rationals, so it is |r − a/b| exactly, rounded up
+    to the next double and no further."""
     import operator
 
     from diffcli.methods.one_rounding import operation_error
