@@ -374,6 +374,16 @@ def test_dual_numbers_with_a_float_on_the_left_apply_the_table_in_that_order():
     assert found[4][0] == 4.0 and found[4][1] == pytest.approx(4 * math.log(2.0), rel=1e-15, abs=0.0)
 
 
+def test_dual_names_the_partial_a_constant_base_cannot_give():
+    """(−2)**x·z at x = 3, z = 1.5: f = −12 is defined (an integer power), but ∂/∂x needs log(−2).  The
+    compiled pass fails, and the interpreted one finds which argument's rule failed, passing over the
+    constant base −2 (a float, with no tangent): ∂f/∂x has no value, f being real at integer x only, while
+    ∂f/∂z = (−2)³ = −8 stands."""
+    dual = row("(-2.0)**x*z", {"x": 3.0, "z": 1.5}, "dual")
+    assert dual["error"] is None and dual["gradient"] == {"x": None, "z": -8.0}
+    assert dual["errors"]["x"].startswith("no derivative: f is undefined on both sides of x = 3.0: ")
+
+
 # ---------------------------------------------------------------- stencils (finite.py)
 
 @pytest.fixture
