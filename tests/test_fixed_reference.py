@@ -709,3 +709,12 @@ def test_a_one_sided_partial_steps_into_the_real_side(text, point, edge):
     result = reference(parse(text), {"x": point}, digits=20)
     assert result.text(result.gradient["x"]) == M.nstr(M.mpf(1) / 3, 20) and result.errors == {}
     assert result.note == f"∂f/∂x is one-sided: f is undefined for x < {edge}"
+
+
+def test_a_zero_partial_is_zero_relative_to_its_largest_term():
+    # ∂/∂x (sin(x)·1e200 - x·1e200) = 1e200·(cos x - 1) = 0 at x = 0, but the complex step leaves
+    # 1e200·h²/6 in each run (its truncation, about 1e104 even at the last guard pair's h ~ 1e-48), and the
+    # two runs' h differ: they agree on no digit.  Both are far within 10^-20 of the partial's largest term
+    # (1e200, the derivative of either product), so the partial is 0 to the 20 digits asked for.
+    result = reference(parse("sin(x)*1e200 - x*1e200 + y"), {"x": 0.0, "y": 1.0}, digits=20)
+    assert result.gradient == {"x": 0, "y": 1} and result.errors == {} and result.note is None
