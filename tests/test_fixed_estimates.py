@@ -828,11 +828,11 @@ def test_a_quotient_s_rounding_is_never_below_its_exact_value(a, b):
 
 
 @pytest.mark.parametrize("a, b", [(2.0 ** 500, 3.0), (-(2.0 ** 500), 3.0), (3.0 ** 400, 1.1),
-                                  (3.0 ** -300, 1.1)])
+                                  (3.0 ** -300, 1.1), (0.7 * 2.0 ** -400, 1.1)])
 def test_from_the_edge_of_dekker_s_range_a_quotient_s_rounding_is_exact(a, b):
-    """A dividend of 2^500 or more, or a quotient below 2^-400 (3^-300/1.1 is about 2^-476), is past Dekker's
-    range (its edge included): the rounding is computed in rationals, so it is |r − a/b| exactly, rounded up
-    to the next double and no further."""
+    """A dividend of 2^500 or more, or a quotient below 2^-400 (3^-300/1.1 is about 2^-476, 0.7·2^-400/1.1
+    just below the edge), is past Dekker's range (its edge included): the rounding is computed in
+    rationals, so it is |r − a/b| exactly, rounded up to the next double and no further."""
     import operator
 
     from diffcli.methods.one_rounding import operation_error
@@ -894,3 +894,34 @@ def test_a_stencil_across_a_kink_has_no_estimate_even_where_the_larger_steps_do_
     assert row["error_estimate"] == {"x": None}
     assert row["warnings"] == [f"fd-forward: the error of ∂f/∂x cannot be estimated: the stencil steps "
                                f"across a kink around x = {x!r} (h = 0.000977) (est. error: unknowable)"]
+
+
+def test_a_rate_is_read_only_where_both_differences_are_well_above_rounding():
+    """C + x³/32 − 15h·x²/32 at 0 with C = 2^28, fd-forward, h = 2^-6: f(s) − C is −28, −104 and −352 ulps of
+    C (2^-24) at h, 2h, 4h, all exact, so D(h) = −28·2^-18, D(2h) = −52·2^-18, D(4h) = −88·2^-18:
+    d1 = −24·2^-18 and d2 = −36·2^-18, a ratio of 1.5.  The allowance is n(s) = 12·2^-25/s as above:
+    n(h) = 6·2^-18, n(2h) = 3·2^-18, n(4h) = 1.5·2^-18, so n1 = 9 and n2 = 4.5 (in 2^-18).  d2 is above 4·n2
+    but d1 is not above 4·n1: the ratio 1.5 is not a measured rate, and the model's e1 = (24 + 9)/(2 − 1) =
+    33 stands (e2 = (36 + 4.5)/2): the estimate is 2·33 + 6 = 72·2^-18, above the true error 28·2^-18."""
+    row = _row("0.03125*x**3 - 0.00732421875*x**2 + 268435456", {"x": 0.0}, "fd-forward", eps=2.0 ** -6)
+    assert row["gradient"]["x"] == -28 * 2.0 ** -18 and row["warnings"] == []
+    assert row["error_estimate"]["x"] == pytest.approx(72 * 2.0 ** -18, rel=1e-9, abs=0)
+
+
+@pytest.mark.parametrize("method", ["fd-forward", "fd-central"])
+def test_a_partial_whose_tracked_tangent_is_unbounded_has_no_estimate(method):
+    """1/(((x + 1e17) − 1e17) − x − 1) at 8.5: x + 1e17 rounds to 1e17 + 16 (its ulp is 16), so the
+    denominator is 6.5 in doubles while it is −1 exactly: its rounding, 7.5, exceeds its size, and forward
+    mode's tracked tangent through the quotient has no finite bound.  f's evaluation bound is finite (the
+    roundings times the adjoints on doubles), but the derivative of f as evaluated is not bounded: no
+    estimate, with the warning."""
+    from diffcli.core.parse import parse
+    from diffcli.methods.fd_error import evaluation_bound
+
+    text = "1/(((x + 1e17) - 1e17) - x - 1)"
+    assert math.isfinite(evaluation_bound(parse(text), [8.5])[0])
+    row = _row(text, {"x": 8.5}, method)
+    assert row["error_estimate"] == {"x": None}
+    assert row["warnings"] == [
+        f"{method}: the error of ∂f/∂x cannot be estimated: the rounding of f cannot be bounded here (a "
+        "partial of some step of f is undefined at the point) (est. error: unknowable)"]
