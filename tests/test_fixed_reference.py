@@ -718,3 +718,11 @@ def test_a_zero_partial_is_zero_relative_to_its_largest_term():
     # (1e200, the derivative of either product), so the partial is 0 to the 20 digits asked for.
     result = reference(parse("sin(x)*1e200 - x*1e200 + y"), {"x": 0.0, "y": 1.0}, digits=20)
     assert result.gradient == {"x": 0, "y": 1} and result.errors == {} and result.note is None
+
+
+@pytest.mark.parametrize("text, point", [("0**(x + 0.5)", {"x": 1.0}), ("0**(x*y)", {"x": 1.5, "y": 0.7})])
+def test_zero_to_a_moving_positive_power_is_exactly_zero(text, point):
+    # 0**t = 0 for every t > 0, exactly: f and its partials are 0, with nothing unknown about them (the
+    # exponent moves nothing: the table's partial in t vanishes where the base is the constant 0)
+    result = reference(parse(text), point, digits=20)
+    assert result.value == 0 and set(result.gradient.values()) == {0} and result.note is None
