@@ -36,7 +36,7 @@ def forward(graph: Graph, output: int, constant, variable, apply, base: list | N
         values: list = [None] * (output + 1)
         nodes = [node for node, need in enumerate(needed) if need]
     else:  # only the changed nodes are walked: a perturbed variable of a large graph reaches a few
-        values = [base[node] if need else None for node, need in enumerate(needed)]
+        values = [base[node] if need and not changed[node] else None for node, need in enumerate(needed)]
         nodes = [node for node, need in enumerate(needed) if need and changed[node]]
     for node in nodes:
         op = ops[node]
