@@ -72,7 +72,7 @@ def test_agreeing_digits_stop_at_enough_only_when_plainly_there(b, enough, digit
 
 @pytest.mark.parametrize("numbers, largest_size", [
     (["-3", "2", "0.5"], 3), (["-3", "2.5"], 3), (["-0.75", "0.5"], 0.75),  # sizes, of one magnitude too
-    (["0", "0"], 0), (["1", "inf"], M.inf), (["-inf", "1"], M.inf),
+    (["0", "0"], 0), (["0"], 0), (["1", "inf"], M.inf), (["-inf", "1"], M.inf),
     (["0.5", "-3"], 3), (["1", "0.75", "-6"], 6),  # the largest after smaller ones
     (["2", "-2.5"], 2.5),  # one magnitude: 2 = 1·2^1 (1 bit), 2.5 = 5·2^-1 (3 bits), compared at 3 bits
 ])
