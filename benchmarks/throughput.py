@@ -5,7 +5,8 @@ each next to its peer or floor measured in the same run.
     python benchmarks/throughput.py --quick    # small sizes, about a minute
 
 Every diffcli figure is a whole command (``python -m diffcli …``, start-up included) run once, its peak
-memory read from the kernel (``wait4``).  Peers: a SymPy loop (sympify, diff, evalf, lambdify) per line and
+memory read from the kernel (``wait4``), after diffcli's modules are compiled to bytecode once as an install
+does (:func:`compile_bytecode`).  Peers: a SymPy loop (sympify, diff, evalf, lambdify) per line and
 a SymPy ``lambdify`` script for the points, JAX likewise, skipped quietly when not installed (``pip install
 sympy``).  Floors: ``np.loadtxt`` of the same CSV, and diffcli's compiled f on the same columns.  The
 machine is shared: figures from one run are noisy, ratios within a run less so.  Scratch files go to a
@@ -41,6 +42,17 @@ print(time.perf_counter() - started, usage.ru_maxrss / 1024, os.waitstatus_to_ex
 """
 """Run a command from a small fresh process: the peak memory the kernel reports for a child starts from its
 parent's at the fork, so this benchmark's own arrays must not be the parent."""
+
+
+def compile_bytecode() -> None:
+    """Compile diffcli's modules to bytecode once (``compileall``, into the ``__pycache__`` folders git
+    ignores), as a regular install does when it installs.  An editable install compiles a module on its first
+    import and keeps the bytecode, unless ``PYTHONDONTWRITEBYTECODE`` is set (as on the development machine):
+    then every measured command would compile diffcli's modules again, about 0.1 s of CPU each, and every
+    figure would carry that.  (A private ``PYTHONPYCACHEPREFIX`` would not do: every installed package would
+    then look for its bytecode there too, and find none.)"""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "diffcli")], check=True,
+                   stdout=subprocess.DEVNULL)
 
 
 def run(argv: list) -> tuple[float, float, int]:
@@ -382,6 +394,7 @@ def main() -> None:
         folder = Path(options.keep or scratch)
         folder.mkdir(parents=True, exist_ok=True)
         quick = options.quick
+        compile_bytecode()
         parts = {
             "files": lambda: file_mode(folder, 100 if quick else 500, 200 if quick else 5000),
             "points": lambda: points_rows(folder, [10**4, 10**5] if quick else [10**4, 10**6, 10**7]),
