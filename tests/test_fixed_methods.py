@@ -282,6 +282,42 @@ def test_symbolic_hessian_bound_adds_its_own_rounding_to_the_chain_rules():
             assert bound >= abs(symbolic["hessian"][i][j] - exact[i][j])
 
 
+def test_a_hessian_row_counts_its_passes_over_f():
+    """The registry: a Hessian form counts forward(+backward) passes over f's tape.  Symbolic evaluates its
+    derivative graph instead (0); forward-over-reverse takes one forward and backward pass per row (2 for
+    x, z).  d²(x²z): [[2z, 2x], [2x, 0]] = [[4, 2], [2, 0]] at (1, 2), exact in both."""
+    rows = {r["method"]: r for r in hessian("x*x*z", {"x": 1.0, "z": 2.0})["methods"]}
+    assert {name: (r["passes"], r["hessian"]) for name, r in rows.items()} == {
+        "symbolic": (0, [[4.0, 2.0], [2.0, 0.0]]), "forward-over-reverse": (2, [[4.0, 2.0], [2.0, 0.0]])}
+
+
+def test_symbolic_answers_the_partials_it_can_where_the_compiled_gradient_fails():
+    """(−x)**z at x = 2, z = 3: the compiled gradient fails (its ∂/∂z needs log(−2)), so each derivative is
+    evaluated alone: ∂f/∂x = −z·(−x)^(z−1) = −12 stands, ∂f/∂z has no value (f is real at integer z only)."""
+    symbolic = row("(-x)**z", {"x": 2.0, "z": 3.0}, "symbolic")
+    assert symbolic["gradient"] == {"x": -12.0, "z": None}
+    assert symbolic["errors"]["z"].startswith("no derivative: f is undefined on both sides of z = 3.0: ")
+
+
+@pytest.mark.parametrize("terms, bounded", [(4_166, True), (4_167, False)])
+def test_symbolic_estimate_takes_three_passes_and_one_per_graph_its_derivative_adds(terms, bounded):
+    """symbolic's tracked passes: 3 + len(derivative graph) // len(f), within MAX_TRACKED_NODES (50,000)
+    node evaluations.  x*2 + … with n terms has 3n nodes; its derivative graph adds n + 1 or so (16,665 and
+    16,669 nodes in all for n = 4,166 and 4,167, less than twice f): 4 passes, so 12,498 nodes are bounded
+    (49,992) and 12,501 are not (50,004).  The gradient is 2 + 3 + … + (n + 1) = (n + 1)(n + 2)/2 − 1."""
+    from diffcli.methods.symbolic import symbolic_gradient
+
+    graph = parse(_sum_of_multiples(terms))
+    derived = graph.copy()
+    symbolic_gradient(derived)
+    assert len(graph) == 3 * terms and len(graph) < len(derived) < 2 * len(graph)
+    assert (4 * len(graph) <= 50_000) == bounded
+    run = METHODS["symbolic"].prepare(graph)
+    gradient = run([1.5])[0]
+    assert gradient == [(terms + 1) * (terms + 2) / 2 - 1]
+    assert hasattr(run, "details") == bounded
+
+
 @pytest.mark.parametrize("text", ["-sqrt(x)", "x - sqrt(x)", "sqrt(x)", "1 + sqrt(x)", "sqrt(x) - 1"])
 def test_complex_step_refuses_a_branch_point_whichever_way_the_real_part_moves(text):
     """At x = 0, h = 1e-20: sqrt(ih) = sqrt(h)·e^(iπ/4), whose real part sqrt(h/2) = 7.07e-11 is as large as
