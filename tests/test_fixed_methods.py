@@ -293,9 +293,10 @@ def test_a_hessian_row_counts_its_passes_over_f():
 
 def test_symbolic_answers_the_partials_it_can_where_the_compiled_gradient_fails():
     """(−x)**z at x = 2, z = 3: the compiled gradient fails (its ∂/∂z needs log(−2)), so each derivative is
-    evaluated alone: ∂f/∂x = −z·(−x)^(z−1) = −12 stands, ∂f/∂z has no value (f is real at integer z only)."""
+    evaluated alone: ∂f/∂x = −z·(−x)^(z−1) = −12 stands, ∂f/∂z has no value (f is real at integer z only).
+    It evaluates derivatives, never f: 0 evaluations of f, as where the compiled gradient runs."""
     symbolic = row("(-x)**z", {"x": 2.0, "z": 3.0}, "symbolic")
-    assert symbolic["gradient"] == {"x": -12.0, "z": None}
+    assert symbolic["gradient"] == {"x": -12.0, "z": None} and symbolic["evaluations"] == 0
     assert symbolic["errors"]["z"].startswith("no derivative: f is undefined on both sides of z = 3.0: ")
 
 
