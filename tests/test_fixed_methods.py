@@ -319,6 +319,17 @@ def test_symbolic_estimate_takes_three_passes_and_one_per_graph_its_derivative_a
     assert hasattr(run, "details") == bounded
 
 
+def test_symbolic_hessian_bound_of_an_exact_entry_is_zero_beside_a_rounded_one():
+    """x·z + sin z: ∂²/∂x∂z = 1 is a constant, exact (bound 0), beside ∂²/∂z² = −sin z, which is rounded
+    (bound > 0, and at least its true error against mpmath); ∂²/∂x² = 0.  Each entry has its own bound."""
+    symbolic = next(r for r in hessian("x*z + sin(z)", {"x": 0.5, "z": 1.0})["methods"]
+                    if r["method"] == "symbolic")
+    assert symbolic["hessian"][0] == [0.0, 1.0] and symbolic["hessian"][1][0] == 1.0
+    bounds = symbolic["error_estimate"]
+    assert bounds[0] == [0.0, 0.0] and bounds[1][0] == 0.0
+    assert bounds[1][1] >= abs(symbolic["hessian"][1][1] + mpmath.sin(1)) and bounds[1][1] > 0
+
+
 @pytest.mark.parametrize("text", ["-sqrt(x)", "x - sqrt(x)", "sqrt(x)", "1 + sqrt(x)", "sqrt(x) - 1"])
 def test_complex_step_refuses_a_branch_point_whichever_way_the_real_part_moves(text):
     """At x = 0, h = 1e-20: sqrt(ih) = sqrt(h)·e^(iπ/4), whose real part sqrt(h/2) = 7.07e-11 is as large as
