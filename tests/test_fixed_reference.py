@@ -726,3 +726,39 @@ def test_zero_to_a_moving_positive_power_is_exactly_zero(text, point):
     # exponent moves nothing: the table's partial in t vanishes where the base is the constant 0)
     result = reference(parse(text), point, digits=20)
     assert result.value == 0 and set(result.gradient.values()) == {0} and result.note is None
+
+
+@pytest.mark.parametrize("moved, shown", [(1.03, "3.0"), (1.3, None)])
+def test_a_value_on_which_the_runs_agree_to_one_digit_is_shown_to_that_digit(monkeypatch, moved, shown):
+    # exp(1) = 2.718…; the lower precision's value moved by 3% agrees with the higher one on one digit
+    # (0.08 / 2.7 = 0.03 <= 10^-1), by 30% on none: one digit is shown ("3.0") with the note, none refuses
+    # the whole reference (a value is what every error is measured against).
+    import diffcli.reference as reference_module
+    from diffcli.core.errors import PrecisionError
+
+    original = reference_module.settle
+
+    def disagreeing(*args, **kwargs):
+        first, second, extra = original(*args, **kwargs)
+        first.value = first.value * moved
+        return first, second, extra
+    monkeypatch.setattr(reference_module, "settle", disagreeing)
+    if shown is None:
+        with pytest.raises(PrecisionError, match="^no reference: f's value is too ill-conditioned here"):
+            reference_module.reference(parse("exp(x)"), {"x": 1.0}, digits=50)
+    else:
+        ref = reference_module.reference(parse("exp(x)"), {"x": 1.0}, digits=50)
+        assert ref.digits == 1 and ref.text(ref.value) == shown and "only 1 of the 50" in ref.note
+
+
+def test_a_reverse_mode_reference_whose_rule_has_a_pole_is_refused_naming_it():
+    # 16 variables take the reverse-mode reference; cbrt's derivative 1/(3·cbrt(x)²) has a pole at 0, so
+    # ∂f/∂x0 has no finite value there, and the rule that fails is named.
+    from diffcli.core.errors import PrecisionError
+
+    names = [f"x{i}" for i in range(16)]
+    text = " + ".join(["cbrt(x0)"] + [f"{name}*{name}" for name in names[1:]])
+    point = {name: 0.0 if i == 0 else i + 0.5 for i, name in enumerate(names)}
+    with pytest.raises(PrecisionError, match=r"the partial derivative of cbrt\(x0\) in x0 is undefined: "
+                                             r"x0 = 0\.0"):
+        reference(parse(text), point, digits=20)
