@@ -925,3 +925,10 @@ def test_a_partial_whose_tracked_tangent_is_unbounded_has_no_estimate(method):
     assert row["warnings"] == [
         f"{method}: the error of ∂f/∂x cannot be estimated: the rounding of f cannot be bounded here (a "
         "partial of some step of f is undefined at the point) (est. error: unknowable)"]
+
+
+def test_a_bound_s_own_sum_never_rounds_down():
+    """1 (off by 1) + 2 (off by 2^-60): the sum 3 is exact and its bound is 1 + 2^-60, which as a double
+    rounds down to 1; the bound given must be at least the exact 1 + 2^-60."""
+    bound = (Tracked(1.0, 1.0) + Tracked(2.0, 2.0 ** -60)).bound
+    assert Fraction(bound) >= 1 + Fraction(1, 2 ** 60) and bound <= 1 + 2.0 ** -48
