@@ -703,6 +703,21 @@ def test_a_hessian_bound_that_cannot_be_computed_says_so(monkeypatch, method, mo
     assert run.details([1.0, 2.0], rows) == {"warnings": [f"{method}: {why}"]}
 
 
+def test_guarded_numbers_stay_guarded_and_a_function_of_a_poison_is_that_poison():
+    """Guarded floats turn a math error into a Poison instead of raising, also after a negation (−2, still
+    guarded: −2/0 is a poison, −2·3 = −6); a table function applied by the poisoned loop's algebra gives a
+    poison where it is undefined (log(−2)), and the same poison back where its argument is one."""
+    from diffcli.methods.poison import Guarded, Poison, PoisonAlgebra
+
+    minus_two = -Guarded(2.0)
+    assert type(minus_two) is Guarded and minus_two == -2.0
+    assert isinstance(minus_two / 0.0, Poison) and minus_two * 3.0 == -6.0
+    functions = PoisonAlgebra(parse("x"), [1.0]).functions
+    poison = functions.log(minus_two)
+    assert isinstance(poison, Poison) and isinstance(poison.error, ValueError)
+    assert functions.sin(poison) is poison and functions.exp(Guarded(0.0)) == 1.0
+
+
 def test_a_poison_shows_its_message_once_the_loop_has_located_it():
     from diffcli.methods.poison import Poison
 
