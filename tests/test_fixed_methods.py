@@ -593,22 +593,23 @@ def test_richardson_estimate_counts_the_quantum_f_reveals_where_it_stands_still(
                               f"error {expected:.2g} ({expected / slope:.2g} relative)")
 
 
+@pytest.mark.parametrize("value", [2.0, -2.0])
 @pytest.mark.parametrize("estimate, warned", [
-    (2e-10, False),                                   # exactly 1e-10·|2|: 2·1e-10 is exact in binary
+    (2e-10, False),                                   # exactly 1e-10·|±2|: 2·1e-10 is exact in binary
     (math.nextafter(2e-10, math.inf), True),          # one ulp above it
     (0.0, False),
 ])
-def test_richardson_warns_only_above_its_tolerance(monkeypatch, estimate, warned):
+def test_richardson_warns_only_above_its_tolerance(monkeypatch, value, estimate, warned):
     """The row warns when the relative error estimate is above RICHARDSON_TOLERANCE (1e-10, documented as
     'above this'): an estimate of exactly 1e-10·|∂f/∂x| is vouched for, one ulp more is not.  The
-    extrapolation is replaced by one that answers 2 with the given estimate, so that only the row's verdict
-    is tested."""
+    extrapolation is replaced by one that answers ±2 with the given estimate, so that only the row's
+    verdict is tested."""
     import diffcli.methods.richardson as richardson
 
     assert richardson.RICHARDSON_TOLERANCE == 1e-10 and 1e-10 * 2.0 == 2e-10
-    monkeypatch.setattr(richardson, "richardson_derivatives", lambda *args: ([2.0], [estimate], 81))
-    found = row("x*x", {"x": 1.0}, "richardson")
-    assert found["gradient"] == {"x": 2.0} and found["error_estimate"] == {"x": estimate}
+    monkeypatch.setattr(richardson, "richardson_derivatives", lambda *args: ([value], [estimate], 81))
+    found = row("x*x", {"x": value / 2}, "richardson")
+    assert found["gradient"] == {"x": value} and found["error_estimate"] == {"x": estimate}
     warning = (f"richardson: could not reach 1e-10 relative accuracy in ∂f/∂x: estimated error "
                f"{estimate:.2g} (1e-10 relative); the values of f do not hold more (rounding in f, or f "
                "changing faster than the steps can resolve)")
