@@ -932,3 +932,16 @@ def test_a_bound_s_own_sum_never_rounds_down():
     rounds down to 1; the bound given must be at least the exact 1 + 2^-60."""
     bound = (Tracked(1.0, 1.0) + Tracked(2.0, 2.0 ** -60)).bound
     assert Fraction(bound) >= 1 + Fraction(1, 2 ** 60) and bound <= 1 + 2.0 ** -48
+
+
+def test_a_hessian_through_min_has_its_bounds():
+    """min(x, y)·x at (0.5, 2): min is x there, so f = x² and H = [[2, 0], [0, 0]], every entry exact; min's
+    rules 1 − step(x − y) and 1 − step(y − x) put a number on the left of a tracked dual, and the bounds come
+    out (of the order of the 2^-80 measurement allowance, far below any rounding)."""
+    from diffcli.api import hessian
+
+    (row,) = hessian("min(x, y)*x", {"x": 0.5, "y": 2.0}, methods=["forward-over-reverse"], digits=20,
+                     timing=False)["methods"]
+    assert row["error"] is None and row["warnings"] == []
+    assert row["hessian"] == [[2.0, 0.0], [0.0, 0.0]]
+    assert all(0 <= e <= 2.0 ** -70 for line in row["error_estimate"] for e in line)
