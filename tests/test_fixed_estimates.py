@@ -44,6 +44,8 @@ def test_a_sum_s_bound_is_its_own_rounding_exactly():
 
 @pytest.mark.parametrize("a, b, op", [
     (0.1, 0.7, "-"), (1e16, 1.0, "+"), (0.1, 3.0, "*"), (1.0, 3.0, "/"), (-2.0, 3.0, "/"), (0.7, -0.3, "*"),
+    # TwoSum's two parts both nonzero (0.1 + 0.3: 2^-55 and −2^-54), their sum the rounding
+    (0.1, 0.3, "+"),
     # past Dekker's safe range (2^500, 2^-400): the rounding is measured in rationals instead
     (3.0 ** 400, 1.1, "*"), (3.0 ** -400, 1.1, "*"), (3.0 ** 400, 1.1, "/"), (3.0 ** -400, 0.3, "/"),
     # operands inside it, result outside: Dekker's split of 1e308 overflows, a subnormal's error underflows
