@@ -8,7 +8,9 @@ Every method is registered in :data:`METHODS` under its stable id with a one-lin
   timed as ``seconds``.  ``details`` is a dict of method-specific fields for the JSON row (e.g. the steps a
   finite difference took); its ``"warnings"`` list, if any, joins the row's warnings.  Methods that take a
   step declare ``options=("step",)`` and get ``prepare(graph, step=…)``: ``None`` for their own rule, or
-  the ``--eps`` the user gave.
+  the ``--eps`` the user gave.  Methods that can answer without compiling declare ``options=("once",)``
+  and get ``prepare(graph, once=True)`` when ``run`` will be called once (``--no-timing``): its one answer
+  then costs no ``compile()`` (reverse, symbolic), to the same bits.
 * ``arrays(graph)`` — many points at once (``compare --points``): ``run(columns) -> (gradient arrays,
   evaluations per point)``.
 * ``hessian(graph)`` — the Hessian (``diffcli hessian``): ``run(values) -> (rows, passes)``, ``passes``
