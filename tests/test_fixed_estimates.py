@@ -947,3 +947,12 @@ def test_a_hessian_through_min_has_its_bounds():
     assert row["error"] is None and row["warnings"] == []
     assert row["hessian"] == [[2.0, 0.0], [0.0, 0.0]]
     assert all(0 <= e <= 2.0 ** -70 for line in row["error_estimate"] for e in line)
+
+
+def test_a_complex_step_refused_for_one_variable_keeps_the_other_s_estimate():
+    """x^0.5 + y at (0, 1): x = 0 is sqrt's branch point, so the complex step refuses ∂f/∂x (an error, no
+    number, and no estimate for it); ∂f/∂y = 1 is exact, its estimate 0."""
+    row = _row("x**0.5 + y", {"x": 0.0, "y": 1.0}, "complex-step")
+    assert row["gradient"] == {"x": None, "y": 1.0} and row["warnings"] == []
+    assert row["errors"]["x"].startswith("not applicable here: f is not analytic at x = 0.0")
+    assert row["error_estimate"] == {"x": None, "y": 0.0}
