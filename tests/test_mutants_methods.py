@@ -83,3 +83,17 @@ def test_a_stencil_names_the_point_it_stepped_out_of_the_domain_at(text, x, meth
     row = compare(text, {"x": x}, methods=[method], timing=False)["methods"][0]
     assert row["gradient"] is None  # its only partial has no value
     assert row["errors"]["x"].startswith(f"f is undefined at a stencil point: {point} = ")
+
+
+@pytest.mark.parametrize("text, gradient", [("x*z", [3.0, 2.0]), ("(-x)**z", [-12.0, None])])
+def test_reverse_mode_timed_runs_its_compiled_gradient_with_one_evaluation(text, gradient):
+    """With timing (no ``once``) reverse mode runs its compiled code: the gradient of x·z at (2, 3) is
+    (z, x) = (3, 2), one evaluation of f; where the compiled code fails ((−x)**z: log(−2) in ∂/∂z) the
+    poisoned loop answers ∂f/∂x = −z·(−x)^(z−1) = −12 alone, still one evaluation."""
+    from diffcli.core.parse import parse
+    from diffcli.methods import METHODS
+    from diffcli.methods.partials import Undefined
+
+    found, evaluations = METHODS["reverse"].prepare(parse(text))([2.0, 3.0])[:2]
+    assert evaluations == 1
+    assert [None if isinstance(g, Undefined) else g for g in found] == gradient
