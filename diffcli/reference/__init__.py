@@ -32,10 +32,12 @@ the higher complex-step run (:mod:`diffcli.reference.rules`): the digits shown a
 way.  Two runs that both lose an input the same way (``(1e125 + x) - 1e125``: both round ``1e125 + 1`` to
 ``1e125``) agree on a wrong number, so each run also bounds what it lost to cancellation
 (:mod:`diffcli.reference.cancellation`), and the pair is repeated with that many more working digits, up to
-:data:`MAX_EXTRA_DIGITS`.  A quantity still unresolved there is shown as 0 and the ``note`` gives the bound
-within which it is 0 ("… digits are unknown").  If the runs still disagree after the last guard digits,
-the reference keeps only the digits on which they agree and says so in ``note`` ("ill-conditioned here:
-only N … digits").  Digits it shows are digits it has checked.
+:data:`MAX_EXTRA_DIGITS`.  A quantity of which no digit is known there is shown as 0, the ``note`` giving the
+bound within which it is 0 ("… digits are unknown"), only if the run computed it within that bound of 0
+(``Loss.zero``: ∂f/∂y of ``x + exp(sin(y)*2 - sin(y) - sin(y))``, exactly 0); any other is refused (a
+partial's ``errors``, or the whole reference for f's value), never shown as 0.  If the runs still disagree
+after the last guard digits, the reference keeps only the digits on which they agree and says so in
+``note`` ("ill-conditioned here: only N … digits").  Digits it shows are digits it has checked.
 
 Zeros: a partial that is 0 leaves different residues in the two runs (rounding, the complex step's h²),
 which share no significant digit.  So a partial that both runs put within ``10^-digits`` of the largest
@@ -64,7 +66,7 @@ from diffcli.core.graph import Graph
 from diffcli.reference.cancellation import Loss, assess
 from diffcli.reference.neighbourhood import edge_slope
 from diffcli.reference.neighbourhood import edges as edges_of
-from diffcli.reference.notes import unknown_note, unsettled_reason
+from diffcli.reference.notes import refuse_unknown, unknown_note, unsettled_reason
 from diffcli.reference.partials import Partials, reference_partials
 from diffcli.reference.rules import rule_gradient
 from diffcli.reference.runs import (
@@ -243,6 +245,7 @@ def _finish(result: Reference, other: Reference, agreement: tuple, edges: dict, 
     for name, side in edges.items():
         if not side.direction:
             result.errors[name] = side.message(name, point[name])
+    unknown = refuse_unknown(result, unknown)
     unsettled = [name for name, count in agreed.items() if name != "value" and count < 1]
     kinked = _kinks(graph, point) if unsettled else []
     for name in unsettled:
@@ -260,7 +263,7 @@ def _finish(result: Reference, other: Reference, agreement: tuple, edges: dict, 
     notes += [f"∂f/∂{name} is one-sided: {side.message(name, point[name])}"
               for name, side in edges.items() if side.direction and name not in result.errors]
     unknown = {q: loss for q, loss in unknown.items() if q not in result.errors}
-    for q in [q for q, loss in unknown.items() if q != "value" and q in result.scales
+    for q in [q for q, loss in unknown.items() if q != "value" and q in result.scales and loss.zero
               and loss.bound is not None and _within_floor(m, (loss.bound,), digits, result.scales[q])]:
         result.gradient[q] = m.zero  # 0 to the digits asked for, relative to its largest term
         del unknown[q]

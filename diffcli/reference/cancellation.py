@@ -17,8 +17,16 @@ First order misses a loss where the adjoint is exactly 0 (``t**2`` at ``t = (1e1
 computed as 0), and a quantity that is 0 has no relative error at all.  So a sum or difference that came
 out exactly 0 from nonzero operands where its adjoint is 0, and a quantity that is exactly 0 while some
 node moves it to first order, count as *unresolved* unless every node they depend on was computed exactly
-(:func:`_exact_here`): then the run must be repeated at a higher precision, or, past the largest one, the
-quantity is known only to be 0 within a bound.
+(:func:`_exact_here`): then the run must be repeated at a higher precision.  A zero sum whose adjoint is 0
+is measured instead where it can be (:func:`_moved`): it is set to ± its own error bound (``10^(2-dps)``
+times the largest magnitude among the nodes it depends on) and the output recomputed; how far the quantity
+moves counts as lost (``sin(y)*2 - sin(y) - sin(y)`` is 0 exactly in every run though sin(y) is not exact:
+under cos it moves f by 10^-(2·dps), nothing).  Only where that fails (a domain left, more than
+:data:`MAX_SUSPECTS` such sums) does the loss stay unresolved.
+
+Past the largest precision a quantity of which no digit is known is 0 within its bound only if the run
+computed it within that bound of 0 (``Loss.zero``, and the bound then covers the computed value too);
+any other quantity is refused by the caller, never shown as 0.
 
 Only runs with a suspicious sum pay for the adjoints: :func:`assess` first screens every ``add`` and
 ``sub`` for a gap or a cancellation of more than :data:`SCREEN_DIGITS` digits, or an exact 0.
@@ -32,8 +40,13 @@ from dataclasses import dataclass
 from diffcli.core.algebra import MpAlgebra
 from diffcli.core.chain import adjoints
 from diffcli.core.errors import DiffcliError
+from diffcli.core.evaluate import depends_on, evaluate_mp
 from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.core.primitives import PRIMITIVES
+
+MAX_SUSPECTS = 8
+"""At most this many zero sums with a zero adjoint are measured by :func:`_moved`; more leave the run
+unresolved."""
 
 SCREEN_DIGITS = 10
 """A sum whose operands are this many digits apart (or that cancels this many) makes a run look closer."""
@@ -56,12 +69,15 @@ class Loss:
     unresolved: bool = False
     bound: object = None
     spread: float = 0.0
+    zero: bool = False
+    """The run computed the quantity within ``bound`` of 0 (``bound`` then includes the computed value), so
+    where none of its digits is known it is 0 within ``bound``; a quantity without it is refused there."""
 
     def worse(self, other: "Loss") -> "Loss":
         bound = self.bound if other.bound is None else other.bound if self.bound is None \
             else max(self.bound, other.bound)
         return Loss(max(self.digits, other.digits), self.unresolved or other.unresolved, bound,
-                    max(self.spread, other.spread))
+                    max(self.spread, other.spread), self.zero or other.zero)
 
 
 class ReverseAlgebra(MpAlgebra):
@@ -129,17 +145,60 @@ def assess(m, graph: Graph, values: list, imaginary: bool = False, weights=None,
     # A real part's error reaches the imaginary part only through a nonlinear function of it: a node that
     # reaches the output only through sums and products with real factors cannot hide anything there.
     linear = _linear_paths(m, graph, values) if imaginary and any(c for _, c in zeros) else None
-    unresolved = any(weight(node, component) == 0 and not (component and linear[node])
-                     and not exact.ancestry(node) for node, component in zeros)
+    suspects = [(node, component) for node, component in zeros if weight(node, component) == 0
+                and not (component and linear[node]) and not exact.ancestry(node)]
+    moved = _moved(m, graph, values, suspects, parts, imaginary) if suspects else m.zero
+    unresolved = moved is None
+    unit = m.mpf(10) ** (2 - m.dps)
+    if not unresolved:
+        total += moved / unit  # as first order weighs a rounding of relative size unit
     if not q:
         # 0 to first order (total == 0) is 0: every node is 0 or moves nothing, and the one blind spot of
-        # first order, an adjoint that is exactly 0, comes from an exact 0 that the line above checked.
+        # first order, an adjoint that is exactly 0, comes from an exact 0 measured above.
         unresolved = unresolved or (total > 0 and not exact.ancestry(output))
         digits = 0.0
     else:
         digits = max(0.0, float(m.log10(total / abs(q)))) if total else 0.0
-    bound = max(total, largest) * m.mpf(10) ** (2 - m.dps)
-    return Loss(digits, unresolved, bound / scale if scale else bound, spread)
+    bound = max(total, largest) * unit
+    zero = abs(q) <= bound
+    if zero:
+        bound += abs(q)
+    return Loss(digits, unresolved, bound / scale if scale else bound, spread, zero)
+
+
+def _moved(m, graph: Graph, values: list, suspects: list, parts: tuple, imaginary: bool):
+    """How far the quantity (``parts[0]`` of the output) moves when each suspect ``(node, component)``, a sum
+    that came out exactly 0 with a zero adjoint, is set to ± its error bound in that component, one at a
+    time: the sum of the largest moves, or None where that cannot be told (a domain left, or more than
+    :data:`MAX_SUSPECTS` suspects).  A sum's error bound is ``10^(2-dps)`` times the largest magnitude (of
+    that component) among the nodes it depends on, as :func:`assess` bounds a rounding."""
+    if len(suspects) > MAX_SUSPECTS:
+        return None
+    output = graph.output
+    q = parts[0](values[output])
+    unit = m.mpf(10) ** (2 - m.dps)
+    total = m.zero
+    for node, component in suspects:
+        ancestry = graph.reachable([node])
+        size = max((abs(parts[component](values[n])) for n in range(node + 1)
+                    if ancestry[n] and values[n] is not None), default=m.zero)
+        if not size:
+            continue
+        on_imaginary = (parts[component] is m.im)
+        changed = depends_on(graph, node)
+        changed[node] = False
+        largest = m.zero
+        for sign in (1, -1):
+            step = sign * unit * size
+            base = list(values)
+            base[node] = values[node] + (m.mpc(0, step) if on_imaginary else step)
+            try:
+                moved = evaluate_mp(graph, {}, m, base=base, changed=changed, complex_step=imaginary)
+            except (ArithmeticError, ValueError, TypeError, DiffcliError):
+                return None
+            largest = max(largest, abs(parts[0](moved) - q))
+        total += largest
+    return total
 
 
 def _screen(m, graph: Graph, values: list, nodes: list, parts: tuple) -> tuple[bool, list]:

@@ -1,7 +1,10 @@
 """The words of a reference's answers it cannot give: why a partial has no reference, and the note on the
-quantities that cancel beyond the largest working precision (shown as 0 within a bound)."""
+quantities that cancel beyond the largest working precision (shown as 0 within a bound where the run
+computed them within it of 0, refused otherwise)."""
 
 from __future__ import annotations
+
+from diffcli.core.errors import PrecisionError
 
 
 def unsettled_reason(name: str, value: float, side, kinked: list, growing: bool) -> str:
@@ -35,3 +38,17 @@ def unknown_note(result, unknown: dict) -> str:
         shown.append(f"{label} is 0 within ±{m.nstr(loss.bound, 2)}")
     return ("cancellation beyond the largest working precision: " + ", ".join(shown)
             + "; shown as 0, its digits are unknown")
+
+
+def refuse_unknown(result, unknown: dict) -> dict:
+    """The quantities of ``unknown`` (no digit known past the largest precision) that ``result`` (a
+    ``Reference``) may show as 0 within their bound: those the run computed within that bound of 0
+    (``Loss.zero``).  Each of the others is refused, never shown as 0: a partial gets an error in
+    ``result.errors``, f's value refuses the whole reference."""
+    for q in [q for q, loss in unknown.items() if not loss.zero and q not in result.errors]:
+        if q == "value":
+            raise PrecisionError("no reference: f cancels beyond the largest working precision here, so its "
+                                 "digits are unknown")
+        result.errors[q] = (f"no reference for ∂f/∂{q}: it cancels beyond the largest working precision "
+                            "here, so its digits are unknown")
+    return {q: loss for q, loss in unknown.items() if loss.zero}
