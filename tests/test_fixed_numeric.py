@@ -561,3 +561,14 @@ def test_graph_algebra_builds_each_operation():
              (algebra.functions.atan2(x, 1.0), "atan2(x, 1)")]
     for ref, text in cases:
         assert isinstance(ref, Ref) and to_text(g, ref.node) == text
+
+
+@pytest.mark.parametrize("x", [5e-324, -3e-320, 1e-310, 2.0 ** -600, 2.0 ** -600 * 0.75, 2.2e-308, 1e-300,
+                               0.3, 1e300, 2.0 ** 600 * 1.5, -1.7976931348623157e308])
+def test_cbrt_is_within_an_ulp_of_the_true_cube_root_from_subnormals_to_the_largest_double(x):
+    """The true cube root from mpmath at 200 bits, rounded to a double: the float cbrt is within one unit
+    in its last place, subnormal arguments (where y³ of a plain Newton step underflows: 62 units off at
+    5e-324) and the largest double (where y³ overflows) included."""
+    with M.workprec(200):
+        truth = float(M.sign(x) * M.cbrt(abs(M.mpf(x))))
+    assert abs(numeric.cbrt(x) - truth) <= math.ulp(truth)

@@ -17,17 +17,23 @@ np = LazyNumpy()  # imported when an array evaluator is first called
 
 def cbrt(x: float) -> float:
     """The real cube root.  ``a ** (1/3)`` alone is off by |ln a|·(1/3 − the double 1/3) relative, 1.3e-14
-    at 1e±300 (58 units in the last place); one Newton step on y³ = a brings it to the last bit.
+    at 1e±300 (58 units in the last place); one Newton step on y³ = a brings it within one unit of the last
+    place.  Outside 2^±600 the argument is first scaled by 2^∓600 (exactly), so that y³ neither underflows
+    (a subnormal a: 62 units off at 5e-324 without it) nor overflows.
 
     >>> cbrt(1e-300), cbrt(-27.0), cbrt(1e300), cbrt(0.0)
     (1e-100, -3.0, 1e+100, 0.0)
+    >>> cbrt(-2.0 ** -1068) == -2.0 ** -356, cbrt(2.0 ** 1023) == 2.0 ** 341  # subnormal; near the largest
+    (True, True)
     """
     if not x or not math.isfinite(x):
         return x if x else 0.0
-    a = abs(x)
+    a, scale = abs(x), 0
+    if not 2.0 ** -600 <= a <= 2.0 ** 600:  # y³ would underflow (subnormal a) or overflow: scale by 2^±600
+        a, scale = (math.ldexp(a, 600), -200) if a < 1.0 else (math.ldexp(a, -600), 200)
     y = a ** (1.0 / 3.0)
     better = y - (y * y * y - a) / (3.0 * y * y)
-    return math.copysign(better if math.isfinite(better) else y, x)
+    return math.copysign(math.ldexp(better, scale), x)
 
 
 def sigmoid(x: float) -> float:
