@@ -503,6 +503,7 @@ EPS = 2.0 ** -52  # the machine epsilon of doubles (pytest.approx below always w
     ("0.5*x", {"x": 0.0}, 0.5, 16 / 3),
     ("2*x", {"x": 0.0}, 2.0, 16 / 3),
     ("x*z", {"x": 0.0, "z": 1.0}, 1.0, 16 / 3),
+    ("z*x", {"z": 1.0, "x": 0.0}, 1.0, 16 / 3),      # x the second variable: its own row of steps
     ("relu(x)", {"x": 0.0}, 1.0, 14.0),             # a kink: forward differences only
     ("x + sqrt(x)*0", {"x": 0.0}, 1.0, 14.0),       # a domain edge: x − h is outside, forward differences
     ("x + 0*sqrt(-x)", {"x": 0.0}, 1.0, 14.0),      # x + h is outside: backward differences
