@@ -5,10 +5,14 @@ doubles) or with mpmath directly, never by the reference under test.
 """
 
 import json
+import re
 
 import mpmath
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from diffcli.core.errors import PrecisionError
 from diffcli.core.parse import parse
 from diffcli.reference import reference
 
@@ -369,3 +373,127 @@ def test_a_method_exactly_right_has_no_error_against_the_reference():
     for row in record["methods"]:
         assert row["gradient"] == {"x": 15.0, "z": 2.0}
         assert row["rel_error"] == {"x": 0.0, "z": 0.0} and row["abs_error"] == {"x": 0.0, "z": 0.0}
+
+
+# ---------------------------------------------------------------- an inexact sum that cancels to exactly 0
+
+def _zero_bounds(note):
+    """The quantities a note says are 0 within a bound: label → bound (an mpf)."""
+    if not note or "digits are unknown" not in note:
+        return {}
+    found = re.findall(r"(f|∂f/∂\w+) is 0 within ±([^,;]+)", note)
+    return {label: TRUTH.mpf(bound) for label, bound in found}
+
+
+TRUTH = mpmath.MPContext()
+TRUTH.dps = 2000
+
+
+@pytest.mark.parametrize("outer", ["exp", "cos"])
+def test_a_sum_of_sines_that_cancels_exactly_leaves_the_other_digits(outer):
+    """sin(y)*2 - sin(y) - sin(y) is 0 for every y, and every run computes it as exactly 0 (doubling is
+    exact), though sin(y) is not exact and so the 0 cannot be proven.  f = x + exp(0) = x + 1 = 1.5 (or
+    x + cos(0)), ∂f/∂x = 1 exactly, ∂f/∂y = (2cos y - cos y - cos y)·(exp or -sin)(0) = 0 exactly.
+    Before, ∂f/∂x was shown as 0, and with cos f was '0 within ±2.5e-1318'."""
+    ref = reference(parse(f"x + {outer}(sin(y)*2 - sin(y) - sin(y))"), {"x": 0.5, "y": 0.7}, digits=50)
+    assert ref.text(ref.value) == "1.5" and ref.text(ref.gradient["x"]) == "1.0"
+    assert ref.text(ref.gradient["y"]) == "0"
+    assert all(label == "∂f/∂y" for label in _zero_bounds(ref.note))  # only a true 0 may be '0 within'
+
+
+@pytest.mark.parametrize("text, point, value, gradient", [
+    # x·0 + x: f = x = 0.5, ∂f/∂x = 0 + 1 = 1, ∂f/∂y = x·(2cos y - cos y - cos y) = 0
+    ("x*(sin(y)*2 - sin(y) - sin(y)) + x", {"x": 0.5, "y": 0.7}, "0.5", {"x": "1.0", "y": "0"}),
+    # x·0² + x: the same, with a zero adjoint (2·x·0) on the sum
+    ("x*(sin(y)*2 - sin(y) - sin(y))**2 + x", {"x": 0.5, "y": 0.7}, "0.5", {"x": "1.0", "y": "0"}),
+    # 2e^y - e^y - e^y = 0 inside cos inside sin: f = sin(x + 1), ∂f/∂x = cos(x + 1) (mpmath below),
+    # ∂f/∂y = 0
+    ("sin(x + cos(exp(y)*2 - exp(y) - exp(y)))", {"x": 0.5, "y": 0.7}, None, {"y": "0"}),
+    # The first sum is sin(y)·(1 - x), 0 at x = 1 exactly, but its other operand moves with x; the second,
+    # under cos, has a zero adjoint.  f = exp(0) + cos(0) = 2, ∂f/∂x = exp(0)·(-sin(y)) = -sin(y) (mpmath
+    # below), ∂f/∂y = exp(0)·cos(y)·(1 - x) - sin(0)·0 = 0
+    ("exp(sin(y)*2 - sin(y) - sin(y)*x) + cos(sin(y)*2 - sin(y) - sin(y))", {"x": 1.0, "y": 0.7}, "2.0",
+     {"y": "0"}),
+])
+def test_an_exactly_cancelling_sum_inside_keeps_every_other_digit(text, point, value, gradient):
+    ref = reference(parse(text), point, digits=50)
+    assert ref.errors == {}
+    shown = {name: ref.text(g) for name, g in ref.gradient.items()}
+    assert {name: shown[name] for name in gradient} == gradient
+    if value is not None:
+        assert ref.text(ref.value) == value
+    x, y = M.mpf(point["x"]), M.mpf(point["y"])
+    if text.startswith("sin"):
+        assert _close(ref.text(ref.value), M.sin(x + 1)) and _close(shown["x"], M.cos(x + 1))
+    if text.startswith("exp"):
+        assert _close(shown["x"], -M.sin(y))
+
+
+def test_a_zero_sum_that_a_power_amplifies_is_never_shown_as_wrong_digits():
+    """t = (sin(y) + z**5) - sin(y) is z**5 = 1e-1500 (about), which even the largest working precision
+    absorbs into sin(y): every run computes t = 0.  (t·w**5)**2 with w = 1e300 is then about 1, not 0, so
+    f = x + 1 (about 1.5), and no run can see it.  The reference must not print f's digits as x's 0.5:
+    it refuses, or says f is 0 within a bound that holds 1.5.  ∂f/∂x = 1 exactly all the same."""
+    x, y, z, w = 0.5, 0.7, 1e-300, 1e300
+    truth = TRUTH.mpf(x) + (((TRUTH.sin(y) + TRUTH.mpf(z) ** 5) - TRUTH.sin(y)) * TRUTH.mpf(w) ** 5) ** 2
+    assert abs(truth - M.mpf("1.5")) < 0.01  # z**5·w**5 is 1 to the doubles' rounding
+    try:
+        ref = reference(parse("x + (((sin(y) + z**5) - sin(y)) * w**5)**2"),
+                        {"x": x, "y": y, "z": z, "w": w}, digits=50)
+    except PrecisionError as error:
+        assert "no reference" in error.message
+        return
+    bounds = _zero_bounds(ref.note)
+    assert "f" in bounds and ref.text(ref.value) == "0" and abs(truth) <= bounds["f"]
+    assert ref.text(ref.gradient["x"]) == "1.0"
+
+
+# The property: expressions that wrap a sum cancelling to 0 (for every y, or at x = 1) in a nonlinear
+# function, plus terms in x alone.  y appears only in the cancelling sum C, whose partial in y is 0 at the
+# point in every form, so ∂f/∂y is 0 exactly; f and ∂f/∂x come from mpmath at 2,000 digits (C's residue
+# there is below 10^-1,600, or C is 0 exactly).
+SUMS = st.sampled_from(["sin(y)", "exp(y)", "cos(y)", "exp(sin(y))"]).flatmap(lambda s: st.one_of(
+    st.integers(2, 4).map(lambda k: f"{s}*{k} - " + " - ".join([s] * k)),
+    st.sampled_from(["1e20", "1e150", "1e300", "3.0"]).map(lambda a: f"(({a} + {s}) - {a}) - {s}"),
+    st.just(f"{s}*2 - {s} - {s}*x")))
+WRAPS = st.sampled_from(["exp({c})", "cos({c})", "x*({c}) + x", "sin({c} + x)", "({c})**2 + x",
+                         "exp({c})*x", "cos({c})*x", "({c})*({c}) + sin({c})"])
+TERMS = st.sampled_from([" + x", " + x*x", " + sin(x)", " - x"])
+
+
+def _truth(text: str, x: float, y: float):
+    """f and ∂f/∂x by mpmath directly at 2,000 digits, at the doubles' exact values."""
+    tree = compile(text.replace("^", "**"), "<f>", "eval")
+    names = {"sin": TRUTH.sin, "cos": TRUTH.cos, "exp": TRUTH.exp}
+
+    def f(t):
+        return eval(tree, {**names, "x": t, "y": TRUTH.mpf(y)})  # noqa: S307 - the test's own text
+    return f(TRUTH.mpf(x)), TRUTH.diff(f, TRUTH.mpf(x))
+
+
+def _right(shown: str, truth, digits: int) -> bool:
+    slack = TRUTH.mpf(10) ** -1500  # the truth's own residue (below 10^-1,600), far below any digit shown
+    return abs(TRUTH.mpf(shown) - truth) <= abs(truth) * TRUTH.mpf(10) ** (1 - digits) + slack
+
+
+@settings(max_examples=40, derandomize=True, deadline=None)
+@given(SUMS, WRAPS, TERMS, st.sampled_from([0.5, 1.0, -1.25, 2.0]), st.floats(0.1, 3.0))
+def test_printed_digits_are_right_around_an_inexact_sum_that_cancels(cancelling, wrap, term, x, y):
+    text = wrap.format(c=cancelling) + term
+    if "*x" in cancelling:
+        x = 1.0  # where that sum cancels
+    value, slope = _truth(text, x, y)
+    try:
+        ref = reference(parse(text), {"x": x, "y": y}, digits=30)
+    except PrecisionError as error:  # a refusal prints no digit; it must say why
+        assert "no reference" in error.message
+        return
+    bounds = _zero_bounds(ref.note)
+    for label, number, truth in [("f", ref.value, value), ("∂f/∂x", ref.gradient["x"], slope),
+                                 ("∂f/∂y", ref.gradient["y"], TRUTH.zero)]:
+        if number is None:
+            assert label != "f" and ref.errors, (text, label)
+        elif label in bounds:
+            assert ref.text(number) == "0" and abs(truth) <= bounds[label], (text, label)
+        else:
+            assert _right(ref.text(number), truth, ref.digits), (text, label, ref.text(number), truth)
