@@ -184,7 +184,7 @@ def _moved(m, graph: Graph, values: list, suspects: list, parts: tuple, imaginar
                     if ancestry[n] and values[n] is not None), default=m.zero)
         if not size:
             continue
-        on_imaginary = (parts[component] is m.im)
+        on_imaginary = (component == 0) == imaginary  # which part of the number the suspect is 0 in
         changed = depends_on(graph, node)
         changed[node] = False
         largest = m.zero
