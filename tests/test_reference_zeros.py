@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from diffcli.core.errors import PrecisionError
 from diffcli.core.parse import parse
-from diffcli.reference import reference
+from diffcli.reference import reference, reference_partials
 
 M = mpmath.MPContext()
 M.dps = 80
@@ -429,6 +429,14 @@ def test_an_exactly_cancelling_sum_inside_keeps_every_other_digit(text, point, v
         assert _close(shown["x"], -M.sin(y))
 
 
+def test_the_hessian_reference_answers_beside_an_exactly_cancelling_sum():
+    """x² + cos(sin(y)*2 - sin(y) - sin(y)) is x² + 1 for every y: ∂²f/∂x² = 2, ∂²f/∂x∂y = ∂²f/∂y² = 0.
+    The exact 0 of the sum used to refuse the whole Hessian reference ("f cancels beyond …")."""
+    ref = reference_partials(parse("x*x + cos(sin(y)*2 - sin(y) - sin(y))"), {"x": 0.5, "y": 0.7},
+                             [(2, 0), (1, 1), (0, 2)], digits=30)
+    assert [ref.text(ref.derivatives[o]) for o in [(2, 0), (1, 1), (0, 2)]] == ["2.0", "0", "0"]
+
+
 def test_a_zero_sum_that_a_power_amplifies_is_never_shown_as_wrong_digits():
     """t = (sin(y) + z**5) - sin(y) is z**5 = 1e-1500 (about), which even the largest working precision
     absorbs into sin(y): every run computes t = 0.  (t·w**5)**2 with w = 1e300 is then about 1, not 0, so
@@ -464,7 +472,8 @@ TERMS = st.sampled_from([" + x", " + x*x", " + sin(x)", " - x"])
 def _truth(text: str, x: float, y: float):
     """f and ∂f/∂x by mpmath directly at 2,000 digits, at the doubles' exact values."""
     tree = compile(text.replace("^", "**"), "<f>", "eval")
-    names = {"sin": TRUTH.sin, "cos": TRUTH.cos, "exp": TRUTH.exp}
+    names = {"sin": TRUTH.sin, "cos": TRUTH.cos, "exp": TRUTH.exp, "sqrt": TRUTH.sqrt, "log": TRUTH.log,
+             "cosh": TRUTH.cosh}
 
     def f(t):
         return eval(tree, {**names, "x": t, "y": TRUTH.mpf(y)})  # noqa: S307 - the test's own text
