@@ -171,7 +171,9 @@ def _moved(m, graph: Graph, values: list, suspects: list, parts: tuple, imaginar
     that came out exactly 0 with a zero adjoint, is set to ± its error bound in that component, one at a
     time: the sum of the largest moves, or None where that cannot be told (a domain left, or more than
     :data:`MAX_SUSPECTS` suspects).  A sum's error bound is ``10^(2-dps)`` times the largest magnitude (of
-    that component) among the nodes it depends on, as :func:`assess` bounds a rounding."""
+    that component) among the nodes it depends on, as :func:`assess` bounds a rounding: an estimate, with
+    two digits to spare, which a function amplifying its argument's error by more (exp of an argument over
+    100) exceeds; the moves of several suspects are added, not tried together."""
     if len(suspects) > MAX_SUSPECTS:
         return None
     output = graph.output

@@ -53,7 +53,9 @@ def settle(runs, low: int, high: int, extra: int):
 
 
 def unknown_losses(losses: dict, working: int) -> dict:
-    """The quantities (``"value"`` or variable names) of which no digit is known: → their :class:`Loss`."""
+    """The quantities (``"value"`` or variable names) of which no digit is known: → their :class:`Loss`.
+    Only one with ``Loss.zero`` (computed within its bound of 0) may be shown as 0 within that bound; the
+    others are refused (:func:`~diffcli.reference.notes.refuse_unknown`), never shown as 0."""
     return {q: loss for q, loss in losses.items() if loss.unresolved or loss.digits >= working - 1}
 
 
