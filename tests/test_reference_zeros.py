@@ -429,6 +429,16 @@ def test_an_exactly_cancelling_sum_inside_keeps_every_other_digit(text, point, v
         assert _close(shown["x"], -M.sin(y))
 
 
+def test_many_sums_that_cancel_exactly_are_measured_together():
+    """Twelve sums sin(k·y)*2 - sin(k·y) - sin(k·y), each 0 for every y, under cos (more than are moved one
+    at a time): f = x + 12·cos(0) = 12.5, ∂f/∂x = 1, ∂f/∂y = 0."""
+    text = "x + " + " + ".join(f"cos(sin(y*{k})*2 - sin(y*{k}) - sin(y*{k}))" for k in range(1, 13))
+    ref = reference(parse(text), {"x": 0.5, "y": 0.7}, digits=50)
+    assert ref.errors == {} and "f" not in _zero_bounds(ref.note) and "∂f/∂x" not in _zero_bounds(ref.note)
+    assert (ref.text(ref.value), ref.text(ref.gradient["x"]), ref.text(ref.gradient["y"])) == ("12.5", "1.0",
+                                                                                                 "0")
+
+
 def test_the_hessian_reference_answers_beside_an_exactly_cancelling_sum():
     """x² + cos(sin(y)*2 - sin(y) - sin(y)) is x² + 1 for every y: ∂²f/∂x² = 2, ∂²f/∂x∂y = ∂²f/∂y² = 0.
     The exact 0 of the sum used to refuse the whole Hessian reference ("f cancels beyond …")."""

@@ -19,10 +19,10 @@ out exactly 0 from nonzero operands where its adjoint is 0, and a quantity that 
 node moves it to first order, count as *unresolved* unless every node they depend on was computed exactly
 (:func:`_exact_here`): then the run must be repeated at a higher precision.  A zero sum whose adjoint is 0
 is measured instead where it can be (:func:`_moved`): it is set to ± its own error bound (``10^(2-dps)``
-times the largest magnitude among the nodes it depends on) and the output recomputed; how far the quantity
-moves counts as lost (``sin(y)*2 - sin(y) - sin(y)`` is 0 exactly in every run though sin(y) is not exact:
-under cos it moves f by 10^-(2·dps), nothing).  Only where that fails (a domain left, more than
-:data:`MAX_SUSPECTS` such sums) does the loss stay unresolved.
+times the largest magnitude among the nodes it depends on) and the output recomputed (many such sums
+together); how far the quantity moves counts as lost (``sin(y)*2 - sin(y) - sin(y)`` is 0 exactly in
+every run, sin(y) inexact: under cos it moves f by 10^-(2·dps), nothing).  Only where that fails (a
+domain left, more than :data:`MAX_JOINT_SUSPECTS` such sums) does the loss stay unresolved.
 
 Past the largest precision a quantity of which no digit is known is 0 within its bound only if the run
 computed it within that bound of 0 (``Loss.zero``, and the bound then covers the computed value too);
@@ -45,8 +45,11 @@ from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.core.primitives import PRIMITIVES
 
 MAX_SUSPECTS = 8
-"""At most this many zero sums with a zero adjoint are measured by :func:`_moved`; more leave the run
-unresolved."""
+"""Up to this many zero sums with a zero adjoint are measured one at a time by :func:`_moved`, more of
+them together."""
+
+MAX_JOINT_SUSPECTS = 1000
+"""More zero sums with a zero adjoint than this leave the run unresolved (each costs a walk of the graph)."""
 
 SCREEN_DIGITS = 10
 """A sum whose operands are this many digits apart (or that cancels this many) makes a run look closer."""
@@ -168,39 +171,52 @@ def assess(m, graph: Graph, values: list, imaginary: bool = False, weights=None,
 
 def _moved(m, graph: Graph, values: list, suspects: list, parts: tuple, imaginary: bool):
     """How far the quantity (``parts[0]`` of the output) moves when each suspect ``(node, component)``, a sum
-    that came out exactly 0 with a zero adjoint, is set to ± its error bound in that component, one at a
-    time: the sum of the largest moves, or None where that cannot be told (a domain left, or more than
-    :data:`MAX_SUSPECTS` suspects).  A sum's error bound is ``10^(2-dps)`` times the largest magnitude (of
-    that component) among the nodes it depends on, as :func:`assess` bounds a rounding: an estimate, with
-    two digits to spare, which a function amplifying its argument's error by more (exp of an argument over
-    100) exceeds; the moves of several suspects are added, not tried together."""
-    if len(suspects) > MAX_SUSPECTS:
+    that came out exactly 0 with a zero adjoint, is set to ± its error bound in that component: one at a
+    time (the sum of each one's largest move) up to :data:`MAX_SUSPECTS` suspects, all together beyond (the
+    largest move of all of them +, all -, and alternating signs); None where that cannot be told (a domain
+    left, more than :data:`MAX_JOINT_SUSPECTS`).  A sum's error bound is ``10^(2-dps)`` times the largest
+    magnitude (of that component) among the nodes it depends on, as :func:`assess` bounds a rounding: an
+    estimate, with two digits to spare, which a function amplifying its argument's error by more (exp of
+    an argument over 100) exceeds."""
+    if len(suspects) > MAX_JOINT_SUSPECTS:
         return None
-    output = graph.output
-    q = parts[0](values[output])
     unit = m.mpf(10) ** (2 - m.dps)
-    total = m.zero
+    steps = []  # (node, the step, whether it is along the imaginary axis)
     for node, component in suspects:
         ancestry = graph.reachable([node])
         size = max((abs(parts[component](values[n])) for n in range(node + 1)
                     if ancestry[n] and values[n] is not None), default=m.zero)
-        if not size:
-            continue
-        on_imaginary = (component == 0) == imaginary  # which part of the number the suspect is 0 in
-        changed = depends_on(graph, node)
-        changed[node] = False
-        largest = m.zero
-        for sign in (1, -1):
-            step = sign * unit * size
-            base = list(values)
-            base[node] = values[node] + (m.mpc(0, step) if on_imaginary else step)
-            try:
-                moved = evaluate_mp(graph, {}, m, base=base, changed=changed, complex_step=imaginary)
-            except (ArithmeticError, ValueError, TypeError, DiffcliError):
+        if size:  # which part of the number the suspect is 0 in:
+            steps.append((node, unit * size, (component == 0) == imaginary))
+    if len(steps) <= MAX_SUSPECTS:
+        total = m.zero
+        for step in steps:
+            moves = [_move(m, graph, values, [step], [sign], parts[0], imaginary) for sign in (1, -1)]
+            if None in moves:
                 return None
-            largest = max(largest, abs(parts[0](moved) - q))
-        total += largest
-    return total
+            total += max(moves)
+        return total
+    patterns = ([1] * len(steps), [-1] * len(steps), [(-1) ** k for k in range(len(steps))],
+                [-(-1) ** k for k in range(len(steps))])
+    moves = [_move(m, graph, values, steps, signs, parts[0], imaginary) for signs in patterns]
+    return None if None in moves else max(moves)
+
+
+def _move(m, graph: Graph, values: list, steps: list, signs: list, part, imaginary: bool):
+    """``|part(output)|``'s change when each ``(node, step, along the imaginary axis)`` of ``steps`` moves
+    its node by ``sign·step``; None where f is not defined there."""
+    base = list(values)
+    changed = [False] * len(graph)
+    for (node, step, on_imaginary), sign in zip(steps, signs):
+        base[node] = base[node] + (m.mpc(0, sign * step) if on_imaginary else sign * step)
+        changed = [a or b for a, b in zip(changed, depends_on(graph, node))]
+    for node, _, _ in steps:
+        changed[node] = False
+    try:
+        moved = evaluate_mp(graph, {}, m, base=base, changed=changed, complex_step=imaginary)
+    except (ArithmeticError, ValueError, TypeError, DiffcliError):
+        return None
+    return abs(part(moved) - part(values[graph.output]))
 
 
 def _screen(m, graph: Graph, values: list, nodes: list, parts: tuple) -> tuple[bool, list]:
