@@ -525,6 +525,14 @@ def test_richardson_estimate_on_a_line_through_the_origin_is_its_round_off_model
 
 
 
+@pytest.mark.parametrize("text, slope", [("x", 1.0), ("-x", -1.0), ("2*x", 2.0)])
+def test_richardson_vouches_for_an_exact_slope_without_a_warning(text, slope):
+    """A line through the origin: every difference is exact (see above), its estimate a few eps·|c|, far
+    below 1e-10 relative: no warning, whatever the slope (1 included)."""
+    richardson = row(text, {"x": 0.0}, "richardson")
+    assert richardson["gradient"] == {"x": slope} and richardson["warnings"] == []
+
+
 def test_richardson_runs_a_second_sequence_for_one_variable_beside_another():
     """At |x| < 2^-26 richardson adds a second sequence of steps at the scale of |x| (README); with a second
     variable that has one sequence, x's rows and z's must still be moved from their own values: sin(x)·z
