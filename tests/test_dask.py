@@ -321,3 +321,20 @@ def test_a_block_that_kills_its_dask_workers_is_lost_alone(cli, tmp_path, schedu
     assert f"lost on the cluster: points {lost[0]} to {lost[-1]}: its Dask worker died every time" in err
     assert lost == list(range(lost[0], lost[-1] + 1)) and len(lost) < 40  # one block, not the run
     assert all(p["gradient"]["reverse"]["x"] == 2 * p["point"]["x"] for p in got if p["index"] not in lost)
+
+
+def test_a_cluster_without_any_worker_stops_the_run_instead_of_waiting_for_ever(monkeypatch):
+    """Dask waits for a worker for ever; diffcli gives a cluster NO_WORKER_SECONDS without any (here 2 s),
+    then stops with one line (exit 2), naming the cluster.  With a worker, the task's answer comes back."""
+    distributed = pytest.importorskip("distributed")
+    from diffcli.core.errors import UsageError
+    from diffcli.tasks import cluster
+
+    monkeypatch.setattr(cluster, "NO_WORKER_SECONDS", 2)
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as empty, \
+            distributed.Client(empty) as client:
+        with pytest.raises(UsageError, match=r"the Dask cluster at \S+ has had no worker for 2 s"):
+            cluster.result(client, client.submit(sum, [1, 2]), poll=0.2)
+    with distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as one, \
+            distributed.Client(one) as client:
+        assert cluster.result(client, client.submit(sum, [1, 2]), poll=0.2) == 3

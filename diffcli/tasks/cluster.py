@@ -23,6 +23,7 @@ run that takes too long) instead.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections import deque
 from typing import Callable, Iterator
@@ -52,6 +53,11 @@ which evaluates its one block here."""
 
 CONNECT_SECONDS = 10
 """How long to wait for the scheduler before exit 2."""
+
+NO_WORKER_SECONDS = 60
+"""How long diffcli waits for a task while the cluster has no worker at all (all died and none came back)
+before it stops the run with one line, exit 2: Dask itself would wait for a worker for ever.  The records
+written before stay written."""
 
 INSTALL = 'pip install "diffcli[dask]"'
 
@@ -124,12 +130,13 @@ def _finish(client, chunk: list, future, job: tuple, on_internal_error) -> Itera
     from distributed import KilledWorker
 
     try:
-        replies = future.result()
+        replies = result(client, future)
     except KilledWorker:
         replies = []
         for line in chunk:
             try:
-                replies += client.submit(run_chunk, job[0], job[1], [line], job[2], pure=False).result()
+                alone = client.submit(run_chunk, job[0], job[1], [line], job[2], pure=False)
+                replies += result(client, alone)
             except KilledWorker as error:
                 replies.append(("died", f"its Dask worker died every time it ran the line ({error})"))
     for line, (kind, value) in zip(chunk, replies):
@@ -157,10 +164,10 @@ def points_on_cluster(run, tables: Iterator[dict], address: str) -> Iterator[dic
         limit = min(_workers(client) * CHUNKS_PER_WORKER, MAX_BLOCKS_IN_FLIGHT)
         for columns, future in _in_flight(map(run.columns_of, tables), submit, limit):
             try:
-                block = future.result()
+                block = result(client, future)
             except KilledWorker:  # it, or a block beside it on the same workers, kills them: run it alone
                 try:
-                    block = submit(columns).result()
+                    block = result(client, submit(columns))
                 except KilledWorker as error:
                     block = lost_block(columns, run.running(), f"its Dask worker died every time it ran "
                                                                 f"them ({error})")
@@ -188,6 +195,24 @@ def run_block(token: str, graph, timing: bool, columns: list, methods: list) -> 
             while len(_EVALUATORS) > KEPT_RUNS:
                 del _EVALUATORS[next(iter(_EVALUATORS))]
     return evaluator.block(columns, methods)
+
+
+def result(client, future, poll: float = 1.0):
+    """``future.result()``, except that a cluster left without any worker for :data:`NO_WORKER_SECONDS` stops
+    the run (a :class:`~diffcli.core.errors.UsageError`, exit 2) instead of waiting for ever."""
+    alone_since = None
+    while True:
+        try:
+            return future.result(timeout=poll)
+        except TimeoutError:
+            if client.scheduler_info().get("workers"):
+                alone_since = None
+            elif alone_since is None:
+                alone_since = time.monotonic()
+            elif time.monotonic() - alone_since > NO_WORKER_SECONDS:
+                raise UsageError(f"the Dask cluster at {client.scheduler.address} has had no worker for "
+                                 f"{NO_WORKER_SECONDS} s: start workers (dask worker ADDRESS) and run "
+                                 f"again") from None
 
 
 def _workers(client) -> int:
