@@ -13,7 +13,9 @@ The command line is forked from this process (diffcli already imported, so a tri
 not a start-up) with stdout on a regular file.  Records of the ``diff`` lines are about 15 KB, more than
 Python's 8 KB buffer and than a page.  The README ("Expression files") says what the random test cannot
 see: Linux may still stop one ``write`` between two 4 KB pages when SIGKILL arrives during it, so a
-reader should drop a last line without its newline.
+reader should drop a last line without its newline; the random test does so where the output stops at a
+page of the file (a CI run once saw it: 8,192 bytes into a 15 KB record), and still asks that all before it
+be whole records in order.
 """
 
 import csv
@@ -32,6 +34,9 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fo
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LECTURE = "exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)"
 AT_ONCE = 4
+PAGE = 4096
+"""Linux's page: a write to a regular file that SIGKILL interrupts stops at the end of one of the file's
+pages (``generic_perform_write`` checks for a fatal signal between pages), so its length is a multiple."""
 
 
 def _wide_file(folder, lines=24, terms=300):
@@ -189,6 +194,10 @@ def test_a_run_killed_at_random_moments_leaves_only_whole_records_in_order(tmp_p
         time.sleep(max(0.0, deadline - time.monotonic()))
         _kill(pid)
         left = out.read_bytes()
+        if left and not left.endswith(b"\n") and len(left) % PAGE == 0 and whole[name].startswith(left):
+            # the kernel stopped one write at a page of the file (see the module docstring): a reader drops
+            # the last line without its newline, and what is before it must be whole
+            left = left[:left.rfind(b"\n") + 1]
         if not (whole[name].startswith(left) and (left == b"" or left.endswith(b"\n"))):
             torn.append(f"{name}: {len(left)} of {len(whole[name])} bytes")
             continue
