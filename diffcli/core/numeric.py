@@ -17,9 +17,10 @@ np = LazyNumpy()  # imported when an array evaluator is first called
 
 def cbrt(x: float) -> float:
     """The real cube root.  ``a ** (1/3)`` alone is off by |ln a|·(1/3 − the double 1/3) relative, 1.3e-14
-    at 1e±300 (58 units in the last place); one Newton step on y³ = a brings it within one unit of the last
-    place.  Outside 2^±600 the argument is first scaled by 2^∓600 (exactly), so that y³ neither underflows
-    (a subnormal a: 62 units off at 5e-324 without it) nor overflows.
+    at 1e±300 (58 units in the last place), and a Newton step's y³ underflows for a subnormal a (62 units
+    off at 5e-324) or overflows near the largest double.  So a is first scaled by 2^-3k into [1/8, 1)
+    (exactly: a power of two), where the power is within a few units and one Newton step on y³ = a brings it
+    within one unit of the last place, and the root is scaled back by 2^k.
 
     >>> cbrt(1e-300), cbrt(-27.0), cbrt(1e300), cbrt(0.0)
     (1e-100, -3.0, 1e+100, 0.0)
@@ -28,12 +29,11 @@ def cbrt(x: float) -> float:
     """
     if not x or not math.isfinite(x):
         return x if x else 0.0
-    a, scale = abs(x), 0
-    if not 2.0 ** -600 <= a <= 2.0 ** 600:  # y³ would underflow (subnormal a) or overflow: scale by 2^±600
-        a, scale = (math.ldexp(a, 600), -200) if a < 1.0 else (math.ldexp(a, -600), 200)
+    k = -(-math.frexp(x)[1] // 3)  # a = |x|·2^-3k in [1/8, 1): frexp's exponent e has |x| in [2^(e-1), 2^e)
+    a = math.ldexp(abs(x), -3 * k)
     y = a ** (1.0 / 3.0)
     better = y - (y * y * y - a) / (3.0 * y * y)
-    return math.copysign(math.ldexp(better, scale), x)
+    return math.copysign(math.ldexp(better, k), x)
 
 
 def sigmoid(x: float) -> float:
