@@ -15,7 +15,7 @@ glibc told to keep freed memory (:mod:`diffcli.core.memory`).
 from __future__ import annotations
 
 from diffcli.core.chain import adjoints, vanishes
-from diffcli.core.evaluate import entry
+from diffcli.core.evaluate import entry, forward
 from diffcli.core.fragments import (
     Code,
     CodeAlgebra,
@@ -284,19 +284,12 @@ def function_at(graph: Graph, outputs: list[int], values: list) -> tuple:
 
 
 def _walk(graph: Graph, outputs: list[int], values: list) -> list:
-    """Every node's number as the lines of :func:`function_source` compute it (None where not needed)."""
-    needed = graph.reachable(outputs)
-    numbers: list = [None] * len(graph)
-    for v, value in zip(graph.variables, values):
-        numbers[v] = value
-    ops, arguments, data = graph.ops, graph.arguments, graph.data
-    for n in range(max(outputs, default=-1) + 1):
-        op = ops[n]
-        if op == CONST:
-            numbers[n] = data[n]
-        elif needed[n] and op != VAR:
-            numbers[n] = entry(graph, n, PRIMITIVES[op]).real(*[numbers[a] for a in arguments[n]])
-    return numbers
+    """Every node's number as the lines of :func:`function_source` compute it (None where not needed): the
+    one forward walk (:func:`~diffcli.core.evaluate.forward`), each node by the entry its line calls, on the
+    same doubles, without a domain check of its own (a line that fails raises as it does)."""
+    point = dict(zip(graph.variable_names, values))
+    return forward(graph, outputs, float, point.__getitem__,
+                   lambda primitive, node, args: entry(graph, node, primitive).real(*args))
 
 
 @gc_paused()

@@ -25,15 +25,18 @@ def bind(graph: Graph, point: dict) -> list:
     return [point[name] for name in graph.variable_names]
 
 
-def forward(graph: Graph, output: int, constant, variable, apply, base: list | None = None,
+def forward(graph: Graph, output: int | list, constant, variable, apply, base: list | None = None,
             changed: list | None = None) -> list:
-    """The one forward walk: every node the output needs, in topological order, valued by ``constant(value)``,
-    ``variable(name)`` or ``apply(primitive, node, argument values)``; None where not needed.  With ``base``
-    and ``changed``, nodes that did not change keep their value from ``base``."""
-    needed = graph.reachable([output])[:output + 1]
+    """The one forward walk: every node the output (or each of a list of outputs) needs, in topological
+    order, valued by ``constant(value)``, ``variable(name)`` or ``apply(primitive, node, argument values)``;
+    None where not needed.  With ``base`` and ``changed``, nodes that did not change keep their value from
+    ``base``."""
+    outputs = [output] if isinstance(output, int) else list(output)
+    last = max(outputs, default=-1)
+    needed = graph.reachable(outputs)[:last + 1]
     ops, arguments, data = graph.ops, graph.arguments, graph.data
     if base is None:
-        values: list = [None] * (output + 1)
+        values: list = [None] * (last + 1)
         nodes = [node for node, need in enumerate(needed) if need]
     else:  # only the changed nodes are walked: a perturbed variable of a large graph reaches a few
         values = [base[node] if need and not changed[node] else None for node, need in enumerate(needed)]
