@@ -10,7 +10,6 @@ compiled gradient (:mod:`diffcli.core.codegen`).
 from __future__ import annotations
 
 import math
-import operator
 
 from diffcli.core.algebra import Functions
 from diffcli.core.graph import Graph
@@ -113,10 +112,11 @@ def _fold(function, *numbers) -> float | None:
 _INFIX = {p.symbol: p for p in PRIMITIVES.values() if p.symbol and p.arity == 2}
 """The table's binary operators by symbol (``+ - * / **``)."""
 
-_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
-"""What ``a + b`` … written in generated code does on floats (Python's own operators)."""
+_ADD, _SUB, _NEG = _INFIX["+"].real, _INFIX["-"].real, PRIMITIVES["neg"].real
+"""What ``+ - `` and unary ``-`` written in generated code do on floats (the table's evaluators: Python's
+own operators)."""
 
-_UPDATES = {"+=": operator.add, "-=": operator.sub}
+_UPDATES = {"+=": _ADD, "-=": _SUB}
 
 _POW = PRIMITIVES["pow"].real
 """What ``pow(a, b)`` in generated code calls on floats (the table's evaluator of that name)."""
@@ -134,7 +134,7 @@ def _negate(value):
         return -value_number
     if value.negand is not None:
         return value.negand
-    negated = _carrying(_reuse(Code(f"(-{value})"), value), operator.neg, value)
+    negated = _carrying(_reuse(Code(f"(-{value})"), value), _NEG, value)
     if negated.isidentifier():  # f computed -value itself
         return negated
     negated.negand = value
@@ -171,7 +171,7 @@ def _binary(symbol: str, left, right):
             if isinstance(left, Code) and left.reciprocal is not None:
                 return _binary("/", right, left.reciprocal)
     code = _carrying(_reuse(Code(f"({source_of(left)} {symbol} {source_of(right)})"), left, right),
-                     _OPERATORS[symbol], left, right)
+                     _INFIX[symbol].real, left, right)  # Python's own operator
     if symbol == "/" and a == 1.0 and not code.isidentifier():
         code.reciprocal = right
     return code
@@ -269,20 +269,20 @@ class CodeAlgebra:
             # The name's object is this adjoint's alone (it owns it): its number follows the update.
             _carrying(total_magnitude, _UPDATES[update], total_magnitude, term_magnitude)
             if total_negative:
-                _carrying(total, operator.neg, total_magnitude)
+                _carrying(total, _NEG, total_magnitude)
             return total
         # Not ``+=``: the total may share its array with another adjoint (see the class docstring).
         if total_negative and term_negative:
             self.lines.append(f"g{node} = {source_of(total_magnitude)} + {source_of(term_magnitude)}")
-            result = _negate(_carrying(name, operator.add, total_magnitude, term_magnitude))
+            result = _negate(_carrying(name, _ADD, total_magnitude, term_magnitude))
         elif total_negative or term_negative:
             plus, minus = ((term_magnitude, total_magnitude) if total_negative
                            else (total_magnitude, term_magnitude))
             self.lines.append(f"g{node} = {source_of(plus)} - {source_of(minus)}")
-            result = _carrying(name, operator.sub, plus, minus)
+            result = _carrying(name, _SUB, plus, minus)
         else:
             self.lines.append(f"g{node} = {source_of(total_magnitude)} + {source_of(term_magnitude)}")
-            result = _carrying(name, operator.add, total_magnitude, term_magnitude)
+            result = _carrying(name, _ADD, total_magnitude, term_magnitude)
         self._owned.add(node)
         return result
 
