@@ -743,6 +743,13 @@ def test_evaluate_in_mpmath_keeps_the_values_a_changed_variable_does_not_reach()
     # only y changed (x's new value is not even read): sin(x) is taken from the base values
     again = evaluate_mp(graph, {"x": m.mpf(5), "y": m.mpf(3)}, m, base=base, changed=depends_on(graph, y))
     assert again == m.sin(1) + 3
+    # an output before the last node (sin(x), node 2 of x, y, sin, add): the walk from the base values gives
+    # the list a fresh walk gives, x, no y, sin(x), and nothing for the node past the output
+    sine = graph.ops.index("sin")
+    fresh = evaluate_mp(graph, {"x": m.mpf(1), "y": m.mpf(3)}, m, output=sine, every=True)
+    assert fresh == [1, None, m.sin(1)]
+    assert evaluate_mp(graph, {"x": m.mpf(5), "y": m.mpf(3)}, m, output=sine, every=True, base=base,
+                       changed=depends_on(graph, y)) == fresh
 
 
 def test_kinks_are_named_with_their_arguments():

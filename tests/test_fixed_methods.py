@@ -473,6 +473,32 @@ def test_a_plugin_stencil_with_f_x_in_it_runs_at_a_point_and_on_arrays(plugin_st
     assert evaluations == 2
 
 
+@pytest.mark.parametrize("text, x, on_arrays", [("exp(x)", 0.5, False), ("1/exp(1000*x)", 1.0, True)])
+def test_the_scalar_stencil_turns_to_arrays_only_where_f_has_no_finite_value_on_floats(text, x, on_arrays):
+    """FloatStencil evaluates f with Python's math functions, f(x) included, and builds the array evaluator
+    only at a point where that gives no finite value.  exp(x) at 0.5 with the forward stencil (offsets 0 and
+    1, weights −1 and 1; h = 2^-26, exact beside 0.5): f(x) and f(x + h) are math.exp's, the estimate is
+    their difference over h, and no evaluator is built.  1/exp(1000x) at 1 overflows on floats (e^1000): the
+    arrays give 1/inf = 0 there, once built, and the forward difference of two zeros is 0."""
+    from diffcli.methods.finite import STENCILS, Evaluator
+    from diffcli.methods.float_stencil import FloatStencil
+
+    built = []
+
+    def arrays(graph):
+        built.append(graph)
+        return Evaluator(graph)
+
+    estimates, taken, F, f0 = FloatStencil(parse(text), STENCILS["fd-forward"], arrays).at([x], [0])
+    h = 2.0 ** -26
+    assert taken == [h]
+    if on_arrays:
+        assert (estimates, F, f0, len(built)) == ([0.0], [[0.0]], 0.0, 1)
+    else:
+        assert f0 == math.exp(0.5) and F == [[math.exp(0.5 + h)]] and not built
+        assert estimates == [(math.exp(0.5 + h) - math.exp(0.5)) / h]
+
+
 @pytest.mark.parametrize("name, per_point", [("reverse", 1), ("symbolic", 0), ("dual", 2),
                                              ("fd-central", 4)])
 def test_every_arrays_form_counts_its_evaluations_of_f_as_its_point_form_does(name, per_point):
