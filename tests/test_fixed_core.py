@@ -812,6 +812,9 @@ REFUSED = [
     ("x + 2(x+1)", 5, "a number cannot be called; to multiply, write 2*(x+1)"),
     ("(x+1)(x-1)", 1, "a value cannot be called; to multiply, write (x+1)*(x-1)"),
     ("y + (x+1) (x-1)", 5, "a value cannot be called; to multiply, write (x+1) *(x-1)"),
+    # a called value longer than the 80 characters read of the call (2 × SHOWN_CHARS): the product is cut
+    # there, then shown as its first 39 characters and '…'
+    ("(" + "x+" * 40 + "x)(y)", 1, "a value cannot be called; to multiply, write (" + "x+" * 19 + "…"),
     ("(x.y)(1)", 2, "attribute access is not allowed"),  # at the function, not the call
     ("('a')(x)", 2, "only functions called by name are allowed, like sin(x)"),
     ("(sin(x))(y)", 2, "calls of calls are not allowed"), ("[1](x)", 1, "lists are not allowed"),
