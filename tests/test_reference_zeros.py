@@ -466,6 +466,37 @@ def test_a_zero_sum_that_a_power_amplifies_is_never_shown_as_wrong_digits():
     assert ref.text(ref.gradient["x"]) == "1.0"
 
 
+
+@pytest.mark.parametrize("w, truth", [
+    # f = x + (z**5·w**5)**2 at the doubles: z·w is 1 to the doubles' rounding, so f is 1.5 (w = 1e300) or
+    # 0.5 + 1e-90 (w = 1e291): the run computes t = 0 and f = 0.5 either way
+    (1e300, "1.5"), (1e291, "0.5"),
+])
+def test_a_zero_sum_that_may_hide_an_amplified_term_refuses_f(w, truth):
+    """t = (sin(y) + z**5) - sin(y) at z = 1e-300 is 1e-1500, absorbed at every working precision, and
+    (t·w**5)**2 squares the ±10^-1273 that t is known within into about 10^(2·(1500 - 1273)) at w = 1e300
+    (10^365 at 1e291): 'f is 0 within' that says nothing of f, 0.5 or 1.5.  The reference refuses f."""
+    x, y, z = 0.5, 0.7, 1e-300
+    exact = TRUTH.mpf(x) + (TRUTH.mpf(z) ** 5 * TRUTH.mpf(w) ** 5) ** 2
+    assert abs(exact - TRUTH.mpf(truth)) < 0.01
+    with pytest.raises(PrecisionError, match="f cancels beyond the largest working precision here"):
+        reference(parse("x + (((sin(y) + z**5) - sin(y)) * w**5)**2"), {"x": x, "y": y, "z": z, "w": w},
+                  digits=20)
+
+
+def test_a_zero_partial_within_a_bound_far_below_its_terms_is_still_shown():
+    """At z = 1e-200, w = 1e300 the runs keep t = z**5 = 1e-1000: f = 0.5 + (z·w)**10, about 1e1000.
+    ∂f/∂y = 2t·W²·(cos y - cos y) with W = w**5 is 0, its two terms 2t·W²·cos(y) about 1.5e2000 each: 0
+    within a bound the largest precision's rounding puts far below them (under 1e1000), still shown."""
+    x, y, z, w = 0.5, 0.7, 1e-200, 1e300
+    ref = reference(parse("x + (((sin(y) + z**5) - sin(y)) * w**5)**2"), {"x": x, "y": y, "z": z, "w": w},
+                    digits=20)
+    exact = TRUTH.mpf(x) + (TRUTH.mpf(z) ** 5 * TRUTH.mpf(w) ** 5) ** 2
+    assert ref.errors == {} and ref.text(ref.value) == TRUTH.nstr(exact, 20)
+    bounds = _zero_bounds(ref.note)
+    assert list(bounds) == ["∂f/∂y"] and 0 < bounds["∂f/∂y"] < TRUTH.mpf(10) ** 1000
+    assert ref.text(ref.gradient["y"]) == "0"
+
 # The property: expressions that wrap a sum cancelling to 0 (for every y, or at x = 1) in a nonlinear
 # function, plus terms in x alone.  y appears only in the cancelling sum C, whose partial in y is 0 at the
 # point in every form, so ∂f/∂y is 0 exactly; f and ∂f/∂x come from mpmath at 2,000 digits (C's residue

@@ -25,8 +25,11 @@ every run, sin(y) inexact: under cos it moves f by 10^-(2·dps), nothing).  Only
 domain left, more than :data:`MAX_JOINT_SUSPECTS` such sums) does the loss stay unresolved.
 
 Past the largest precision a quantity of which no digit is known is 0 within its bound only if the run
-computed it within that bound of 0 (``Loss.zero``, and the bound then covers the computed value too);
-any other quantity is refused by the caller, never shown as 0.
+computed it within that bound of 0 (``Loss.zero``, and the bound then covers the computed value too) and a
+measured zero sum does not move it by more than the run's own roundings may: there the bound is that of a
+term the sum may have lost, amplified (``x + (((sin(y) + z**5) - sin(y))*w**5)**2`` at z = 1e-300,
+w = 1e291 computes 0.5 and is 0 only within ±2.5e365), which says nothing of the quantity.  Any other
+quantity is refused by the caller, never shown as 0.
 
 Only runs with a suspicious sum pay for the adjoints: :func:`assess` first screens every ``add`` and
 ``sub`` for a gap or a cancellation of more than :data:`SCREEN_DIGITS` digits, or an exact 0.
@@ -73,8 +76,9 @@ class Loss:
     bound: object = None
     spread: float = 0.0
     zero: bool = False
-    """The run computed the quantity within ``bound`` of 0 (``bound`` then includes the computed value), so
-    where none of its digits is known it is 0 within ``bound``; a quantity without it is refused there."""
+    """The run computed the quantity within ``bound`` of 0 (``bound`` then includes the computed value), and
+    the bound is its roundings', not a measured zero sum's larger move, so where none of its digits is known
+    it is 0 within ``bound``; a quantity without it is refused there."""
 
     def worse(self, other: "Loss") -> "Loss":
         bound = self.bound if other.bound is None else other.bound if self.bound is None \
@@ -153,6 +157,9 @@ def assess(m, graph: Graph, values: list, imaginary: bool = False, weights=None,
     moved = _moved(m, graph, values, suspects, parts, imaginary) if suspects else m.zero
     unresolved = moved is None
     unit = m.mpf(10) ** (2 - m.dps)
+    # A zero sum that moves the quantity by more than the run's roundings may have lost a term (absorbed,
+    # then amplified): the bound is then that term's, and the quantity is not 0 within it but unknown.
+    hidden = not unresolved and moved / unit > max(total, largest)
     if not unresolved:
         total += moved / unit  # as first order weighs a rounding of relative size unit
     if not q:
@@ -163,7 +170,7 @@ def assess(m, graph: Graph, values: list, imaginary: bool = False, weights=None,
     else:
         digits = max(0.0, float(m.log10(total / abs(q)))) if total else 0.0
     bound = max(total, largest) * unit
-    zero = abs(q) <= bound
+    zero = abs(q) <= bound and not hidden
     if zero:
         bound += abs(q)
     return Loss(digits, unresolved, bound / scale if scale else bound, spread, zero)
