@@ -625,6 +625,24 @@ def test_only_the_lines_the_return_reads_are_needed():
     assert needed_lines(lines) == ["v1 = v0 * v0", "g1 = cos(v1)", "g1 += v0", "return None, (g1,)"]
 
 
+def test_freed_memory_is_not_kept_elsewhere_than_glibc(monkeypatch):
+    """keep_freed_memory says False, a bool as where glibc took the settings, on another platform than
+    Linux and on a Linux without glibc (no libc.so.6 to load, as with musl)."""
+    import ctypes
+    import sys
+
+    from diffcli.core.memory import keep_freed_memory
+
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert keep_freed_memory.__wrapped__() is False
+
+    def no_glibc(name):
+        raise OSError(f"{name}: cannot open shared object file")
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(ctypes, "CDLL", no_glibc)
+    assert keep_freed_memory.__wrapped__() is False
+
+
 def test_glibc_keeps_freed_memory_when_told():
     import sys
 
