@@ -211,3 +211,18 @@ def test_an_unbounded_edge_slope_is_told_where_f_overflows_the_floats():
     assert result.errors == {"x": "∂f/∂x does not exist: f is undefined for x < 0.0 and the one-sided slope "
                                   "at 0.0 grows without bound"}
     assert result.text(result.gradient["y"]) == M.nstr(M.mpf(1e300) ** 2, 20)
+
+
+def test_a_one_sided_slope_that_flips_sign_between_the_steps_is_not_called_growing():
+    """f = x·sign((x − a)(x − b)(x − c²)) at x = 0, real only for x ≥ 0 (sqrt(x) − sqrt(x) is 0 there and
+    undefined below): its one-sided slope over a step δ is ±1 exactly, the sign of the product.  The
+    thresholds a = 2^-400, b = 2^-700, c² = 2^-1500 lie between the two steps of each pair of runs (2^-372
+    and 2^-504 at 20 digits with 15 and 30 guard digits, 2^-592 and 2^-944 with 40 and 80, 2^-1122 and
+    2^-2006 with 100 and 200), so every pair gets 1 and -1: no digit settles, and a slope of the same size
+    at the smaller step does not grow."""
+    point = {"x": 0.0, "a": 2.0 ** -400, "b": 2.0 ** -700, "c": 2.0 ** -750}
+    result = reference(parse("x*sign((x - a)*(x - b)*(x - c*c)) + (sqrt(x) - sqrt(x))"), point, digits=20)
+    assert result.errors == {"x": "no reference for ∂f/∂x: f is undefined for x < 0.0 and the one-sided "
+                                  "slope at 0.0 changes with the step too slowly to settle (like t^a with "
+                                  "1 < a < 1.5)"}
+    assert [result.text(result.gradient[name]) for name in "abc"] == ["0", "0", "0"]
