@@ -845,6 +845,59 @@ def test_from_the_edge_of_dekker_s_range_a_quotient_s_rounding_is_exact(a, b):
     assert exact > 0 and operation_error(operator.truediv, a, b, r) == up
 
 
+def _rounded_up(exact: Fraction) -> float:
+    near = float(exact)
+    return near if Fraction(near) >= exact else math.nextafter(near, math.inf)
+
+
+@pytest.mark.parametrize("a, b", [
+    # subnormal dividends: r·b is as small, and Dekker's error terms of it would underflow (they gave 0)
+    (1e-310, 3e-300), (3e-320, 7e-310),
+    # a dividend below 2^-400, the quotient inside the range: part of those error terms would underflow
+    # (the error given was below the exact one for the first, above it for the second)
+    (1.6742768885000213e-294, 6.332464212314712e-179), (1e-294, 1e-180),
+    # 1/3 rounds down and its error |residual/b| rounds down too: it must be rounded up
+    (1.0, 3.0), (-(2.0 ** 30), 3.0),
+])
+def test_a_quotient_s_rounding_is_its_exact_error_rounded_up(a, b):
+    import operator
+
+    from diffcli.methods.one_rounding import operation_error
+
+    r = a / b
+    exact = _exact_error(r, Fraction(a) / Fraction(b))
+    assert exact > 0 and operation_error(operator.truediv, a, b, r) == _rounded_up(exact)
+
+
+def test_every_product_and_quotient_s_rounding_is_its_exact_error_rounded_up():
+    """Random doubles (seeded) of sizes inside Dekker's range (2^-400 to 2^500), around its edges and past
+    them, subnormal ones among them, powers of two among the second operands (exact quotients and
+    products), either sign: the rounding of a·b and a/b is |r − a op b| in rationals, as the nearest double
+    at or above it, every time (0 where the operation is exact)."""
+    import operator
+    import random
+
+    from diffcli.methods.one_rounding import operation_error
+
+    rng = random.Random(18)
+    sizes = [(-60, 60), (-420, -380), (480, 520), (-1074, -900), (-1074, 1023)]
+    checked = exact_ones = 0
+    for k in range(3000):
+        low, high = sizes[k % len(sizes)]
+        a = math.ldexp(rng.uniform(0.5, 1.0), rng.randint(low, high))
+        b = math.ldexp(1.0 if k % 4 == 0 else rng.uniform(0.5, 1.0), rng.randint(-60, 60) if k % 3 else
+                       rng.randint(low, high))
+        a, b = (-a if k % 5 == 0 else a), (-b if k % 7 == 0 else b)
+        for op in (operator.mul, operator.truediv):
+            r = op(a, b)
+            if a == 0 or b == 0 or r == 0 or not math.isfinite(r):
+                continue
+            exact = abs(op(Fraction(a), Fraction(b)) - Fraction(r))
+            assert operation_error(op, a, b, r) == _rounded_up(exact), (op, a.hex(), b.hex())
+            checked, exact_ones = checked + 1, exact_ones + (exact == 0)
+    assert checked > 5000 and exact_ones > 500
+
+
 def test_differences_at_exactly_the_slowest_rate_keep_an_estimate():
     """x³ − 13h·x² at 0, fd-forward with h = 2^-6 (exact values): D(s) = s² − 13h·s, so D(h) = −12h²,
     D(2h) = −22h², D(4h) = −36h²: d1 = −10h², d2 = −14h², a rate of 14/10, the double 1.4 = SLOWEST·2

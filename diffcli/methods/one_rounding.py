@@ -29,25 +29,34 @@ def round_up(exact) -> float:
 
 
 def operation_error(op, a: float, b: float, r: float) -> float:
-    """``|r − a op b|`` exactly: the operation's own rounding, 0 where it is exact (Knuth's TwoSum for + and
-    −, rational arithmetic for * and /)."""
+    """``|r − a op b|`` exactly, as the nearest double at or above it: the operation's own rounding, 0 where
+    it is exact (Knuth's TwoSum for + and −, Dekker's TwoProduct for * and /, rational arithmetic where
+    those could overflow or underflow)."""
     if not math.isfinite(r):
         return math.inf
     if op is operator.add or op is operator.sub:
         b = b if op is operator.add else -b
         back = r - a
         return abs((a - (r - back)) + (b - back))
-    if _SAFE_BELOW < abs(r) < _SAFE_ABOVE and abs(a) < _SAFE_ABOVE and abs(b) < _SAFE_ABOVE:
+    if _SAFE_BELOW < abs(r) < _SAFE_ABOVE and _SAFE_BELOW < abs(a) < _SAFE_ABOVE and abs(b) < _SAFE_ABOVE:
         if op is operator.mul:
             return abs(_product_error(a, b, r))
-        p = r * b  # a/b: the residual a − r·b is exact, and the quotient's error is |residual / b|
-        residual = (a - p) - _product_error(r, b, p)
-        return abs(residual / b) * (1.0 + 2.0 ** -50)
+        p = r * b  # a/b: the residual a − r·b is exact, and the quotient's error is |residual| / |b|
+        return _quotient_up(abs((a - p) - _product_error(r, b, p)), abs(b))
     return round_up(abs(op(Fraction(a), Fraction(b)) - Fraction(r)))
 
 
 _SAFE_ABOVE, _SAFE_BELOW = 2.0 ** 500, 2.0 ** -400  # Dekker's product is exact between these (no overflow
-                                                    # in the split, no underflow in the error terms)
+# in the split, no underflow in the error terms: for a quotient the dividend too, the size of r·b, whose
+# error a subnormal dividend would leave below 2^-1074)
+
+
+def _quotient_up(n: float, d: float) -> float:
+    """``n / d`` for ``n ≥ 0``, ``d > 0`` rounded up to a double: the quotient rounded to nearest, and the
+    next double where that is below (``q·d < n``, told exactly by Dekker's product)."""
+    q = n / d
+    p = q * d
+    return math.nextafter(q, math.inf) if (p - n) + _product_error(q, d, p) < 0 else q
 
 
 def _split(a: float) -> tuple[float, float]:
