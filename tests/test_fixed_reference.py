@@ -196,6 +196,19 @@ def test_a_node_minus_itself_is_an_exact_zero_with_the_bound_of_its_largest_magn
     assert float(loss.bound) == pytest.approx(1.5e-28, rel=1e-12, abs=0)
 
 
+
+def test_many_zero_sums_are_moved_together_by_their_own_error_bounds():
+    """(S·w)² with S the nine sums sin(k·y)*2 − sin(k·y) − sin(k·y) (k = 1 … 9), each exactly 0 at 60 digits
+    with a zero adjoint (2·S·w² = 0), more than are moved one at a time: all nine are moved together, each
+    by its error bound 10^(2−60) times the largest magnitude it depends on (the constant 2 for k = 1, the
+    constant k beyond: 2 + 2 + 3 + … + 9 = 46 in all), all up, all down and in alternating signs.  The
+    largest move, all one way, is (w·10^-58·46)², f's bound (f = 0 and nothing else weighs: w = 1e70
+    makes the move far larger than the 1e70 met)."""
+    text = "((" + " + ".join(f"(sin(y*{k})*2 - sin(y*{k}) - sin(y*{k}))" for k in range(1, 10)) + ")*w)**2"
+    _, loss = _loss(text, {"y": 0.7, "w": 1e70}, 60)
+    expected = (M.mpf(1e70) * M.mpf(10) ** -58 * 46) ** 2
+    assert loss.unresolved and abs(loss.bound - expected) <= M.mpf(10) ** -12 * expected
+
 T = 1 / 3  # the double, 53 significant bits
 
 
