@@ -921,7 +921,72 @@ def test_extra_steps_that_round_to_the_step_taken_are_not_used(method):
     assert row["step"]["x"] == 2.0 ** -52 and row["error_estimate"] == {"x": None}
     assert row["warnings"] == [
         f"{method}: the error of ∂f/∂x cannot be estimated: the stencil at other steps (2h and 4h, h/2 and "
-        "h/4) leaves f's domain, crosses a kink or takes the step h again (est. error: unknowable)"]
+        "h/4) leaves f's domain, crosses a kink or rounds to the step h or to no step "
+        "(est. error: unknowable)"]
+
+
+def test_halved_steps_that_round_to_no_step_are_not_used():
+    """x + log(1 + 2^-51 − x) at 1 with eps = 2^-52 (an ulp of 1), fd-forward: x + 2h = 1 + 2^-51 is the
+    edge of log's domain, so the extra steps are halved, but x + h/2 = 1 + 2^-53 is half-way between 1 and
+    1 + 2^-52 and rounds to even, 1, and so does x + h/4: the steps taken are 0 and the stencil's answers
+    there nan.  No estimate, and the warning says why."""
+    assert 1.0 + 2.0 ** -53 == 1.0 and 1.0 + 2.0 ** -54 == 1.0
+    row = _row("x + log(1.0000000000000004 - x)", {"x": 1.0}, "fd-forward", eps=2.0 ** -52)
+    assert row["step"]["x"] == 2.0 ** -52 and row["error_estimate"] == {"x": None}
+    assert row["warnings"] == [
+        "fd-forward: the error of ∂f/∂x cannot be estimated: the stencil at other steps (2h and 4h, h/2 and "
+        "h/4) leaves f's domain, crosses a kink or rounds to the step h or to no step "
+        "(est. error: unknowable)"]
+
+
+def test_a_rate_read_just_above_four_times_the_rounding():
+    """C + x³/16 − 13.5h·x²/16 at 0 with C = 2^28, fd-forward, h = 2^-6: f(s) − C is −50, −184 and −608 ulps
+    of C (2^-24) at h, 2h, 4h, all exact, so D(h) = −50·2^-18, D(2h) = −92·2^-18, D(4h) = −152·2^-18: d1 = −42
+    and d2 = −60 (in 2^-18).  The allowance n(s) = 12·2^-25/s gives n1 = 9 and n2 = 4.5: |d1| = 42 is above
+    4·n1 = 36 (though not above 5·n1) and |d2| above 4·n2, so the rate they show, ρ = 60/42, is read: it is
+    below the model's 2, and T(h) = (|d1| + n1)/(ρ − 1) = 51·42/18 = 119.  The estimate is 2·119 + n(h) =
+    244·2^-18 (the model's e1 = 51 would give 108), above the true error 50·2^-18."""
+    row = _row("0.0625*x**3 - 0.01318359375*x**2 + 268435456", {"x": 0.0}, "fd-forward", eps=2.0 ** -6)
+    assert row["gradient"]["x"] == -50 * 2.0 ** -18 and row["warnings"] == []
+    assert row["error_estimate"]["x"] == pytest.approx(244 * 2.0 ** -18, rel=1e-9, abs=0)
+
+
+def test_a_rate_with_halved_steps_read_just_above_four_times_the_rounding():
+    """C − 5x³ + 13.75h·x² + min(x, 1.5h) − x at 0 with C = 2^28, fd-forward, h = 2^-6: the stencil at 2h
+    crosses min's kink, so the extra steps are h/2 and h/4, where min(x, 1.5h) − x is 0.  f(s) − C is 560,
+    180 and 50 ulps of C (2^-24) at h, h/2, h/4, all exact, so D(h) = 560·2^-18, D(h/2) = 360·2^-18,
+    D(h/4) = 200·2^-18: d1 = −200 and d2 = −160 (in 2^-18).  The allowance n(s) = 12·2^-25/s is 6, 12 and
+    24 at h, h/2, h/4: n1 = 18, n2 = 36.  |d2| = 160 is above 4·n2 = 144 (though not above 5·n2) and |d1|
+    above 4·n1, so the rate is read: ρ = 200/160 = 1.25, below SLOWEST·2: f is not resolved at these steps,
+    no estimate."""
+    row = _row("-5*x**3 + 0.21484375*x**2 + min(x, 0.0234375) - x + 268435456", {"x": 0.0}, "fd-forward",
+               eps=2.0 ** -6)
+    assert row["gradient"]["x"] == 560 * 2.0 ** -18 and row["error_estimate"] == {"x": None}
+    assert row["warnings"] == [
+        "fd-forward: the error of ∂f/∂x cannot be estimated: its differences at steps 0.0156, 0.00781, "
+        "0.00391 do not shrink like h^1: f is not resolved at these steps (a singularity, a kink or fast "
+        "oscillation near the point) (est. error: unknowable)"]
+
+
+@pytest.mark.parametrize("scale, estimated", [("12.5", False), ("-1.25", True)])
+def test_a_stencil_more_than_twice_its_estimate_from_the_slope_is_unknowable(scale, estimated):
+    """C + x³/16 − 6h·x²/16 − k·x(x − h)(x − 2h)(x − 4h) at 0 with C = 2^28, fd-forward, h = 2^-6: the last
+    term is 0 at every stencil point (h, 2h, 4h and x), so the stencil answers −20·2^-18 with the estimate
+    48·2^-18 as without it (the case above), while the chain rule's slope at 0 is k·8h³ = 8k·2^-18.  For
+    k = 12.5 the stencil is 120·2^-18 from the slope, more than twice its estimate (96; the slope's own
+    allowance, 1e-6 of it, is far below): no estimate.  For k = −1.25 it is 10·2^-18 away, within it."""
+    text = f"0.0625*x**3 - 0.005859375*x**2 - {scale}*x*(x - 0.015625)*(x - 0.03125)*(x - 0.0625) + 268435456"
+    row = _row(text, {"x": 0.0}, "fd-forward", eps=2.0 ** -6)
+    assert row["gradient"]["x"] == -20 * 2.0 ** -18
+    if estimated:
+        assert row["warnings"] == []
+        assert row["error_estimate"]["x"] == pytest.approx(48 * 2.0 ** -18, rel=1e-9, abs=0)
+    else:
+        assert row["error_estimate"] == {"x": None}
+        assert row["warnings"] == [
+            f"fd-forward: the error of ∂f/∂x cannot be estimated: the stencil is {120 * 2.0 ** -18:.2g} from "
+            f"the chain rule's slope at the point, more than its own estimate {48 * 2.0 ** -18:.2g} allows: "
+            "f is not resolved at these steps (est. error: unknowable)"]
 
 
 def test_graph_bounds_of_no_outputs_is_empty_and_of_one_its_rounding():
@@ -935,6 +1000,24 @@ def test_graph_bounds_of_no_outputs_is_empty_and_of_one_its_rounding():
     (bound,) = graph_bounds(graph, [graph.output], [0.1])
     rounding = _exact_error(0.1 * 0.1, Fraction(0.1) ** 2)
     assert rounding <= Fraction(bound) <= rounding * (1 + Fraction(1, 2 ** 40))
+
+
+def test_graph_bounds_count_the_constants_from_exact_below_on_as_folded():
+    """x·0.1 at 3 (nodes x, 0.1, the product).  With exact_below = 1 the constant 0.1 is node 1, from
+    exact_below on: a folded constant, possibly off by 2u·0.1, which reaches the product through its partial
+    x = 3.  With exact_below = 2 it is f's own constant, exact.  Each bound is that plus the product's own
+    rounding (exact in rationals), rounded up by a hair."""
+    from diffcli.core.parse import parse
+    from diffcli.methods.rounding import graph_bounds
+
+    graph = parse("x*0.1")
+    assert graph.ops == ["var", "const", "mul"]
+    rounding = _exact_error(3.0 * 0.1, 3 * Fraction(0.1))
+    folded = 3 * 2 * UNIT * Fraction(0.1) + rounding
+    assert rounding > 0
+    for exact_below, expected in [(2, rounding), (1, folded)]:
+        (bound,) = graph_bounds(graph, [graph.output], [3.0], exact_below)
+        assert expected <= Fraction(bound) <= expected * (1 + Fraction(1, 2 ** 40)), exact_below
 
 
 def test_a_stencil_across_a_kink_has_no_estimate_even_where_the_larger_steps_do_not_cross_it():

@@ -224,15 +224,16 @@ def stencil_estimates(graph: Graph, derivatives, stencil, values, taken, answers
     for i in range(n):
         if estimates[i] is None and isinstance(answers[i], float):  # neither 2h, 4h nor h/2, h/4 usable
             warnings.append(f"{stencil.id}: the error of ∂f/∂{names[i]} cannot be estimated: the stencil at "
-                            "other steps (2h and 4h, h/2 and h/4) leaves f's domain, crosses a kink or takes "
-                            "the step h again (est. error: unknowable)")
+                            "other steps (2h and 4h, h/2 and h/4) leaves f's domain, crosses a kink or "
+                            "rounds to the step h or to no step (est. error: unknowable)")
     return [float(e) if e is not None and math.isfinite(e) else None for e in estimates], warnings
 
 
 def _usable(values_at: list, steps: list) -> bool:
     """Whether the stencil's answers at three steps can tell its truncation: each finite, at three different
-    positive steps (at a step of an ulp of x, x + 2h may round back to x + h: the same step twice)."""
-    return all(math.isfinite(v) and t > 0 for v, t in zip(values_at, steps)) and len(set(steps)) == 3
+    steps (at a step of an ulp of x, x + 2h may round back to x + h: the same step twice; x + h/2 may round
+    to x, a step of 0, where the stencil's answer is nan)."""
+    return all(math.isfinite(v) for v in values_at) and len(set(steps)) == 3
 
 
 AGREEMENT = 1e-6
