@@ -1,5 +1,6 @@
 """Timing that adapts (``median_seconds`` without a budget): a method is timed for a few times its own cost,
-and no longer once the median is known to ±5%."""
+and no longer once the median is known to ±5%.  Its first call (a method's answer) only sizes the batches:
+it runs cold, and is never a sample."""
 
 from types import SimpleNamespace
 
@@ -19,23 +20,81 @@ def clock(monkeypatch):
 
 
 def test_a_steady_call_stops_after_five_batches(clock):
-    steady = clock(lambda k: 1e-5)
-    assert running.median_seconds(steady.call) == pytest.approx(1e-5, rel=1e-9, abs=0)
-    # the first call, batches of 1 then 2 calls (2 calls = MIN_BATCH_SECONDS), then 5 batches of 2
-    assert steady.calls == 1 + 1 + 2 + 5 * 2
+    steady = clock(lambda k: 1e-6)
+    assert running.median_seconds(steady.call) == pytest.approx(1e-6, rel=1e-9, abs=0)
+    # the first call, batches of 1, 2, 4 calls (shorter than MIN_BATCH_SECONDS = 5 µs), then 8 calls
+    # (8 µs) make a batch: that batch is the first sample and 4 more follow
+    assert running.MIN_BATCH_SECONDS == 5e-6
+    assert steady.calls == 1 + (1 + 2 + 4) + 5 * 8
+
+
+def test_the_first_call_is_not_a_sample(clock):
+    """A cold first call twice as slow as the others changes neither the median nor how long the timing
+    lasts: 5 samples of the warm cost, known to ±5% (with the first call among them they would not be)."""
+    cold = clock(lambda k: 2e-4 if k == 0 else 1e-4)
+    assert running.median_seconds(cold.call) == pytest.approx(1e-4, rel=1e-9, abs=0)
+    assert cold.calls == 1 + 5
+
+
+def test_a_method_answer_is_its_first_call(clock):
+    """Given the time of the answer's call, no call is made just to size the batches."""
+    warm = clock(lambda k: 1e-4)
+    assert running.median_seconds(warm.call, first=2e-4) == pytest.approx(1e-4, rel=1e-9, abs=0)
+    assert warm.calls == 5
+
+
+def test_run_timed_times_the_answer_once_and_then_only_samples(clock):
+    fake = clock(lambda k: 1e-4)
+
+    def run(value):
+        fake.call()
+        return value * 2, 1
+
+    outcome = running.run_timed(lambda: run, 21)
+    assert outcome.result == 42 and outcome.seconds == pytest.approx(1e-4, rel=1e-9, abs=0)
+    assert fake.calls == 1 + 5  # the answer, then 5 samples: no warm-up call
 
 
 def test_a_noisy_call_stops_when_its_own_budget_is_spent(clock):
-    noisy = clock(lambda k: 1e-4 if k % 3 else 3e-4)  # the median is never known to 5%
-    running.median_seconds(noisy.call)
-    budget = running.TIMING_CALLS * 3e-4  # the first call costs 3e-4
-    assert noisy.now <= budget + 2 * 3e-4 and noisy.calls < 51
+    """Samples of 1e-4 and 2e-4 in turn never agree to 5%: after 5 samples (7e-4) timing goes on to
+    TIMING_CALLS times the first sample's cost, 8e-4, which one more sample passes."""
+    noisy = clock(lambda k: 2e-4 if k % 2 else 1e-4)
+    running.median_seconds(noisy.call, first=1e-4)
+    assert running.TIMING_CALLS == 8
+    assert noisy.calls == 6 and noisy.now == pytest.approx(9e-4, rel=1e-9, abs=0)
+
+
+def test_the_budget_is_the_warm_cost_not_the_cold_first_call(clock):
+    """A cold first call of 1e-3 sizes batches of 4 calls (a twentieth of 8·1e-3), whose samples are
+    1.25e-4 or 1.5e-4 a call (calls of 1e-4, 1e-4, 2e-4 in turn) and never agree to 5%.  The budget is
+    TIMING_CALLS × 1.25e-4 = 1e-3, which the 5 samples' batches already pass (3e-3 with the 3 batches that
+    found their size): the timing stops there, not after 8·1e-3."""
+    noisy = clock(lambda k: 2e-4 if k % 3 == 2 else 1e-4)
+    running.median_seconds(noisy.call, first=1e-3)
+    assert noisy.calls == 1 + 2 + 4 + 4 * 4 and noisy.now == pytest.approx(3e-3, rel=1e-9, abs=0)
+
+
+def test_a_descheduled_sample_does_not_raise_the_budget(clock):
+    """A first sample of 5e-3 (the process descheduled: another one ran) beside calls of 1e-4: the budget
+    is TIMING_CALLS times the fastest time seen, 8·1e-4 (the cap of 0.02 s for 8·5e-3), so the timing
+    stops after its 5 samples, whose median is the call's cost."""
+    busy = clock(lambda k: [2e-4, 5e-3][k] if k < 2 else 1e-4)
+    assert running.median_seconds(busy.call) == pytest.approx(1e-4, rel=1e-9, abs=0)
+    assert busy.calls == 1 + 5
 
 
 def test_the_cap_holds_for_a_slow_call(clock):
     slow = clock(lambda k: 0.004 if k % 2 else 0.012)
     running.median_seconds(slow.call)
     assert slow.now <= running.TIMING_BUDGET + 0.012 * 2
+
+
+def test_a_slow_call_takes_its_first_call_as_a_sample(clock):
+    """A call of 0.01 s (budget TIMING_BUDGET = 0.02, more than a quarter of it): the answer's time and
+    two more calls, their median."""
+    slow = clock(lambda k: [0.012, 0.009][k])
+    assert running.median_seconds(slow.call, first=0.01) == pytest.approx(0.01, rel=1e-12, abs=0)
+    assert slow.calls == 2
 
 
 def test_a_given_budget_is_still_cut_short_by_precision(clock):

@@ -16,6 +16,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable
 
 from diffcli.core.bounds import LARGEST, Bound
@@ -34,16 +35,22 @@ dual took 26 s, the complex step and richardson 31 s each on the 2-core developm
 TIMING_BUDGET = 0.02
 """Most seconds spent timing one method (median of repeated runs); ``timing=False`` runs once instead."""
 
-TIMING_CALLS = 10
+TIMING_CALLS = 8
 """Without an explicit budget, timing stops after about this many times the method's own cost (a method
-of 50 µs is timed for about 0.5 ms, one of 2 ms for 20 ms, the cap :data:`TIMING_BUDGET`)."""
+of 50 µs is timed for about 0.4 ms, one of 2.5 ms for 20 ms, the cap :data:`TIMING_BUDGET`)..."""
 
 TIMING_PRECISION = 0.05
-"""... or sooner, once the median is known to ±5% (a 95% interval of order statistics)."""
+"""... or sooner, once the median is known to ±5% (a 95% interval of order statistics), which takes at
+least :data:`TIMING_SAMPLES` samples."""
 
-MIN_BATCH_SECONDS = 2e-5
-"""Calls are timed in batches at least this long, so the clock's resolution (well under 1 µs) does not
-matter."""
+TIMING_SAMPLES = 5
+"""Fewest samples a median is taken of: the smallest and the largest of 5 enclose the median 94% of the
+time (1 - 2/2^5), the fewest for which :func:`_known` can hold."""
+
+MIN_BATCH_SECONDS = 5e-6
+"""Calls are timed in batches at least this long: a reading of the clock costs about 70 ns on the
+development machine (``time.perf_counter``, 1 ns resolution), 1.4% of a batch this long, well within
+:data:`TIMING_PRECISION`; longer batches only cost more calls of a method of a microsecond."""
 
 
 METHOD_TIME_LIMIT = 120.0
@@ -76,20 +83,28 @@ def deadline(seconds: float):
         _signal.signal(signal.SIGALRM, previous)
 
 
-def median_seconds(call: Callable, budget: float | None = None) -> float:
+def median_seconds(call: Callable, budget: float | None = None, first: float | None = None) -> float:
     """Median wall time of one call: calls are timed in batches long enough to dwarf the clock's
-    resolution (like :mod:`timeit`), each batch at least a twentieth of the budget, at least 5 batches.
+    resolution (like :mod:`timeit`), each batch at least a twentieth of the budget, at least
+    :data:`TIMING_SAMPLES` batches.
 
-    ``budget`` None (what the tasks use) adapts to the call: :data:`TIMING_CALLS` times the cost of its
-    first call, at most :data:`TIMING_BUDGET`, and timing stops early once the median is known to
-    :data:`TIMING_PRECISION`.  A given ``budget`` (the benchmarks) is a fixed time, stopped early the
-    same way."""
+    ``budget`` None (what the tasks use) adapts to the call: :data:`TIMING_CALLS` times its cost (the
+    fastest time seen so far: under load a sample may include time the process was descheduled), at most
+    :data:`TIMING_BUDGET`, and timing stops early once the median is known to :data:`TIMING_PRECISION`.
+    A given ``budget`` (the benchmarks) is a fixed time, stopped early the same way.
+
+    ``first`` is the time of a call already made (a method's answer), else one call is made and timed
+    first.  That first call only sizes the batches and is never a sample, since it runs cold (the first
+    call of a method took 1.7 to 6 times its later ones on the 500-line file), except for a call so slow
+    that the budget allows only a few: its time is then the first of them."""
     import statistics  # only timing needs it (start-up)
 
-    started = time.perf_counter()
-    call()
-    first = time.perf_counter() - started
-    if budget is None:
+    if first is None:
+        started = time.perf_counter()
+        call()
+        first = time.perf_counter() - started
+    adaptive = budget is None
+    if adaptive:
         budget = min(TIMING_BUDGET, max(TIMING_CALLS * first, 10 * MIN_BATCH_SECONDS))
     if first >= budget / 4:  # a slow call: a few samples are all the budget allows
         samples = [first]
@@ -98,7 +113,7 @@ def median_seconds(call: Callable, budget: float | None = None) -> float:
             call()
             samples.append(time.perf_counter() - started)
         return statistics.median(samples)
-    number, spent = 1, first
+    number, spent = 1, 0.0
     while True:
         started = time.perf_counter()
         for _ in range(number):
@@ -108,8 +123,12 @@ def median_seconds(call: Callable, budget: float | None = None) -> float:
         if batch >= max(budget / 20, MIN_BATCH_SECONDS) or number >= 1 << 20:
             break
         number *= 2
-    samples = []
-    while len(samples) < 51 and (len(samples) < 5 or (spent < budget and not _known(samples))):
+    samples = [batch / number]
+    while len(samples) < 51:
+        if adaptive:  # the call's own cost: its fastest time, not a cold first call's or a descheduled one's
+            budget = min(TIMING_BUDGET, max(TIMING_CALLS * min(first, *samples), 10 * MIN_BATCH_SECONDS))
+        if len(samples) >= TIMING_SAMPLES and (spent >= budget or _known(samples)):
+            break
         started = time.perf_counter()
         for _ in range(number):
             call()
@@ -176,7 +195,9 @@ def run_timed(prepare: Callable[[], Callable], argument, timing: bool = True,
             run = prepare()
             if timing:
                 outcome.setup_seconds = time.perf_counter() - started
+            answering = time.perf_counter()
             result, count, *extra = run(argument)
+            answered = time.perf_counter() - answering
             if extra:
                 details = dict(extra[0])
                 outcome.warnings += details.pop("warnings", [])
@@ -185,7 +206,7 @@ def run_timed(prepare: Callable[[], Callable], argument, timing: bool = True,
             if check is not None:
                 check(result)
             outcome.result = result
-            outcome.seconds = median_seconds(lambda: run(argument)) if timing else None
+            outcome.seconds = median_seconds(partial(run, argument), first=answered) if timing else None
             untimed = getattr(run, "details", None)  # fields computed once, after the timing (rounding)
             if untimed is not None:
                 _add_details(outcome, untimed, argument, result)

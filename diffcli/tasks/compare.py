@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from diffcli.core import bounds
 from diffcli.core.bounds import LARGEST, Bound
 from diffcli.core.choices import choose
@@ -54,7 +56,7 @@ def compare(expression, point: dict, methods=None, digits: int = 50, timing: boo
     f_seconds = None
     if timing:
         f = compile_function(graph)
-        f_seconds = median_seconds(lambda: f(*point.values()))
+        f_seconds = median_seconds(partial(f, *at.values))
 
     record = {"expression": graph.source, "point": point, "value": at.value, "f_seconds": f_seconds}
     ref, problem = reference_or_error(lambda: reference(graph, point, digits, one_sided=bool(warnings)))
