@@ -858,6 +858,8 @@ def _rounded_up(exact: Fraction) -> float:
     (1.6742768885000213e-294, 6.332464212314712e-179), (1e-294, 1e-180),
     # 1/3 rounds down and its error |residual/b| rounds down too: it must be rounded up
     (1.0, 3.0), (-(2.0 ** 30), 3.0),
+    # a divisor of about 2^523, past 2^500, with r and a inside the range
+    (3.0 ** 300, 3.0 ** 330),
 ])
 def test_a_quotient_s_rounding_is_its_exact_error_rounded_up(a, b):
     import operator
@@ -871,22 +873,22 @@ def test_a_quotient_s_rounding_is_its_exact_error_rounded_up(a, b):
 
 def test_every_product_and_quotient_s_rounding_is_its_exact_error_rounded_up():
     """Random doubles (seeded) of sizes inside Dekker's range (2^-400 to 2^500), around its edges and past
-    them, subnormal ones among them, powers of two among the second operands (exact quotients and
-    products), either sign: the rounding of a·b and a/b is |r − a op b| in rationals, as the nearest double
-    at or above it, every time (0 where the operation is exact)."""
+    them, subnormal ones among them, second operands up to 2^600 and powers of two among them (exact
+    quotients and products), either sign: the rounding of a·b and a/b is |r − a op b| in rationals, as the
+    nearest double at or above it, every time (0 where the operation is exact)."""
     import operator
     import random
 
     from diffcli.methods.one_rounding import operation_error
 
     rng = random.Random(18)
-    sizes = [(-60, 60), (-420, -380), (480, 520), (-1074, -900), (-1074, 1023)]
+    sizes = [(-60, 60), (-420, -380), (480, 520), (-1074, -900), (-1074, 1023), (-400, -60)]
     checked = exact_ones = 0
     for k in range(3000):
         low, high = sizes[k % len(sizes)]
         a = math.ldexp(rng.uniform(0.5, 1.0), rng.randint(low, high))
-        b = math.ldexp(1.0 if k % 4 == 0 else rng.uniform(0.5, 1.0), rng.randint(-60, 60) if k % 3 else
-                       rng.randint(low, high))
+        b_low, b_high = [(-60, 60), (low, high), (500, 600)][k % 3]  # past 2^500 too: r, a decide
+        b = math.ldexp(1.0 if k % 4 == 0 else rng.uniform(0.5, 1.0), rng.randint(b_low, b_high))
         a, b = (-a if k % 5 == 0 else a), (-b if k % 7 == 0 else b)
         for op in (operator.mul, operator.truediv):
             r = op(a, b)

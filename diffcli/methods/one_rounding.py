@@ -38,7 +38,7 @@ def operation_error(op, a: float, b: float, r: float) -> float:
         b = b if op is operator.add else -b
         back = r - a
         return abs((a - (r - back)) + (b - back))
-    if _SAFE_BELOW < abs(r) < _SAFE_ABOVE and _SAFE_BELOW < abs(a) < _SAFE_ABOVE and abs(b) < _SAFE_ABOVE:
+    if _SAFE_BELOW < abs(r) < _SAFE_ABOVE and _SAFE_BELOW < abs(a) < _SAFE_ABOVE:  # then |b| < 2^900
         if op is operator.mul:
             return abs(_product_error(a, b, r))
         p = r * b  # a/b: the residual a − r·b is exact, and the quotient's error is |residual| / |b|
@@ -46,9 +46,9 @@ def operation_error(op, a: float, b: float, r: float) -> float:
     return round_up(abs(op(Fraction(a), Fraction(b)) - Fraction(r)))
 
 
-_SAFE_ABOVE, _SAFE_BELOW = 2.0 ** 500, 2.0 ** -400  # Dekker's product is exact between these (no overflow
-# in the split, no underflow in the error terms: for a quotient the dividend too, the size of r·b, whose
-# error a subnormal dividend would leave below 2^-1074)
+_SAFE_ABOVE, _SAFE_BELOW = 2.0 ** 500, 2.0 ** -400  # Dekker's product is exact where r and a are between
+# these, and so b below 2^900 (no overflow in the split of a, b or r; no underflow in the error terms, about
+# 2^-106 of r·b: of a, for a quotient, which a subnormal dividend would leave below 2^-1074)
 
 
 def _quotient_up(n: float, d: float) -> float:
