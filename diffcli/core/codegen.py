@@ -61,8 +61,12 @@ def _forward(graph: Graph, outputs):
 def _computed(graph: Graph, forward: list) -> dict[str, str]:
     """What the forward lines (``forward``: :func:`_forward`'s pairs) compute, as :class:`Code` would write
     it → the name it is stored in."""
-    infix = lambda n: PRIMITIVES[graph.ops[n]].symbol not in (None, "**")  # noqa: E731 - Code parenthesises these
-    return {f"({text})" if infix(n) else text: f"v{n}" for n, text in forward}
+    ops = graph.ops
+    return {f"({text})" if ops[n] in _INFIX_OPS else text: f"v{n}" for n, text in forward}
+
+
+_INFIX_OPS = frozenset(name for name, p in PRIMITIVES.items() if p.symbol not in (None, "**"))
+"""The operations Code writes in parentheses (``(v0 * v1)``, ``(-v2)``): infix, but not ``**``."""
 
 
 def forward_lines(graph: Graph, outputs) -> list[str]:
@@ -192,12 +196,16 @@ def _adjoint_code(graph: Graph, numbers: list | None = None) -> tuple[list, Code
     forward = list(_forward(graph, [graph.output]))  # written once, read twice
     algebra = CodeAlgebra(graph)
     known = _computed(graph, forward)
-    operands = [_operand(graph, n) for n in range(len(graph))]
-    for n, operand in enumerate(operands):
-        if isinstance(operand, Code) and operand.value is None:
-            operand.known = known
-            if numbers is not None and n < len(numbers):
-                operand.number = numbers[n]
+    operands = []
+    for n, (op, data) in enumerate(zip(graph.ops, graph.data)):  # _operand, inlined: once per node
+        if op == CONST:
+            operands.append(constant(data))
+            continue
+        operand = Code(f"v{n}")
+        operand.known = known
+        if numbers is not None and n < len(numbers):
+            operand.number = numbers[n]
+        operands.append(operand)
     return forward, algebra, adjoints(graph, operands, algebra)
 
 

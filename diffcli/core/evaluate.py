@@ -12,7 +12,7 @@ from __future__ import annotations
 from diffcli.core.domains import NOT_REAL, OUTSIDE, failure
 from diffcli.core.errors import DomainError, UsageError
 from diffcli.core.graph import CONST, VAR, Graph, fold
-from diffcli.core.primitives import PRIMITIVES
+from diffcli.core.primitives import PRIMITIVES, everywhere
 from diffcli.core.printing import words
 
 
@@ -89,6 +89,7 @@ def evaluate_mp(graph: Graph, point: dict, m, output: int | None = None, every: 
     mpf, mpc = m.mpf, m.mpc
     kinds = (mpf, mpc) if complex_step else (mpf,)
     ops, is_finite = graph.ops, finite(m)
+    special = (m.inf._mpf_, m.ninf._mpf_, m.nan._mpf_)
 
     def apply(primitive, node, args):
         if primitive.constant is not None and ops[graph.arguments[node][primitive.constant[0]]] == CONST:
@@ -96,15 +97,25 @@ def evaluate_mp(graph: Graph, point: dict, m, output: int | None = None, every: 
         # The real parts: an mpf is its own, an mpc's is its first component (m.re would convert them again).
         real = [a if type(a) is mpf else a.real if type(a) is mpc else m.re(a) for a in args] \
             if complex_step else args
-        if not primitive.inside(*real):
+        if id(primitive) not in _EVERYWHERE and not primitive.inside(*real):
             raise located(graph, node, real, OUTSIDE)
         value = primitive.mp(m, *args)
+        # is_finite, and the type, checked first on the raw tuple of an mpf (most values): once per node
+        if type(value) is mpf and value._mpf_ not in special:
+            return value
         if not isinstance(value, kinds) or not is_finite(value):
             raise located(graph, node, real, NOT_REAL)
         return value
     output = graph.output if output is None else output
     values = forward(graph, output, m.mpf, point.__getitem__, apply, base, changed)
     return values if every else values[output]
+
+
+_EVERYWHERE = frozenset(id(p) for primitive in PRIMITIVES.values()
+                        for p in (primitive, *(primitive.constant[1:] if primitive.constant else ()))
+                        if everywhere(p))
+"""The ids of the table's entries (and constant forms) defined for every argument: a forward walk in mpmath
+skips calling their ``inside``, once per node."""
 
 
 def finite(m):

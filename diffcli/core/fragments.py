@@ -97,7 +97,7 @@ def _carrying(code: Code, function, *parts) -> Code:
 
 def known_number(value) -> float | None:
     """The number a value is known to be (a float, or a constant's fragment), or None for code."""
-    return value.value if isinstance(value, Code) else float(value)
+    return value.value if type(value) is Code else float(value)
 
 
 def _fold(function, *numbers) -> float | None:
@@ -124,7 +124,7 @@ _POW = PRIMITIVES["pow"].real
 
 def source_of(value) -> str:
     """The source of a fragment or a number."""
-    return str(value) if isinstance(value, Code) else literal(value)
+    return str(value) if type(value) is Code else literal(value)
 
 
 def _negate(value):
@@ -143,14 +143,14 @@ def _negate(value):
 
 def _sign(value):
     """``(negative, magnitude)``: value = -magnitude if negative else magnitude."""
-    if isinstance(value, Code) and value.negand is not None:
+    if type(value) is Code and value.negand is not None:
         return True, value.negand
     return False, value
 
 
 def _binary(symbol: str, left, right):
-    a = left.value if isinstance(left, Code) else float(left)  # known_number, inlined: 2 calls a term
-    b = right.value if isinstance(right, Code) else float(right)
+    a = left.value if type(left) is Code else float(left)  # known_number, inlined: 2 calls a term
+    b = right.value if type(right) is Code else float(right)
     if a is not None and b is not None:  # folded, or (1.0 / 0.0) the primitive's call: see _call
         return _call(_INFIX[symbol], (left, right))
     if symbol == "**":
@@ -161,14 +161,16 @@ def _binary(symbol: str, left, right):
             return right
         if b == 1.0:
             return left
-        left_negative, left = _sign(left)
-        right_negative, right = _sign(right)
-        if left_negative != right_negative:
-            return _negate(_binary(symbol, left, right))
+        left_negative = type(left) is Code and left.negand is not None  # _sign, inlined
+        right_negative = type(right) is Code and right.negand is not None
+        if left_negative or right_negative:
+            left, right = left.negand if left_negative else left, right.negand if right_negative else right
+            if left_negative != right_negative:
+                return _negate(_binary(symbol, left, right))
         if symbol == "*":
-            if isinstance(right, Code) and right.reciprocal is not None:
+            if type(right) is Code and right.reciprocal is not None:
                 return _binary("/", left, right.reciprocal)
-            if isinstance(left, Code) and left.reciprocal is not None:
+            if type(left) is Code and left.reciprocal is not None:
                 return _binary("/", right, left.reciprocal)
     code = _carrying(_reuse(Code(f"({source_of(left)} {symbol} {source_of(right)})"), left, right),
                      _INFIX[symbol].real, left, right)  # Python's own operator
@@ -181,7 +183,7 @@ def _reuse(code: Code, *parts) -> Code:
     """``code``, or the name of the forward value computed by the same source if there is one; either way
     carrying the parts' table of :attr:`Code.known` on."""
     for part in parts:
-        if isinstance(part, Code) and part.known is not None:
+        if type(part) is Code and part.known is not None:
             known = part.known
             break
     else:
@@ -195,7 +197,7 @@ def _reuse(code: Code, *parts) -> Code:
 
 def _is_name(value) -> bool:
     """A bare name (``v3``, ``g7``): another variable's object, which must not be changed in place."""
-    return isinstance(value, Code) and value.isidentifier()
+    return type(value) is Code and value.isidentifier()
 
 
 def _read_once(graph: Graph) -> list[bool]:
@@ -237,7 +239,8 @@ class CodeAlgebra:
         self._read_once = _read_once(graph) if graph is not None else None
 
     def times(self, adjoint, partial):
-        p, g = known_number(partial), known_number(adjoint)
+        p = partial.value if type(partial) is Code else float(partial)  # known_number, inlined: every term
+        g = adjoint.value if type(adjoint) is Code else float(adjoint)
         if p == 0.0:
             return 0.0
         if p == -1.0:
@@ -247,7 +250,7 @@ class CodeAlgebra:
         return _binary("*", adjoint, partial)
 
     def first(self, term, node):
-        if known_number(term) is not None:
+        if (term.value if type(term) is Code else term) is not None:  # known_number: a float is one
             return term
         negative, magnitude = _sign(term)
         if _is_name(magnitude) or (self._read_once is not None and self._read_once[node]):

@@ -155,11 +155,14 @@ class Graph:
         depends = self._walks.get(key)
         if depends is None:
             depends = [False] * len(self.ops)
-            for node, op in enumerate(self.ops):
+            for node, (op, arguments) in enumerate(zip(self.ops, self.arguments)):
                 if op == VAR:
                     depends[node] = True
                 elif op != CONST:
-                    depends[node] = any(depends[a] for a in self.arguments[node])
+                    for a in arguments:  # a loop, not any(): no generator per node of a 100,000-node graph
+                        if depends[a]:
+                            depends[node] = True
+                            break
             self._remember(key, depends)
         return list(depends)
 
