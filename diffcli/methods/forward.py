@@ -172,8 +172,8 @@ def forward_over_reverse_row(graph: Graph, point: dict, name: str) -> list[float
     values = forward_pass(graph, point, {name: 1.0})
     adjoint = adjoints(graph, values, DualAlgebra())  # a rule undefined here: RuleError, naming it
     row = []
-    for v in graph.variables:
-        g = adjoint.get(v, 0.0)
+    for v in graph.variables:  # no adjoint where f does not need v; a float one (f = v) has no tangent
+        g = adjoint.get(v)
         row.append(g.tangent if isinstance(g, Dual) else 0.0)
     return row
 
