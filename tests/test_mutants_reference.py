@@ -251,3 +251,31 @@ def test_zero_sums_that_reach_a_partial_only_through_real_factors_are_not_measur
     result = reference(parse(text), {"x": 0.5, "y": 0.7}, digits=20, variables=["x"])
     assert result.errors == {} and result.note is None
     assert (result.text(result.value), result.text(result.gradient["x"])) == ("0.5", "1.0")
+
+
+@pytest.mark.parametrize("text, slope", [
+    # the rise 1/(2·sqrt(δ))·δ of sqrt over a step δ far below the working precision, beside 1e3900: it is
+    # lost at every precision edge_slope reaches by doubling, and must not be read as a slope of 0
+    ("sqrt(x) + w**13", None),
+    ("x/3 + sqrt(x)**3 + w**13", M.nstr(M.mpf(1) / 3, 20)),   # 1/3 + 1.5·sqrt(δ) → 1/3, not 0
+])
+def test_a_one_sided_rise_lost_beside_a_far_larger_term_is_never_a_zero_slope(text, slope):
+    """w**13 at w = 1e300 is 1e3900, about 2^12955: beside it a rise of 2^-prec is lost even at sixteen
+    times the first walk's precision.  The runs are repeated with more working digits until it is not."""
+    result = reference(parse(text), {"x": 0.0, "w": 1e300}, digits=20)
+    assert result.text(result.gradient["w"]) == M.nstr(13 * M.mpf(1e300) ** 12, 20)
+    if slope is None:
+        assert result.errors == {"x": "∂f/∂x does not exist: f is undefined for x < 0.0 and the one-sided "
+                                      "slope at 0.0 grows without bound"}
+    else:
+        assert result.errors == {} and result.text(result.gradient["x"]) == slope
+
+
+def test_a_one_sided_rise_lost_at_the_largest_precision_is_refused():
+    """w**400 at w = 1e300 is 1e120000: beside it the rise of sqrt(x) over the step is lost at every
+    working precision and after every doubling edge_slope allows (EDGE_DOUBLINGS), so ∂f/∂x has no
+    reference; f and ∂f/∂w = 400·w**399 still have theirs."""
+    result = reference(parse("sqrt(x) + w**400"), {"x": 0.0, "w": 1e300}, digits=20)
+    assert result.errors == {"x": "no reference for ∂f/∂x: it cancels beyond the largest working precision "
+                                  "here, so its digits are unknown"}
+    assert result.text(result.gradient["w"]) == M.nstr(400 * M.mpf(1e300) ** 399, 20)

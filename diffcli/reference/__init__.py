@@ -63,8 +63,8 @@ from diffcli.core.chain import adjoints
 from diffcli.core.errors import DomainError, PrecisionError
 from diffcli.core.evaluate import depends_on, evaluate, evaluate_mp, kinks
 from diffcli.core.graph import Graph
-from diffcli.reference.cancellation import Loss, assess
-from diffcli.reference.neighbourhood import edge_slope
+from diffcli.reference.cancellation import assess
+from diffcli.reference.neighbourhood import edge_loss, edge_slope
 from diffcli.reference.neighbourhood import edges as edges_of
 from diffcli.reference.notes import refuse_unknown, unknown_note, unsettled_reason
 from diffcli.reference.partials import Partials, reference_partials
@@ -290,8 +290,13 @@ def _compute(mpmath, graph: Graph, exact: dict, guard: int, extra: int, digits: 
         scale = max(largest(list(adjoint.values()), m.one), m.one)
         method = REVERSE
     else:
-        gradient = {name: edge_slope(m, graph, at, values, name, directions[name]) if name in directions
-                    else _diff(m, graph, at, values, name, True) for name in names}
+        gradient = {}
+        for name in names:
+            if name in directions:
+                gradient[name], losses[name] = edge_loss(m, edge_slope(m, graph, at, values, name,
+                                                                       directions[name]))
+            else:
+                gradient[name] = _diff(m, graph, at, values, name, True)
         scale = m.one
         method = DIFF
     return Reference(digits=m.dps, value=values[graph.output], gradient=gradient, context=m, method=method,
@@ -322,7 +327,8 @@ def _compute_complex_step(mpmath, graph: Graph, exact: dict, precision: tuple, n
     gradient, scales, failed = {}, {}, {}
     for name in names:
         if name in directions:
-            gradient[name], losses[name] = edge_slope(m, graph, at, values, name, directions[name]), Loss()
+            slope = edge_slope(m, graph, at, values, name, directions[name])
+            gradient[name], losses[name] = edge_loss(m, slope)
             scales[name] = m.one
             continue
         try:

@@ -28,6 +28,7 @@ from diffcli.core.errors import DiffcliError, DomainError, PrecisionError
 from diffcli.core.evaluate import depends_on, evaluate, evaluate_mp
 from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.core.primitives import PRIMITIVES, everywhere
+from diffcli.reference.cancellation import Loss
 from diffcli.reference.runs import GUARD_DIGITS, MAX_EXTRA_DIGITS, private_context
 
 SCREEN_BITS = 40
@@ -147,7 +148,10 @@ def edge_slope(m, graph: Graph, at: dict, values: list, name: str, direction: in
 
     Where f, or a number computed on the way, is large beside the rise (``sqrt(x) + 1e200`` at 0, or
     ``(x + 1e30) - 1e30 + sqrt(x)**3``, 0 at 0), the precision is raised until the rise keeps the context's
-    bits beside the largest of them (doubled, at most :data:`EDGE_DOUBLINGS` times, where the rise is 0)."""
+    bits beside the largest of them (doubled, at most :data:`EDGE_DOUBLINGS` times, where the rise is 0).
+    A rise still 0 is a slope of 0 only where a rise lost beside the numbers met would be a slope below the
+    context's precision (``sqrt(x) - sqrt(x)``); elsewhere (``sqrt(x) + w**13`` at w = 1e300, 10^3900 beside
+    a rise of 2^-prec) the slope is None, never 0: the run lost it (:func:`edge_loss`)."""
     x = at[name]
     changed = depends_on(graph, graph.variables[graph.variable_names.index(name)])
     bits = 2 * m.prec
@@ -166,9 +170,21 @@ def edge_slope(m, graph: Graph, at: dict, values: list, name: str, direction: in
             if kept >= m.prec + 64:
                 break
             precision += m.prec + 64 - kept
-        else:  # f absorbed the whole rise, or f does not move: look closer
+        elif max(sizes, default=None) is None or max(sizes) - precision - m.mag(delta) < -m.prec:
+            break  # no rise the roundings could have lost is a slope the context would hold: 0
+        else:  # f may have absorbed the whole rise: look closer
             precision *= 2
+    else:
+        if not rise:
+            return None
     return +slope
+
+
+def edge_loss(m, slope) -> tuple:
+    """An :func:`edge_slope` as a run's partial and its :class:`~diffcli.reference.cancellation.Loss`: a
+    slope lost beside far larger numbers (None) is 0 and unresolved, so the runs are repeated with more
+    working digits, and past the largest the partial is refused, never shown as 0."""
+    return (m.zero, Loss(unresolved=True)) if slope is None else (slope, Loss())
 
 
 def edges(mpmath, graph: Graph, point: dict, names: list, digits: int) -> dict:
