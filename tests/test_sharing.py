@@ -1,10 +1,15 @@
-"""What is built once and shared: f's compiled forms per graph, mpmath contexts per precision."""
+"""What is built once and shared: f's compiled forms per graph, mpmath contexts per precision, a point's
+float values."""
 
+import math
 import pickle
 
 import mpmath
 
-from diffcli.core.codegen import compile_function, compile_gradient, compile_tangent
+from diffcli.core import codegen
+from diffcli.core import evaluate as evaluation
+from diffcli.core.codegen import compile_function, compile_gradient, compile_tangent, function_at, gradient_at
+from diffcli.core.errors import DomainError
 from diffcli.core.parse import parse
 from diffcli.reference import reference
 from diffcli.reference.runs import private_context
@@ -44,3 +49,42 @@ def test_contexts_are_reused_at_their_precision_and_never_changed():
     second = reference(parse("sin(x)*z"), {"x": 0.5, "z": 2.0})
     assert first.as_json() == second.as_json()
     assert first.context.dps == second.context.dps
+
+
+def test_a_points_float_values_are_walked_once_and_handed_out_as_copies(monkeypatch):
+    graph = parse("sin(x*z) + log(x)")
+    first = evaluation.evaluate(graph, {"x": 2.0, "z": 3.0})
+    walks = []
+    for module in (evaluation, codegen):
+        monkeypatch.setattr(module, "forward", lambda *args, **kw: walks.append(1) or [])
+    first[-1] = "changed by a caller"
+    again = evaluation.evaluate(graph, {"x": 2.0, "z": 3.0})
+    assert again[-1] == math.sin(6.0) + math.log(2.0) and again is not first
+    # reverse mode's walk of the same lines at the same doubles reads them: z cos(xz) + 1/x, x cos(xz)
+    assert gradient_at(graph, [2.0, 3.0]) == [math.cos(6.0) * 3.0 + 1.0 / 2.0, math.cos(6.0) * 2.0]
+    assert function_at(graph, [graph.output], [2.0, 3.0]) == (again[-1],)
+    assert walks == []
+
+
+def test_another_point_graph_or_output_is_walked_again():
+    graph = parse("x*z + log(x)")
+    evaluation.evaluate(graph, {"x": 2.0, "z": 3.0})
+    assert evaluation.evaluated(graph, graph.output, [2.0, 3.0]) is not None
+    assert evaluation.evaluated(graph, graph.output, [2.0, 3.5]) is None
+    assert evaluation.evaluated(graph, 2, [2.0, 3.0]) is None  # x*z alone
+    assert evaluation.evaluated(parse("x*z + log(x)"), graph.output, [2.0, 3.0]) is None
+    assert evaluation.evaluate(graph, {"x": 2.0, "z": 3.5})[-1] == 7.0 + math.log(2.0)
+    zero = parse("x*z")  # 0.0 and -0.0 are different points: x*z is -0.0 at x = -0.0
+    assert str(evaluation.evaluate(zero, {"x": 0.0, "z": 1.0})[-1]) == "0.0"
+    assert str(evaluation.evaluate(zero, {"x": -0.0, "z": 1.0})[-1]) == "-0.0"
+
+
+def test_a_point_where_f_fails_is_not_kept():
+    graph = parse("log(x) + z")
+    evaluation.evaluate(graph, {"x": 2.0, "z": 1.0})
+    try:
+        evaluation.evaluate(graph, {"x": -1.0, "z": 1.0})
+    except DomainError:
+        pass
+    assert evaluation.evaluated(graph, graph.output, [-1.0, 1.0]) is None
+    assert gradient_at(graph, [-1.0, 1.0]) is None  # log(-1) fails here: compiled and run instead

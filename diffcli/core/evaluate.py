@@ -66,14 +66,40 @@ def evaluate(graph: Graph, point: dict, output: int | None = None) -> list:
     Raises DomainError naming the function, the values and where it appears in the text.
     """
     bind(graph, point)
+    output = graph.output if output is None else output
+    doubles = [float(point[name]) for name in graph.variable_names]
+    found = evaluated(graph, output, doubles)
+    if found is not None:
+        return found
 
     def apply(primitive, node, args):
         try:
             return fold(entry(graph, node, primitive), args, lambda: words(graph, node))
         except DomainError as error:
             raise locate(graph, node, error) from None
-    return forward(graph, graph.output if output is None else output, float, lambda name: float(point[name]),
-                   apply)
+    values = forward(graph, output, float, lambda name: float(point[name]), apply)
+    _EVALUATED[0] = (graph, _point_key(graph, output, doubles), values)
+    return list(values)
+
+
+def evaluated(graph: Graph, output: int, doubles: list) -> list | None:
+    """A copy of what :func:`evaluate` returned for ``output`` at these doubles (in variable order) if it
+    was its last evaluation, else None.  A point's float values are asked for several times (the harness
+    checks f's domain, the reference's neighbourhood reads them, reverse mode's ``gradient_at`` walks the
+    same lines): a large graph's walk is then done once.  Where the checked walk succeeded, every node is
+    its entry's ``real`` on the same doubles, which is what an unchecked walk computes too."""
+    kept_graph, key, values = _EVALUATED[0]
+    if kept_graph is not graph or key != _point_key(graph, output, doubles):
+        return None
+    return list(values)
+
+
+def _point_key(graph: Graph, output: int, doubles: list) -> tuple:
+    return (len(graph.ops), output, *(d.hex() for d in doubles))  # hex: 0.0 and -0.0 are different points
+
+
+_EVALUATED: list = [(None, None, None)]
+"""The last graph :func:`evaluate` walked, its size, output and point, and the values: replaced whole."""
 
 
 def evaluate_mp(graph: Graph, point: dict, m, output: int | None = None, every: bool = False,
