@@ -279,3 +279,14 @@ def test_a_one_sided_rise_lost_at_the_largest_precision_is_refused():
     assert result.errors == {"x": "no reference for ∂f/∂x: it cancels beyond the largest working precision "
                                   "here, so its digits are unknown"}
     assert result.text(result.gradient["w"]) == M.nstr(400 * M.mpf(1e300) ** 399, 20)
+
+
+def test_a_program_whose_output_is_not_its_last_node_beside_an_exactly_cancelling_sum():
+    """s = x + 2·(sin(y)*2 − sin(y) − sin(y)); u = s + 3; s: f is s = x + 0 = 0.5, and u's nodes come
+    after f's output.  The cancelling sum is 0 in the real parts of ∂f/∂x's complex step, whose paths to
+    the output are walked back from the output only, never from u's nodes: ∂f/∂x = 1, ∂f/∂y = 0."""
+    result = reference(parse("s = x + (sin(y)*2 - sin(y) - sin(y))*2; u = s + 3; s"), {"x": 0.5, "y": 0.7},
+                       digits=20)
+    assert result.errors == {} and result.note is None
+    assert [result.text(q) for q in (result.value, result.gradient["x"], result.gradient["y"])] \
+        == ["0.5", "1.0", "0"]
