@@ -290,3 +290,13 @@ def test_a_program_whose_output_is_not_its_last_node_beside_an_exactly_cancellin
     assert result.errors == {} and result.note is None
     assert [result.text(q) for q in (result.value, result.gradient["x"], result.gradient["y"])] \
         == ["0.5", "1.0", "0"]
+
+
+@pytest.mark.parametrize("power", ["w", "w**13"])
+def test_a_one_sided_rise_that_is_exactly_0_beside_a_large_term_is_a_zero_slope(power):
+    """sqrt(x) − sqrt(x) + W is W for every x ≥ 0 and undefined below: the one-sided slope is exactly 0.
+    Beside W = 1e300 (or 1e3900) a rise of 0 could also be one lost, so the rise is looked at again at
+    higher precisions, until one lost there would be a slope below the digits: shown as 0, not refused."""
+    result = reference(parse(f"sqrt(x) - sqrt(x) + {power}"), {"x": 0.0, "w": 1e300}, digits=20)
+    assert result.errors == {} and result.note == "∂f/∂x is one-sided: f is undefined for x < 0.0"
+    assert result.text(result.gradient["x"]) == "0"
