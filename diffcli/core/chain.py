@@ -33,8 +33,9 @@ def adjoints(graph: Graph, values: list, algebra: Algebra, output: int | None = 
     # The algebra's parts looked up once, not per term (a 100,000-node graph has 200,000 terms).
     functions, times, note = algebra.functions, algebra.times, algebra.note
     plus, first = algebra.plus, algebra.first
+    found = adjoint.get
     for node in range(output, -1, -1):
-        g = adjoint.get(node)
+        g = found(node)
         if g is None:
             continue
         op = ops[node]
@@ -52,7 +53,8 @@ def adjoints(graph: Graph, values: list, algebra: Algebra, output: int | None = 
             except (ArithmeticError, ValueError, DomainError) as error:
                 raise rule_error(graph, node, k, arg_values, error) from None
             note(node, a, partial, term)
-            adjoint[a] = plus(adjoint[a], term, a) if a in adjoint else first(term, a)
+            total = found(a)
+            adjoint[a] = first(term, a) if total is None else plus(total, term, a)
     return adjoint
 
 

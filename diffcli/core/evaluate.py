@@ -9,6 +9,8 @@ points, :func:`depends_on` says which nodes a variable reaches.
 
 from __future__ import annotations
 
+from itertools import compress
+
 from diffcli.core.domains import NOT_REAL, OUTSIDE, failure
 from diffcli.core.errors import DomainError, UsageError
 from diffcli.core.graph import CONST, VAR, Graph, fold
@@ -37,7 +39,7 @@ def forward(graph: Graph, output: int | list, constant, variable, apply, base: l
     ops, arguments, data = graph.ops, graph.arguments, graph.data
     if base is None:
         values: list = [None] * (last + 1)
-        nodes = [node for node, need in enumerate(needed) if need]
+        nodes = compress(range(last + 1), needed)
     else:  # only the changed nodes are walked: a perturbed variable of a large graph reaches a few
         values = [base[node] if need and not changed[node] else None for node, need in enumerate(needed)]
         nodes = [node for node, need in enumerate(needed) if need and changed[node]]

@@ -134,7 +134,7 @@ def _negate(value):
         return -value_number
     if value.negand is not None:
         return value.negand
-    negated = _carrying(_reuse(Code(f"(-{value})"), value), _NEG, value)
+    negated = _written(f"(-{value})", _NEG, (value,))
     if negated.isidentifier():  # f computed -value itself
         return negated
     negated.negand = value
@@ -154,8 +154,8 @@ def _binary(symbol: str, left, right):
     if a is not None and b is not None:  # folded, or (1.0 / 0.0) the primitive's call: see _call
         return _call(_INFIX[symbol], (left, right))
     if symbol == "**":
-        return left if b == 1.0 else _carrying(
-            _reuse(Code(f"pow({source_of(left)}, {source_of(right)})"), left, right), _POW, left, right)
+        return left if b == 1.0 else \
+            _written(f"pow({source_of(left)}, {source_of(right)})", _POW, (left, right))
     if symbol in "*/":
         if symbol == "*" and a == 1.0:
             return right
@@ -172,26 +172,37 @@ def _binary(symbol: str, left, right):
                 return _binary("/", left, right.reciprocal)
             if type(left) is Code and left.reciprocal is not None:
                 return _binary("/", right, left.reciprocal)
-    code = _carrying(_reuse(Code(f"({source_of(left)} {symbol} {source_of(right)})"), left, right),
-                     _INFIX[symbol].real, left, right)  # Python's own operator
+    code = _written(f"({source_of(left)} {symbol} {source_of(right)})", _INFIX[symbol].real,  # Python's
+                    (left, right))                                                              # own operator
     if symbol == "/" and a == 1.0 and not code.isidentifier():
         code.reciprocal = right
     return code
 
 
-def _reuse(code: Code, *parts) -> Code:
-    """``code``, or the name of the forward value computed by the same source if there is one; either way
-    carrying the parts' table of :attr:`Code.known` on."""
+def _written(source: str, function, parts: tuple) -> Code:
+    """``Code(source)``, or the name of the forward value computed by the same source if there is one (the
+    parts' table of :attr:`Code.known`, which it carries on), with its number: ``function`` of the parts'
+    numbers where they are all known (a failure leaves it unknown).  Every operation written comes through
+    here, in one pass over its parts."""
+    code = Code(source)
+    known, numbers = None, []
     for part in parts:
-        if type(part) is Code and part.known is not None:
-            known = part.known
-            break
-    else:
-        return code
-    name = known.get(code)
-    if name is not None:
-        code = Code(name)
-    code.known = known
+        if type(part) is Code:
+            if known is None:
+                known = part.known
+            numbers.append(part.number)
+        else:
+            numbers.append(number_of(part))
+    if known is not None:
+        name = known.get(code)
+        if name is not None:
+            code = Code(name)
+        code.known = known
+    if None not in numbers:  # else unknown (Code.number's default): the compiled code is run instead
+        try:
+            code.number = function(*numbers)
+        except Exception:  # noqa: BLE001 - the compiled code, run instead, fails as it fails
+            pass
     return code
 
 
@@ -215,8 +226,7 @@ def _call(primitive, args):
             return folded
         # Written as the primitive's call, so that each kind fails its own way when run: on floats
         # ``div(1.0, 0.0)`` raises, as the expression does; on arrays it is inf, as numpy's division is.
-    return _carrying(_reuse(Code(f"{primitive.name}({', '.join(source_of(a) for a in args)})"), *args),
-                     primitive.real, *args)
+    return _written(f"{primitive.name}({', '.join(source_of(a) for a in args)})", primitive.real, args)
 
 
 class CodeAlgebra:
