@@ -89,7 +89,7 @@ def ccbrt(z: complex) -> complex:
     """
     if z.real:
         return cbrt(z.real) * (z / z.real) ** (1.0 / 3.0)
-    return z ** (1.0 / 3.0) if z.real >= 0 else -((-z) ** (1.0 / 3.0))
+    return z ** (1.0 / 3.0)  # on the imaginary axis (Re z is 0 or -0.0): the principal root
 
 
 def clog1p(z: complex) -> complex:
