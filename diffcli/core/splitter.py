@@ -90,13 +90,13 @@ def syntax_tree(text: str, piece: str, offset: int, where):
             at, message = offset + lead + len(stripped), "the expression ends too early"
         raise ParseError.at(f"syntax error: {message}", text, where(at)) from None
 
-    def locate(node, end: bool = False) -> tuple[int, int]:
+    def locate(node, end: bool = False) -> tuple[int, int]:  # node: an expression of the tree, always located
         if end:
-            return where(position(getattr(node, "end_lineno", 1), getattr(node, "end_col_offset", 0)))
-        return where(position(getattr(node, "lineno", 1), getattr(node, "col_offset", 0)))
+            return where(position(node.end_lineno, node.end_col_offset))
+        return where(position(node.lineno, node.col_offset))
 
     def locate_on_one_line(node, end: bool = False) -> tuple[int, int]:  # the same, for one line of text
-        return where(start + (getattr(node, "end_col_offset", 0) if end else getattr(node, "col_offset", 0)))
+        return where(start + (node.end_col_offset if end else node.col_offset))
     start = offset + lead
     return tree, locate if len(line_starts) > 1 else locate_on_one_line
 
