@@ -167,6 +167,88 @@ def test_workers_are_started_without_numpy_when_no_line_needs_it(tmp_path):
     assert result.stdout.split() == ["2", "False"], result.stderr
 
 
+# ---------------------------------------------------------------- the worker pool: chunks sent ahead
+
+
+def _pool_lines(count):
+    return [FileLine(k + 1, f"x + {k}") for k in range(count)]
+
+
+def _sent(pool, done) -> int:
+    """Lines sent to workers so far: answered, or in flight."""
+    return len(done) + sum(len(jobs) for jobs in pool.busy.values())
+
+
+def test_a_worker_is_sent_its_next_chunk_while_it_runs_its_last():
+    """40 lines: the first 8 go out as 4 to each worker; once a worker has answered the first line of its
+    chunk (so it has read that message) and 32 lines wait (a chunk for each worker), its next chunk is
+    sent at once, before it has finished the last."""
+    from diffcli.tasks.files import run_line
+    from diffcli.tasks.workers import CHUNK_LINES, Workers
+
+    pool = Workers(2, run_line, _length, {})
+    try:
+        for index, line in enumerate(_pool_lines(40)):
+            pool.submit(index, line)
+        assert _sent(pool, []) == 8
+        done = pool.results()
+        assert done and _sent(pool, done) >= 8 + CHUNK_LINES
+    finally:
+        pool.close()
+
+
+def test_near_the_end_no_chunk_is_sent_ahead():
+    """12 lines: after the first 8, only 4 wait, fewer than a chunk for each worker: they go to the first
+    worker that has answered every line it holds, not ahead to a busy one (that could keep one worker busy
+    at the end while the other has nothing left)."""
+    from diffcli.tasks.files import run_line
+    from diffcli.tasks.workers import Workers
+
+    pool = Workers(2, run_line, _length, {})
+    try:
+        for index, line in enumerate(_pool_lines(12)):
+            pool.submit(index, line)
+        done = pool.results()
+        assert done and _sent(pool, done) == 8
+        got = list(done)
+        while len(got) < 12:
+            got += pool.results()
+        assert sorted(key for key, _, _ in got) == list(range(12))
+    finally:
+        pool.close()
+
+
+def test_a_worker_killed_with_a_chunk_sent_ahead_costs_only_its_line():
+    """A line that kills its worker while more lines were sent to it ahead: those lines are run again
+    elsewhere, only the killing line fails (twice: it is retried once), in input order."""
+    text = "".join("die\n" if k == 20 else f"x + {k}\n" for k in range(1, 81)).encode()
+
+    def fragile(expression, point):
+        if expression == "die":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return {"length": len(expression)}
+
+    got = list(records(io.BytesIO(text), fragile, {}, jobs=2))
+    assert [r["line"] for r in got] == list(range(1, 81))
+    assert "worker killed by signal 9" in got[19]["error"]
+    assert all(r == {"line": k + 1, "length": len(f"x + {k + 1}")} for k, r in enumerate(got) if k != 19)
+
+
+def test_long_lines_are_never_sent_ahead_to_a_busy_worker(tmp_path):
+    """Chunks of 40 KB lines (320 KB, past AHEAD_BYTES) and records of 80 KB: a chunk sent to a busy worker
+    would fill its pipe while the worker fills its own with records the main process, blocked in the send,
+    never reads; both would wait for ever.  Such a chunk waits until the worker is idle: the run ends (in
+    a subprocess killed after 120 s otherwise), every record in order."""
+    code = ("from diffcli.tasks.files import records; import io; "
+            "text = ''.join('x' + ' + x' * 10_000 + f' + {k}\\n' for k in range(48)).encode(); "
+            "got = list(records(io.BytesIO(text), lambda e, p: {'echo': e + e}, {}, jobs=2)); "
+            "print(len(got), [r['line'] for r in got] == list(range(1, 49)), "
+            "all(len(r['echo']) > 80_000 for r in got))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.stdout.split() == ["48", "True", "True"], result.stderr
+
+
 # ---------------------------------------------------------------- other formats
 
 def _small_file(tmp_path):
