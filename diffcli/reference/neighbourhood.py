@@ -170,7 +170,7 @@ def edge_slope(m, graph: Graph, at: dict, values: list, name: str, direction: in
             if kept >= m.prec + 64:
                 break
             precision += m.prec + 64 - kept
-        elif max(sizes, default=None) is None or max(sizes) - precision - m.mag(delta) < -m.prec:
+        elif max(sizes) - precision - m.mag(delta) < -m.prec:  # sizes holds x + δ, never 0
             break  # no rise the roundings could have lost is a slope the context would hold: 0
         else:  # f may have absorbed the whole rise: look closer
             precision *= 2
