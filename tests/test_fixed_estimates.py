@@ -802,6 +802,29 @@ def test_a_measurement_at_a_zero_argument_is_not_reused_for_another():
                                                                       rel=1e-6, abs=0)
 
 
+def test_a_measurement_is_kept_for_the_same_arguments_and_result_only(monkeypatch):
+    """own_rounding keeps what it measured: sin at 1.0 with the same double result is not measured in mpmath
+    again; the same argument with another result (a double an ulp above sin(1.0)) is measured, and its
+    rounding is its own distance from sin 1, plus the 2^-80 of it the measurement may miss."""
+    from diffcli.core.primitives import PRIMITIVES
+    from diffcli.methods import one_rounding
+
+    measured = []
+    exact = one_rounding._exact
+    monkeypatch.setattr(one_rounding, "_exact", lambda primitive, values: measured.append(values) or
+                        exact(primitive, values))
+    monkeypatch.setattr(one_rounding, "_MEASURED", {})
+    sin, double = PRIMITIVES["sin"], math.sin(1.0)
+    first = one_rounding.own_rounding(sin, [1.0], double)
+    assert one_rounding.own_rounding(sin, [1.0], double) == first and len(measured) == 1
+    above = math.nextafter(double, 2.0)
+    other = one_rounding.own_rounding(sin, [1.0], above)
+    assert len(measured) == 2
+    for result, rounding in [(double, first), (above, other)]:
+        expected = float(abs(M.mpf(result) - M.sin(1))) + 2.0 ** -80 * result
+        assert rounding == pytest.approx(expected, rel=1e-6, abs=0), result
+
+
 def test_differences_barely_above_their_rounding_that_stop_growing_keep_an_estimate():
     """C + x³/16 − 6h·x²/16 at 0 with C = 2^28, fd-forward, h = 2^-6: f(s) − C = (s³ − 6h·s²)/16 is −20, −64
     and −128 ulps of C (2^-24) at h, 2h, 4h, all exact, so D(h) = −20·2^-18, D(2h) = D(4h) = −32·2^-18:
