@@ -300,3 +300,14 @@ def test_a_one_sided_rise_that_is_exactly_0_beside_a_large_term_is_a_zero_slope(
     result = reference(parse(f"sqrt(x) - sqrt(x) + {power}"), {"x": 0.0, "w": 1e300}, digits=20)
     assert result.errors == {} and result.note == "∂f/∂x is one-sided: f is undefined for x < 0.0"
     assert result.text(result.gradient["x"]) == "0"
+
+
+def test_a_slowly_rising_one_sided_slope_beside_a_large_term_is_not_a_zero_slope():
+    """x**1.01 + 1e111 at 0: over a step δ = 2^-372 (the lower run at 20 digits) the rise δ^1.01, about
+    2^-376, is lost beside 1e111 (about 2^369) at the first walk's 622 bits, and a rise lost there could be
+    a slope up to 2^(369 - 622)/δ = 2^119, not 0: the walk is repeated at a higher precision, where the
+    slope 1.01·δ^0.01 shows, shrinking too slowly with the step to settle."""
+    result = reference(parse("x**1.01 + 1e111"), {"x": 0.0}, digits=20)
+    assert result.errors == {"x": "no reference for ∂f/∂x: f is undefined for x < 0.0 and the one-sided "
+                                  "slope at 0.0 changes with the step too slowly to settle (like t^a with "
+                                  "1 < a < 1.5)"}
