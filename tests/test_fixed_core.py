@@ -618,6 +618,16 @@ def test_generated_names_are_reused_as_registers():
                                    "    r1 += r0\n    r2 = r1 * v0\n    return r0, (r1, r2)\n")
 
 
+def test_a_function_of_as_many_statements_as_a_part_holds_is_compiled_whole():
+    from diffcli.core.statements import in_parts
+
+    # four statements after the def line (three assignments and the return)
+    source = "def f(v0):\n    v1 = v0 * v0\n    v2 = sin(v1)\n    v3 = v2 + v0\n    return (v3,)\n"
+    assert in_parts(source, 4) == in_parts(source, 5) == [source]
+    parts = in_parts(source, 3)  # one statement more than a part holds: a driver and two parts
+    assert len(parts) == 3 and parts[0].startswith("def f(v0):\n") and parts[2].startswith("def f_part1(")
+
+
 def test_only_the_lines_the_return_reads_are_needed():
     from diffcli.core.statements import needed_lines
 
