@@ -10,6 +10,7 @@ points, :func:`depends_on` says which nodes a variable reaches.
 from __future__ import annotations
 
 from itertools import compress
+from operator import and_
 
 from diffcli.core.domains import NOT_REAL, OUTSIDE, failure
 from diffcli.core.errors import DomainError, UsageError
@@ -41,8 +42,9 @@ def forward(graph: Graph, output: int | list, constant, variable, apply, base: l
         values: list = [None] * (last + 1)
         nodes = compress(range(last + 1), needed)
     else:  # only the changed nodes are walked: a perturbed variable of a large graph reaches a few
-        values = [base[node] if need and not changed[node] else None for node, need in enumerate(needed)]
-        nodes = [node for node, need in enumerate(needed) if need and changed[node]]
+        values = [b if need and not moved else None for b, need, moved in zip(base, needed, changed)]
+        values += [None] * (last + 1 - len(values))
+        nodes = compress(range(last + 1), map(and_, needed, changed))
     for node in nodes:
         op = ops[node]
         if op == CONST:

@@ -140,7 +140,11 @@ class Graph:
         primitive's algebraic identities (used when building derivatives, not when parsing)."""
         primitive = PRIMITIVES[name]
         arguments = tuple(arguments)
-        if all(self.ops[a] == CONST for a in arguments):
+        ops = self.ops
+        for a in arguments:  # a loop, not all(): no generator for each node built
+            if ops[a] != CONST:
+                break
+        else:
             return self.const(fold(primitive, [self.data[a] for a in arguments]))
         if simplify and primitive.identities is not None:
             simpler = primitive.identities(self, *arguments)
