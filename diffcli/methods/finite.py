@@ -170,23 +170,39 @@ class Evaluator:
     def __call__(self, values, rows, points, center: bool = False):
         values = np.asarray(values, dtype=float)
         points = np.asarray(points, dtype=float)
-        out = np.empty(points.shape)
+        chunks = self._layout(tuple(rows), points.shape[1], center)
         f0 = math.nan
         with np.errstate(all="ignore"):
-            for start, stop, moved, cells, n, extra in self._layout(tuple(rows), points.shape[1], center):
-                grid = values[moved][:, None].repeat(n, axis=1)  # one row of arguments per moved variable
-                grid.reshape(-1)[cells] = points[start:stop].reshape(-1)
-                args = values.tolist()
-                for r, v in enumerate(moved):
-                    args[v] = grid[r]
-                result = self._call(args, n)
+            if len(chunks) == 1:  # a few variables: f's values are the answer, without a copy
+                _, _, moved, source, n, extra = chunks[0]
+                result = self._call(self._arguments(values, points, moved, source), n)
+                if extra:
+                    f0 = float(result[-1])
+                out = result[:n - extra].reshape(points.shape)
+                return (out, f0) if center else out
+            out = np.empty(points.shape)
+            for start, stop, moved, source, n, extra in chunks:
+                result = self._call(self._arguments(values, points[start:stop], moved, source), n)
                 if extra:
                     f0 = float(result[-1])
                 out[start:stop] = result[:n - extra].reshape(stop - start, -1)
         return (out, f0) if center else out
 
+    @staticmethod
+    def _arguments(values, points, moved, source) -> list:
+        """f's arguments: the values, each moved variable's replaced by its row of the grid, which ``source``
+        picks from the points then the values (see :meth:`_layout`)."""
+        grid = np.concatenate((points.reshape(-1), values)).take(source)
+        args = values.tolist()
+        for r, v in enumerate(moved):
+            args[v] = grid[r]
+        return args
+
     def _layout(self, rows: tuple, width: int, center: bool) -> list:
-        """Chunks ``(start, stop, moved variables, flat cells of the argument grid, columns, extra)``."""
+        """Chunks ``(start, stop, moved variables, source, columns, extra)``: ``source`` (moved variables ×
+        columns) indexes the chunk's points then the values, so that row r of what it picks is variable
+        ``moved[r]`` at the base point, moved to its stencil points in its rows' columns (the base point in
+        the last column of the first chunk when ``extra``)."""
         key = (rows, width, center)
         if key not in self._layouts:
             chunks = []
@@ -199,7 +215,9 @@ class Evaluator:
                 moved = sorted(set(block))
                 row_of = {v: r for r, v in enumerate(moved)}
                 cells = np.repeat([row_of[v] * n for v in block], width) + np.arange(n - extra)
-                chunks.append((start, stop, moved, cells, n, extra))
+                source = np.repeat(np.array(moved) + (stop - start) * width, n)   # the value itself
+                source[cells] = np.arange((stop - start) * width)                 # or the point
+                chunks.append((start, stop, moved, source.reshape(len(moved), n), n, extra))
             if len(self._layouts) > 64:
                 self._layouts.clear()
             self._layouts[key] = chunks
@@ -213,7 +231,7 @@ class Evaluator:
         result = np.asarray(result, dtype=float)
         if result.shape != (n,):  # f does not depend on the moved variables
             result = np.full(n, float(result))
-        result[np.isinf(result)] = np.nan
+        np.copyto(result, np.nan, where=np.isinf(result))
         return result
 
 

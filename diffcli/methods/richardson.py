@@ -202,6 +202,10 @@ class _Work:
         self.by_block_source = Z[_E:_RELATIVE + 1].reshape(2, levels, blocks, width).transpose(0, 2, 1, 3)
         self.by_block_rows = self.by_block.reshape(2 * blocks, levels * width)
         self.TER = Z[:_RELATIVE + 1].reshape(3, -1)
+        self.smallest, self.where = np.empty(2 * blocks, dtype=np.intp), np.empty(2 * blocks, dtype=np.intp)
+        by_level = np.arange(levels * width)                      # an index over levels then steps, as
+        self.flat_index = by_level // width * plane + by_level % width   # a block's first in Z's plane
+        self.block_offsets = np.tile(np.arange(blocks) * width, 2)
 
 
 _WORK = threading.local()
@@ -371,17 +375,16 @@ def _widen_to_claims(work: _Work) -> None:
 def _best(work: _Work, rows: int):
     """For each sequence and family: ``(value, estimate, relative estimate)`` of the candidate with the
     smallest absolute estimate, and of the one with the smallest relative estimate (the first in the order
-    of levels, then steps, at a tie); a list shaped (rows, families, 2, 3)."""
+    of levels, then steps, at a tie); nested lists shaped (rows, families, 2), each a tuple of 3."""
     np.copyto(work.by_block, work.by_block_source)
-    smallest = work.by_block_rows.argmin(axis=1).tolist()          # E's for every block, then E/|T|'s
-    blocks, width, plane = work.blocks, work.width, work.plane
-    where = []
-    for b in range(blocks):
-        for chosen in (smallest[b], smallest[blocks + b]):
-            level, step = divmod(chosen, width)
-            where.append(level * plane + b * width + step)
-    found = work.TER.take(where, axis=1).T.tolist()                # per chosen: T, E, E/|T|
-    return [[found[2 * b:2 * b + 2] for b in range(3 * q, 3 * q + 3)] for q in range(rows)]
+    smallest = work.smallest
+    work.by_block_rows.argmin(axis=1, out=smallest)               # E's for every block, then E/|T|'s
+    where = work.flat_index.take(smallest, out=work.where, mode="wrap")
+    where += work.block_offsets                                   # each one's place in Z's planes
+    value, estimate, relative = work.TER.take(where, axis=1).tolist()
+    chosen = list(zip(value, estimate, relative))
+    blocks = work.blocks
+    return [[(chosen[b], chosen[blocks + b]) for b in range(3 * q, 3 * q + 3)] for q in range(rows)]
 
 
 def richardson_derivatives(evaluate: Evaluator, values, step: float | None = None, one_sided: bool = False,
