@@ -56,27 +56,26 @@ def test_run_timed_times_the_answer_once_and_then_only_samples(clock):
 
 
 def test_a_noisy_call_stops_when_its_own_budget_is_spent(clock):
-    """Samples of 1e-4 and 2e-4 in turn never agree to 5%: after 5 samples (7e-4) timing goes on to
-    TIMING_CALLS times the first sample's cost, 8e-4, which one more sample passes."""
-    noisy = clock(lambda k: 2e-4 if k % 2 else 1e-4)
+    """Samples of 1e-4 and 1.2e-4 in turn never agree to 5%: after 5 samples (5.4e-4) timing goes on to
+    TIMING_CALLS times the fastest one, 6e-4, which one more sample passes."""
+    noisy = clock(lambda k: 1.2e-4 if k % 2 else 1e-4)
     running.median_seconds(noisy.call, first=1e-4)
-    assert running.TIMING_CALLS == 8
-    assert noisy.calls == 6 and noisy.now == pytest.approx(9e-4, rel=1e-9, abs=0)
+    assert running.TIMING_CALLS == 6
+    assert noisy.calls == 6 and noisy.now == pytest.approx(6.6e-4, rel=1e-9, abs=0)
 
 
 def test_the_budget_is_the_warm_cost_not_the_cold_first_call(clock):
-    """A cold first call of 1e-3 sizes batches of 4 calls (a twentieth of 8·1e-3), whose samples are
-    1.25e-4 or 1.5e-4 a call (calls of 1e-4, 1e-4, 2e-4 in turn) and never agree to 5%.  The budget is
-    TIMING_CALLS × 1.25e-4 = 1e-3, which the 5 samples' batches already pass (3e-3 with the 3 batches that
-    found their size): the timing stops there, not after 8·1e-3."""
-    noisy = clock(lambda k: 2e-4 if k % 3 == 2 else 1e-4)
+    """A cold first call of 1e-3, then calls of 1e-4, 1e-4, 1.5e-4 in turn, which never agree to 5%: each
+    is timed alone (a batch needs only MIN_BATCH_SECONDS, not a twentieth of 6·1e-3), and the budget is
+    TIMING_CALLS × 1e-4 = 6e-4, passed by the sixth sample (7e-4), not 6·1e-3."""
+    noisy = clock(lambda k: 1.5e-4 if k % 3 == 2 else 1e-4)
     running.median_seconds(noisy.call, first=1e-3)
-    assert noisy.calls == 1 + 2 + 4 + 4 * 4 and noisy.now == pytest.approx(3e-3, rel=1e-9, abs=0)
+    assert noisy.calls == 6 and noisy.now == pytest.approx(7e-4, rel=1e-9, abs=0)
 
 
 def test_a_descheduled_sample_does_not_raise_the_budget(clock):
     """A first sample of 5e-3 (the process descheduled: another one ran) beside calls of 1e-4: the budget
-    is TIMING_CALLS times the fastest time seen, 8·1e-4 (the cap of 0.02 s for 8·5e-3), so the timing
+    is TIMING_CALLS times the fastest time seen, 6·1e-4 (the cap of 0.02 s for 6·5e-3), so the timing
     stops after its 5 samples, whose median is the call's cost."""
     busy = clock(lambda k: [2e-4, 5e-3][k] if k < 2 else 1e-4)
     assert running.median_seconds(busy.call) == pytest.approx(1e-4, rel=1e-9, abs=0)

@@ -35,9 +35,12 @@ dual took 26 s, the complex step and richardson 31 s each on the 2-core developm
 TIMING_BUDGET = 0.02
 """Most seconds spent timing one method (median of repeated runs); ``timing=False`` runs once instead."""
 
-TIMING_CALLS = 8
+TIMING_CALLS = 6
 """Without an explicit budget, timing stops after about this many times the method's own cost (a method
-of 50 µs is timed for about 0.4 ms, one of 2.5 ms for 20 ms, the cap :data:`TIMING_BUDGET`)..."""
+of 50 µs is timed for about 0.3 ms, one of 3.3 ms for 20 ms, the cap :data:`TIMING_BUDGET`): one more
+sample than the fewest (:data:`TIMING_SAMPLES`) for a call timed alone whose samples do not agree.  On
+a file of small expressions richardson's samples are most of what timing costs (on the 500-line file,
+0.57 s of CPU of the 1.3 s by which timing made it slower than ``--no-timing``, under load)..."""
 
 TIMING_PRECISION = 0.05
 """... or sooner, once the median is known to ±5% (a 95% interval of order statistics), which takes at
@@ -85,8 +88,8 @@ def deadline(seconds: float):
 
 def median_seconds(call: Callable, budget: float | None = None, first: float | None = None) -> float:
     """Median wall time of one call: calls are timed in batches long enough to dwarf the clock's
-    resolution (like :mod:`timeit`), each batch at least a twentieth of the budget, at least
-    :data:`TIMING_SAMPLES` batches.
+    resolution (like :mod:`timeit`), at least :data:`MIN_BATCH_SECONDS` and, for a given budget, a
+    twentieth of it, at least :data:`TIMING_SAMPLES` batches.
 
     ``budget`` None (what the tasks use) adapts to the call: :data:`TIMING_CALLS` times its cost (the
     fastest time seen so far: under load a sample may include time the process was descheduled), at most
@@ -114,13 +117,14 @@ def median_seconds(call: Callable, budget: float | None = None, first: float | N
             samples.append(time.perf_counter() - started)
         return statistics.median(samples)
     number, spent = 1, 0.0
+    least = MIN_BATCH_SECONDS if adaptive else max(budget / 20, MIN_BATCH_SECONDS)
     while True:
         started = time.perf_counter()
         for _ in range(number):
             call()
         batch = time.perf_counter() - started
         spent += batch
-        if batch >= max(budget / 20, MIN_BATCH_SECONDS) or number >= 1 << 20:
+        if batch >= least or number >= 1 << 20:
             break
         number *= 2
     samples = [batch / number]
