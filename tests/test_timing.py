@@ -22,10 +22,17 @@ def clock(monkeypatch):
 def test_a_steady_call_stops_after_five_batches(clock):
     steady = clock(lambda k: 1e-6)
     assert running.median_seconds(steady.call) == pytest.approx(1e-6, rel=1e-9, abs=0)
-    # the first call, batches of 1, 2, 4 calls (shorter than MIN_BATCH_SECONDS = 5 µs), then 8 calls
-    # (8 µs) make a batch: that batch is the first sample and 4 more follow
+    # the first call (1 µs) says 5 fit in MIN_BATCH_SECONDS = 5 µs: a batch of 4 (rounded down to a power
+    # of 2) is too short, 8 calls (8 µs) make a batch: that batch is the first sample and 4 more follow
     assert running.MIN_BATCH_SECONDS == 5e-6
-    assert steady.calls == 1 + (1 + 2 + 4) + 5 * 8
+    assert steady.calls == 1 + 4 + 5 * 8
+
+
+def test_a_cold_first_call_only_makes_the_batches_start_smaller(clock):
+    """A first call of 1e-5 (cold) for calls of 1e-6: batches of 1, 2, 4 calls are too short, 8 make one."""
+    steady = clock(lambda k: 1e-6)
+    assert running.median_seconds(steady.call, first=1e-5) == pytest.approx(1e-6, rel=1e-9, abs=0)
+    assert steady.calls == (1 + 2 + 4) + 5 * 8
 
 
 def test_the_first_call_is_not_a_sample(clock):

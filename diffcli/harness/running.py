@@ -116,8 +116,11 @@ def median_seconds(call: Callable, budget: float | None = None, first: float | N
             call()
             samples.append(time.perf_counter() - started)
         return statistics.median(samples)
-    number, spent = 1, 0.0
     least = MIN_BATCH_SECONDS if adaptive else max(budget / 20, MIN_BATCH_SECONDS)
+    # as many calls as the first call says fit in a batch, rounded down to a power of 2: doubling from
+    # there (the first call runs cold, so it may take more) spends less than doubling from 1
+    fit = int(min(least / first, 1 << 20)) if first > 0 else 1
+    number, spent = 1 << max(0, fit.bit_length() - 1), 0.0
     while True:
         started = time.perf_counter()
         for _ in range(number):
