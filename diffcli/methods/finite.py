@@ -297,7 +297,8 @@ def _fixed(stencil: Stencil):
         evaluations = moved * n + (1 if 0 in stencil.offsets else 0)
         last = None
         if moved * n < SCALAR_POINTS:
-            derivatives = FloatStencil(graph, stencil, Evaluator).at
+            float_stencil = FloatStencil(graph, stencil, Evaluator)
+            derivatives, answer = float_stencil.at, float_stencil.every
         else:
             evaluate = Evaluator(graph)
 
@@ -308,8 +309,11 @@ def _fixed(stencil: Stencil):
                 estimates, taken, F, f0 = stencil_derivatives(evaluate, x, rows, steps, stencil)
                 return estimates.tolist(), taken.tolist(), F.tolist(), f0
 
+            def answer(values, step=None):
+                return derivatives(values, everyone, step)
+
         def run(values):
-            gradient, taken, F, f0 = derivatives(values, everyone, step)
+            gradient, taken, F, f0 = answer(values, step)
             total = sum(gradient)
             if total - total != 0.0:  # some partial is not finite: say why
                 gradient = [g if g - g == 0.0 else

@@ -46,6 +46,18 @@ class FloatStencil:
         self.factor = stencil.factor  # of the step rule
         self.constants = self.f, self.offsets, self.first, self.rest, self.center, self.factor  # for at
         self.arrays, self.on_arrays = arrays, None  # arrays(graph): an Evaluator, made at the first failure
+        self.everyone = list(range(len(graph.variable_names)))
+        self.straight = _straight(self.f, len(self.everyone), self.offsets, [w for _, w in pairs],
+                                  self.center, self.factor)
+
+    def every(self, values, step=None):
+        """:meth:`at` for every variable: the stencil written out as straight-line code (:func:`_straight`)
+        where the step is the rule's and every value of f is finite, else :meth:`at` itself."""
+        if step is None:
+            found = self.straight(*values)
+            if found is not None:
+                return found
+        return self.at(values, self.everyone, step)
 
     def value(self, args: list) -> float:
         """f at ``args``: on floats, or on arrays where that gives no finite value (nan if neither does)."""
@@ -100,6 +112,48 @@ class FloatStencil:
             taken.append(t)
             F.append(row)
         return estimates, taken, F, f0
+
+
+def _straight(f: Callable, variables: int, offsets: tuple, weights: list, center, factor: float) -> Callable:
+    """:meth:`FloatStencil.at` for every variable at the rule's steps, written out for ``variables``
+    variables: one assignment per step, per call of f and per sum, in :meth:`~FloatStencil.at`'s order
+    (Σ w·f left to right, then the center, then the division), without its loops, lists and per-call
+    checks.  It returns None where f raises or a value is not finite (:meth:`~FloatStencil.at` then says
+    how); a sum of finite values that overflows returns None as well, which only costs the slower path.
+    The code holds names, indices and the stencil's numbers (``repr`` of a double reads back as the same
+    double), nothing else."""
+    names = [f"x{i}" for i in range(variables)]
+    if not names:
+        return lambda: None
+    lines = [f"def straight({', '.join(names)}):"] + [f"    {n} = float({n})" for n in names] + ["    try:"]
+    if center is not None:
+        lines.append(f"        (c,) = f({', '.join(names)})")
+    values, estimates, steps, rows = [], [], [], []
+    for i, x in enumerate(names):
+        lines += [f"        h = abs({x})", f"        h = {factor!r} * (h if h > 1.0 else 1.0)",
+                  f"        t{i} = ({x} + h) - {x}"]
+        row = []
+        for k, o in enumerate(offsets):
+            moved = ", ".join(f"{x} + t{i} * {o!r}" if j == i else n for j, n in enumerate(names))
+            lines.append(f"        (v{i}_{k},) = f({moved})")
+            row.append(f"v{i}_{k}")
+        total = " + ".join(f"{v} * {w!r}" for v, w in zip(row, weights))
+        if center is not None:
+            total += f" + {center!r} * c"
+        estimates.append(f"({total}) / t{i} if t{i} > 0 else nan")
+        values += row
+        steps.append(f"t{i}")
+        rows.append(f"[{', '.join(row)}]")
+    every = values + (["c"] if center is not None else [])
+    lines += ["    except FAILURES:", "        return None",
+              f"    s = {' + '.join(every)}",
+              "    if s - s != 0.0:  # some value is not finite (or their sum overflows)",
+              "        return None",
+              f"    return [{', '.join(estimates)}], [{', '.join(steps)}], [{', '.join(rows)}], "
+              f"{'c' if center is not None else 'None'}"]
+    namespace = {"f": f, "FAILURES": FAILURES, "nan": math.nan}
+    exec(compile("\n".join(lines), "<diffcli stencil>", "exec"), namespace)  # noqa: S102 - numbers only
+    return namespace["straight"]
 
 
 __all__ = ["FAILURES", "FloatStencil"]
