@@ -9,10 +9,9 @@ which line a worker is running.  A worker that dies (a signal, the out-of-memory
 C code) is replaced by a fresh one; the line it was running is retried once, alone in a worker that runs
 nothing else meanwhile, and if that worker dies too the line's record is an error naming the cause
 ("worker killed by signal 9 (SIGKILL) — out of memory?"); the lines sent to it that it had not reached are
-sent again as usual.
-Every other line is unaffected.  Workers are forked after the task's modules (mpmath, the methods, the
-reference) are imported, so none of them pays that start-up again; numpy is not among them (see
-:func:`warm`).
+sent again as usual.  Every other line is unaffected.  Workers are forked after the task's modules (mpmath,
+the methods, the reference) are imported, so none of them pays that start-up again; numpy is not among
+them (see :func:`warm`).
 
 ``max_memory`` (MB, ``--max-memory``) limits each worker's address space (``RLIMIT_AS``, Linux) to what it
 uses at rest plus that many megabytes; a line that needs more gets a ``MemoryError``, which becomes that
