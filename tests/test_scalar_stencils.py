@@ -221,3 +221,48 @@ def test_points_and_the_one_point_stencil_agree_as_the_readme_says(expression, e
             bound = (0.5 * abs(F[0] - G[0]) + 0.5 * abs(F[1] - G[1])
                      + 2 * 2 * UNIT * 0.5 * (abs(F[0]) + abs(F[1]))) / t + 2 * UNIT * abs(single[name])
             assert abs(float(batched[i][k]) - single[name]) <= bound
+
+
+# ---------------------------------------------------------------- the straight-line answer (every)
+
+STRAIGHT = [  # smooth; f raising at a stencil point; a value only arrays find; one variable
+    ("exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)", [2.0, 3.0]),
+    ("log(x) + z", [1e-9, 1.0]),
+    ("sqrt(1 - x) * z", [1.0, -2.0]),
+    ("x**z", [0.0, 0.0]),
+    ("1/exp(1000*x) + z", [1.0, 0.5]),
+    ("tanh(x)", [20.0]),
+    ("x*y*z - y/x", [-3.0, 1e-300, 1e300]),
+]
+
+
+@pytest.mark.parametrize("stencil", FIXED)
+@pytest.mark.parametrize("expression, point", STRAIGHT)
+def test_the_straight_line_answer_is_at_for_every_variable_to_the_bit(stencil, expression, point):
+    """every() at the rule's steps is at() for every variable: the same steps, values of f, sums and
+    estimates, bit for bit, also where f raises, is not finite, or has a value only numpy finds (there the
+    straight-line code gives up and at() answers); with a step given it is at() itself."""
+    graph = parse(expression)
+    float_stencil = finite.FloatStencil(graph, STENCILS[stencil], finite.Evaluator)
+    everyone = list(range(len(point)))
+    for step in (None, 1e-3):
+        assert repr(float_stencil.every(point, step)) == repr(float_stencil.at(point, everyone, step))
+
+
+def test_the_straight_line_code_gives_up_where_a_value_is_not_finite():
+    """It returns None (at() then answers) where f raises (log beyond its edge), where a value is not
+    finite (inf at x + h), and for a function of no variable."""
+    from diffcli.methods.float_stencil import _straight
+
+    rule = STENCILS["fd-central"].factor
+    offsets, weights = (-1.0, 1.0), [-0.5, 0.5]
+    assert _straight(compile_function(parse("log(x)")), 1, offsets, weights, None, rule)(1e-9) is None
+    assert _straight(lambda x: (math.inf if x > 0 else 1.0,), 1, offsets, weights, None, rule)(0.0) is None
+    assert _straight(lambda x: (1.0,), 1, offsets, weights, None, rule)(0.0) is not None
+    assert _straight(compile_function(parse("x")), 0, offsets, weights, None, rule)() is None
+    estimates, steps, values, center = _straight(compile_function(parse("x*x")), 1, offsets, weights, None,
+                                                 rule)(3.0)
+    t = (3.0 + rule * 3.0) - 3.0  # the step really taken; (3 ± t)² rounds, so the sum is exact only
+    assert steps == [t] and center is None   # up to those two roundings: 2·3 within 4·9·2^-53/t
+    assert values == [[(3.0 - t) * (3.0 - t), (3.0 + t) * (3.0 + t)]]
+    assert abs(estimates[0] - 6.0) <= 4 * 9 * UNIT / t
