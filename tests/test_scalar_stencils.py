@@ -245,8 +245,9 @@ def test_the_straight_line_answer_is_at_for_every_variable_to_the_bit(stencil, e
     graph = parse(expression)
     float_stencil = finite.FloatStencil(graph, STENCILS[stencil], finite.Evaluator)
     everyone = list(range(len(point)))
-    for step in (None, 1e-3):
+    for step in (None, None, 1e-3, None):  # the first call is at()'s own, the second on the straight code
         assert repr(float_stencil.every(point, step)) == repr(float_stencil.at(point, everyone, step))
+    assert float_stencil.straight is not None
 
 
 def test_the_straight_line_code_gives_up_where_a_value_is_not_finite():

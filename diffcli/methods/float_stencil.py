@@ -47,16 +47,24 @@ class FloatStencil:
         self.constants = self.f, self.offsets, self.first, self.rest, self.center, self.factor  # for at
         self.arrays, self.on_arrays = arrays, None  # arrays(graph): an Evaluator, made at the first failure
         self.everyone = list(range(len(graph.variable_names)))
-        self.straight = _straight(self.f, len(self.everyone), self.offsets, [w for _, w in pairs],
-                                  self.center, self.factor)
+        self.weights = [w for _, w in pairs]
+        self.straight, self.answered = None, False
 
     def every(self, values, step=None):
-        """:meth:`at` for every variable: the stencil written out as straight-line code (:func:`_straight`)
-        where the step is the rule's and every value of f is finite, else :meth:`at` itself."""
+        """:meth:`at` for every variable: from the second call on, the stencil written out as straight-line
+        code (:func:`_straight`) where the step is the rule's and every value of f is finite, else
+        :meth:`at` itself.  An answer wanted once (``--no-timing``) never pays for compiling that code (a
+        few tenths of a millisecond, a hundred answers at a few variables)."""
         if step is None:
-            found = self.straight(*values)
-            if found is not None:
-                return found
+            straight = self.straight
+            if straight is None and self.answered:
+                straight = self.straight = _straight(self.f, len(self.everyone), self.offsets, self.weights,
+                                                     self.center, self.factor)
+            self.answered = True
+            if straight is not None:
+                found = straight(*values)
+                if found is not None:
+                    return found
         return self.at(values, self.everyone, step)
 
     def value(self, args: list) -> float:
