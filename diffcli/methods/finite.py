@@ -23,8 +23,9 @@ estimate (``error_estimate`` in JSON) is built to be an upper bound, and the row
 vouch for the digits (:mod:`diffcli.methods.richardson`).
 
 For few variables (below :data:`SCALAR_POINTS` stencil points) the stencil evaluates f compiled for floats
-at one stencil point after another (:class:`FloatStencil`): numpy's cost per call would be most of the
-time.  For more, the stencil points of all variables go through f compiled for numpy arrays in one call
+at one stencil point after another (:class:`FloatStencil`; from its second answer on as straight-line code,
+one line per step, call of f and sum): numpy's cost per call would be most of the time.  For more, the
+stencil points of all variables go through f compiled for numpy arrays in one call
 (chunked so that memory stays bounded).  Both give the same steps, points and sums; f's values may differ
 in the last bit where numpy and Python's ``math`` round a function differently (:class:`FloatStencil`
 says by how much).  A point outside f's domain gives nan there, and that partial alone then reports which

@@ -7,12 +7,16 @@ one-sided differences take over; at a kink only forward differences are used (th
 
 Unlike the fixed stencils, richardson never evaluates f on floats point by point: its 80 points a variable
 are past their crossover (:data:`diffcli.methods.finite.SCALAR_POINTS`, 32 points) from one variable on;
-``benchmarks/stencil_crossover.py`` measures its 161 evaluations at the lecture's point as about 3.5 times
-slower on floats than in one numpy call.  Its time goes to the tableau and its estimates, about eighty
-numpy operations on arrays of a few hundred to a few thousand elements, each costing mostly numpy's fixed
-cost per call (one to three microseconds for a reduction, a broadcast or a gather): at the lecture's point
-that floor keeps a gradient near 650 calls of f on floats, whatever is precomputed per number of rows
-(:func:`_layout`).
+``benchmarks/stencil_crossover.py`` measures its 161 evaluations at the lecture's point as about 6 times
+slower on floats than in one numpy call.  Its time goes to the tableau and its estimates, about seventy
+numpy operations on arrays of a few hundred to a thousand and a half elements.  At a few variables each
+costs mostly numpy's fixed cost per call, and making an array or a view, or converting a Python number to
+an operand, costs as much: so every array and view a call uses is made once per number of sequences and
+thread (:class:`_Work`) and every constant is an array.  The operations are the same on the same doubles
+in the same order whatever the layout, so the answers are the same bits.  What is left, at the lecture's
+point about 85 µs on the loaded 2-core development machine (400 calls of f on floats), is the sum of those
+operations' fixed costs: a reduction or a strided argmin 1.5 to 3.5 µs, anything else about half a
+microsecond; fusing several into one broadcast call measured slower, not faster.
 """
 
 from __future__ import annotations
