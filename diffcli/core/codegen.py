@@ -14,6 +14,8 @@ glibc told to keep freed memory (:mod:`diffcli.core.memory`).
 
 from __future__ import annotations
 
+from itertools import compress
+
 from diffcli.core.chain import adjoints, vanishes
 from diffcli.core.evaluate import entry, evaluated, forward
 from diffcli.core.fragments import (
@@ -45,7 +47,8 @@ def node_expression(graph: Graph, node: int, names) -> str:
         return f"{args[0]} {primitive.symbol} {args[1]}"
     if primitive.symbol and primitive.arity == 1:
         return f"{primitive.symbol}{args[0]}"
-    if entry(graph, node, primitive) is not primitive:  # x**0.0: the constant form, the power rule's domain
+    # x**0.0: the constant form, the power rule's domain
+    if primitive.constant is not None and entry(graph, node, primitive) is not primitive:
         return f"{primitive.name}{CONSTANT_FORM}({', '.join(args)})"
     return f"{primitive.name}({', '.join(args)})"
 
@@ -53,9 +56,13 @@ def node_expression(graph: Graph, node: int, names) -> str:
 def _forward(graph: Graph, outputs):
     """``(node, right-hand side)`` of every node the outputs need, in order (constants are inlined)."""
     needed = graph.reachable(outputs)
-    for n in range(max(outputs, default=-1) + 1):
-        if needed[n] and graph.ops[n] not in (CONST, VAR):
-            yield n, node_expression(graph, n, lambda a: _value(graph, a))
+    ops, data = graph.ops, graph.data
+
+    def name(node: int) -> str:  # _value, without a lambda and a call per argument
+        return literal(data[node]) if ops[node] == CONST else f"v{node}"
+    for n in compress(range(max(outputs, default=-1) + 1), needed):
+        if ops[n] != CONST and ops[n] != VAR:
+            yield n, node_expression(graph, n, name)
 
 
 def _computed(graph: Graph, forward: list) -> dict[str, str]:

@@ -214,8 +214,8 @@ def _is_name(value) -> bool:
 def _read_once(graph: Graph) -> list[bool]:
     """Per node: the backward loop reads its adjoint at most once (at most one argument depends on a
     variable)."""
-    depends = graph.depends_on_variables()
-    return [sum(1 for a in graph.arguments[n] if depends[a]) <= 1 for n in range(len(graph))]
+    depending = graph.depends_on_variables().__getitem__
+    return [sum(map(depending, arguments)) <= 1 for arguments in graph.arguments]
 
 
 def _call(primitive, args):
