@@ -223,12 +223,16 @@ T = 1 / 3  # the double, 53 significant bits
     ("x**3 - y**3", {"x": T, "y": T}, 30, True),             # 159 bits at ~100
     ("x**3 - y**3", {"x": T, "y": T}, 60, False),            # and at ~200
     ("x**64 - y**64", {"x": 1.5, "y": 1.5}, 40, False),      # 3^64: 102 bits, exact at ~133
-    ("x**65 - y**65", {"x": 1.5, "y": 1.5}, 40, True),       # past the integer powers checked (0-64)
+    ("x**65 - y**65", {"x": 1.5, "y": 1.5}, 40, False),      # past the powers multiplied out (0-64): 3^65
+    ("x**65 - y**65", {"x": 1.5, "y": 1.5}, 25, True),       # (104 bits) recomputed: exact at ~136, not ~86
     ("sqrt(x) - sqrt(y)", {"x": 2.25, "y": 2.25}, 30, False),  # 1.5
     ("sqrt(x) - sqrt(y)", {"x": 2.0, "y": 2.0}, 30, True),
     ("exp(x) - exp(y)", {"x": 0.0, "y": 0.0}, 30, False),    # exp(0) = 1 exactly
     ("log(x) - log(y)", {"x": 1.0, "y": 1.0}, 30, False),    # log(1) = 0 exactly
     ("exp(x) - exp(y)", {"x": 1.0, "y": 1.0}, 30, True),     # e is irrational
+    ("log2(x) - log2(y)", {"x": 8.0, "y": 8.0}, 30, False),  # log2(8) = 3 exactly
+    ("hypot(x, z) - hypot(y, z)", {"x": 3.0, "y": 3.0, "z": 4.0}, 30, False),  # 5 exactly
+    ("log2(x) - log2(y)", {"x": 3.0, "y": 3.0}, 30, True),   # log2(3) is irrational
     ("sin(x) - sin(y)", {"x": T, "y": T}, 30, True),
     ("abs(x) - abs(y)", {"x": -T, "y": T}, 30, False),       # a selection is exact
     ("((1e125 + x) - 1e125)**2", {"x": 1.0}, 30, True),      # 1e125 + 1 rounded to 1e125: 0, squared

@@ -311,3 +311,12 @@ def test_a_slowly_rising_one_sided_slope_beside_a_large_term_is_not_a_zero_slope
     assert result.errors == {"x": "no reference for ∂f/∂x: f is undefined for x < 0.0 and the one-sided "
                                   "slope at 0.0 changes with the step too slowly to settle (like t^a with "
                                   "1 < a < 1.5)"}
+
+
+@pytest.mark.parametrize("text", ["log2(x) - 3", "hypot(x, 4) - 5", "(log2(x) - 3)*y"])
+def test_a_zero_from_exact_values_of_functions_is_shown_as_0_without_a_note(text):
+    """log2(8) = 3 and hypot(3, 4) = 5 exactly, so f = 0 at x = 8 (x = 3 for hypot) is an exact 0, not one
+    cancelled beyond every working precision: '0' with no bound in a note."""
+    x = 3.0 if "hypot" in text else 8.0
+    result = reference(parse(text), {"x": x, "y": 2.0}, digits=20)
+    assert result.text(result.value) == "0" and result.note is None and result.errors == {}
