@@ -130,8 +130,13 @@ def evaluate_mp(graph: Graph, point: dict, m, output: int | None = None, every: 
         if id(primitive) not in _EVERYWHERE and not primitive.inside(*real):
             raise located(graph, node, real, OUTSIDE)
         value = primitive.mp(m, *args)
-        # is_finite, and the type, checked first on the raw tuple of an mpf (most values): once per node
-        if type(value) is mpf and value._mpf_ not in special:
+        # is_finite, and the type, checked first on the raw tuples of an mpf (or a complex step's mpc): once
+        # per node
+        kind = type(value)
+        if kind is mpf:
+            if value._mpf_ not in special:
+                return value
+        elif kind is mpc and complex_step and value._mpc_[0] not in special and value._mpc_[1] not in special:
             return value
         if not isinstance(value, kinds) or not is_finite(value):
             raise located(graph, node, real, NOT_REAL)
