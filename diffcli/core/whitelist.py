@@ -49,6 +49,10 @@ def build(graph: Graph, root: ast.AST, text: str, where, names: dict, used_free:
     while stack:
         node = stack.pop()
         kind = type(node)
+        if kind is BinOp and type(node.op) in _BINARY:  # the most common node, allowed (_check_node's first
+            order.append(node)                             # test, without a call)
+            stack += (node.right, node.left)
+            continue
         if kind is not Name or node.id in FUNCTIONS or node.id == "log":  # any other name is allowed
             _check_node(node, text, where, names, graph)
         order.append(node)
@@ -62,7 +66,7 @@ def build(graph: Graph, root: ast.AST, text: str, where, names: dict, used_free:
         else:
             stack.extend(reversed(_children(node)))
     built: dict[int, int] = {}
-    positions = graph.positions
+    positions, ends = graph.positions, graph.ends
     for node in reversed(order):
         try:
             result = _BUILDERS[type(node)](graph, node, built, names)
@@ -70,8 +74,9 @@ def build(graph: Graph, root: ast.AST, text: str, where, names: dict, used_free:
             line, column = where(node)
             message = _in_words(graph, node, built, text, where) or error.message
             raise DomainError(message, column=column, text=text, line=line) from None
-        if result not in positions:
-            _first_seen(graph, result, node, where)
+        if result not in positions:  # _first_seen, without its call and second test
+            positions[result] = where(node)
+            ends[result] = where(node, end=True)
         built[id(node)] = result
     return built[id(root)]
 
