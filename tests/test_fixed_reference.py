@@ -197,6 +197,33 @@ def test_a_node_minus_itself_is_an_exact_zero_with_the_bound_of_its_largest_magn
 
 
 
+
+def test_the_bound_of_a_residue_within_it_covers_the_residue_whatever_its_sign():
+    """(x + y) − x − y at x = 0.7, y = 1e-20 and 30 digits: x + y needs about 120 bits and is rounded (at
+    ~100), so f comes out as a residue q of about −2.5e-32 instead of 0.  The rounded nodes are s = x + y,
+    d = s − x and q, each with adjoint 1: the first-order bound is 10^(2−30)·(|s| + |d| + |q|), and a
+    residue within it is 0 within that bound plus |q| (the bound covers the computed value, here negative).
+    The values are mpmath's own at 30 digits, computed here the same way."""
+    m, loss = _loss("(x + y) - x - y", {"x": 0.7, "y": 1e-20}, 30)
+    s = m.mpf(0.7) + m.mpf(1e-20)
+    d = s - m.mpf(0.7)
+    q = d - m.mpf(1e-20)
+    assert q < 0 and loss.zero
+    expected = M.mpf(10) ** -28 * (abs(s) + abs(d) + abs(q)) + abs(q)
+    assert abs(loss.bound - expected) <= M.mpf(10) ** -12 * expected
+
+
+def test_a_zero_sum_is_moved_both_ways_and_counts_the_larger_move():
+    """(S·w)² − (S·w)³ with S = sin(y)*2 − sin(y) − sin(y), exactly 0 at 30 digits with a zero adjoint: S is
+    moved by its error bound 10^(2−30)·2 (2, the constant, is the largest magnitude it depends on) up and
+    down.  With w = 2.5e27 the move t = S·w is ±1/2: f moves by 1/4 − 1/8 up and 1/4 + 1/8 down, and the
+    larger, 3/8, is f's bound (it exceeds the largest magnitude met, w, times 10^(2−30))."""
+    _, loss = _loss("(S*w)**2 - (S*w)**3".replace("S", "(sin(y)*2 - sin(y) - sin(y))"),
+                    {"y": 0.7, "w": 2.5e27}, 30)
+    t = M.mpf(2) * M.mpf(10) ** -28 * M.mpf(2.5e27)  # the double 2.5e27 makes t 1/2 to 16 digits
+    expected = t ** 2 + t ** 3
+    assert abs(loss.bound - expected) <= M.mpf(10) ** -12 * expected
+
 def test_many_zero_sums_are_moved_together_by_their_own_error_bounds():
     """(S·w)² with S the nine sums sin(k·y)*2 − sin(k·y) − sin(k·y) (k = 1 … 9), each exactly 0 at 60 digits
     with a zero adjoint (2·S·w² = 0), more than are moved one at a time: all nine are moved together, each
