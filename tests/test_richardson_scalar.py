@@ -1,5 +1,5 @@
 """richardson at a few variables: its arrays are made once per number of sequences (and thread) and kept
-(``richardson._Work``), so that a call spends its time on arithmetic rather than on making arrays.  What
+(``tableau.Work``), so that a call spends its time on arithmetic rather than on making arrays.  What
 a call reads must be what it wrote, or a constant: an answer may never depend on an earlier call, on
 another thread, or on the one element no call writes (R's last element above level 0, which has no next
 step).
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from diffcli.core.parse import parse
-from diffcli.methods import richardson
+from diffcli.methods import richardson, tableau
 from diffcli.methods.finite import Evaluator
 from diffcli.methods.richardson import richardson_derivatives
 
@@ -31,12 +31,18 @@ CASES = [  # (expression, point): smooth, at a domain edge, quantized, tiny and 
 
 def fresh(expression, point, **options):
     """The answer with arrays made afresh for this call (the kept ones set aside)."""
-    kept = getattr(richardson._WORK, "kept", None)
-    richardson._WORK.kept = {}
+    kept = getattr(tableau._KEPT, "kept", None)
+    tableau._KEPT.kept = {}
     try:
         return richardson_derivatives(Evaluator(parse(expression)), point, **options)
     finally:
-        richardson._WORK.kept = kept
+        tableau._KEPT.kept = kept
+
+
+def kept_for(point):
+    """The kept arrays of a point's number of sequences."""
+    rows = sum(len(richardson._sequences(x, None)) for x in point)
+    return tableau.work_for(rows, richardson.RICHARDSON_STEPS, richardson.RICHARDSON_LEVELS + 1)
 
 
 def same(a, b) -> bool:
@@ -60,7 +66,7 @@ def test_the_element_no_call_writes_is_never_read(text, point):
     expected = fresh(text, point)
     evaluate = Evaluator(parse(text))
     richardson_derivatives(evaluate, point)  # makes (or finds) the kept arrays for this many sequences
-    work = richardson._work(sum(len(richardson._sequences(x, None)) for x in point))
+    work = kept_for(point)
     for poison in (1.0, 1e300):
         work.X[1:, 1, -1] = poison
         assert same(richardson_derivatives(evaluate, point), expected)
@@ -90,15 +96,15 @@ def test_threads_each_keep_their_own_arrays():
 
 
 def test_many_sequences_get_arrays_of_their_own():
-    """Past _WORK_ROWS sequences the arrays are made for the call and not kept: 70 variables of a
+    """Past KEPT_ROWS sequences the arrays are made for the call and not kept: 70 variables of a
     separable sum, each ∂f/∂x_i = cos(x_i) within richardson's own estimate."""
     names = [f"x{i}" for i in range(70)]
     values = [0.5 + i / 100 for i in range(70)]
-    assert len(values) > richardson._WORK_ROWS
+    assert len(values) > tableau.KEPT_ROWS
     gradient, estimates, evaluations = richardson_derivatives(Evaluator(parse(" + ".join(
         f"sin({n})" for n in names))), values)
     assert evaluations == 1 + 80 * 70
-    assert 70 not in getattr(richardson._WORK, "kept", {})
+    assert all(rows <= tableau.KEPT_ROWS for rows, _, _ in getattr(tableau._KEPT, "kept", {}))
     for g, e, x in zip(gradient, estimates, values):
         assert abs(g - math.cos(x)) <= e
 
@@ -119,8 +125,8 @@ def test_what_a_call_writes_it_writes_whole(text, point):
     expected = fresh(text, point)
     evaluate = Evaluator(parse(text))
     richardson_derivatives(evaluate, point)
-    work = richardson._work(sum(len(richardson._sequences(x, None)) for x in point))
+    work = kept_for(point)
     work.grid[:, :, :-1] = 1e300                              # the last column: the constant pad
     work.X[:, 0] = work.X[0, 1] = work.X[1:, 1, :-1] = 1e300  # R's last element above level 0: a pad
-    work.Z[:, 1:] = work.Z[richardson._T, 0] = work.Z[richardson._R, 0] = 1e300
+    work.Z[:, 1:] = work.Z[tableau._T, 0] = work.Z[tableau._R, 0] = 1e300
     assert same(richardson_derivatives(evaluate, point), expected)

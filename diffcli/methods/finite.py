@@ -62,8 +62,6 @@ time for fd-forward, fd-central, fd-5point; four runs on the shared, loaded 2-co
 to 4 points, where numpy's cost per call dominates; 2.5–6.3 at 8 points; 1.3–2.5 at 16; 0.50–1.13 at 32 (the
 crossover); 0.25–0.51 at 64."""
 
-"""What f's compiled code may raise where it is undefined: the value there is nan."""
-
 MAX_ARRAY_ELEMENTS = 1 << 22
 """Bound on (graph nodes × stencil points) evaluated in one vectorized call; more points are chunked."""
 
@@ -139,7 +137,6 @@ STENCILS = {s.id: s for s in (
 """The fixed stencils by method id, in the stable order."""
 
 
-
 # ---------------------------------------------------------------- evaluating f on many points at once
 
 def chunk_columns(graph: Graph) -> int:
@@ -172,38 +169,27 @@ class Evaluator:
         values = np.asarray(values, dtype=float)
         points = np.asarray(points, dtype=float)
         chunks = self._layout(tuple(rows), points.shape[1], center)
+        out = None if len(chunks) == 1 else np.empty(points.shape)  # one chunk: f's values are the answer
         f0 = math.nan
         with np.errstate(all="ignore"):
-            if len(chunks) == 1:  # a few variables: f's values are the answer, without a copy
-                _, _, moved, source, n, extra = chunks[0]
-                result = self._call(self._arguments(values, points, moved, source), n)
-                if extra:
-                    f0 = float(result[-1])
-                out = result[:n - extra].reshape(points.shape)
-                return (out, f0) if center else out
-            out = np.empty(points.shape)
             for start, stop, moved, source, n, extra in chunks:
-                result = self._call(self._arguments(values, points[start:stop], moved, source), n)
+                grid = np.concatenate((points[start:stop].reshape(-1), values)).take(source)
+                args = values.tolist()
+                for r, v in enumerate(moved):
+                    args[v] = grid[r]
+                result = self._call(args, n)
                 if extra:
                     f0 = float(result[-1])
-                out[start:stop] = result[:n - extra].reshape(stop - start, -1)
+                if out is None:
+                    out = result[:n - extra].reshape(points.shape)
+                else:
+                    out[start:stop] = result[:n - extra].reshape(stop - start, -1)
         return (out, f0) if center else out
 
-    @staticmethod
-    def _arguments(values, points, moved, source) -> list:
-        """f's arguments: the values, each moved variable's replaced by its row of the grid, which ``source``
-        picks from the points then the values (see :meth:`_layout`)."""
-        grid = np.concatenate((points.reshape(-1), values)).take(source)
-        args = values.tolist()
-        for r, v in enumerate(moved):
-            args[v] = grid[r]
-        return args
-
     def _layout(self, rows: tuple, width: int, center: bool) -> list:
-        """Chunks ``(start, stop, moved variables, source, columns, extra)``: ``source`` (moved variables ×
-        columns) indexes the chunk's points then the values, so that row r of what it picks is variable
-        ``moved[r]`` at the base point, moved to its stencil points in its rows' columns (the base point in
-        the last column of the first chunk when ``extra``)."""
+        """Chunks ``(start, stop, moved variables, source, columns, extra)``: row r of what ``source`` picks
+        from the chunk's points then the values is f's argument ``moved[r]`` (the base point in the last
+        column of the first chunk when ``extra``)."""
         key = (rows, width, center)
         if key not in self._layouts:
             chunks = []
@@ -309,9 +295,7 @@ def _fixed(stencil: Stencil):
                     steps = stencil.factor * np.maximum(1.0, np.abs(x[rows]))
                 estimates, taken, F, f0 = stencil_derivatives(evaluate, x, rows, steps, stencil)
                 return estimates.tolist(), taken.tolist(), F.tolist(), f0
-
-            def answer(values, step=None):
-                return derivatives(values, everyone, step)
+            answer = lambda values, step=None: derivatives(values, everyone, step)  # noqa: E731
 
         def run(values):
             gradient, taken, F, f0 = answer(values, step)
