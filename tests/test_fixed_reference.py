@@ -22,6 +22,8 @@ from diffcli.reference.runs import (
     agree,
     agreeing_digits,
     private_context,
+    rounded,
+    rounded_all,
     settle,
     unknown_losses,
 )
@@ -150,6 +152,15 @@ def test_an_unresolved_run_at_least_doubles_its_extra_digits_up_to_the_maximum()
 def test_a_loss_past_the_maximum_stops_at_the_maximum():
     assert _settled(lambda extra: Loss(digits=5000.0)) == ([0, MAX_EXTRA_DIGITS], MAX_EXTRA_DIGITS)
 
+
+
+def test_a_reference_is_rounded_to_its_digits_and_20_bits_more():
+    """50 digits are ceil(50·log2 10) = 167 bits, and 20 more make 187: 1 + 2^-190 (a residue past them)
+    rounds to 1, 1 + 2^-180 (within them) stays, one number or a gradient of them alike."""
+    m = private_context(mpmath, 300)
+    numbers = {"a": 1 + m.ldexp(1, -190), "b": 1 + m.ldexp(1, -180), "c": None}
+    assert rounded_all(m, numbers, 50) == {"a": 1, "b": 1 + M.ldexp(1, -180), "c": None}
+    assert [rounded(m, numbers[k], 50) for k in "ab"] == [1, 1 + M.ldexp(1, -180)]
 
 # ---------------------------------------------------------------- what a run lost to cancellation
 
