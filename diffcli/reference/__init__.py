@@ -34,7 +34,8 @@ way.  Two runs that both lose an input the same way (``(1e125 + x) - 1e125``: bo
 (:mod:`diffcli.reference.cancellation`), and the pair is repeated with that many more working digits, up to
 :data:`MAX_EXTRA_DIGITS`.  A quantity of which no digit is known there is shown as 0, the ``note`` giving the
 bound within which it is 0 ("… digits are unknown"), only if the run computed it within that bound of 0
-(``Loss.zero``: ∂f/∂y of ``x + exp(sin(y)*2 - sin(y) - sin(y))``, exactly 0); any other is refused (a
+and the bound is the run's rounding, not a term a sum computed as 0 may have lost (``Loss.zero``: ∂f/∂y
+of ``x + exp(sin(y)*2 - sin(y) - sin(y))``, exactly 0); any other is refused (a
 partial's ``errors``, or the whole reference for f's value), never shown as 0.  If the runs still disagree
 after the last guard digits, the reference keeps only the digits on which they agree and says so in
 ``note`` ("ill-conditioned here: only N … digits").  Digits it shows are digits it has checked.
