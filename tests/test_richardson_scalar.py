@@ -42,7 +42,9 @@ def fresh(expression, point, **options):
 def kept_for(point):
     """The kept arrays of a point's number of sequences."""
     rows = sum(len(richardson._sequences(x, None)) for x in point)
-    return tableau.work_for(rows, richardson.RICHARDSON_STEPS, richardson.RICHARDSON_LEVELS + 1)
+    work = tableau.work_for(rows, richardson.RICHARDSON_STEPS, richardson.RICHARDSON_LEVELS + 1)
+    tableau.keep(work)
+    return work
 
 
 def same(a, b) -> bool:
@@ -104,7 +106,7 @@ def test_many_sequences_get_arrays_of_their_own():
     gradient, estimates, evaluations = richardson_derivatives(Evaluator(parse(" + ".join(
         f"sin({n})" for n in names))), values)
     assert evaluations == 1 + 80 * 70
-    assert all(rows <= tableau.KEPT_ROWS for rows, _, _ in getattr(tableau._KEPT, "kept", {}))
+    assert all(rows <= tableau.KEPT_ROWS for rows, _, _ in tableau._KEPT.kept)
     for g, e, x in zip(gradient, estimates, values):
         assert abs(g - math.cos(x)) <= e
 
@@ -130,3 +132,17 @@ def test_what_a_call_writes_it_writes_whole(text, point):
     work.X[:, 0] = work.X[0, 1] = work.X[1:, 1, :-1] = 1e300  # R's last element above level 0: a pad
     work.Z[:, 1:] = work.Z[tableau._T, 0] = work.Z[tableau._R, 0] = 1e300
     assert same(richardson_derivatives(evaluate, point), expected)
+
+
+def test_a_call_inside_another_gets_arrays_of_its_own():
+    """f computing a gradient itself (richardson inside richardson's evaluation, at the same number of
+    sequences): each call gets its fresh answer."""
+    outer, inner = CASES[0], CASES[5]
+    expected_outer, expected_inner = fresh(*outer), fresh(*inner)
+    evaluate, found = Evaluator(parse(outer[0])), []
+
+    def nested(values, rows, points, center=False):
+        found.append(richardson_derivatives(Evaluator(parse(inner[0])), inner[1]))
+        return evaluate(values, rows, points, center=center)
+    assert same(richardson_derivatives(nested, outer[1]), expected_outer)
+    assert same(found, [expected_inner])

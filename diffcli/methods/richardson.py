@@ -97,6 +97,7 @@ def richardson_derivatives(evaluate: Evaluator, values, step: float | None = Non
     with np.errstate(all="ignore"):
         tableau.candidates(work, F, f0, still)
     by_row = tableau.best(work, len(rows))
+    tableau.keep(work)
     if flat is not None and still is not None:
         moved = (~still.all(axis=1)).tolist()
         flat += [i for i in range(len(values)) if not any(moved[q] for q, r in enumerate(rows) if r == i)]

@@ -91,7 +91,7 @@ class Work:
 
     def __init__(self, rows: int, n: int, levels: int):
         layout = _layout(rows, n, levels)
-        self.layout = layout
+        self.layout, self.rows, self.n, self.levels = layout, rows, n, levels
         plane = len(layout.half)
         blocks, width = len(layout.families), n + 2
         self.plane, self.blocks, self.width = plane, blocks, width
@@ -110,7 +110,7 @@ class Work:
         self.X = X = np.full((levels, 2, plane), np.nan)         # R's last element above level 0: a pad
         planes = X.reshape(levels, -1)
         self.T0, self.R0 = X[0]
-        self.levels = [(planes[k, :-1], planes[k - 1, 1:], planes[k - 1, :-1], layout.later[k],
+        self.tableau_levels = [(planes[k, :-1], planes[k - 1, 1:], planes[k - 1, :-1], layout.later[k],
                         layout.here[k]) for k in range(1, levels)]
         self.tableau_product = np.empty(2 * plane - 1)
         self.Z = Z = np.empty((4, levels, plane))
@@ -179,18 +179,23 @@ KEPT_ROWS = 64
 
 
 def work_for(rows: int, n: int, levels: int) -> Work:
-    """The arrays for ``rows`` sequences: kept per thread for a few variables, made afresh for more."""
-    if rows > KEPT_ROWS:
-        return Work(rows, n, levels)
+    """The arrays for ``rows`` sequences: those kept by this thread (:func:`keep`), or new ones.  Taken
+    out while in use, so that a call made inside another (f itself computing a gradient) gets its own."""
+    kept = getattr(_KEPT, "kept", None)
+    work = kept.pop((rows, n, levels), None) if kept else None
+    return work if work is not None else Work(rows, n, levels)
+
+
+def keep(work: Work) -> None:
+    """Keep ``work`` for the next call of this thread, for a few variables (:data:`KEPT_ROWS`)."""
+    if work.rows > KEPT_ROWS:
+        return
     kept = getattr(_KEPT, "kept", None)
     if kept is None:
         kept = _KEPT.kept = {}
-    work = kept.get((rows, n, levels))
-    if work is None:
-        if len(kept) >= 8:
-            kept.clear()
-        work = kept[rows, n, levels] = Work(rows, n, levels)
-    return work
+    elif len(kept) >= 8:
+        kept.clear()
+    kept[work.rows, work.n, work.levels] = work
 
 
 def _differences(work: Work, F, f0: float, still) -> None:
@@ -256,7 +261,7 @@ def _tableau(work: Work) -> None:
     terms the extrapolation removes.)
     """
     product = work.tableau_product
-    for out, later, here, later_weight, here_weight in work.levels:
+    for out, later, here, later_weight, here_weight in work.tableau_levels:
         np.multiply(later_weight, later, out=out)
         out += np.multiply(here_weight, here, out=product)
 
