@@ -35,15 +35,14 @@ way.  Two runs that both lose an input the same way (``(1e125 + x) - 1e125``: bo
 :data:`MAX_EXTRA_DIGITS`.  A quantity of which no digit is known there is shown as 0, the ``note`` giving the
 bound within which it is 0 ("… digits are unknown"), only if the run computed it within that bound of 0
 and the bound is the run's rounding, not a term a sum computed as 0 may have lost (``Loss.zero``: ∂f/∂y
-of ``x + exp(sin(y)*2 - sin(y) - sin(y))``, exactly 0); any other is refused (a
-partial's ``errors``, or the whole reference for f's value), never shown as 0.  If the runs still disagree
+of ``x + exp(sin(y)*2 - sin(y) - sin(y))``, exactly 0); any other is refused (a partial's ``errors``, or
+the whole reference for f's value), never shown as 0.  If the runs still disagree
 after the last guard digits, the reference keeps only the digits on which they agree and says so in
 ``note`` ("ill-conditioned here: only N … digits").  Digits it shows are digits it has checked.
 
 Zeros: a partial that is 0 leaves different residues in the two runs (rounding, the complex step's h²),
-which share no significant digit.  So a partial that both runs put within ``10^-digits`` of the largest
-term met on the way (its *scale*: the largest ``|∂n/∂x|`` over the nodes n, 1 for x itself) is 0 to the
-digits asked for, and shown as 0.
+which share no significant digit, so one that both runs put within ``10^-digits`` of the largest term
+met on the way (its *scale*: the largest ``|∂n/∂x|`` over the nodes n, 1 for x itself) is shown as 0.
 
 Partials that do not exist are told one by one (``errors``, with ``gradient[name]`` None), the value and
 the other partials still given: where f is not real on either side of the point along that variable
@@ -65,7 +64,7 @@ from diffcli.core.errors import DomainError, PrecisionError
 from diffcli.core.evaluate import depends_on, evaluate, evaluate_mp, kinks
 from diffcli.core.graph import Graph
 from diffcli.reference.cancellation import assess
-from diffcli.reference.neighbourhood import edge_loss, edge_slope
+from diffcli.reference.neighbourhood import edge_loss
 from diffcli.reference.neighbourhood import edges as edges_of
 from diffcli.reference.notes import refuse_unknown, unknown_note, unsettled_reason
 from diffcli.reference.partials import Partials, reference_partials
@@ -291,13 +290,10 @@ def _compute(mpmath, graph: Graph, exact: dict, guard: int, extra: int, digits: 
         scale = max(largest(list(adjoint.values()), m.one), m.one)
         method = REVERSE
     else:
-        gradient = {}
-        for name in names:
-            if name in directions:
-                gradient[name], losses[name] = edge_loss(m, edge_slope(m, graph, at, values, name,
-                                                                       directions[name]))
-            else:
-                gradient[name] = _diff(m, graph, at, values, name, True)
+        slopes = {name: edge_loss(m, graph, at, values, name, side) for name, side in directions.items()}
+        losses.update((name, loss) for name, (_, loss) in slopes.items())
+        gradient = {name: slopes[name][0] if name in slopes else _diff(m, graph, at, values, name, True)
+                    for name in names}
         scale = m.one
         method = DIFF
     return Reference(digits=m.dps, value=values[graph.output], gradient=gradient, context=m, method=method,
@@ -328,8 +324,7 @@ def _compute_complex_step(mpmath, graph: Graph, exact: dict, precision: tuple, n
     gradient, scales, failed = {}, {}, {}
     for name in names:
         if name in directions:
-            slope = edge_slope(m, graph, at, values, name, directions[name])
-            gradient[name], losses[name] = edge_loss(m, slope)
+            gradient[name], losses[name] = edge_loss(m, graph, at, values, name, directions[name])
             scales[name] = m.one
             continue
         try:

@@ -180,10 +180,11 @@ def edge_slope(m, graph: Graph, at: dict, values: list, name: str, direction: in
     return +slope
 
 
-def edge_loss(m, slope) -> tuple:
-    """An :func:`edge_slope` as a run's partial and its :class:`~diffcli.reference.cancellation.Loss`: a
-    slope lost beside far larger numbers (None) is 0 and unresolved, so the runs are repeated with more
-    working digits, and past the largest the partial is refused, never shown as 0."""
+def edge_loss(m, graph: Graph, at: dict, values: list, name: str, direction: int) -> tuple:
+    """:func:`edge_slope` as a run's partial and its :class:`~diffcli.reference.cancellation.Loss`: a slope
+    lost beside far larger numbers (None) is 0 and unresolved, so the runs are repeated with more working
+    digits, and past the largest the partial is refused, never shown as 0."""
+    slope = edge_slope(m, graph, at, values, name, direction)
     return (m.zero, Loss(unresolved=True)) if slope is None else (slope, Loss())
 
 
