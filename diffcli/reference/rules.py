@@ -29,7 +29,6 @@ def rule_gradient(m, graph: Graph, names: list, adjoint: dict | None, higher, di
     if adjoint is None:
         return None
     compared = higher.context  # as the reference compares two runs: in the higher run's context
-    floor = compared.mpf(10) ** (-digits)
     gradient = {}
     for name, node in zip(graph.variable_names, graph.variables):
         if name not in names:
@@ -42,8 +41,8 @@ def rule_gradient(m, graph: Graph, names: list, adjoint: dict | None, higher, di
         other = higher.gradient[name]
         if agreeing_digits(compared, partial, other, digits) >= digits:
             continue
-        scale = higher.scales.get(name)
-        bound = floor * (scale if scale is not None else compared.one)
+        scale = higher.scales.get(name)  # 10^-digits of it, made only here: most partials agree above
+        bound = compared.mpf(10) ** (-digits) * (scale if scale is not None else compared.one)
         if not (abs(partial) <= bound and abs(other) <= bound):
             return None
     return gradient
