@@ -261,8 +261,8 @@ T = 1 / 3  # the double, 53 significant bits
     ("x**3 - y**3", {"x": T, "y": T}, 30, True),             # 159 bits at ~100
     ("x**3 - y**3", {"x": T, "y": T}, 60, False),            # and at ~200
     ("x**64 - y**64", {"x": 1.5, "y": 1.5}, 40, False),      # 3^64: 102 bits, exact at ~133
-    ("x**65 - y**65", {"x": 1.5, "y": 1.5}, 40, False),      # past the powers multiplied out (0-64): 3^65
-    ("x**65 - y**65", {"x": 1.5, "y": 1.5}, 25, True),       # (104 bits) recomputed: exact at ~136, not ~86
+    ("x**65 - y**65", {"x": 1.5, "y": 1.5}, 40, False),      # 3^65 (104 bits, as any power, recomputed
+    ("x**65 - y**65", {"x": 1.5, "y": 1.5}, 25, True),       # at 2p + 64 bits): exact at ~136, not at ~86
     ("sqrt(x) - sqrt(y)", {"x": 2.25, "y": 2.25}, 30, False),  # 1.5
     ("sqrt(x) - sqrt(y)", {"x": 2.0, "y": 2.0}, 30, True),
     ("exp(x) - exp(y)", {"x": 0.0, "y": 0.0}, 30, False),    # exp(0) = 1 exactly

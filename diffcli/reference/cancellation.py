@@ -341,15 +341,10 @@ def _exact_here(m, op: str, value, args: list) -> bool:
         return m.fmul(value, args[1], exact=True) == args[0]
     if op == "sqrt":
         return m.fmul(value, value, exact=True) == args[0]
-    exponent = args[-1]
-    if op == "pow" and not m.im(exponent) and m.re(exponent) in range(65):
-        power = m.one
-        for _ in range(int(m.re(exponent))):
-            power = m.fmul(power, args[0], exact=True)
-        return power == value
     # Any other function is exact where it gives the same value again at a far higher precision: exp(0),
-    # log(1), but also log2(8) = 3 or hypot(3, 4) = 5.  A value that is not exact (sin(1) is irrational)
-    # agrees with its closer approximation to 2p + 64 bits only by a 1-in-2^(p+64) chance.
+    # log(1), but also log2(8) = 3, hypot(3, 4) = 5 or 1.5**3.  A value that is not exact (sin(1) is
+    # irrational; T**3 of a p-bit T needs 3p bits) agrees with its closer approximation to 2p + 64 bits only
+    # by a 1-in-2^(p+64) chance (a power's second binomial term lands in those bits).
     try:
         with m.workprec(2 * m.prec + 64):
             return PRIMITIVES[op].mp(m, *args) == value
