@@ -320,3 +320,13 @@ def test_a_zero_from_exact_values_of_functions_is_shown_as_0_without_a_note(text
     x = 3.0 if "hypot" in text else 8.0
     result = reference(parse(text), {"x": x, "y": 2.0}, digits=20)
     assert result.text(result.value) == "0" and result.note is None and result.errors == {}
+
+
+def test_a_product_by_an_exact_zero_is_0_at_once():
+    """y·sin(x) at y = 0 is exactly 0 although sin(x) is not exact: every node is 0 or moves f by nothing
+    (sin(x)'s adjoint is y = 0), so nothing can have been lost: f = 0 with no note, ∂f/∂x = y·cos(x) = 0,
+    ∂f/∂y = sin(0.5) (mpmath)."""
+    result = reference(parse("y*sin(x)"), {"x": 0.5, "y": 0.0}, digits=20)
+    assert result.note is None and result.errors == {}
+    assert [result.text(result.value), result.text(result.gradient["x"]), result.text(result.gradient["y"])] \
+        == ["0", "0", M.nstr(M.sin(M.mpf(0.5)), 20)]
