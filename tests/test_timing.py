@@ -89,6 +89,15 @@ def test_a_descheduled_sample_does_not_raise_the_budget(clock):
     assert busy.calls == 1 + 5
 
 
+def test_batches_grow_when_the_first_sample_was_one_off_work(clock):
+    """The first sample's call took 5e-4 (a method compiling its fast path on its second call), the others
+    1e-6: later batches grow to 8 calls, so that none is shorter than MIN_BATCH_SECONDS, and the median
+    is the call's cost."""
+    lazy = clock(lambda k: 5e-4 if k == 0 else 1e-6)
+    assert running.median_seconds(lazy.call, first=1e-5) == pytest.approx(1e-6, rel=1e-9, abs=0)
+    assert lazy.calls == 1 + 1 + 3 * 8  # samples of 1 call (5e-4), 1 call (1e-6), then 3 of 8 calls
+
+
 def test_the_cap_holds_for_a_slow_call(clock):
     slow = clock(lambda k: 0.004 if k % 2 else 0.012)
     running.median_seconds(slow.call)

@@ -132,10 +132,13 @@ def median_seconds(call: Callable, budget: float | None = None, first: float | N
         number *= 2
     samples = [batch / number]
     while len(samples) < 51:
-        if adaptive:  # the call's own cost: its fastest time, not a cold first call's or a descheduled one's
-            budget = min(TIMING_BUDGET, max(TIMING_CALLS * min(first, *samples), 10 * MIN_BATCH_SECONDS))
+        fastest = min(first, *samples)  # the call's own cost, not a cold call's or a descheduled one's
+        if adaptive:
+            budget = min(TIMING_BUDGET, max(TIMING_CALLS * fastest, 10 * MIN_BATCH_SECONDS))
         if len(samples) >= TIMING_SAMPLES and (spent >= budget or _known(samples)):
             break
+        while number * fastest < least and number < 1 << 20:  # a first batch slowed by one-off work
+            number *= 2
         started = time.perf_counter()
         for _ in range(number):
             call()
