@@ -112,6 +112,27 @@ def test_a_slow_call_takes_its_first_call_as_a_sample(clock):
     assert slow.calls == 2
 
 
+def test_a_cold_slow_answer_is_timed_again_as_the_fast_call_it_is(clock):
+    """An answer of 0.3 s (the method that first imports numpy pays the import) and calls of 1e-4 s after
+    it: the median is 1e-4 s, not the import's 0.3 s (one sample of the slow path, as before)."""
+    cold = clock(lambda k: 1e-4)
+    assert running.median_seconds(cold.call, first=0.3) == pytest.approx(1e-4, rel=1e-9, abs=0)
+
+
+def test_a_cold_answer_under_the_budget_is_not_a_sample_either(clock):
+    """An answer of 9 ms (more than a quarter of the 20 ms budget) and calls of 1.4e-4 s, one of them
+    the first descheduled to 5 ms: the fast path's median, not that of [9 ms, 5 ms, 0.14 ms]."""
+    noisy = clock(lambda k: 5e-3 if k == 0 else 1.4e-4)
+    assert running.median_seconds(noisy.call, first=9e-3) == pytest.approx(1.4e-4, rel=1e-9, abs=0)
+
+
+def test_a_slow_call_past_the_budget_is_called_once_more(clock):
+    """A steady 0.05 s call (past the whole budget): one more call, the median of the two."""
+    slow = clock(lambda k: 0.05)
+    assert running.median_seconds(slow.call, first=0.06) == pytest.approx(0.055, rel=1e-12, abs=0)
+    assert slow.calls == 1
+
+
 def test_a_given_budget_is_still_cut_short_by_precision(clock):
     steady = clock(lambda k: 1e-6)
     assert running.median_seconds(steady.call, budget=1.0) == pytest.approx(1e-6, rel=1e-9, abs=0)

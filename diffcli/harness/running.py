@@ -99,7 +99,11 @@ def median_seconds(call: Callable, budget: float | None = None, first: float | N
     ``first`` is the time of a call already made (a method's answer), else one call is made and timed
     first.  That first call only sizes the batches and is never a sample, since it runs cold (the first
     call of a method took 1.7 to 6 times its later ones on the 500-line file), except for a call so slow
-    that the budget allows only a few: its time is then the first of them."""
+    that the budget allows only a few: its time is then the first of them.  Adaptive timing makes at
+    least one more call after a slow first one; where a later call takes less than half as long and under
+    a twentieth of :data:`TIMING_BUDGET` (so that its samples cost little), the first was cold (the
+    method that first imports numpy paid the import: 0.25 to 0.45 s) and the call is timed from there as
+    a fast one."""
     import statistics  # only timing needs it (start-up)
 
     if first is None:
@@ -111,10 +115,13 @@ def median_seconds(call: Callable, budget: float | None = None, first: float | N
         budget = min(TIMING_BUDGET, max(TIMING_CALLS * first, 10 * MIN_BATCH_SECONDS))
     if first >= budget / 4:  # a slow call: a few samples are all the budget allows
         samples = [first]
-        for _ in range(int(min(2, budget // first))):
+        for _ in range(int(min(2, max(adaptive, budget // first)))):
             started = time.perf_counter()
             call()
-            samples.append(time.perf_counter() - started)
+            took = time.perf_counter() - started
+            if adaptive and took < first / 2 and took < TIMING_BUDGET / 20:  # the first call ran cold (an
+                return median_seconds(call, None, took)  # import, a cache): a fast call after all
+            samples.append(took)
         return statistics.median(samples)
     least = MIN_BATCH_SECONDS if adaptive else max(budget / 20, MIN_BATCH_SECONDS)
     # as many calls as the first call says fit in a batch, rounded down to a power of 2: doubling from
