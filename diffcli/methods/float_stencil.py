@@ -5,6 +5,7 @@ vectorized path's: the stencil's step rule, the same points and the same sum."""
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Callable
 
@@ -54,7 +55,8 @@ class FloatStencil:
         """:meth:`at` for every variable: from the second call on, the stencil written out as straight-line
         code (:func:`_straight`) where the step is the rule's and every value of f is finite, else
         :meth:`at` itself.  An answer wanted once (``--no-timing``) never pays for compiling that code (a
-        few tenths of a millisecond, a hundred answers at a few variables)."""
+        few tenths of a millisecond, a hundred answers at a few variables); with timing, it is compiled
+        once per stencil and number of variables and bound to each line's f."""
         if step is None:
             straight = self.straight
             if straight is None and self.answered:
@@ -129,10 +131,19 @@ def _straight(f: Callable, variables: int, offsets: tuple, weights: list, center
     checks.  It returns None where f raises or a value is not finite (:meth:`~FloatStencil.at` then says
     how); a sum of finite values that overflows returns None as well, which only costs the slower path.
     The code holds names, indices and the stencil's numbers (``repr`` of a double reads back as the same
-    double), nothing else."""
-    names = [f"x{i}" for i in range(variables)]
-    if not names:
+    double), nothing else; it does not depend on f, so it is compiled once per stencil and number of
+    variables (:func:`_straight_code`) and each line's f is bound to it."""
+    if not variables:
         return lambda: None
+    namespace = {"f": f, "FAILURES": FAILURES, "nan": math.nan}
+    exec(_straight_code(variables, offsets, tuple(weights), center, factor), namespace)  # noqa: S102
+    return namespace["straight"]
+
+
+@functools.lru_cache(maxsize=64)  # a few stencils × the numbers of variables met; a code object each
+def _straight_code(variables: int, offsets: tuple, weights: tuple, center, factor: float):
+    """The compiled source of :func:`_straight` (numbers only)."""
+    names = [f"x{i}" for i in range(variables)]
     lines = [f"def straight({', '.join(names)}):"] + [f"    {n} = float({n})" for n in names] + ["    try:"]
     if center is not None:
         lines.append(f"        (c,) = f({', '.join(names)})")
@@ -159,9 +170,7 @@ def _straight(f: Callable, variables: int, offsets: tuple, weights: list, center
               "        return None",
               f"    return [{', '.join(estimates)}], [{', '.join(steps)}], [{', '.join(rows)}], "
               f"{'c' if center is not None else 'None'}"]
-    namespace = {"f": f, "FAILURES": FAILURES, "nan": math.nan}
-    exec(compile("\n".join(lines), "<diffcli stencil>", "exec"), namespace)  # noqa: S102 - numbers only
-    return namespace["straight"]
+    return compile("\n".join(lines), "<diffcli stencil>", "exec")
 
 
 __all__ = ["FAILURES", "FloatStencil"]
