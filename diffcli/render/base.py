@@ -220,7 +220,10 @@ def to_json(record, indent: int | None = 2) -> str:
     >>> to_json({"e": "x\\x1b\\u202e"}, indent=None)
     '{"e": "x\\\\u001b\\\\u202e"}'
     """
-    text = json.dumps(strict(record), indent=indent, allow_nan=False, ensure_ascii=False)
+    try:  # most records hold no non-finite number: copying them through strict first cost 40% of this
+        text = json.dumps(record, indent=indent, allow_nan=False, ensure_ascii=False)
+    except ValueError:  # allow_nan=False refuses nan and ±inf
+        text = json.dumps(strict(record), indent=indent, allow_nan=False, ensure_ascii=False)
     return UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
