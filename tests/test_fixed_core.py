@@ -618,6 +618,17 @@ def test_generated_names_are_reused_as_registers():
                                    "    r1 += r0\n    r2 = r1 * v0\n    return r0, (r1, r2)\n")
 
 
+def test_code_for_arrays_and_every_compiled_f_has_its_names_reused_as_registers():
+    from diffcli.core.codegen import compile_function, compile_gradient
+    from diffcli.core.parse import parse
+
+    graph = parse("sin(x*x) + x")  # v0 is x, a parameter, which keeps its name
+    assert compile_function(graph).__code__.co_varnames == ("v0", "r0")  # f: registers on every kind
+    assert compile_function(graph, kind="complex").__code__.co_varnames == ("v0", "r0")
+    assert compile_gradient(graph, kind="array").__code__.co_varnames[:2] == ("v0", "r0")
+    assert compile_gradient(graph).__code__.co_varnames[:2] == ("v0", "v1")  # on floats: not renamed
+
+
 def test_a_function_of_as_many_statements_as_a_part_holds_is_compiled_whole():
     from diffcli.core.statements import in_parts
 
