@@ -19,6 +19,7 @@ from itertools import compress
 from diffcli.core.chain import adjoints, vanishes
 from diffcli.core.evaluate import entry, evaluated, forward
 from diffcli.core.fragments import (
+    CONSTANT_FORM,
     Code,
     CodeAlgebra,
     constant,
@@ -79,11 +80,6 @@ _INFIX_OPS = frozenset(name for name, p in PRIMITIVES.items() if p.symbol not in
 def forward_lines(graph: Graph, outputs) -> list[str]:
     """One assignment ``v<n> = …`` per node the outputs need (constants are inlined)."""
     return [f"v{n} = {text}" for n, text in _forward(graph, outputs)]
-
-
-CONSTANT_FORM = "_constant"
-"""Suffix of the name generated code calls for a primitive's ``constant`` form (``pow_constant(x, 0.0)``:
-``x**0.0`` is 1 at x = 0, where ``pow`` refuses 0**0), as :func:`diffcli.core.evaluate.entry` chooses it."""
 
 
 def evaluators(kind: str) -> dict:

@@ -121,6 +121,14 @@ _UPDATES = {"+=": _ADD, "-=": _SUB}
 _POW = PRIMITIVES["pow"].real
 """What ``pow(a, b)`` in generated code calls on floats (the table's evaluator of that name)."""
 
+CONSTANT_FORM = "_constant"
+"""Suffix of the name generated code calls for a primitive's ``constant`` form (``pow_constant(x, 0.0)``:
+``x**0.0`` is 1 at x = 0, where ``pow`` refuses 0**0), as :func:`diffcli.core.evaluate.entry` chooses it."""
+
+_POW_CONSTANT = PRIMITIVES["pow"].constant[1].real
+"""What ``pow_constant(a, c)`` calls: a power with a known exponent, such as the power rule's
+``z * x ** (z - 1.0)`` (where ``(x - x) ** 1.0`` needs 0**0 = 1, as the graph and mpmath paths give it)."""
+
 
 def source_of(value) -> str:
     """The source of a fragment or a number."""
@@ -154,8 +162,12 @@ def _binary(symbol: str, left, right):
     if a is not None and b is not None:  # folded, or (1.0 / 0.0) the primitive's call: see _call
         return _call(_INFIX[symbol], (left, right))
     if symbol == "**":
-        return left if b == 1.0 else \
-            _written(f"pow({source_of(left)}, {source_of(right)})", _POW, (left, right))
+        if b is None:
+            return _written(f"pow({source_of(left)}, {source_of(right)})", _POW, (left, right))
+        if b == 1.0:
+            return left
+        source = f"pow{CONSTANT_FORM}({source_of(left)}, {source_of(right)})"
+        return _written(source, _POW_CONSTANT, (left, right))
     if symbol in "*/":
         if symbol == "*" and a == 1.0:
             return right
