@@ -53,7 +53,7 @@ def build(graph: Graph, root: ast.AST, text: str, where, names: dict, used_free:
             order.append(node)                             # test, without a call)
             stack += (node.right, node.left)
             continue
-        if kind is not Name or node.id in FUNCTIONS or node.id == "log":  # any other name is allowed
+        if kind is not Name or node.id in FUNCTIONS:  # any other name is allowed
             _check_node(node, text, where, names, graph)
         order.append(node)
         if kind is BinOp:
@@ -160,7 +160,7 @@ def _check_node(node: ast.AST, text: str, where, names: dict, graph: Graph) -> N
         if isinstance(value, complex):
             reject("complex numbers are not allowed")
     elif kind is ast.Name:
-        if node.id in FUNCTIONS or node.id == "log":
+        if node.id in FUNCTIONS:
             reject(f"'{node.id}' is a function; call it as {node.id}(...)")
     elif kind is ast.Call:
         _check_call(node, reject, names, graph, lambda: _multiplied(node, text, where))
