@@ -141,17 +141,15 @@ def _dual(graph: Graph):
         try:
             return [tangent(*values, *seed)[1] for seed in seeds], count
         except (ValueError, ZeroDivisionError, OverflowError):
-            return [_directional(graph, tangent, values, seed, i) for i, seed in enumerate(seeds)], count
+            return [_directional(graph, values, i) for i in range(count)], count
     return with_estimate(run, graph, lambda values: tangent_bounds(graph, values), passes=1 + count)
 
 
-def _directional(graph: Graph, tangent, values, seed, index: int):
-    """One pass of ``dual``: the compiled pass, or where it cannot run the interpreted one, which names the
-    rule that failed (an :class:`~diffcli.methods.partials.Undefined` for this partial alone)."""
-    try:
-        return tangent(*values, *seed)[1]
-    except (ValueError, ZeroDivisionError, OverflowError):
-        pass
+def _directional(graph: Graph, values, index: int):
+    """One pass of ``dual`` where the compiled pass raised: the interpreted one, which names the rule that
+    failed (an :class:`~diffcli.methods.partials.Undefined` for this partial alone).  The compiled pass is
+    not tried again per seed: its tangent lines are linear in the seeds (a sum of products by partials
+    computed from the values alone), so where it raised for one seed it raises for every seed."""
     name = graph.variable_names[index]
     try:
         output = forward_pass(graph, dict(zip(graph.variable_names, values)), {name: 1.0})[graph.output]
