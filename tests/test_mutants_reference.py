@@ -333,3 +333,85 @@ def test_a_product_by_an_exact_zero_is_0_at_once():
     assert result.note is None and result.errors == {}
     assert [result.text(result.value), result.text(result.gradient["x"]), result.text(result.gradient["y"])] \
         == ["0", "0", M.nstr(M.sin(M.mpf(0.5)), 20)]
+
+
+@pytest.mark.parametrize("text, slope", [
+    ("abs(-3*x)", "3.0"),    # f = 3|x|: right slope 3 at 0
+    ("max(x, 2*x)", "2.0"),  # f = 2x for x >= 0: right slope 2
+    ("sqrt(x*x)", "1.0"),    # f = |x|: right slope 1
+])
+def test_a_one_sided_reference_at_a_kink_takes_both_runs_one_sided(text, slope):
+    """With one_sided the lower run is mpmath.diff's right derivative too, never the rules' complex step
+    (which sees the kink itself, or x*x < 0 just beside it): the right slopes by hand."""
+    result = reference(parse(text), {"x": 0.0}, digits=20, one_sided=True)
+    assert result.errors == {}
+    assert result.text(result.gradient["x"]) == slope
+
+
+def _run(text, point, dps=30):
+    from diffcli.core.evaluate import evaluate_mp
+
+    m = mpmath.MPContext()
+    m.dps = dps
+    graph = parse(text)
+    return m, graph, evaluate_mp(graph, {k: m.mpf(v) for k, v in point.items()}, m, every=True)
+
+
+def test_a_node_whose_adjoint_the_table_makes_0_adds_no_loss():
+    """0.0**(x*1e30) + ((y + 1e20) - 1e20) at x = y = 1: the table gives 0.0**u no partial in u, so u = 1e30
+    (no adjoint) moves f by nothing; the loss is the sums' Σ|∂f/∂n|·|n| = (1e20 + 1) + 1 (and the power's
+    value 0) over f = 1: log10(1e20 + 2) = 20 digits, not the 30 that weighing u by 1 would give."""
+    from diffcli.reference.cancellation import assess, sensitivities
+
+    m, graph, values = _run("0.0**(x*1e30) + ((y + 1e20) - 1e20)", {"x": 1.0, "y": 1.0})
+    loss = assess(m, graph, values, False, lambda: sensitivities(m, graph, values))
+    assert abs(loss.digits - 20.0) < 1e-9 and not loss.unresolved
+
+
+def test_a_run_whose_nodes_are_all_0_computed_its_0_within_its_bound():
+    """x*y at x = y = 0: every node is 0, so the bound is 0 and the quantity, 0, is within it (Loss.zero)."""
+    from diffcli.reference.cancellation import assess, sensitivities
+
+    m, graph, values = _run("x*y", {"x": 0.0, "y": 0.0})
+    loss = assess(m, graph, values, False, lambda: sensitivities(m, graph, values))
+    assert loss.bound == 0 and loss.zero and not loss.unresolved
+
+
+def test_the_reverse_algebra_multiplies_by_a_float_partial_other_than_plus_or_minus_1():
+    """ReverseAlgebra.times is a product: only ±1.0 skip the multiplication."""
+    from diffcli.reference.cancellation import ReverseAlgebra
+
+    m = mpmath.MPContext()
+    m.dps = 30
+    algebra = ReverseAlgebra(m)
+    three = m.mpf(3)
+    assert [algebra.times(three, p) for p in (1.0, -1.0, 2.0, 0.5, 0.0)] == [3, -3, 6, 1.5, 0]
+
+
+def test_more_than_1000_joint_suspects_leave_the_run_unresolved():
+    """MAX_JOINT_SUSPECTS is 1000: 1,000 zero sums are still moved (all together), 1,001 are not (None).
+    The one sum of (x + 1) - x at 0.5 stands for each of them."""
+    from diffcli.reference.cancellation import _moved
+
+    m, graph, values = _run("(x + 1) - x", {"x": 0.5})
+    sub = graph.output
+    assert _moved(m, graph, values, [(sub, 0)] * 1000, (m.re, m.im), False) is not None
+    assert _moved(m, graph, values, [(sub, 0)] * 1001, (m.re, m.im), False) is None
+
+
+def test_more_than_8_suspects_are_moved_together_with_four_sign_patterns(monkeypatch):
+    """Past MAX_SUSPECTS (8) the suspects move together: all +, all -, and alternating from + and from -;
+    each pattern's move is asked once."""
+    from diffcli.reference import cancellation
+
+    m, graph, values = _run("(x + 1) - x", {"x": 0.5})
+    asked = []
+
+    def move(m, graph, values, steps, signs, part, imaginary):
+        asked.append(list(signs))
+        return m.mpf(len(asked))
+
+    monkeypatch.setattr(cancellation, "_move", move)
+    moved = cancellation._moved(m, graph, values, [(graph.output, 0)] * 9, (m.re, m.im), False)
+    assert sorted(asked) == sorted([[1] * 9, [-1] * 9, [1, -1] * 4 + [1], [-1, 1] * 4 + [-1]])
+    assert moved == 4
