@@ -415,3 +415,17 @@ def test_more_than_8_suspects_are_moved_together_with_four_sign_patterns(monkeyp
     moved = cancellation._moved(m, graph, values, [(graph.output, 0)] * 9, (m.re, m.im), False)
     assert sorted(asked) == sorted([[1] * 9, [-1] * 9, [1, -1] * 4 + [1], [-1, 1] * 4 + [-1]])
     assert moved == 4
+
+
+def test_a_sum_absorbed_at_every_working_precision_of_the_first_runs_is_undefined_at_the_point():
+    """log((x + y⁴) - x) at x = 1, y = 2^-1050: y⁴ = 2^-4200, and 1 + 2^-4200 needs 4,201 bits.  The first
+    pair of runs works with at most digits + 30 + MAX_EXTRA_DIGITS = 20 + 30 + 1200 = 1250 digits (about
+    4,152 bits), where the sum is 1 and f is log(0): f is undefined at the point as the runs evaluate it,
+    which the refusal says, never that f is undefined beside the point (so not differentiable there), as
+    it would if the point were checked at more digits (1300, about 4,318 bits) than the runs have."""
+    from diffcli.core.errors import PrecisionError
+
+    with pytest.raises(PrecisionError) as error:
+        reference(parse("log((x + y*y*y*y) - x)"), {"x": 1.0, "y": 2.0 ** -1050}, digits=20)
+    assert str(error.value).startswith("no reference: f is undefined at the point")
+    assert "(x + y*y*y*y) - x = 0.0" in str(error.value) and "differentiable" not in str(error.value)
