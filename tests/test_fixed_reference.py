@@ -817,3 +817,24 @@ def test_a_reverse_mode_reference_whose_rule_has_a_pole_is_refused_naming_it():
     with pytest.raises(PrecisionError, match=r"the partial derivative of cbrt\(x0\) in x0 is undefined: "
                                              r"x0 = 0\.0"):
         reference(parse(text), point, digits=20)
+
+
+@pytest.mark.parametrize("text, point, truth", [
+    ("abs(x) + 1e300", {"x": 0.0}, {"x": 1.0}),  # d/dx+ |x| = 1; the constant moves nothing
+    ("abs(x) + w", {"x": 0.0, "w": 1e300}, {"x": 1.0, "w": 1.0}),
+    ("abs(x)*3 + w*w*1e-300", {"x": 0.0, "w": 1e150}, {"x": 3.0, "w": "2·w·1e-300"}),
+    ("max(x, 2*x) + 1e200", {"x": 0.0}, {"x": 2.0}),                  # right of 0, 2x is the larger
+])
+def test_a_right_derivative_at_a_kink_is_not_lost_beside_a_huge_term(text, point, truth):
+    """At a kink the reference is the right derivative.  mpmath.diff's step was lost beside 1e300 in both
+    runs, so the reference said ∂f/∂x = 0 with no note where it is 1 (abs(x) + 1e300 at 0).  The truths
+    are the right slopes worked out by hand (2·w·1e-300 at the doubles' exact values, in mpmath at 60
+    digits); each must come out to the digits asked."""
+    with mpmath.workdps(60):
+        truth = {name: 2 * mpmath.mpf(point["w"]) * mpmath.mpf(1e-300) if isinstance(value, str) else value
+                 for name, value in truth.items()}
+    result = reference(parse(text), point, digits=30, one_sided=True)
+    assert result.method == "right difference quotient in mpmath"
+    for name, value in truth.items():
+        got = result.gradient[name]
+        assert abs(got - value) <= abs(value) * 1e-29, (name, got, value)

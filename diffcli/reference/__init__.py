@@ -7,8 +7,9 @@ Three ways, and the record says which was used (``method``):
   step never leaves the real line, so it cannot cross a singularity or a kink beside the point.
   :func:`~diffcli.core.evaluate.evaluate_mp` refuses any value that is not an mpmath number of the private
   context, so a Python float cannot slip in and silently lose the imaginary part.
-* ``mpmath.diff (right derivative)`` (``one_sided``, at a kink such as ``abs(x)`` at 0, where the
-  derivative does not exist and the caller warns): ``mpmath.diff`` with ``direction=+1``.
+* ``right difference quotient in mpmath`` (``one_sided``, at a kink such as ``abs(x)`` at 0, where the
+  derivative does not exist and the caller warns): :func:`~diffcli.reference.neighbourhood.edge_slope`
+  in every variable (``mpmath.diff`` lost the rise of ``abs(x) + 1e300`` at 0: 0 in both runs).
 * ``reverse-mode in mpmath`` (from :data:`REVERSE_REFERENCE_MIN_VARIABLES` variables on, where the complex
   step would cost one high-precision evaluation per variable): the one backward loop of
   :mod:`diffcli.core.chain` in mpmath arithmetic, then cross-checked against ``mpmath.diff`` on
@@ -97,7 +98,7 @@ REVERSE_REFERENCE_MIN_VARIABLES = 16
 CROSS_CHECKS = 3
 """Coordinates of a reverse-mode reference checked against mpmath.diff (first, middle, last)."""
 
-DIFF, REVERSE, COMPLEX_STEP = ("mpmath.diff (right derivative)", "reverse-mode in mpmath",
+RIGHT, REVERSE, COMPLEX_STEP = ("right difference quotient in mpmath", "reverse-mode in mpmath",
                                "complex step in mpmath")
 
 
@@ -290,12 +291,11 @@ def _compute(mpmath, graph: Graph, exact: dict, guard: int, extra: int, digits: 
         scale = max(largest(list(adjoint.values()), m.one), m.one)
         method = REVERSE
     else:
-        slopes = {name: edge_loss(m, graph, at, values, name, side) for name, side in directions.items()}
+        slopes = {name: edge_loss(m, graph, at, values, name, directions.get(name, 1)) for name in names}
         losses.update((name, loss) for name, (_, loss) in slopes.items())
-        gradient = {name: slopes[name][0] if name in slopes else _diff(m, graph, at, values, name, True)
-                    for name in names}
+        gradient = {name: slope for name, (slope, _) in slopes.items()}
         scale = m.one
-        method = DIFF
+        method = RIGHT
     return Reference(digits=m.dps, value=values[graph.output], gradient=gradient, context=m, method=method,
                      losses=losses, scales=dict.fromkeys(gradient, scale),
                      values=values if use_reverse else None)
@@ -351,13 +351,13 @@ def _complex_step(m, graph: Graph, at: dict, values: list, name: str, exponent: 
     return m.im(perturbed[graph.output]) / h, loss, scale
 
 
-def _diff(m, graph: Graph, at: dict, values: list, name: str, one_sided: bool):
-    """mpmath.diff in one variable; nodes that do not depend on it keep their values at the point."""
+def _diff(m, graph: Graph, at: dict, values: list, name: str):
+    """mpmath.diff in one variable (the cross-check); nodes that do not depend on it keep their values."""
     changed = depends_on(graph, graph.variables[graph.variable_names.index(name)])
 
     def f(t):
         return evaluate_mp(graph, {**at, name: t}, m, base=values, changed=changed)
-    return m.diff(f, at[name], direction=1 if one_sided else 0)
+    return m.diff(f, at[name])
 
 
 def _cross_check(mpmath, graph: Graph, exact: dict, result: Reference, names: list, dps: int) -> None:
@@ -375,7 +375,7 @@ def _cross_check(mpmath, graph: Graph, exact: dict, result: Reference, names: li
         name = names[index]
         by = "mpmath.diff"
         try:
-            independent = _diff(m, graph, at, values, name, False)
+            independent = _diff(m, graph, at, values, name)
         except DomainError:  # the central difference stepped out of f's domain (sqrt(x) at 1e-300)
             independent = _independent_complex_step(mpmath, graph, exact, name, dps)
             by = how = "the complex step"
