@@ -189,3 +189,17 @@ def test_hessian_entry_that_does_not_settle_at_a_kink_is_that_entry_s_error():
     assert record["reference"]["errors"] == {
         "∂²f/∂x²": "mpmath.diff's right derivatives do not settle: f has a kink here, where it is not twice "
                    "differentiable"}
+
+
+@pytest.mark.parametrize("text, point, one_sided", [
+    ("x*y + 1e300", {"x": 1.0, "y": 1.0}, False),      # the variation of x*y beside 1e300
+    ("x*y + 1e-300", {"x": 1e300, "y": 1.0}, False),   # x + h at x = 1e300
+    ("abs(x)*y + 1e300", {"x": 0.0, "y": 1.0}, True),  # at the kink, right derivatives
+])
+def test_mixed_partial_beside_a_huge_term_is_not_lost(text, point, one_sided):
+    """∂²f/∂x∂y of x·y (+ a constant) is 1 and ∂²f/∂x² = ∂²f/∂y² = 0, by hand.  mpmath.diff's step was lost
+    beside 1e300 (or at x = 1e300) in both runs, which agreed on a mixed partial of 0."""
+    r = reference_partials(parse(text), point, [(1, 1), (2, 0), (0, 2)], digits=30, one_sided=one_sided)
+    assert r.errors == {}
+    assert abs(r.derivatives[(1, 1)] - 1) <= 1e-29
+    assert r.derivatives[(2, 0)] == 0 and r.derivatives[(0, 2)] == 0

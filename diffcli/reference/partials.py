@@ -3,16 +3,18 @@ evaluators, never the derivative rules, at two working precisions that must agre
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from diffcli.core.errors import DomainError, PrecisionError
 from diffcli.core.evaluate import evaluate_mp
 from diffcli.core.graph import Graph
-from diffcli.reference.cancellation import assess
+from diffcli.reference.cancellation import ADDITIVE, assess
 from diffcli.reference.neighbourhood import edges
 from diffcli.reference.runs import (
     DIGITS,
     GUARD_DIGITS,
+    MAX_EXTRA_DIGITS,
     agree,
     agreeing_digits,
     decimal,
@@ -74,7 +76,7 @@ def reference_partials(graph: Graph, point: dict, orders: list, digits: int = 50
         return [_compute_partials(mpmath, graph, point, computed, digits + guard + extra, one_sided)
                 for guard in (low, high)]
 
-    extra = 0
+    extra = _hidden_digits(mpmath, graph, point, digits + GUARD_DIGITS[0][0])
     for low, high in GUARD_DIGITS:
         first, second, extra = settle(runs, low, high, extra)
         if unknown_losses(second.losses, digits + low + extra):
@@ -136,3 +138,26 @@ def _compute_partials(mpmath, graph: Graph, point: dict, orders: list, dps: int,
     losses = {"value": assess(m, graph, values, False, lazy_sensitivities(m, graph, values))}
     return Partials(digits=dps, value=values[graph.output], derivatives=derivatives, context=m, losses=losses,
                     method="mpmath.diff (right derivatives)" if one_sided else "mpmath.diff")
+
+
+def _hidden_digits(mpmath, graph: Graph, point: dict, dps: int) -> int:
+    """Working digits that mpmath.diff needs beyond ``dps`` so that a sum's smaller operand, where it
+    depends on a variable, still moves the sum at its step: the largest gap, in digits, between the two
+    operands of such a sum at the point (``x*y + 1e300``: 300; both runs lost ∂²f/∂x∂y = 1 beside 1e300
+    and agreed on 0), or between a variable and 1 (``x*y`` at x = 1e300: x + h was x).  A variation
+    hidden inside a function (``exp(1e-300*x)``) is not seen here."""
+    m = private_context(mpmath, dps)
+    try:
+        values = evaluate_mp(graph, {name: m.mpf(float(point[name])) for name in graph.variable_names}, m,
+                             every=True)
+    except DomainError:
+        return 0  # the runs say why
+    depends = graph.depends_on_variables()
+    gap = max([m.mag(values[v]) for v in graph.variables if values[v]], default=0)  # mpmath.diff's step is
+    # absolute (about 2^-prec^(1/(n+1))): x + h at x = 1e300 is x unless the digits reach down to h
+    for node, (op, arguments) in enumerate(zip(graph.ops, graph.arguments)):
+        if op in ADDITIVE and values[node] is not None:
+            small, large = sorted(arguments, key=lambda k: abs(values[k]))
+            if depends[small] and values[large]:  # a small operand of 0 varies by about its step, from 1
+                gap = max(gap, m.mag(values[large]) - (m.mag(values[small]) if values[small] else 1))
+    return min(MAX_EXTRA_DIGITS, math.ceil(gap * math.log10(2)))  # doubles span ~632 digits: never cut
