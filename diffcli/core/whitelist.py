@@ -53,12 +53,10 @@ def build(graph: Graph, root: ast.AST, text: str, where, names: dict, used_free:
             order.append(node)                             # test, without a call)
             stack += (node.right, node.left)
             continue
-        if kind is not Name or node.id in FUNCTIONS:  # any other name is allowed
-            _check_node(node, text, where, names, graph)
+        if kind is not Name or node.id in FUNCTIONS:  # any other name is allowed; a BinOp here has an
+            _check_node(node, text, where, names, graph)  # operator outside _BINARY, which this rejects
         order.append(node)
-        if kind is BinOp:
-            stack += (node.right, node.left)
-        elif kind is Name:
+        if kind is Name:
             if node.id not in names and node.id not in CONSTANTS:
                 variable = graph.var(node.id)
                 used_free.add(node.id)
