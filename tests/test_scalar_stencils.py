@@ -267,3 +267,36 @@ def test_the_straight_line_code_gives_up_where_a_value_is_not_finite():
     assert steps == [t] and center is None   # up to those two roundings: 2·3 within 4·9·2^-53/t
     assert values == [[(3.0 - t) * (3.0 - t), (3.0 + t) * (3.0 + t)]]
     assert abs(estimates[0] - 6.0) <= 4 * 9 * UNIT / t
+
+
+def test_the_straight_line_code_is_compiled_at_the_second_answer_and_once_per_shape(monkeypatch):
+    """An answer wanted once (--no-timing) compiles nothing; the second answer compiles the straight-line
+    code, and later answers and other lines of the same stencil and number of variables reuse it (the
+    code holds only the stencil's numbers; each line's f is bound to it)."""
+    from diffcli.methods import float_stencil as module
+
+    compiled = []
+    real_compile = compile
+
+    def counting(source, *args, **kwargs):
+        if "<diffcli stencil>" in args:
+            compiled.append(source)
+        return real_compile(source, *args, **kwargs)
+
+    monkeypatch.setattr(module, "compile", counting, raising=False)
+    module._straight_code.cache_clear()
+    stencil = STENCILS["fd-central"]
+    first = finite.FloatStencil(parse("x*z + sin(x)"), stencil, finite.Evaluator)
+    first.every([0.5, 2.0])
+    assert compiled == [] and first.straight is None
+    for _ in range(3):
+        first.every([0.5, 2.0])
+    assert len(compiled) == 1
+    other = finite.FloatStencil(parse("exp(x) - z*z"), stencil, finite.Evaluator)  # another line, same shape
+    for _ in range(3):
+        other.every([1.5, 0.25])
+    assert len(compiled) == 1 and other.straight is not None
+    three = finite.FloatStencil(parse("x*y*z"), stencil, finite.Evaluator)  # three variables: new code
+    three.every([1.0, 2.0, 3.0])
+    three.every([1.0, 2.0, 3.0])
+    assert len(compiled) == 2
