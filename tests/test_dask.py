@@ -100,8 +100,7 @@ def test_the_scheduler_needs_a_file(cli):
 # ---------------------------------------------------------------- --scheduler: a local Dask cluster
 
 
-@pytest.fixture(scope="module")
-def scheduler():
+def _local_cluster():
     distributed = pytest.importorskip("distributed")
     import dask
 
@@ -109,6 +108,12 @@ def scheduler():
             distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                      dashboard_address=":0") as cluster:
         yield cluster
+
+
+scheduler = pytest.fixture(scope="module")(_local_cluster)
+fresh_scheduler = pytest.fixture(scope="function")(_local_cluster)
+"""A cluster of its own, for a test that kills both workers: on a cluster that other tests' kills had
+restarted, its nannies once closed after restarting the workers (nanny-close), leaving none for 60 s."""
 
 
 def test_dask_output_is_the_local_output_apart_from_timing(cli, tmp_path, scheduler):
@@ -300,7 +305,7 @@ def _deadly_block(token, graph, timing, columns, methods):
     return run_block(token, graph, timing, columns, methods)
 
 
-def test_a_block_that_kills_its_dask_workers_is_lost_alone(cli, tmp_path, scheduler, monkeypatch):
+def test_a_block_that_kills_its_dask_workers_is_lost_alone(cli, tmp_path, fresh_scheduler, monkeypatch):
     import cloudpickle
 
     from diffcli.tasks import cluster
@@ -312,7 +317,7 @@ def test_a_block_that_kills_its_dask_workers_is_lost_alone(cli, tmp_path, schedu
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import this file
     try:
         code, out, err = cli("compare", "x**2", "--points", str(path), "-f", "jsonl", "--no-timing",
-                             "-m", "reverse", "--scheduler", scheduler.scheduler_address)
+                             "-m", "reverse", "--scheduler", fresh_scheduler.scheduler_address)
     finally:
         cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
     got = [json.loads(line) for line in out.splitlines()]
