@@ -112,7 +112,7 @@ def median_seconds(call: Callable, budget: float | None = None, first: float | N
         first = time.perf_counter() - started
     adaptive = budget is None
     if adaptive:
-        budget = min(TIMING_BUDGET, max(TIMING_CALLS * first, 10 * MIN_BATCH_SECONDS))
+        budget = _adaptive_budget(first)
     if first >= budget / 4:  # a slow call: a few samples are all the budget allows
         samples = [first]
         for _ in range(int(min(2, max(adaptive, budget // first)))):
@@ -141,7 +141,7 @@ def median_seconds(call: Callable, budget: float | None = None, first: float | N
     while len(samples) < 51:
         fastest = min(first, *samples)  # the call's own cost, not a cold call's or a descheduled one's
         if adaptive:
-            budget = min(TIMING_BUDGET, max(TIMING_CALLS * fastest, 10 * MIN_BATCH_SECONDS))
+            budget = _adaptive_budget(fastest)
         if len(samples) >= TIMING_SAMPLES and (spent >= budget or _known(samples)):
             break
         while number * fastest < least and number < 1 << 20:  # a first batch slowed by one-off work
@@ -153,6 +153,13 @@ def median_seconds(call: Callable, budget: float | None = None, first: float | N
         spent += batch
         samples.append(batch / number)
     return statistics.median(samples)
+
+
+
+def _adaptive_budget(cost: float) -> float:
+    """The time timing may spend on a call of this cost: :data:`TIMING_CALLS` times it, at least ten
+    shortest batches, at most :data:`TIMING_BUDGET`."""
+    return min(TIMING_BUDGET, max(TIMING_CALLS * cost, 10 * MIN_BATCH_SECONDS))
 
 
 def _known(samples: list) -> bool:
