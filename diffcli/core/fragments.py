@@ -88,10 +88,18 @@ def _carrying(code: Code, function, *parts) -> Code:
             code.number = None
             return code
         numbers.append(number)
-    try:
-        code.number = function(*numbers)
-    except Exception:  # noqa: BLE001 - the compiled code, run instead, fails as it fails
-        code.number = None
+    return _numbered(code, function, numbers)
+
+
+def _numbered(code: Code, function, numbers: list) -> Code:
+    """``code`` given ``function(*numbers)`` as its number where every number is known; unknown (None,
+    Code's default) otherwise or where the function fails: the compiled code, run instead, fails as it
+    fails."""
+    if None not in numbers:
+        try:
+            code.number = function(*numbers)
+        except Exception:  # noqa: BLE001 - see above
+            code.number = None
     return code
 
 
@@ -210,12 +218,7 @@ def _written(source: str, function, parts: tuple) -> Code:
         if name is not None:
             code = Code(name)
         code.known = known
-    if None not in numbers:  # else unknown (Code.number's default): the compiled code is run instead
-        try:
-            code.number = function(*numbers)
-        except Exception:  # noqa: BLE001 - the compiled code, run instead, fails as it fails
-            pass
-    return code
+    return _numbered(code, function, numbers)
 
 
 def _is_name(value) -> bool:
