@@ -124,6 +124,9 @@ TESTS = {
     "diffcli/methods/richardson.py": ["tests/test_fixed_methods.py", "tests/test_mutants_methods.py",
                                       "tests/test_finite.py", "tests/test_rounding.py",
                                       "tests/test_methods.py"],
+    "diffcli/methods/tableau.py": ["tests/test_richardson_scalar.py", "tests/test_fixed_methods.py",
+                                   "tests/test_mutants_methods.py", "tests/test_finite.py",
+                                   "tests/test_rounding.py", "tests/test_methods.py"],
     "diffcli/methods/rounding.py": ["tests/test_fixed_estimates.py", "tests/test_rounding.py",
                                     "tests/test_mutants_methods.py", "tests/test_partials.py",
                                     "tests/test_methods.py"],
@@ -406,6 +409,9 @@ def _main(options, snapshot) -> int:
     paths = sorted({str(Path(p).resolve().relative_to(ROOT)) for pattern in patterns  # relative to the root
                     for p in glob.glob(str(ROOT / pattern))})
     everything = [m for path in paths for m in mutants_of(path)]
+    for path in sorted({m.path for m in everything} - set(TESTS)):  # a module with code but no entry
+        print(f"warning: {path} has no entry in TESTS: its mutants run only {', '.join(DEFAULT_TESTS)}",
+              file=sys.stderr)
     if options.list:
         for path in paths:
             print(f"{sum(m.path == path for m in everything):5d}  {path}")
