@@ -1,0 +1,77 @@
+"""Fixed tests for the reference (``diffcli/reference``): behaviour that mutants planted by
+``tools/mutate.py`` changed and no other test noticed.
+
+Expected values come from closed forms (worked out in the comments) or from mpmath directly, never from the
+reference itself.
+"""
+
+import mpmath
+import pytest
+
+from diffcli.core.parse import parse
+from diffcli.reference import reference, reference_partials
+
+M = mpmath.MPContext()
+M.dps = 60
+
+
+@pytest.mark.parametrize("text, point", [
+    ("x*y + -1e300", {"x": 1.0, "y": 1.0}),            # the huge operand is negative: the smaller in value
+    ("-1e300 + x*y", {"x": 1.0, "y": 1.0}),
+    ("x*y + w", {"x": 1.0, "y": 1.0, "w": -1e300}),    # and a variable, so it depends on one too
+])
+def test_mixed_partial_beside_a_huge_negative_term_is_not_lost(text, point):
+    """∂²f/∂x∂y of x·y plus a term free of x and y is 1, and ∂²f/∂x² = 0, by hand.  The sum's smaller
+    operand is the smaller in size (|x·y| = 1 beside |−1e300|), not in value: taken by value, the gap of
+    300 digits is not seen, mpmath.diff's step is lost beside −1e300 in both runs and they agree on 0."""
+    orders = [(1, 1, 0)[:len(point)], (2, 0, 0)[:len(point)]]
+    r = reference_partials(parse(text), point, orders, digits=30)
+    assert r.errors == {}
+    assert r.text(r.derivatives[orders[0]]) == "1.0"
+    assert r.derivatives[orders[1]] == 0
+
+
+@pytest.mark.parametrize("sign", ["+", "-"])
+def test_the_reverse_mode_cross_check_weighs_the_value_by_its_size_whatever_its_sign(sign):
+    """x1 + … + x16 ± 1e70 at x_k = k/7 takes the reverse-mode reference (16 variables), checked by
+    mpmath.diff at 20 + 30 digits (169 bits): its central difference steps by h = 2^-179 and evaluates f at
+    (169 + 20)·2 = 378 bits, where a double's neighbours of 1e70 (about 2^232.5) are 2^-145 apart, so
+    f(x + h) and f(x − h) round to the same number and the check gets 0 where every partial is 1.  The
+    check's floor is 10^-20·10^-20·|f| = 1e30 (f is the largest term met): 0 and 1 agree within it for
+    f ≈ −1e70 as for +1e70, and the reference is given, each partial exactly 1."""
+    names = [f"x{k}" for k in range(1, 17)]
+    point = {name: k / 7 for k, name in enumerate(names, start=1)}
+    result = reference(parse(" + ".join(names) + f" {sign} 1e70"), point, digits=20)
+    assert result.method == "reverse-mode in mpmath, checked by mpmath.diff on 3 coordinates"
+    assert result.errors == {} and result.note is None
+    assert all(result.text(result.gradient[name]) == "1.0" for name in names)
+    value = M.fsum(M.mpf(v) for v in point.values()) + int(f"{sign}1") * M.mpf(1e70)  # the exact doubles
+    assert result.text(result.value) == M.nstr(value, 20)
+
+
+def test_a_right_slope_steps_by_delta_not_by_twice_delta():
+    """At a kink (one_sided) each partial is the right difference quotient over δ = 2^-2P, P the run's bits
+    (20 digits plus the guard digits: 120 and 169 bits in the first pair of runs, δ = 2^-240 and 2^-338;
+    203 and 336 in the second, 2^-406 and 2^-672; 402 and 734 in the third, 2^-804 and 2^-1468).
+    f = x·sign((x − a)(x − b)(x − c)) has the right slope sign((−a)(−b)(−c)) = −1 at 0 (a, b, c > 0).
+    a = 1.5·2^-240, b = 1.5·2^-406, c = 1.5·2^-804 each lie between the lower run's δ and 2δ of one pair,
+    so a quotient over 2δ would give +1 and −1 (or −1 and +1) in each pair: no pair would agree.  Over δ
+    both runs of the first pair give −1."""
+    point = {"x": 0.0, "a": 1.5 * 2.0 ** -240, "b": 1.5 * 2.0 ** -406, "c": 1.5 * 2.0 ** -804}
+    result = reference(parse("x*sign((x - a)*(x - b)*(x - c))"), point, digits=20, one_sided=True)
+    assert result.errors == {}
+    assert [result.text(result.gradient[name]) for name in "xabc"] == ["-1.0", "0", "0", "0"]
+
+
+def test_a_one_sided_rise_lost_at_the_first_walk_is_looked_at_closer_at_the_boundary():
+    """f = (sqrt(x) − sqrt(x)) + w + c·x, real for x ≥ 0: its right slope at 0 is c = 2^-300 exactly.  The
+    first walk of edge_slope runs at 3P + 64 bits with δ = 2^-2P, where w = 2^64 absorbs the rise c·δ
+    (2^-672 at P = 186): the rise is 0.  A rise lost beside numbers of magnitude 2^65 (mag of 2^64) would be
+    a slope of at most 2^(65 − (3P + 64))/2^(1 − 2P) = 2^-P: not below the context's precision (strictly),
+    so the walk is repeated at twice the bits, where the rise is kept and the slope is 2^-300 in both
+    runs; ∂f/∂w = 1 and ∂f/∂c = x = 0."""
+    point = {"x": 0.0, "w": 2.0 ** 64, "c": 2.0 ** -300}
+    result = reference(parse("(sqrt(x) - sqrt(x)) + w + c*x"), point, digits=20)
+    assert result.errors == {} and result.note == "∂f/∂x is one-sided: f is undefined for x < 0.0"
+    assert result.text(result.gradient["x"]) == M.nstr(M.mpf(2) ** -300, 20)
+    assert [result.text(result.gradient[name]) for name in "wc"] == ["1.0", "0"]
