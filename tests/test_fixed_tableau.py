@@ -1,0 +1,315 @@
+"""Richardson's tableau (diffcli/methods/tableau.py) against one built by hand, entry by entry.
+
+What it guards: every number :func:`tableau.candidates` writes — by level, sequence, family and step the
+candidate T, its round-off bound R, its estimate E and E/|T|, the nan pads and the inf of a difference that
+is no candidate — and the choice :func:`tableau.best` makes, on values of f given directly (arbitrary
+numbers, so that a wrong weight moves an entry by as much as the entry; smooth, quantized, with holes and
+with an overflowing difference).  The table here is the textbook one written in plain Python, one loop per
+quantity, from the module's docstrings: level 0 the central, forward and backward differences over the
+distance really stepped, level k ``(r·T[k-1, j+1] − T[k-1, j]) / (r − 1)`` with r = 4^k central and 2^k
+one-sided.  Its weights are the doubles r/(r−1) and 1/(r−1), applied in that order, so that it is the same
+arithmetic and the entries agree to the bit (ties between estimates then break alike).  The answers
+richardson builds from these are pinned against mpmath and closed forms in tests/test_finite.py and
+tests/test_fixed_methods.py; that the kept arrays carry nothing between calls, in
+tests/test_richardson_scalar.py.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from diffcli.methods import tableau
+
+EPS = 2.0 ** -52
+NAN, INF = math.nan, math.inf
+CENTRAL, FORWARD, BACKWARD = range(3)
+
+
+# ---------------------------------------------------------------- the table by hand
+
+def fmax(*values):
+    """numpy's fmax over several numbers: the largest that is not nan (nan if all are)."""
+    kept = [v for v in values if not math.isnan(v)]
+    return max(kept) if kept else NAN
+
+
+def fmin(*values):
+    kept = [v for v in values if not math.isnan(v)]
+    return min(kept) if kept else NAN
+
+
+def divide(a, b):
+    """a / b as IEEE doubles divide (inf, nan for 0/0) — Python raises at 0."""
+    with np.errstate(all="ignore"):
+        return float(np.float64(a) / np.float64(b))
+
+
+def at(row, s):
+    """row[s], nan past either end (a neighbour across a pad)."""
+    return row[s] if 0 <= s < len(row) else NAN
+
+
+def abscissae(x, h0, n):
+    """x + h_j for j < n, then x − h_j, with h_j = h0 / 2^j."""
+    return [x + h0 * 2.0 ** -j for j in range(n)], [x - h0 * 2.0 ** -j for j in range(n)]
+
+
+class Hand:
+    """The tableau of one call built by hand: ``T[k][q][c][s]`` etc., s = 0 and n + 1 the pads of
+    the steps s − 1 = 0 … n − 1."""
+
+    def __init__(self, xs, firsts, F, f0, n, levels):
+        self.n, self.levels, self.rows = n, levels, len(xs)
+        width = n + 2
+        blank = lambda: [[[NAN] * width for _ in range(3)] for _ in xs]  # noqa: E731
+        self.T, self.R = [blank() for _ in range(levels)], [blank() for _ in range(levels)]
+        still = [[F[q][k] == f0[q] for k in range(2 * n)] for q in range(len(xs))]
+        reach, slope, runs = blank(), blank(), blank()
+        self.quanta = [[0.0] * 3 for _ in xs]
+        for q, (x, h0) in enumerate(zip(xs, firsts)):
+            plus, minus = abscissae(x, h0, n)
+            for j in range(n):
+                ends = {CENTRAL: ((plus[j], F[q][j]), (minus[j], F[q][n + j])),
+                        FORWARD: ((plus[j], F[q][j]), (x, f0[q])),
+                        BACKWARD: ((x, f0[q]), (minus[j], F[q][n + j]))}
+                for c, ((a_up, f_up), (a_low, f_low)) in ends.items():
+                    run = a_up - a_low                                  # the distance really stepped
+                    D = divide(f_up - f_low, run)
+                    if math.isinf(D):
+                        D = NAN
+                    # each value of f off by eps·(|f| + |x·f'|), the difference by twice that over the run
+                    bound = (fmax(abs(f_up), abs(f_low)) + abs(x) * abs(D)) * EPS
+                    self.T[0][q][c][j + 1], self.R[0][q][c][j + 1] = D, bound
+                    runs[q][c][j + 1], reach[q][c][j + 1] = run, run * (0.5 if c == CENTRAL else 1.0)
+                    slope[q][c][j + 1] = abs(D)
+            for c in range(3):
+                if any(still[q]):                       # |f'|·h/2 for each value of f
+                    self.quanta[q][c] = quantum = self.quantum(still[q], reach[q][c], slope[q][c], c)
+                    self.R[0][q][c] = [b + quantum for b in self.R[0][q][c]]
+                self.R[0][q][c] = [b * divide(2.0, run) for b, run in zip(self.R[0][q][c], runs[q][c])]
+        for k in range(1, levels):
+            for q in range(len(xs)):
+                for c in range(3):
+                    r = 4.0 ** k if c == CENTRAL else 2.0 ** k    # (r·T[k-1, j+1] − T[k-1, j]) / (r − 1)
+                    for s in range(width):
+                        T, R = self.T[k - 1][q][c], self.R[k - 1][q][c]
+                        self.T[k][q][c][s] = r / (r - 1) * at(T, s + 1) + -1.0 / (r - 1) * T[s]
+                        self.R[k][q][c][s] = r / (r - 1) * at(R, s + 1) + 1.0 / (r - 1) * R[s]
+        self.estimates()
+
+    def quantum(self, still, reach, slope, c):
+        """|f'|·h/2: h the largest step at which f(x ± h) == f(x) on an end of the difference, |f'| the
+        largest difference at steps h … 64·h."""
+        n = self.n
+        stood = [NAN] + [float(still[j] if c == FORWARD else still[n + j] if c == BACKWARD
+                               else still[j] or still[n + j]) for j in range(n)] + [NAN]
+        h = fmax(0.0, *(r * s for r, s in zip(reach, stood)))
+        steep = fmax(0.0, *(d for r, d in zip(reach, slope) if h <= r <= 64 * h))
+        return 0.5 * h * steep
+
+    def estimates(self):
+        """E and E/|T|: the spread to the neighbours in the table plus R and eps·|T|, the largest of that
+        over the next and previous step, then widened to the claimed intervals of each step's best."""
+        levels, width = self.levels, self.n + 2
+        own = [[[[NAN] * width for _ in range(3)] for _ in range(self.rows)] for _ in range(levels)]
+        self.E = [[[[INF] * width for _ in range(3)] for _ in range(self.rows)] for _ in range(levels)]
+        for k in range(1, levels):
+            for q in range(self.rows):
+                for c in range(3):
+                    T, below = self.T[k][q][c], self.T[k - 1][q][c]
+                    for s in range(width):
+                        t = T[s]
+                        spread = fmax(abs(t - below[s]), abs(t - at(below, s + 1)))
+                        spread = fmax(spread, fmax(abs(at(T, s + 1) - t), abs(t - at(T, s - 1))))
+                        own[k][q][c][s] = spread + self.R[k][q][c][s] + abs(t) * EPS
+                    for s in range(width):
+                        o = own[k][q][c]
+                        e = fmax(at(o, s - 1), at(o, s + 1), o[s])
+                        self.E[k][q][c][s] = INF if math.isnan(o[s]) else e
+        for q in range(self.rows):
+            for c in range(3):
+                lows, highs = [], []
+                for s in range(width):
+                    column = [self.E[k][q][c][s] for k in range(levels)]
+                    k = column.index(min(column))                      # the step's best level
+                    t, e = self.T[k][q][c][s], self.E[k][q][c][s]
+                    size = e if e < abs(t) else INF                    # claims a first digit, or nothing
+                    lows.append(t - size)
+                    highs.append(t + size)
+                low, high = fmax(*lows), fmin(*highs)
+                for k in range(1, levels):
+                    for s in range(width):
+                        t = self.T[k][q][c][s]
+                        self.E[k][q][c][s] = fmax(self.E[k][q][c][s], fmax(t - high, low - t))
+        self.relative = [[[[INF if math.isnan(v) else v for v in (
+            [divide(e, abs(t)) for e, t in zip(self.E[k][q][c], self.T[k][q][c])] if k else [INF] * width)]
+            for c in range(3)] for q in range(self.rows)] for k in range(levels)]
+
+    def best(self):
+        """Per sequence and family: (T, E, E/|T|) of the smallest E, then of the smallest E/|T| (the
+        first in the order of levels, then steps)."""
+        found = []
+        for q in range(self.rows):
+            row = []
+            for c in range(3):
+                places = [(k, s) for k in range(self.levels) for s in range(self.n + 2)]
+                pick = []
+                for table in (self.E, self.relative):
+                    k, s = min(places, key=lambda p: table[p[0]][q][c][p[1]])   # the first at a tie
+                    pick.append((self.T[k][q][c][s], self.E[k][q][c][s], self.relative[k][q][c][s]))
+                row.append(tuple(pick))
+            found.append(row)
+        return found
+
+    def plane(self, table, k):
+        return [v for q in range(self.rows) for c in range(3) for v in table[k][q][c]]
+
+
+def computed(xs, firsts, F, f0, n, levels, still=True):
+    """candidates and best of tableau.py for these values of f, on arrays made afresh."""
+    work = tableau.Work(len(xs), n, levels)
+    # the grid's abscissae as richardson writes them, x + h0·multiples: x ± h_j, then x and a nan
+    np.multiply(np.array(firsts)[:, None], work.layout.multiples, out=work.abscissae)
+    work.abscissae += np.array(xs)[:, None]
+    np.testing.assert_array_equal(work.points, [sum(abscissae(x, h0, n), []) for x, h0 in zip(xs, firsts)])
+    np.testing.assert_array_equal(work.abscissae[:, 2 * n:], [[x, NAN] for x in xs])
+    F, f0 = np.array(F, dtype=float), np.array(f0, dtype=float)
+    stood = F == f0[:, None]
+    with np.errstate(all="ignore"):
+        tableau.candidates(work, F, f0, stood if still and stood.any() else None)
+    return work, tableau.best(work, len(xs))
+
+
+def check(xs, firsts, F, f0, n, levels):
+    hand = Hand(xs, firsts, F, f0, n, levels)
+    work, chosen = computed(xs, firsts, F, f0, n, levels)
+    for k in range(levels):
+        for plane, table in ((tableau._T, hand.T), (tableau._R, hand.R), (tableau._E, hand.E),
+                             (tableau._RELATIVE, hand.relative)):
+            np.testing.assert_array_equal(work.Z[plane, k], hand.plane(table, k), err_msg=f"{plane}, {k}")
+    assert repr(chosen) == repr(hand.best())
+    return hand, chosen
+
+
+# ---------------------------------------------------------------- the values of f
+
+def sampled(f, xs, firsts, n):
+    """f at every abscissa of each sequence, and at x."""
+    F = []
+    for x, h0 in zip(xs, firsts):
+        plus, minus = abscissae(x, h0, n)
+        F.append([f(a) for a in plus + minus])
+    return F, [f(x) for x in xs]
+
+
+def arbitrary(count, seed):
+    """Fixed numbers in (−2, 2), none repeated: a table of them has O(1) entries at every level."""
+    state, found = seed, []
+    for _ in range(count):
+        state = (state * 6364136223846793005 + 1442695040888963407) % 2 ** 64
+        found.append(4.0 * (state >> 11) / 2 ** 53 - 2.0)
+    return found
+
+
+def test_arbitrary_values_give_the_textbook_table():
+    """Two sequences of 6 steps, 5 levels, f's values arbitrary: no entry is small, so every weight of every
+    level and family shows."""
+    n, levels, xs, firsts = 6, 5, [0.5, -3.0], [0.2, 0.75]
+    values = arbitrary(2 * (2 * n + 1), 7)
+    F = [values[:2 * n], values[2 * n + 1:4 * n + 1]]
+    f0 = [values[2 * n], values[4 * n + 1]]
+    hand, _ = check(xs, firsts, F, f0, n, levels)
+    assert all(abs(v) > 1e-3 for k in range(levels) for v in hand.plane(hand.T, k) if v == v)
+    # level 3 of the forward family at the first step: 3 levels of (2^k·T[j+1] − T[j]) / (2^k − 1)
+    D = hand.T[0][0][FORWARD]
+    assert hand.T[3][0][FORWARD][1] == pytest.approx(
+        (8 * (4 * (2 * D[4] - D[3]) - (2 * D[3] - D[2])) / 3
+         - (4 * (2 * D[3] - D[2]) - (2 * D[2] - D[1])) / 3) / 7, rel=1e-12)
+
+
+def test_a_smooth_function_converges_and_claims_its_digits():
+    """exp at 0.3 and 1.7 (one sequence each, 10 steps): the best candidate of every family claims many
+    digits, and its value is exp(x) within them."""
+    n, levels, xs, firsts = 10, 6, [0.3, 1.7], [0.2, 0.34]
+    F, f0 = sampled(math.exp, xs, firsts, n)
+    _, chosen = check(xs, firsts, F, f0, n, levels)
+    for x, row in zip(xs, chosen):
+        for _, relative in row:
+            assert relative[2] < 1e-10 and abs(relative[0] - math.exp(x)) <= relative[1]
+
+
+def test_the_real_layout_of_richardson():
+    """richardson's 40 steps and 6 levels, three sequences (tiny x gets two)."""
+    from diffcli.methods import richardson
+    n, levels = richardson.RICHARDSON_STEPS, richardson.RICHARDSON_LEVELS + 1
+    xs, firsts = [1e-30, 1e-30, 2.5], [0.2, 2e-31, 0.5]
+    F, f0 = sampled(lambda a: math.sin(a) + a * a, xs, firsts, n)
+    check(xs, firsts, F, f0, n, levels)
+
+
+def test_a_quantized_function_adds_the_quantum_it_reveals():
+    """1e10 + sin(x): f(x ± h) == f(x) at the small steps; each family's R carries |f'|·h/2 of the largest
+    such step (tested on both sides alone and together: x where only f(x + h) stands still too)."""
+    n, levels = 30, 5
+    quantized = lambda a: 1e10 + math.sin(a)  # noqa: E731
+    xs, firsts = [0.3, 1.0, -2.0], [0.2, 0.4, 0.1]
+    F, f0 = sampled(quantized, xs, firsts, n)
+    assert any(F[0][j] == f0[0] for j in range(n)) and any(F[0][n + j] == f0[0] for j in range(n))
+    hand, _ = check(xs, firsts, F, f0, n, levels)
+    assert all(quantum > 0 for quantum in hand.quanta[0])
+    # x + h alone standing still at the small steps of the second sequence: its central and forward
+    # differences reveal a quantum, its backward differences none
+    F[1] = [f0[1] if 20 <= j < n else v for j, v in enumerate(F[1])]
+    F[1][n:] = [v if v != f0[1] else f0[1] - (j + 1) * 1e-3 for j, v in enumerate(F[1][n:])]
+    hand, _ = check(xs, firsts, F, f0, n, levels)
+    assert hand.quanta[1][CENTRAL] > 0 and hand.quanta[1][FORWARD] > 0 and hand.quanta[1][BACKWARD] == 0
+
+
+def test_the_slope_of_the_quantum_is_the_largest_up_to_64_steps_larger():
+    """f(x ± h) == f(x) from the step 2^-10 on; the differences are 1 at the steps 2^-9 … 2^-5, 3 at 2^-4
+    (64 times 2^-10: still in reach) and 10 above it: the quantum of each family is 2^-10·3/2."""
+    n, levels, xs, firsts = 16, 3, [0.0], [1.0]
+    slopes = [10.0] * 4 + [3.0] + [1.0] * 5 + [0.0] * 6
+    F = [[5.0 + d * 2.0 ** -j for j, d in enumerate(slopes)]
+         + [5.0 - d * 2.0 ** -j for j, d in enumerate(slopes)]]
+    hand, _ = check(xs, firsts, F, [5.0], n, levels)
+    assert hand.quanta[0] == [2.0 ** -10 * 3 / 2] * 3
+
+
+def test_holes_and_overflowing_differences_are_no_candidates():
+    """sqrt-like values undefined left of x (nan), and a difference that overflows (inf → nan): every
+    candidate built on them is nan with an infinite estimate, the rest as by hand."""
+    n, levels, xs, firsts = 8, 5, [0.0, 1.0], [0.5, 4.0]
+    F, f0 = sampled(lambda a: math.sqrt(a) if a >= 0 else NAN, xs, firsts, n)
+    F[1][0], F[1][n] = 1.7e308, -1.7e308                     # f(x ± 4): their difference overflows
+    hand, chosen = check(xs, firsts, F, f0, n, levels)
+    assert math.isnan(hand.T[0][0][CENTRAL][1]) and hand.E[1][0][CENTRAL][1] == INF
+    assert math.isnan(hand.T[0][1][CENTRAL][1])
+    assert math.isfinite(hand.T[0][1][FORWARD][1]) and math.isfinite(hand.T[0][1][BACKWARD][1])
+    assert math.isnan(chosen[0][CENTRAL][0][0]) and chosen[0][CENTRAL][0][1] == INF
+
+
+def test_intervals_that_do_not_meet_widen_every_estimate():
+    """Forward differences 2 at the large steps and 3 at the small ones (backward ones 2 throughout): each
+    plateau claims its value to a few ulps, the claims do not meet, so every forward candidate is at least
+    the distance to the nearer end of the other claim off (about 1), the backward ones are not widened."""
+    n, levels, xs, firsts = 12, 2, [0.0], [1.0]
+    slopes = [2.0] * 5 + [2.5] + [3.0] * 6
+    F = [[d * 2.0 ** -j for j, d in enumerate(slopes)] + [-2.0 * 2.0 ** -j for j in range(n)]]
+    hand, chosen = check(xs, firsts, F, [0.0], n, levels)
+    forward = [e for e in hand.E[1][0][FORWARD] if e < INF]
+    backward = [e for e in hand.E[1][0][BACKWARD] if e < INF]
+    assert len(forward) == n - 1 and min(forward) > 0.9 and max(backward) < 1e-13
+    assert chosen[0][FORWARD][1][2] > 0.3 and chosen[0][BACKWARD][1][0] == 2.0
+
+
+# ---------------------------------------------------------------- the arrays kept per thread
+
+def test_up_to_kept_rows_sequences_the_arrays_are_kept():
+    """KEPT_ROWS sequences are kept (up to, inclusive), one more is not."""
+    n, levels = 3, 2
+    for rows, kept in ((tableau.KEPT_ROWS, True), (tableau.KEPT_ROWS + 1, False)):
+        work = tableau.work_for(rows, n, levels)
+        tableau.keep(work)
+        assert (tableau.work_for(rows, n, levels) is work) is kept
