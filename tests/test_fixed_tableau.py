@@ -313,3 +313,77 @@ def test_up_to_kept_rows_sequences_the_arrays_are_kept():
         work = tableau.work_for(rows, n, levels)
         tableau.keep(work)
         assert (tableau.work_for(rows, n, levels) is work) is kept
+
+
+# ---------------------------------------------------------------- richardson's choice from the table
+
+def chosen_by_hand(hand, rows, variables, one_sided):
+    """richardson's answer from the table, as its docstring says: per variable, over the sequences and
+    families kept, the candidate with the smallest relative estimate (if below 1; else the smallest
+    absolute one), its estimate widened to its distance to every other family's and sequence's best, and
+    doubled (RICHARDSON_SAFETY)."""
+    picks = hand.best()
+    gradient, estimates = [], []
+    for i in range(variables):
+        found = [(*relative, *absolute[:2]) for q, r in enumerate(rows) if r == i
+                 for c, (absolute, relative) in enumerate(picks[q]) if c == FORWARD or not one_sided]
+        found = [c for c in found if math.isfinite(c[4])]
+        if not found:
+            gradient.append(NAN)
+            estimates.append(NAN)
+            continue
+        best = min(found, key=lambda c: c[2])
+        if best[2] < 1:
+            value, estimate = best[:2]
+        else:
+            value, estimate = min((c[3:] for c in found), key=lambda c: c[1])
+        for v_r, e_r, rel, v_a, e_a in found:
+            other, other_estimate = (v_r, e_r) if rel < 1 else (v_a, e_a)
+            estimate = max(estimate, abs(value - other) - other_estimate)
+        gradient.append(value)
+        estimates.append(2.0 * estimate)
+    return gradient, estimates
+
+
+def sampled_at(f, point, rows, points):
+    """f with variable rows[q] moved to each of points[q]."""
+    return [[f([p if k == r else v for k, v in enumerate(point)]) for p in row]
+            for r, row in zip(rows, points)]
+
+
+RICHARDSON_CASES = [  # f of a list of values, the point: smooth, slowly converging, tiny and huge x
+    (lambda v: math.exp(20 * v[0]) + v[0] * v[1] ** 3, [0.1, -1.5]),
+    (lambda v: 1 / (1 + 25 * v[0] ** 2) + math.sin(v[1]), [0.3, 1e-30]),
+    (lambda v: math.atan(v[0] * 1e-27) + math.sqrt(abs(v[1])), [3e27, 2.0]),
+]
+
+
+@pytest.mark.parametrize("one_sided", [False, True])
+@pytest.mark.parametrize("case", range(len(RICHARDSON_CASES)))
+def test_richardson_answers_the_choice_of_the_table_built_by_hand(case, one_sided):
+    """The steps richardson takes (0.2·max(1, |x|) halving 40 times; a second sequence from 0.2·|x| for
+    tiny x, from 0.2 for huge x), its 6 levels, and its choice among families and sequences, against the
+    table by hand; the evaluations it counts are 1 + 80 per sequence."""
+    from diffcli.methods import richardson
+    f, point = RICHARDSON_CASES[case]
+    calls = []
+
+    def evaluate(values, rows, points, center=False):
+        assert center and list(values) == point
+        calls.append((list(rows), points.tolist()))
+        return np.array(sampled_at(f, point, rows, points)), f(point)
+
+    gradient, estimates, evaluations = richardson.richardson_derivatives(evaluate, point, one_sided=one_sided)
+    ((rows, points),) = calls
+    firsts, expected_rows = [], []
+    for i, x in enumerate(point):
+        sequences = [0.2 * max(1.0, abs(x))] + ([0.2 * abs(x)] if abs(x) < 2.0 ** -26 else
+                                                [0.2] if abs(x) > 2.0 ** 26 else [])
+        firsts += sequences
+        expected_rows += [i] * len(sequences)
+    xs = [point[r] for r in rows]
+    assert rows == expected_rows
+    assert points == [sum(abscissae(x, h0, 40), []) for x, h0 in zip(xs, firsts)]
+    hand = Hand(xs, firsts, sampled_at(f, point, rows, points), [f(point)] * len(rows), 40, 6)
+    assert (gradient, estimates) == chosen_by_hand(hand, rows, len(point), one_sided)
+    assert evaluations == 1 + 80 * len(rows)

@@ -162,6 +162,15 @@ def test_the_failing_partials_of_the_table_are_named():
     assert row.gradient["x"] == pytest.approx(-12.0, rel=1e-9, abs=0) and "both sides" in row.errors["z"]
 
 
+def test_finite_values_whose_difference_overflows_say_so_on_both_paths(monkeypatch):
+    """1e308·sqrt(x) at x = 0: f(0) = 0 and f(h) = 1e308·sqrt(1.49e-8) = 1.22e304 are finite, every stencil
+    point is inside the domain and the step is not 0, but (f(h) − f(0)) / h = 8.2e311 overflows: the
+    message says that no finite estimate came out, not that a point stepped out (nor f undefined at x)."""
+    scalar, vectorized = both(monkeypatch, "fd-forward", "1e308*sqrt(x) + z", {"x": 0.0, "z": 1.0})
+    assert scalar.errors == vectorized.errors == {"x": "the stencil gave no finite estimate at x = 0.0"}
+    assert scalar.gradient == vectorized.gradient == {"x": None, "z": 1.0}
+
+
 def test_a_value_only_numpy_finds_is_kept_as_the_vectorized_path_keeps_it(monkeypatch):
     """1/exp(x) at x = 709.78271 + h: math.exp overflows (an exception, no value) where numpy's exp gives inf
     and 1/inf = 0.0, a finite value.  The scalar path evaluates such a point again on arrays, so both
