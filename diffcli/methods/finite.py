@@ -193,7 +193,7 @@ class Evaluator:
         key = (rows, width, center)
         if key not in self._layouts:
             chunks = []
-            per_call = max(1, self.columns // max(1, width))
+            per_call = max(1, self.columns // width)  # width >= 1: every stencil moves some point
             for start in range(0, len(rows), per_call):
                 stop = min(len(rows), start + per_call)
                 extra = 1 if (center and start == 0) else 0  # the base point, last column of the first call

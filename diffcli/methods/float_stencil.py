@@ -78,9 +78,8 @@ class FloatStencil:
         return value if value - value == 0.0 else self.again(args)
 
     def again(self, args: list) -> float:
-        """f at ``args`` on arrays, as :class:`Evaluator` gives it (nan where undefined or not finite)."""
-        if not args:
-            return math.nan  # as Evaluator: f(x) rides along with the stencil points of some variable
+        """f at ``args`` (never empty: a stencil point moves some variable, and f(x) is asked for only with
+        one) on arrays, as :class:`Evaluator` gives it (nan where undefined or not finite)."""
         if self.on_arrays is None:
             self.on_arrays = self.arrays(self.graph)
         return float(self.on_arrays(args, [0], [[args[0]]])[0, 0])
