@@ -17,9 +17,10 @@ from diffcli.harness.running import (
                                    median_seconds,
                                    run_method,
                                    run_timed,
+                                   warm_median_seconds,
 )
 from diffcli.harness.score import errors, relative_error
 
 __all__ = ["REFERENCE_TIME_LIMIT", "Prepared", "prepare", "reference_or_error", "reference_within_limit",
            "METHOD_TIME_LIMIT", "MethodTimeout", "Outcome", "check_step", "deadline", "median_seconds",
-           "run_method", "run_timed", "errors", "relative_error"]
+           "run_method", "run_timed", "warm_median_seconds", "errors", "relative_error"]

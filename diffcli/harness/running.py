@@ -56,6 +56,19 @@ development machine (``time.perf_counter``, 1 ns resolution), 1.4% of a batch th
 :data:`TIMING_PRECISION`; longer batches only cost more calls of a method of a microsecond."""
 
 
+WARMUP_CALLS = 16
+"""Calls a fast call makes, its first included, before :func:`warm_median_seconds` takes samples: CPython
+specializes a function's bytecode only once it has run a few times, and the code timed is new for the point
+(f compiled for it, a stencil's straight-line code).  On the lecture example fd-central took 2.9 µs a call
+at its 4th call and 2.45 µs from its 16th on, f 0.36 µs and 0.32 µs; fd-central timed from its second call
+(what its budget of 50 µs allowed: about ten calls) showed 11-23 × f in the table where warm it is 10 ×."""
+
+WARMUP_SECONDS = 10 * MIN_BATCH_SECONDS
+"""... for a call whose first call took less than this (50 µs, the adaptive budget's floor), and only as
+long as its calls cost less than this in all at the fastest rate seen: warming up a slower call 16 times
+would cost more than timing it (6 calls)."""
+
+
 METHOD_TIME_LIMIT = 120.0
 """Seconds one method may take at one point (setup, answer and timing runs) before its row says so."""
 
@@ -156,6 +169,37 @@ def median_seconds(call: Callable, budget: float | None = None, first: float | N
 
 
 
+def warm_median_seconds(call: Callable, first: float | None = None) -> float:
+    """:func:`median_seconds` of ``call`` once it is warm: how the tasks time f (``f_seconds``) and every
+    method (``seconds``, through :func:`run_timed`), the same way for both, so that ``× f`` divides like
+    by like.  What is timed is ``call()`` alone, in batches (a loop calling it, two clock reads a batch):
+    for f, ``f(*values)``, f compiled for floats called on the point's values; for a method,
+    ``run(values)``, its whole answer (the gradient, its count of f's evaluations and its row's fields),
+    not its ``prepare``.
+
+    ``first`` is the time of a call already made (a method's answer), else one call is made and timed.
+    Where it took less than :data:`WARMUP_SECONDS`, ``call`` is made again in batches of 1, 2, 4 … calls
+    until it has run :data:`WARMUP_CALLS` times, or its calls so far would have taken
+    :data:`WARMUP_SECONDS` at the fastest rate seen, which is judged from the second batch on: the first
+    may still do one-off work (a stencil compiles its straight-line code on its second call, 0.1 ms).
+    These calls are not samples; the fastest of them (per call) sizes :func:`median_seconds`' batches and
+    budget in place of the cold first call."""
+    if first is None:
+        started = time.perf_counter()
+        call()
+        first = time.perf_counter() - started
+    fastest, calls, number = first, 1, 1
+    while first < WARMUP_SECONDS and calls < WARMUP_CALLS:
+        started = time.perf_counter()
+        for _ in range(number):
+            call()
+        batch = time.perf_counter() - started
+        fastest, calls, number = min(fastest, batch / number), calls + number, number * 2
+        if number > 2 and calls * fastest >= WARMUP_SECONDS:
+            break
+    return median_seconds(call, first=fastest)
+
+
 def _adaptive_budget(cost: float) -> float:
     """The time timing may spend on a call of this cost: :data:`TIMING_CALLS` times it, at least ten
     shortest batches, at most :data:`TIMING_BUDGET`."""
@@ -230,7 +274,7 @@ def run_timed(prepare: Callable[[], Callable], argument, timing: bool = True,
             if check is not None:
                 check(result)
             outcome.result = result
-            outcome.seconds = median_seconds(partial(run, argument), first=answered) if timing else None
+            outcome.seconds = warm_median_seconds(partial(run, argument), first=answered) if timing else None
             untimed = getattr(run, "details", None)  # fields computed once, after the timing (rounding)
             if untimed is not None:
                 _add_details(outcome, untimed, argument, result)

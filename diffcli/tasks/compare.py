@@ -18,10 +18,10 @@ from diffcli.core.parse import as_graph
 from diffcli.harness import (
     check_step,
     errors,
-    median_seconds,
     prepare,
     reference_or_error,
     run_method,
+    warm_median_seconds,
 )
 from diffcli.methods import METHODS
 from diffcli.methods.registry import ids
@@ -56,7 +56,7 @@ def compare(expression, point: dict, methods=None, digits: int = 50, timing: boo
     f_seconds = None
     if timing:
         f = compile_function(graph)
-        f_seconds = median_seconds(partial(f, *at.values))
+        f_seconds = warm_median_seconds(partial(f, *at.values))  # as every method's run
 
     record = {"expression": graph.source, "point": point, "value": at.value, "f_seconds": f_seconds}
     ref, problem = reference_or_error(lambda: reference(graph, point, digits, one_sided=bool(warnings)))

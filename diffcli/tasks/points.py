@@ -33,8 +33,8 @@ from diffcli.core.codegen import compile_function
 from diffcli.core.errors import UsageError
 from diffcli.core.evaluate import bind
 from diffcli.core.graph import Graph
-from diffcli.harness import median_seconds, reference_or_error, relative_error, run_timed
 from diffcli.harness import point as harness_point
+from diffcli.harness import reference_or_error, relative_error, run_timed, warm_median_seconds
 from diffcli.methods import METHODS
 from diffcli.methods.registry import ids
 from diffcli.reference import DIGITS, reference
@@ -160,7 +160,7 @@ class Evaluator:
         with np.errstate(all="ignore"):
             (values,) = self.f(*columns)
             values = np.broadcast_to(np.asarray(values, dtype=float), (size,))
-            f_seconds = median_seconds(lambda: self.f(*columns)) if self.timing else None
+            f_seconds = warm_median_seconds(lambda: self.f(*columns)) if self.timing else None
             runs = {method: self._run(method, columns) for method in methods}
         return {"values": values, "f_seconds": f_seconds, "methods": runs}
 
