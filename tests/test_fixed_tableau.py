@@ -387,3 +387,25 @@ def test_richardson_answers_the_choice_of_the_table_built_by_hand(case, one_side
     hand = Hand(xs, firsts, sampled_at(f, point, rows, points), [f(point)] * len(rows), 40, 6)
     assert (gradient, estimates) == chosen_by_hand(hand, rows, len(point), one_sided)
     assert evaluations == 1 + 80 * len(rows)
+
+
+def test_a_family_that_claims_no_digit_constrains_only_through_its_smallest_estimate():
+    """f = −x right of 0 and x·(1 + 5·sin(0.05/x)) left of it, at 0: the forward differences are −1 at every
+    step and claim it to a few ulps; the central and backward ones wander, and the best of each by E/|T|
+    claims no first digit (E/|T| between 1 and 2).  Such a candidate constrains the answer only through its
+    family's smallest absolute estimate, which covers −1: the estimate stays the forward one's, a few ulps."""
+    from diffcli.methods import richardson
+
+    def f(v):
+        x = v[0]
+        return -x if x >= 0 else x * (1 + 5 * math.sin(0.05 / x))
+
+    def evaluate(values, rows, points, center=False):
+        return np.array(sampled_at(f, [0.0], rows, points.tolist())), f([0.0])
+
+    gradient, estimates, _ = richardson.richardson_derivatives(evaluate, [0.0])
+    assert gradient == [-1.0] and estimates[0] < 1e-14
+    hand = Hand([0.0], [0.2], sampled_at(f, [0.0], [0], [sum(abscissae(0.0, 0.2, 40), [])]), [0.0], 40, 6)
+    (central, forward, backward), = hand.best()
+    assert forward[1][0] == -1.0 and estimates == [2 * forward[1][1]]
+    assert 1 <= central[1][2] < 2 and 1 <= backward[1][2] < 2
