@@ -89,14 +89,20 @@ def test_compare_times_f_and_every_method_the_same_way(monkeypatch):
     bare call of f compiled for floats on the point's values, each method as run(values)."""
     import diffcli.tasks.compare as task
 
-    timed = []
+    timed, events = [], []
 
     def recorder(call, first=None):
         timed.append((call, first))
+        events.append("timed")
         return 1e-6
+
+    def reference_first(compute):
+        events.append("reference")
+        return compute(), None
 
     monkeypatch.setattr(task, "warm_median_seconds", recorder)
     monkeypatch.setattr(running, "warm_median_seconds", recorder)
+    monkeypatch.setattr(task, "reference_or_error", reference_first)
     record = task.compare("x*z", {"x": 2, "z": 3}, methods=["reverse", "fd-central"])
     assert record["f_seconds"] == 1e-6
     assert [row["seconds"] for row in record["methods"]] == [1e-6, 1e-6]
@@ -104,5 +110,7 @@ def test_compare_times_f_and_every_method_the_same_way(monkeypatch):
     assert isinstance(f_call, partial) and f_call.args == (2.0, 3.0) and f_first is None
     assert f_call() == (6.0,)  # f itself, bare
     assert len(method_calls) == 2
+    assert events == ["reference", "timed", "timed", "timed"]  # f just before the methods, not before the ms
+    # of the reference: a shared machine's speed drifts, and f is the unit the methods are divided by
     for call, first in method_calls:
         assert isinstance(call, partial) and call.args == ([2.0, 3.0],) and first is not None

@@ -53,15 +53,13 @@ def compare(expression, point: dict, methods=None, digits: int = 50, timing: boo
     at = prepare(graph, point)  # f must be defined at the point: DomainError otherwise
     graph, point, warnings = at.graph, at.point, at.warnings
 
-    f_seconds = None
-    if timing:
-        f = compile_function(graph)
-        f_seconds = warm_median_seconds(partial(f, *at.values))  # as every method's run
-
-    record = {"expression": graph.source, "point": point, "value": at.value, "f_seconds": f_seconds}
+    record = {"expression": graph.source, "point": point, "value": at.value, "f_seconds": None}
     ref, problem = reference_or_error(lambda: reference(graph, point, digits, one_sided=bool(warnings)))
     record["reference"] = ref.as_json() if ref is not None else \
         {"digits": digits, "value": None, "gradient": None, "error": problem}
+    if timing:  # f, the unit of × f, is timed as each method's run is, and just before them: on a shared
+        # machine a core's speed drifts (f took 0.26 or 0.5 µs by the moment), and the reference takes ms
+        record["f_seconds"] = warm_median_seconds(partial(compile_function(graph), *at.values))
     scored: dict = {}  # (variable, estimate) -> its errors: methods often agree to the bit (a third here)
     record["methods"] = [_row(run_method(m, graph, point, timing, step=eps), ref, warnings, scored)
                          for m in selected]
