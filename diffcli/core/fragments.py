@@ -268,6 +268,8 @@ class CodeAlgebra:
         g = adjoint.value if type(adjoint) is Code else float(adjoint)
         if p == 0.0:
             return 0.0
+        if p == 1.0 and (g is None or type(adjoint) is float):  # what _binary gives, without its checks: a
+            return adjoint  # flat sum's terms (finite float adjoints: _call's fold of g * 1.0 is g itself)
         if p == -1.0:
             return _negate(adjoint)
         if g == -1.0:

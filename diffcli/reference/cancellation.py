@@ -63,6 +63,9 @@ SELECTIONS = ("neg", "abs", "relu", "min", "max", "sign", "step")
 
 _BITS_PER_DIGIT = math.log2(10)
 
+_ONE = (0, 1, 0, 1)
+"""1 as mpmath's raw ``(sign, mantissa, exponent, bitcount)``."""
+
 
 @dataclass
 class Loss:
@@ -88,10 +91,16 @@ class Loss:
 
 
 class ReverseAlgebra(MpAlgebra):
-    """:class:`MpAlgebra` where the product of an adjoint with a partial of exactly ±1 (a sum's, a
-    difference's) is the adjoint or its negation, as mpmath would round it anyway (the adjoint already has
-    the context's precision): it skips converting the float and one multiplication for each argument of
-    every sum, a third of the mpmath products of a big flat sum's backward pass."""
+    """:class:`MpAlgebra` where a product with a factor of exactly 1 is the other factor, as mpmath would
+    round it anyway (every number of the pass already has the context's precision): a partial of exactly ±1
+    (a sum's, a difference's) gives the adjoint or its negation, which skips converting the float and one
+    multiplication for each argument of every sum, a third of the mpmath products of a big flat sum's
+    backward pass; an adjoint of exactly 1 (each term of a sum, as f's own) gives the partial, which skips
+    a third of the rest."""
+
+    def __init__(self, m):
+        super().__init__(m)
+        self._mpf, self._mpc = m.mpf, m.mpc
 
     def times(self, adjoint, partial):
         if type(partial) is float:
@@ -99,6 +108,8 @@ class ReverseAlgebra(MpAlgebra):
                 return adjoint
             if partial == -1.0:
                 return -adjoint
+        elif type(adjoint) is self._mpf and adjoint._mpf_ == _ONE and type(partial) in (self._mpf, self._mpc):
+            return partial
         return adjoint * partial
 
 
