@@ -57,6 +57,7 @@ EQUIVALENTS = ROOT / "tools" / "equivalent_mutants.txt"
 # usually killed by the first file; a survivor costs them all).  The module's own doctests run before them.
 # An entry may be a file or a pytest node id (``file::test``).  A module not listed runs DEFAULT_TESTS.
 SCALE = "tests/test_scale.py"
+SPEED = "tests/test_speed_paths.py"  # the shortcuts that save work without changing a number
 # More fixed tests of the core modules and of the methods' helpers, run right after each one's first file.
 CORE_MORE, METHODS_MORE = "tests/test_fixed_core_more.py", "tests/test_fixed_methods_more.py"
 TESTS = {
@@ -76,7 +77,7 @@ TESTS = {
                                "tests/test_parse.py", "tests/test_hostile.py"],
     "diffcli/core/evaluate.py": ["tests/test_fixed_core.py", CORE_MORE, "tests/test_domains.py",
                                  "tests/test_algebra.py", "tests/test_parse.py", "tests/test_methods.py"],
-    "diffcli/core/fragments.py": ["tests/test_fixed_core.py", CORE_MORE, "tests/test_rules.py",
+    "diffcli/core/fragments.py": ["tests/test_fixed_core.py", CORE_MORE, SPEED, "tests/test_rules.py",
                                   "tests/test_algebra.py", "tests/test_methods.py", SCALE],
     "diffcli/core/graph.py": ["tests/test_fixed_core.py", CORE_MORE, "tests/test_graph.py",
                               "tests/test_algebra.py", "tests/test_rules.py", "tests/test_parse.py",
@@ -149,7 +150,7 @@ TESTS = {
                                       "tests/test_reference.py", "tests/test_domains.py",
                                       "tests/test_hessian.py", "tests/test_reference_zeros.py",
                                       "tests/test_primitives.py"],
-    "diffcli/reference/cancellation.py": ["tests/test_fixed_reference.py",
+    "diffcli/reference/cancellation.py": ["tests/test_fixed_reference.py", SPEED,
                                           "tests/test_fixed_reference_more.py",
                                           "tests/test_mutants_reference.py",
                                           "tests/test_reference.py", "tests/test_reference_zeros.py"],
