@@ -75,3 +75,58 @@ def test_a_one_sided_rise_lost_at_the_first_walk_is_looked_at_closer_at_the_boun
     assert result.errors == {} and result.note == "∂f/∂x is one-sided: f is undefined for x < 0.0"
     assert result.text(result.gradient["x"]) == M.nstr(M.mpf(2) ** -300, 20)
     assert [result.text(result.gradient[name]) for name in "wc"] == ["1.0", "0"]
+
+
+@pytest.mark.parametrize("text, point, digits", [
+    # 1e300 lies in [2^996, 2^997) and x·y = 1 in [2^0, 2^1): magnitudes 997 and 1, a gap of 996 bits,
+    # 996·log10(2) = 299.8 digits: 300 (the docstring's example)
+    ("x*y + 1e300", {"x": 1.0, "y": 1.0}, 300),
+    # no sum: the variable x = 1e300 against 1, 997 bits, 997·log10(2) = 300.1 digits: 301
+    ("x*y", {"x": 1e300, "y": 1.0}, 301),
+    # a sum of 2^-10 (magnitude -9) and 2^40 (magnitude 41): 50 bits, 15.05 digits: 16
+    ("x + y", {"x": 2.0 ** -10, "y": 2.0 ** 40}, 16),
+])
+def test_the_digits_hidden_below_a_sum_are_its_operands_gap_in_bits_times_log10_2(text, point, digits):
+    """mpmath.diff needs as many more working digits as the larger operand of a sum has binary orders of
+    magnitude above the smaller, varying one, written in decimal digits (bits·log10(2), rounded up): no
+    more (each one costs time at every step of every run)."""
+    from diffcli.reference.partials import _hidden_digits
+
+    assert _hidden_digits(mpmath, parse(text), point, 50) == digits
+
+
+def test_eight_suspects_are_moved_one_at_a_time(monkeypatch):
+    """Up to MAX_SUSPECTS (8) zero sums are moved one at a time, each by + and by - its step, and their
+    largest moves add up; past 8 they move together (four sign patterns).  With the k-th move asked
+    reported as k, the eight suspects' largest moves are 2, 4, …, 16: 72 in all."""
+    from diffcli.core.evaluate import evaluate_mp
+    from diffcli.reference import cancellation
+
+    m = mpmath.MPContext()
+    m.dps = 30
+    graph = parse("(x + 1) - x")
+    values = evaluate_mp(graph, {"x": m.mpf(0.5)}, m, every=True)
+    asked = []
+
+    def move(m, graph, values, steps, signs, part, imaginary):
+        asked.append((len(steps), list(signs)))
+        return m.mpf(len(asked))
+
+    monkeypatch.setattr(cancellation, "_move", move)
+    moved = cancellation._moved(m, graph, values, [(graph.output, 0)] * 8, (m.re, m.im), False)
+    assert asked == [(1, [1]), (1, [-1])] * 8
+    assert moved == 72
+
+
+def test_the_third_pair_of_runs_steps_by_the_lower_runs_delta():
+    """At a kink (one_sided) the right quotients step by δ = 2^-2P: at 20 digits the pairs of runs have 15
+    and 30, 40 and 80, 100 and 200 guard digits, P = 120 and 169, 203 and 336, 402 and 734 bits, so δ =
+    2^-240 and 2^-338, 2^-406 and 2^-672, 2^-804 and 2^-1468.  f = x·sign((x − a)(x − b)(x − c)(x − d))
+    with a = 2^-300, b = 2^-500, c = 2^-807, d = 2^-1000 has the right slope sign(abcd) = +1 at 0; over δ
+    the quotient is −1 to the number of thresholds above δ.  First pair: none, then a: +1 and −1.  Second:
+    a, then a and b: −1 and +1.  Third: a and b, then all four: +1 and +1, agreeing on the truth.  (With
+    101 guard digits the third pair's lower δ would be 2^-810, below c: −1 and +1, no pair agreeing.)"""
+    point = {"x": 0.0, "a": 2.0 ** -300, "b": 2.0 ** -500, "c": 2.0 ** -807, "d": 2.0 ** -1000}
+    result = reference(parse("x*sign((x - a)*(x - b)*(x - c)*(x - d))"), point, digits=20, one_sided=True)
+    assert result.errors == {} and result.note is None
+    assert [result.text(result.gradient[name]) for name in "xabcd"] == ["1.0", "0", "0", "0", "0"]
