@@ -114,3 +114,51 @@ def test_compare_times_f_and_every_method_the_same_way(monkeypatch):
     # of the reference: a shared machine's speed drifts, and f is the unit the methods are divided by
     for call, first in method_calls:
         assert isinstance(call, partial) and call.args == ([2.0, 3.0],) and first is not None
+
+
+# ---------------------------------------------------------------- start-up: one command's options built
+
+@pytest.mark.parametrize("argv, expected", [
+    (["compare", "x*z", "x=2", "z=3"], ["compare"]),
+    (["--quiet", "eps-sweep", "sin(x)", "x=1"], ["eps-sweep"]),
+    (["compare", "--help"], ["compare"]),  # the command's own help needs only the command
+])
+def test_a_run_builds_only_the_command_it_names(argv, expected):
+    from diffcli.cli.program import _app_for
+
+    chosen = _app_for(argv).registered_commands
+    assert [c.name or c.callback.__name__.replace("_", "-") for c in chosen] == expected
+
+
+@pytest.mark.parametrize("argv", [[], ["--help"], ["--help", "compare"], ["-h", "compare"], ["compar", "x"],
+                                  ["--version"]])
+def test_without_a_command_named_first_the_whole_app_runs(argv):
+    from diffcli.cli.app import app
+    from diffcli.cli.program import _app_for
+
+    assert _app_for(argv) is app
+
+
+def test_shell_completion_sees_the_whole_app(monkeypatch):
+    from diffcli.cli.app import app
+    from diffcli.cli.program import _app_for
+
+    monkeypatch.setenv("_DIFFCLI_COMPLETE", "complete_bash")
+    assert _app_for(["compare", "x"]) is app
+
+
+def test_the_app_with_one_command_prints_what_the_whole_app_prints(capsys):
+    """The same output, the same exit status, through main (one command built) and the whole app."""
+    from diffcli.cli.app import app
+    from diffcli.cli.program import main
+
+    argv = ["compare", "x*z", "x=2", "z=3", "-m", "reverse,fd-central", "--no-timing", "-f", "json"]
+    assert main(argv) == 0
+    alone = capsys.readouterr().out
+    assert app(args=argv, prog_name="diffcli", standalone_mode=False) in (0, None)
+    assert capsys.readouterr().out == alone and '"fd-central"' in alone
+    assert main(["compare", "--help"]) == 0
+    help_alone = capsys.readouterr().out
+    with pytest.raises(SystemExit):  # in standalone mode (the default) click exits after the help
+        app(args=["compare", "--help"], prog_name="diffcli")
+    assert capsys.readouterr().out == help_alone and "--tolerance" in help_alone
