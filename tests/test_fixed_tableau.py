@@ -409,3 +409,25 @@ def test_a_family_that_claims_no_digit_constrains_only_through_its_smallest_esti
     (central, forward, backward), = hand.best()
     assert forward[1][0] == -1.0 and estimates == [2 * forward[1][1]]
     assert 1 <= central[1][2] < 2 and 1 <= backward[1][2] < 2
+
+
+def test_where_no_candidate_claims_a_digit_the_smallest_absolute_estimate_is_kept():
+    """f = x + 0.3·|x|·sin(0.5/x) + 2x·cos(0.07/x) oscillates ever faster towards 0 and has no derivative
+    there: every family's best E/|T| is above 1 (the smallest about 1.03), so richardson keeps the candidate
+    with the smallest absolute estimate, not the one with the smallest relative estimate."""
+    from diffcli.methods import richardson
+
+    def f(v):
+        x = v[0]
+        return x + 0.3 * abs(x) * math.sin(0.5 / x) + 2 * x * math.cos(0.07 / x) if x else 0.0
+
+    def evaluate(values, rows, points, center=False):
+        return np.array(sampled_at(f, [0.0], rows, points.tolist())), f([0.0])
+
+    gradient, estimates, _ = richardson.richardson_derivatives(evaluate, [0.0])
+    hand = Hand([0.0], [0.2], sampled_at(f, [0.0], [0], [sum(abscissae(0.0, 0.2, 40), [])]), [0.0], 40, 6)
+    (families,) = hand.best()
+    assert 1 <= min(relative[2] for _, relative in families) < 2
+    absolute = min((absolute for absolute, _ in families), key=lambda c: c[1])
+    assert gradient == [absolute[0]] and estimates[0] >= 2 * absolute[1]
+    assert (gradient, estimates) == chosen_by_hand(hand, [0], 1, False)
