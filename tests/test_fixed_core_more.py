@@ -24,3 +24,47 @@ def test_the_forward_walk_of_no_outputs_values_nothing():
     assert forward(graph, [], float, {"x": 2.0, "z": 3.0}.__getitem__, apply) == []
     assert forward(graph, [1], float, {"x": 2.0, "z": 3.0}.__getitem__, apply) == [None, 3.0]
     assert calls == []
+
+
+# ---------------------------------------------------------------- generated code (codegen)
+
+
+def test_only_code_for_arrays_tells_glibc_to_keep_freed_memory(monkeypatch):
+    """memory.keep_freed_memory is for batched code on numpy arrays (one array a line, all freed at the
+    return): compiling for floats or complex numbers never calls it, compiling f or a gradient for arrays
+    does, once each (the call is cached in memory.py, not here)."""
+    import numpy as np
+
+    from diffcli.core import codegen
+
+    calls = []
+    monkeypatch.setattr(codegen, "keep_freed_memory", lambda: calls.append(1))
+    codegen.compile_function(parse("x*3.25 + 1"), kind="real")
+    codegen.compile_function(parse("x*3.25 + 1"), kind="complex")
+    codegen.compile_gradient(parse("x*3.25 + 1"))
+    assert calls == []
+    f = codegen.compile_function(parse("x*3.25 + 1"), kind="array")
+    assert calls == [1]
+    assert f(np.array([2.0]))[0].tolist() == [7.5]  # 2·3.25 + 1
+    codegen.compile_gradient(parse("x*3.5 + 1"), kind="array")
+    assert calls == [1, 1]
+
+
+def test_compiled_code_is_kept_for_a_source_of_at_most_code_kept_chars():
+    """A source of exactly CODE_KEPT_CHARS (100,000) characters is compiled once and its code objects are
+    handed out again; one character longer, it is compiled anew each time (its code objects are not the
+    same).  The source is a one-line product by 1.000…0 (a literal padded with zeros to the length)."""
+    from diffcli.core.codegen import CODE_KEPT_CHARS, _code
+
+    assert CODE_KEPT_CHARS == 100_000
+    head, tail = "def f(v0):\n    v1 = v0 * 1.", "\n    return (v1,)\n"
+    zeros = CODE_KEPT_CHARS - len(head) - len(tail)
+    kept = head + "0" * zeros + tail
+    assert len(kept) == 100_000
+    assert _code(kept, "f", False) is _code(kept, "f", False)
+    longer = head + "0" * (zeros + 1) + tail
+    first, again = _code(longer, "f", False), _code(longer, "f", False)
+    assert first[0] is not again[0]
+    namespace: dict = {}
+    exec(first[0], namespace)
+    assert namespace["f"](2.5) == (2.5,)

@@ -10,7 +10,6 @@ from diffcli.core.parse import parse
 from diffcli.methods.partials import Undefined
 from diffcli.methods.poison import poisoned_gradient
 
-
 # ---------------------------------------------------------------- the poisoned loop (poison.py)
 
 def test_a_variable_the_loop_gives_no_adjoint_has_a_zero_partial_in_the_poisoned_gradient():
