@@ -130,3 +130,18 @@ def test_the_third_pair_of_runs_steps_by_the_lower_runs_delta():
     result = reference(parse("x*sign((x - a)*(x - b)*(x - c)*(x - d))"), point, digits=20, one_sided=True)
     assert result.errors == {} and result.note is None
     assert [result.text(result.gradient[name]) for name in "xabcd"] == ["1.0", "0", "0", "0", "0"]
+
+
+def test_the_hidden_digits_are_measured_where_a_small_operand_cancels_to_a_nonzero_number():
+    """f = x·y·(sin(u) − u)·1e-90 + 1 at x = y = 1, u = 1e-10: ∂²f/∂x∂y = (sin(u) − u)·1e-90, about
+    −u³/6·1e-90 = −1.7e-121, beside f ≈ 1, so mpmath.diff needs some 121 more working digits.  The sum shows
+    that gap only where sin(u) − u (−1.7e-31, 21 digits below its operands) comes out nonzero: at the runs'
+    20 digits plus their first guard digits, not at 20 less them (where it is 0 and the gap is not seen,
+    and both runs lose the partial beside 1).  Expected: mpmath at 400 digits on the exact doubles."""
+    wide = mpmath.MPContext()
+    wide.dps = 400
+    u = wide.mpf(1e-10)
+    r = reference_partials(parse("x*y*(sin(u) - u)*1e-90 + 1"), {"x": 1.0, "y": 1.0, "u": 1e-10}, [(1, 1, 0)],
+                           digits=20)
+    assert r.errors == {}
+    assert r.text(r.derivatives[(1, 1, 0)]) == wide.nstr((wide.sin(u) - u) * wide.mpf(1e-90), 20)
