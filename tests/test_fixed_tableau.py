@@ -431,3 +431,54 @@ def test_where_no_candidate_claims_a_digit_the_smallest_absolute_estimate_is_kep
     absolute = min((absolute for absolute, _ in families), key=lambda c: c[1])
     assert gradient == [absolute[0]] and estimates[0] >= 2 * absolute[1]
     assert (gradient, estimates) == chosen_by_hand(hand, [0], 1, False)
+
+
+@pytest.mark.parametrize("x, expected", [
+    (0.0, [0.2]), (1.5, [0.2 * 1.5]), (-3.0, [0.2 * 3.0]),
+    (2.0 ** -26, [0.2]), (-(2.0 ** -26), [0.2]),                                  # not below 2^-26: one
+    (2.0 ** -27, [0.2, 0.2 * 2.0 ** -27]), (-(2.0 ** -27), [0.2, 0.2 * 2.0 ** -27]),  # below: two
+    (2.0 ** 26, [0.2 * 2.0 ** 26]), (-(2.0 ** 26), [0.2 * 2.0 ** 26]),            # not above 2^26: one
+    (2.0 ** 27, [0.2 * 2.0 ** 27, 0.2]), (-(2.0 ** 27), [0.2 * 2.0 ** 27, 0.2]),  # above: two
+])
+def test_the_first_steps_of_the_sequences(x, expected):
+    """h_0 = 0.2·max(1, |x|); a second sequence from 0.2·|x| for 0 < |x| < 2^-26 and from 0.2 for |x| >
+    2^26 (the bounds themselves get one); --eps gives the one first step."""
+    from diffcli.methods import richardson
+    assert richardson._sequences(x, None) == expected
+    assert richardson._sequences(x, 0.125) == [0.125]
+
+
+def test_the_variables_at_which_f_never_moves_are_named():
+    """f = 1 + y + z at x = 0.5, y = 1e-30, z = 2: f is the same double at every step of x; y moves it at
+    the first sequence's steps (from 0.2) though not at the second's (from 2e-31, lost beside 1); z moves
+    it everywhere.  Only x is flat."""
+    from diffcli.methods import richardson
+
+    def f(v):
+        return 1.0 + v[1] + v[2]
+
+    def evaluate(values, rows, points, center=False):
+        return np.array(sampled_at(f, list(values), rows, points.tolist())), f(list(values))
+
+    flat: list = []
+    richardson.richardson_derivatives(evaluate, [0.5, 1e-30, 2.0], flat=flat)
+    assert flat == [0]
+
+
+def test_families_that_disagree_at_a_kink_widen_the_estimate_to_the_farthest():
+    """f = −x + x² right of 0 and −3x left of it, a kink richardson is not told of (f is plain Python here):
+    backward differences claim −3 to a few ulps and are kept (the smallest relative estimate); forward ones
+    claim −1, central ones about −2, both above it.  The estimate covers the distance to the farthest, about
+    2, doubled."""
+    from diffcli.methods import richardson
+
+    def f(v):
+        x = v[0]
+        return -x + x * x if x >= 0 else -3 * x
+
+    def evaluate(values, rows, points, center=False):
+        return np.array(sampled_at(f, [0.0], rows, points.tolist())), f([0.0])
+
+    (value,), (estimate,), _ = richardson.richardson_derivatives(evaluate, [0.0])
+    assert value == pytest.approx(-3.0, rel=1e-14, abs=0)
+    assert estimate == pytest.approx(2 * 2.0, rel=1e-13, abs=0)
