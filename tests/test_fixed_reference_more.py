@@ -145,3 +145,15 @@ def test_the_hidden_digits_are_measured_where_a_small_operand_cancels_to_a_nonze
                            digits=20)
     assert r.errors == {}
     assert r.text(r.derivatives[(1, 1, 0)]) == wide.nstr((wide.sin(u) - u) * wide.mpf(1e-90), 20)
+
+
+@pytest.mark.parametrize("sign", ["-", ""])
+def test_a_hessian_entry_within_the_digits_of_f_is_0_whatever_the_sign_of_f(sign):
+    """f = ∓1e250·(sin²x + cos²x) is the constant ∓1e250, so f' = f'' = 0.  mpmath.diff leaves residues of
+    about |f|·2^-(P + 31) (its step 2^-(P+10) beside values rounded at 2P + 40 bits): some 1e120 in the
+    last pair's lower run (121 digits, P = 402), where the higher run has 0.  They agree on no digit, but
+    both lie within 10^-20 of max(|f|, 1) = 1e250: 0 to the 20 digits asked for, relative to f's size,
+    for f negative as for f positive."""
+    r = reference_partials(parse(f"{sign}1e250*(sin(x)**2 + cos(x)**2)"), {"x": 1.0}, [(1,), (2,)], digits=20)
+    assert r.errors == {}
+    assert [r.text(r.derivatives[o]) for o in [(1,), (2,)]] == ["0", "0"]
