@@ -307,15 +307,16 @@ def _fixed(stencil: Stencil):
                             for i, g in enumerate(gradient)]
             nonlocal last
             last = taken, F, f0  # what the untimed estimate reuses
-            return gradient, evaluations, {"step": dict(zip(names, taken))}
+            return gradient, evaluations
 
-        def details(values, gradient) -> dict:  # the est. error, once, after the timing (fd_error.py)
-            if too_large(graph, 1 + len(names)):  # as dual's: forward mode's tracked passes, shared
-                return {"warnings": [f"{stencil.id}: {too_large(graph, 1 + len(names))}"]}
+        def details(values, gradient) -> dict:  # the steps and est. error, once, after the timing
             taken, F, f0 = last
+            step = {"step": dict(zip(names, taken))}
+            if too_large(graph, 1 + len(names)):  # as dual's: forward mode's tracked passes, shared
+                return {**step, "warnings": [f"{stencil.id}: {too_large(graph, 1 + len(names))}"]}
             again = lambda rows, steps: derivatives(values, rows, steps)  # noqa: E731
             found, warnings = stencil_estimates(graph, again, stencil, values, taken, gradient, F, f0)
-            return {"error_estimate": dict(zip(names, found)), "warnings": warnings}
+            return {**step, "error_estimate": dict(zip(names, found)), "warnings": warnings}
         run.details = details
         return run
     return prepare
