@@ -88,3 +88,22 @@ def test_a_complex_adjoint_of_one_multiplies():
     partial = M.mpf(3) / 7
     product = algebra.times(M.mpc(1, 0), partial)
     assert product == partial and product is not partial
+
+
+class _NoProduct:
+    """An adjoint that may be negated but not multiplied: a partial of ±1.0 must not multiply it."""
+
+    def __neg__(self):
+        return "negated"
+
+    def __mul__(self, other):
+        raise AssertionError("multiplied")
+
+
+def test_a_partial_of_plus_or_minus_one_passes_the_adjoint_on_without_a_product():
+    algebra = ReverseAlgebra(M)
+    adjoint = _NoProduct()
+    assert algebra.times(adjoint, 1.0) is adjoint
+    assert algebra.times(adjoint, -1.0) == "negated"
+    with pytest.raises(AssertionError, match="multiplied"):
+        algebra.times(adjoint, 2.0)
