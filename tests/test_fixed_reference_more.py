@@ -85,6 +85,8 @@ def test_a_one_sided_rise_lost_at_the_first_walk_is_looked_at_closer_at_the_boun
     ("x*y", {"x": 1e300, "y": 1.0}, 301),
     # a sum of 2^-10 (magnitude -9) and 2^40 (magnitude 41): 50 bits, 15.05 digits: 16
     ("x + y", {"x": 2.0 ** -10, "y": 2.0 ** 40}, 16),
+    # no sum and no variable above 1 (every variable 0): nothing hidden
+    ("x*y", {"x": 0.0, "y": 0.0}, 0),
 ])
 def test_the_digits_hidden_below_a_sum_are_its_operands_gap_in_bits_times_log10_2(text, point, digits):
     """mpmath.diff needs as many more working digits as the larger operand of a sum has binary orders of
@@ -157,3 +159,30 @@ def test_a_hessian_entry_within_the_digits_of_f_is_0_whatever_the_sign_of_f(sign
     r = reference_partials(parse(f"{sign}1e250*(sin(x)**2 + cos(x)**2)"), {"x": 1.0}, [(1,), (2,)], digits=20)
     assert r.errors == {}
     assert [r.text(r.derivatives[o]) for o in [(1,), (2,)]] == ["0", "0"]
+
+
+def test_a_hessian_where_a_sum_absorbs_an_input_at_the_first_runs_digits():
+    """log((x + u) − x) at x = 1, u = 2^-121 is log(u) for every x: ∂f/∂u = 1/u = 2^121, ∂²f/∂u² = −1/u² =
+    −2^242, and every entry in x is 0.  At 20 + 15 digits (120 bits) 1 + 2^-121 rounds to 1 and f is log(0):
+    the working digits the sum hides (its gap of 121 bits, 37 digits) are measured where f is defined, with
+    more digits, not taken as 0 — the runs at 35 digits then refused the Hessian ("f is undefined just
+    beside the point"), while the gradient's reference gave it."""
+    r = reference_partials(parse("log((x + u) - x)"), {"x": 1.0, "u": 2.0 ** -121},
+                           [(0, 1), (0, 2), (1, 1), (2, 0)], digits=20)
+    assert r.errors == {}
+    assert [r.text(r.derivatives[o]) for o in [(0, 1), (0, 2), (1, 1), (2, 0)]] \
+        == [M.nstr(M.mpf(2) ** 121, 20), M.nstr(-M.mpf(2) ** 242, 20), "0", "0"]
+
+
+def test_a_hessian_of_f_undefined_at_the_point_is_refused_though_some_precision_evaluates_it():
+    """log((x + u) − x) + sqrt(−((y + v) − y)) at x = y = 1, u = 2^-121, v = 2^-200 is undefined:
+    sqrt(−2^-200).  A working precision between 122 and 200 bits keeps u and absorbs v, and evaluates it;
+    the Hessian's reference, asking f at 35 digits (120 bits, where u is lost: log(0)) and then at 1,235
+    (where v is kept), refuses it, naming the failure at the higher precision."""
+    from diffcli.core.errors import PrecisionError
+
+    point = {"x": 1.0, "u": 2.0 ** -121, "y": 1.0, "v": 2.0 ** -200}
+    with pytest.raises(PrecisionError) as error:
+        reference_partials(parse("log((x + u) - x) + sqrt(-((y + v) - y))"), point, [(0, 2, 0, 0)], digits=20)
+    assert str(error.value).startswith("no reference: f is undefined at the point (sqrt(-((y + v) - y)) is "
+                                       "undefined")
