@@ -87,6 +87,8 @@ def test_a_one_sided_rise_lost_at_the_first_walk_is_looked_at_closer_at_the_boun
     ("x + y", {"x": 2.0 ** -10, "y": 2.0 ** 40}, 16),
     # no sum and no variable above 1 (every variable 0): nothing hidden
     ("x*y", {"x": 0.0, "y": 0.0}, 0),
+    # a sum's small operand that is a constant does not vary: nothing below x = 0.5 (magnitude 0) must move
+    ("x + 1e-300", {"x": 0.5}, 0),
 ])
 def test_the_digits_hidden_below_a_sum_are_its_operands_gap_in_bits_times_log10_2(text, point, digits):
     """mpmath.diff needs as many more working digits as the larger operand of a sum has binary orders of
@@ -134,19 +136,24 @@ def test_the_third_pair_of_runs_steps_by_the_lower_runs_delta():
     assert [result.text(result.gradient[name]) for name in "xabcd"] == ["1.0", "0", "0", "0", "0"]
 
 
-def test_the_hidden_digits_are_measured_where_a_small_operand_cancels_to_a_nonzero_number():
-    """f = x·y·(sin(u) − u)·1e-90 + 1 at x = y = 1, u = 1e-10: ∂²f/∂x∂y = (sin(u) − u)·1e-90, about
-    −u³/6·1e-90 = −1.7e-121, beside f ≈ 1, so mpmath.diff needs some 121 more working digits.  The sum shows
-    that gap only where sin(u) − u (−1.7e-31, 21 digits below its operands) comes out nonzero: at the runs'
-    20 digits plus their first guard digits, not at 20 less them (where it is 0 and the gap is not seen,
-    and both runs lose the partial beside 1).  Expected: mpmath at 400 digits on the exact doubles."""
+@pytest.mark.parametrize("text, u, factor", [
+    # sin(u) − u = −1.7e-31 lies 21 digits below its operands; the entry −1.7e-121 lies 121 below f
+    ("x*y*(sin(u) - u)*1e-90 + 1", 1e-10, 1e-90),
+    # sin(u) − u = −1.7e-181 lies 121 digits below its operands, and the entry 181 below f
+    ("x*y*(sin(u) - u) + 1", 1e-60, 1.0),
+])
+def test_the_hidden_digits_are_measured_where_a_small_operand_cancels_to_a_nonzero_number(text, u, factor):
+    """f = x·y·(sin(u) − u)·c + 1 at x = y = 1: ∂²f/∂x∂y = (sin(u) − u)·c, about −u³/6·c, far below f ≈ 1,
+    so mpmath.diff needs as many more working digits as it lies below 1.  The sum shows that gap only where
+    sin(u) − u comes out nonzero, at more digits than it cancels: measured at 20 digits plus the last
+    pair's 200 guard digits it is seen (at 20 less 15, or 20 + 80, the second is 0 and both runs lose the
+    entry beside 1, shown as 0).  Expected: mpmath at 600 digits on the exact doubles."""
     wide = mpmath.MPContext()
-    wide.dps = 400
-    u = wide.mpf(1e-10)
-    r = reference_partials(parse("x*y*(sin(u) - u)*1e-90 + 1"), {"x": 1.0, "y": 1.0, "u": 1e-10}, [(1, 1, 0)],
-                           digits=20)
+    wide.dps = 600
+    exact = wide.mpf(u)
+    r = reference_partials(parse(text), {"x": 1.0, "y": 1.0, "u": u}, [(1, 1, 0)], digits=20)
     assert r.errors == {}
-    assert r.text(r.derivatives[(1, 1, 0)]) == wide.nstr((wide.sin(u) - u) * wide.mpf(1e-90), 20)
+    assert r.text(r.derivatives[(1, 1, 0)]) == wide.nstr((wide.sin(exact) - exact) * wide.mpf(factor), 20)
 
 
 @pytest.mark.parametrize("sign", ["-", ""])

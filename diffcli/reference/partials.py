@@ -76,7 +76,8 @@ def reference_partials(graph: Graph, point: dict, orders: list, digits: int = 50
         return [_compute_partials(mpmath, graph, point, computed, digits + guard + extra, one_sided)
                 for guard in (low, high)]
 
-    extra = _hidden_digits(mpmath, graph, point, digits + GUARD_DIGITS[0][0])
+    # measured at the last pair's highest digits: a small operand that cancels within them is seen
+    extra = _hidden_digits(mpmath, graph, point, digits + GUARD_DIGITS[-1][1])
     for low, high in GUARD_DIGITS:
         first, second, extra = settle(runs, low, high, extra)
         if unknown_losses(second.losses, digits + low + extra):
