@@ -183,6 +183,39 @@ def test_a_value_only_numpy_finds_is_kept_as_the_vectorized_path_keeps_it(monkey
     assert scalar.gradient["x"] == pytest.approx(-math.exp(-709.78271) / h, rel=1e-6, abs=0)
 
 
+@pytest.mark.parametrize("method", ["fd-forward", "fd-backward"])
+def test_f_at_the_point_itself_only_numpy_finds_is_kept(monkeypatch, method):
+    """1/exp(x) + z at x = 709.79, past math.exp's overflow (about 709.7827): f(x) itself raises on floats,
+    while numpy's exp gives inf and 1/inf = 0, so f(x) = z.  The scalar path evaluates it again on arrays:
+    both paths give ∂f/∂z = 1 (f(x) − f(x − h) = h exactly at z = 0.5) and ∂f/∂x = 0 (every value of the
+    exponential's term is 0; the truth −e^-709.79 is below the smallest normal double)."""
+    scalar, vectorized = both(monkeypatch, method, "1/exp(x) + z", {"x": 709.79, "z": 0.5})
+    assert scalar.errors == vectorized.errors == {}
+    assert scalar.gradient == vectorized.gradient == {"x": 0.0, "z": 1.0}
+
+
+def test_f_not_finite_at_the_point_is_named_on_both_paths(monkeypatch):
+    """1/(x − 1) + z at x = 1: f(x) itself has no finite value (f(x + h) has), so ∂f/∂x says that f is not
+    finite at x = 1.0; ∂f/∂z, whose every stencil point has x = 1, says f is undefined on both sides."""
+    scalar, vectorized = both(monkeypatch, "fd-forward", "1/(x - 1) + z", {"x": 1.0, "z": 1.0})
+    assert scalar.errors == vectorized.errors
+    assert scalar.errors["x"] == "f is not finite at x = 1.0" and "both sides" in scalar.errors["z"]
+
+
+def test_the_scalar_path_takes_f_at_the_point_from_floats_not_numpy():
+    """f(x) and f at every stencil point on the scalar path are Python's ``math`` values: at points where
+    numpy's exp rounds differently in the last bit (looked for among i/997, this build of numpy), the f(x)
+    fd-forward returns is math.exp(x), not numpy's."""
+    tried = (i / 997 for i in range(1, 400))  # numpy on one value at a time, as the arrays' fallback calls it
+    differing = [x for x in tried if math.exp(x) != np.exp(np.array([x])).item()]
+    if not differing:
+        pytest.skip("numpy's exp agrees with math.exp at every point tried")
+    float_stencil = finite.FloatStencil(parse("exp(x)"), STENCILS["fd-forward"], finite.Evaluator)
+    for x in differing[:5]:
+        _, (t,), (row,), f0 = float_stencil.at([x], [0])
+        assert f0 == math.exp(x) and row == [math.exp(x + t)]
+
+
 def test_a_step_below_the_spacing_of_doubles_is_refused_on_both_paths(monkeypatch):
     scalar, vectorized = both(monkeypatch, "fd-central", "x*z", {"x": 1.0, "z": 2.0}, step=1e-300)
     assert scalar.error == vectorized.error and "spacing of doubles" in scalar.error
@@ -268,6 +301,9 @@ def test_the_straight_line_code_gives_up_where_a_value_is_not_finite():
     offsets, weights = (-1.0, 1.0), [-0.5, 0.5]
     assert _straight(compile_function(parse("log(x)")), 1, offsets, weights, None, rule)(1e-9) is None
     assert _straight(lambda x: (math.inf if x > 0 else 1.0,), 1, offsets, weights, None, rule)(0.0) is None
+    # inf among the first variable's values only: the check covers every variable's values, not the last's
+    assert _straight(lambda x, z: (math.inf if x > 0 else 1.0,), 2, offsets, weights, None, rule)(0.0, 0.0) \
+        is None
     assert _straight(lambda x: (1.0,), 1, offsets, weights, None, rule)(0.0) is not None
     assert _straight(compile_function(parse("x")), 0, offsets, weights, None, rule)() is None
     estimates, steps, values, center = _straight(compile_function(parse("x*x")), 1, offsets, weights, None,
