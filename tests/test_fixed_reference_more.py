@@ -193,3 +193,17 @@ def test_a_hessian_of_f_undefined_at_the_point_is_refused_though_some_precision_
         reference_partials(parse("log((x + u) - x) + sqrt(-((y + v) - y))"), point, [(0, 2, 0, 0)], digits=20)
     assert str(error.value).startswith("no reference: f is undefined at the point (sqrt(-((y + v) - y)) is "
                                        "undefined")
+
+
+def test_a_complex_step_whose_weights_are_unknown_weighs_real_parts_by_0_in_its_imaginary_part():
+    """w⁵ + x + sqrt(y) at w = 1e300, x = 0.5, y = 0: sqrt's partial has a pole at y = 0, so no run knows the
+    adjoints and the cancellation bound weighs every node by 1 in the part a run carries, and by 0 in the
+    other (the adjoints taken as real).  In ∂f/∂x's complex step the sum w⁵ + x, 10^1500 beside 0.5, is
+    screened; weighed by 1, its real parts (1e1500) would bury the imaginary part h·1 beyond any working
+    precision.  ∂f/∂x = 1, ∂f/∂w = 5·w⁴ (mpmath), and ∂f/∂y does not exist (sqrt's slope at its edge)."""
+    result = reference(parse("w*w*w*w*w + x + sqrt(y)"), {"w": 1e300, "x": 0.5, "y": 0.0}, digits=20)
+    assert result.note is None
+    assert result.text(result.gradient["x"]) == "1.0"
+    assert result.text(result.gradient["w"]) == M.nstr(5 * M.mpf(1e300) ** 4, 20)
+    assert result.errors == {"y": "∂f/∂y does not exist: f is undefined for y < 0.0 and the one-sided slope "
+                                  "at 0.0 grows without bound"}
