@@ -89,6 +89,9 @@ def test_a_one_sided_rise_lost_at_the_first_walk_is_looked_at_closer_at_the_boun
     ("x*y", {"x": 0.0, "y": 0.0}, 0),
     # a sum's small operand that is a constant does not vary: nothing below x = 0.5 (magnitude 0) must move
     ("x + 1e-300", {"x": 0.5}, 0),
+    # a small operand of 0 varies by about its step, as from 1 (magnitude 1): x + 16 at x = 0 hides
+    # mag(16) − 1 = 5 − 1 = 4 bits, 1.2 digits: 2
+    ("x + 16", {"x": 0.0}, 2),
 ])
 def test_the_digits_hidden_below_a_sum_are_its_operands_gap_in_bits_times_log10_2(text, point, digits):
     """mpmath.diff needs as many more working digits as the larger operand of a sum has binary orders of
