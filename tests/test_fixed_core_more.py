@@ -68,3 +68,17 @@ def test_compiled_code_is_kept_for_a_source_of_at_most_code_kept_chars():
     namespace: dict = {}
     exec(first[0], namespace)
     assert namespace["f"](2.5) == (2.5,)
+
+
+def test_function_at_walks_several_outputs_itself_after_an_evaluation_of_one_of_them():
+    """x*z + 1 is x, z, 1.0, x*z, the sum (nodes 0-4).  evaluate keeps its last walk (of x*z alone at
+    (2, 3): no value for the sum), which function_at may reuse for one output only: of the outputs x*z and
+    the sum it gives 2·3 = 6 and 6 + 1 = 7, and of no output nothing."""
+    from diffcli.core.codegen import function_at
+    from diffcli.core.evaluate import evaluate
+
+    graph = parse("x*z + 1")
+    assert graph.ops == ["var", "var", "const", "mul", "add"]
+    assert evaluate(graph, {"x": 2.0, "z": 3.0}, output=3)[3] == 6.0
+    assert function_at(graph, [3, 4], [2.0, 3.0]) == (6.0, 7.0)
+    assert function_at(graph, [], [2.0, 3.0]) == ()
