@@ -310,8 +310,7 @@ def _fixed(stencil: Stencil):
             return gradient, evaluations
 
         def details(values, gradient) -> dict:  # the steps and est. error, once, after the timing
-            taken, F, f0 = last
-            step = {"step": dict(zip(names, taken))}
+            (taken, F, f0), step = last, {"step": dict(zip(names, last[0]))}
             if too_large(graph, 1 + len(names)):  # as dual's: forward mode's tracked passes, shared
                 return {**step, "warnings": [f"{stencil.id}: {too_large(graph, 1 + len(names))}"]}
             again = lambda rows, steps: derivatives(values, rows, steps)  # noqa: E731
