@@ -210,3 +210,23 @@ def test_a_complex_step_whose_weights_are_unknown_weighs_real_parts_by_0_in_its_
     assert result.text(result.gradient["w"]) == M.nstr(5 * M.mpf(1e300) ** 4, 20)
     assert result.errors == {"y": "∂f/∂y does not exist: f is undefined for y < 0.0 and the one-sided slope "
                                   "at 0.0 grows without bound"}
+
+
+@pytest.mark.parametrize("digits, bits", [(50, 167 + 20), (20, 67 + 20)])
+def test_a_reference_keeps_20_bits_beyond_the_digits_asked_for(digits, bits):
+    """rounded(…, digits) keeps ceil(digits·log2(10)) bits (167 for 50 digits, 67 for 20) and
+    ROUNDING_MARGIN_BITS = 20 more: 1/3, whose bits alternate 0101…, rounded there is 1/3 to exactly that
+    many bits (correctly rounded in a context of that precision), neither one bit fewer nor one more; so
+    is a gradient's entry (rounded_all), where None stays None."""
+    from diffcli.reference.runs import rounded, rounded_all
+
+    m = mpmath.MPContext()
+    m.prec = 400
+    kept = rounded(m, m.mpf(1) / 3, digits)
+    entries = rounded_all(m, {"x": m.mpf(1) / 3, "y": None}, digits)
+    assert entries["y"] is None
+    for precision in (bits - 1, bits, bits + 1):
+        exact = mpmath.MPContext()
+        exact.prec = precision
+        assert (kept == exact.mpf(1) / 3) == (precision == bits)
+        assert (entries["x"] == exact.mpf(1) / 3) == (precision == bits)
