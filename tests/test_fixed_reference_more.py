@@ -230,3 +230,18 @@ def test_a_reference_keeps_20_bits_beyond_the_digits_asked_for(digits, bits):
         exact.prec = precision
         assert (kept == exact.mpf(1) / 3) == (precision == bits)
         assert (entries["x"] == exact.mpf(1) / 3) == (precision == bits)
+
+
+def test_a_zero_sum_moves_by_its_bound_from_the_largest_size_among_its_terms_whatever_their_sign():
+    """A zero sum's error bound is 10^(2 − dps) times the largest |value| among the nodes it is computed
+    from: (x + x) − x − x at x = −0.5 comes from −0.5, x + x = −1 and −0.5, all negative, so at 30 digits
+    the sum, which is f itself, moves by 10^-28·|−1| = 1e-28 (to the context's rounding of 10^-28)."""
+    from diffcli.core.evaluate import evaluate_mp
+    from diffcli.reference.cancellation import _moved
+
+    m = mpmath.MPContext()
+    m.dps = 30
+    graph = parse("((x + x) - x) - x")
+    values = evaluate_mp(graph, {"x": m.mpf(-0.5)}, m, every=True)
+    assert values[graph.output] == 0
+    assert _moved(m, graph, values, [(graph.output, 0)], (m.re, m.im), False) == m.mpf(10) ** -28
