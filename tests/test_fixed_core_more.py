@@ -81,3 +81,20 @@ def test_function_at_walks_several_outputs_itself_after_an_evaluation_of_one_of_
     assert evaluate(graph, {"x": 2.0, "z": 3.0}, output=3)[3] == 6.0
     assert function_at(graph, [3, 4], [2.0, 3.0]) == (6.0, 7.0)
     assert function_at(graph, [], [2.0, 3.0]) == ()
+
+
+# ---------------------------------------------------------------- statements (a long function in parts)
+
+
+def test_the_driver_of_parts_lets_go_of_a_value_no_later_part_reads():
+    """Two parts of two statements: the first reads v0 and v1 and hands on v3; the second reads v3 and v1.
+    v0 is read by no later part, so the driver deletes it after the first call; v1 is read by the second
+    part, so it stays."""
+    from diffcli.core.statements import in_parts
+
+    source = "def f(v0, v1):\n    v2 = v0 * v1\n    v3 = sin(v2)\n    v4 = v3 + v1\n    return (v4,)\n"
+    assert in_parts(source, 2) == [
+        "def f(v0, v1):\n    v3, = f_part0(v0, v1)\n    del v0\n    return f_part1(v3, v1)\n",
+        "def f_part0(v0, v1):\n    v2 = v0 * v1\n    v3 = sin(v2)\n    return (v3, )\n",
+        "def f_part1(v3, v1):\n    v4 = v3 + v1\n    return (v4,)\n",
+    ]
