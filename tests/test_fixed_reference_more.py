@@ -245,3 +245,14 @@ def test_a_zero_sum_moves_by_its_bound_from_the_largest_size_among_its_terms_wha
     values = evaluate_mp(graph, {"x": m.mpf(-0.5)}, m, every=True)
     assert values[graph.output] == 0
     assert _moved(m, graph, values, [(graph.output, 0)], (m.re, m.im), False) == m.mpf(10) ** -28
+
+
+def test_the_left_side_is_tested_at_the_step_closest_to_the_point():
+    """The mirror of the right side's test: sqrt(x·(x + y)) at x = 0 with y = 1.5·2^-84 is real on
+    (−∞, −y] and [0, ∞), not on (−y, 0): just left of the point f is undefined.  At 20 + 30 working digits
+    (169 bits) each side is tested at δ = 2^-84: x = −δ is inside (−y, 0), x = −2δ would not be.  Right of
+    0 the slope of sqrt(x·y) is unbounded."""
+    result = reference(parse("sqrt(x*(x + y))"), {"x": 0.0, "y": 1.5 * 2.0 ** -84}, digits=20)
+    assert result.errors == {"x": "∂f/∂x does not exist: f is undefined for x < 0.0 and the one-sided slope "
+                                  "at 0.0 grows without bound"}
+    assert result.text(result.gradient["y"]) == "0"  # f(0, y) = sqrt(0) for every y
