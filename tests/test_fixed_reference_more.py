@@ -256,3 +256,23 @@ def test_the_left_side_is_tested_at_the_step_closest_to_the_point():
     assert result.errors == {"x": "∂f/∂x does not exist: f is undefined for x < 0.0 and the one-sided slope "
                                   "at 0.0 grows without bound"}
     assert result.text(result.gradient["y"]) == "0"  # f(0, y) = sqrt(0) for every y
+
+
+@pytest.mark.parametrize("failed_in", ["first", "second"])
+def test_a_partial_one_run_could_not_compute_is_settled_with_its_error(failed_in):
+    """Where the complex step of ∂f/∂x failed in one run (f undefined at x + ih there), that run has no
+    gradient entry for x, only an error: the two runs are not compared on x (there is nothing to compare),
+    x counts as settled with the digits asked for, and the higher run carries the error; y agrees exactly."""
+    from diffcli.reference import Reference, _agreement
+
+    m = mpmath.MPContext()
+    m.dps = 50
+    reason = "no reference for ∂f/∂x: f is undefined just beside the point"
+    runs = {}
+    for run in ("first", "second"):
+        failed = run == failed_in
+        runs[run] = Reference(digits=50, value=m.mpf(2), context=m, errors={"x": reason} if failed else {},
+                              gradient={"y": m.mpf(3)} if failed else {"x": m.mpf(1), "y": m.mpf(3)})
+    agreed = _agreement(runs["first"], runs["second"], ["x", "y"], {}, 20)
+    assert agreed["x"] == 20 and agreed["y"] >= 20 and agreed["value"] >= 20  # identical: 10,000 (the cap)
+    assert runs["second"].errors == {"x": reason}
