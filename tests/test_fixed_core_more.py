@@ -5,6 +5,8 @@ a closed form, Python's own arithmetic).
 The mutation run runs this file right after each core module's first test file, so it stays fast.
 """
 
+import pytest
+
 from diffcli.core.evaluate import forward
 from diffcli.core.parse import parse
 
@@ -23,7 +25,34 @@ def test_the_forward_walk_of_no_outputs_values_nothing():
 
     assert forward(graph, [], float, {"x": 2.0, "z": 3.0}.__getitem__, apply) == []
     assert forward(graph, [1], float, {"x": 2.0, "z": 3.0}.__getitem__, apply) == [None, 3.0]
+    # from a base (every node's value at another point, all changed): still nothing
+    assert forward(graph, [], float, {"x": 2.0, "z": 3.0}.__getitem__, apply,
+                   base=[2.0, 3.0, 1.0, 6.0, 7.0], changed=[True] * 5) == []
     assert calls == []
+
+
+def test_evaluate_walks_a_point_once_and_hands_out_copies(monkeypatch):
+    """evaluate keeps its last walk: asked again for the same graph, output and point it gives a copy of
+    the same values (sin(0.5)·2, Python's own) without walking; at another point it walks again.  The walk
+    folds each node through graph.fold, replaced here by one that fails, so a second walk cannot pass
+    unseen."""
+    import math
+
+    from diffcli.core import evaluate as module
+
+    graph = parse("sin(x)*z")
+    first = module.evaluate(graph, {"x": 0.5, "z": 2.0})
+    assert first[-1] == math.sin(0.5) * 2.0
+
+    def no_walk(*args):
+        raise AssertionError("walked again")
+    monkeypatch.setattr(module, "fold", no_walk)
+    again = module.evaluate(graph, {"x": 0.5, "z": 2.0})
+    assert again == first and again is not first
+    again[-1] = 0.0  # a copy: the kept values are not changed through it
+    assert module.evaluate(graph, {"x": 0.5, "z": 2.0})[-1] == math.sin(0.5) * 2.0
+    with pytest.raises(AssertionError, match="walked again"):
+        module.evaluate(graph, {"x": 0.5, "z": 3.0})
 
 
 # ---------------------------------------------------------------- generated code (codegen)
