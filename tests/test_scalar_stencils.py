@@ -4,7 +4,8 @@ warnings and the same evaluation counts.
 
 Each test runs a method twice at the same point, once with every stencil on the scalar path and once with
 every stencil vectorized (``SCALAR_POINTS`` set to a huge number, then to 0), at D on both sides of the
-crossover; what it compares is the harness's whole record of the row.
+crossover; what it compares is the harness's whole record of the row.  Last, the constants of the stencils'
+error model that eps-sweep draws.
 """
 
 import math
@@ -345,3 +346,21 @@ def test_the_straight_line_code_is_compiled_at_the_second_answer_and_once_per_sh
     three.every([1.0, 2.0, 3.0])
     three.every([1.0, 2.0, 3.0])
     assert len(compiled) == 2
+
+
+# ---------------------------------------------------------------- the stencils' error model (eps-sweep)
+
+def test_the_error_model_of_a_negative_f_has_its_round_off_and_optimum():
+    """f = −exp(x) at 0.5 is negative: the model's round-off term R·eps·|f| is still positive, and its
+    optimal step is the closed form, independent of f here since every derivative is ±e^0.5: fd-forward
+    (R = 1, C = |f''|/2) sqrt(2·eps), fd-central (R = 1/2, C = |f'''|/6) (3·eps/2)^(1/3), fd-5point
+    (R = 3/4, C = |f⁽⁵⁾|/30) (45·eps/8)^(1/5)."""
+    from diffcli.tasks.sweep import sweep
+
+    eps = 2.0 ** -52
+    model = sweep("-exp(x)", {"x": 0.5}, "x")["model"]
+    expected = {"fd-forward": (1.0, 2 * eps, 2), "fd-central": (0.5, 1.5 * eps, 3),
+                "fd-5point": (0.75, 45 * eps / 8, 5)}
+    for scheme, (R, product, root) in expected.items():
+        assert model[scheme]["roundoff"] == pytest.approx(R * eps * math.exp(0.5), rel=1e-15, abs=0)
+        assert model[scheme]["h_optimal"] == pytest.approx(product ** (1 / root), rel=1e-13, abs=0)
