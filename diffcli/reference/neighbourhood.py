@@ -119,7 +119,7 @@ def _suspects(graph: Graph, values: list) -> list | None:
                 marked[arguments[node][k]] = any_marked = True
     if not any_marked:
         return None
-    for node in range(len(values) - 1, -1, -1):  # marks flow from an argument to what it is computed from
+    for node in reversed(range(len(values))):  # marks flow from an argument to what it is computed from
         if marked[node]:
             for a in arguments[node]:
                 marked[a] = True
