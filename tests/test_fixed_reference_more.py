@@ -276,3 +276,16 @@ def test_a_partial_one_run_could_not_compute_is_settled_with_its_error(failed_in
     agreed = _agreement(runs["first"], runs["second"], ["x", "y"], {}, 20)
     assert agreed["x"] == 20 and agreed["y"] >= 20 and agreed["value"] >= 20  # identical: 10,000 (the cap)
     assert runs["second"].errors == {"x": reason}
+
+
+def test_the_first_pair_of_runs_steps_by_the_lower_runs_delta():
+    """As the third pair's test: the right quotients at 20 digits step by δ = 2^-240 and 2^-338 (15 and 30
+    guard digits), 2^-406 and 2^-672, 2^-804 and 2^-1468.  f = x·sign((x − c)(x − d)(x − u)(x − v)) with
+    c = 2^-243, d = 2^-300, u = 2^-500, v = 2^-1000 has the right slope +1 at 0; over δ the quotient is −1
+    to the number of thresholds above δ.  First pair: none, then c and d: +1 and +1, agreeing on the
+    truth.  (The second pair, c, d, then c, d, u: +1 and −1, and the third, c, d, u, then all four: −1 and
+    +1, would not agree; with 16 guard digits the first pair's lower δ would be 2^-246, below c: −1.)"""
+    point = {"x": 0.0, "c": 2.0 ** -243, "d": 2.0 ** -300, "u": 2.0 ** -500, "v": 2.0 ** -1000}
+    result = reference(parse("x*sign((x - c)*(x - d)*(x - u)*(x - v))"), point, digits=20, one_sided=True)
+    assert result.errors == {} and result.note is None
+    assert [result.text(result.gradient[name]) for name in "xcduv"] == ["1.0", "0", "0", "0", "0"]
