@@ -289,3 +289,25 @@ def test_the_first_pair_of_runs_steps_by_the_lower_runs_delta():
     result = reference(parse("x*sign((x - c)*(x - d)*(x - u)*(x - v))"), point, digits=20, one_sided=True)
     assert result.errors == {} and result.note is None
     assert [result.text(result.gradient[name]) for name in "xcduv"] == ["1.0", "0", "0", "0", "0"]
+
+
+def test_the_cross_checks_complex_step_has_a_step_small_enough_for_a_fast_oscillation():
+    """sqrt(x)·cos(x·w²) + a1 + … + a14 at x = 1e-300, w = 1e156 (16 variables: reverse mode, checked on x,
+    a7 and a14).  mpmath.diff's absolute step leaves sqrt's domain at x = 1e-300, so x is checked by the
+    complex step, with h = 10^-(dps/2 + 5)·x.  cos(x·w²) turns on a scale of 1/w² = 1e-312, so the step's
+    truncation h²·|f'''/f'|/6, about 10^-(dps + 10)·(x·w²)², must stay below 10^-20 of ∂f/∂x: at dps = 50
+    it is 1e-36 (with 10^-(dps/2 − 5) it would be 1e-16 and the check would refuse).  Expected: the closed
+    forms cos(xw²)/(2√x) − w²·sin(xw²)·√x and −2xw·sin(xw²)·√x in mpmath at 200 digits."""
+    names = [f"a{k}" for k in range(1, 15)]
+    point = {"x": 1e-300, "w": 1e156, **dict.fromkeys(names, 1.0)}
+    result = reference(parse("sqrt(x)*cos(x*w*w) + " + " + ".join(names)), point, digits=20)
+    assert result.method == ("reverse-mode in mpmath, checked by mpmath.diff and the complex step on 3 "
+                             "coordinates")
+    wide = mpmath.MPContext()
+    wide.dps = 200
+    x, w = wide.mpf(1e-300), wide.mpf(1e156)
+    turn = x * w * w
+    assert result.text(result.gradient["x"]) == wide.nstr(wide.cos(turn) / (2 * wide.sqrt(x))
+                                                          - w * w * wide.sin(turn) * wide.sqrt(x), 20)
+    assert result.text(result.gradient["w"]) == wide.nstr(-2 * x * w * wide.sin(turn) * wide.sqrt(x), 20)
+    assert all(result.text(result.gradient[name]) == "1.0" for name in names)
