@@ -217,6 +217,37 @@ def test_the_scalar_path_takes_f_at_the_point_from_floats_not_numpy():
         assert f0 == math.exp(x) and row == [math.exp(x + t)]
 
 
+def test_the_stencil_point_outside_the_domain_is_named_with_its_value(monkeypatch):
+    """fd-5point of asin(x) + z·z at x = 0.9999: x + h is the first stencil point past 1, named with the
+    value x + t (t the step really taken)."""
+    scalar, vectorized = both(monkeypatch, "fd-5point", "asin(x) + z*z", {"x": 0.9999, "z": 1.0})
+    t = scalar.details["step"]["x"]
+    assert scalar.errors == vectorized.errors
+    assert scalar.errors["x"].startswith(f"f is undefined at a stencil point: x + h = {0.9999 + t!r} "
+                                         f"(h = {t:.3g}); ")
+
+
+def test_points_split_into_several_calls_give_the_same_values(monkeypatch):
+    """The vectorized evaluator with room for two rows a call (MAX_ARRAY_ELEMENTS made small): rows of
+    several chunks, a variable moved in two rows and f(x) riding in the first call give what one call gives,
+    and f's values by hand."""
+    graph = parse("x*y + y*z - z/x + w")
+    values, rows = [1.5, -2.0, 0.25, 3.0], [0, 0, 1, 2, 3, 3]
+    points = [[1.0 + k / 8 + q for k in range(3)] for q in range(len(rows))]
+    one = finite.Evaluator(graph)(values, rows, points, center=True)
+    monkeypatch.setattr(finite, "MAX_ARRAY_ELEMENTS", 7 * len(graph))   # 7 points a call: 2 rows of 3
+    evaluator = finite.Evaluator(graph)
+    assert len(evaluator._layout(tuple(rows), 3, True)) == 3
+    F, f0 = evaluator(values, rows, points, center=True)
+
+    def f(x, y, z, w):
+        return x * y + y * z - z / x + w
+    expected = [[f(*[p if k == r else v for k, v in enumerate(values)]) for p in row]
+                for r, row in zip(rows, points)]
+    assert F.tolist() == one[0].tolist() and f0 == one[1] == f(*values)
+    np.testing.assert_allclose(F, expected, rtol=1e-15, atol=0)
+
+
 def test_a_step_below_the_spacing_of_doubles_is_refused_on_both_paths(monkeypatch):
     scalar, vectorized = both(monkeypatch, "fd-central", "x*z", {"x": 1.0, "z": 2.0}, step=1e-300)
     assert scalar.error == vectorized.error and "spacing of doubles" in scalar.error
@@ -346,6 +377,13 @@ def test_the_straight_line_code_is_compiled_at_the_second_answer_and_once_per_sh
     three.every([1.0, 2.0, 3.0])
     three.every([1.0, 2.0, 3.0])
     assert len(compiled) == 2
+
+
+def test_the_points_form_counts_its_evaluations():
+    """compare --points with fd-central: two calls of f per variable, no f(x) (the stencil has no center)."""
+    graph = parse("x*y - y/x")
+    gradient, evaluations = METHODS["fd-central"].arrays(graph)([np.array([1.0, 2.0]), np.array([3.0, 4.0])])
+    assert evaluations == 2 * 2 and len(gradient) == 2
 
 
 # ---------------------------------------------------------------- the stencils' error model (eps-sweep)
