@@ -31,6 +31,33 @@ def test_the_forward_walk_of_no_outputs_values_nothing():
     assert calls == []
 
 
+def test_a_forward_walk_from_a_base_keeps_what_did_not_move_and_values_nothing_unneeded():
+    """x*z + 1 is x, z, 1.0, x*z, the sum.  From its values at (2, 3) with z moved to 5 (z, x*z and the sum
+    changed), the walk to x*z keeps x = 2 from the base, walks z = 5 and x*z = 2·5 = 10, and leaves the
+    constant, which x*z does not need, at None (not the base's 1.0)."""
+    graph = parse("x*z + 1")
+    values = forward(graph, [3], float, {"x": 2.0, "z": 5.0}.__getitem__,
+                     lambda primitive, node, args: primitive.real(*args),
+                     base=[2.0, 3.0, 1.0, 6.0, 7.0], changed=[False, True, False, True, True])
+    assert values == [2.0, 5.0, None, 10.0]
+
+
+def test_a_complex_step_value_with_an_infinite_or_nan_imaginary_part_is_refused():
+    """A complex step's values may be mpc, but only finite ones: 1 + i·inf or 1 + i·nan moved into x + 1 is
+    refused as a value of x + 1 with no finite real value, as an infinite real part is."""
+    import mpmath
+
+    from diffcli.core.errors import DomainError
+    from diffcli.core.evaluate import evaluate_mp
+
+    m = mpmath.MPContext()
+    m.dps = 30
+    assert evaluate_mp(parse("x + 1"), {"x": m.mpc(1, 2)}, m, complex_step=True) == m.mpc(2, 2)
+    for moved in (m.mpc(1, m.inf), m.mpc(1, m.nan), m.mpc(m.inf, 1)):
+        with pytest.raises(DomainError, match="^column 1: x \\+ 1 has no finite real value: x = "):
+            evaluate_mp(parse("x + 1"), {"x": moved}, m, complex_step=True)
+
+
 def test_evaluate_walks_a_point_once_and_hands_out_copies(monkeypatch):
     """evaluate keeps its last walk: asked again for the same graph, output and point it gives a copy of
     the same values (sin(0.5)·2, Python's own) without walking; at another point it walks again.  The walk
