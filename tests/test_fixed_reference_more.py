@@ -311,3 +311,21 @@ def test_the_cross_checks_complex_step_has_a_step_small_enough_for_a_fast_oscill
                                                           - w * w * wide.sin(turn) * wide.sqrt(x), 20)
     assert result.text(result.gradient["w"]) == wide.nstr(-2 * x * w * wide.sin(turn) * wide.sqrt(x), 20)
     assert all(result.text(result.gradient[name]) == "1.0" for name in names)
+
+
+@pytest.mark.parametrize("outer", ["*2", "/0.5"])
+def test_zero_sums_reaching_a_partial_through_a_real_factor_or_divisor_are_not_measured(monkeypatch, outer):
+    """As test_mutants_reference's test of the same name, with the limit set where the reference reads it
+    (the module object runs.py imported, which a test importing diffcli.reference.cancellation may not get
+    when that module's doctests are collected in importlib mode): the sums sin(k·y)*2 − sin(k·y) −
+    sin(k·y), exactly 0 in the real parts of ∂f/∂x's complex step, reach f through a sum and a product by
+    the real 2 (or a division by the real 0.5), where a real part's error cannot reach the imaginary part:
+    not measured.  With at most 3 zero sums measured, four that were would leave ∂f/∂x refused; it is 1."""
+    from diffcli.reference import runs
+
+    monkeypatch.setitem(runs.sensitivities.__globals__, "MAX_JOINT_SUSPECTS", 3)
+    sums = " + ".join(f"(sin(y*{k})*2 - sin(y*{k}) - sin(y*{k}))" for k in range(1, 5))
+    text = f"x + ({sums}){outer}"
+    result = reference(parse(text), {"x": 0.5, "y": 0.7}, digits=20, variables=["x"])
+    assert result.errors == {} and result.note is None
+    assert (result.text(result.value), result.text(result.gradient["x"])) == ("0.5", "1.0")
