@@ -65,7 +65,7 @@ def reuse_names(source: str) -> str:
                 free.append(slot.pop(name))
         if target is not None and target not in parameters:
             if target not in slot:
-                slot[target] = free.pop() if free else f"r{len(slot) + len(free)}"
+                slot[target] = free.pop() if free else f"r{len(slot)}"
             renamed[0] = slot[target]
             if target not in last:  # never read (generated code has no such line, but it costs nothing)
                 free.append(slot.pop(target))
@@ -138,8 +138,7 @@ def in_parts(source: str, size: int) -> list[str]:
             sources.append(f"def {name}_part{k}({', '.join(ins[k])}):\n" + "\n".join(chunk) + "\n")
             break
         driver.append(f"    {returned}= {call}" if returned else f"    {call}")
-        kept = set(outs[k])
-        done = [value for value in ins[k] if last[value] == k and value not in kept]
+        done = [value for value in ins[k] if last[value] == k]  # a value returned is read later
         if done:
             driver.append(f"    del {', '.join(done)}")
         sources.append(f"def {name}_part{k}({', '.join(ins[k])}):\n" + "\n".join(chunk)
