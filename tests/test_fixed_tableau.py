@@ -225,7 +225,7 @@ def test_arbitrary_values_give_the_textbook_table():
     D = hand.T[0][0][FORWARD]
     assert hand.T[3][0][FORWARD][1] == pytest.approx(
         (8 * (4 * (2 * D[4] - D[3]) - (2 * D[3] - D[2])) / 3
-         - (4 * (2 * D[3] - D[2]) - (2 * D[2] - D[1])) / 3) / 7, rel=1e-12)
+         - (4 * (2 * D[3] - D[2]) - (2 * D[2] - D[1])) / 3) / 7, rel=1e-12, abs=0)
 
 
 def test_a_smooth_function_converges_and_claims_its_digits():
@@ -482,3 +482,22 @@ def test_families_that_disagree_at_a_kink_widen_the_estimate_to_the_farthest():
     (value,), (estimate,), _ = richardson.richardson_derivatives(evaluate, [0.0])
     assert value == pytest.approx(-3.0, rel=1e-14, abs=0)
     assert estimate == pytest.approx(2 * 2.0, rel=1e-13, abs=0)
+
+
+def test_a_relative_estimate_of_exactly_one_claims_no_digit():
+    """E/|T| = 1 means the estimate is as large as the value: no first digit is claimed, so the answer is
+    the candidate with the smallest absolute estimate, and another candidate at E/|T| = 1 is reached
+    through its absolute interval, not its relative one.  Candidates by hand, each
+    (value, estimate, E/|T|, value, estimate): (2, 2, 1.0, 0.5, 0.25) and (1, 1, 1.0, 0.25, 0.5).  Kept:
+    0.5 ± 0.25, which the second's absolute interval 0.25 ± 0.5 reaches; reported 2 × 0.25 = 0.5.  Just
+    below 1, the relative candidate 2 ± 2·(1 − 2^-53) is kept instead."""
+    from diffcli.methods.richardson import _chosen
+
+    assert _chosen([(2.0, 2.0, 1.0, 0.5, 0.25), (1.0, 1.0, 1.0, 0.25, 0.5)]) == (0.5, 0.5)
+    below = 1.0 - 2.0 ** -53
+    assert _chosen([(2.0, 2.0 * below, below, 0.5, 0.25)]) == (2.0, 2.0 * 2.0 * below)
+    # a second best at exactly 1 widens through its absolute interval: 5 ± 0.5 is 4.25 past 0.5 ± 0.25's
+    # value (|0.5 − 5| − 0.5 = 4), while its relative one, 9 ± 9, would reach it (|0.5 − 9| − 9 < 0)
+    assert _chosen([(2.0, 2.0, 1.0, 0.5, 0.25), (9.0, 9.0, 1.0, 5.0, 0.5)]) == (0.5, 2 * 4.0)
+    # no finite absolute estimate: no candidate, nan and nan (the row's 'no finite estimate')
+    assert all(math.isnan(v) for v in _chosen([(1.0, 1.0, 0.5, 1.0, math.inf)]))

@@ -106,24 +106,28 @@ def richardson_derivatives(evaluate: Evaluator, values, step: float | None = Non
     for q, i in enumerate(rows):                                  # (relative: value, estimate, relative,
         for absolute, relative in (by_row[q][k] for k in families):      # then absolute: value, estimate)
             candidates[i].append(relative + absolute[:2])
-    gradient, estimates = [], []
-    for found in candidates:
-        found = [c for c in found if math.isfinite(c[4])]
-        if not found:
-            gradient.append(math.nan)
-            estimates.append(math.nan)
-            continue
-        best = min(found, key=lambda c: c[2])
-        if best[2] < 1:
-            value, estimate = best[0], best[1]
-        else:
-            value, estimate = min(((c[3], c[4]) for c in found), key=lambda c: c[1])
-        for v_r, e_r, rel, v_a, e_a in found:  # the best of every family and sequence must agree with it
-            other_value, other_estimate = (v_r, e_r) if rel < 1 else (v_a, e_a)
-            estimate = max(estimate, abs(value - other_value) - other_estimate)
-        gradient.append(value)
-        estimates.append(RICHARDSON_SAFETY * estimate)
-    return gradient, estimates, 1 + points.size
+    chosen = [_chosen(found) for found in candidates]
+    return [value for value, _ in chosen], [estimate for _, estimate in chosen], 1 + points.size
+
+
+def _chosen(found: list[tuple]) -> tuple[float, float]:
+    """One variable's answer and reported estimate from the best candidate of each family and sequence,
+    ``(value, estimate, E/|T|, value with the smallest absolute estimate, that estimate)``: the smallest
+    relative estimate if it claims a first digit (E/|T| < 1; at exactly 1 it claims none), else the smallest
+    absolute one; widened to reach the error interval of every other best, times :data:`RICHARDSON_SAFETY`.
+    ``(nan, nan)`` where no candidate has a finite estimate."""
+    found = [c for c in found if math.isfinite(c[4])]
+    if not found:
+        return math.nan, math.nan
+    best = min(found, key=lambda c: c[2])
+    if best[2] < 1:
+        value, estimate = best[0], best[1]
+    else:
+        value, estimate = min(((c[3], c[4]) for c in found), key=lambda c: c[1])
+    for v_r, e_r, rel, v_a, e_a in found:  # the best of every family and sequence must agree with it
+        other_value, other_estimate = (v_r, e_r) if rel < 1 else (v_a, e_a)
+        estimate = max(estimate, abs(value - other_value) - other_estimate)
+    return value, RICHARDSON_SAFETY * estimate
 
 
 def _at_a_kink(graph: Graph):
