@@ -4,7 +4,7 @@ Each mutant changes one thing in one module (a comparison flipped, ``+`` for ``-
 for ``=``, a constant ``n`` for ``n + 1``, ``abs(x)`` for ``x``, ``and`` for ``or``, a ``not`` or a unary
 minus dropped, ``return x`` for ``return None``), is written into a temporary copy of the repository (the
 working tree is never touched), and the tests that cover that module run against it (``pytest -x -q``, with
-a time limit): the module's doctests, then the test files of :data:`TESTS`, cheapest first.  A mutant the
+a time limit): the test files of :data:`TESTS`, cheapest first, then the module's doctests.  A mutant the
 tests fail on is *killed*; one they pass is a *survivor*, printed with its ``file:line``, the change (with
 the expression it changes) and the source line.  The score is killed / (mutants − listed equivalents).
 Before the mutants, the unmutated copy runs every test file once: a test it fails is left out of every run
@@ -54,7 +54,7 @@ CORE = ["diffcli/core/*.py", "diffcli/reference/*.py", "diffcli/methods/*.py"]
 EQUIVALENTS = ROOT / "tools" / "equivalent_mutants.txt"
 
 # The tests that cover each module, cheapest first (``-x`` stops at the first failure, so a mutant is
-# usually killed by the first file; a survivor costs them all).  The module's own doctests run before them.
+# usually killed by the first file; a survivor costs them all).  The module's own doctests run after them.
 # An entry may be a file or a pytest node id (``file::test``).  A module not listed runs DEFAULT_TESTS.
 SCALE = "tests/test_scale.py"
 SPEED = "tests/test_speed_paths.py"  # the shortcuts that save work without changing a number
@@ -349,8 +349,14 @@ def _run(mutant: Mutant, tree: Path, timeout: float) -> str:
     original = target.read_text()
     _forget_bytecode(target)
     target.write_text(mutated_source(mutant))
+    module, *tests = _tests(mutant.path, tree)
     try:
-        return _pytest(_tests(mutant.path, tree), tree, timeout)
+        # The test files alone first: with the module on the command line too, pytest's importlib mode
+        # imports it a second time for its doctests, replacing its entry in sys.modules, and a test that
+        # patches an attribute of the module would patch a copy nothing reads.  Its doctests then run
+        # beside its first test file (what some need imported), only for a mutant the files let through.
+        verdict = _pytest(tests, tree, timeout)
+        return verdict if verdict != "survived" else _pytest((module, tests[0]), tree, timeout)
     finally:
         target.write_text(original)
         _forget_bytecode(target)
