@@ -36,3 +36,17 @@ class FakeClock:
     def call(self) -> None:
         self.now += self.cost(self.calls)
         self.calls += 1
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """``clock(cost)`` installs a :class:`FakeClock` as the harness's timer and returns it."""
+    from types import SimpleNamespace
+
+    from diffcli.harness import running
+
+    def install(cost):
+        fake = FakeClock(cost)
+        monkeypatch.setattr(running, "time", SimpleNamespace(perf_counter=fake.perf_counter))
+        return fake
+    return install

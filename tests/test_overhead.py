@@ -3,21 +3,10 @@
 would compare a cold method with a warm f."""
 
 from functools import partial
-from types import SimpleNamespace
 
 import pytest
-from conftest import FakeClock
 
 from diffcli.harness import running
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    def install(cost):
-        fake = FakeClock(cost)
-        monkeypatch.setattr(running, "time", SimpleNamespace(perf_counter=fake.perf_counter))
-        return fake
-    return install
 
 
 def test_a_fast_call_is_warmed_up_sixteen_times_before_any_sample(clock):

@@ -2,21 +2,10 @@
 and no longer once the median is known to ±5%.  Its first call (a method's answer) only sizes the batches:
 it runs cold, and is never a sample."""
 
-from types import SimpleNamespace
 
 import pytest
-from conftest import FakeClock
 
 from diffcli.harness import running
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    def install(cost):
-        fake = FakeClock(cost)
-        monkeypatch.setattr(running, "time", SimpleNamespace(perf_counter=fake.perf_counter))
-        return fake
-    return install
 
 
 def test_a_steady_call_stops_after_five_batches(clock):
