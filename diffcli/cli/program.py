@@ -94,8 +94,8 @@ def _app_for(argv: list[str]) -> typer.Typer:
     if name is None or os.environ.get("_DIFFCLI_COMPLETE") or \
             {"--help", "-h"} & set(argv[:argv.index(name)]):
         return app
-    chosen = [command for command in app.registered_commands
-              if (command.name or command.callback.__name__.replace("_", "-")) == name]
+    chosen = [command for command in app.registered_commands  # named as typer names them
+              if (command.name or typer.main.get_command_name(command.callback.__name__)) == name]
     if len(chosen) != 1:
         return app
     alone = copy.copy(app)

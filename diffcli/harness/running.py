@@ -120,9 +120,7 @@ def median_seconds(call: Callable, budget: float | None = None, first: float | N
     import statistics  # only timing needs it (start-up)
 
     if first is None:
-        started = time.perf_counter()
-        call()
-        first = time.perf_counter() - started
+        first = _one_call(call)
     adaptive = budget is None
     if adaptive:
         budget = _adaptive_budget(first)
@@ -168,7 +166,6 @@ def median_seconds(call: Callable, budget: float | None = None, first: float | N
     return statistics.median(samples)
 
 
-
 def warm_median_seconds(call: Callable, first: float | None = None) -> float:
     """:func:`median_seconds` of ``call`` once it is warm: how the tasks time f (``f_seconds``) and every
     method (``seconds``, through :func:`run_timed`), the same way for both, so that ``× f`` divides like
@@ -185,9 +182,7 @@ def warm_median_seconds(call: Callable, first: float | None = None) -> float:
     These calls are not samples; the fastest of them (per call) sizes :func:`median_seconds`' batches and
     budget in place of the cold first call."""
     if first is None:
-        started = time.perf_counter()
-        call()
-        first = time.perf_counter() - started
+        first = _one_call(call)
     fastest, calls, number = first, 1, 1
     while first < WARMUP_SECONDS and calls < WARMUP_CALLS:
         started = time.perf_counter()
@@ -198,6 +193,13 @@ def warm_median_seconds(call: Callable, first: float | None = None) -> float:
         if number > 2 and calls * fastest >= WARMUP_SECONDS:
             break
     return median_seconds(call, first=fastest)
+
+
+def _one_call(call: Callable) -> float:
+    """The time of one call of ``call``."""
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started
 
 
 def _adaptive_budget(cost: float) -> float:

@@ -70,8 +70,7 @@ MAX_ARRAY_ELEMENTS = 1 << 22
 
 @dataclass(frozen=True)
 class Stencil:
-    """f'(x) ≈ Σ weights[k]·f(x + offsets[k]·h) / h, error O(h^order); the step rule
-    h = factor·max(1, |x|)."""
+    """f'(x) ≈ Σ weights[k]·f(x + offsets[k]·h) / h, error O(h^order), step h = factor·max(1, |x|)."""
 
     id: str
     offsets: tuple
@@ -310,12 +309,13 @@ def _fixed(stencil: Stencil):
             return gradient, evaluations
 
         def details(values, gradient) -> dict:  # the steps and est. error, once, after the timing
-            (taken, F, f0), step = last, {"step": dict(zip(names, last[0]))}
-            if too_large(graph, 1 + len(names)):  # as dual's: forward mode's tracked passes, shared
-                return {**step, "warnings": [f"{stencil.id}: {too_large(graph, 1 + len(names))}"]}
+            taken, F, f0 = last
+            fields, refused = {"step": dict(zip(names, taken))}, too_large(graph, 1 + len(names))
+            if refused:  # as dual's: forward mode's tracked passes, shared
+                return {**fields, "warnings": [f"{stencil.id}: {refused}"]}
             again = lambda rows, steps: derivatives(values, rows, steps)  # noqa: E731
             found, warnings = stencil_estimates(graph, again, stencil, values, taken, gradient, F, f0)
-            return {**step, "error_estimate": dict(zip(names, found)), "warnings": warnings}
+            return {**fields, "error_estimate": dict(zip(names, found)), "warnings": warnings}
         run.details = details
         return run
     return prepare

@@ -190,15 +190,21 @@ def edge_loss(m, graph: Graph, at: dict, values: list, name: str, direction: int
 
 def edges(mpmath, graph: Graph, point: dict, names: list, digits: int) -> dict:
     """:func:`sides` of ``names`` at ``point`` (floats), in a private context of ``digits`` plus the first
-    guard digits: the variables along which f is not real on both sides.  Where f fails there, a sum may
-    have absorbed an input (``log((x + u) - x)`` at x = 1, u = 2^-300 is ``log(0)`` at 80 digits), so f is
-    asked again with :data:`MAX_EXTRA_DIGITS` more, as the reference's runs may be; f undefined at the
-    point at both precisions is a PrecisionError (no reference)."""
+    guard digits (:func:`at_the_point`): the variables along which f is not real on both sides."""
+    return at_the_point(mpmath, graph, point, digits + GUARD_DIGITS[0][1],
+                        lambda m, at: sides(m, graph, at, names))
+
+
+def at_the_point(mpmath, graph: Graph, point: dict, digits: int, work):
+    """``work(m, at)`` with ``at`` the point (floats) in a private context ``m`` of ``digits``.  Where f
+    fails there, a sum may have absorbed an input (``log((x + u) - x)`` at x = 1, u = 2^-300 is ``log(0)``
+    at 80 digits), so it is done again with :data:`MAX_EXTRA_DIGITS` more, as the reference's runs may be;
+    f undefined at the point at both precisions is a PrecisionError (no reference)."""
     for extra in (0, MAX_EXTRA_DIGITS):
-        m = private_context(mpmath, digits + GUARD_DIGITS[0][1] + extra)
+        m = private_context(mpmath, digits + extra)
         at = {name: m.mpf(float(point[name])) for name in graph.variable_names}
         try:
-            return sides(m, graph, at, names)
+            return work(m, at)
         except DomainError as error:
             failure = error
     raise PrecisionError(f"no reference: f is undefined at the point ({failure.message})") from None

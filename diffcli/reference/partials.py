@@ -10,7 +10,7 @@ from diffcli.core.errors import DomainError, PrecisionError
 from diffcli.core.evaluate import evaluate_mp
 from diffcli.core.graph import Graph
 from diffcli.reference.cancellation import ADDITIVE, assess
-from diffcli.reference.neighbourhood import edges
+from diffcli.reference.neighbourhood import at_the_point, edges
 from diffcli.reference.runs import (
     DIGITS,
     GUARD_DIGITS,
@@ -148,18 +148,10 @@ def _hidden_digits(mpmath, graph: Graph, point: dict, dps: int) -> int:
     and agreed on 0), or between a variable and 1 (``x*y`` at x = 1e300: x + h was x).  A variation
     hidden inside a function (``exp(1e-300*x)``) is not seen here.  Where f fails at ``dps`` digits, a sum
     may have absorbed an input (``log((x + u) - x)`` at x = 1, u = 2^-121 is ``log(0)`` at 35 digits): f is
-    asked again with :data:`MAX_EXTRA_DIGITS` more, as :func:`~diffcli.reference.neighbourhood.edges` asks,
-    and that sum's gap (121 bits, 37 digits) is what the runs need; f undefined at both is refused."""
-    for working in (dps, dps + MAX_EXTRA_DIGITS):
-        m = private_context(mpmath, working)
-        try:
-            values = evaluate_mp(graph, {name: m.mpf(float(point[name])) for name in graph.variable_names}, m,
-                                 every=True)
-            break
-        except DomainError as error:
-            failure = error
-    else:
-        raise PrecisionError(f"no reference: f is undefined at the point ({failure.message})") from None
+    asked again with more (:func:`~diffcli.reference.neighbourhood.at_the_point`), and that sum's gap (121
+    bits, 37 digits) is what the runs need; f undefined at both is refused."""
+    m, values = at_the_point(mpmath, graph, point, dps,
+                             lambda m, at: (m, evaluate_mp(graph, at, m, every=True)))
     depends = graph.depends_on_variables()
     gap = max([m.mag(values[v]) for v in graph.variables if values[v]], default=0)  # mpmath.diff's step is
     # absolute (about 2^-prec^(1/(n+1))): x + h at x = 1e300 is x unless the digits reach down to h
