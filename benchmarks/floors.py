@@ -2,6 +2,7 @@
 
     python benchmarks/floors.py              # 500 lines, 3 rounds (about a minute)
     python benchmarks/floors.py --lines 100 --rounds 1
+    python benchmarks/floors.py --big        # the 90,002-node sum instead (about a minute)
 
 ``benchmarks/throughput.py`` measures whole commands; this script asks what is left to gain, in one run:
 
@@ -20,6 +21,11 @@
 * **what a target needs**: the CPU a line may cost for 800 lines/s (``-m reverse``) and 350 lines/s (all
   methods) once start-up is paid, next to what the line costs today and what it would cost with the
   reference at each floor and everything else as it is.
+
+``--big`` does the same for the 90,002-node sum of ``tests/test_scale.py`` (10,001 variables; ``compare
+-m reverse``, target 2.5 s for the whole command): its parse, reference (two reverse-mode runs in mpmath and
+the cross-check), the method (the gradient's source and its compile) and the rest, against the unchecked
+pass's floor (a complex step per variable would be 10,001 walks: no floor a design would take).
 
 Times are CPU seconds (``time.process_time``), best of ``--rounds`` rounds, each round of phases in a fresh
 process (a second run of the same file in one process would find its measurements kept and its code warm):
@@ -88,6 +94,7 @@ def phases(path: Path, extra: list) -> dict:
         return original
 
     wrapped = [(compare_task, "compare", "line"), (compare_task, "reference", "reference"),
+               (compare_task, "as_graph", "parse"),
                (compare_task, "run_method", "methods"), (running, "_add_details", "estimates")]
     originals = [(owner, name, timer(owner, name, label)) for owner, name, label in wrapped]
     argv = sys.argv
@@ -106,7 +113,7 @@ def phases(path: Path, extra: list) -> dict:
     return dict(spent)
 
 
-def reference_floors(path: Path) -> tuple[float, float]:
+def reference_floors(path: Path, independent_too: bool = True) -> tuple[float, float | None]:
     """CPU seconds over the file of the two floors of the reference (see the module's docstring)."""
     import mpmath
 
@@ -135,13 +142,46 @@ def reference_floors(path: Path) -> tuple[float, float]:
         started = time.process_time()
         call()
         return time.process_time() - started
-    return cpu(unchecked), cpu(independent)
+    return cpu(unchecked), cpu(independent) if independent_too else None
+
+
+def big_sum(folder: Path, rounds: int) -> None:
+    """The phases of ``compare -m reverse`` on the 90,002-node sum, against its target and the floor."""
+    terms = 10_000
+    text = " + ".join(f"sin(x{i}*x{i + 1}) + exp(x{i})/(1 + x{i}**2)" for i in range(terms))
+    point = " ".join(f"x{i}={0.5 + 0.0001 * i!r}" for i in range(terms + 1))
+    path = folder / "big.txt"
+    path.write_text(f"{text} @ {point}\n")
+    start = startup_seconds(ARGUMENTS["-m reverse"])
+    runs = [_phases_apart(path, "-m reverse") for _ in range(rounds)]
+    spent = defaultdict(float, min(runs, key=lambda r: r["command"]))  # a phase never entered took 0 s
+    floor = min(reference_floors(path, independent_too=False)[0] for _ in range(rounds))
+    rest = spent["line"] - spent["reference"] - spent["methods"] - spent["parse"]
+    loop = spent["command"] - spent["line"]
+    whole = start + spent["command"]
+    print(f"90,002-node sum, compare -m reverse, CPU seconds (best of {rounds}): start-up {start:.2f} "
+          f"(wall) + parse {spent['parse']:.2f} + reference {spent['reference']:.2f} + method "
+          f"{spent['methods']:.2f} "
+          f"(its rounding estimates {spent['estimates']:.2f}) + prepare and score {rest:.2f} + file loop and "
+          f"JSON {loop:.2f} = {whole:.2f} s (target 2.5 s)")
+    print(f"  the reference's floor (one unchecked pass: a forward walk and a backward pass at "
+          f"{WORKING_DIGITS} digits): {floor:.2f} s; the whole command with the reference at that floor "
+          f"{whole - spent['reference'] + floor:.2f} s; with no reference at all "
+          f"{whole - spent['reference']:.2f} s")
+
+
+def _phases_apart(path: Path, name: str) -> dict:
+    """:func:`phases` in a fresh process (see the module's docstring)."""
+    result = subprocess.run([sys.executable, __file__, "--phases", str(path), name], capture_output=True,
+                            text=True, check=True)
+    return json.loads(result.stdout)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=500, choices=range(10, 5001), metavar="10..5000")
     parser.add_argument("--rounds", type=int, default=3, choices=range(1, 11), metavar="1..10")
+    parser.add_argument("--big", action="store_true", help="the 90,002-node sum instead of the file")
     parser.add_argument("--phases", nargs=2, metavar=("FILE", "NAME"), help=argparse.SUPPRESS)  # one round
     options = parser.parse_args()
     if options.phases:
@@ -149,22 +189,23 @@ def main() -> None:
         print(json.dumps(phases(Path(path), ARGUMENTS[name])))
         return
     with tempfile.TemporaryDirectory() as scratch:
+        throughput.compile_bytecode()
+        if options.big:
+            big_sum(Path(scratch), options.rounds)
+            return
         path = throughput.expression_file(Path(scratch), options.lines)
         n = options.lines
-        throughput.compile_bytecode()
         floors = [reference_floors(path) for _ in range(options.rounds)]
         unchecked, independent = (min(f[k] for f in floors) for k in (0, 1))
         print(f"reference floors per line: one unchecked pass {unchecked / n * 1e3:.3f} ms, "
               f"one independent pass {independent / n * 1e3:.3f} ms")
         for name in TARGETS:
             start = startup_seconds(ARGUMENTS[name])
-            runs = [json.loads(subprocess.run([sys.executable, __file__, "--phases", str(path), name],
-                                              capture_output=True, text=True, check=True).stdout)
-                    for _ in range(options.rounds)]
-            best = min(runs, key=lambda r: r["command"])
+            runs = [_phases_apart(path, name) for _ in range(options.rounds)]
+            best = defaultdict(float, min(runs, key=lambda r: r["command"]))
             per = {k: v / n * 1e3 for k, v in best.items()}
             methods = per["methods"] - per["estimates"]
-            rest = per["line"] - per["reference"] - per["methods"]
+            rest = per["line"] - per["reference"] - per["methods"]  # parse, prepare and score
             loop = per["command"] - per["line"]
             print(f"\n{name}: start-up {start * 1e3:.0f} ms (wall, median of 7 one-line commands)")
             print(f"{name}, {n} lines, ms of CPU per line (best of {options.rounds}): whole command "
