@@ -229,9 +229,9 @@ def test_hessian_bounds_cover_each_entry_s_rounding(method, factor):
 # ---------------------------------------------------------------- how much is tracked
 
 def test_an_estimate_is_given_up_to_50_000_tracked_node_evaluations():
-    """The README: graphs beyond 50,000 tracked node evaluations get no estimate.  Reverse mode makes two
-    passes, so a graph of 25,000 nodes is measured and one of 25,001 is not (a stand-in graph: only its
-    size and variables are read before the bound is asked for)."""
+    """The README: graphs beyond 50,000 tracked node evaluations get no estimate, and a warning saying so.
+    Reverse mode makes two passes, so a graph of 25,000 nodes is measured and one of 25,001 is not (a
+    stand-in graph: only its size and variables are read before the bound is asked for)."""
     from types import SimpleNamespace
 
     from diffcli.methods.rounding import with_estimate
@@ -245,21 +245,24 @@ def test_an_estimate_is_given_up_to_50_000_tracked_node_evaluations():
         def __len__(self):
             return self.size
 
-    kept = with_estimate(SimpleNamespace(), Sized(25_000), lambda values: [1e-16, math.inf])  # 2 passes
+    kept = with_estimate(SimpleNamespace(), Sized(25_000), lambda values: [1e-16, math.inf], "m")  # 2 passes
     # a finite bound is given; an infinite one, or one of a partial without a value, is None
     assert kept.details([1.0, 2.0], [0.5, 0.25]) == {"error_estimate": {"x": 1e-16, "y": None}}
     assert kept.details([1.0, 2.0], [None, 0.25]) == {"error_estimate": {"x": None, "y": None}}
-    too_many = SimpleNamespace()
-    assert with_estimate(too_many, Sized(25_001), lambda values: [0.0, 0.0], passes=2) is too_many
-    assert not hasattr(too_many, "details")
-    assert hasattr(with_estimate(SimpleNamespace(), Sized(50_000), lambda values: [0.0, 0.0], passes=1),
-                   "details")
-    assert not hasattr(with_estimate(SimpleNamespace(), Sized(50_001), lambda values: [0.0, 0.0], passes=1),
-                       "details")
+    # past the limit the row has no estimate, and its warning says so (the column is never left out silently)
+    too_many = with_estimate(SimpleNamespace(), Sized(25_001), lambda values: [0.0, 0.0], "m", passes=2)
+    assert too_many.details([1.0, 2.0], [0.5, 0.25]) == {"warnings": [
+        "m: no error estimate: f has 25001 nodes, more than the 25000 whose rounding is measured"]}
+    fits = with_estimate(SimpleNamespace(), Sized(50_000), lambda values: [0.0, 0.0], "m", passes=1)
+    assert fits.details([1.0, 2.0], [0.5, 0.25]) == {"error_estimate": {"x": 0.0, "y": 0.0}}
+    past = with_estimate(SimpleNamespace(), Sized(50_001), lambda values: [0.0, 0.0], "m", passes=1)
+    (warning,) = past.details([1.0, 2.0], [0.5, 0.25])["warnings"]
+    assert warning.endswith("than the 50000 whose rounding is measured")
 
     def failing(values):
         raise ArithmeticError("a pass that cannot run")
-    assert with_estimate(SimpleNamespace(), Sized(10), failing).details([1.0, 2.0], [0.5, 0.25]) == {}
+    assert with_estimate(SimpleNamespace(), Sized(10), failing, "m").details([1.0, 2.0], [0.5, 0.25]) == {
+        "warnings": ["m: no error estimate: its rounding could not be bounded here (a pass that cannot run)"]}
 
 
 def test_a_row_past_the_tracked_limit_says_how_many_nodes_fit():

@@ -316,7 +316,11 @@ def test_symbolic_estimate_takes_three_passes_and_one_per_graph_its_derivative_a
     run = METHODS["symbolic"].prepare(graph)
     gradient = run([1.5])[0]
     assert gradient == [(terms + 1) * (terms + 2) / 2 - 1]
-    assert hasattr(run, "details") == bounded
+    details = run.details([1.5], gradient)
+    assert ("error_estimate" in details) == bounded
+    if not bounded:  # and it says why: 12,501 nodes, of which (50,000 − 0) // 4 = 12,500 fit
+        assert details == {"warnings": [f"symbolic: no error estimate: f has {len(graph)} nodes, more than "
+                                         "the 12500 whose rounding is measured"]}
 
 
 def test_symbolic_hessian_bound_of_an_exact_entry_is_zero_beside_a_rounded_one():
@@ -677,16 +681,48 @@ def test_an_estimate_takes_one_tracked_pass_over_f_and_one_per_variable(name):
     assert details.get("warnings", []) == [] and details["error_estimate"]["x"] is not None
     run = METHODS[name].prepare(large)
     gradient = run([1.5])[0]
-    if name == "dual":  # forward mode's row, as reverse's and symbolic's: no estimate hook at all
-        assert not hasattr(run, "details")
-    else:
+    details = run.details([1.5], gradient)
+    if name == "fd-central":  # the step taken is reported even where the estimate is refused:
+        # cbrt(2^-52)·1.5 = 2^(-52/3)·1.5 ≈ 9.08e-6, as (1.5 + h) − 1.5 rounds it
+        h = 2.0 ** (-52 / 3) * 1.5
+        assert details.pop("step") == {"x": (1.5 + h) - 1.5}
+    assert details == {"warnings": [
+        f"{name}: no error estimate: f has 25002 nodes, more than the 25000 whose rounding is measured"]}
+
+
+def test_reverse_and_symbolic_say_why_a_gradient_has_no_estimate_past_the_limit():
+    """reverse's estimate takes two tracked passes (forward, backward): 25,000 nodes fit the 50,000 node
+    evaluations, 25,002 (8,334 terms) do not, and the row says so instead of leaving the column out (the
+    README promises a warning wherever ``error_estimate`` is absent).  symbolic's passes also count its
+    derivative graph, so its limit is lower; past it, the same words.  The derivative of x·2 + … + x·8335
+    is 2 + … + 8335 = 8335·8336/2 − 1 = 34,740,279."""
+    large = parse(_sum_of_multiples(8_334))
+    for name in ("reverse", "symbolic"):
+        run = METHODS[name].prepare(large)
+        gradient = run([1.5])[0]
+        assert gradient == [34_740_279.0]
         details = run.details([1.5], gradient)
-        if name == "fd-central":  # the step taken is reported even where the estimate is refused:
-            # cbrt(2^-52)·1.5 = 2^(-52/3)·1.5 ≈ 9.08e-6, as (1.5 + h) − 1.5 rounds it
-            h = 2.0 ** (-52 / 3) * 1.5
-            assert details.pop("step") == {"x": (1.5 + h) - 1.5}
-        assert details == {"warnings": [
-            f"{name}: no error estimate: f has 25002 nodes, more than the 25000 whose rounding is measured"]}
+        assert "error_estimate" not in details
+        (warning,) = details["warnings"]
+        assert warning.startswith(f"{name}: no error estimate: f has 25002 nodes, more than the ")
+        assert warning.endswith(" whose rounding is measured")
+    assert METHODS["reverse"].prepare(large).details([1.5], [1.0])["warnings"] == [
+        "reverse: no error estimate: f has 25002 nodes, more than the 25000 whose rounding is measured"]
+
+
+@pytest.mark.parametrize("name, module, bounds", [("reverse", "diffcli.methods.reverse", "reverse_bounds"),
+                                                  ("dual", "diffcli.methods.forward", "tangent_bounds")])
+def test_a_gradient_bound_that_cannot_be_computed_says_so(monkeypatch, name, module, bounds):
+    # As the Hessians' rows do: where the tracked passes fail (an overflow while bounding), the row keeps
+    # its gradient and says why it has no est. error, instead of leaving the column out silently.
+    def failing(*args, **kwargs):
+        raise OverflowError("math range error")
+    monkeypatch.setattr(f"{module}.{bounds}", failing)
+    run = METHODS[name].prepare(parse("x*sin(y)"))
+    gradient = run([1.0, 2.0])[0]
+    assert gradient == [math.sin(2.0), math.cos(2.0)]
+    why = "no error estimate: its rounding could not be bounded here (math range error)"
+    assert run.details([1.0, 2.0], gradient) == {"warnings": [f"{name}: {why}"]}
 
 
 def test_a_hessians_bound_fits_its_tracked_passes_within_the_limit():

@@ -142,7 +142,8 @@ def _dual(graph: Graph):
             return [tangent(*values, *seed)[1] for seed in seeds], count
         except (ValueError, ZeroDivisionError, OverflowError):
             return [_directional(graph, values, i) for i in range(count)], count
-    return with_estimate(run, graph, lambda values: tangent_bounds(graph, values), passes=1 + count)
+    return with_estimate(run, graph, lambda values: tangent_bounds(graph, values), "dual",
+                         passes=1 + count)
 
 
 def _directional(graph: Graph, values, index: int):

@@ -59,4 +59,4 @@ def _reverse(graph: Graph, once: bool = False):
             return list(compiled[0](*values)[1]), 1
         except (ValueError, ZeroDivisionError, OverflowError):
             return poisoned_gradient(graph, values), 1
-    return with_estimate(run, graph, lambda values: reverse_bounds(graph, values))
+    return with_estimate(run, graph, lambda values: reverse_bounds(graph, values), "reverse")

@@ -259,21 +259,39 @@ def too_large(graph: Graph, passes: int, more: int = 0) -> str | None:
             f"{(MAX_TRACKED_NODES - more) // max(1, passes)} whose rounding is measured")
 
 
-def with_estimate(run, graph: Graph, bounds, passes: int = 2):
+def no_estimate(method: str, why: str) -> dict:
+    """The ``details`` of a row without an estimate: its warning, ``method: why``."""
+    return {"warnings": [f"{method}: {why}"]}
+
+
+def unbounded(error: BaseException) -> str:
+    """Why a row has no estimate when its tracked passes fail (an overflow while bounding)."""
+    return f"no error estimate: its rounding could not be bounded here ({error})"
+
+
+def with_estimate(run, graph: Graph, bounds, method: str, passes: int = 2):
     """``run`` with the harness's untimed ``details`` hook giving ``{"error_estimate": {name: bound}}``,
     ``bounds(values)`` in variable order; None for a partial without a value or without a finite bound.
-    A tracked pass that cannot run gives no estimate rather than failing the row, and so does a
-    graph whose ``passes`` over it exceed :data:`MAX_TRACKED_NODES` node evaluations (each measured in
-    mpmath)."""
+    Where there is no estimate, the row says why in its warnings, as the Hessians' and the stencils' rows
+    do, instead of leaving the column out silently: a tracked pass that cannot run (an overflow while
+    bounding), or a graph whose ``passes`` over it exceed :data:`MAX_TRACKED_NODES` node evaluations (each
+    measured in mpmath).  ``method`` is the row's method id, which starts each warning.
+
+    >>> from diffcli.core.parse import parse
+    >>> run = with_estimate(lambda values: ([1.0], 0), parse("x"), lambda values: [0.0], "reverse")
+    >>> run.details([2.0], [1.0])
+    {'error_estimate': {'x': 0.0}}
+    """
     names = graph.variable_names
-    if too_large(graph, passes):
-        return run
+    refused = too_large(graph, passes)
 
     def details(values, gradient) -> dict:
+        if refused:
+            return no_estimate(method, refused)
         try:
             found = bounds(values)
-        except (ArithmeticError, ValueError):
-            return {}
+        except (ArithmeticError, ValueError) as error:
+            return no_estimate(method, unbounded(error))
         return {"error_estimate": {name: bound if isinstance(g, float) and math.isfinite(bound) else None
                                    for name, bound, g in zip(names, found, gradient)}}
     run.details = details

@@ -15,7 +15,15 @@ from diffcli.core.evaluate import evaluate
 from diffcli.core.graph import Graph
 from diffcli.methods.partials import explained
 from diffcli.methods.registry import method
-from diffcli.methods.rounding import graph_bounds, hessian_bounds, symbolic_bounds, too_large, with_estimate
+from diffcli.methods.rounding import (
+    graph_bounds,
+    hessian_bounds,
+    no_estimate,
+    symbolic_bounds,
+    too_large,
+    unbounded,
+    with_estimate,
+)
 
 
 def symbolic_hessian(graph: Graph) -> list[list[int]]:
@@ -63,13 +71,12 @@ def _hessian(graph: Graph):
     def details(values, rows) -> dict:  # the rounding bound of every entry, once, after the timing
         why = too_large(graph, 2 * count, len(derived))
         if why:
-            return {"warnings": [f"symbolic: {why}"]}
+            return no_estimate("symbolic", why)
         try:  # its own evaluation's bound, plus the chain rule's (forward-over-reverse) for folded constants
             own = graph_bounds(derived, flat, values, len(graph))
             chain = hessian_bounds(graph, values)
         except (ArithmeticError, ValueError) as error:
-            why = f"no error estimate: its rounding could not be bounded here ({error})"
-            return {"warnings": [f"symbolic: {why}"]}
+            return no_estimate("symbolic", unbounded(error))
         return {"error_estimate": [[own[i * count + j] + chain[i][j] for j in range(count)]
                                    for i in range(count)]}
     run.details = details
@@ -95,7 +102,7 @@ def _symbolic(graph: Graph, once: bool = False):
         except (ValueError, ZeroDivisionError, OverflowError):
             return [_one(graph, derived, node, values, k) for k, node in enumerate(outputs)], 0
     return with_estimate(run, graph, lambda values: symbolic_bounds(graph, derived, outputs, values),
-                         passes=3 + len(derived) // max(1, len(graph)))
+                         "symbolic", passes=3 + len(derived) // max(1, len(graph)))
 
 
 def _one(graph: Graph, derived: Graph, node: int, values, index: int):
