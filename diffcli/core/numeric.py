@@ -16,24 +16,39 @@ np = LazyNumpy()  # imported when an array evaluator is first called
 # ---------------------------------------------------------------- float helpers (numerically careful)
 
 def cbrt(x: float) -> float:
-    """The real cube root.  ``a ** (1/3)`` alone is off by |ln a|·(1/3 − the double 1/3) relative, 1.3e-14
-    at 1e±300 (58 units in the last place), and a Newton step's y³ underflows for a subnormal a (62 units
-    off at 5e-324) or overflows near the largest double.  So a is first scaled by 2^-3k into [1/8, 1)
-    (exactly: a power of two), where the power is within a few units and one Newton step on y³ = a brings it
-    within one unit of the last place, and the root is scaled back by 2^k.
+    """The real cube root, correctly rounded: the double nearest to the exact root, for every double.
 
-    >>> cbrt(1e-300), cbrt(-27.0), cbrt(1e300), cbrt(0.0)
-    (1e-100, -3.0, 1e+100, 0.0)
+    ``a ** (1/3)`` alone is off by |ln a|·(1/3 − the double 1/3) relative, 1.3e-14 at 1e±300 (58 units in
+    the last place); a Newton step's y³ underflows for a subnormal a and overflows near the largest double,
+    and with y³ rounded it still missed the nearest double for one argument in ten (0.93 units off).  So a
+    is first scaled by 2^-3k into [1/8, 1) (exactly: a power of two), where the power y is within a unit of
+    the root; then the exact cube of the midpoint between y and its neighbour above (else below) is
+    compared with a, in integers, and y moves to that neighbour while the root lies beyond the midpoint.  A
+    midpoint is never the root (its odd 54-bit significand cubed has more than 53 bits): no ties.  The root
+    is scaled back by 2^k, exactly, since a cube root is never subnormal.
+
+    >>> cbrt(1e-300), cbrt(-27.0), cbrt(1e300), cbrt(-0.0)
+    (1e-100, -3.0, 1e+100, -0.0)
     >>> cbrt(-2.0 ** -1068) == -2.0 ** -356, cbrt(2.0 ** 1023) == 2.0 ** 341  # subnormal; near the largest
     (True, True)
     """
     if not x or not math.isfinite(x):
-        return x if x else 0.0
+        return x  # ±0, ±inf and nan are their own cube roots
     k = -(-math.frexp(x)[1] // 3)  # a = |x|·2^-3k in [1/8, 1): frexp's exponent e has |x| in [2^(e-1), 2^e)
     a = math.ldexp(abs(x), -3 * k)
-    y = a ** (1.0 / 3.0)
-    better = y - (y * y * y - a) / (3.0 * y * y)
-    return math.copysign(math.ldexp(better, k), x)
+    # In units of 2^-162 all are integers: y = root·2^-53 (y in [1/2, 1], where doubles are 2^-53 apart;
+    # the denser ones below 1/2 are never the root), the midpoints beside it, (2·root ± 1)·2^-54, cubed,
+    # and a = (a·2^56)·2^-56, as a ≥ 1/8 has no bit below 2^-55
+    root = int(a ** (1.0 / 3.0) * 9007199254740992.0)  # 2^53
+    scaled = int(a * 72057594037927936.0) << 106  # a·2^56, then 2^106 more: a·2^162
+    if (2 * root + 1) ** 3 < scaled:
+        root += 1
+        while (2 * root + 1) ** 3 < scaled:
+            root += 1
+    else:
+        while (2 * root - 1) ** 3 > scaled:
+            root -= 1
+    return math.copysign(math.ldexp(root, k - 53), x)
 
 
 def sigmoid(x: float) -> float:

