@@ -948,6 +948,26 @@ def test_parse_refuses_with_its_reason_at_its_line_and_column(text, line, column
     assert (error.value.message, error.value.line, error.value.column) == (message, line, column)
 
 
+def test_every_character_outside_printable_ascii_and_three_blanks_is_refused_where_it_stands():
+    """An expression holds printable ASCII (space to '~', 0x20-0x7e) and newline, tab and carriage return;
+    each other code point of the first 0x3000 (controls, DEL, Latin-1, symbols, CJK punctuation) is refused
+    at its own column, and one allowed character is not refused there."""
+    from diffcli.core.parse import _check_characters, parse
+
+    for code in range(0x3000):
+        char = chr(code)
+        allowed = 0x20 <= code <= 0x7E or char in "\n\t\r"
+        if allowed:
+            _check_characters("x +" + char + " y")  # the character check lets it through (the parser may not)
+            continue
+        with pytest.raises(ParseError) as error:
+            parse("x +" + char + " y")
+        assert (error.value.line, error.value.column) == (1, 4), code
+        kind = "control character" if code < 0x20 else "non-ASCII character"
+        assert error.value.message.startswith(kind), code
+    assert parse("(x\t+\r\n y)").variable_names == ["x", "y"]  # inside parentheses a line goes on
+
+
 def test_too_deep_nesting_is_located_on_its_own_line():
     from diffcli.core.errors import LimitError
     from diffcli.core.parse import parse

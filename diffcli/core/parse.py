@@ -173,18 +173,25 @@ def _check_characters(text: str) -> None:
     if len(text) > MAX_INPUT_CHARS:
         raise LimitError(f"the input has {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,} "
                          "(MAX_INPUT_CHARS)")
-    for position, char in enumerate(text):
-        if char > "\x7e" or (char < " " and char not in "\n\t\r"):
-            where = _line_column(text, position)
-            hint = _HINTS.get(char)
-            if hint is None:
-                folded = unicodedata.normalize("NFKC", char)
-                hint = folded if folded.isascii() and folded.isprintable() and folded != char else None
-            name = unicodedata.name(char, f"U+{ord(char):04X}")
-            message = f"non-ASCII character {char!r} ({name})" if char > "\x7e" else \
-                f"control character U+{ord(char):04X}"
-            message += f"; use {hint!r} instead" if hint else "; expressions are plain ASCII"
-            raise ParseError.at(message, text, where)
+    found = _NOT_ALLOWED.search(text)  # the first character that is not printable ASCII, \n, \t or \r
+    if found is None:
+        return
+    position, char = found.start(), found.group()
+    hint = _HINTS.get(char)
+    if hint is None:
+        folded = unicodedata.normalize("NFKC", char)
+        hint = folded if folded.isascii() and folded.isprintable() and folded != char else None
+    name = unicodedata.name(char, f"U+{ord(char):04X}")
+    message = f"non-ASCII character {char!r} ({name})" if char > "\x7e" else \
+        f"control character U+{ord(char):04X}"
+    message += f"; use {hint!r} instead" if hint else "; expressions are plain ASCII"
+    raise ParseError.at(message, text, _line_column(text, position))
+
+
+_NOT_ALLOWED = re.compile(r"[^ -~\n\t\r]")
+"""A character an expression may not hold: anything but printable ASCII (space to ``~``) and ``\\n \\t \\r``
+(found by the regular expression engine: a Python loop over the characters cost 0.13 s on a 90,000-node
+sum)."""
 
 
 def _line_column(text: str, position: int) -> tuple[int, int]:
