@@ -851,7 +851,8 @@ REFUSED = [
                                                                        "log(...)"),
     ("x + 2(x+1)", 5, "a number cannot be called; to multiply, write 2*(x+1)"),
     ("(x+1)(x-1)", 1, "a value cannot be called; to multiply, write (x+1)*(x-1)"),
-    ("y + (x+1) (x-1)", 5, "a value cannot be called; to multiply, write (x+1) *(x-1)"),
+    ("y + (x+1) (x-1)", 5, "a value cannot be called; to multiply, write (x+1)*(x-1)"),  # without the blank
+    ("y + 2 (x+1)", 5, "a number cannot be called; to multiply, write 2*(x+1)"),
     # a called value longer than the 80 characters read of the call (2 × SHOWN_CHARS): the product is cut
     # there, then shown as its first 39 characters and '…'
     ("(" + "x+" * 40 + "x)(y)", 1, "a value cannot be called; to multiply, write (" + "x+" * 19 + "…"),
@@ -865,6 +866,10 @@ REFUSED = [
     ("pi(x)", 1, "'pi' is not a function; to multiply, write pi*(x)"),
     ("aa = 2; aa(x)", 9, "'aa' is not a function; to multiply, write aa*(x)"),
     ("xy + xy(2)", 6, "'xy' is not a function; to multiply, write xy*(2)"),
+    ("xy(2) + xy", 1, "'xy' is not a function; to multiply, write xy*(2)"),  # the value after the call
+    ("b = xy(2) + 1; b*xy", 5, "'xy' is not a function; to multiply, write xy*(2)"),  # a later statement
+    ("xy(2) + xy (3)", 1, "unknown function 'xy'"),  # called twice, never a value: blanks before '(' too
+    ("xy(2) + xyz + x.xy", 1, "unknown function 'xy'"),  # neither a longer name nor an attribute is xy
     ("ab(y)", 1, "unknown function 'ab'; did you mean 'abs'?"), ("zzzz(y)", 1, "unknown function 'zzzz'"),
     ("min(x)", 1, "min takes two or more arguments"), ("sin(x, y)", 1, "sin takes 1 argument, not 2"),
     ("atan2(x)", 1, "atan2 takes 2 arguments, not 1"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import re
 
 from diffcli.core.domains import Words, shorten
 from diffcli.core.errors import DomainError, ParseError
@@ -54,7 +55,7 @@ def build(graph: Graph, root: ast.AST, text: str, where, names: dict, used_free:
             stack += (node.right, node.left)
             continue
         if kind is not Name or node.id in FUNCTIONS:  # any other name is allowed; a BinOp here has an
-            _check_node(node, text, where, names, graph)  # operator outside _BINARY, which this rejects
+            _check_node(node, text, where, names)  # operator outside _BINARY, which this rejects
         order.append(node)
         if kind is Name:
             if node.id not in names and node.id not in CONSTANTS:
@@ -122,7 +123,7 @@ def _multiplied(call: ast.Call, text: str, where) -> str:
     cut = len(between(text, where(call), where(call.func, end=True)) or "")
     while cut < len(whole) and whole[cut] in ") \t\r\n":  # past the parentheses closing (x+1)
         cut += 1
-    return shorten(whole[:cut] + "*" + whole[cut:])
+    return shorten(whole[:cut].rstrip() + "*" + whole[cut:])  # 2 (x+1): 2*(x+1), without the blank
 
 
 def _children(node: ast.AST) -> list:
@@ -135,7 +136,7 @@ def _children(node: ast.AST) -> list:
     return []
 
 
-def _check_node(node: ast.AST, text: str, where, names: dict, graph: Graph) -> None:
+def _check_node(node: ast.AST, text: str, where, names: dict) -> None:
     kind = type(node)
     if kind is ast.BinOp and type(node.op) in _BINARY:  # the most common node, allowed: nothing to reject
         return
@@ -161,14 +162,16 @@ def _check_node(node: ast.AST, text: str, where, names: dict, graph: Graph) -> N
         if node.id in FUNCTIONS:
             reject(f"'{node.id}' is a function; call it as {node.id}(...)")
     elif kind is ast.Call:
-        _check_call(node, reject, names, graph, lambda: _multiplied(node, text, where))
+        _check_call(node, reject, names, text, lambda: _multiplied(node, text, where))
     elif kind not in _BUILDERS:
         reject(f"{kind.__name__} is not allowed")
 
 
-def _check_call(node: ast.Call, reject, names: dict, graph: Graph, multiplied) -> None:
+def _check_call(node: ast.Call, reject, names: dict, text: str, multiplied) -> None:
     """Only the table's functions (and ``log``) are called, by name, with the right number of arguments.
-    ``2(x+1)`` or ``x(y)`` with a variable ``x`` is refused with the product to write instead."""
+    ``2(x+1)``, or ``x(y)`` where ``x`` is a value (a one-letter name, a constant, an assigned name, or a
+    name used as a value anywhere in ``text``, before or after the call), is refused with the product to
+    write instead; any other unknown name is an unknown function."""
     if not isinstance(node.func, ast.Name):
         kind = type(node.func)
         if kind in _REJECTED:
@@ -189,7 +192,7 @@ def _check_call(node: ast.Call, reject, names: dict, graph: Graph, multiplied) -
         return
     primitive = FUNCTIONS.get(name)
     if primitive is None:
-        if name in names or name in CONSTANTS or name in graph.variable_names or len(name) == 1:
+        if name in names or name in CONSTANTS or len(name) == 1 or _used_as_a_value(name, text):
             reject(f"'{name}' is not a function; to multiply, write {multiplied()}")
         close = difflib.get_close_matches(name, sorted(FUNCTIONS), n=1)
         reject(f"unknown function '{name}'" + (f"; did you mean '{close[0]}'?" if close else ""))
@@ -199,6 +202,13 @@ def _check_call(node: ast.Call, reject, names: dict, graph: Graph, multiplied) -
     elif len(node.args) != primitive.arity:
         reject(f"{name} takes {primitive.arity} argument{'s' if primitive.arity > 1 else ''}, "
                f"not {len(node.args)}")
+
+
+def _used_as_a_value(name: str, text: str) -> bool:
+    """Whether ``name`` appears in ``text`` as a name that is not called (not followed by ``(``): then
+    ``name(…)`` is a product the user meant, wherever in the text that use is (the message must not depend
+    on which the walk met first)."""
+    return re.search(rf"(?<![\w.]){re.escape(name)}(?![\w.])(?!\s*\()", text) is not None
 
 
 # ---------------------------------------------------------------- builders, one per allowed AST node type
