@@ -4,7 +4,9 @@ Three ways, and the record says which was used (``method``):
 
 * ``complex step in mpmath`` (the default): ∂f/∂x is ``Im f(x + ih) / h`` with f evaluated by the table's
   mpmath evaluators, never its derivative rules.  It has no subtractive cancellation of its own, and the
-  step never leaves the real line, so it cannot cross a singularity or a kink beside the point.
+  step never leaves the real line, so it cannot cross a singularity or a kink beside the point.  Where it
+  leaves f's domain while f is real on both sides (``(x*x)**1.75`` at 0), that partial is taken from its
+  one-sided slopes on the real line (:mod:`diffcli.reference.steps`).
   :func:`~diffcli.core.evaluate.evaluate_mp` refuses any value that is not an mpmath number of the private
   context, so a Python float cannot slip in and silently lose the imaginary part.
 * ``right difference quotient in mpmath`` (``one_sided``, at a kink such as ``abs(x)`` at 0, where the
@@ -43,7 +45,8 @@ after the last guard digits, the reference keeps only the digits on which they a
 
 Zeros: a partial that is 0 leaves different residues in the two runs (rounding, the complex step's h²),
 which share no significant digit, so one that both runs put within ``10^-digits`` of the largest term
-met on the way (its *scale*: the largest ``|∂n/∂x|`` over the nodes n, 1 for x itself) is shown as 0.
+met on the way (its *scale*: the largest ``|∂n/∂x|`` over the nodes n, 1 for x itself; in the last pair
+of runs, also weighed by what reaches f, ``|∂n/∂x|·|∂f/∂n|``) is shown as 0.
 
 Partials that do not exist are told one by one (``errors``, with ``gradient[name]`` None), the value and
 the other partials still given: where f is not real on either side of the point along that variable
@@ -56,13 +59,12 @@ ill-conditioned point).  Only a value on which the runs agree on no digit refuse
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from diffcli.core.algebra import MpAlgebra
 from diffcli.core.chain import adjoints
 from diffcli.core.errors import DomainError, PrecisionError
-from diffcli.core.evaluate import depends_on, evaluate, evaluate_mp, kinks
+from diffcli.core.evaluate import evaluate, evaluate_mp, kinks
 from diffcli.core.graph import Graph
 from diffcli.reference.cancellation import assess
 from diffcli.reference.neighbourhood import edge_loss
@@ -87,6 +89,14 @@ from diffcli.reference.runs import (
     rounded_all,
     settle,
     unknown_losses,
+)
+from diffcli.reference.steps import (
+    NotDifferentiable,
+    Scales,
+    complex_step,
+    independent_complex_step,
+    one_diff,
+    real_slope,
 )
 
 __all__ = ["DIGITS", "GUARD_DIGITS", "MAX_EXTRA_DIGITS", "SLACK_DIGITS", "Partials", "Reference", "reference",
@@ -185,7 +195,7 @@ def reference(graph: Graph, point: dict, digits: int = 50, one_sided: bool = Fal
         first, second, extra = settle(runs, low, high, extra)
         first.values = None
         unknown = unknown_losses(second.losses, digits + low + extra)
-        agreed = _agreement(first, second, computed, unknown, digits)
+        agreed = _agreement(first, second, computed, unknown, digits, last=(low, high) == GUARD_DIGITS[-1])
         if min(agreed.values()) >= digits:
             break
     _finish(second, first, (agreed, unknown, digits), {name: edges[name] for name in names if name in edges},
@@ -198,11 +208,14 @@ def reference(graph: Graph, point: dict, digits: int = 50, one_sided: bool = Fal
     return second
 
 
-def _agreement(first: Reference, second: Reference, names: list, unknown: dict, digits: int) -> dict:
+def _agreement(first: Reference, second: Reference, names: list, unknown: dict, digits: int,
+               last: bool = False) -> dict:
     """Digits on which the two runs agree, for ``"value"`` and each name.  A partial that both runs put
     within ``10^-digits`` of the largest term met on the way (its scale) is 0 to those digits: a true 0
     leaves different residues (rounding, the complex step's h²) in the two runs, which agree on no
-    significant digit; it counts as agreeing and is shown as 0."""
+    significant digit; it counts as agreeing and is shown as 0.  Only the ``last`` pair of runs weighs the
+    terms by how much of them reaches f (:class:`~diffcli.reference.steps.Scales`): earlier pairs could
+    not tell a 0 from a partial far smaller than those terms, which they resolve."""
     m = second.context
     agreed = {"value": digits if "value" in unknown
               else agreeing_digits(m, first.value, second.value, digits)}
@@ -213,7 +226,9 @@ def _agreement(first: Reference, second: Reference, names: list, unknown: dict, 
             continue
         a, b = first.gradient[name], second.gradient[name]
         agreed[name] = agreeing_digits(m, a, b, digits)  # more than digits counts as digits (_finish)
-        if agreed[name] < digits and _within_floor(m, (a, b), digits, second.scales.get(name)):
+        scales = second.scales
+        if agreed[name] < digits and _within_floor(m, (a, b), digits, scales.weighed(name) if last
+                                                   and isinstance(scales, Scales) else scales.get(name)):
             second.gradient[name] = m.zero
             agreed[name] = digits
     return agreed
@@ -321,43 +336,31 @@ def _compute_complex_step(mpmath, graph: Graph, exact: dict, precision: tuple, n
         if gradient is not None:
             return Reference(digits=m.dps, value=values[graph.output], gradient=gradient, context=m,
                              method=COMPLEX_STEP, losses=losses)
-    gradient, scales, failed = {}, {}, {}
+    gradient, failed = {}, {}
+
+    def weigh(name):  # the same walk again, its nodes weighed by the adjoints at the point
+        adjoint = weights()
+        return None if adjoint is None else complex_step(m, graph, at, values, name, exponent, adjoint)[2]
+    scales = Scales(weigh)
     for name in names:
         if name in directions:
             gradient[name], losses[name] = edge_loss(m, graph, at, values, name, directions[name])
             scales[name] = m.one
             continue
         try:
-            gradient[name], losses[name], scales[name] = _complex_step(m, graph, at, values, name, exponent)
-        except DomainError as error:  # this partial only: f is not defined at x + ih
-            failed[name] = (f"no reference for ∂f/∂{name}: f is undefined just beside the point, so it is "
-                            f"not differentiable there ({error.message})")
+            gradient[name], losses[name], scale = complex_step(m, graph, at, values, name, exponent)
+            scales.stepped(name, scale)
+        except DomainError:  # f is not defined at x + ih: on the real line, if f is real on both sides
+            try:
+                (gradient[name], losses[name]), scales[name] = real_slope(m, graph, at, values, name,
+                                                                          digits), m.one
+            except NotDifferentiable as kink:
+                failed[name] = kink.message
+            except DomainError as error:  # this partial only
+                failed[name] = (f"no reference for ∂f/∂{name}: f is undefined just beside the point, so it "
+                                f"is not differentiable there ({error.message})")
     return Reference(digits=m.dps, value=values[graph.output], gradient=gradient, context=m,
                      method=COMPLEX_STEP, losses=losses, scales=scales, errors=failed)
-
-
-def _complex_step(m, graph: Graph, at: dict, values: list, name: str, exponent: int):
-    """∂f/∂name as Im f(x + ih)/h in mpmath, h = 2^-k·|x| (2^-k at x = 0) with 2^-k just below 10^-exponent;
-    the :class:`Loss` of that run (weighed by the adjoints at x + ih, whose imaginary parts carry the
-    real parts' errors into the derivative); and the largest term met on the way, the largest
-    ``|Im n| / h`` = ``|∂n/∂name|`` over the nodes (1 for the variable itself)."""
-    x = at[name]
-    h = m.ldexp(abs(x) if x else m.one, -math.ceil(exponent * math.log2(10)))
-    changed = depends_on(graph, graph.variables[graph.variable_names.index(name)])
-    perturbed = evaluate_mp(graph, {**at, name: m.mpc(x, h)}, m, base=values, changed=changed,
-                            complex_step=True, every=True)
-    loss = assess(m, graph, perturbed, True, lazy_sensitivities(m, graph, perturbed), scale=h)
-    scale = largest([v.imag for v, moved in zip(perturbed, changed) if moved and v is not None], h) / h
-    return m.im(perturbed[graph.output]) / h, loss, scale
-
-
-def _diff(m, graph: Graph, at: dict, values: list, name: str):
-    """mpmath.diff in one variable (the cross-check); nodes that do not depend on it keep their values."""
-    changed = depends_on(graph, graph.variables[graph.variable_names.index(name)])
-
-    def f(t):
-        return evaluate_mp(graph, {**at, name: t}, m, base=values, changed=changed)
-    return m.diff(f, at[name])
 
 
 def _cross_check(mpmath, graph: Graph, exact: dict, result: Reference, names: list, dps: int) -> None:
@@ -375,9 +378,9 @@ def _cross_check(mpmath, graph: Graph, exact: dict, result: Reference, names: li
         name = names[index]
         by = "mpmath.diff"
         try:
-            independent = _diff(m, graph, at, values, name)
+            independent = one_diff(m, graph, at, values, name)
         except DomainError:  # the central difference stepped out of f's domain (sqrt(x) at 1e-300)
-            independent = _independent_complex_step(mpmath, graph, exact, name, dps)
+            independent = independent_complex_step(mpmath, graph, exact, name, dps)
             by = how = "the complex step"
         shown = result.gradient[name]
         # A partial shown as 0 is 0 relative to its largest term (_agreement): so is an independent value
@@ -388,13 +391,3 @@ def _cross_check(mpmath, graph: Graph, exact: dict, result: Reference, names: li
                                  "no trustworthy reference at this point")
     result.method = f"{REVERSE}, checked by mpmath.diff on {len(picks)} coordinates" if how == "mpmath.diff" \
         else f"{REVERSE}, checked by mpmath.diff and the complex step on {len(picks)} coordinates"
-
-
-def _independent_complex_step(mpmath, graph: Graph, exact: dict, name: str, dps: int):
-    """∂f/∂name by the complex step, which never leaves the point's real parts, with room for its step."""
-    exponent = dps // 2 + 5
-    m = private_context(mpmath, dps + exponent)
-    at = at_point(m, exact)
-    return _complex_step(m, graph, at, evaluate_mp(graph, at, m, every=True), name, exponent)[0]
-
-
