@@ -1,5 +1,7 @@
 """The float cube root (``core/numeric.cbrt``) is correctly rounded: the double nearest to the exact root,
-bit for bit, for every finite double, against a root computed here in integers alone.
+bit for bit, for every finite double, against a root computed here in integers alone.  At the end: the
+paths of ``methods/forward.py`` and ``methods/fd_error.py`` once listed as dead, and the words of a
+stencil's or the complex step's missing estimate.
 
 The reference (:func:`nearest_root`) shares nothing with the code under test: the double's exact rational
 value, scaled by 2^3s to an integer n, its floor cube root found by bisection (r³ ≤ n < (r + 1)³, checked),
@@ -16,7 +18,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from diffcli.api import compare
 from diffcli.core import numeric
+from diffcli.core.parse import parse
+from diffcli.core.primitives import PRIMITIVES
+from diffcli.methods import fd_error, forward
+from diffcli.methods.forward import Dual
+from diffcli.methods.partials import Undefined
 
 ROOT_BITS = 140  # the floor root's bits: 87 beyond a double's 53, to tell a root 2^-45 units off a midpoint
 
@@ -37,7 +45,7 @@ def floor_root(x: float, bits: int = ROOT_BITS) -> tuple[int, int, bool]:
 
 def nearest_root(x: float) -> float:
     """The double nearest to ∛x: the floor root's top 53 bits, one more where the bits dropped are above
-    half a unit, or exactly half with the root beyond them (not exact); a tie (exactly half, exact) to even."""
+    half a unit, or exactly half with the root beyond them (not exact); a tie (half, exact) to even."""
     if x == 0:
         return x
     r, s, exact = floor_root(x)
@@ -70,7 +78,8 @@ def test_the_reference_rounds_what_it_should():
     """The reference itself, on roots known by hand: exact cubes, and ∛(1 + 2^-51) = 1 + (2/3)·2^-52 less
     about 2^-105, two thirds of the way from 1 to the next double 1 + 2^-52, so that one, 1/6 of a unit
     past the midpoint; ∛(1 + 2^-52) is a third of the way, so 1, 1/6 of a unit short of it."""
-    assert nearest_root(27.0) == 3.0 and nearest_root(-8.0) == -2.0 and nearest_root(8 * 5e-324) == 2.0 ** -357
+    assert nearest_root(27.0) == 3.0 and nearest_root(-8.0) == -2.0
+    assert nearest_root(8 * 5e-324) == 2.0 ** -357
     assert nearest_root(2.0 ** 300) == 2.0 ** 100 and nearest_root(1e-300) == 1e-100
     assert nearest_root(1 + 2.0 ** -51) == 1 + 2.0 ** -52 and nearest_root(1 + 2.0 ** -52) == 1.0
     for x in (1 + 2.0 ** -51, 1 + 2.0 ** -52):
@@ -154,3 +163,97 @@ def test_zeros_infinities_and_nan_are_their_own_roots():
     assert same_double(numeric.cbrt(0.0), 0.0) and same_double(numeric.cbrt(-0.0), -0.0)
     assert numeric.cbrt(math.inf) == math.inf and numeric.cbrt(-math.inf) == -math.inf
     assert math.isnan(numeric.cbrt(math.nan))
+
+
+# ---------------------------------------------------------------- forward mode's interpreted pass
+
+def test_the_interpreted_forward_pass_takes_a_constant_exponent_as_evaluate_does():
+    """x**0 is 1 for every x (the constant form of pow), so x**0·y·y = y² at x = 0: ∂f/∂x = 0, ∂f/∂y = 2y = 4,
+    and the Hessian's rows are (0, 0) and (0, 2).  The interpreted pass applied the general pow, whose
+    0**0 is undefined, and raised a bare ValueError there (forward-over-reverse: "undefined at this
+    point (0 to the power 0)" for a defined f); and x's partial of x**0, 0·x^-1, is 0 by the table
+    (zero_where), not a division by 0."""
+    graph, point = parse("x**0*y*y"), {"x": 0.0, "y": 2.0}
+    on_x, on_y = (forward.forward_pass(graph, point, {name: 1.0})[graph.output] for name in "xy")
+    assert (on_x.value, on_x.tangent, on_y.value, on_y.tangent) == (4.0, 0.0, 4.0, 4.0)
+    assert [forward.forward_over_reverse_row(graph, point, name) for name in "xy"] == [[0.0, 0.0], [0.0, 2.0]]
+    assert [forward._directional(graph, [0.0, 2.0], i) for i in range(2)] == [0.0, 4.0]
+
+
+def test_the_failing_argument_is_the_first_moving_one_whose_partial_raises():
+    """pow at (0, 0.5): its value is 0, its partial in x (0.5·0^-0.5) and in y (log 0·0) both raise: the
+    first argument that moves names the failure; at (-2, 3) only the partial in y (log -2) does."""
+    pow_ = PRIMITIVES["pow"]
+    assert forward._failing_argument(pow_, [Dual(0.0, 1.0), Dual(0.5, 1.0)]) == 0
+    assert forward._failing_argument(pow_, [Dual(0.0, 0.0), Dual(0.5, 1.0)]) == 1
+    assert forward._failing_argument(pow_, [0.0, Dual(0.5, 1.0)]) == 1
+    assert forward._failing_argument(pow_, [Dual(-2.0, 1.0), Dual(3.0, 1.0)]) == 1
+
+
+def test_a_directional_pass_returns_the_tangent_or_the_rule_that_failed():
+    """sqrt(x)·y at x = 0: ∂f/∂x needs sqrt's slope at 0 (1/(2·0)): an Undefined naming that rule; ∂f/∂y
+    is sqrt(0) = 0."""
+    graph = parse("sqrt(x)*y")
+    undefined = forward._directional(graph, [0.0, 2.0], 0)
+    assert isinstance(undefined, Undefined)
+    assert undefined.message == ("the partial derivative of sqrt(x) in x is undefined: x = 0.0 "
+                                 "(float division by zero)")
+    assert forward._directional(graph, [0.0, 2.0], 1) == 0.0
+
+
+# ---------------------------------------------------------------- fd_error without a bound, and why
+
+LOG10_TEXT = "f is log10(x) at x = 1e308: ∂f/∂x = 1/(x·ln 10) ≈ 4.3e-309 is defined"
+
+
+def test_forward_mode_s_tracked_pass_overflowing_leaves_the_stencils_and_the_complex_step_without_estimate():
+    """log10(x) at 1e308: the rule 1/(ln 10·x) is computed in tracked arithmetic, ln 10·x overflows to
+    inf, and the bound of 1/inf raises (OverflowError: its rational form of inf).  Every partial of f is
+    defined: the estimate is refused, saying that the bound overflows."""
+    graph = parse("log10(x)")
+    assert fd_error._shifted(graph, [1e308]) == ([None], [fd_error.TANGENT_OVERFLOWS])
+    assert fd_error.complex_step_estimates(graph, [1e308], [4.3e-309], [4.3e-309]) == ([None], [
+        "complex-step: the error of ∂f/∂x cannot be estimated: the rounding of f cannot be bounded here "
+        "(the bound on the derivative of f as evaluated overflows) (est. error: unknowable)"])
+    (row,) = compare("log10(x)", {"x": 1e308}, methods=["fd-central"], digits=20, timing=False)["methods"]
+    assert row["error_estimate"] == {"x": None} and row["warnings"] == [
+        "fd-central: the error of ∂f/∂x cannot be estimated: the rounding of f cannot be bounded here "
+        "(the bound on the derivative of f as evaluated overflows) (est. error: unknowable)"]
+
+
+@pytest.mark.parametrize("method", ["fd-forward", "complex-step"])
+def test_an_infinite_bound_is_not_called_an_undefined_partial(method):
+    """1/(((x + 1e17) − 1e17) − x − 1) at 8.5: every partial is defined (the quotient's, −1/d², with d =
+    6.5 in doubles), but d's rounding, 7.5, reaches its size, so forward mode's bound is infinite.  The
+    warning says that, not that a partial is undefined."""
+    (row,) = compare("1/(((x + 1e17) - 1e17) - x - 1)", {"x": 8.5}, methods=[method], digits=20,
+                     timing=False)["methods"]
+    assert row["error_estimate"] == {"x": None} and row["warnings"] == [
+        f"{method}: the error of ∂f/∂x cannot be estimated: the rounding of f cannot be bounded here "
+        "(the bound on the derivative of f as evaluated is not finite) (est. error: unknowable)"]
+
+
+def test_an_undefined_partial_is_still_called_so():
+    """sqrt(x) at 0: forward mode's tangent through sqrt's slope 1/(2·sqrt(0)) is not a number;
+    sqrt(y·y) + x at y = 0: the adjoint of y·y, sqrt's slope at 0, is not finite in the evaluation bound.
+    Both say that a partial is undefined (x keeps its bound)."""
+    assert fd_error._shifted(parse("sqrt(x)"), [0.0]) == ([None], [fd_error.UNDEFINED_PARTIAL])
+    graph = parse("sqrt(y*y) + x")
+    assert graph.variable_names == ["y", "x"]  # in the order they appear
+    bounds, _, why = fd_error._measured(graph, [0.0, 1.0])
+    assert bounds[0] is None and bounds[1] > 0 and why == [fd_error.UNDEFINED_PARTIAL, None]
+    assert fd_error.UNDEFINED_PARTIAL == "a partial of some step of f is undefined at the point"
+    (row,) = compare("sqrt(x)", {"x": 0.0}, methods=["fd-forward"], digits=20, timing=False)["methods"]
+    assert row["warnings"] == [
+        "fd-forward: the error of ∂f/∂x cannot be estimated: the rounding of f cannot be bounded here "
+        "(a partial of some step of f is undefined at the point) (est. error: unknowable)"]
+
+
+def test_an_evaluation_bound_that_overflows_with_every_adjoint_finite():
+    """(2x − z)·1e30 at x = 5e299, z = 1e300: f is 0 and every adjoint is finite (1e30, and the slopes
+    2e30 and −1e30), but 2x = 1e300 may be rounded by 2^-53·1e300, which reaches f times 1e30: 1.1e314,
+    past the largest double.  z moves only 2x − z, exactly 0 (its allowance the underflow's 2^-1074)."""
+    bounds, slopes, why = fd_error._measured(parse("(2*x - z)*1e30"), [5e299, 1e300])
+    assert slopes == [2e30, -1e30] and bounds[0] is None and 0 < bounds[1] < 1e-290
+    assert why == [fd_error.EVALUATION_OVERFLOWS, None]
+    assert fd_error.EVALUATION_OVERFLOWS == "the bound on its evaluation overflows"

@@ -1089,8 +1089,8 @@ def test_a_partial_whose_tracked_tangent_is_unbounded_has_no_estimate(method):
     row = _row(text, {"x": 8.5}, method)
     assert row["error_estimate"] == {"x": None}
     assert row["warnings"] == [
-        f"{method}: the error of ∂f/∂x cannot be estimated: the rounding of f cannot be bounded here (a "
-        "partial of some step of f is undefined at the point) (est. error: unknowable)"]
+        f"{method}: the error of ∂f/∂x cannot be estimated: the rounding of f cannot be bounded here (the "
+        "bound on the derivative of f as evaluated is not finite) (est. error: unknowable)"]
 
 
 def test_a_bound_s_own_sum_never_rounds_down():

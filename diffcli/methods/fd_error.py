@@ -41,7 +41,7 @@ import math
 from diffcli.core.algebra import FLOATS, FloatAlgebra, Functions
 from diffcli.core.chain import adjoints
 from diffcli.core.errors import DomainError
-from diffcli.core.evaluate import depends_on, forward
+from diffcli.core.evaluate import depends_on, entry, forward
 from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.core.lazy import LazyNumpy
 from diffcli.core.primitives import PRIMITIVES
@@ -71,12 +71,14 @@ def evaluation_bound(graph: Graph, values: list) -> list:
     return _measured(graph, values)[0]
 
 
-def _measured(graph: Graph, values: list) -> tuple[list, list]:
-    """``(bounds, slopes)``: :func:`evaluation_bound` and the chain rule's ∂f/∂x_i on doubles (nan where
-    undefined), from one pass, shared by the stencils of the same point."""
+def _measured(graph: Graph, values: list) -> tuple[list, list, list]:
+    """``(bounds, slopes, why)``: :func:`evaluation_bound`, the chain rule's ∂f/∂x_i on doubles (nan where
+    undefined) and, where a bound is None, why (:data:`UNDEFINED_PARTIAL` or :data:`EVALUATION_OVERFLOWS`),
+    from one pass, shared by the stencils of the same point."""
     n = len(values)
-    if too_large(graph, 1 + n):
-        return [None] * n, [math.nan] * n
+    refused = too_large(graph, 1 + n)
+    if refused:
+        return [None] * n, [math.nan] * n, [refused] * n
     return once_per_point(graph, values, "evaluation bound", lambda: _measure(graph, values))
 
 
@@ -96,16 +98,25 @@ def _safe(primitive, args):
         return np.float64(math.nan)
 
 
-def _measure(graph: Graph, values: list) -> list:
+UNDEFINED_PARTIAL = "a partial of some step of f is undefined at the point"
+"""Why f's rounding has no bound where a step's adjoint is not a number (a partial undefined or infinite
+at the point: sqrt at 0)."""
+
+EVALUATION_OVERFLOWS = "the bound on its evaluation overflows"
+"""Why, where every adjoint is finite but the sum of the roundings they carry to f is not."""
+
+
+def _measure(graph: Graph, values: list) -> tuple[list, list, list]:
     point = dict(zip(graph.variable_names, values))
-    try:
+    try:  # each node by its entry, as evaluate computed f at the point (x**0.0 is 1 at x = 0)
         nodes = forward(graph, graph.output, float, lambda name: float(point[name]),
-                        lambda primitive, node, args: primitive.real(*args))
+                        lambda primitive, node, args: entry(graph, node, primitive).real(*args))
         with np.errstate(all="ignore"):
             adjoint = adjoints(graph, [None if v is None else np.float64(v) for v in nodes], _Poisoned())
-    except (ArithmeticError, ValueError, DomainError):
-        return [None] * len(values), [math.nan] * len(values)
-    share = {}
+    except (ArithmeticError, ValueError, DomainError) as error:
+        n = len(values)
+        return [None] * n, [math.nan] * n, [f"it cannot be evaluated ({error})"] * n
+    share, undefined = {}, set()
     for node, weight in adjoint.items():
         op = graph.ops[node]
         if op in (CONST, VAR):
@@ -117,29 +128,55 @@ def _measure(graph: Graph, values: list) -> list:
         else:
             allowance = 2 * own_rounding(primitive, args, v) + 8 * UNIT * abs(v) + TINY
         share[node] = abs(float(weight)) * allowance if weight == weight else math.nan
-    bounds = []
+        if not math.isfinite(weight):
+            undefined.add(node)
+    bounds, why = [], []
     for variable in graph.variables:
         moved = depends_on(graph, variable)
         total = sum(b for node, b in share.items() if moved[node])
-        bounds.append(total * (1 + 1e-10) if math.isfinite(total) else None)
-    return bounds, [float(adjoint.get(v, 0.0)) for v in graph.variables]
+        finite = math.isfinite(total)
+        bounds.append(total * (1 + 1e-10) if finite else None)
+        why.append(None if finite else UNDEFINED_PARTIAL if any(moved[node] for node in undefined)
+                   else EVALUATION_OVERFLOWS)
+    return bounds, [float(adjoint.get(v, 0.0)) for v in graph.variables], why
 
 
-def _no_bound(method_id: str, name: str) -> str:
+def _no_bound(method_id: str, name: str, why: str) -> str:
     return (f"{method_id}: the error of ∂f/∂{name} cannot be estimated: the rounding of f cannot be bounded "
-            "here (a partial of some step of f is undefined at the point) (est. error: unknowable)")
+            f"here ({why}) (est. error: unknowable)")
 
 
-def _shifted(graph: Graph, values: list) -> list:
+TANGENT_OVERFLOWS = "the bound on the derivative of f as evaluated overflows"
+"""Why, where forward mode's tracked pass raised: an operation of the bound itself overflowed
+(``log10(x)`` at 1e308: the rule's 10-log·x is infinite in doubles, and the bound of 1 over it cannot be
+computed), though every partial of f is defined."""
+
+TANGENT_NOT_FINITE = "the bound on the derivative of f as evaluated is not finite"
+"""Why, where forward mode's tracked tangent has a value but no finite bound: a divisor whose rounding may
+reach its own size (``1/(((x + 1e17) - 1e17) - x - 1)`` at 8.5), or an overflow of the bound."""
+
+
+def _tangent_unbounded(t) -> str | None:
+    """Why forward mode's tracked tangent ``t`` (None where its pass raised) bounds nothing; None where it
+    does.  A tangent that is not a number is the chain rule through a partial without a value."""
+    if t is None:
+        return TANGENT_OVERFLOWS
+    if not math.isfinite(t.value):
+        return UNDEFINED_PARTIAL
+    return None if math.isfinite(t.bound) else TANGENT_NOT_FINITE
+
+
+def _shifted(graph: Graph, values: list) -> tuple[list, list]:
     """How far the derivative of f as evaluated (its steps that do not move with x rounded once, the same
     double at every stencil point) may be from the derivative of f: forward mode's tracked bound, which
     carries every node's rounding into the tangent (``(atan(y) - y)**g(x)`` at y = -1e-7: the base is
-    rounded by 1% and so is ∂f/∂x).  None where it is not finite."""
+    rounded by 1% and so is ∂f/∂x).  ``(bounds, why)``: None where there is none, and why."""
     try:
-        found = [t.bound for t in tangents(graph, values)]
+        found = tangents(graph, values)
     except (ArithmeticError, ValueError):
-        return [None] * len(values)
-    return [b if math.isfinite(b) else None for b in found]
+        found = [None] * len(values)
+    why = [_tangent_unbounded(t) for t in found]
+    return [None if w else t.bound for t, w in zip(found, why)], why
 
 
 # ---------------------------------------------------------------- the fixed stencils
@@ -172,15 +209,15 @@ def stencil_estimates(graph: Graph, derivatives, stencil, values, taken, answers
     def kinked(i: int, steps: list) -> bool:  # stencil points (and x) on different pieces of a kink
         points = [values[i] + o * s for s in steps for o in stencil.offsets]
         return sides is not None and sides(values, i, points)
-    bounds, slopes = _measured(graph, values)
+    bounds, slopes, unbounded = _measured(graph, values)
     offsets, weights, center = stencil.moved
     moved = (offsets.tolist(), weights.tolist(), center)
     names, n = graph.variable_names, len(values)
-    shifted = _shifted(graph, values)
+    shifted, unshifted = _shifted(graph, values)
     estimates, warnings = [None] * n, []
     for i in range(n):
         if (bounds[i] is None or shifted[i] is None) and isinstance(answers[i], float):
-            warnings.append(_no_bound(stencil.id, names[i]))
+            warnings.append(_no_bound(stencil.id, names[i], unbounded[i] or unshifted[i]))
             estimates[i] = math.nan
     for factor in (2.0, 0.5):
         todo = [i for i in range(n) if estimates[i] is None and isinstance(answers[i], float)]
@@ -334,5 +371,18 @@ def complex_step_estimates(graph: Graph, values: list, answers: list, second: li
             estimate = abs(answer - t.value) + t.bound + abs(again - answer) / 3
         found.append(estimate * (1 + 4 * UNIT) if math.isfinite(estimate) else None)
         if found[-1] is None and isinstance(answer, float):
-            warnings.append(_no_bound("complex-step", name))
+            warnings.append(_complex_step_warning(name, again, t))
     return found, warnings
+
+
+def _complex_step_warning(name: str, again, t) -> str:
+    """Why the complex step's partial ``name`` has no estimate: its tracked tangent ``t`` (None where the
+    pass overflowed) or the step at 2h (``again``, not a float where f has no value there)."""
+    why = _tangent_unbounded(t)
+    if why:
+        return _no_bound("complex-step", name, why)
+    if not isinstance(again, float):
+        return (f"complex-step: the error of ∂f/∂{name} cannot be estimated: f has no value at the second "
+                "step, 2h (est. error: unknowable)")
+    return (f"complex-step: the error of ∂f/∂{name} cannot be estimated: the estimate overflows "
+            "(est. error: unknowable)")

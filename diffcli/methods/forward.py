@@ -20,10 +20,10 @@ evaluates ``log(x)``.
 from __future__ import annotations
 
 from diffcli.core.algebra import FLOATS, Functions, NumberAlgebra
-from diffcli.core.chain import adjoints, rule_error
+from diffcli.core.chain import adjoints, rule_error, vanishes
 from diffcli.core.codegen import compile_tangent
 from diffcli.core.errors import RuleError
-from diffcli.core.evaluate import evaluate, forward
+from diffcli.core.evaluate import entry, evaluate, forward
 from diffcli.core.graph import Graph
 from diffcli.core.primitives import PRIMITIVES
 from diffcli.methods.partials import explained
@@ -96,6 +96,12 @@ def forward_pass(graph: Graph, point: dict, seed: dict) -> list:
     evaluate(graph, point)  # f itself must be defined: a clear, located DomainError otherwise
 
     def dual_apply(primitive, node, args):
+        # as evaluate and the compiled tangent: the entry's constant form (x**0.0 is 1 at x = 0), and an
+        # argument whose partial the table says is 0 here (x**0.0 in x) moves nothing: a constant
+        arguments = graph.arguments[node]
+        args = [a.value if isinstance(a, Dual) and vanishes(graph, primitive, arguments, k) else a
+                for k, a in enumerate(args)]
+        primitive = entry(graph, node, primitive)
         try:
             return apply(primitive, args)
         except (ArithmeticError, ValueError) as error:
@@ -106,7 +112,11 @@ def forward_pass(graph: Graph, point: dict, seed: dict) -> list:
 
 
 def _failing_argument(primitive, args) -> int:
-    """Which argument's partial cannot be evaluated (f's value can: the forward pass checked it)."""
+    """Which argument's partial cannot be evaluated, where ``apply(primitive, args)`` raised.  Its value
+    can be: ``evaluate`` computed the same entry's ``real`` on the same doubles before the walk (every
+    value of the walk is that ``real`` of the values before it), and ``apply``'s products and sums of
+    floats do not raise.  So a partial raised, and the loop, asking the same partials in the same order,
+    meets it and returns."""
     values = [a.value if isinstance(a, Dual) else a for a in args]
     y = primitive.real(*values)
     for k, a in enumerate(args):
@@ -115,7 +125,6 @@ def _failing_argument(primitive, args) -> int:
                 primitive.partials[k](FLOATS, y, *values)
             except (ArithmeticError, ValueError):
                 return k
-    return 0
 
 
 def _arrays(graph: Graph):
@@ -156,7 +165,7 @@ def _directional(graph: Graph, values, index: int):
         output = forward_pass(graph, dict(zip(graph.variable_names, values)), {name: 1.0})[graph.output]
     except RuleError as error:
         return explained(graph, values, index, error.message)
-    return output.tangent if isinstance(output, Dual) else 0.0
+    return output.tangent
 
 
 # ---------------------------------------------------------------- forward-over-reverse (Hessian only)
