@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
+from mpmath.libmp import mpf_add
+
 from diffcli.core.graph import Graph
 from diffcli.core.primitives import PRIMITIVES
 
@@ -62,7 +64,13 @@ class Functions:
         primitive = PRIMITIVES.get(name)
         if primitive is None:  # an AttributeError, so introspection (doctest, copy) works
             raise AttributeError(f"no primitive named {name!r}")
-        return lambda *args: self._call(primitive, args)
+        call = self._call
+
+        def function(*args):
+            return call(primitive, args)
+        # Kept as an attribute: the next b.cos is found without __getattr__ (a backward pass asks per term).
+        setattr(self, name, function)
+        return function
 
 
 class NumberAlgebra:
@@ -106,6 +114,22 @@ class MpAlgebra(NumberAlgebra):
     def __init__(self, m):
         self.one = m.one
         self.functions = Functions(lambda primitive, args: primitive.mp(m, *args))
+        self._context = m
+
+    def plus(self, total, term, node):
+        # Two mpf: mpmath's own sum (mpf.__add__ is this mpf_add at the context's precision and rounding),
+        # without its type dispatch; anything else (an mpc, a float): total + term.
+        m = self._context
+        mpf = m.mpf
+        if type(total) is mpf and type(term) is mpf:
+            value = _new(mpf)
+            value._mpf_ = mpf_add(total._mpf_, term._mpf_, *m._prec_rounding)
+            return value
+        return total + term
+
+
+_new = object.__new__
+"""How mpmath makes a number before setting its raw tuple (``mpf.__add__`` does the same)."""
 
 
 class Ref:

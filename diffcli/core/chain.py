@@ -12,7 +12,7 @@ only one rule and one loop.  The forward passes that give the loop its values ar
 
 from __future__ import annotations
 
-from diffcli.core.algebra import Algebra, GraphAlgebra, Ref
+from diffcli.core.algebra import Algebra, GraphAlgebra, NumberAlgebra, Ref
 from diffcli.core.errors import DomainError, RuleError
 from diffcli.core.graph import CONST, VAR, Graph, gc_paused
 from diffcli.core.primitives import PRIMITIVES
@@ -30,9 +30,12 @@ def adjoints(graph: Graph, values: list, algebra: Algebra, output: int | None = 
     depends = graph.depends_on_variables()
     adjoint = {output: algebra.one}
     ops, arguments = graph.ops, graph.arguments
-    # The algebra's parts looked up once, not per term (a 100,000-node graph has 200,000 terms).
-    functions, times, note = algebra.functions, algebra.times, algebra.note
-    plus, first = algebra.plus, algebra.first
+    # The algebra's parts looked up once, not per term (a 100,000-node graph has 200,000 terms); a ``note``
+    # that does nothing is not called.
+    functions, times, plus, first = algebra.functions, algebra.times, algebra.plus, algebra.first
+    note = algebra.note
+    if getattr(note, "__func__", None) in _SILENT:
+        note = None
     found = adjoint.get
     for node in range(output, -1, -1):
         g = found(node)
@@ -42,20 +45,27 @@ def adjoints(graph: Graph, values: list, algebra: Algebra, output: int | None = 
         if op == CONST or op == VAR:
             continue
         primitive = PRIMITIVES[op]
-        partials, args, value = primitive.partials, arguments[node], values[node]
-        arg_values = [values[a] for a in args]
+        partials, zero_where = primitive.partials, primitive.zero_where
+        args, value = arguments[node], values[node]
+        # The arguments' values without a comprehension (its own frame, once per node).
+        arg_values = [values[args[0]], values[args[1]]] if len(args) == 2 else [values[a] for a in args]
         for k, a in enumerate(args):
-            if not depends[a] or (primitive.zero_where and vanishes(graph, primitive, args, k)):
+            if not depends[a] or (zero_where and vanishes(graph, primitive, args, k)):
                 continue
             try:
                 partial = partials[k](functions, value, *arg_values)
                 term = times(g, partial)
             except (ArithmeticError, ValueError, DomainError) as error:
                 raise rule_error(graph, node, k, arg_values, error) from None
-            note(node, a, partial, term)
+            if note is not None:
+                note(node, a, partial, term)
             total = found(a)
             adjoint[a] = first(term, a) if total is None else plus(total, term, a)
     return adjoint
+
+
+_SILENT = (NumberAlgebra.note, GraphAlgebra.note)
+"""The algebras' ``note`` that does nothing (mpmath numbers, graph nodes): :func:`adjoints` skips it."""
 
 
 def vanishes(graph: Graph, primitive, args, k: int) -> bool:

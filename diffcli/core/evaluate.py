@@ -35,16 +35,8 @@ def forward(graph: Graph, output: int | list, constant, variable, apply, base: l
     None where not needed.  With ``base`` and ``changed``, nodes that did not change keep their value from
     ``base``."""
     outputs = [output] if isinstance(output, int) else list(output)
-    last = max(outputs, default=-1)
-    needed = graph.reachable(outputs)[:last + 1]
+    values, nodes = _start(graph, outputs, base, changed)
     ops, arguments, data = graph.ops, graph.arguments, graph.data
-    if base is None:
-        values: list = [None] * (last + 1)
-        nodes = compress(range(last + 1), needed)
-    else:  # only the changed nodes are walked: a perturbed variable of a large graph reaches a few
-        values = [b if need and not moved else None for b, need, moved in zip(base, needed, changed)]
-        values += [None] * (last + 1 - len(values))
-        nodes = compress(range(last + 1), map(and_, needed, changed))
     for node in nodes:
         op = ops[node]
         if op == CONST:
@@ -54,6 +46,20 @@ def forward(graph: Graph, output: int | list, constant, variable, apply, base: l
         else:
             values[node] = apply(PRIMITIVES[op], node, [values[a] for a in arguments[node]])
     return values
+
+
+def _start(graph: Graph, outputs: list, base: list | None, changed: list | None) -> tuple:
+    """A forward walk's values before it starts (None, or with ``base`` and ``changed`` the base's values
+    of the nodes that did not change) and the nodes it walks, in order: those the outputs need (and that
+    changed)."""
+    last = max(outputs, default=-1)
+    needed = graph.reachable(outputs)[:last + 1]
+    if base is None:
+        return [None] * (last + 1), compress(range(last + 1), needed)
+    # only the changed nodes are walked: a perturbed variable of a large graph reaches a few
+    values = [b if need and not moved else None for b, need, moved in zip(base, needed, changed)]
+    values += [None] * (last + 1 - len(values))
+    return values, compress(range(last + 1), map(and_, needed, changed))
 
 
 def entry(graph: Graph, node: int, primitive):
@@ -115,42 +121,68 @@ def evaluate_mp(graph: Graph, point: dict, m, output: int | None = None, every: 
     that differ from it) let a caller re-evaluate only the nodes a perturbed variable reaches.  With
     ``complex_step``, values may be ``mpc`` (a variable moved off the real line); domains are checked on
     real parts.  Any other kind of value (a Python float, say) is refused.
+
+    It is :func:`forward` with its three functions written into its loop (the walks of a reference are most
+    of its time): the same table evaluators on the same values, with fewer steps per node.
     """
     mpf, mpc = m.mpf, m.mpc
-    kinds = (mpf, mpc) if complex_step else (mpf,)
-    ops, is_finite = graph.ops, finite(m)
     special = (m.inf._mpf_, m.ninf._mpf_, m.nan._mpf_)
-
-    def apply(primitive, node, args):
-        if primitive.constant is not None and ops[graph.arguments[node][primitive.constant[0]]] == CONST:
-            primitive = primitive.constant[1]  # entry(graph, node, primitive), inlined: once per node
-        # The real parts: an mpf is its own, an mpc's is its first component (m.re would convert them again).
-        real = [a if type(a) is mpf else a.real if type(a) is mpc else m.re(a) for a in args] \
-            if complex_step else args
-        if id(primitive) not in _EVERYWHERE and not primitive.inside(*real):
-            raise located(graph, node, real, OUTSIDE)
-        value = primitive.mp(m, *args)
-        # is_finite, and the type, checked first on the raw tuples of an mpf (or a complex step's mpc): once
-        # per node
+    output = graph.output if output is None else output
+    values, nodes = _start(graph, [output], base, changed)
+    ops, arguments, data = graph.ops, graph.arguments, graph.data
+    for node in nodes:
+        op = ops[node]
+        step = _MP_STEPS[op]
+        if step is None:  # a constant or a variable
+            values[node] = mpf(data[node]) if op == CONST else point[data[node]]
+            continue
+        evaluate, inside, constant = step
+        nodes_in = arguments[node]
+        if constant is not None and ops[nodes_in[constant[0]]] == CONST:
+            evaluate, inside = constant[1]  # entry(graph, node, primitive), inlined: once per node
+        if len(nodes_in) == 2:
+            args = (values[nodes_in[0]], values[nodes_in[1]])
+        elif len(nodes_in) == 1:
+            args = (values[nodes_in[0]],)
+        else:
+            args = tuple([values[a] for a in nodes_in])
+        real = None
+        if inside is not None:
+            # The real parts: an mpf is its own, an mpc's is its first component (m.re would convert again).
+            real = [a if type(a) is mpf else a.real if type(a) is mpc else m.re(a) for a in args] \
+                if complex_step else list(args)
+            if not inside(*real):
+                raise located(graph, node, real, OUTSIDE)
+        value = evaluate(m, *args)
+        # The type, and finiteness, checked on the raw tuples of an mpf (or a complex step's mpc).
         kind = type(value)
         if kind is mpf:
             if value._mpf_ not in special:
-                return value
+                values[node] = value
+                continue
         elif kind is mpc and complex_step and value._mpc_[0] not in special and value._mpc_[1] not in special:
-            return value
-        if not isinstance(value, kinds) or not is_finite(value):
+            values[node] = value
+            continue
+        if not isinstance(value, (mpf, mpc) if complex_step else mpf) or not finite(m)(value):
+            if real is None:
+                real = [a if type(a) is mpf else a.real if type(a) is mpc else m.re(a) for a in args] \
+                    if complex_step else list(args)
             raise located(graph, node, real, NOT_REAL)
-        return value
-    output = graph.output if output is None else output
-    values = forward(graph, output, m.mpf, point.__getitem__, apply, base, changed)
+        values[node] = value
     return values if every else values[output]
 
 
-_EVERYWHERE = frozenset(id(p) for primitive in PRIMITIVES.values()
-                        for p in (primitive, *(primitive.constant[1:] if primitive.constant else ()))
-                        if everywhere(p))
-"""The ids of the table's entries (and constant forms) defined for every argument: a forward walk in mpmath
-skips calling their ``inside``, once per node."""
+def _mp_step(primitive) -> tuple:
+    return primitive.mp, None if everywhere(primitive) else primitive.inside
+
+
+_MP_STEPS = {CONST: None, VAR: None, **{
+    name: (*_mp_step(entry), entry.constant and (entry.constant[0], _mp_step(entry.constant[1])))
+    for name, entry in PRIMITIVES.items()}}
+"""What :func:`evaluate_mp` does at a node of each kind, looked up once per node: None for a constant or a
+variable, else the entry's mpmath evaluator, its domain check (None for an entry defined everywhere: the
+walk skips calling it) and, for an entry with a ``constant`` form, that argument's index and the form's
+evaluator and check (``x**0.0`` has the power rule's domain)."""
 
 
 def finite(m):
@@ -182,16 +214,8 @@ def kinks(graph: Graph, values: list) -> list[str]:
 
 
 def depends_on(graph: Graph, variable: int) -> list[bool]:
-    """For every node, whether it depends on the given variable node."""
-    reached = [False] * len(graph)
-    reached[variable] = True
-    arguments = graph.arguments
-    for node in range(variable + 1, len(graph)):
-        for a in arguments[node]:  # a loop, not any(): this runs once per node of a 100,000-node graph
-            if reached[a]:
-                reached[node] = True
-                break
-    return reached
+    """For every node, whether it depends on the given variable node (:meth:`Graph.depending`)."""
+    return graph.depending((variable,))
 
 
 def located(graph: Graph, node: int, values: list, reason: str) -> DomainError:

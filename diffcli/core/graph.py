@@ -155,20 +155,27 @@ class Graph:
     # ---------------------------------------------------------------- analysis
     def depends_on_variables(self) -> list[bool]:
         """For every node, whether its value depends on some variable (constants' derivatives are 0)."""
-        key = ("depends", len(self.ops))
-        depends = self._walks.get(key)
-        if depends is None:
-            depends = [False] * len(self.ops)
-            for node, (op, arguments) in enumerate(zip(self.ops, self.arguments)):
-                if op == VAR:
-                    depends[node] = True
-                elif op != CONST:
-                    for a in arguments:  # a loop, not any(): no generator per node of a 100,000-node graph
-                        if depends[a]:
-                            depends[node] = True
-                            break
-            self._remember(key, depends)
-        return list(depends)
+        return self.depending(self.variables)
+
+    def depending(self, sources: Iterable[int]) -> list[bool]:
+        """For every node, whether its value depends on one of the nodes ``sources`` (each on itself): the
+        one walk of dependence, for the variables (:meth:`depends_on_variables`), one variable (the nodes a
+        perturbed variable moves) or any nodes."""
+        sources = tuple(sources)
+        key = ("depends", sources, len(self.ops))
+        reached = self._walks.get(key)
+        if reached is None:
+            reached = [False] * len(self.ops)
+            for node in sources:
+                reached[node] = True
+            arguments = self.arguments
+            for node in range(min(sources, default=len(self.ops)) + 1, len(self.ops)):
+                for a in arguments[node]:  # a loop, not any(): no generator per node of a 100,000-node graph
+                    if reached[a]:
+                        reached[node] = True
+                        break
+            self._remember(key, reached)
+        return list(reached)
 
     def reachable(self, outputs: Iterable[int]) -> list[bool]:
         """Which nodes the given outputs need (walking arguments backwards in index order)."""
