@@ -58,13 +58,14 @@ EQUIVALENTS = ROOT / "tools" / "equivalent_mutants.txt"
 # An entry may be a file or a pytest node id (``file::test``).  A module not listed runs DEFAULT_TESTS.
 SCALE = "tests/test_scale.py"
 SPEED = "tests/test_speed_paths.py"  # the shortcuts that save work without changing a number
+WALKS = "tests/test_fixed_walks.py"  # the forward and backward walks written for speed, to the bit
 # More fixed tests of the core modules and of the methods' helpers, run right after each one's first file.
 CORE_MORE, METHODS_MORE = "tests/test_fixed_core_more.py", "tests/test_fixed_methods_more.py"
 TESTS = {
-    "diffcli/core/algebra.py": ["tests/test_fixed_numeric.py", CORE_MORE, "tests/test_algebra.py",
+    "diffcli/core/algebra.py": [WALKS, "tests/test_fixed_numeric.py", CORE_MORE, "tests/test_algebra.py",
                                 "tests/test_rules.py", "tests/test_methods.py"],
     "diffcli/core/bounds.py": ["tests/test_fixed_core.py", CORE_MORE, "tests/test_options.py"],
-    "diffcli/core/chain.py": ["tests/test_fixed_core.py", CORE_MORE, "tests/test_algebra.py",
+    "diffcli/core/chain.py": [WALKS, "tests/test_fixed_core.py", CORE_MORE, "tests/test_algebra.py",
                               "tests/test_diff.py", "tests/test_hessian.py", "tests/test_methods.py"],
     "diffcli/core/choices.py": ["tests/test_fixed_core.py", CORE_MORE, "tests/test_hessian.py",
                                 "tests/test_sweep.py", "tests/test_cli.py"],
@@ -75,11 +76,11 @@ TESTS = {
                                 "tests/test_parse.py", "tests/test_hostile.py"],
     "diffcli/core/errors.py": ["tests/test_fixed_core.py", CORE_MORE, "tests/test_domains.py",
                                "tests/test_parse.py", "tests/test_hostile.py"],
-    "diffcli/core/evaluate.py": ["tests/test_fixed_core.py", CORE_MORE, "tests/test_domains.py",
+    "diffcli/core/evaluate.py": [WALKS, "tests/test_fixed_core.py", CORE_MORE, "tests/test_domains.py",
                                  "tests/test_algebra.py", "tests/test_parse.py", "tests/test_methods.py"],
     "diffcli/core/fragments.py": ["tests/test_fixed_core.py", CORE_MORE, SPEED, "tests/test_rules.py",
                                   "tests/test_algebra.py", "tests/test_methods.py", SCALE],
-    "diffcli/core/graph.py": ["tests/test_fixed_core.py", CORE_MORE, "tests/test_graph.py",
+    "diffcli/core/graph.py": [WALKS, "tests/test_fixed_core.py", CORE_MORE, "tests/test_graph.py",
                               "tests/test_algebra.py", "tests/test_rules.py", "tests/test_parse.py",
                               "tests/test_methods.py"],
     "diffcli/core/lazy.py": ["tests/test_fixed_core.py", CORE_MORE, "tests/test_registry.py",
