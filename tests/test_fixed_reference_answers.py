@@ -83,6 +83,35 @@ def test_a_kink_the_complex_step_cannot_see_is_refused(text, left, right):
                                f"the left ({left}) and from the right ({right}) differ")
 
 
+def test_a_kink_below_the_digits_asked_for_is_not_seen_and_above_them_is_refused():
+    """x + 1e-60·|x| has the slopes 1 - c and 1 + c at 0 (c the double 1e-60): 2c apart, relatively, they
+    agree on 59 digits.  To 59 digits the partial is 1 from either side; to 60 it does not exist, and the
+    message shows the slopes to 61 digits, enough to tell them apart."""
+    c = M.mpf(1e-60)
+    ref = reference(parse("x + 1e-60*sqrt(x*x)"), {"x": 0.0}, digits=59)
+    assert ref.errors == {} and _shown(ref, "x") == "1.0"
+    ref = reference(parse("x + 1e-60*sqrt(x*x)"), {"x": 0.0}, digits=60)
+    assert ref.gradient["x"] is None
+    left, right = M.nstr(1 - c, 61), M.nstr(1 + c, 61)
+    assert ref.errors["x"] == ("no reference for ∂f/∂x: f is not differentiable here in x: its slopes from "
+                               f"the left ({left}) and from the right ({right}) differ")
+
+
+def test_the_slopes_on_the_real_line_step_as_far_on_either_side(monkeypatch):
+    """Each of the two steps takes the right and the left quotient over the same δ: directions +1 and -1."""
+    steps = reference.__globals__["real_slope"].__globals__  # the module the reference reads
+    directions = []
+
+    def recorded(m, graph, at, values, name, direction):
+        directions.append(direction)
+        return original(m, graph, at, values, name, direction)
+    original = steps["edge_slope"]
+    monkeypatch.setitem(steps, "edge_slope", recorded)
+    ref = reference(parse("(x*x)**1.75"), {"x": 0.0}, digits=20)
+    assert _shown(ref, "x") == "0"
+    assert directions and directions == [1, -1] * (len(directions) // 2)
+
+
 def test_f_real_on_neither_side_keeps_its_message():
     """sqrt(-x*x) is real only at x = 0."""
     ref = reference(parse("sqrt(-x*x) + y"), {"x": 0.0, "y": 2.0}, digits=50)

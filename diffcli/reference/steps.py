@@ -106,9 +106,10 @@ def real_slope(m, graph: Graph, at: dict, values: list, name: str, digits: int) 
     (right, left), (closer_right, closer_left) = pairs
     gap = abs(closer_right - closer_left)
     if gap and agreeing_digits(m, closer_left, closer_right, digits) < digits and 2 * gap > abs(right - left):
+        shown = agreeing_digits(m, closer_left, closer_right) + 2  # enough to tell them apart
         raise NotDifferentiable(f"no reference for ∂f/∂{name}: f is not differentiable here in {name}: its "
-                                f"slopes from the left ({m.nstr(closer_left, 3)}) and from the right "
-                                f"({m.nstr(closer_right, 3)}) differ")
+                                f"slopes from the left ({m.nstr(closer_left, shown)}) and from the right "
+                                f"({m.nstr(closer_right, shown)}) differ")
     return +closer_right, Loss()
 
 
