@@ -16,7 +16,6 @@ import math
 import mpmath
 import pytest
 
-from diffcli.core import algebra as algebra_module
 from diffcli.core import evaluate as evaluate_module
 from diffcli.core.algebra import FloatAlgebra, Functions, MpAlgebra, NumberAlgebra
 from diffcli.core.chain import adjoints
@@ -224,8 +223,8 @@ def test_plus_reads_the_precision_when_it_adds(monkeypatch):
     m = _context(50)
     algebra = MpAlgebra(m)
     calls = []
-    real_add = algebra_module.mpf_add
-    monkeypatch.setattr(algebra_module, "mpf_add", lambda *args: calls.append(args[2:]) or real_add(*args))
+    real_add = algebra._mpf_add  # mpmath's, imported when the algebra is made (not with the module)
+    monkeypatch.setattr(algebra, "_mpf_add", lambda *args: calls.append(args[2:]) or real_add(*args))
     total, term = m.mpf(1) / 3, m.mpf(2) / 3 * m.mpf(10) ** -20
     with m.workprec(20):
         got = algebra.plus(total, term, 0)

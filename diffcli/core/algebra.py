@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
-from mpmath.libmp import mpf_add
-
 from diffcli.core.graph import Graph
 from diffcli.core.primitives import PRIMITIVES
 
@@ -112,9 +110,11 @@ class MpAlgebra(NumberAlgebra):
     variables, cross-checked against mpmath.diff, which does not use the rules)."""
 
     def __init__(self, m):
+        from mpmath.libmp import mpf_add  # here: a command without a reference never imports mpmath
+
         self.one = m.one
         self.functions = Functions(lambda primitive, args: primitive.mp(m, *args))
-        self._context = m
+        self._context, self._mpf_add = m, mpf_add
 
     def plus(self, total, term, node):
         # Two mpf: mpmath's own sum (mpf.__add__ is this mpf_add at the context's precision and rounding),
@@ -123,7 +123,7 @@ class MpAlgebra(NumberAlgebra):
         mpf = m.mpf
         if type(total) is mpf and type(term) is mpf:
             value = _new(mpf)
-            value._mpf_ = mpf_add(total._mpf_, term._mpf_, *m._prec_rounding)
+            value._mpf_ = self._mpf_add(total._mpf_, term._mpf_, *m._prec_rounding)
             return value
         return total + term
 
