@@ -75,6 +75,7 @@ def test_an_edge_of_the_domain_stays_one_sided():
     ("sqrt(x*x)", "-1.0", "1.0"),                    # |x|: slopes -1 and 1
     ("1e-100*sqrt(x*x)", "-1.0e-100", "1.0e-100"),   # a kink far below 1 is still a kink, not a 0
     ("x + (x*x)**0.5", "0.0", "2.0"),                 # x + |x|
+    ("sqrt(x*x)/3", "-0.33", "0.33"),                 # ∓1/3, which share no digit: shown to 2 digits
 ])
 def test_a_kink_the_complex_step_cannot_see_is_refused(text, left, right):
     ref = reference(parse(text), {"x": 0.0}, digits=50)
