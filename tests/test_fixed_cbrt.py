@@ -13,6 +13,7 @@ hard-to-round cube roots, and the test measures each one's distance itself, so t
 import math
 import random
 import struct
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -136,6 +137,26 @@ def test_roots_within_2_to_the_minus_45_units_of_a_double(text):
     assert 0 < units_from_double(x) < 2.0 ** -45
     for y in (x, -x, math.ldexp(x, -999), math.ldexp(x, 999)):
         assert same_double(numeric.cbrt(y), nearest_root(y)), y
+
+
+def test_the_integer_step_corrects_a_start_one_unit_off_either_way():
+    """The rounding step alone, from the nearest double's integer R (y = R·2^-53 for a in [1/8, 1), the
+    cube compared in units of 2^-162) and from R ± 1: a pow off by a unit either way is corrected.  (With
+    glibc, a ** fl(1/3) never starts below: fl(1/3) < 1/3 raises the power of an a below 1.)"""
+    rng = random.Random(1021)
+    sample = [rng.uniform(0.125, 1.0) for _ in range(500)] + [0.125, math.nextafter(1.0, 0.0)]
+    for text in MIDPOINT_HARD + DOUBLE_HARD:  # by 8s into [1/8, 1): the same root's digits
+        a = float.fromhex(text)
+        while a >= 1:
+            a /= 8
+        sample.append(a)
+    for a in sample:
+        assert 0.125 <= a < 1
+        nearest = int(nearest_root(a) * 2 ** 53)
+        scaled = int(Fraction(a) * 2 ** 162)  # exact: a has no bit below 2^-55
+        assert Fraction(a) * 2 ** 162 == scaled
+        for start in (nearest - 1, nearest, nearest + 1):
+            assert numeric._nearest_root(start, scaled) == nearest, (a, start)
 
 
 def test_exact_cubes_and_powers_of_two():

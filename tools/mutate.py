@@ -61,6 +61,7 @@ SPEED = "tests/test_speed_paths.py"  # the shortcuts that save work without chan
 WALKS = "tests/test_fixed_walks.py"  # the forward and backward walks written for speed, to the bit
 # More fixed tests of the core modules and of the methods' helpers, run right after each one's first file.
 CORE_MORE, METHODS_MORE = "tests/test_fixed_core_more.py", "tests/test_fixed_methods_more.py"
+CBRT = "tests/test_fixed_cbrt.py"  # cbrt to the bit; forward's interpreted pass; fd_error's missing bounds
 TESTS = {
     "diffcli/core/algebra.py": [WALKS, "tests/test_fixed_numeric.py", CORE_MORE, "tests/test_algebra.py",
                                 "tests/test_rules.py", "tests/test_methods.py"],
@@ -91,7 +92,7 @@ TESTS = {
     "diffcli/core/primitives.py": ["tests/test_fixed_numeric.py", CORE_MORE, "tests/test_domains.py",
                                    "tests/test_rules.py", "tests/test_primitives.py", "tests/test_diff.py",
                                    "tests/test_methods.py"],
-    "diffcli/core/numeric.py": ["tests/test_fixed_numeric.py", CORE_MORE, "tests/test_domains.py",
+    "diffcli/core/numeric.py": [CBRT, "tests/test_fixed_numeric.py", CORE_MORE, "tests/test_domains.py",
                                 "tests/test_rules.py", "tests/test_primitives.py", "tests/test_diff.py",
                                 "tests/test_methods.py"],
     "diffcli/core/printing.py": ["tests/test_fixed_core.py", CORE_MORE, "tests/test_printing_plan.py",
@@ -107,14 +108,15 @@ TESTS = {
                                         "tests/test_mutants_methods.py", "tests/test_sweep.py",
                                         "tests/test_finite.py", "tests/test_partials.py",
                                         "tests/test_methods.py"],
-    "diffcli/methods/fd_error.py": ["tests/test_fixed_estimates.py", METHODS_MORE, "tests/test_estimates.py",
-                                    "tests/test_finite.py", "tests/test_methods.py"],
+    "diffcli/methods/fd_error.py": ["tests/test_fixed_estimates.py", METHODS_MORE, CBRT,
+                                    "tests/test_estimates.py", "tests/test_finite.py",
+                                    "tests/test_methods.py"],
     "diffcli/methods/float_stencil.py": ["tests/test_scalar_stencils.py", "tests/test_fixed_methods.py",
                                          "tests/test_finite.py", "tests/test_methods.py"],
     "diffcli/methods/finite.py": ["tests/test_fixed_methods.py", "tests/test_scalar_stencils.py",
                                   "tests/test_mutants_methods.py", "tests/test_registry.py",
                                   "tests/test_sweep.py", "tests/test_finite.py", "tests/test_methods.py"],
-    "diffcli/methods/forward.py": ["tests/test_fixed_methods.py", METHODS_MORE, "tests/test_algebra.py",
+    "diffcli/methods/forward.py": ["tests/test_fixed_methods.py", METHODS_MORE, CBRT, "tests/test_algebra.py",
                                    "tests/test_forward.py", "tests/test_registry.py", "tests/test_hessian.py",
                                    "tests/test_partials.py", "tests/test_rounding.py",
                                    "tests/test_methods.py"],
