@@ -278,3 +278,23 @@ def test_an_evaluation_bound_that_overflows_with_every_adjoint_finite():
     assert slopes == [2e30, -1e30] and bounds[0] is None and 0 < bounds[1] < 1e-290
     assert why == [fd_error.EVALUATION_OVERFLOWS, None]
     assert fd_error.EVALUATION_OVERFLOWS == "the bound on its evaluation overflows"
+
+
+def test_the_evaluation_bound_where_f_has_no_value():
+    """log(x) at −1: f itself cannot be evaluated (evaluation_bound is public: nothing has checked f
+    first), so no variable has a bound, and the reason is libm's."""
+    assert fd_error.evaluation_bound(parse("log(x)"), [-1.0]) == [None]
+    assert fd_error._measured(parse("log(x)"), [-1.0])[2] == ["it cannot be evaluated (math domain error)"]
+
+
+def test_the_complex_step_without_its_second_step_or_with_an_estimate_that_overflows():
+    """x² at 3 (tangent 6, bound 0): with no value at 2h the truncation cannot be estimated; with answers
+    ±1.7e308 the estimate |D(h) − 6| + |D(2h) − D(h)|/3 is past the largest double."""
+    graph = parse("x*x")
+    assert fd_error.complex_step_estimates(graph, [3.0], [6.0], [None]) == ([None], [
+        "complex-step: the error of ∂f/∂x cannot be estimated: f has no value at the second step, 2h "
+        "(est. error: unknowable)"])
+    assert fd_error.complex_step_estimates(graph, [3.0], [1.7e308], [-1.7e308]) == ([None], [
+        "complex-step: the error of ∂f/∂x cannot be estimated: the estimate overflows "
+        "(est. error: unknowable)"])
+    assert fd_error.complex_step_estimates(graph, [3.0], [6.0], [6.0]) == ([0.0], [])
