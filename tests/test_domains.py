@@ -162,6 +162,10 @@ KINKS = {  # where each non-differentiable primitive has its kink, and the doubl
     "step": [((0.0,), True), ((TINY,), False), ((-TINY,), False)],
     "min": [((1.5, 1.5), True), ((1.5, above(1.5)), False), ((1.5, below(1.5)), False)],
     "max": [((1.5, 1.5), True), ((1.5, above(1.5)), False), ((1.5, below(1.5)), False)],
+    # atan2(y, x) on its branch cut y = 0, x < 0 (π just above, −π just below); not on the positive x-axis,
+    # and not at the origin, where its partials have no value at all
+    "atan2": [((0.0, -1.0), True), ((-0.0, -1e-300), True), ((TINY, -1.0), False), ((-TINY, -1.0), False),
+              ((0.0, 1.0), False), ((0.0, -0.0), False), ((0.0, 0.0), False)],
 }
 
 
@@ -172,6 +176,20 @@ def test_every_kink_has_its_edges_here():
 @pytest.mark.parametrize("name, args, at_kink", [(n, a, k) for n, cases in KINKS.items() for a, k in cases])
 def test_kink_at_and_beside(name, args, at_kink):
     assert bool(PRIMITIVES[name].kink(*args)) is at_kink
+
+
+def test_atan2_on_its_branch_cut_is_a_kink_with_the_right_derivative():
+    """atan2(y, -1) is π − y + … for y > 0 and −π − y + … for y < 0: at y = 0 it jumps, so the output warns
+    and the reference is the slope as y increases, ∂/∂y = x/(x² + y²) = −1 (f is π along x there: ∂/∂x = 0);
+    the rules give the same.  Before atan2 had a kink, nothing said that f jumps there."""
+    from diffcli.api import compare
+
+    record = compare("atan2(y, x)", {"x": -1.0, "y": 0.0}, methods=["reverse", "fd-forward"], timing=False)
+    assert record["warnings"] == ["atan2(0.0, -1.0) is at its kink: not differentiable there; the methods "
+                                  "use the right derivative of each function and the reference the right "
+                                  "derivative in each variable"]
+    assert record["reference"]["gradient"] == {"y": "-1.0", "x": "0"}
+    assert [row["gradient"]["y"] for row in record["methods"]] == [-1.0, -1.0]
 
 
 # ---------------------------------------------------------------- errors in the user's words

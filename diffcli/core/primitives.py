@@ -281,7 +281,8 @@ _TABLE = [
        (lambda b, y, x: 1.0 / (1.0 + x ** 2.0),), r"\arctan\left({0}\right)", aliases=("arctan",)),
     _p("atan2", 2, math.atan2, np.arctan2, numeric.catan2, numeric.mp_atan2,
        (lambda b, r, y, x: x / (x ** 2.0 + y ** 2.0), lambda b, r, y, x: -y / (x ** 2.0 + y ** 2.0)),
-       r"\operatorname{{atan2}}\left({0}, {1}\right)", aliases=("arctan2",)),
+       r"\operatorname{{atan2}}\left({0}, {1}\right)", aliases=("arctan2",),
+       kink=lambda y, x: y == 0 and x < 0),  # its branch cut: π above, −π below (the right derivative: above)
     # ---- hyperbolic
     _p("sinh", 1, math.sinh, np.sinh, cmath.sinh, lambda m, x: m.sinh(x),
        (lambda b, y, x: b.cosh(x),), r"\sinh\left({0}\right)"),
