@@ -13,7 +13,7 @@ hard-to-round cube roots, and the test measures each one's distance itself, so t
 import math
 import random
 import struct
-from fractions import Fraction
+import types
 
 import pytest
 from hypothesis import given
@@ -139,24 +139,29 @@ def test_roots_within_2_to_the_minus_45_units_of_a_double(text):
         assert same_double(numeric.cbrt(y), nearest_root(y)), y
 
 
-def test_the_integer_step_corrects_a_start_one_unit_off_either_way():
-    """The rounding step alone, from the nearest double's integer R (y = R·2^-53 for a in [1/8, 1), the
-    cube compared in units of 2^-162) and from R ± 1: a pow off by a unit either way is corrected.  (With
-    glibc, a ** fl(1/3) never starts below: fl(1/3) < 1/3 raises the power of an a below 1.)"""
+def test_a_pow_one_unit_low_is_corrected(monkeypatch):
+    """With glibc, cbrt's power y = a ** fl(1/3) on [1/8, 1) is at or above the root less half a unit
+    (fl(1/3) < 1/3 raises the power of an a below 1; pow is within about half a unit), so the step up is
+    never needed.  A libm's pow one unit lower, still within 1.5 units of the root, needs it: y moved one
+    unit down, and the integer step still finds the nearest double."""
+    low = types.SimpleNamespace(**{name: getattr(math, name) for name in dir(math) if name[0] != "_"})
+    low.pow = lambda a, b: math.nextafter(math.pow(a, b), 0.0)
+    monkeypatch.setattr(numeric, "math", low)
     rng = random.Random(1021)
-    sample = [rng.uniform(0.125, 1.0) for _ in range(500)] + [0.125, math.nextafter(1.0, 0.0)]
-    for text in MIDPOINT_HARD + DOUBLE_HARD:  # by 8s into [1/8, 1): the same root's digits
-        a = float.fromhex(text)
-        while a >= 1:
-            a /= 8
-        sample.append(a)
-    for a in sample:
-        assert 0.125 <= a < 1
-        nearest = int(nearest_root(a) * 2 ** 53)
-        scaled = int(Fraction(a) * 2 ** 162)  # exact: a has no bit below 2^-55
-        assert Fraction(a) * 2 ** 162 == scaled
-        for start in (nearest - 1, nearest, nearest + 1):
-            assert numeric._nearest_root(start, scaled) == nearest, (a, start)
+    sample = [every_finite_double(rng) for _ in range(500)]
+    sample += [float.fromhex(text) for text in MIDPOINT_HARD + DOUBLE_HARD] + [1.0, 0.125, 27.0]
+    for x in sample:
+        assert same_double(numeric.cbrt(x), nearest_root(x)), x
+
+
+def test_diff_prints_cbrt_as_python_that_runs():
+    """diff's Python printer copies cbrt's source (it uses only math): the copy gives the same doubles."""
+    from diffcli.core.printing import to_python
+
+    graph, namespace = parse("cbrt(x)"), {}
+    exec(compile(to_python(graph, graph.output, "f"), "<cbrt>", "exec"), namespace)  # our own code
+    for x in (27.0, -8.0, 1e-300, 5e-324, float.fromhex(MIDPOINT_HARD[0])):
+        assert same_double(namespace["f"](x), nearest_root(x))
 
 
 def test_exact_cubes_and_powers_of_two():

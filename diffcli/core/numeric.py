@@ -39,27 +39,19 @@ def cbrt(x: float) -> float:
     a = math.ldexp(abs(x), -3 * k)
     # In units of 2^-162 all are integers: y = root·2^-53 (y in [1/2, 1], where doubles are 2^-53 apart;
     # the denser ones below 1/2 are never the root), the midpoints beside it, (2·root ± 1)·2^-54, cubed,
-    # and a = (a·2^56)·2^-56, as a ≥ 1/8 has no bit below 2^-55
-    root = _nearest_root(int(a ** (1.0 / 3.0) * 9007199254740992.0),  # 2^53
-                         int(a * 72057594037927936.0) << 106)  # a·2^56, then 2^106 more: a·2^162
-    return math.copysign(math.ldexp(root, k - 53), x)
-
-
-def _nearest_root(root: int, scaled: int) -> int:
-    """The integer R nearest to ∛scaled / 2, from a ``root`` within 1.5 of it: root + 1 where ∛scaled is
-    above 2·root + 1 (the midpoint above, doubled), root − 1 where it is below 2·root − 1, else root; for
-    :func:`cbrt`, R·2^-53 is the double nearest to ∛a with scaled = a·2^162.  There a ** fl(1/3) is at or
-    above ∛a (fl(1/3) < 1/3 and a < 1) and glibc's pow within about half a unit of it, so only a less
-    exact pow needs the step up.
-
-    >>> _nearest_root(4, 9 ** 3 + 1), _nearest_root(4, 9 ** 3 - 1), _nearest_root(4, 7 ** 3 - 1)
-    (5, 4, 3)
-    """
+    # and a = (a·2^56)·2^-56, as a ≥ 1/8 has no bit below 2^-55.  With fl(1/3) < 1/3 and a < 1, a ** fl(1/3)
+    # is at or above ∛a, and glibc's pow within about half a unit of it: only a less exact pow needs the
+    # step up.  (One function, using only math: diff's Python printer copies its source.)
+    root = int(math.pow(a, 1.0 / 3.0) * 9007199254740992.0)  # 2^53
+    scaled = int(a * 72057594037927936.0) << 106  # a·2^56, then 2^106 more: a·2^162
     above = 2 * root + 1
     if above * above * above < scaled:  # products: ** 3 on ints takes a third longer
-        return root + 1
-    below = above - 2
-    return root - 1 if below * below * below > scaled else root
+        root += 1
+    else:
+        below = above - 2
+        if below * below * below > scaled:
+            root -= 1
+    return math.copysign(math.ldexp(root, k - 53), x)
 
 
 def sigmoid(x: float) -> float:
