@@ -1120,3 +1120,29 @@ def test_a_complex_step_refused_for_one_variable_keeps_the_other_s_estimate():
     assert row["gradient"] == {"x": None, "y": 1.0} and row["warnings"] == []
     assert row["errors"]["x"].startswith("not applicable here: f is not analytic at x = 0.0")
     assert row["error_estimate"] == {"x": None, "y": 0.0}
+
+
+def test_the_estimates_take_x_to_the_constant_0_as_f_does():
+    """x**0 is 1 for every x, 0 included (the power's constant form), and its partial in x is 0 there
+    (the table's zero_where): the tracked passes take it so, as f, dual and the compiled code do.  They
+    applied the general power, for which 0**0 is undefined, so at x = 0 every stencil and the complex step
+    said f's rounding could not be bounded ('a partial ... undefined') and the Hessian had no est. error.
+    f = y² at y = 2: ∂f/∂y = 4 and ∂²f/∂y² = 2, each bounded; the x entries are exact 0s, bound 0."""
+    from diffcli.api import compare, hessian
+
+    record = compare("x**0*y*y", {"x": 0.0, "y": 2.0}, timing=False,
+                     methods=["fd-central", "fd-5point", "complex-step", "dual", "reverse", "symbolic"])
+    for row in record["methods"]:
+        assert row["warnings"] == [], row["method"]
+        assert math.isfinite(row["error_estimate"]["y"]), row["method"]
+    # by the rules: ∂f/∂x is an exact 0; ∂f/∂y = 2y·x**0 carries the measured power's own allowance,
+    # 2^-80·|1| (the measurement's margin, one_rounding.CHECK_BITS), times 2y = 4 (symbolic adds
+    # reverse's bound to its own: twice that)
+    for row in record["methods"]:
+        if row["method"] in ("dual", "reverse", "symbolic"):
+            times = 2 if row["method"] == "symbolic" else 1
+            assert row["error_estimate"]["x"] == 0.0, row["method"]
+            assert row["error_estimate"]["y"] == pytest.approx(times * 4 * 2.0 ** -80, rel=1e-12)
+    for row in hessian("x**0*y*y", {"x": 0.0, "y": 2.0})["methods"]:
+        assert row["warnings"] == [] and row["error_estimate"][0] == [0.0, 0.0], row["method"]
+        assert row["hessian"][1][1] == 2.0 and math.isfinite(row["error_estimate"][1][1]), row["method"]

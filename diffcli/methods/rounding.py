@@ -27,8 +27,8 @@ import math
 import operator
 
 from diffcli.core.algebra import FLOATS, Functions, NumberAlgebra
-from diffcli.core.chain import adjoints
-from diffcli.core.evaluate import forward
+from diffcli.core.chain import adjoints, vanishes
+from diffcli.core.evaluate import entry, forward
 from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.core.primitives import PRIMITIVES
 from diffcli.methods.one_rounding import UNIT, operation_error, own_rounding
@@ -163,7 +163,7 @@ def tracked_forward(graph: Graph, values: list, output: int | None = None) -> li
     point = dict(zip(graph.variable_names, values))
     return once_per_point(graph, values, f"forward {output}", lambda: forward(
         graph, output, Tracked, lambda name: Tracked(point[name]),
-        lambda primitive, node, args: call(primitive, args)))
+        lambda primitive, node, args: call(entry(graph, node, primitive), args)))  # x**0.0 is 1 at x = 0
 
 
 def reverse_bounds(graph: Graph, values: list) -> list[float]:
@@ -201,10 +201,11 @@ def _tangents(graph: Graph, values: list) -> list[Tracked]:
         for node in range(graph.output + 1):
             if tracked[node] is None or node in variables or not depends[node]:
                 continue
-            primitive, args = PRIMITIVES[graph.ops[node]], graph.arguments[node]
+            args = graph.arguments[node]
+            primitive = entry(graph, node, PRIMITIVES[graph.ops[node]])
             total = None
             for k, a in enumerate(args):
-                if a in tangent:
+                if a in tangent and not vanishes(graph, primitive, args, k):  # as dual: x**0.0 in x is 0
                     partial = primitive.partials[k](TRACKED, tracked[node], *(tracked[b] for b in args))
                     term = tangent[a] * partial
                     total = term if total is None else total + term
@@ -241,7 +242,8 @@ def graph_bounds(graph: Graph, outputs: list[int], values: list,
         elif op == VAR:
             tracked[node] = Tracked(point[graph.data[node]])
         else:
-            tracked[node] = call(PRIMITIVES[op], [tracked[a] for a in graph.arguments[node]])
+            primitive = entry(graph, node, PRIMITIVES[op])  # x**0.0 is 1 at x = 0, as f has it
+            tracked[node] = call(primitive, [tracked[a] for a in graph.arguments[node]])
     return [tracked[node].bound for node in outputs]
 
 
@@ -361,12 +363,17 @@ def hessian_bounds(graph: Graph, values: list) -> list[list[float]]:
 
 def _hessian_bounds(graph: Graph, values: list) -> list[list[float]]:
     point = dict(zip(graph.variable_names, values))
+
+    def apply(primitive, node, args):  # as forward mode's pass: the entry's constant form (x**0.0 is 1 at
+        arguments = graph.arguments[node]  # x = 0), and no tangent through a partial the table makes 0
+        args = [a.value if isinstance(a, TrackedDual) and vanishes(graph, primitive, arguments, k) else a
+                for k, a in enumerate(args)]
+        return _dual_apply(entry(graph, node, primitive), args)
     rows = []
     for seeded in graph.variable_names:
         def variable(name, seeded=seeded):
             return TrackedDual(point[name], 1.0 if name == seeded else 0.0)
-        duals = forward(graph, graph.output, Tracked, variable,
-                        lambda primitive, node, args: _dual_apply(primitive, args))
+        duals = forward(graph, graph.output, Tracked, variable, apply)
         adjoint = adjoints(graph, duals, TrackedDualAlgebra())
         rows.append([adjoint[v].tangent.bound if isinstance(adjoint.get(v), TrackedDual) else 0.0
                      for v in graph.variables])
