@@ -246,9 +246,16 @@ def test_an_estimate_is_given_up_to_50_000_tracked_node_evaluations():
             return self.size
 
     kept = with_estimate(SimpleNamespace(), Sized(25_000), lambda values: [1e-16, math.inf], "m")  # 2 passes
-    # a finite bound is given; an infinite one, or one of a partial without a value, is None
-    assert kept.details([1.0, 2.0], [0.5, 0.25]) == {"error_estimate": {"x": 1e-16, "y": None}}
-    assert kept.details([1.0, 2.0], [None, 0.25]) == {"error_estimate": {"x": None, "y": None}}
+    # a finite bound is given; an infinite one is None and a warning says why; one of a partial without
+    # a value is None (the partial's own error says why)
+    unknowable = ("m: the error of ∂f/∂y cannot be estimated: its rounding bound is not finite here (a "
+                  "divisor whose rounding may reach its own size, or a bound that overflows) (est. error: "
+                  "unknowable)")
+    assert kept.details([1.0, 2.0], [0.5, 0.25]) == {"error_estimate": {"x": 1e-16, "y": None},
+                                                     "warnings": [unknowable]}
+    assert kept.details([1.0, 2.0], [None, 0.25]) == {"error_estimate": {"x": None, "y": None},
+                                                      "warnings": [unknowable]}
+    assert kept.details([1.0, 2.0], [0.5, None]) == {"error_estimate": {"x": 1e-16, "y": None}}
     # past the limit the row has no estimate, and its warning says so (the column is never left out silently)
     too_many = with_estimate(SimpleNamespace(), Sized(25_001), lambda values: [0.0, 0.0], "m", passes=2)
     assert too_many.details([1.0, 2.0], [0.5, 0.25]) == {"warnings": [
@@ -1146,3 +1153,17 @@ def test_the_estimates_take_x_to_the_constant_0_as_f_does():
     for row in hessian("x**0*y*y", {"x": 0.0, "y": 2.0})["methods"]:
         assert row["warnings"] == [] and row["error_estimate"][0] == [0.0, 0.0], row["method"]
         assert row["hessian"][1][1] == 2.0 and math.isfinite(row["error_estimate"][1][1]), row["method"]
+
+
+def test_a_partial_whose_bound_is_not_finite_says_its_estimate_is_unknowable():
+    """1/(((x + 1e17) − 1e17) − x − 1) at 8.5: the divisor is −1 exactly, but as rounded it is 6.5 or −0.5
+    ((8.5 + 1e17) rounds to a multiple of 16), so its bound reaches its own size and the quotient's bound is
+    infinite.  The rules' partial, 0 (d/dx of x − x), has a value; its est. error is unknowable, and the row
+    says so, as the stencils' rows do (it was left out silently)."""
+    record = compare("1/(((x + 1e17) - 1e17) - x - 1)", {"x": 8.5}, methods=["reverse", "dual", "symbolic"],
+                     timing=False)
+    for row in record["methods"]:
+        assert row["gradient"]["x"] == 0.0 and row["error_estimate"] == {"x": None}, row["method"]
+        assert row["warnings"] == [f"{row['method']}: the error of ∂f/∂x cannot be estimated: its rounding "
+                                   "bound is not finite here (a divisor whose rounding may reach its own "
+                                   "size, or a bound that overflows) (est. error: unknowable)"]

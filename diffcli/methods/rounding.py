@@ -273,7 +273,8 @@ def unbounded(error: BaseException) -> str:
 
 def with_estimate(run, graph: Graph, bounds, method: str, passes: int = 2):
     """``run`` with the harness's untimed ``details`` hook giving ``{"error_estimate": {name: bound}}``,
-    ``bounds(values)`` in variable order; None for a partial without a value or without a finite bound.
+    ``bounds(values)`` in variable order; None for a partial without a value (its error says why) or
+    without a finite bound (a warning says so).
     Where there is no estimate, the row says why in its warnings, as the Hessians' and the stencils' rows
     do, instead of leaving the column out silently: a tracked pass that cannot run (an overflow while
     bounding), or a graph whose ``passes`` over it exceed :data:`MAX_TRACKED_NODES` node evaluations (each
@@ -294,10 +295,23 @@ def with_estimate(run, graph: Graph, bounds, method: str, passes: int = 2):
             found = bounds(values)
         except (ArithmeticError, ValueError) as error:
             return no_estimate(method, unbounded(error))
-        return {"error_estimate": {name: bound if isinstance(g, float) and math.isfinite(bound) else None
-                                   for name, bound, g in zip(names, found, gradient)}}
+        estimates = {name: bound if isinstance(g, float) and math.isfinite(bound) else None
+                     for name, bound, g in zip(names, found, gradient)}
+        unbounded_partials = [name for name, g in zip(names, gradient)
+                              if isinstance(g, float) and estimates[name] is None]
+        if not unbounded_partials:
+            return {"error_estimate": estimates}
+        return {"error_estimate": estimates, "warnings": [
+            f"{method}: the error of ∂f/∂{name} cannot be estimated: {NOT_FINITE} (est. error: unknowable)"
+            for name in unbounded_partials]}
     run.details = details
     return run
+
+
+NOT_FINITE = ("its rounding bound is not finite here (a divisor whose rounding may reach its own size, or "
+              "a bound that overflows)")
+"""Why a partial with a value has no estimate: its tracked bound is infinite (``1/(((x + 1e17) - 1e17) - x
+- 1)`` at 8.5: the divisor −1 may be off by more than 1 as rounded)."""
 
 
 def symbolic_bounds(graph: Graph, derived: Graph, outputs: list[int], values: list) -> list[float]:
