@@ -234,17 +234,25 @@ LOG10_TEXT = "f is log10(x) at x = 1e308: ∂f/∂x = 1/(x·ln 10) ≈ 4.3e-309 
 
 def test_forward_mode_s_tracked_pass_overflowing_leaves_the_stencils_and_the_complex_step_without_estimate():
     """log10(x) at 1e308: the rule 1/(ln 10·x) is computed in tracked arithmetic, ln 10·x overflows to
-    inf, and the bound of 1/inf raises (OverflowError: its rational form of inf).  Every partial of f is
-    defined: the estimate is refused, saying that the bound overflows."""
+    inf (its bound too), and 1/inf is 0 exactly with an infinite bound.  Every partial of f is defined: the
+    estimate is refused, saying that the bound is not finite.  (The bound of 1/inf used to raise, from the
+    rational form of inf, and reverse then called the partial of log10 undefined.)"""
     graph = parse("log10(x)")
-    assert fd_error._shifted(graph, [1e308]) == ([None], [fd_error.TANGENT_OVERFLOWS])
+    assert fd_error._shifted(graph, [1e308]) == ([None], [fd_error.TANGENT_NOT_FINITE])
     assert fd_error.complex_step_estimates(graph, [1e308], [4.3e-309], [4.3e-309]) == ([None], [
         "complex-step: the error of ∂f/∂x cannot be estimated: the rounding of f cannot be bounded here "
-        "(the bound on the derivative of f as evaluated overflows) (est. error: unknowable)"])
-    (row,) = compare("log10(x)", {"x": 1e308}, methods=["fd-central"], digits=20, timing=False)["methods"]
-    assert row["error_estimate"] == {"x": None} and row["warnings"] == [
+        "(the bound on the derivative of f as evaluated is not finite) (est. error: unknowable)"])
+    record = compare("log10(x)", {"x": 1e308}, methods=["fd-central", "reverse", "dual", "symbolic"],
+                     digits=20, timing=False)
+    fd_central, *by_rules = record["methods"]
+    assert fd_central["error_estimate"] == {"x": None} and fd_central["warnings"] == [
         "fd-central: the error of ∂f/∂x cannot be estimated: the rounding of f cannot be bounded here "
-        "(the bound on the derivative of f as evaluated overflows) (est. error: unknowable)"]
+        "(the bound on the derivative of f as evaluated is not finite) (est. error: unknowable)"]
+    for row in by_rules:  # 1/(ln 10·x) is 0 in doubles (4.3e-309 in truth): no finite bound, said so
+        assert row["gradient"] == {"x": 0.0} and row["error_estimate"] == {"x": None}, row["method"]
+        assert row["warnings"] == [f"{row['method']}: the error of ∂f/∂x cannot be estimated: its rounding "
+                                   "bound is not finite here (a divisor whose rounding may reach its own "
+                                   "size, or a bound that overflows) (est. error: unknowable)"]
 
 
 @pytest.mark.parametrize("method", ["fd-forward", "complex-step"])

@@ -146,21 +146,17 @@ def _no_bound(method_id: str, name: str, why: str) -> str:
             f"here ({why}) (est. error: unknowable)")
 
 
-TANGENT_OVERFLOWS = "the bound on the derivative of f as evaluated overflows"
-"""Why, where forward mode's tracked pass raised: an operation of the bound itself overflowed
-(``log10(x)`` at 1e308: the rule's 10-log·x is infinite in doubles, and the bound of 1 over it cannot be
-computed), though every partial of f is defined."""
-
 TANGENT_NOT_FINITE = "the bound on the derivative of f as evaluated is not finite"
 """Why, where forward mode's tracked tangent has a value but no finite bound: a divisor whose rounding may
-reach its own size (``1/(((x + 1e17) - 1e17) - x - 1)`` at 8.5), or an overflow of the bound."""
+reach its own size (``1/(((x + 1e17) - 1e17) - x - 1)`` at 8.5), or an overflow of the bound (``log10(x)``
+at 1e308: the rule's ln 10·x is infinite in doubles, so the bound of 1 over it is), though every partial
+of f is defined."""
 
 
 def _tangent_unbounded(t) -> str | None:
-    """Why forward mode's tracked tangent ``t`` (None where its pass raised) bounds nothing; None where it
-    does.  A tangent that is not a number is the chain rule through a partial without a value."""
-    if t is None:
-        return TANGENT_OVERFLOWS
+    """Why forward mode's tracked tangent ``t`` bounds nothing; None where it does.  A tangent that is not a
+    number is the chain rule through a partial without a value.  (The tracked passes raise nothing: each
+    operation turns a failure into an unknown value or an infinite bound.)"""
     if not math.isfinite(t.value):
         return UNDEFINED_PARTIAL
     return None if math.isfinite(t.bound) else TANGENT_NOT_FINITE
@@ -171,10 +167,7 @@ def _shifted(graph: Graph, values: list) -> tuple[list, list]:
     double at every stencil point) may be from the derivative of f: forward mode's tracked bound, which
     carries every node's rounding into the tangent (``(atan(y) - y)**g(x)`` at y = -1e-7: the base is
     rounded by 1% and so is ∂f/∂x).  ``(bounds, why)``: None where there is none, and why."""
-    try:
-        found = tangents(graph, values)
-    except (ArithmeticError, ValueError):
-        found = [None] * len(values)
+    found = tangents(graph, values)
     why = [_tangent_unbounded(t) for t in found]
     return [None if w else t.bound for t, w in zip(found, why)], why
 
@@ -360,14 +353,11 @@ def kink_sides(graph: Graph):
 def complex_step_estimates(graph: Graph, values: list, answers: list, second: list) -> tuple[list, list]:
     """The complex step's estimate of each partial: ``|D(h) − t| + bound(t)`` for forward mode's tracked
     tangent ``t`` (rounding: the same chain rule), plus ``|D(2h) − D(h)|/3`` (truncation h²f'''/6)."""
-    try:
-        tracked = tangents(graph, values)
-    except (ArithmeticError, ValueError):
-        tracked = [None] * len(values)
+    tracked = tangents(graph, values)
     found, warnings = [], []
     for name, answer, again, t in zip(graph.variable_names, answers, second, tracked):
         estimate = math.nan
-        if isinstance(answer, float) and isinstance(again, float) and t is not None:
+        if isinstance(answer, float) and isinstance(again, float):
             estimate = abs(answer - t.value) + t.bound + abs(again - answer) / 3
         found.append(estimate * (1 + 4 * UNIT) if math.isfinite(estimate) else None)
         if found[-1] is None and isinstance(answer, float):
@@ -376,8 +366,8 @@ def complex_step_estimates(graph: Graph, values: list, answers: list, second: li
 
 
 def _complex_step_warning(name: str, again, t) -> str:
-    """Why the complex step's partial ``name`` has no estimate: its tracked tangent ``t`` (None where the
-    pass overflowed) or the step at 2h (``again``, not a float where f has no value there)."""
+    """Why the complex step's partial ``name`` has no estimate: its tracked tangent ``t``, or the step at 2h
+    (``again``, not a float where f has no value there)."""
     why = _tangent_unbounded(t)
     if why:
         return _no_bound("complex-step", name, why)

@@ -34,6 +34,8 @@ def operation_error(op, a: float, b: float, r: float) -> float:
     those could overflow or underflow)."""
     if not math.isfinite(r):
         return math.inf
+    if math.isinf(a) or math.isinf(b):  # a finite result of an infinite operand: a finite number over ±inf,
+        return 0.0                       # ±0 exactly (the operand's own bound, infinite, says the rest)
     if op is operator.add or op is operator.sub:
         b = b if op is operator.add else -b
         back = r - a
