@@ -402,3 +402,14 @@ def test_the_error_model_of_a_negative_f_has_its_round_off_and_optimum():
     for scheme, (R, product, root) in expected.items():
         assert model[scheme]["roundoff"] == pytest.approx(R * eps * math.exp(0.5), rel=1e-15, abs=0)
         assert model[scheme]["h_optimal"] == pytest.approx(product ** (1 / root), rel=1e-13, abs=0)
+
+
+@pytest.mark.parametrize("x", [0.0, 0.3, -2.5, 1e5])
+@pytest.mark.parametrize("method", ["fd-forward", "fd-backward", "fd-central", "fd-5point"])
+def test_a_direction_along_which_f_is_constant_gives_an_exact_zero(monkeypatch, method, x):
+    """f = exp(y)·x**0 is the same double at every stencil point along x (x**0 is 1 everywhere), so every
+    stencil's weighted sum must cancel to 0 exactly, on both paths.  fd-5point's weights 1/12 and 2/3 are
+    not doubles: summed in the order −2h, −h, h, 2h their roundings left 2e-13 (f = y·y·x**0 at x = 0);
+    summed as pairs (±2h, then ±h), each pair cancels exactly."""
+    for row in both(monkeypatch, method, "exp(y) * x**0", {"x": x, "y": 0.7}):
+        assert row.gradient["x"] == 0.0, row.method

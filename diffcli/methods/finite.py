@@ -129,9 +129,9 @@ STENCILS = {s.id: s for s in (
     Stencil("fd-central", (-1, 1), (-0.5, 0.5), 2, EPS ** (1 / 3), "cbrt(eps)",
             "central difference (f(x+h) - f(x-h)) / 2h", rank=30, marker="c", draw_rank=4, sweep_default=True,
             arrays=True),
-    Stencil("fd-5point", (-2, -1, 1, 2), (1 / 12, -8 / 12, 8 / 12, -1 / 12), 4, EPS ** 0.2, "eps^(1/5)",
+    Stencil("fd-5point", (-2, 2, -1, 1), (1 / 12, -1 / 12, -8 / 12, 8 / 12), 4, EPS ** 0.2, "eps^(1/5)",
             "five-point stencil (f(x-2h) - 8f(x-h) + 8f(x+h) - f(x+2h)) / 12h", rank=40, marker="5",
-            draw_rank=1, sweep_default=True),
+            draw_rank=1, sweep_default=True),  # ±2h, then ±h: a constant f's weights cancel exactly
 )}
 """The fixed stencils by method id, in the stable order."""
 
@@ -256,14 +256,14 @@ def stencil_derivatives(evaluate: Evaluator, values, rows, steps, stencil: Stenc
 
 
 def _outside(name: str, x: float, step: float, stencil: Stencil, F_row, f0) -> str:
-    """Why a stencil failed at x: the first stencil point outside the domain, or a step too small."""
+    """Why a stencil failed at x: its leftmost stencil point outside the domain, or a step too small."""
     if step == 0:
         return (f"the step is below the spacing of doubles at {name} = {x!r} ({name} + h == {name}); "
                 "use a larger --eps")
     if f0 is not None and math.isnan(f0):
         return f"f is not finite at {name} = {x!r}"
     moved = [o for o in stencil.offsets if o]
-    for o, value in zip(moved, F_row):
+    for o, value in sorted(zip(moved, F_row)):  # from the left, whatever the order of the offsets
         if math.isnan(value):
             shift = f"{'+' if o > 0 else '-'} {'' if abs(o) == 1 else f'{abs(o)}·'}h"
             return (f"f is undefined at a stencil point: {name} {shift} = {x + o * step!r} (h = {step:.3g}); "
