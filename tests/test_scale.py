@@ -416,3 +416,25 @@ def test_chain_split_never_cuts_inside_nested_parentheses():
     at depth 0, so each term stays whole: 3000·(2² − 1) = 9000 at x = 2."""
     graph = parse(" + ".join(["((x + 1)*(x - 1))"] * 3000))
     assert evaluate(graph, {"x": 2.0})[graph.output] == 9000.0
+
+
+def test_the_neighbourhood_screen_looks_variables_up_once_not_per_variable(monkeypatch):
+    """With a variable at a domain edge (sqrt(x0) at x0 = 0) the screen walks every variable; it looked
+    each one up with ``graph.variable_names.index`` (a list built and searched per variable: quadratic, 15 s
+    at 20,000 variables).  Counted, not timed: the list is built a fixed number of times, whatever the
+    number of variables."""
+    from diffcli.core.graph import Graph
+    from diffcli.reference.neighbourhood import sides
+
+    built = []
+    names = Graph.variable_names.fget
+    monkeypatch.setattr(Graph, "variable_names", property(lambda graph: built.append(1) or names(graph)))
+    times = []
+    for count in (50, 400):
+        graph = parse("sqrt(x0) + " + " + ".join(f"x{i}*x{i + 1}" for i in range(count)))
+        m = mpmath.MPContext()
+        at = {name: m.mpf(0.0 if name == "x0" else 0.5) for name in names(graph)}
+        built.clear()
+        assert list(sides(m, graph, at, names(graph))) == ["x0"]  # f is real only right of x0 = 0
+        times.append(len(built))
+    assert times[0] == times[1] <= 8, times

@@ -69,8 +69,9 @@ def sides(m, graph: Graph, at: dict, names: list) -> dict:
         return {}
     values = evaluate_mp(graph, at, m, every=True)
     found = {}
+    node_of = dict(zip(graph.variable_names, graph.variables))  # not .index per name: quadratic in them
     for name in names:
-        variable = graph.variables[graph.variable_names.index(name)]
+        variable = node_of[name]
         if not suspects[variable]:
             continue
         changed = depends_on(graph, variable)
