@@ -9,6 +9,7 @@ import pytest
 
 from diffcli.core.evaluate import forward
 from diffcli.core.parse import parse
+from diffcli.core.primitives import PRIMITIVES
 
 # ---------------------------------------------------------------- forward passes (evaluate)
 
@@ -29,6 +30,20 @@ def test_the_forward_walk_of_no_outputs_values_nothing():
     assert forward(graph, [], float, {"x": 2.0, "z": 3.0}.__getitem__, apply,
                    base=[2.0, 3.0, 1.0, 6.0, 7.0], changed=[True] * 5) == []
     assert calls == []
+
+
+def test_a_forward_walk_gives_apply_the_entry_each_node_applies():
+    """x**0 (a constant exponent) is pow's constant form, 1 for every x, 0 included; the general pow has
+    0**0 undefined.  The walk hands apply the node's entry, so every pass over f (floats, tracked numbers,
+    dual numbers, the estimates' walks) computes what f computes without choosing it itself."""
+    graph = parse("x**0 + x")
+    given = []
+
+    def apply(primitive, node, args):
+        given.append(primitive)
+        return primitive.real(*args)
+    assert forward(graph, graph.output, float, {"x": 0.0}.__getitem__, apply)[graph.output] == 1.0
+    assert given[0] is PRIMITIVES["pow"].constant[1] and given[1] is PRIMITIVES["add"]
 
 
 def test_a_forward_walk_from_a_base_keeps_what_did_not_move_and_values_nothing_unneeded():

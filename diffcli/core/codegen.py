@@ -304,7 +304,7 @@ def _walk(graph: Graph, outputs: list[int], values: list) -> list:
             return found
     point = dict(zip(graph.variable_names, values))
     return forward(graph, outputs, float, point.__getitem__,
-                   lambda primitive, node, args: entry(graph, node, primitive).real(*args))
+                   lambda primitive, node, args: primitive.real(*args))
 
 
 @gc_paused()

@@ -32,8 +32,9 @@ def forward(graph: Graph, output: int | list, constant, variable, apply, base: l
             changed: list | None = None) -> list:
     """The one forward walk: every node the output (or each of a list of outputs) needs, in topological
     order, valued by ``constant(value)``, ``variable(name)`` or ``apply(primitive, node, argument values)``;
-    None where not needed.  With ``base`` and ``changed``, nodes that did not change keep their value from
-    ``base``."""
+    None where not needed.  ``primitive`` is the table entry the node applies (:func:`entry`: ``x**0.0``
+    takes pow's constant form, 1 at x = 0), so every pass computes what f computes.  With ``base`` and
+    ``changed``, nodes that did not change keep their value from ``base``."""
     outputs = [output] if isinstance(output, int) else list(output)
     values, nodes = _start(graph, outputs, base, changed)
     ops, arguments, data = graph.ops, graph.arguments, graph.data
@@ -44,7 +45,8 @@ def forward(graph: Graph, output: int | list, constant, variable, apply, base: l
         elif op == VAR:
             values[node] = variable(data[node])
         else:
-            values[node] = apply(PRIMITIVES[op], node, [values[a] for a in arguments[node]])
+            primitive = entry(graph, node, PRIMITIVES[op])
+            values[node] = apply(primitive, node, [values[a] for a in arguments[node]])
     return values
 
 
@@ -84,7 +86,7 @@ def evaluate(graph: Graph, point: dict, output: int | None = None) -> list:
 
     def apply(primitive, node, args):
         try:
-            return fold(entry(graph, node, primitive), args, lambda: words(graph, node))
+            return fold(primitive, args, lambda: words(graph, node))
         except DomainError as error:
             raise locate(graph, node, error) from None
     values = forward(graph, output, float, lambda name: float(point[name]), apply)

@@ -41,7 +41,7 @@ import math
 from diffcli.core.algebra import FLOATS, FloatAlgebra, Functions
 from diffcli.core.chain import adjoints
 from diffcli.core.errors import DomainError
-from diffcli.core.evaluate import depends_on, entry, forward
+from diffcli.core.evaluate import depends_on, forward
 from diffcli.core.graph import CONST, VAR, Graph
 from diffcli.core.lazy import LazyNumpy
 from diffcli.core.primitives import PRIMITIVES
@@ -108,9 +108,9 @@ EVALUATION_OVERFLOWS = "the bound on its evaluation overflows"
 
 def _measure(graph: Graph, values: list) -> tuple[list, list, list]:
     point = dict(zip(graph.variable_names, values))
-    try:  # each node by its entry, as evaluate computed f at the point (x**0.0 is 1 at x = 0)
+    try:
         nodes = forward(graph, graph.output, float, lambda name: float(point[name]),
-                        lambda primitive, node, args: entry(graph, node, primitive).real(*args))
+                        lambda primitive, node, args: primitive.real(*args))
         with np.errstate(all="ignore"):
             adjoint = adjoints(graph, [None if v is None else np.float64(v) for v in nodes], _Poisoned())
     except (ArithmeticError, ValueError, DomainError) as error:

@@ -23,7 +23,7 @@ from diffcli.core.algebra import FLOATS, Functions, NumberAlgebra
 from diffcli.core.chain import adjoints, rule_error, vanishes
 from diffcli.core.codegen import compile_tangent
 from diffcli.core.errors import RuleError
-from diffcli.core.evaluate import entry, evaluate, forward
+from diffcli.core.evaluate import evaluate, forward
 from diffcli.core.graph import Graph
 from diffcli.core.primitives import PRIMITIVES
 from diffcli.methods.partials import explained
@@ -96,12 +96,11 @@ def forward_pass(graph: Graph, point: dict, seed: dict) -> list:
     evaluate(graph, point)  # f itself must be defined: a clear, located DomainError otherwise
 
     def dual_apply(primitive, node, args):
-        # as evaluate and the compiled tangent: the entry's constant form (x**0.0 is 1 at x = 0), and an
-        # argument whose partial the table says is 0 here (x**0.0 in x) moves nothing: a constant
+        # as the compiled tangent: an argument whose partial the table says is 0 here (x**0.0 in x) moves
+        # nothing, a constant (forward gives the node's entry: x**0.0 is 1 at x = 0)
         arguments = graph.arguments[node]
         args = [a.value if isinstance(a, Dual) and vanishes(graph, primitive, arguments, k) else a
                 for k, a in enumerate(args)]
-        primitive = entry(graph, node, primitive)
         try:
             return apply(primitive, args)
         except (ArithmeticError, ValueError) as error:

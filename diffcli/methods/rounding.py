@@ -163,7 +163,7 @@ def tracked_forward(graph: Graph, values: list, output: int | None = None) -> li
     point = dict(zip(graph.variable_names, values))
     return once_per_point(graph, values, f"forward {output}", lambda: forward(
         graph, output, Tracked, lambda name: Tracked(point[name]),
-        lambda primitive, node, args: call(entry(graph, node, primitive), args)))  # x**0.0 is 1 at x = 0
+        lambda primitive, node, args: call(primitive, args)))
 
 
 def reverse_bounds(graph: Graph, values: list) -> list[float]:
@@ -378,11 +378,11 @@ def hessian_bounds(graph: Graph, values: list) -> list[list[float]]:
 def _hessian_bounds(graph: Graph, values: list) -> list[list[float]]:
     point = dict(zip(graph.variable_names, values))
 
-    def apply(primitive, node, args):  # as forward mode's pass: the entry's constant form (x**0.0 is 1 at
-        arguments = graph.arguments[node]  # x = 0), and no tangent through a partial the table makes 0
+    def apply(primitive, node, args):  # as forward mode's pass: no tangent through a partial the table
+        arguments = graph.arguments[node]  # makes 0 (x**0.0 in x)
         args = [a.value if isinstance(a, TrackedDual) and vanishes(graph, primitive, arguments, k) else a
                 for k, a in enumerate(args)]
-        return _dual_apply(entry(graph, node, primitive), args)
+        return _dual_apply(primitive, args)
     rows = []
     for seeded in graph.variable_names:
         def variable(name, seeded=seeded):
