@@ -22,6 +22,7 @@ from diffcli.methods.fd_error import complex_step_estimates, too_large
 from diffcli.methods.finite import EPS
 from diffcli.methods.partials import explained
 from diffcli.methods.registry import method
+from diffcli.methods.rounding import no_estimate
 
 COMPLEX_STEP_FACTOR = 1e-20
 """complex-step: h = 1e-20·max(1, |x|); no subtraction, so h can be far below eps."""
@@ -190,8 +191,9 @@ def _complex_step(graph: Graph, step: float | None = None):
 
     def details(values, gradient) -> dict:  # the est. error, once, after the timing (fd_error.py)
         names = graph.variable_names
-        if too_large(graph, 1 + len(names)):
-            return {"warnings": [f"complex-step: {too_large(graph, 1 + len(names))}"]}
+        refused = too_large(graph, 1 + len(names))
+        if refused:
+            return no_estimate("complex-step", refused)
         steps = [rule_step(x) if step is None else step for x in values]
         second = []
         for i, h in enumerate(steps):

@@ -28,7 +28,14 @@ from diffcli.core.graph import Graph
 from diffcli.core.primitives import PRIMITIVES
 from diffcli.methods.partials import explained
 from diffcli.methods.registry import Method, method, register
-from diffcli.methods.rounding import hessian_bounds, tangent_bounds, too_large, with_estimate
+from diffcli.methods.rounding import (
+    hessian_bounds,
+    no_estimate,
+    tangent_bounds,
+    too_large,
+    unbounded,
+    with_estimate,
+)
 
 
 class Dual:
@@ -195,12 +202,11 @@ def _forward_over_reverse(graph: Graph):
     def details(values, rows) -> dict:  # the rounding bound of every entry, once, after the timing
         why = too_large(graph, 2 * len(names))  # a forward and a backward pass a row, each tracked
         if why:
-            return {"warnings": [f"forward-over-reverse: {why}"]}
+            return no_estimate("forward-over-reverse", why)
         try:
             return {"error_estimate": hessian_bounds(graph, values)}
         except (ArithmeticError, ValueError) as error:
-            why = f"no error estimate: its rounding could not be bounded here ({error})"
-            return {"warnings": [f"forward-over-reverse: {why}"]}
+            return no_estimate("forward-over-reverse", unbounded(error))
     run.details = details
     return run
 
