@@ -1,10 +1,9 @@
 """Fixed tests for the forward and backward walks written for speed: each gives what the general path gives,
 to the bit.
 
-``evaluate_mp`` looks each node's table entry up once per node kind (``_MP_STEPS``: the entry's mpmath
-evaluator, its domain check, skipped where the entry is defined everywhere, and its constant form);
-``chain.adjoints`` skips a ``note`` that does nothing; ``MpAlgebra.plus`` adds two mpf on their raw tuples;
-``Functions`` keeps each function it made; ``Graph.depending`` is the one dependence walk.
+``evaluate_mp`` skips the domain check of an entry defined everywhere (``_EVERYWHERE``);
+``chain.adjoints`` skips a ``note`` that does nothing; ``MpAlgebra.plus`` adds two mpf on their raw
+tuples; ``Functions`` keeps each function it made; ``Graph.depending`` is the one dependence walk.
 
 Expected values come from mpmath or math directly, from the definitions written in the test, or from
 mpmath's own ``+`` (what the shortcut replaces); error messages are the literal words of the domain
@@ -78,18 +77,12 @@ def test_an_unchanged_node_keeps_its_base_value_and_a_changed_one_is_walked_agai
 # ---------------------------------------------------------------- domains: checked, or skipped if always true
 
 def test_an_entry_defined_everywhere_has_no_check_to_call_and_the_others_keep_theirs():
-    for name, primitive in PRIMITIVES.items():
-        function, inside, constant = evaluate_module._MP_STEPS[name]
-        assert function is primitive.mp
-        assert (inside is None) == (primitive.domain == "all real numbers")
-        if inside is not None:
-            assert inside is primitive.inside
-        if primitive.constant is None:
-            assert constant is None
-        else:  # the argument's index, and the constant form's evaluator and check
-            index, form = primitive.constant
-            assert constant == (index, (form.mp, None if form.domain == "all real numbers" else form.inside))
-    assert evaluate_module._MP_STEPS["const"] is None and evaluate_module._MP_STEPS["var"] is None
+    """The mpmath walk skips ``inside`` for exactly the entries (and constant forms) of all real numbers."""
+    forms = [form for primitive in PRIMITIVES.values()
+             for form in (primitive, *(primitive.constant[1:] if primitive.constant else ()))]
+    for form in forms:
+        assert (id(form) in evaluate_module._EVERYWHERE) == (form.domain == "all real numbers"), form.name
+    assert len(evaluate_module._EVERYWHERE) == sum(form.domain == "all real numbers" for form in forms)
 
 
 @pytest.mark.parametrize("walk", ["float", "mp"])

@@ -123,68 +123,42 @@ def evaluate_mp(graph: Graph, point: dict, m, output: int | None = None, every: 
     that differ from it) let a caller re-evaluate only the nodes a perturbed variable reaches.  With
     ``complex_step``, values may be ``mpc`` (a variable moved off the real line); domains are checked on
     real parts.  Any other kind of value (a Python float, say) is refused.
-
-    It is :func:`forward` with its three functions written into its loop (the walks of a reference are most
-    of its time): the same table evaluators on the same values, with fewer steps per node.
     """
     mpf, mpc = m.mpf, m.mpc
     special = (m.inf._mpf_, m.ninf._mpf_, m.nan._mpf_)
-    output = graph.output if output is None else output
-    values, nodes = _start(graph, [output], base, changed)
-    ops, arguments, data = graph.ops, graph.arguments, graph.data
-    for node in nodes:
-        op = ops[node]
-        step = _MP_STEPS[op]
-        if step is None:  # a constant or a variable
-            values[node] = mpf(data[node]) if op == CONST else point[data[node]]
-            continue
-        evaluate, inside, constant = step
-        nodes_in = arguments[node]
-        if constant is not None and ops[nodes_in[constant[0]]] == CONST:
-            evaluate, inside = constant[1]  # entry(graph, node, primitive), inlined: once per node
-        if len(nodes_in) == 2:
-            args = (values[nodes_in[0]], values[nodes_in[1]])
-        elif len(nodes_in) == 1:
-            args = (values[nodes_in[0]],)
-        else:
-            args = tuple([values[a] for a in nodes_in])
+
+    def apply(primitive, node, args):
         real = None
-        if inside is not None:
+        if id(primitive) not in _EVERYWHERE:
             # The real parts: an mpf is its own, an mpc's is its first component (m.re would convert again).
             real = [a if type(a) is mpf else a.real if type(a) is mpc else m.re(a) for a in args] \
-                if complex_step else list(args)
-            if not inside(*real):
+                if complex_step else args
+            if not primitive.inside(*real):
                 raise located(graph, node, real, OUTSIDE)
-        value = evaluate(m, *args)
+        value = primitive.mp(m, *args)
         # The type, and finiteness, checked on the raw tuples of an mpf (or a complex step's mpc).
         kind = type(value)
         if kind is mpf:
             if value._mpf_ not in special:
-                values[node] = value
-                continue
+                return value
         elif kind is mpc and complex_step and value._mpc_[0] not in special and value._mpc_[1] not in special:
-            values[node] = value
-            continue
+            return value
         if not isinstance(value, (mpf, mpc) if complex_step else mpf) or not finite(m)(value):
             if real is None:
                 real = [a if type(a) is mpf else a.real if type(a) is mpc else m.re(a) for a in args] \
-                    if complex_step else list(args)
+                    if complex_step else args
             raise located(graph, node, real, NOT_REAL)
-        values[node] = value
+        return value
+    output = graph.output if output is None else output
+    values = forward(graph, output, mpf, point.__getitem__, apply, base, changed)
     return values if every else values[output]
 
 
-def _mp_step(primitive) -> tuple:
-    return primitive.mp, None if everywhere(primitive) else primitive.inside
-
-
-_MP_STEPS = {CONST: None, VAR: None, **{
-    name: (*_mp_step(entry), entry.constant and (entry.constant[0], _mp_step(entry.constant[1])))
-    for name, entry in PRIMITIVES.items()}}
-"""What :func:`evaluate_mp` does at a node of each kind, looked up once per node: None for a constant or a
-variable, else the entry's mpmath evaluator, its domain check (None for an entry defined everywhere: the
-walk skips calling it) and, for an entry with a ``constant`` form, that argument's index and the form's
-evaluator and check (``x**0.0`` has the power rule's domain)."""
+_EVERYWHERE = frozenset(id(p) for primitive in PRIMITIVES.values()
+                        for p in (primitive, *(primitive.constant[1:] if primitive.constant else ()))
+                        if everywhere(p))
+"""The ids of the table's entries (and constant forms) defined for every argument: a forward walk in mpmath
+skips calling their ``inside``, once per node."""
 
 
 def finite(m):
