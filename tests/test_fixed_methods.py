@@ -409,6 +409,20 @@ def test_complex_step_takes_a_negative_base_to_a_large_odd_power(text, x, slope)
     assert complex_step["errors"]["z"].startswith("no derivative: f is undefined on both sides of z")
 
 
+def test_a_complex_value_off_the_real_line_at_the_point_is_refused_without_looking_beside():
+    """Where f's complex continuation at the real point itself has an imaginary part beyond the tolerance
+    (1e-10 of |f|), the point is on a non-real branch: refused with that part, and f evaluated nowhere
+    beside it (0 evaluations).  (No function of the table reaches this at a point where f is real since
+    cpow takes integer powers of a negative base on the real branch; the check stays for any evaluator.)"""
+    from diffcli.methods.complex_step import off_the_real_line
+
+    def f(*args):  # never called: the point's own value decides
+        raise AssertionError("f evaluated beside the point")
+    why, evaluations = off_the_real_line(f, [2.0], 0, complex(3.0, 1e-6), "x")
+    assert (why, evaluations) == ("not applicable here: f's complex value at the point is not real (Im f = "
+                                  "1e-06): f is on a non-real branch", 0)
+
+
 # ---------------------------------------------------------------- dual numbers (forward.py)
 
 def test_dual_numbers_with_a_float_on_the_left_apply_the_table_in_that_order():

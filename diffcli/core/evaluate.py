@@ -128,13 +128,11 @@ def evaluate_mp(graph: Graph, point: dict, m, output: int | None = None, every: 
     special = (m.inf._mpf_, m.ninf._mpf_, m.nan._mpf_)
 
     def apply(primitive, node, args):
-        real = None
-        if id(primitive) not in _EVERYWHERE:
-            # The real parts: an mpf is its own, an mpc's is its first component (m.re would convert again).
-            real = [a if type(a) is mpf else a.real if type(a) is mpc else m.re(a) for a in args] \
-                if complex_step else args
-            if not primitive.inside(*real):
-                raise located(graph, node, real, OUTSIDE)
+        # The real parts: an mpf is its own, an mpc's is its first component (m.re would convert them again).
+        real = [a if type(a) is mpf else a.real if type(a) is mpc else m.re(a) for a in args] \
+            if complex_step else args
+        if id(primitive) not in _EVERYWHERE and not primitive.inside(*real):
+            raise located(graph, node, real, OUTSIDE)
         value = primitive.mp(m, *args)
         # The type, and finiteness, checked on the raw tuples of an mpf (or a complex step's mpc).
         kind = type(value)
@@ -144,9 +142,6 @@ def evaluate_mp(graph: Graph, point: dict, m, output: int | None = None, every: 
         elif kind is mpc and complex_step and value._mpc_[0] not in special and value._mpc_[1] not in special:
             return value
         if not isinstance(value, (mpf, mpc) if complex_step else mpf) or not finite(m)(value):
-            if real is None:
-                real = [a if type(a) is mpf else a.real if type(a) is mpc else m.re(a) for a in args] \
-                    if complex_step else args
             raise located(graph, node, real, NOT_REAL)
         return value
     output = graph.output if output is None else output
