@@ -418,9 +418,10 @@ def test_a_complex_value_off_the_real_line_at_the_point_is_refused_without_looki
 
     def f(*args):  # never called: the point's own value decides
         raise AssertionError("f evaluated beside the point")
-    why, evaluations = off_the_real_line(f, [2.0], 0, complex(3.0, 1e-6), "x")
-    assert (why, evaluations) == ("not applicable here: f's complex value at the point is not real (Im f = "
-                                  "1e-06): f is on a non-real branch", 0)
+    for part in (1e-6, -1e-6):  # its size counts, whatever its sign
+        why, evaluations = off_the_real_line(f, [2.0], 0, complex(3.0, part), "x")
+        assert (why, evaluations) == ("not applicable here: f's complex value at the point is not real (Im f "
+                                      f"= {part:.2g}): f is on a non-real branch", 0)
 
 
 # ---------------------------------------------------------------- dual numbers (forward.py)
